@@ -1,0 +1,47 @@
+// api/http: the request and response types every route works with, and the helpers that build
+// halld's responses (JSON bodies, the one error body shape, security headers).
+#pragma once
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "halld/core/asio.hpp"
+
+namespace halld::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// What a route handler sees: the request, decoded path parameters ({code}) and query parameters.
+struct RequestContext {
+  const Request& request;
+  std::map<std::string, std::string, std::less<>> path_params;
+  std::map<std::string, std::string, std::less<>> query;
+};
+
+// Beast 1.74 speaks boost::string_view; halld speaks std::string_view.
+inline std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+
+Response json_response(http::status status, std::string body);
+// {"error":{"code":"not_found","message":"…"}}: the one shape of every error halld returns.
+Response error_response(http::status status, std::string_view code, std::string_view message);
+Response text_response(http::status status, std::string body, std::string_view content_type);
+
+// Percent-decoding of a URL path or query component; nullopt for a malformed escape or a NUL.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// Splits "/a/b?x=1&y=2" into a decoded path and query map; nullopt if anything is malformed.
+struct Target {
+  std::string path;
+  std::map<std::string, std::string, std::less<>> query;
+};
+std::optional<Target> parse_target(std::string_view target);
+
+}  // namespace halld::api

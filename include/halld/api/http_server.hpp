@@ -1,0 +1,62 @@
+// api/http_server: the HTTP listener and its sessions (Boost.Beast over Asio coroutines).
+// Owns: the acceptor, every connection, per-request limits and timeouts, and the HTTP metrics.
+// A session owns its socket and buffers and lives as long as its coroutine; the server keeps
+// only a registry of them so that stop() can end idle keep-alive connections.
+// Routing: paths the Router knows go to their handlers; anything else is a static file.
+#pragma once
+
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+
+#include "halld/api/router.hpp"
+#include "halld/api/static_files.hpp"
+#include "halld/core/config.hpp"
+#include "halld/core/metrics.hpp"
+
+namespace halld::api {
+
+class HttpServer {
+ public:
+  HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
+             MetricsRegistry& metrics);
+  ~HttpServer();
+
+  // Binds and starts accepting; throws std::system_error when the address cannot be bound.
+  void start();
+  std::uint16_t port() const { return port_; }
+
+  // Stops accepting, and closes every connection once its request in flight is answered.
+  void stop();
+  std::size_t active_connections() const { return active_.load(); }
+
+  // Limits and timeouts that SIGHUP may change; applies to requests read from now on.
+  void update_limits(const HttpConfig& config);
+
+ private:
+  struct Connection;
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  asio::awaitable<Response> respond(const Request& request);
+  HttpConfig limits() const;
+
+  asio::io_context& io_;
+  const Router& router_;
+  const StaticFiles& files_;
+  MetricsRegistry& metrics_;
+  mutable std::mutex mutex_;  // guards config_ and connections_
+  HttpConfig config_;
+  std::list<std::weak_ptr<Connection>> connections_;
+  asio::ip::tcp::acceptor acceptor_;
+  std::uint16_t port_ = 0;
+  std::atomic<std::size_t> active_{0};
+  std::atomic<bool> stopping_{false};
+
+  Counter& accepted_;
+  Counter& refused_;
+  Counter& bad_requests_;
+  Gauge& open_connections_;
+};
+
+}  // namespace halld::api

@@ -1,0 +1,19 @@
+// api/routes: the endpoints halld serves, registered on a Router. Owns: request validation and
+// the mapping of endpoints onto store queries. Every route here is described in
+// docs/openapi.json (served at /api/v1/openapi.json); a test keeps the two in step.
+#pragma once
+
+#include "halld/api/router.hpp"
+#include "halld/core/metrics.hpp"
+#include "halld/store/database.hpp"
+
+namespace halld::api {
+
+// /healthz, /readyz, /metrics and /api/v1/openapi.json.
+void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics);
+// Read-only archive endpoints under /api/v1.
+void add_archive_routes(Router& router, store::Database& database);
+
+std::string_view openapi_document();
+
+}  // namespace halld::api

@@ -1,0 +1,71 @@
+// core/config: the one configuration file of halld (TOML, comments allowed).
+// Owns: the schema of every key (type, range, default, whether SIGHUP can change it) and the
+// parsing of a file into a Config value. Must not touch: anything that acts on the values.
+// Every error names the file position, the full key and what was expected.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace halld {
+
+struct HttpConfig {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::filesystem::path web_root = "web";
+  std::size_t body_limit_bytes = 1 << 20;
+  std::size_t header_limit_bytes = 16 * 1024;
+  std::chrono::seconds request_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+  std::size_t max_connections = 10000;
+};
+
+enum class OldSchemaPolicy { migrate, refuse };
+
+struct DatabaseConfig {
+  std::string conninfo;  // libpq connection string
+  std::size_t pool_size = 4;
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds startup_wait{30};
+  OldSchemaPolicy on_old_schema = OldSchemaPolicy::migrate;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::filesystem::path file;  // empty: console only
+  std::size_t max_file_bytes = 50u << 20;
+  std::size_t max_files = 5;
+};
+
+struct Config {
+  std::filesystem::path source;  // the file it was read from
+  std::size_t io_threads = 2;
+  std::chrono::seconds shutdown_grace{10};
+  HttpConfig http;
+  DatabaseConfig database;
+  LogConfig log;
+};
+
+// A problem in the configuration; what() is one line fit for an operator.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+Config load_config(const std::filesystem::path& file);
+Config parse_config(std::string_view text, const std::filesystem::path& source_name);
+
+// The keys whose new values a SIGHUP applied, and those that only take effect at restart.
+struct ReloadReport {
+  std::vector<std::string> applied;
+  std::vector<std::string> need_restart;
+};
+ReloadReport compare_for_reload(const Config& running, const Config& fresh);
+
+bool is_valid_log_level(std::string_view level);
+
+}  // namespace halld

@@ -1,0 +1,54 @@
+// store/archive_store: the archive tables in PostgreSQL. Owns: applying an import all or
+// nothing, and the read queries behind /api/v1's archive endpoints (which return JSON built by
+// PostgreSQL, passed through untouched). Must not touch: file formats (archive/import).
+#pragma once
+
+#include <functional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "halld/archive/import.hpp"
+#include "halld/store/database.hpp"
+
+namespace halld::store {
+
+std::vector<Statement> archive_statements();
+
+struct ImportCounts {
+  std::size_t cities = 0, business_types = 0, customer_classes = 0, halls = 0, windows = 0, clerks = 0,
+              terminals = 0, devices = 0;
+};
+
+struct ImportOutcome {
+  bool valid = false;    // no problems, and every row went into the database
+  bool applied = false;  // valid and committed
+  archive::ReadResult read;  // read.problems explain why nothing was applied
+  ImportCounts counts;
+};
+
+enum class ImportMode { commit, dry_run };
+
+// In one transaction: learns the codes already stored, lets `read` parse and validate the file
+// against them, and applies the result only if there were no problems at all. A dry run
+// applies it too (so database constraints are checked) and then rolls back.
+ImportOutcome import_archives(pqxx::connection& connection,
+                              const std::function<archive::ReadResult(const archive::KnownCodes&)>& read,
+                              ImportMode mode);
+
+struct HallFilter {
+  std::string city;    // city code; empty: all
+  std::string status;  // empty: all
+  std::string search;  // substring of name, code or county; empty: all
+  int limit = 100;
+  int offset = 0;
+};
+
+// JSON texts: {"items":[…],"total":N} for lists, a hall object or "" when not found.
+std::string list_cities_json(pqxx::connection& connection);
+std::string list_halls_json(pqxx::connection& connection, const HallFilter& filter);
+std::string hall_json(pqxx::connection& connection, const std::string& code);
+std::string list_business_types_json(pqxx::connection& connection);
+std::string list_customer_classes_json(pqxx::connection& connection);
+
+}  // namespace halld::store

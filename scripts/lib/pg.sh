@@ -1,0 +1,73 @@
+# Private PostgreSQL clusters for the demo and the tests: no system service, no system config.
+# PostgreSQL refuses to run as root, so when we are root the cluster belongs to the `postgres`
+# user and every server command runs as that user.
+# shellcheck shell=bash
+
+pg_bindir() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$dir/initdb" ] || { echo "PostgreSQL server binaries not found (is the postgresql package installed?)" >&2; return 1; }
+  echo "$dir"
+}
+
+pg_as_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# pg_data_dir WANTED: WANTED itself when the cluster owner can reach it, else a directory the
+# owner can reach, linked from WANTED (e.g. a checkout under /root, which `postgres` cannot enter).
+pg_data_dir() {
+  local wanted=$1
+  mkdir -p "$(dirname "$wanted")"
+  if [ -L "$wanted" ]; then readlink -f "$wanted"; return; fi
+  if [ "$(id -u)" -ne 0 ] || runuser -u postgres -- test -x "$(dirname "$wanted")"; then
+    echo "$wanted"; return
+  fi
+  local elsewhere
+  elsewhere="/var/tmp/halld-pg-$(echo -n "$wanted" | sha256sum | cut -c1-12)"
+  mkdir -p "$elsewhere"
+  ln -sfn "$elsewhere" "$wanted"
+  echo "$elsewhere"
+}
+
+# pg_init DATADIR AUTH [PWFILE]: initdb unless DATADIR already holds a cluster.
+pg_init() {
+  local data=$1 auth=$2 pwfile=${3:-}
+  [ -f "$data/PG_VERSION" ] && return 0
+  local bin; bin=$(pg_bindir) || return 1
+  mkdir -p "$data"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data"
+  chmod 700 "$data"
+  local args=(-D "$data" -U postgres -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host="$auth")
+  if [ -n "$pwfile" ]; then
+    [ "$(id -u)" -eq 0 ] && chown postgres "$pwfile"
+    args+=(--pwfile="$pwfile")
+  fi
+  pg_as_owner "$bin/initdb" "${args[@]}" >/dev/null
+}
+
+# pg_start DATADIR PORT: starts the server on 127.0.0.1:PORT (TCP only) and waits until it accepts.
+pg_start() {
+  local data=$1 port=$2
+  local bin; bin=$(pg_bindir) || return 1
+  pg_as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+    -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=${PG_FSYNC:-on}" start >/dev/null
+}
+
+pg_stop() {
+  local data=$1
+  local bin; bin=$(pg_bindir) || return 1
+  [ -f "$data/postmaster.pid" ] || return 0
+  pg_as_owner "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null || true
+}
+
+pg_running() {
+  local data=$1
+  local bin; bin=$(pg_bindir) || return 1
+  pg_as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1
+}

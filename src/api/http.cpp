@@ -1,0 +1,72 @@
+#include "halld/api/http.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace halld::api {
+
+Response text_response(http::status status, std::string body, std::string_view content_type) {
+  Response response{status, 11};
+  response.set(http::field::content_type, std::string(content_type));
+  response.set(http::field::cache_control, "no-store");
+  response.body() = std::move(body);
+  return response;
+}
+
+Response json_response(http::status status, std::string body) {
+  return text_response(status, std::move(body), "application/json; charset=utf-8");
+}
+
+Response error_response(http::status status, std::string_view code, std::string_view message) {
+  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  return json_response(status, body.dump());
+}
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int high = hex(text[i + 1]), low = hex(text[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      c = static_cast<char>(high * 16 + low);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    if (c == '\0') return std::nullopt;
+    out += c;
+  }
+  return out;
+}
+
+std::optional<Target> parse_target(std::string_view target) {
+  Target out;
+  auto question = target.find('?');
+  auto path = percent_decode(target.substr(0, question), false);
+  if (!path || path->empty() || path->front() != '/') return std::nullopt;
+  out.path = std::move(*path);
+  if (question == std::string_view::npos) return out;
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq), true);
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    if (!key || !value || key->empty()) return std::nullopt;
+    out.query[std::move(*key)] = std::move(*value);
+  }
+  return out;
+}
+
+}  // namespace halld::api

@@ -1,0 +1,206 @@
+#include "halld/api/http_server.hpp"
+
+#include <fmt/format.h>
+#include <pqxx/except>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace halld::api {
+
+struct HttpServer::Connection {
+  explicit Connection(asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+};
+
+HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
+                       MetricsRegistry& metrics)
+    : io_(io),
+      router_(router),
+      files_(files),
+      metrics_(metrics),
+      config_(std::move(config)),
+      acceptor_(asio::make_strand(io)),
+      accepted_(metrics.counter("halld_http_connections_accepted_total", "HTTP connections accepted.")),
+      refused_(metrics.counter("halld_http_connections_refused_total",
+                               "HTTP connections closed at once because max_connections was reached.")),
+      bad_requests_(metrics.counter("halld_http_bad_requests_total",
+                                    "Requests rejected before routing (malformed, too large, timed out).")),
+      open_connections_(metrics.gauge("halld_http_open_connections", "HTTP connections open now.")) {}
+
+HttpServer::~HttpServer() = default;
+
+HttpConfig HttpServer::limits() const {
+  std::lock_guard lock(mutex_);
+  return config_;
+}
+
+void HttpServer::update_limits(const HttpConfig& config) {
+  std::lock_guard lock(mutex_);
+  auto address = config_.listen_address;
+  auto port = config_.port;
+  auto root = config_.web_root;
+  config_ = config;
+  config_.listen_address = address;  // the socket is bound already; these need a restart
+  config_.port = port;
+  config_.web_root = root;
+}
+
+void HttpServer::start() {
+  auto config = limits();
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.listen_address), config.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  spdlog::info("HTTP listening on {}:{}", config.listen_address, port_);
+}
+
+void HttpServer::stop() {
+  stopping_ = true;
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  std::lock_guard lock(mutex_);
+  for (auto& weak : connections_) {
+    if (auto connection = weak.lock()) {
+      // Shutting down the receive side ends an idle read at once, while a request in flight
+      // still gets its response written before the session sees end-of-stream.
+      asio::post(connection->stream.get_executor(), [connection] {
+        boost::system::error_code ignored;
+        connection->stream.socket().shutdown(asio::socket_base::shutdown_receive, ignored);
+      });
+    }
+  }
+}
+
+asio::awaitable<void> HttpServer::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    auto socket = co_await acceptor_.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping_) co_return;
+      spdlog::warn("HTTP accept failed: {}", ec.message());
+      continue;
+    }
+    if (active_.load() >= limits().max_connections) {
+      refused_.inc();
+      continue;  // the socket closes as it goes out of scope
+    }
+    accepted_.inc();
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(mutex_);
+      connections_.remove_if([](const auto& weak) { return weak.expired(); });
+      connections_.push_back(connection);
+    }
+    auto executor = connection->stream.get_executor();
+    asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) {
+  ++active_;
+  open_connections_.add(1);
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    if (stopping_ && !first) break;
+    auto config = limits();
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(config.body_limit_bytes);
+    parser.header_limit(static_cast<std::uint32_t>(config.header_limit_bytes));
+    connection->stream.expires_after(first ? config.request_timeout : config.idle_timeout);
+    boost::system::error_code ec;
+    co_await http::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    first = false;
+    if (ec) {
+      std::optional<Response> refusal;
+      if (ec == http::error::body_limit) {
+        refusal = error_response(http::status::payload_too_large, "payload_too_large",
+                                 fmt::format("the request body exceeds {} bytes", config.body_limit_bytes));
+      } else if (ec == http::error::header_limit) {
+        refusal = error_response(http::status::request_header_fields_too_large, "headers_too_large",
+                                 fmt::format("the request head exceeds {} bytes", config.header_limit_bytes));
+      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
+                 ec != asio::error::eof && ec != asio::error::connection_reset &&
+                 ec != asio::error::operation_aborted) {
+        refusal = error_response(http::status::bad_request, "bad_request", ec.message());
+      }
+      if (refusal || ec == beast::error::timeout) bad_requests_.inc();
+      if (refusal) {
+        refusal->keep_alive(false);
+        refusal->prepare_payload();
+        connection->stream.expires_after(config.request_timeout);
+        co_await http::async_write(connection->stream, *refusal, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      break;
+    }
+    const Request& request = parser.get();
+    Response response = co_await respond(request);
+    response.version(request.version());
+    response.set(http::field::server, "halld");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.keep_alive(request.keep_alive() && !stopping_);
+    if (request.method() == http::verb::head) {
+      if (!response.body().empty()) response.content_length(response.body().size());
+      response.body().clear();
+    } else {
+      response.prepare_payload();
+    }
+    connection->stream.expires_after(config.request_timeout);
+    boost::system::error_code write_ec;
+    co_await http::async_write(connection->stream, response, asio::redirect_error(asio::use_awaitable, write_ec));
+    if (write_ec || !response.keep_alive()) break;
+  }
+  boost::system::error_code ignored;
+  connection->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  open_connections_.add(-1);
+  --active_;
+}
+
+asio::awaitable<Response> HttpServer::respond(const Request& request) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string route_label = "static";
+  Response response;
+  auto target = parse_target(to_std(request.target()));
+  if (!target) {
+    response = error_response(http::status::bad_request, "bad_target", "the request target is malformed");
+  } else if (auto match = router_.match(request.method(), target->path); match.route) {
+    route_label = match.route->pattern;
+    RequestContext context{request, std::move(match.params), std::move(target->query)};
+    try {
+      response = co_await match.route->handler(context);
+    } catch (const pqxx::broken_connection& e) {
+      spdlog::warn("{} {}: database unavailable: {}", to_std(request.method_string()), route_label, e.what());
+      response = error_response(http::status::service_unavailable, "database_unavailable",
+                                "the database is not reachable; try again shortly");
+    } catch (const std::exception& e) {
+      spdlog::error("{} {} failed: {}", to_std(request.method_string()), route_label, e.what());
+      response = error_response(http::status::internal_server_error, "internal_error",
+                                "the request failed; the server log has details");
+    }
+  } else if (match.path_known) {
+    route_label = "method_not_allowed";
+    response = error_response(http::status::method_not_allowed, "method_not_allowed",
+                              fmt::format("{} is not allowed on this path", to_std(request.method_string())));
+  } else if (target->path.starts_with("/api/")) {
+    route_label = "not_found";
+    response = error_response(http::status::not_found, "not_found", "no such endpoint");
+  } else {
+    response = files_.serve(request, target->path);
+  }
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.counter("halld_http_requests_total", "HTTP requests answered, by route and status.",
+                   {{"route", route_label}, {"code", std::to_string(response.result_int())}})
+      .inc();
+  metrics_.histogram("halld_http_request_duration_seconds", "Time to answer an HTTP request, by route.",
+                     {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, {{"route", route_label}})
+      .observe(seconds);
+  co_return response;
+}
+
+}  // namespace halld::api

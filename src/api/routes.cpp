@@ -1,0 +1,158 @@
+#include "halld/api/routes.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+#include "halld/records/archive.hpp"
+#include "halld/store/archive_store.hpp"
+#include "halld/store/migrations.hpp"
+
+namespace halld::openapi_files {
+std::span<const EmbeddedFile> files();
+}  // namespace halld::openapi_files
+
+namespace halld::api {
+namespace {
+
+// Validates a query string against the parameters an endpoint accepts; the first problem
+// becomes a 400 with a message naming the parameter.
+class QueryReader {
+ public:
+  QueryReader(const RequestContext& context, const std::vector<std::string_view>& allowed) : query_(context.query) {
+    for (const auto& [key, value] : query_) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        fail(fmt::format("unknown query parameter '{}'; this endpoint accepts: {}", key, fmt::join(allowed, ", ")));
+      }
+    }
+  }
+
+  std::string text(std::string_view key, std::size_t max_size = 100) {
+    auto it = query_.find(key);
+    if (it == query_.end()) return {};
+    if (it->second.size() > max_size) fail(fmt::format("'{}' is longer than {} bytes", key, max_size));
+    return it->second;
+  }
+
+  int integer(std::string_view key, int fallback, int min, int max) {
+    auto it = query_.find(key);
+    if (it == query_.end()) return fallback;
+    int value = 0;
+    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || value < min || value > max) {
+      fail(fmt::format("'{}' must be a whole number from {} to {}", key, min, max));
+      return fallback;
+    }
+    return value;
+  }
+
+  const std::optional<std::string>& problem() const { return problem_; }
+
+  void fail(std::string message) {
+    if (!problem_) problem_ = std::move(message);
+  }
+
+ private:
+  const std::map<std::string, std::string, std::less<>>& query_;
+  std::optional<std::string> problem_;
+};
+
+Response bad_query(const std::string& message) {
+  return error_response(http::status::bad_request, "bad_query", message);
+}
+
+// A database job whose result is a JSON text; "" means the object asked for does not exist.
+using TextJob = std::function<std::string(pqxx::connection&)>;
+
+// A read-only GET endpoint answered by one query: `prepare` validates the query string (through
+// the reader) and returns the job to run.
+// Note on the coroutine: every awaited value goes into a named local first. GCC 12 destroys
+// some temporaries of a co_await full-expression twice, so none are left there.
+void add_json_query(Router& router, store::Database& database, std::string pattern,
+                    std::vector<std::string_view> parameters,
+                    std::function<TextJob(QueryReader&, const RequestContext&)> prepare) {
+  router.add(http::verb::get, std::move(pattern),
+             [&database, parameters = std::move(parameters), prepare = std::move(prepare)](
+                 RequestContext& context) -> asio::awaitable<Response> {
+               QueryReader query(context, parameters);
+               TextJob job = prepare(query, context);
+               if (query.problem()) co_return bad_query(*query.problem());
+               auto pending = database.run(std::move(job));
+               std::string body = co_await std::move(pending);
+               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               co_return json_response(http::status::ok, std::move(body));
+             });
+}
+
+}  // namespace
+
+std::string_view openapi_document() {
+  for (const auto& file : openapi_files::files()) {
+    if (file.name == "openapi.json") return file.content;
+  }
+  return {};
+}
+
+void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics) {
+  router.add(http::verb::get, "/healthz", [](RequestContext&) -> asio::awaitable<Response> {
+    co_return json_response(http::status::ok, R"({"status":"ok"})");
+  });
+
+  router.add(http::verb::get, "/readyz", [&database](RequestContext&) -> asio::awaitable<Response> {
+    nlohmann::json body;
+    try {
+      auto pending = database.run([](pqxx::connection& c) { return store::inspect_schema(c, store::known_migrations()); });
+      auto state = co_await std::move(pending);
+      body = {{"schema_version", state.current}, {"schema_expected", state.latest_known}};
+      bool ready = state.current == state.latest_known;
+      body["status"] = ready ? "ready" : "schema_mismatch";
+      co_return json_response(ready ? http::status::ok : http::status::service_unavailable, body.dump());
+    } catch (const std::exception& e) {
+      body = {{"status", "database_unreachable"}, {"detail", e.what()}};
+    }
+    co_return json_response(http::status::service_unavailable, body.dump());
+  });
+
+  router.add(http::verb::get, "/metrics", [&metrics](RequestContext&) -> asio::awaitable<Response> {
+    co_return text_response(http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  router.add(http::verb::get, "/api/v1/openapi.json", [](RequestContext&) -> asio::awaitable<Response> {
+    co_return json_response(http::status::ok, std::string(openapi_document()));
+  });
+}
+
+void add_archive_routes(Router& router, store::Database& database) {
+  add_json_query(router, database, "/api/v1/cities", {}, [](QueryReader&, const RequestContext&) -> TextJob {
+    return store::list_cities_json;
+  });
+
+  add_json_query(router, database, "/api/v1/halls", {"city", "status", "q", "limit", "offset"},
+                 [](QueryReader& query, const RequestContext&) -> TextJob {
+                   store::HallFilter filter;
+                   filter.city = query.text("city", 32);
+                   filter.status = query.text("status", 16);
+                   filter.search = query.text("q", 100);
+                   filter.limit = query.integer("limit", 100, 1, 1000);
+                   filter.offset = query.integer("offset", 0, 0, 10'000'000);
+                   if (!filter.status.empty() && !records::parse_enum<records::HallStatus>(filter.status)) {
+                     query.fail(fmt::format("'status' must be one of: {}", records::enum_names<records::HallStatus>()));
+                   }
+                   return [filter](pqxx::connection& c) { return store::list_halls_json(c, filter); };
+                 });
+
+  add_json_query(router, database, "/api/v1/halls/{code}", {}, [](QueryReader&, const RequestContext& context) -> TextJob {
+    return [code = context.path_params.at("code")](pqxx::connection& c) { return store::hall_json(c, code); };
+  });
+
+  add_json_query(router, database, "/api/v1/business-types", {}, [](QueryReader&, const RequestContext&) -> TextJob {
+    return store::list_business_types_json;
+  });
+
+  add_json_query(router, database, "/api/v1/customer-classes", {}, [](QueryReader&, const RequestContext&) -> TextJob {
+    return store::list_customer_classes_json;
+  });
+}
+
+}  // namespace halld::api

@@ -1,0 +1,257 @@
+#include "daemon.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "halld/api/http_server.hpp"
+#include "halld/api/routes.hpp"
+#include "halld/app/app.hpp"
+#include "halld/core/log.hpp"
+#include "halld/core/version.hpp"
+#include "halld/store/archive_store.hpp"
+#include "halld/store/database.hpp"
+#include "halld/store/migrations.hpp"
+
+namespace halld::app {
+namespace {
+
+std::unique_ptr<store::Database> open_database(const Config& config, MetricsRegistry& metrics, std::size_t threads) {
+  // libpq reads its connect timeout from the environment whatever form the conninfo takes.
+  ::setenv("PGCONNECT_TIMEOUT", std::to_string(config.database.connect_timeout.count()).c_str(), 1);
+  return std::make_unique<store::Database>(config.database.conninfo, threads, store::archive_statements(), metrics);
+}
+
+// Waits up to startup_wait for the database, then brings the schema to this binary's version
+// (or refuses, as configured). Returns an exit code, exit_ok when halld may go on.
+int prepare_schema(store::Database& database, const Config& config) {
+  const auto known = store::known_migrations();
+  const auto deadline = std::chrono::steady_clock::now() + config.database.startup_wait;
+  store::SchemaState state;
+  for (;;) {
+    try {
+      state = database.run_blocking([&](pqxx::connection& c) { return store::inspect_schema(c, known); });
+      break;
+    } catch (const pqxx::broken_connection& e) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        spdlog::error("database unreachable after {} s: {}", config.database.startup_wait.count(), e.what());
+        return exit_failure;
+      }
+      spdlog::warn("database not reachable yet, retrying: {}", e.what());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+  if (state.current > state.latest_known) {
+    spdlog::error("the database schema is at version {}, newer than this halld knows ({}); refusing to start",
+                  state.current, state.latest_known);
+    return exit_schema;
+  }
+  if (!state.pending.empty()) {
+    if (config.database.on_old_schema == OldSchemaPolicy::refuse) {
+      spdlog::error("the database schema is at version {}, this halld needs {}; run 'halld migrate' "
+                    "(database.on_old_schema = \"refuse\")", state.current, state.latest_known);
+      return exit_schema;
+    }
+    database.run_blocking([&](pqxx::connection& c) { return store::migrate(c, known); });
+  }
+  spdlog::info("database schema at version {}", state.latest_known);
+  return exit_ok;
+}
+
+// Owns the running server's parts in the order they must be torn down (reverse of members).
+class Daemon {
+ public:
+  explicit Daemon(Config config)
+      : config_(std::move(config)),
+        io_(static_cast<int>(config_.io_threads)),
+        signals_(io_, SIGINT, SIGTERM, SIGHUP),
+        files_(config_.http.web_root) {
+    register_process_metrics(metrics_);
+    metrics_.gauge_callback("halld_build_info", "Constant 1, labelled with the halld version.", [] { return 1.0; },
+                            {{"version", std::string(version())}});
+  }
+
+  int run() {
+    database_ = open_database(config_, metrics_, config_.database.pool_size);
+    if (int code = prepare_schema(*database_, config_); code != exit_ok) return code;
+    const auto known = store::known_migrations();
+    metrics_.gauge_callback("halld_schema_version", "Schema version this halld runs against.",
+                            [v = known.back().version] { return static_cast<double>(v); });
+
+    api::add_system_routes(router_, *database_, metrics_);
+    api::add_archive_routes(router_, *database_);
+    server_ = std::make_unique<api::HttpServer>(io_, config_.http, router_, files_, metrics_);
+    try {
+      server_->start();
+    } catch (const std::system_error& e) {
+      spdlog::error("cannot listen on {}:{}: {}", config_.http.listen_address, config_.http.port, e.what());
+      return exit_failure;
+    }
+    asio::co_spawn(io_, handle_signals(), asio::detached);
+    spdlog::info("halld {} started (pid {})", version(), ::getpid());
+
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < config_.io_threads; ++i) threads.emplace_back([this] { io_.run(); });
+    io_.run();
+    for (auto& t : threads) t.join();
+
+    database_->stop();  // finishes queued work and closes the pool
+    spdlog::info("halld stopped");
+    spdlog::default_logger()->flush();
+    return exit_ok;
+  }
+
+ private:
+  asio::awaitable<void> handle_signals() {
+    for (;;) {
+      int signal = co_await signals_.async_wait(asio::use_awaitable);
+      if (signal == SIGHUP) {
+        reload();
+        continue;
+      }
+      spdlog::info("signal {} received: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      co_await shut_down();
+      co_return;
+    }
+  }
+
+  // Stop accepting, let requests in flight finish within the grace period, then stop the loop.
+  asio::awaitable<void> shut_down() {
+    server_->stop();
+    const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
+    asio::steady_timer timer(io_);
+    while (server_->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+    if (server_->active_connections() > 0) {
+      spdlog::warn("{} connections still open after {} s; closing them", server_->active_connections(),
+                   config_.shutdown_grace.count());
+    }
+    io_.stop();
+  }
+
+  void reload() {
+    Config fresh;
+    try {
+      fresh = load_config(config_.source);
+    } catch (const ConfigError& e) {
+      spdlog::error("SIGHUP: configuration not reloaded: {}", e.what());
+      return;
+    }
+    auto report = compare_for_reload(config_, fresh);
+    set_log_level(fresh.log.level);
+    server_->update_limits(fresh.http);
+    config_.log.level = fresh.log.level;
+    config_.shutdown_grace = fresh.shutdown_grace;
+    config_.http = fresh.http;
+    if (report.applied.empty() && report.need_restart.empty()) {
+      spdlog::info("SIGHUP: configuration reloaded, nothing changed");
+      return;
+    }
+    if (!report.applied.empty()) spdlog::info("SIGHUP: applied {}", fmt::join(report.applied, ", "));
+    if (!report.need_restart.empty()) {
+      spdlog::warn("SIGHUP: changed but only applied at restart: {}", fmt::join(report.need_restart, ", "));
+    }
+  }
+
+  Config config_;
+  MetricsRegistry metrics_;
+  asio::io_context io_;
+  asio::signal_set signals_;
+  api::Router router_;
+  api::StaticFiles files_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<api::HttpServer> server_;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot read: {}", path.string(), ec.message()));
+  if (size > archive::max_file_bytes) {
+    throw std::runtime_error(fmt::format("{}: larger than {} bytes", path.string(), archive::max_file_bytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+int run_daemon(const Config& config) {
+  init_logging(config.log);
+  std::signal(SIGPIPE, SIG_IGN);
+  // The signal_set must exist before any thread starts so that every thread has them blocked
+  // the Asio way; Daemon's constructor creates it.
+  Daemon daemon(config);
+  return daemon.run();
+}
+
+int run_migrate(const Config& config) {
+  init_logging(config.log);
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  const auto known = store::known_migrations();
+  try {
+    auto applied = database->run_blocking([&](pqxx::connection& c) { return store::migrate(c, known); });
+    if (applied.empty()) spdlog::info("schema already at version {}; nothing to do", known.back().version);
+    else spdlog::info("applied {} migration(s); schema at version {}", applied.size(), known.back().version);
+    return exit_ok;
+  } catch (const store::SchemaTooNew& e) {
+    spdlog::error("{}", e.what());
+    return exit_schema;
+  }
+}
+
+int run_import(const Config& config, const std::filesystem::path& source, bool dry_run) {
+  init_logging(config.log);
+  MetricsRegistry metrics;
+  // Read the file(s) before touching the database: a missing file is reported at once.
+  std::function<archive::ReadResult(const archive::KnownCodes&)> read;
+  if (std::filesystem::is_directory(source)) {
+    archive::CsvTables tables;
+    for (const auto& entry : std::filesystem::directory_iterator(source)) {
+      if (entry.path().extension() == ".csv") tables.files[entry.path().filename().string()] = read_file(entry.path());
+    }
+    if (tables.files.empty()) throw std::runtime_error(fmt::format("{}: no .csv files in this folder", source.string()));
+    read = [tables = std::move(tables)](const archive::KnownCodes& known) {
+      std::vector<archive::Problem> problems;
+      auto document = archive::csv_to_document(tables, problems);
+      auto result = archive::read_document(document, known);
+      result.problems.insert(result.problems.begin(), problems.begin(), problems.end());
+      return result;
+    };
+  } else {
+    read = [text = read_file(source)](const archive::KnownCodes& known) { return archive::read_json(text, known); };
+  }
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  auto outcome = database->run_blocking([&](pqxx::connection& c) {
+    return store::import_archives(c, read, dry_run ? store::ImportMode::dry_run : store::ImportMode::commit);
+  });
+  const auto& problems = outcome.read.problems;
+  if (!outcome.valid) {
+    for (const auto& p : problems) std::fprintf(stderr, "%s: %s: %s\n", source.string().c_str(), p.location.c_str(), p.reason.c_str());
+    if (outcome.read.problems_not_listed > 0) {
+      std::fprintf(stderr, "%s: … and %zu more problems\n", source.string().c_str(), outcome.read.problems_not_listed);
+    }
+    std::fprintf(stderr, "%s: rejected with %zu problem(s); nothing was imported\n", source.string().c_str(),
+                 problems.size() + outcome.read.problems_not_listed);
+    return exit_import_rejected;
+  }
+  const auto& n = outcome.counts;
+  std::printf("%s: %s %zu cities, %zu business types, %zu customer classes, %zu halls, %zu windows, "
+              "%zu clerks, %zu terminals, %zu devices\n",
+              source.string().c_str(), dry_run ? "valid, nothing applied (--dry-run):" : "imported", n.cities, n.business_types, n.customer_classes, n.halls, n.windows, n.clerks,
+              n.terminals, n.devices);
+  return exit_ok;
+}
+
+}  // namespace halld::app

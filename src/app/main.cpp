@@ -1,0 +1,106 @@
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon.hpp"
+#include "halld/app/app.hpp"
+#include "halld/core/version.hpp"
+
+namespace halld::app {
+namespace {
+
+constexpr const char* usage_text =
+    "usage:\n"
+    "  halld --config FILE                     run the server\n"
+    "  halld check-config FILE                 check a configuration file and exit\n"
+    "  halld migrate --config FILE             apply pending database migrations\n"
+    "  halld import --config FILE [--dry-run] PATH\n"
+    "                                          import archives from a .json file or a folder of .csv files\n"
+    "  halld --version                         print the version\n";
+
+int usage(const std::string& problem) {
+  std::fprintf(stderr, "halld: %s\n%s", problem.c_str(), usage_text);
+  return exit_usage;
+}
+
+struct Options {
+  std::string config;
+  std::vector<std::string> positional;
+  bool dry_run = false;
+};
+
+// Parses "--config FILE", "--dry-run" and positional arguments after the subcommand.
+std::optional<Options> parse_options(std::span<const std::string_view> args, std::string& problem) {
+  Options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config") {
+      if (i + 1 >= args.size()) {
+        problem = "--config needs a file";
+        return std::nullopt;
+      }
+      options.config = args[++i];
+    } else if (args[i] == "--dry-run") {
+      options.dry_run = true;
+    } else if (args[i].starts_with("-")) {
+      problem = fmt::format("unknown option '{}'", args[i]);
+      return std::nullopt;
+    } else {
+      options.positional.emplace_back(args[i]);
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
+int main(std::span<const std::string_view> args) {
+  if (args.empty()) return usage("nothing to do");
+  const auto command = args[0];
+  if (command == "--version") {
+    std::printf("halld %.*s\n", static_cast<int>(version().size()), version().data());
+    return exit_ok;
+  }
+  if (command == "--help" || command == "help") {
+    std::printf("%s", usage_text);
+    return exit_ok;
+  }
+  try {
+    if (command == "check-config") {
+      if (args.size() != 2) return usage("check-config takes one file");
+      auto config = load_config(std::string(args[1]));
+      std::printf("%s: ok\n", std::string(args[1]).c_str());
+      return exit_ok;
+    }
+    const bool subcommand = command == "migrate" || command == "import";
+    std::string problem;
+    auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
+    if (!options) return usage(problem);
+    if (options->config.empty()) return usage("--config FILE is required");
+    if (command == "import") {
+      if (options->positional.size() != 1) return usage("import takes one .json file or CSV folder");
+      return run_import(load_config(options->config), options->positional[0], options->dry_run);
+    }
+    if (!options->positional.empty() || options->dry_run) {
+      return usage(fmt::format("unexpected argument '{}'", options->positional.empty() ? "--dry-run" : options->positional[0]));
+    }
+    if (command == "migrate") return run_migrate(load_config(options->config));
+    return run_daemon(load_config(options->config));
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "halld: config error: %s\n", e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "halld: %s\n", e.what());
+    return exit_failure;
+  }
+}
+
+}  // namespace halld::app
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  return halld::app::main(args);
+}

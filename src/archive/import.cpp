@@ -1,0 +1,598 @@
+#include "halld/archive/import.hpp"
+
+#include <csv.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <chrono>
+#include <cmath>
+
+namespace halld::archive {
+namespace {
+
+using nlohmann::json;
+using namespace halld::records;
+
+class Problems {
+ public:
+  void add(std::string location, std::string reason) {
+    if (list.size() < max_problems) list.push_back({std::move(location), std::move(reason)});
+    else ++not_listed;
+  }
+  std::vector<Problem> list;
+  std::size_t not_listed = 0;
+};
+
+std::string describe(const json& value) {
+  switch (value.type()) {
+    case json::value_t::string: {
+      auto text = value.get<std::string>();
+      if (text.size() > 40) text = text.substr(0, 40) + "…";
+      return fmt::format("the string \"{}\"", text);
+    }
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return fmt::format("the number {}", value.dump());
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null: return "null";
+    case json::value_t::array: return "an array";
+    default: return "an object";
+  }
+}
+
+bool is_code(std::string_view text) {
+  if (text.empty() || text.size() > 32) return false;
+  for (char c : text) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+  }
+  return true;
+}
+
+bool is_iso_date(std::string_view text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  if (std::from_chars(text.data(), text.data() + 4, y).ptr != text.data() + 4) return false;
+  if (std::from_chars(text.data() + 5, text.data() + 7, m).ptr != text.data() + 7) return false;
+  if (std::from_chars(text.data() + 8, text.data() + 10, d).ptr != text.data() + 10) return false;
+  return std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}}.ok();
+}
+
+// IANA names look like "Asia/Shanghai" or "America/Argentina/Buenos_Aires"; "UTC" stands alone.
+bool is_time_zone_name(std::string_view text) {
+  if (text == "UTC") return true;
+  auto slash = text.find('/');
+  if (slash == 0 || slash == std::string_view::npos || text.back() == '/') return false;
+  for (char c : text) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' || c == '/')) return false;
+  }
+  return text.find("//") == std::string_view::npos;
+}
+
+enum class Need { required, optional };
+
+// Reads the fields of one JSON object, reporting each problem with its location once, and
+// flagging keys nobody asked for (a misspelt key must not be silently ignored).
+class Fields {
+ public:
+  Fields(const json& object, std::string location, Problems& problems)
+      : object_(object), problems_(problems) {
+    auto origin = object.is_object() ? object.find("_origin") : object.end();
+    if (origin != object.end() && origin->is_string()) {
+      location_ = origin->get<std::string>();
+      separator_ = " column ";
+      used_.insert("_origin");
+    } else {
+      location_ = std::move(location);
+    }
+    if (!object.is_object()) problems_.add(location_, "expects an object, got " + describe(object));
+  }
+
+  bool valid() const { return object_.is_object(); }
+  const std::string& location() const { return location_; }
+  std::string at(std::string_view key) const { return location_ + separator_ + std::string(key); }
+
+  const json* get(std::string_view key, Need need) {
+    used_.insert(std::string(key));
+    if (!valid()) return nullptr;
+    auto it = object_.find(key);
+    if (it == object_.end() || it->is_null()) {
+      if (need == Need::required) problems_.add(at(key), "is missing");
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  std::optional<std::string> text(std::string_view key, Need need, std::size_t max_chars = 200) {
+    const json* value = get(key, need);
+    if (!value) return std::nullopt;
+    if (!value->is_string()) return wrong(key, "a string", *value);
+    auto s = value->get<std::string>();
+    if ((need == Need::required && s.empty()) || s.size() > max_chars) {
+      return wrong(key, fmt::format("a {}string of at most {} bytes", need == Need::required ? "non-empty " : "", max_chars), *value);
+    }
+    return s;
+  }
+
+  std::optional<std::string> code(std::string_view key, Need need = Need::required) {
+    const json* value = get(key, need);
+    if (!value) return std::nullopt;
+    if (!value->is_string() || !is_code(value->get<std::string>())) {
+      return wrong(key, "a code of 1 to 32 letters, digits, '_', '-' or '.'", *value);
+    }
+    return value->get<std::string>();
+  }
+
+  std::optional<double> number(std::string_view key, Need need, double min, double max) {
+    const json* value = get(key, need);
+    if (!value) return std::nullopt;
+    if (!value->is_number() || value->get<double>() < min || value->get<double>() > max) {
+      return wrong(key, fmt::format("a number from {} to {}", min, max), *value);
+    }
+    return value->get<double>();
+  }
+
+  std::optional<int> integer(std::string_view key, Need need, int min, int max) {
+    const json* value = get(key, need);
+    if (!value) return std::nullopt;
+    if (!value->is_number_integer() || value->get<std::int64_t>() < min || value->get<std::int64_t>() > max) {
+      return wrong(key, fmt::format("a whole number from {} to {}", min, max), *value);
+    }
+    return static_cast<int>(value->get<std::int64_t>());
+  }
+
+  template <class Enum>
+  std::optional<Enum> choice(std::string_view key, Need need) {
+    const json* value = get(key, need);
+    if (!value) return std::nullopt;
+    std::optional<Enum> parsed;
+    if (value->is_string()) parsed = parse_enum<Enum>(value->get<std::string>());
+    if (!parsed) return wrong(key, "one of: " + enum_names<Enum>(), *value);
+    return parsed;
+  }
+
+  // An array (absent counts as empty).
+  const json& list(std::string_view key) {
+    static const json empty = json::array();
+    const json* value = get(key, Need::optional);
+    if (!value) return empty;
+    if (!value->is_array()) {
+      wrong(key, "an array", *value);
+      return empty;
+    }
+    return *value;
+  }
+
+  void finish() {
+    if (!valid()) return;
+    for (const auto& [key, value] : object_.items()) {
+      if (!used_.contains(key)) problems_.add(at(key), "is not a known field");
+    }
+  }
+
+  void problem(std::string_view key, std::string reason) { problems_.add(at(key), std::move(reason)); }
+
+ private:
+  std::nullopt_t wrong(std::string_view key, std::string_view expected, const json& got) {
+    problems_.add(at(key), fmt::format("expects {}, got {}", expected, describe(got)));
+    return std::nullopt;
+  }
+
+  const json& object_;
+  Problems& problems_;
+  std::string location_;
+  std::string separator_ = ".";
+  std::set<std::string> used_;
+};
+
+// Remembers codes seen so far in one namespace and reports the second use of each.
+class UniqueCodes {
+ public:
+  bool claim(const std::string& code, const std::string& where, Problems& problems, std::string_view what) {
+    auto [it, inserted] = first_.emplace(code, where);
+    if (!inserted) problems.add(where, fmt::format("{} '{}' is already defined at {}", what, code, it->second));
+    return inserted;
+  }
+  bool contains(std::string_view code) const { return first_.contains(std::string(code)); }
+
+ private:
+  std::map<std::string, std::string> first_;
+};
+
+constexpr std::string_view weekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+class DocumentReader {
+ public:
+  DocumentReader(const KnownCodes& known) : known_(known) {}
+
+  ReadResult read(const json& document) {
+    Fields top(document, "(document)", problems_);
+    if (top.valid()) {
+      auto format = top.text("format", Need::required);
+      if (format && *format != format_name) {
+        top.problem("format", fmt::format("expects \"{}\", got \"{}\"", format_name, *format));
+      }
+      if (const json* province = top.get("province", Need::optional)) read_province(*province);
+      read_each(top, "cities", &DocumentReader::read_city);
+      read_each(top, "business_types", &DocumentReader::read_business_type);
+      read_each(top, "customer_classes", &DocumentReader::read_customer_class);
+      read_each(top, "halls", &DocumentReader::read_hall);
+      top.finish();
+    }
+    return {std::move(result_), std::move(problems_.list), problems_.not_listed};
+  }
+
+ private:
+  template <class Read>
+  void read_each(Fields& parent, std::string_view key, Read read) {
+    const json& items = parent.list(key);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      (this->*read)(items[i], fmt::format("{}[{}]", key, i));
+    }
+  }
+
+  void read_province(const json& item) {
+    Fields f(item, "province", problems_);
+    Province p;
+    p.code = f.code("code").value_or("");
+    p.name = f.text("name", Need::required).value_or("");
+    f.finish();
+    result_.province = std::move(p);
+  }
+
+  void read_city(const json& item, std::string location) {
+    Fields f(item, std::move(location), problems_);
+    City c;
+    c.code = f.code("code").value_or("");
+    c.name = f.text("name", Need::required).value_or("");
+    f.finish();
+    if (!c.code.empty()) city_codes_.claim(c.code, f.location(), problems_, "city");
+    result_.cities.push_back(std::move(c));
+  }
+
+  void read_business_type(const json& item, std::string location) {
+    Fields f(item, std::move(location), problems_);
+    BusinessType b;
+    b.code = f.code("code").value_or("");
+    b.name = f.text("name", Need::required).value_or("");
+    b.name_en = f.text("name_en", Need::optional).value_or("");
+    b.channel = f.choice<ServiceChannel>("channel", Need::optional).value_or(ServiceChannel::counter);
+    b.target_handling_minutes = f.integer("target_handling_min", Need::optional, 1, 480).value_or(10);
+    f.finish();
+    if (!b.code.empty()) business_codes_.claim(b.code, f.location(), problems_, "business type");
+    result_.business_types.push_back(std::move(b));
+  }
+
+  void read_customer_class(const json& item, std::string location) {
+    Fields f(item, std::move(location), problems_);
+    CustomerClass c;
+    c.code = f.code("code").value_or("");
+    c.name = f.text("name", Need::required).value_or("");
+    c.name_en = f.text("name_en", Need::optional).value_or("");
+    c.weight = f.number("weight", Need::required, 0.01, 100).value_or(1.0);
+    f.finish();
+    if (!c.code.empty()) class_codes_.claim(c.code, f.location(), problems_, "customer class");
+    result_.customer_classes.push_back(std::move(c));
+  }
+
+  void read_hall(const json& item, std::string location) {
+    Fields f(item, std::move(location), problems_);
+    Hall h;
+    h.code = f.code("code").value_or("");
+    h.name = f.text("name", Need::required).value_or("");
+    if (auto city = f.code("city")) {
+      h.city_code = *city;
+      if (!city_codes_.contains(*city) && !known_.cities.contains(*city)) {
+        f.problem("city", fmt::format("refers to city '{}', which is neither in the file nor in the database", *city));
+      }
+    }
+    h.county = f.text("county", Need::optional).value_or("");
+    h.address = f.text("address", Need::optional, 400).value_or("");
+    h.latitude = f.number("latitude", Need::required, -90, 90).value_or(0);
+    h.longitude = f.number("longitude", Need::required, -180, 180).value_or(0);
+    h.level = f.choice<HallLevel>("level", Need::optional).value_or(HallLevel::c);
+    h.target_wait_minutes = f.integer("target_wait_min", Need::optional, 1, 240).value_or(20);
+    h.status = f.choice<HallStatus>("status", Need::optional).value_or(HallStatus::open);
+    if (auto tz = f.text("timezone", Need::optional, 64)) {
+      if (is_time_zone_name(*tz)) h.timezone = *tz;
+      else f.problem("timezone", fmt::format("expects an IANA time zone such as Asia/Shanghai, got \"{}\"", *tz));
+    }
+    if (const json* hours = f.get("opening_hours", Need::required)) read_week(*hours, f.at("opening_hours"), h);
+    const json& exceptions = f.list("exceptions");
+    for (std::size_t i = 0; i < exceptions.size(); ++i) {
+      read_exception(exceptions[i], fmt::format("{}.exceptions[{}]", f.location(), i), h);
+    }
+    const json& windows = f.list("windows");
+    std::map<int, std::string> window_numbers;
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+      read_window(windows[i], fmt::format("{}.windows[{}]", f.location(), i), h, window_numbers);
+    }
+    const json& clerks = f.list("clerks");
+    for (std::size_t i = 0; i < clerks.size(); ++i) read_clerk(clerks[i], fmt::format("{}.clerks[{}]", f.location(), i), h);
+    const json& terminals = f.list("terminals");
+    for (std::size_t i = 0; i < terminals.size(); ++i) {
+      read_terminal(terminals[i], fmt::format("{}.terminals[{}]", f.location(), i), h);
+    }
+    const json& devices = f.list("devices");
+    for (std::size_t i = 0; i < devices.size(); ++i) read_device(devices[i], fmt::format("{}.devices[{}]", f.location(), i), h);
+    f.finish();
+    if (!h.code.empty()) hall_codes_.claim(h.code, f.location(), problems_, "hall");
+    result_.halls.push_back(std::move(h));
+  }
+
+  void read_week(const json& hours, std::string location, Hall& h) {
+    Fields f(hours, std::move(location), problems_);
+    for (std::size_t day = 0; day < 7; ++day) {
+      auto text = f.text(weekdays[day], Need::optional, 40);
+      if (!text) continue;
+      try {
+        h.week[day] = parse_day_hours(*text);
+      } catch (const std::invalid_argument& e) {
+        f.problem(weekdays[day], fmt::format("expects \"HH:MM-HH:MM\", \"HH:MM-HH:MM,HH:MM-HH:MM\" or \"closed\": {}", e.what()));
+      }
+    }
+    f.finish();
+  }
+
+  void read_exception(const json& item, std::string location, Hall& h) {
+    Fields f(item, std::move(location), problems_);
+    CalendarException e;
+    if (auto date = f.text("date", Need::required, 10)) {
+      if (is_iso_date(*date)) e.date = *date;
+      else f.problem("date", fmt::format("expects a date yyyy-mm-dd, got \"{}\"", *date));
+    }
+    if (auto hours = f.text("hours", Need::required, 40)) {
+      try {
+        e.hours = parse_day_hours(*hours);
+      } catch (const std::invalid_argument& error) {
+        f.problem("hours", fmt::format("expects \"closed\" or opening hours: {}", error.what()));
+      }
+    }
+    e.note = f.text("note", Need::optional).value_or("");
+    f.finish();
+    for (const auto& other : h.exceptions) {
+      if (!e.date.empty() && other.date == e.date) f.problem("date", fmt::format("{} is listed twice", e.date));
+    }
+    h.exceptions.push_back(std::move(e));
+  }
+
+  void read_window(const json& item, std::string location, Hall& h, std::map<int, std::string>& numbers) {
+    Fields f(item, std::move(location), problems_);
+    Window w;
+    if (auto number = f.integer("number", Need::required, 1, 999)) {
+      w.number = *number;
+      auto [it, inserted] = numbers.emplace(*number, f.location());
+      if (!inserted) f.problem("number", fmt::format("window {} is already defined at {}", *number, it->second));
+    }
+    w.kind = f.choice<WindowKind>("kind", Need::optional).value_or(WindowKind::general);
+    const json& types = f.list("business_types");
+    for (const auto& type : types) {
+      if (!type.is_string()) {
+        f.problem("business_types", "expects business type codes (strings), got " + describe(type));
+        continue;
+      }
+      auto code = type.get<std::string>();
+      if (!business_codes_.contains(code) && !known_.business_types.contains(code)) {
+        f.problem("business_types", fmt::format("refers to business type '{}', which is neither in the file nor in the database", code));
+      }
+      w.business_types.push_back(code);
+    }
+    f.finish();
+    h.windows.push_back(std::move(w));
+  }
+
+  void read_clerk(const json& item, std::string location, Hall& h) {
+    Fields f(item, std::move(location), problems_);
+    Clerk c;
+    c.staff_no = f.code("staff_no").value_or("");
+    c.name = f.text("name", Need::required, 100).value_or("");
+    c.status = f.choice<StaffStatus>("status", Need::optional).value_or(StaffStatus::active);
+    f.finish();
+    if (!c.staff_no.empty()) staff_numbers_.claim(c.staff_no, f.location(), problems_, "staff number");
+    h.clerks.push_back(std::move(c));
+  }
+
+  void read_terminal(const json& item, std::string location, Hall& h) {
+    Fields f(item, std::move(location), problems_);
+    Terminal t;
+    t.id = f.code("id").value_or("");
+    t.type = f.choice<TerminalType>("type", Need::required).value_or(TerminalType::payment);
+    t.placement = f.choice<TerminalPlacement>("placement", Need::optional).value_or(TerminalPlacement::lobby);
+    t.vendor = f.text("vendor", Need::optional, 100).value_or("");
+    t.model = f.text("model", Need::optional, 100).value_or("");
+    t.status = f.choice<AssetStatus>("status", Need::optional).value_or(AssetStatus::active);
+    for (const auto& component : f.list("components")) {
+      std::optional<TerminalComponent> parsed;
+      if (component.is_string()) parsed = parse_enum<TerminalComponent>(component.get<std::string>());
+      if (!parsed) {
+        f.problem("components", fmt::format("expects components from: {}; got {}", enum_names<TerminalComponent>(), describe(component)));
+      } else if (std::find(t.components.begin(), t.components.end(), *parsed) != t.components.end()) {
+        f.problem("components", fmt::format("lists {} twice", to_string(*parsed)));
+      } else {
+        t.components.push_back(*parsed);
+      }
+    }
+    f.finish();
+    if (!t.id.empty()) terminal_ids_.claim(t.id, f.location(), problems_, "terminal");
+    h.terminals.push_back(std::move(t));
+  }
+
+  void read_device(const json& item, std::string location, Hall& h) {
+    Fields f(item, std::move(location), problems_);
+    HallDevice d;
+    d.id = f.code("id").value_or("");
+    d.kind = f.choice<DeviceKind>("kind", Need::required).value_or(DeviceKind::info_screen);
+    d.name = f.text("name", Need::optional, 100).value_or("");
+    d.vendor = f.text("vendor", Need::optional, 100).value_or("");
+    d.model = f.text("model", Need::optional, 100).value_or("");
+    f.finish();
+    if (!d.id.empty()) device_ids_.claim(d.id, f.location(), problems_, "device");
+    h.devices.push_back(std::move(d));
+  }
+
+  const KnownCodes& known_;
+  Problems problems_;
+  ArchiveSet result_;
+  UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_, terminal_ids_, device_ids_;
+};
+
+}  // namespace
+
+ReadResult read_document(const json& document, const KnownCodes& known) {
+  return DocumentReader(known).read(document);
+}
+
+ReadResult read_json(std::string_view text, const KnownCodes& known) {
+  if (text.size() > max_file_bytes) {
+    return {{}, {{"(document)", fmt::format("is larger than {} bytes", max_file_bytes)}}, 0};
+  }
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& e) {
+    return {{}, {{fmt::format("(document) byte {}", e.byte), "is not valid JSON"}}, 0};
+  }
+  return read_document(document, known);
+}
+
+std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM from spreadsheet exports
+  struct State {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> row;
+  } state;
+  csv_parser parser;
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw CsvError(0, "cannot initialise the CSV parser");
+  auto on_field = [](void* data, std::size_t size, void* user) {
+    static_cast<State*>(user)->row.emplace_back(static_cast<const char*>(data), size);
+  };
+  auto on_row = [](int, void* user) {
+    auto* s = static_cast<State*>(user);
+    s->rows.push_back(std::move(s->row));
+    s->row.clear();
+  };
+  std::size_t parsed = csv_parse(&parser, text.data(), text.size(), on_field, on_row, &state);
+  bool failed = parsed != text.size() || csv_fini(&parser, on_field, on_row, &state) != 0;
+  std::string reason = failed ? csv_strerror(csv_error(&parser)) : "";
+  csv_free(&parser);
+  if (failed) throw CsvError(state.rows.size() + 1, reason);
+  return state.rows;
+}
+
+namespace {
+
+// Columns of each CSV file and, for child tables, which JSON array of the hall they fill.
+struct CsvLayout {
+  std::string_view file;
+  std::vector<std::string_view> columns;
+  std::vector<std::string_view> numeric;  // converted to JSON numbers when they parse as such
+  std::vector<std::string_view> lists;    // '|'-separated values → JSON arrays
+  std::string_view hall_array;            // empty: top-level table
+};
+
+const std::vector<CsvLayout>& csv_layouts() {
+  static const std::vector<CsvLayout> layouts = {
+      {"province.csv", {"code", "name"}, {}, {}, ""},
+      {"cities.csv", {"code", "name"}, {}, {}, ""},
+      {"business_types.csv", {"code", "name", "name_en", "channel", "target_handling_min"}, {"target_handling_min"}, {}, ""},
+      {"customer_classes.csv", {"code", "name", "name_en", "weight"}, {"weight"}, {}, ""},
+      {"halls.csv",
+       {"code", "name", "city", "county", "address", "latitude", "longitude", "level", "target_wait_min",
+        "status", "timezone", "mon", "tue", "wed", "thu", "fri", "sat", "sun"},
+       {"latitude", "longitude", "target_wait_min"}, {}, ""},
+      {"holidays.csv", {"hall", "date", "hours", "note"}, {}, {}, "exceptions"},
+      {"windows.csv", {"hall", "number", "kind", "business_types"}, {"number"}, {"business_types"}, "windows"},
+      {"clerks.csv", {"hall", "staff_no", "name", "status"}, {}, {}, "clerks"},
+      {"terminals.csv", {"hall", "id", "type", "placement", "vendor", "model", "components", "status"}, {}, {"components"}, "terminals"},
+      {"devices.csv", {"hall", "id", "kind", "name", "vendor", "model"}, {}, {}, "devices"},
+  };
+  return layouts;
+}
+
+json csv_cell(const CsvLayout& layout, std::string_view column, const std::string& cell) {
+  auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), column) != list.end(); };
+  if (has(layout.numeric)) {
+    json number = json::parse(cell, nullptr, false);
+    if (!number.is_discarded() && number.is_number()) return number;
+  }
+  if (has(layout.lists)) {
+    json items = json::array();
+    std::size_t start = 0;
+    while (start <= cell.size()) {
+      auto bar = cell.find('|', start);
+      if (bar == std::string::npos) bar = cell.size();
+      if (bar > start) items.push_back(cell.substr(start, bar - start));
+      start = bar + 1;
+    }
+    return items;
+  }
+  return cell;
+}
+
+}  // namespace
+
+json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
+  json document = {{"format", format_name}};
+  std::map<std::string, std::size_t> hall_index;  // code → position in document["halls"]
+  for (const auto& [name, text] : tables.files) {
+    if (std::find(std::begin(csv_file_names), std::end(csv_file_names), name) == std::end(csv_file_names)) {
+      problems.push_back({name, fmt::format("is not a known archive table; expected: {}", fmt::join(csv_file_names, ", "))});
+    }
+  }
+  for (const auto& layout : csv_layouts()) {
+    auto file = tables.files.find(std::string(layout.file));
+    if (file == tables.files.end()) continue;
+    std::vector<std::vector<std::string>> rows;
+    try {
+      rows = parse_csv(file->second);
+    } catch (const CsvError& e) {
+      problems.push_back({fmt::format("{} record {}", layout.file, e.line), fmt::format("is not valid CSV: {}", e.what())});
+      continue;
+    }
+    if (rows.empty()) continue;
+    const auto& header = rows.front();
+    bool header_ok = true;
+    for (const auto& column : header) {
+      if (std::find(layout.columns.begin(), layout.columns.end(), column) == layout.columns.end()) {
+        problems.push_back({fmt::format("{}:1", layout.file),
+                            fmt::format("unknown column '{}'; expected columns from: {}", column, fmt::join(layout.columns, ", "))});
+        header_ok = false;
+      }
+    }
+    if (!header_ok) continue;
+    for (std::size_t r = 1; r < rows.size(); ++r) {
+      std::string origin = fmt::format("{}:{}", layout.file, r + 1);
+      if (rows[r].size() != header.size()) {
+        problems.push_back({origin, fmt::format("has {} fields, the header has {}", rows[r].size(), header.size())});
+        continue;
+      }
+      json object = {{"_origin", origin}};
+      json hours = json::object();
+      std::string hall;
+      for (std::size_t c = 0; c < header.size(); ++c) {
+        const auto& column = header[c];
+        const auto& cell = rows[r][c];
+        if (cell.empty()) continue;
+        if (column == "hall" && !layout.hall_array.empty()) hall = cell;
+        else if (std::find(std::begin(weekdays), std::end(weekdays), column) != std::end(weekdays)) hours[column] = cell;
+        else object[column] = csv_cell(layout, column, cell);
+      }
+      if (layout.file == "halls.csv") {
+        object["opening_hours"] = hours;
+        hall_index[object.value("code", std::string())] = document["halls"].size();
+        document["halls"].push_back(std::move(object));
+      } else if (layout.file == "province.csv") {
+        document["province"] = std::move(object);
+      } else if (layout.hall_array.empty()) {
+        document[std::string(layout.file.substr(0, layout.file.size() - 4))].push_back(std::move(object));
+      } else if (auto it = hall_index.find(hall); it != hall_index.end()) {
+        document["halls"][it->second][std::string(layout.hall_array)].push_back(std::move(object));
+      } else {
+        problems.push_back({origin + " column hall", fmt::format("refers to hall '{}', which is not in halls.csv", hall)});
+      }
+    }
+  }
+  return document;
+}
+
+}  // namespace halld::archive

@@ -1,0 +1,255 @@
+#include "halld/core/config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace halld {
+namespace {
+
+// One configuration key: where it lives, what it accepts, and how it lands in Config.
+struct KeySpec {
+  std::string expected;                                        // for error messages
+  std::function<bool(const toml::node&, Config&)> read;        // false: value not acceptable
+  std::function<std::string(const Config&)> show;              // for reload comparison
+  bool reloadable = false;
+  bool required = false;
+};
+
+using Schema = std::map<std::string, KeySpec, std::less<>>;
+
+template <class Field>
+KeySpec integer_key(std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
+  return {fmt::format("an integer from {} to {}", min, max),
+          [=](const toml::node& node, Config& config) {
+            auto value = node.value_exact<std::int64_t>();
+            if (!value || *value < min || *value > max) return false;
+            using Target = std::remove_reference_t<decltype(field(config))>;
+            field(config) = static_cast<Target>(*value);
+            return true;
+          },
+          [=](const Config& config) { return fmt::format("{}", field(const_cast<Config&>(config))); },
+          reloadable};
+}
+
+template <class Field>
+KeySpec seconds_key(std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
+  return {fmt::format("a whole number of seconds from {} to {}", min, max),
+          [=](const toml::node& node, Config& config) {
+            auto value = node.value_exact<std::int64_t>();
+            if (!value || *value < min || *value > max) return false;
+            field(config) = std::chrono::seconds(*value);
+            return true;
+          },
+          [=](const Config& config) {
+            return fmt::format("{}", field(const_cast<Config&>(config)).count());
+          },
+          reloadable};
+}
+
+template <class Field, class Valid>
+KeySpec string_key(std::string expected, Field field, Valid valid, bool reloadable = false,
+                   bool required = false) {
+  return {std::move(expected),
+          [=](const toml::node& node, Config& config) {
+            auto value = node.value_exact<std::string>();
+            if (!value || !valid(*value)) return false;
+            field(config) = *value;
+            return true;
+          },
+          [=](const Config& config) {
+            return fmt::format("{}", std::string(field(const_cast<Config&>(config))));
+          },
+          reloadable, required};
+}
+
+const auto any_string = [](const std::string&) { return true; };
+const auto non_empty = [](const std::string& s) { return !s.empty(); };
+
+Schema make_schema() {
+  Schema s;
+  s["io_threads"] = integer_key(1, 64, [](Config& c) -> auto& { return c.io_threads; });
+  s["shutdown_grace_s"] =
+      seconds_key(1, 600, [](Config& c) -> auto& { return c.shutdown_grace; }, true);
+
+  s["http.listen"] = string_key("an IP address such as \"127.0.0.1\" or \"0.0.0.0\"",
+                                [](Config& c) -> auto& { return c.http.listen_address; }, non_empty);
+  s["http.port"] = integer_key(0, 65535, [](Config& c) -> auto& { return c.http.port; });
+  s["http.web_root"] = string_key("a directory path", [](Config& c) -> auto& { return c.http.web_root; },
+                                  non_empty);
+  s["http.body_limit_bytes"] = integer_key(
+      1024, 1 << 30, [](Config& c) -> auto& { return c.http.body_limit_bytes; }, true);
+  s["http.header_limit_bytes"] = integer_key(
+      1024, 1 << 20, [](Config& c) -> auto& { return c.http.header_limit_bytes; }, true);
+  s["http.request_timeout_s"] = seconds_key(
+      1, 3600, [](Config& c) -> auto& { return c.http.request_timeout; }, true);
+  s["http.idle_timeout_s"] =
+      seconds_key(1, 3600, [](Config& c) -> auto& { return c.http.idle_timeout; }, true);
+  s["http.max_connections"] = integer_key(
+      1, 1'000'000, [](Config& c) -> auto& { return c.http.max_connections; }, true);
+
+  s["database.conninfo"] = string_key(
+      "a libpq connection string such as \"host=127.0.0.1 port=5432 dbname=halld user=halld\"",
+      [](Config& c) -> auto& { return c.database.conninfo; }, non_empty, false, true);
+  s["database.pool_size"] =
+      integer_key(1, 256, [](Config& c) -> auto& { return c.database.pool_size; });
+  s["database.connect_timeout_s"] =
+      seconds_key(1, 300, [](Config& c) -> auto& { return c.database.connect_timeout; });
+  s["database.startup_wait_s"] =
+      seconds_key(0, 3600, [](Config& c) -> auto& { return c.database.startup_wait; });
+  s["database.on_old_schema"] = {
+      "\"migrate\" or \"refuse\"",
+      [](const toml::node& node, Config& c) {
+        auto value = node.value_exact<std::string>();
+        if (value == "migrate") c.database.on_old_schema = OldSchemaPolicy::migrate;
+        else if (value == "refuse") c.database.on_old_schema = OldSchemaPolicy::refuse;
+        else return false;
+        return true;
+      },
+      [](const Config& c) {
+        return std::string(c.database.on_old_schema == OldSchemaPolicy::migrate ? "migrate"
+                                                                                : "refuse");
+      },
+      false};
+
+  s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
+                              [](Config& c) -> auto& { return c.log.level; },
+                              [](const std::string& v) { return is_valid_log_level(v); }, true);
+  s["log.file"] = string_key("a file path (empty: console only)",
+                             [](Config& c) -> auto& { return c.log.file; }, any_string);
+  s["log.max_file_mb"] = {
+      "an integer from 1 to 4096",
+      [](const toml::node& node, Config& c) {
+        auto value = node.value_exact<std::int64_t>();
+        if (!value || *value < 1 || *value > 4096) return false;
+        c.log.max_file_bytes = static_cast<std::size_t>(*value) << 20;
+        return true;
+      },
+      [](const Config& c) { return std::to_string(c.log.max_file_bytes >> 20); }, false};
+  s["log.max_files"] = integer_key(1, 1000, [](Config& c) -> auto& { return c.log.max_files; });
+  return s;
+}
+
+const Schema& schema() {
+  static const Schema instance = make_schema();
+  return instance;
+}
+
+std::string where(const std::filesystem::path& source, const toml::source_region& region) {
+  return fmt::format("{}:{}:{}", source.filename().string(), region.begin.line, region.begin.column);
+}
+
+std::string describe_type(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::string: return fmt::format("the string \"{}\"", *node.value<std::string>());
+    case toml::node_type::integer: return fmt::format("the integer {}", *node.value<std::int64_t>());
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    default: return "a date or time";
+  }
+}
+
+// Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
+std::string keys_in_section(std::string_view section) {
+  std::vector<std::string> names;
+  for (const auto& [path, spec] : schema()) {
+    auto dot = path.rfind('.');
+    std::string_view parent = dot == std::string::npos ? "" : std::string_view(path).substr(0, dot);
+    std::string_view name = dot == std::string::npos ? path : std::string_view(path).substr(dot + 1);
+    if (parent == section) names.emplace_back(name);
+  }
+  if (section.empty()) {
+    for (std::string_view table : {"database", "http", "log"}) names.emplace_back(fmt::format("[{}]", table));
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+bool is_section(std::string_view path) {
+  return path == "http" || path == "database" || path == "log";
+}
+
+void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,
+                Config& config, std::vector<std::string>& seen) {
+  for (const auto& [key, node] : table) {
+    std::string path = prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
+    if (prefix.empty() && is_section(path)) {
+      if (!node.is_table()) {
+        throw ConfigError(fmt::format("{}: key '{}' must be a table [{}]", where(source, node.source()),
+                                      path, path));
+      }
+      read_table(*node.as_table(), path, source, config, seen);
+      continue;
+    }
+    auto spec = schema().find(path);
+    if (spec == schema().end()) {
+      throw ConfigError(fmt::format("{}: unknown key '{}'; expected one of: {}",
+                                    where(source, key.source()), path, keys_in_section(prefix)));
+    }
+    if (!spec->second.read(node, config)) {
+      throw ConfigError(fmt::format("{}: key '{}' expects {}, got {}", where(source, node.source()),
+                                    path, spec->second.expected, describe_type(node)));
+    }
+    seen.push_back(path);
+  }
+}
+
+}  // namespace
+
+bool is_valid_log_level(std::string_view level) {
+  static constexpr std::string_view levels[] = {"trace", "debug",    "info", "warn",
+                                                "error", "critical", "off"};
+  return std::find(std::begin(levels), std::end(levels), level) != std::end(levels);
+}
+
+Config parse_config(std::string_view text, const std::filesystem::path& source_name) {
+  toml::table document;
+  try {
+    document = toml::parse(text, source_name.string());
+  } catch (const toml::parse_error& error) {
+    throw ConfigError(fmt::format("{}: not valid TOML: {}", where(source_name, error.source()),
+                                  error.description()));
+  }
+  Config config;
+  config.source = source_name;
+  std::vector<std::string> seen;
+  read_table(document, "", source_name, config, seen);
+  for (const auto& [path, spec] : schema()) {
+    if (spec.required && std::find(seen.begin(), seen.end(), path) == seen.end()) {
+      throw ConfigError(fmt::format("{}: missing key '{}'; expected {}", source_name.filename().string(),
+                                    path, spec.expected));
+    }
+  }
+  return config;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read the configuration file", file.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  Config config = parse_config(buffer.str(), file);
+  // Relative paths in the file are relative to the file, so a config works from any directory.
+  auto base = std::filesystem::absolute(file).parent_path();
+  if (config.http.web_root.is_relative()) config.http.web_root = base / config.http.web_root;
+  if (!config.log.file.empty() && config.log.file.is_relative()) config.log.file = base / config.log.file;
+  return config;
+}
+
+ReloadReport compare_for_reload(const Config& running, const Config& fresh) {
+  ReloadReport report;
+  for (const auto& [path, spec] : schema()) {
+    if (spec.show(running) == spec.show(fresh)) continue;
+    (spec.reloadable ? report.applied : report.need_restart).push_back(path);
+  }
+  return report;
+}
+
+}  // namespace halld

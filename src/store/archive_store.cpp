@@ -1,0 +1,241 @@
+#include "halld/store/archive_store.hpp"
+
+#include <fmt/format.h>
+
+namespace halld::store {
+namespace {
+
+using namespace halld::records;
+
+// SQL that formats a day's hours the way import files write them ("08:30-12:00,13:30-17:30").
+#define HALLD_HOURS_TEXT(t)                                                                       \
+  "CASE WHEN " t ".opens IS NULL THEN 'closed' "                                                  \
+  "WHEN " t ".lunch_starts IS NULL THEN to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t     \
+  ".closes, 'HH24:MI') "                                                                          \
+  "ELSE to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t ".lunch_starts, 'HH24:MI') || ',' " \
+  "|| to_char(" t ".lunch_ends, 'HH24:MI') || '-' || to_char(" t ".closes, 'HH24:MI') END"
+
+const std::vector<Statement> statements = {
+    {"known_cities", "SELECT code FROM city_company"},
+    {"known_business_types", "SELECT code FROM business_type"},
+    {"upsert_province",
+     "INSERT INTO province (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
+    {"upsert_city",
+     "INSERT INTO city_company (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
+    {"upsert_business_type",
+     "INSERT INTO business_type (code, name, name_en, channel, target_handling_min) VALUES ($1, $2, $3, $4, $5) "
+     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, "
+     "channel = EXCLUDED.channel, target_handling_min = EXCLUDED.target_handling_min"},
+    {"upsert_customer_class",
+     "INSERT INTO customer_class (code, name, name_en, weight) VALUES ($1, $2, $3, $4) "
+     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, weight = EXCLUDED.weight"},
+    {"upsert_hall",
+     "INSERT INTO hall (code, name, city_id, county, address, latitude, longitude, level, target_wait_min, status, "
+     "timezone) VALUES ($1, $2, (SELECT id FROM city_company WHERE code = $3), $4, $5, $6, $7, $8, $9, $10, $11) "
+     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, city_id = EXCLUDED.city_id, county = EXCLUDED.county, "
+     "address = EXCLUDED.address, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, "
+     "level = EXCLUDED.level, target_wait_min = EXCLUDED.target_wait_min, status = EXCLUDED.status, "
+     "timezone = EXCLUDED.timezone RETURNING id"},
+    {"clear_hall_hours", "DELETE FROM hall_opening_hours WHERE hall_id = $1"},
+    {"insert_hall_hours",
+     "INSERT INTO hall_opening_hours (hall_id, weekday, opens, closes, lunch_starts, lunch_ends) "
+     "VALUES ($1, $2, $3::time, $4::time, NULLIF($5, '')::time, NULLIF($6, '')::time)"},
+    {"clear_hall_exceptions", "DELETE FROM hall_calendar_exception WHERE hall_id = $1"},
+    {"insert_hall_exception",
+     "INSERT INTO hall_calendar_exception (hall_id, day, opens, closes, lunch_starts, lunch_ends, note) "
+     "VALUES ($1, $2::date, NULLIF($3, '')::time, NULLIF($4, '')::time, NULLIF($5, '')::time, "
+     "NULLIF($6, '')::time, $7)"},
+    {"upsert_window",
+     "INSERT INTO counter_window (hall_id, number, kind) VALUES ($1, $2, $3) "
+     "ON CONFLICT (hall_id, number) DO UPDATE SET kind = EXCLUDED.kind RETURNING id"},
+    {"clear_window_business_types", "DELETE FROM window_business_type WHERE window_id = $1"},
+    {"insert_window_business_type", "INSERT INTO window_business_type (window_id, business_code) VALUES ($1, $2)"},
+    {"upsert_clerk",
+     "INSERT INTO clerk (staff_no, name, hall_id, status) VALUES ($1, $2, $3, $4) ON CONFLICT (staff_no) "
+     "DO UPDATE SET name = EXCLUDED.name, hall_id = EXCLUDED.hall_id, status = EXCLUDED.status"},
+    {"upsert_terminal",
+     "INSERT INTO terminal (code, hall_id, type, placement, vendor, model, status) "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, "
+     "type = EXCLUDED.type, placement = EXCLUDED.placement, vendor = EXCLUDED.vendor, model = EXCLUDED.model, "
+     "status = EXCLUDED.status RETURNING id"},
+    {"clear_terminal_components", "DELETE FROM terminal_component WHERE terminal_id = $1"},
+    {"insert_terminal_component", "INSERT INTO terminal_component (terminal_id, kind) VALUES ($1, $2)"},
+    {"upsert_device",
+     "INSERT INTO hall_device (code, hall_id, kind, name, vendor, model) VALUES ($1, $2, $3, $4, $5, $6) "
+     "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, kind = EXCLUDED.kind, name = EXCLUDED.name, "
+     "vendor = EXCLUDED.vendor, model = EXCLUDED.model"},
+
+    {"cities_json",
+     "SELECT json_build_object('total', count(*), 'items', coalesce(json_agg(json_build_object("
+     "'code', c.code, 'name', c.name, 'halls', (SELECT count(*) FROM hall h WHERE h.city_id = c.id)) "
+     "ORDER BY c.code), '[]'::json))::text FROM city_company c"},
+    {"halls_json",
+     "WITH matching AS ("
+     " SELECT h.*, c.code AS city_code, c.name AS city_name FROM hall h JOIN city_company c ON c.id = h.city_id"
+     " WHERE ($1 = '' OR c.code = $1) AND ($2 = '' OR h.status = $2)"
+     "   AND ($3 = '' OR strpos(h.name, $3) > 0 OR strpos(h.code, $3) > 0 OR strpos(h.county, $3) > 0)) "
+     "SELECT json_build_object('total', (SELECT count(*) FROM matching), 'limit', $4::int, 'offset', $5::int, "
+     " 'items', coalesce((SELECT json_agg(page.item ORDER BY page.code) FROM ("
+     "  SELECT m.code, json_build_object('code', m.code, 'name', m.name, "
+     "   'city', json_build_object('code', m.city_code, 'name', m.city_name), 'county', m.county, "
+     "   'level', m.level, 'status', m.status, 'latitude', m.latitude, 'longitude', m.longitude, "
+     "   'target_wait_min', m.target_wait_min, "
+     "   'windows', (SELECT count(*) FROM counter_window w WHERE w.hall_id = m.id), "
+     "   'terminals', (SELECT count(*) FROM terminal t WHERE t.hall_id = m.id AND t.status = 'active')) AS item "
+     "  FROM matching m ORDER BY m.code LIMIT $4 OFFSET $5) page), '[]'::json))::text"},
+    {"hall_json",
+     "SELECT json_build_object('code', h.code, 'name', h.name, "
+     " 'city', json_build_object('code', c.code, 'name', c.name), 'county', h.county, 'address', h.address, "
+     " 'latitude', h.latitude, 'longitude', h.longitude, 'level', h.level, 'status', h.status, "
+     " 'target_wait_min', h.target_wait_min, 'timezone', h.timezone, "
+     " 'opening_hours', (SELECT json_object_agg((ARRAY['mon','tue','wed','thu','fri','sat','sun'])[d.n], "
+     "    " HALLD_HOURS_TEXT("o") " ORDER BY d.n) "
+     "    FROM generate_series(1, 7) AS d(n) "
+     "    LEFT JOIN hall_opening_hours o ON o.hall_id = h.id AND o.weekday = d.n), "
+     " 'exceptions', (SELECT coalesce(json_agg(json_build_object('date', e.day, 'hours', " HALLD_HOURS_TEXT("e") ", "
+     "    'note', e.note) ORDER BY e.day), '[]'::json) FROM hall_calendar_exception e WHERE e.hall_id = h.id), "
+     " 'windows', (SELECT coalesce(json_agg(json_build_object('number', w.number, 'kind', w.kind, "
+     "    'business_types', (SELECT coalesce(json_agg(b.business_code ORDER BY b.business_code), '[]'::json) "
+     "      FROM window_business_type b WHERE b.window_id = w.id)) ORDER BY w.number), '[]'::json) "
+     "    FROM counter_window w WHERE w.hall_id = h.id), "
+     " 'clerks', (SELECT coalesce(json_agg(json_build_object('staff_no', k.staff_no, 'name', k.name, "
+     "    'status', k.status) ORDER BY k.staff_no), '[]'::json) FROM clerk k WHERE k.hall_id = h.id), "
+     " 'terminals', (SELECT coalesce(json_agg(json_build_object('id', t.code, 'type', t.type, "
+     "    'placement', t.placement, 'vendor', t.vendor, 'model', t.model, 'status', t.status, "
+     "    'components', (SELECT coalesce(json_agg(p.kind ORDER BY p.kind), '[]'::json) "
+     "      FROM terminal_component p WHERE p.terminal_id = t.id)) ORDER BY t.code), '[]'::json) "
+     "    FROM terminal t WHERE t.hall_id = h.id), "
+     " 'devices', (SELECT coalesce(json_agg(json_build_object('id', v.code, 'kind', v.kind, 'name', v.name, "
+     "    'vendor', v.vendor, 'model', v.model) ORDER BY v.code), '[]'::json) "
+     "    FROM hall_device v WHERE v.hall_id = h.id))::text "
+     "FROM hall h JOIN city_company c ON c.id = h.city_id WHERE h.code = $1"},
+    {"business_types_json",
+     "SELECT json_build_object('total', count(*), 'items', coalesce(json_agg(json_build_object("
+     "'code', code, 'name', name, 'name_en', name_en, 'channel', channel, "
+     "'target_handling_min', target_handling_min) ORDER BY code), '[]'::json))::text FROM business_type"},
+    {"customer_classes_json",
+     "SELECT json_build_object('total', count(*), 'items', coalesce(json_agg(json_build_object("
+     "'code', code, 'name', name, 'name_en', name_en, 'weight', weight) ORDER BY weight DESC), '[]'::json))::text "
+     "FROM customer_class"},
+};
+#undef HALLD_HOURS_TEXT
+
+std::string clock(MinuteOfDay minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
+std::string clock(const std::optional<MinuteOfDay>& minute) { return minute ? clock(*minute) : ""; }
+
+void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
+  int hall_id = tx.exec_prepared1("upsert_hall", h.code, h.name, h.city_code, h.county, h.address, h.latitude,
+                                  h.longitude, std::string(to_string(h.level)), h.target_wait_minutes,
+                                  std::string(to_string(h.status)), h.timezone)[0]
+                    .as<int>();
+  tx.exec_prepared0("clear_hall_hours", hall_id);
+  for (int day = 0; day < 7; ++day) {
+    const auto& hours = h.week[day];
+    if (!hours) continue;
+    tx.exec_prepared0("insert_hall_hours", hall_id, day + 1, clock(hours->opens), clock(hours->closes),
+                      clock(hours->lunch_starts), clock(hours->lunch_ends));
+  }
+  tx.exec_prepared0("clear_hall_exceptions", hall_id);
+  for (const auto& e : h.exceptions) {
+    std::string opens, closes, lunch_starts, lunch_ends;
+    if (e.hours) {
+      opens = clock(e.hours->opens);
+      closes = clock(e.hours->closes);
+      lunch_starts = clock(e.hours->lunch_starts);
+      lunch_ends = clock(e.hours->lunch_ends);
+    }
+    tx.exec_prepared0("insert_hall_exception", hall_id, e.date, opens, closes, lunch_starts, lunch_ends, e.note);
+  }
+  for (const auto& w : h.windows) {
+    int window_id = tx.exec_prepared1("upsert_window", hall_id, w.number, std::string(to_string(w.kind)))[0].as<int>();
+    tx.exec_prepared0("clear_window_business_types", window_id);
+    for (const auto& code : w.business_types) tx.exec_prepared0("insert_window_business_type", window_id, code);
+    ++counts.windows;
+  }
+  for (const auto& c : h.clerks) {
+    tx.exec_prepared0("upsert_clerk", c.staff_no, c.name, hall_id, std::string(to_string(c.status)));
+    ++counts.clerks;
+  }
+  for (const auto& t : h.terminals) {
+    int terminal_id = tx.exec_prepared1("upsert_terminal", t.id, hall_id, std::string(to_string(t.type)),
+                                        std::string(to_string(t.placement)), t.vendor, t.model,
+                                        std::string(to_string(t.status)))[0]
+                          .as<int>();
+    tx.exec_prepared0("clear_terminal_components", terminal_id);
+    for (auto component : t.components) {
+      tx.exec_prepared0("insert_terminal_component", terminal_id, std::string(to_string(component)));
+    }
+    ++counts.terminals;
+  }
+  for (const auto& d : h.devices) {
+    tx.exec_prepared0("upsert_device", d.id, hall_id, std::string(to_string(d.kind)), d.name, d.vendor, d.model);
+    ++counts.devices;
+  }
+  ++counts.halls;
+}
+
+std::string single_text(pqxx::connection& connection, const char* statement) {
+  pqxx::read_transaction tx(connection);
+  return tx.exec_prepared1(statement)[0].as<std::string>();
+}
+
+}  // namespace
+
+std::vector<Statement> archive_statements() { return statements; }
+
+ImportOutcome import_archives(pqxx::connection& connection,
+                              const std::function<archive::ReadResult(const archive::KnownCodes&)>& read,
+                              ImportMode mode) {
+  ImportOutcome outcome;
+  pqxx::work tx(connection);
+  // Imports are serialised so that the codes checked are the codes still there at commit.
+  tx.exec("LOCK TABLE city_company, business_type IN SHARE ROW EXCLUSIVE MODE");
+  archive::KnownCodes known;
+  for (const auto& row : tx.exec_prepared("known_cities")) known.cities.insert(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared("known_business_types")) known.business_types.insert(row[0].as<std::string>());
+  outcome.read = read(known);
+  if (!outcome.read.problems.empty()) return outcome;  // the transaction rolls back unapplied
+
+  const auto& set = outcome.read.archives;
+  if (set.province) tx.exec_prepared0("upsert_province", set.province->code, set.province->name);
+  for (const auto& c : set.cities) tx.exec_prepared0("upsert_city", c.code, c.name);
+  for (const auto& b : set.business_types) {
+    tx.exec_prepared0("upsert_business_type", b.code, b.name, b.name_en, std::string(to_string(b.channel)),
+                      b.target_handling_minutes);
+  }
+  for (const auto& c : set.customer_classes) tx.exec_prepared0("upsert_customer_class", c.code, c.name, c.name_en, c.weight);
+  for (const auto& h : set.halls) apply_hall(tx, h, outcome.counts);
+  outcome.counts.cities = set.cities.size();
+  outcome.counts.business_types = set.business_types.size();
+  outcome.counts.customer_classes = set.customer_classes.size();
+  outcome.valid = true;
+  if (mode == ImportMode::commit) {
+    tx.commit();
+    outcome.applied = true;
+  }
+  return outcome;
+}
+
+std::string list_cities_json(pqxx::connection& connection) { return single_text(connection, "cities_json"); }
+
+std::string list_halls_json(pqxx::connection& connection, const HallFilter& filter) {
+  pqxx::read_transaction tx(connection);
+  return tx.exec_prepared1("halls_json", filter.city, filter.status, filter.search, filter.limit, filter.offset)[0]
+      .as<std::string>();
+}
+
+std::string hall_json(pqxx::connection& connection, const std::string& code) {
+  pqxx::read_transaction tx(connection);
+  auto result = tx.exec_prepared("hall_json", code);
+  return result.empty() ? std::string() : result[0][0].as<std::string>();
+}
+
+std::string list_business_types_json(pqxx::connection& connection) {
+  return single_text(connection, "business_types_json");
+}
+
+std::string list_customer_classes_json(pqxx::connection& connection) {
+  return single_text(connection, "customer_classes_json");
+}
+
+}  // namespace halld::store
