@@ -49,7 +49,8 @@ const std::vector<Statement> statements = {
      "INSERT INTO counter_window (hall_id, number, kind) VALUES ($1, $2, $3) "
      "ON CONFLICT (hall_id, number) DO UPDATE SET kind = EXCLUDED.kind RETURNING id"},
     {"clear_window_business_types", "DELETE FROM window_business_type WHERE window_id = $1"},
-    {"insert_window_business_type", "INSERT INTO window_business_type (window_id, business_code) VALUES ($1, $2)"},
+    {"insert_window_business_types",
+     "INSERT INTO window_business_type (window_id, business_code) SELECT $1, unnest($2::text[])"},
     {"upsert_clerk",
      "INSERT INTO clerk (staff_no, name, hall_id, status) VALUES ($1, $2, $3, $4) ON CONFLICT (staff_no) "
      "DO UPDATE SET name = EXCLUDED.name, hall_id = EXCLUDED.hall_id, status = EXCLUDED.status"},
@@ -59,7 +60,7 @@ const std::vector<Statement> statements = {
      "type = EXCLUDED.type, placement = EXCLUDED.placement, vendor = EXCLUDED.vendor, model = EXCLUDED.model, "
      "status = EXCLUDED.status RETURNING id"},
     {"clear_terminal_components", "DELETE FROM terminal_component WHERE terminal_id = $1"},
-    {"insert_terminal_component", "INSERT INTO terminal_component (terminal_id, kind) VALUES ($1, $2)"},
+    {"insert_terminal_components", "INSERT INTO terminal_component (terminal_id, kind) SELECT $1, unnest($2::text[])"},
     {"upsert_device",
      "INSERT INTO hall_device (code, hall_id, kind, name, vendor, model) VALUES ($1, $2, $3, $4, $5, $6) "
      "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, kind = EXCLUDED.kind, name = EXCLUDED.name, "
@@ -123,6 +124,12 @@ const std::vector<Statement> statements = {
 std::string clock(MinuteOfDay minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
 std::string clock(const std::optional<MinuteOfDay>& minute) { return minute ? clock(*minute) : ""; }
 
+// A PostgreSQL array literal of codes. Safe without quoting only because archive/import admits
+// nothing but [A-Za-z0-9_.-] in codes and enum names; one statement per window instead of one per code.
+std::string array_literal(const std::vector<std::string>& codes) {
+  return fmt::format("{{{}}}", fmt::join(codes, ","));
+}
+
 void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
   int hall_id = tx.exec_prepared1("upsert_hall", h.code, h.name, h.city_code, h.county, h.address, h.latitude,
                                   h.longitude, std::string(to_string(h.level)), h.target_wait_minutes,
@@ -149,7 +156,7 @@ void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
   for (const auto& w : h.windows) {
     int window_id = tx.exec_prepared1("upsert_window", hall_id, w.number, std::string(to_string(w.kind)))[0].as<int>();
     tx.exec_prepared0("clear_window_business_types", window_id);
-    for (const auto& code : w.business_types) tx.exec_prepared0("insert_window_business_type", window_id, code);
+    tx.exec_prepared0("insert_window_business_types", window_id, array_literal(w.business_types));
     ++counts.windows;
   }
   for (const auto& c : h.clerks) {
@@ -162,9 +169,9 @@ void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
                                         std::string(to_string(t.status)))[0]
                           .as<int>();
     tx.exec_prepared0("clear_terminal_components", terminal_id);
-    for (auto component : t.components) {
-      tx.exec_prepared0("insert_terminal_component", terminal_id, std::string(to_string(component)));
-    }
+    std::vector<std::string> components;
+    for (auto component : t.components) components.emplace_back(to_string(component));
+    tx.exec_prepared0("insert_terminal_components", terminal_id, array_literal(components));
     ++counts.terminals;
   }
   for (const auto& d : h.devices) {

@@ -1,0 +1,28 @@
+// demo_province [--seed N] [--halls N]: prints the demo province as an import file on stdout.
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <string_view>
+
+#include "generator.hpp"
+
+int main(int argc, char** argv) {
+  halld::tools::DemoOptions options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto number = [&](auto& out) {
+      if (i + 1 >= argc) return false;
+      std::string_view text = argv[++i];
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+      return ec == std::errc() && end == text.data() + text.size();
+    };
+    bool ok = (arg == "--seed" && number(options.seed)) ||
+              (arg == "--halls" && number(options.halls) && options.halls > 0 && options.halls <= 100000);
+    if (!ok) {
+      std::fprintf(stderr, "usage: demo_province [--seed N] [--halls 1..100000]\n");
+      return 2;
+    }
+  }
+  std::cout << halld::tools::generate_demo_province(options).dump(1) << '\n';
+  return 0;
+}
