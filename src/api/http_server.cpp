@@ -125,12 +125,15 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
       } else if (ec == http::error::header_limit) {
         refusal = error_response(http::status::request_header_fields_too_large, "headers_too_large",
                                  fmt::format("the request head exceeds {} bytes", config.header_limit_bytes));
-      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                 ec != asio::error::eof && ec != asio::error::connection_reset &&
-                 ec != asio::error::operation_aborted) {
+      } else if (ec == beast::error::timeout) {
+        // Beast has closed the socket already, so there is no one to answer. An idle keep-alive
+        // connection timing out is normal; half a request is not.
+        if (parser.got_some()) bad_requests_.inc();
+      } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
         refusal = error_response(http::status::bad_request, "bad_request", ec.message());
       }
-      if (refusal || ec == beast::error::timeout) bad_requests_.inc();
+      if (refusal) bad_requests_.inc();
       if (refusal) {
         refusal->keep_alive(false);
         refusal->prepare_payload();

@@ -37,9 +37,9 @@ ImportOutcome import_archives(pqxx::connection& connection,
                               ImportMode mode);
 
 struct HallFilter {
-  std::string city;    // city code; empty: all
-  std::string status;  // empty: all
-  std::string search;  // substring of name, code or county; empty: all
+  std::string city{};    // city code; empty: all
+  std::string status{};  // empty: all
+  std::string search{};  // substring of name, code or county; empty: all
   int limit = 100;
   int offset = 0;
 };

@@ -1,0 +1,64 @@
+#include "http_client.hpp"
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <functional>
+
+#include "halld/core/asio.hpp"
+
+namespace halld::testing {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::map<std::string, std::string>& headers, const std::string& body) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = body;
+  request.prepare_payload();
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256u << 20);
+  if (method == "HEAD") parser.skip(true);
+  http::read(stream, buffer, parser);
+  HttpResult result;
+  result.status = parser.get().result_int();
+  for (const auto& field : parser.get()) {
+    std::string name(field.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    result.headers[name] = std::string(field.value());
+  }
+  result.body = parser.get().body();
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  return result;
+}
+
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, int timeout_ms) {
+  // Asynchronous so that the timeout is real: a server that keeps the connection open is
+  // simply left after timeout_ms.
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  beast::error_code ec;
+  asio::write(socket, asio::buffer(bytes), ec);
+  std::string answer;
+  char chunk[4096];
+  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code read_ec, std::size_t n) {
+    answer.append(chunk, n);
+    if (!read_ec) socket.async_read_some(asio::buffer(chunk), on_read);
+  };
+  socket.async_read_some(asio::buffer(chunk), on_read);
+  io.run_for(std::chrono::milliseconds(timeout_ms));
+  return answer;
+}
+
+}  // namespace halld::testing

@@ -1,0 +1,26 @@
+// A blocking HTTP/1.1 client for tests, over a real TCP connection to 127.0.0.1.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace halld::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+};
+
+HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
+inline HttpResult http_get(std::uint16_t port, const std::string& target,
+                           const std::map<std::string, std::string>& headers = {}) {
+  return http_request(port, "GET", target, headers);
+}
+
+// Sends raw bytes and returns whatever the server answers until it closes (or the timeout).
+std::string raw_exchange(std::uint16_t port, const std::string& bytes, int timeout_ms = 5000);
+
+}  // namespace halld::testing

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "generator.hpp"
+
+namespace halld::tools {
+namespace {
+
+TEST(DemoProvince, SameSeedSameBytesOtherSeedOtherProvince) {
+  auto a = generate_demo_province({}).dump();
+  auto b = generate_demo_province({}).dump();
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, generate_demo_province({.seed = 7}).dump());
+}
+
+// FNV-1a: a fingerprint that is the same on every platform.
+std::uint64_t fingerprint(const std::string& text) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
+  return hash;
+}
+
+TEST(DemoProvince, OutputIsPinned) {
+  // A change that alters the demo province must be deliberate: update the fingerprint with it.
+  EXPECT_EQ(fingerprint(generate_demo_province({}).dump()), 0x13520528371ddc98ull);
+}
+
+TEST(DemoProvince, EighteenCitiesAndTheRequestedHalls) {
+  auto doc = generate_demo_province({});
+  EXPECT_EQ(doc["cities"].size(), 18u);
+  EXPECT_EQ(doc["halls"].size(), 200u);
+  std::set<std::string> cities_with_halls, codes;
+  for (const auto& hall : doc["halls"]) {
+    cities_with_halls.insert(hall["city"].get<std::string>());
+    codes.insert(hall["code"].get<std::string>());
+    EXPECT_FALSE(hall["windows"].empty());
+    EXPECT_FALSE(hall["clerks"].empty());
+    EXPECT_FALSE(hall["terminals"].empty());
+  }
+  EXPECT_EQ(cities_with_halls.size(), 18u);
+  EXPECT_EQ(codes.size(), 200u) << "hall codes are unique";
+  EXPECT_EQ(generate_demo_province({.halls = 2000})["halls"].size(), 2000u);
+}
+
+}  // namespace
+}  // namespace halld::tools
