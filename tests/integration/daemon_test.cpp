@@ -91,6 +91,8 @@ TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
               "request_timeout_s, web_root\n");
   }
   EXPECT_EQ(halld_command({"check-config", write_config().string()}).exit_code, 0);
+  auto example = halld_command({"check-config", HALLD_SOURCE_DIR "/config/halld.example.toml"});
+  EXPECT_EQ(example.exit_code, 0) << "the documented example must stay valid: " << example.output;
 }
 
 TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
