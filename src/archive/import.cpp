@@ -75,22 +75,24 @@ enum class Need { required, optional };
 // flagging keys nobody asked for (a misspelt key must not be silently ignored).
 class Fields {
  public:
-  Fields(const json& object, std::string location, Problems& problems)
-      : object_(object), problems_(problems) {
+  Fields(const json& object, std::string path, Problems& problems) : object_(object), problems_(problems) {
     auto origin = object.is_object() ? object.find("_origin") : object.end();
     if (origin != object.end() && origin->is_string()) {
       location_ = origin->get<std::string>();
       separator_ = " column ";
       used_.insert("_origin");
     } else {
-      location_ = std::move(location);
+      location_ = std::move(path);
     }
-    if (!object.is_object()) problems_.add(location_, "expects an object, got " + describe(object));
+    if (!object.is_object()) problems_.add(this->location(), "expects an object, got " + describe(object));
   }
 
   bool valid() const { return object_.is_object(); }
-  const std::string& location() const { return location_; }
-  std::string at(std::string_view key) const { return location_ + separator_ + std::string(key); }
+  // The document itself has no path of its own; its fields are named plainly ("halls[2]").
+  std::string location() const { return location_.empty() ? "(document)" : location_; }
+  std::string at(std::string_view key) const {
+    return location_.empty() ? std::string(key) : location_ + separator_ + std::string(key);
+  }
 
   const json* get(std::string_view key, Need need) {
     used_.insert(std::string(key));
@@ -206,29 +208,30 @@ class DocumentReader {
   DocumentReader(const KnownCodes& known) : known_(known) {}
 
   ReadResult read(const json& document) {
-    Fields top(document, "(document)", problems_);
+    Fields top(document, "", problems_);
     if (top.valid()) {
       auto format = top.text("format", Need::required);
       if (format && *format != format_name) {
         top.problem("format", fmt::format("expects \"{}\", got \"{}\"", format_name, *format));
       }
       if (const json* province = top.get("province", Need::optional)) read_province(*province);
-      read_each(top, "cities", &DocumentReader::read_city);
-      read_each(top, "business_types", &DocumentReader::read_business_type);
-      read_each(top, "customer_classes", &DocumentReader::read_customer_class);
-      read_each(top, "halls", &DocumentReader::read_hall);
+      for_each_item(top, "cities", [this](const json& item, std::string at) { read_city(item, std::move(at)); });
+      for_each_item(top, "business_types",
+                    [this](const json& item, std::string at) { read_business_type(item, std::move(at)); });
+      for_each_item(top, "customer_classes",
+                    [this](const json& item, std::string at) { read_customer_class(item, std::move(at)); });
+      for_each_item(top, "halls", [this](const json& item, std::string at) { read_hall(item, std::move(at)); });
       top.finish();
     }
     return {std::move(result_), std::move(problems_.list), problems_.not_listed};
   }
 
  private:
+  // Calls read(item, location) for each element of the array parent[key].
   template <class Read>
-  void read_each(Fields& parent, std::string_view key, Read read) {
+  static void for_each_item(Fields& parent, std::string_view key, Read read) {
     const json& items = parent.list(key);
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      (this->*read)(items[i], fmt::format("{}[{}]", key, i));
-    }
+    for (std::size_t i = 0; i < items.size(); ++i) read(items[i], fmt::format("{}[{}]", parent.at(key), i));
   }
 
   void read_province(const json& item) {
@@ -298,23 +301,12 @@ class DocumentReader {
       else f.problem("timezone", fmt::format("expects an IANA time zone such as Asia/Shanghai, got \"{}\"", *tz));
     }
     if (const json* hours = f.get("opening_hours", Need::required)) read_week(*hours, f.at("opening_hours"), h);
-    const json& exceptions = f.list("exceptions");
-    for (std::size_t i = 0; i < exceptions.size(); ++i) {
-      read_exception(exceptions[i], fmt::format("{}.exceptions[{}]", f.location(), i), h);
-    }
-    const json& windows = f.list("windows");
     std::map<int, std::string> window_numbers;
-    for (std::size_t i = 0; i < windows.size(); ++i) {
-      read_window(windows[i], fmt::format("{}.windows[{}]", f.location(), i), h, window_numbers);
-    }
-    const json& clerks = f.list("clerks");
-    for (std::size_t i = 0; i < clerks.size(); ++i) read_clerk(clerks[i], fmt::format("{}.clerks[{}]", f.location(), i), h);
-    const json& terminals = f.list("terminals");
-    for (std::size_t i = 0; i < terminals.size(); ++i) {
-      read_terminal(terminals[i], fmt::format("{}.terminals[{}]", f.location(), i), h);
-    }
-    const json& devices = f.list("devices");
-    for (std::size_t i = 0; i < devices.size(); ++i) read_device(devices[i], fmt::format("{}.devices[{}]", f.location(), i), h);
+    for_each_item(f, "exceptions", [&](const json& item, std::string at) { read_exception(item, std::move(at), h); });
+    for_each_item(f, "windows", [&](const json& item, std::string at) { read_window(item, std::move(at), h, window_numbers); });
+    for_each_item(f, "clerks", [&](const json& item, std::string at) { read_clerk(item, std::move(at), h); });
+    for_each_item(f, "terminals", [&](const json& item, std::string at) { read_terminal(item, std::move(at), h); });
+    for_each_item(f, "devices", [&](const json& item, std::string at) { read_device(item, std::move(at), h); });
     f.finish();
     if (!h.code.empty()) hall_codes_.claim(h.code, f.location(), problems_, "hall");
     result_.halls.push_back(std::move(h));
