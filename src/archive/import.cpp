@@ -443,6 +443,9 @@ ReadResult read_json(std::string_view text, const KnownCodes& known) {
     document = json::parse(text);
   } catch (const json::parse_error& e) {
     return {{}, {{fmt::format("(document) byte {}", e.byte), "is not valid JSON"}}, 0};
+  } catch (const json::exception& e) {
+    // e.g. out_of_range for a number beyond double's range (found by fuzz_archive_json).
+    return {{}, {{"(document)", fmt::format("is not usable JSON: {}", e.what())}}, 0};
   }
   return read_document(document, known);
 }

@@ -106,6 +106,9 @@ TEST(ArchiveImport, RejectsWrongShapesWithoutThrowing) {
     auto result = read_json(text, {});
     EXPECT_FALSE(result.problems.empty()) << text;
   }
+  auto overflow = read_json(R"({"format": "halld-archives-v1", "halls": [{"latitude": 5555555555575e85555555555555555555555}]})", {});
+  ASSERT_EQ(overflow.problems.size(), 1u) << "a number beyond double's range is a problem, not an exception";
+  EXPECT_THAT(overflow.problems[0].reason, HasSubstr("number overflow"));
   auto broken = read_json("{\"format\": ", {});
   ASSERT_EQ(broken.problems.size(), 1u);
   EXPECT_THAT(broken.problems[0].location, HasSubstr("byte"));

@@ -1,0 +1,86 @@
+// proto/frame/session: the halld side of one link's conversation with a hall device, for any
+// hall protocol. Sans-I/O: it takes received bytes, the time and durability notices, and answers
+// with actions (bytes to send, events to deliver, a reason to close); the acquisition layer
+// does the I/O. Owns: login, heartbeat answers, the receive buffer, error counting and the
+// error budget. It never acknowledges a data frame by itself: on_durable() does, once the
+// event is safe, so that nothing is acknowledged before it is durable.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "halld/proto/frame/messages.hpp"
+
+namespace halld::proto {
+
+enum class SessionError : std::uint8_t {
+  garbage, bad_length, bad_version, bad_crc, bad_end,      // framing (FrameError order)
+  unknown_function, malformed_payload, wrong_direction,    // messages (MessageError order)
+  before_login,                                            // data or commands before a login
+  wrong_site,                                              // login for another hall or server
+};
+inline constexpr std::size_t session_error_kinds = 10;
+std::string_view to_string(SessionError error);
+
+struct SessionLimits {
+  std::size_t error_budget = 100;  // errors tolerated on one connection before closing it
+};
+
+class Session {
+ public:
+  using Decoder = std::function<Uplink(const Frame&)>;
+
+  struct Send {
+    std::vector<std::uint8_t> bytes;
+  };
+  struct Deliver {  // a data frame's event, not yet acknowledged
+    std::uint32_t source;
+    std::uint32_t sequence;
+    records::Event event;
+  };
+  struct Answered {  // the device's answer to a command
+    std::uint32_t source;
+    CommandResult result;
+  };
+  struct LoggedIn {
+    Login login;
+  };
+  struct Close {
+    std::string reason;
+  };
+  using Action = std::variant<Send, Deliver, Answered, LoggedIn, Close>;
+
+  // `site` is what the device must name in its login (the hall code or server id the channel
+  // is configured for).
+  Session(Decoder decoder, std::string site, SessionLimits limits = {});
+
+  std::vector<Action> on_bytes(std::span<const std::uint8_t> bytes, records::Timestamp now);
+  // The event of (source, sequence) is durable: acknowledge it.
+  std::vector<Action> on_durable(std::uint32_t source, std::uint32_t sequence) const;
+
+  bool logged_in() const { return logged_in_; }
+  bool closed() const { return closed_; }
+  const std::array<std::uint64_t, session_error_kinds>& errors() const { return errors_; }
+  std::uint64_t frames_received() const { return frames_; }
+  std::size_t buffered() const { return buffer_.size(); }
+
+ private:
+  void handle(const Frame& frame, records::Timestamp now, std::vector<Action>& actions);
+  void count(SessionError error, std::vector<Action>& actions);
+  void close(std::string reason, std::vector<Action>& actions);
+
+  Decoder decoder_;
+  std::string site_;
+  SessionLimits limits_;
+  std::vector<std::uint8_t> buffer_;
+  std::array<std::uint64_t, session_error_kinds> errors_{};
+  std::uint64_t total_errors_ = 0;
+  std::uint64_t frames_ = 0;
+  bool logged_in_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace halld::proto
