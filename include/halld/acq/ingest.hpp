@@ -1,0 +1,66 @@
+// acq/ingest: the one path from sessions to the event log. Owns: batching (by rows or by
+// delay), the single writer that runs store::write_events on the database pool, retries while
+// the database is away, and the durability callbacks. An event's callback runs once, after the
+// batch holding it has committed (stored, or recognised as a duplicate of a stored one), so a
+// session acknowledges nothing that is not durable. Everything runs on the ingest's strand.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+
+#include "halld/core/asio.hpp"
+#include "halld/core/metrics.hpp"
+#include "halld/store/event_store.hpp"
+
+namespace halld::acq {
+
+struct IngestLimits {
+  std::size_t max_batch_rows = 5000;
+  std::chrono::milliseconds max_delay{50};        // a partial batch waits at most this long
+  std::chrono::milliseconds retry_delay{500};     // after a failed batch (database away)
+  std::size_t high_water = 200'000;               // pending events above which links should pause
+};
+
+class Ingest {
+ public:
+  using OnDurable = std::function<void()>;
+
+  Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits, MetricsRegistry& metrics);
+
+  // Thread-safe. The callback runs on the ingest's strand once the event is durable.
+  void submit(store::IngestRecord record, OnDurable on_durable);
+  // Events submitted and not yet durable; links stop reading above limits().high_water.
+  std::size_t pending() const { return pending_.load(); }
+  const IngestLimits& limits() const { return limits_; }
+
+  // Starts the writer. stop() writes what is queued (as long as the database takes it), then
+  // ends the writer; `done` runs on the strand when it has.
+  void start();
+  void stop(std::function<void()> done);
+
+ private:
+  struct Item {
+    store::IngestRecord record;
+    OnDurable on_durable;
+  };
+  asio::awaitable<void> writer();
+
+  asio::strand<asio::any_io_executor> strand_;
+  store::Database& database_;
+  IngestLimits limits_;
+  std::deque<Item> queue_;
+  std::atomic<std::size_t> pending_{0};
+  asio::steady_timer wake_;
+  bool stopping_ = false;
+  std::function<void()> on_stopped_;
+  store::PartitionCache partitions_;  // used only inside database jobs, one at a time
+
+  Counter& stored_;
+  Counter& duplicates_;
+  Counter& failed_batches_;
+  Histogram& batch_rows_;
+  Histogram& commit_seconds_;
+};
+
+}  // namespace halld::acq

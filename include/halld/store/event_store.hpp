@@ -1,0 +1,61 @@
+// store/event_store: the hall event log in PostgreSQL (sql/0003_event_log.sql). Owns: source
+// registration, the batched COPY of events, duplicate suppression by (source, sequence) and
+// the monthly partitions. Runs inside Database jobs only; knows nothing of links or sessions.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <pqxx/pqxx>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "halld/records/events.hpp"
+#include "halld/store/database.hpp"
+
+namespace halld::store {
+
+std::vector<Statement> event_statements();
+
+struct SourceRegistration {
+  int source_id = 0;
+  std::uint32_t last_sequence = 0;  // the highest sequence already stored
+};
+
+// The source of `address` on `channel`, created on first sight.
+SourceRegistration register_source(pqxx::connection& connection, const std::string& channel, std::uint32_t address,
+                                   std::optional<int> hall_id);
+
+// One event to store, as ingest hands it over.
+struct IngestRecord {
+  int source_id = 0;
+  std::uint32_t sequence = 0;
+  int hall_id = 0;
+  records::Event event;
+  std::chrono::system_clock::time_point received_at;
+};
+
+struct BatchOutcome {
+  std::size_t stored = 0;
+  std::size_t duplicates = 0;  // at or below their source's last stored sequence
+};
+
+// Months for which a partition is known to exist, so that a batch asks the database only for
+// new months. One per writer; the database stays the authority.
+class PartitionCache {
+ public:
+  bool known(std::int64_t month) const { return months_.contains(month); }
+  void add(std::int64_t month) { months_.insert(month); }
+
+ private:
+  std::set<std::int64_t> months_;
+};
+
+// Stores a batch in one transaction: locks the batch's sources, drops duplicates, creates any
+// missing monthly partition, COPYs the rest and advances each source's last_sequence. All or
+// nothing: on an exception nothing of the batch is stored.
+BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRecord> batch,
+                          PartitionCache& partitions);
+
+}  // namespace halld::store

@@ -1,0 +1,190 @@
+#include "halld/store/event_store.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <map>
+
+#include "halld/records/event_json.hpp"
+
+namespace halld::store {
+namespace {
+
+using namespace halld::records;
+template <class T>
+using Opt = std::optional<T>;
+
+const std::vector<std::string> columns = {
+    "hall_id", "occurred_at", "received_at", "source_id", "sequence", "kind", "ticket", "window_no", "staff_no",
+    "business", "to_business", "customer_class", "ticket_source", "evaluation", "window_state", "abandon_reason",
+    "terminal", "terminal_state", "part", "part_state", "alarm_kind", "transaction_id", "amount_fen",
+    "payment_method", "transaction_result", "duration_s", "customer_no", "detail"};
+
+// One hall_event row; the members follow `columns`.
+struct Row {
+  int hall_id = 0;
+  std::string occurred_at, received_at;
+  int source_id = 0;
+  std::int64_t sequence = 0;
+  short kind = 0;
+  Opt<std::string> ticket;
+  Opt<int> window_no;
+  Opt<std::string> staff_no, business, to_business;
+  Opt<short> customer_class, ticket_source, evaluation, window_state, abandon_reason;
+  Opt<std::string> terminal;
+  Opt<short> terminal_state, part, part_state, alarm_kind;
+  Opt<std::string> transaction_id;
+  Opt<std::int64_t> amount_fen;
+  Opt<short> payment_method, transaction_result;
+  Opt<int> duration_s;
+  Opt<std::string> customer_no, detail;
+
+  auto tuple() const {
+    return std::tie(hall_id, occurred_at, received_at, source_id, sequence, kind, ticket, window_no, staff_no,
+                    business, to_business, customer_class, ticket_source, evaluation, window_state, abandon_reason,
+                    terminal, terminal_state, part, part_state, alarm_kind, transaction_id, amount_fen,
+                    payment_method, transaction_result, duration_s, customer_no, detail);
+  }
+};
+
+template <class Enum>
+short code(Enum e) {
+  return static_cast<short>(e);
+}
+
+// The event's own fields into the row's columns (the common ones are set by the caller).
+void fill(Row& r, const Event& event) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (requires { e.ticket; }) r.ticket = e.ticket;
+        if constexpr (requires { e.window; }) r.window_no = e.window;
+        if constexpr (requires { e.staff_no; }) r.staff_no = e.staff_no;
+        if constexpr (requires { e.business; }) r.business = e.business;
+        if constexpr (requires { e.terminal; }) r.terminal = e.terminal;
+        if constexpr (std::is_same_v<T, TicketIssued>) {
+          r.customer_class = code(e.customer_class);
+          r.ticket_source = code(e.source);
+        } else if constexpr (std::is_same_v<T, TicketTransferred>) {
+          r.to_business = e.to_business;
+        } else if constexpr (std::is_same_v<T, TicketAbandoned>) {
+          r.abandon_reason = code(e.reason);
+        } else if constexpr (std::is_same_v<T, EvaluationGiven>) {
+          r.evaluation = code(e.result);
+        } else if constexpr (std::is_same_v<T, WindowStatusChanged>) {
+          r.window_state = code(e.state);
+        } else if constexpr (std::is_same_v<T, TerminalStateChanged>) {
+          r.terminal_state = code(e.state);
+        } else if constexpr (std::is_same_v<T, PartStateChanged>) {
+          r.part = code(e.part);
+          r.part_state = code(e.state);
+        } else if constexpr (std::is_same_v<T, TerminalAlarm>) {
+          r.alarm_kind = code(e.kind);
+        } else if constexpr (std::is_same_v<T, Transaction>) {
+          r.transaction_id = e.transaction_id;
+          r.amount_fen = e.amount_fen;
+          r.payment_method = code(e.method);
+          r.transaction_result = code(e.result);
+          r.duration_s = e.duration_s;
+          r.customer_no = e.customer_no;
+        } else if constexpr (std::is_same_v<T, QueueSnapshot> || std::is_same_v<T, Settlement>) {
+          auto detail = to_json(event);
+          for (const char* common : {"type", "at", "terminal"}) detail.erase(common);
+          r.detail = detail.dump();
+        }
+      },
+      event.body);
+}
+
+Row row_of(const IngestRecord& record) {
+  Row r;
+  r.hall_id = record.hall_id;
+  r.occurred_at = iso8601(record.event.at);
+  r.received_at = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                              std::chrono::time_point_cast<std::chrono::microseconds>(record.received_at));
+  r.source_id = record.source_id;
+  r.sequence = record.sequence;
+  r.kind = static_cast<short>(record.event.body.index());
+  fill(r, record.event);
+  return r;
+}
+
+std::int64_t month_of(Timestamp t) {
+  auto ymd = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(t));
+  return static_cast<int>(ymd.year()) * 12LL + static_cast<unsigned>(ymd.month()) - 1;
+}
+
+const std::vector<Statement> statements = {
+    {"register_source",
+     "INSERT INTO acquisition_source (channel, address, hall_id) VALUES ($1, $2, $3) "
+     "ON CONFLICT (channel, address) DO UPDATE SET hall_id = coalesce(EXCLUDED.hall_id, acquisition_source.hall_id) "
+     "RETURNING id, last_sequence"},
+    {"lock_sources",
+     "SELECT id, last_sequence FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER BY id FOR UPDATE"},
+    {"advance_source", "UPDATE acquisition_source SET last_sequence = $2 WHERE id = $1"},
+    {"event_partition", "SELECT halld_event_partition($1::timestamptz)"},
+};
+
+}  // namespace
+
+std::vector<Statement> event_statements() { return statements; }
+
+SourceRegistration register_source(pqxx::connection& connection, const std::string& channel, std::uint32_t address,
+                                   std::optional<int> hall_id) {
+  pqxx::work tx(connection);
+  auto row = hall_id ? tx.exec_prepared1("register_source", channel, static_cast<std::int64_t>(address), *hall_id)
+                     : tx.exec_prepared1("register_source", channel, static_cast<std::int64_t>(address), nullptr);
+  tx.commit();
+  return {row[0].as<int>(), static_cast<std::uint32_t>(row[1].as<std::int64_t>())};
+}
+
+BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRecord> batch,
+                          PartitionCache& partitions) {
+  BatchOutcome outcome;
+  if (batch.empty()) return outcome;
+  pqxx::work tx(connection);
+
+  std::set<int> source_ids;
+  for (const auto& r : batch) source_ids.insert(r.source_id);
+  // Source ids are integers, so the array literal needs no quoting.
+  std::map<int, std::int64_t> last;  // source → highest sequence stored
+  for (const auto& row : tx.exec_prepared("lock_sources", fmt::format("{{{}}}", fmt::join(source_ids, ",")))) {
+    last[row[0].as<int>()] = row[1].as<std::int64_t>();
+  }
+  if (last.size() != source_ids.size()) throw std::invalid_argument("batch names a source that is not registered");
+
+  std::vector<const IngestRecord*> fresh;
+  std::map<int, std::int64_t> advanced;
+  for (const auto& r : batch) {
+    auto& high = last[r.source_id];
+    if (r.sequence <= high) {
+      ++outcome.duplicates;
+      continue;
+    }
+    high = r.sequence;
+    advanced[r.source_id] = r.sequence;
+    fresh.push_back(&r);
+  }
+
+  std::set<std::int64_t> new_months;
+  for (const auto* r : fresh) {
+    if (auto month = month_of(r->event.at); !partitions.known(month)) new_months.insert(month);
+  }
+  for (const auto* r : fresh) {
+    auto month = month_of(r->event.at);
+    if (new_months.erase(month)) tx.exec_prepared("event_partition", iso8601(r->event.at));
+  }
+
+  if (!fresh.empty()) {
+    pqxx::stream_to stream(tx, "hall_event", columns);
+    for (const auto* r : fresh) stream << row_of(*r).tuple();
+    stream.complete();
+  }
+  for (const auto& [source, sequence] : advanced) tx.exec_prepared("advance_source", source, sequence);
+  tx.commit();
+  for (const auto* r : fresh) partitions.add(month_of(r->event.at));
+  outcome.stored = fresh.size();
+  return outcome;
+}
+
+}  // namespace halld::store
