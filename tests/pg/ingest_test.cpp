@@ -1,0 +1,112 @@
+// Ingest against real PostgreSQL: every submitted event's callback runs exactly once, after
+// its batch committed; duplicates are durable too; a failing database means retry, not loss.
+#include "halld/acq/ingest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "halld/store/migrations.hpp"
+#include "test_database.hpp"
+
+namespace halld::acq {
+namespace {
+
+using namespace halld::records;
+using namespace std::chrono_literals;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  IngestTest() : database(db.conninfo(), 2, store::event_statements(), metrics) {
+    database.run_blocking([](pqxx::connection& c) { return store::migrate(c, store::known_migrations()); });
+    db.exec("INSERT INTO city_company (code, name) VALUES ('C', 'c'); "
+            "INSERT INTO hall (code, name, city_id, latitude, longitude, level, status) "
+            "SELECT 'H1', 'h', id, 0, 0, 'A', 'open' FROM city_company");
+    hall_id = std::stoi(db.query_value("SELECT id FROM hall"));
+    for (std::uint32_t address = 1; address <= 3; ++address) {
+      sources.push_back(database.run_blocking(
+          [&](pqxx::connection& c) { return store::register_source(c, "ch", address, hall_id); }).source_id);
+    }
+  }
+
+  store::IngestRecord record(int source, std::uint32_t sequence) {
+    return {source, sequence, hall_id,
+            Event{Timestamp(std::chrono::seconds(1795425300 + sequence)), TicketRecalled{"A" + std::to_string(sequence), 1}},
+            std::chrono::system_clock::now()};
+  }
+
+  // Runs the io_context until `done` or the deadline.
+  void run_until(asio::io_context& io, const std::function<bool()>& done, std::chrono::seconds limit = 60s) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_for(20ms);
+  }
+
+  testing::TestDatabase db;
+  MetricsRegistry metrics;
+  store::Database database;
+  int hall_id = 0;
+  std::vector<int> sources;
+};
+
+TEST_F(IngestTest, EveryEventBecomesDurableOnceAndResendsAreNotStoredTwice) {
+  asio::io_context io;
+  Ingest ingest(io.get_executor(), database, {.max_batch_rows = 1000, .max_delay = 20ms}, metrics);
+  ingest.start();
+  std::size_t durable = 0, submitted = 0;
+  // Three sources, 3000 events each, and the first 500 of each sent twice (a reconnect resend).
+  for (int source : sources) {
+    for (std::uint32_t seq = 1; seq <= 3000; ++seq) {
+      ingest.submit(record(source, seq), [&] { ++durable; });
+      ++submitted;
+    }
+    for (std::uint32_t seq = 1; seq <= 500; ++seq) {
+      ingest.submit(record(source, seq), [&] { ++durable; });
+      ++submitted;
+    }
+  }
+  run_until(io, [&] { return durable == submitted; });
+  EXPECT_EQ(durable, submitted);
+  EXPECT_EQ(ingest.pending(), 0u);
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "9000");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM (SELECT source_id, sequence FROM hall_event GROUP BY 1, 2 HAVING count(*) > 1) d"), "0");
+  auto text = metrics.render();
+  EXPECT_NE(text.find("halld_ingest_events_stored_total 9000"), std::string::npos);
+  EXPECT_NE(text.find("halld_ingest_duplicates_total 1500"), std::string::npos);
+  EXPECT_EQ(text.find("halld_ingest_batch_rows_count 1\n"), std::string::npos) << "written in several batches";
+  bool stopped = false;
+  ingest.stop([&] { stopped = true; });
+  run_until(io, [&] { return stopped; });
+  EXPECT_TRUE(stopped);
+}
+
+TEST_F(IngestTest, APartialBatchGoesAfterTheDelay) {
+  asio::io_context io;
+  Ingest ingest(io.get_executor(), database, {.max_batch_rows = 1000, .max_delay = 30ms}, metrics);
+  ingest.start();
+  bool durable = false;
+  const auto submitted = std::chrono::steady_clock::now();
+  ingest.submit(record(sources[0], 1), [&] { durable = true; });
+  run_until(io, [&] { return durable; }, 10s);
+  ASSERT_TRUE(durable);
+  EXPECT_LT(std::chrono::steady_clock::now() - submitted, 2s);
+}
+
+TEST_F(IngestTest, WhileTheDatabaseRefusesNothingIsAcknowledgedThenAllIs) {
+  asio::io_context io;
+  Ingest ingest(io.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms}, metrics);
+  ingest.start();
+  db.exec("ALTER TABLE acquisition_source RENAME TO acquisition_source_away");
+  std::size_t durable = 0;
+  for (std::uint32_t seq = 1; seq <= 250; ++seq) ingest.submit(record(sources[1], seq), [&] { ++durable; });
+  run_until(io, [&] { return metrics.render().find("halld_ingest_failed_batches_total 0") == std::string::npos; }, 10s);
+  io.run_for(200ms);
+  EXPECT_EQ(durable, 0u) << "nothing is acknowledged while nothing is stored";
+  EXPECT_EQ(ingest.pending(), 250u);
+  db.exec("ALTER TABLE acquisition_source_away RENAME TO acquisition_source");
+  run_until(io, [&] { return durable == 250; });
+  EXPECT_EQ(durable, 250u);
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "250");
+}
+
+}  // namespace
+}  // namespace halld::acq
