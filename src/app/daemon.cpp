@@ -248,9 +248,9 @@ int run_import(const Config& config, const std::filesystem::path& source, bool d
   }
   const auto& n = outcome.counts;
   std::printf("%s: %s %zu cities, %zu business types, %zu customer classes, %zu halls, %zu windows, "
-              "%zu clerks, %zu terminals, %zu devices\n",
+              "%zu clerks, %zu terminals, %zu devices, %zu channels\n",
               source.string().c_str(), dry_run ? "valid, nothing applied (--dry-run):" : "imported", n.cities, n.business_types, n.customer_classes, n.halls, n.windows, n.clerks,
-              n.terminals, n.devices);
+              n.terminals, n.devices, n.channels);
   return exit_ok;
 }
 

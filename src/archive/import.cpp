@@ -221,6 +221,7 @@ class DocumentReader {
       for_each_item(top, "customer_classes",
                     [this](const json& item, std::string at) { read_customer_class(item, std::move(at)); });
       for_each_item(top, "halls", [this](const json& item, std::string at) { read_hall(item, std::move(at)); });
+      for_each_item(top, "channels", [this](const json& item, std::string at) { read_channel(item, std::move(at)); });
       top.finish();
     }
     return {std::move(result_), std::move(problems_.list), problems_.not_listed};
@@ -310,6 +311,30 @@ class DocumentReader {
     f.finish();
     if (!h.code.empty()) hall_codes_.claim(h.code, f.location(), problems_, "hall");
     result_.halls.push_back(std::move(h));
+  }
+
+  void read_channel(const json& item, std::string location) {
+    Fields f(item, std::move(location), problems_);
+    AcquisitionChannel c;
+    c.code = f.code("code").value_or("");
+    if (auto hall = f.code("hall", Need::optional)) {
+      c.hall_code = *hall;
+      if (!hall_codes_.contains(*hall) && !known_.halls.contains(*hall)) {
+        f.problem("hall", fmt::format("refers to hall '{}', which is neither in the file nor in the database", *hall));
+      }
+    }
+    c.protocol = f.choice<ChannelProtocol>("protocol", Need::required).value_or(ChannelProtocol::queue_eval);
+    c.link = f.choice<ChannelLink>("link", Need::required).value_or(ChannelLink::tcp_client);
+    c.host = f.text("host", Need::required, 253).value_or("");
+    c.port = static_cast<std::uint16_t>(f.integer("port", Need::required, 1, 65535).value_or(1));
+    c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64).value_or(c.hall_code);
+    if (const json* enabled = f.get("enabled", Need::optional)) {
+      if (enabled->is_boolean()) c.enabled = enabled->get<bool>();
+      else f.problem("enabled", "expects true or false, got " + describe(*enabled));
+    }
+    f.finish();
+    if (!c.code.empty()) channel_codes_.claim(c.code, f.location(), problems_, "channel");
+    result_.channels.push_back(std::move(c));
   }
 
   void read_week(const json& hours, std::string location, Hall& h) {
@@ -425,7 +450,8 @@ class DocumentReader {
   const KnownCodes& known_;
   Problems problems_;
   ArchiveSet result_;
-  UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_, terminal_ids_, device_ids_;
+  UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_, terminal_ids_, device_ids_,
+      channel_codes_;
 };
 
 }  // namespace
@@ -480,7 +506,7 @@ namespace {
 struct CsvLayout {
   std::string_view file;
   std::vector<std::string_view> columns;
-  std::vector<std::string_view> numeric;  // converted to JSON numbers when they parse as such
+  std::vector<std::string_view> numeric;  // converted to JSON numbers (or booleans) when they parse as such
   std::vector<std::string_view> lists;    // '|'-separated values → JSON arrays
   std::string_view hall_array;            // empty: top-level table
 };
@@ -500,6 +526,7 @@ const std::vector<CsvLayout>& csv_layouts() {
       {"clerks.csv", {"hall", "staff_no", "name", "status"}, {}, {}, "clerks"},
       {"terminals.csv", {"hall", "id", "type", "placement", "vendor", "model", "components", "status"}, {}, {"components"}, "terminals"},
       {"devices.csv", {"hall", "id", "kind", "name", "vendor", "model"}, {}, {}, "devices"},
+      {"channels.csv", {"code", "hall", "protocol", "link", "host", "port", "site", "enabled"}, {"port", "enabled"}, {}, ""},
   };
   return layouts;
 }
@@ -508,7 +535,7 @@ json csv_cell(const CsvLayout& layout, std::string_view column, const std::strin
   auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), column) != list.end(); };
   if (has(layout.numeric)) {
     json number = json::parse(cell, nullptr, false);
-    if (!number.is_discarded() && number.is_number()) return number;
+    if (!number.is_discarded() && (number.is_number() || number.is_boolean())) return number;
   }
   if (has(layout.lists)) {
     json items = json::array();

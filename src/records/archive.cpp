@@ -51,6 +51,10 @@ constexpr NameTable<DeviceKind, 5> device_kinds{{{DeviceKind::info_screen, "info
                                                  {DeviceKind::access_control, "access_control"},
                                                  {DeviceKind::sensor, "sensor"}}};
 
+constexpr NameTable<ChannelProtocol, 2> channel_protocols{
+    {{ChannelProtocol::queue_eval, "queue_eval"}, {ChannelProtocol::terminal, "terminal"}}};
+constexpr NameTable<ChannelLink, 1> channel_links{{{ChannelLink::tcp_client, "tcp_client"}}};
+
 template <class Enum>
 constexpr const auto& table_of() {
   if constexpr (std::is_same_v<Enum, HallLevel>) return hall_levels;
@@ -62,7 +66,9 @@ constexpr const auto& table_of() {
   else if constexpr (std::is_same_v<Enum, TerminalPlacement>) return terminal_placements;
   else if constexpr (std::is_same_v<Enum, TerminalComponent>) return terminal_components;
   else if constexpr (std::is_same_v<Enum, AssetStatus>) return asset_statuses;
-  else return device_kinds;
+  else if constexpr (std::is_same_v<Enum, DeviceKind>) return device_kinds;
+  else if constexpr (std::is_same_v<Enum, ChannelProtocol>) return channel_protocols;
+  else return channel_links;
 }
 
 template <class Enum>
@@ -109,6 +115,8 @@ std::string_view to_string(TerminalPlacement v) { return name_of(v); }
 std::string_view to_string(TerminalComponent v) { return name_of(v); }
 std::string_view to_string(AssetStatus v) { return name_of(v); }
 std::string_view to_string(DeviceKind v) { return name_of(v); }
+std::string_view to_string(ChannelProtocol v) { return name_of(v); }
+std::string_view to_string(ChannelLink v) { return name_of(v); }
 
 template <class Enum>
 std::optional<Enum> parse_enum(std::string_view text) {
@@ -141,6 +149,8 @@ HALLD_INSTANTIATE(TerminalPlacement)
 HALLD_INSTANTIATE(TerminalComponent)
 HALLD_INSTANTIATE(AssetStatus)
 HALLD_INSTANTIATE(DeviceKind)
+HALLD_INSTANTIATE(ChannelProtocol)
+HALLD_INSTANTIATE(ChannelLink)
 #undef HALLD_INSTANTIATE
 
 std::optional<DayHours> parse_day_hours(std::string_view text) {

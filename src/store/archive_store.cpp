@@ -18,6 +18,16 @@ using namespace halld::records;
 const std::vector<Statement> statements = {
     {"known_cities", "SELECT code FROM city_company"},
     {"known_business_types", "SELECT code FROM business_type"},
+    {"known_halls", "SELECT code FROM hall"},
+    {"upsert_channel",
+     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled) "
+     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8) "
+     "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, protocol = EXCLUDED.protocol, "
+     "link = EXCLUDED.link, host = EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
+     "enabled = EXCLUDED.enabled"},
+    {"enabled_channels",
+     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, c.port, c.site "
+     "FROM acquisition_channel c LEFT JOIN hall h ON h.id = c.hall_id WHERE c.enabled ORDER BY c.code"},
     {"upsert_province",
      "INSERT INTO province (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
     {"upsert_city",
@@ -200,6 +210,7 @@ ImportOutcome import_archives(pqxx::connection& connection,
   archive::KnownCodes known;
   for (const auto& row : tx.exec_prepared("known_cities")) known.cities.insert(row[0].as<std::string>());
   for (const auto& row : tx.exec_prepared("known_business_types")) known.business_types.insert(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared("known_halls")) known.halls.insert(row[0].as<std::string>());
   outcome.read = read(known);
   if (!outcome.read.problems.empty()) return outcome;  // the transaction rolls back unapplied
 
@@ -212,6 +223,11 @@ ImportOutcome import_archives(pqxx::connection& connection,
   }
   for (const auto& c : set.customer_classes) tx.exec_prepared0("upsert_customer_class", c.code, c.name, c.name_en, c.weight);
   for (const auto& h : set.halls) apply_hall(tx, h, outcome.counts);
+  for (const auto& c : set.channels) {
+    tx.exec_prepared0("upsert_channel", c.code, c.hall_code, std::string(to_string(c.protocol)),
+                      std::string(to_string(c.link)), c.host, static_cast<int>(c.port), c.site, c.enabled);
+  }
+  outcome.counts.channels = set.channels.size();
   outcome.counts.cities = set.cities.size();
   outcome.counts.business_types = set.business_types.size();
   outcome.counts.customer_classes = set.customer_classes.size();
@@ -221,6 +237,24 @@ ImportOutcome import_archives(pqxx::connection& connection,
     outcome.applied = true;
   }
   return outcome;
+}
+
+std::vector<ChannelRow> enabled_channels(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  std::vector<ChannelRow> out;
+  for (const auto& row : tx.exec_prepared("enabled_channels")) {
+    ChannelRow c;
+    c.channel.code = row[0].as<std::string>();
+    c.hall_id = row[1].is_null() ? std::nullopt : std::optional<int>(row[1].as<int>());
+    c.channel.hall_code = row[2].as<std::string>();
+    c.channel.protocol = *parse_enum<ChannelProtocol>(row[3].as<std::string>());
+    c.channel.link = *parse_enum<ChannelLink>(row[4].as<std::string>());
+    c.channel.host = row[5].as<std::string>();
+    c.channel.port = static_cast<std::uint16_t>(row[6].as<int>());
+    c.channel.site = row[7].as<std::string>();
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 std::string list_cities_json(pqxx::connection& connection) { return single_text(connection, "cities_json"); }

@@ -29,6 +29,7 @@ struct Problem {
 struct KnownCodes {
   std::set<std::string, std::less<>> cities;
   std::set<std::string, std::less<>> business_types;
+  std::set<std::string, std::less<>> halls;
 };
 
 struct ReadResult {
@@ -47,7 +48,8 @@ struct CsvTables {
 };
 inline constexpr std::string_view csv_file_names[] = {
     "province.csv", "cities.csv",  "business_types.csv", "customer_classes.csv", "halls.csv",
-    "holidays.csv", "windows.csv", "clerks.csv",         "terminals.csv",        "devices.csv"};
+    "holidays.csv", "windows.csv", "clerks.csv",         "terminals.csv",        "devices.csv",
+    "channels.csv"};
 nlohmann::json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems);
 
 // RFC 4180 CSV (quoted fields, embedded commas, quotes and newlines); throws CsvError.

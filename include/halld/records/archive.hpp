@@ -25,6 +25,8 @@ enum class TerminalComponent {
 };
 enum class AssetStatus { active, retired };
 enum class DeviceKind { info_screen, led_board, dvr, access_control, sensor };
+enum class ChannelProtocol { queue_eval, terminal };
+enum class ChannelLink { tcp_client };
 
 // Canonical names ("pre_processing", "zone_24h", ...) as used in files, the API and the database.
 std::string_view to_string(HallLevel);
@@ -37,6 +39,8 @@ std::string_view to_string(TerminalPlacement);
 std::string_view to_string(TerminalComponent);
 std::string_view to_string(AssetStatus);
 std::string_view to_string(DeviceKind);
+std::string_view to_string(ChannelProtocol);
+std::string_view to_string(ChannelLink);
 
 template <class Enum>
 std::optional<Enum> parse_enum(std::string_view text);
@@ -141,6 +145,18 @@ struct CustomerClass {
   double weight = 1.0;
 };
 
+// An acquisition channel (采集通道): a link, a protocol and what it covers.
+struct AcquisitionChannel {
+  std::string code;
+  std::string hall_code;  // empty: a server for many halls (found through its terminals)
+  ChannelProtocol protocol = ChannelProtocol::queue_eval;
+  ChannelLink link = ChannelLink::tcp_client;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string site;  // what the device names in its login; defaults to the hall code
+  bool enabled = true;
+};
+
 // What one import file (or CSV folder) holds.
 struct ArchiveSet {
   std::optional<Province> province;
@@ -148,6 +164,7 @@ struct ArchiveSet {
   std::vector<BusinessType> business_types;
   std::vector<CustomerClass> customer_classes;
   std::vector<Hall> halls;
+  std::vector<AcquisitionChannel> channels;
 };
 
 }  // namespace halld::records

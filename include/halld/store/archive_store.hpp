@@ -17,7 +17,7 @@ std::vector<Statement> archive_statements();
 
 struct ImportCounts {
   std::size_t cities = 0, business_types = 0, customer_classes = 0, halls = 0, windows = 0, clerks = 0,
-              terminals = 0, devices = 0;
+              terminals = 0, devices = 0, channels = 0;
 };
 
 struct ImportOutcome {
@@ -43,6 +43,13 @@ struct HallFilter {
   int limit = 100;
   int offset = 0;
 };
+
+// The channels halld should run, with the id of the hall each covers.
+struct ChannelRow {
+  records::AcquisitionChannel channel;
+  std::optional<int> hall_id;
+};
+std::vector<ChannelRow> enabled_channels(pqxx::connection& connection);
 
 // JSON texts: {"items":[…],"total":N} for lists, a hall object or "" when not found.
 std::string list_cities_json(pqxx::connection& connection);

@@ -61,6 +61,28 @@ TEST(ArchiveImport, ReadsTheDocumentedExample) {
   EXPECT_EQ(d.timezone, "Asia/Shanghai");
   EXPECT_TRUE(d.week[0]);
   EXPECT_FALSE(d.week[1]);
+  // Channels: a hall's queue server (site defaults to the hall code) and a city's terminal server.
+  ASSERT_EQ(set.channels.size(), 2u);
+  EXPECT_EQ(set.channels[0].site, "4101001");
+  EXPECT_EQ(set.channels[0].port, 9100);
+  EXPECT_EQ(set.channels[1].protocol, ChannelProtocol::terminal);
+  EXPECT_TRUE(set.channels[1].hall_code.empty());
+  EXPECT_FALSE(set.channels[1].enabled);
+}
+
+TEST(ArchiveImport, ChannelsAreChecked) {
+  json doc = small();
+  doc["channels"][0]["hall"] = "9999";
+  doc["channels"][0]["port"] = 70000;
+  doc["channels"][1].erase("site");
+  doc["channels"][1]["enabled"] = "yes";
+  doc["channels"].push_back(doc["channels"][0]);
+  auto text = problems_text(read_document(doc, catalogue()));
+  EXPECT_THAT(text, HasSubstr("channels[0].hall: refers to hall '9999'"));
+  EXPECT_THAT(text, HasSubstr("channels[0].port: expects a whole number from 1 to 65535"));
+  EXPECT_THAT(text, HasSubstr("channels[1].site: is missing"));
+  EXPECT_THAT(text, HasSubstr("channels[1].enabled: expects true or false"));
+  EXPECT_THAT(text, HasSubstr("channels[2]: channel 'qs-4101001' is already defined at channels[0]"));
 }
 
 TEST(ArchiveImport, ReportsEveryProblemWithItsLocation) {
