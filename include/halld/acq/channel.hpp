@@ -1,0 +1,71 @@
+// acq/channel: one acquisition channel at work: its link, the protocol session of the current
+// connection, the registration of its sources, and the path of every event to ingest and of
+// its acknowledgement back to the device. Owns: those and the channel's comm status.
+// All its state lives on the link's strand; ingest's durability callbacks are posted back
+// there. An ack goes out only on the connection that delivered the event: after a reconnect
+// the device resends, ingest recognises the duplicate, and it is acknowledged then.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "halld/acq/ingest.hpp"
+#include "halld/link/tcp_client.hpp"
+#include "halld/proto/frame/session.hpp"
+#include "halld/store/archive_store.hpp"
+
+namespace halld::acq {
+
+struct ChannelStatus {
+  bool up = false;
+  bool logged_in = false;
+  std::uint64_t connects = 0;
+  std::uint64_t events_received = 0;
+  std::uint64_t events_acknowledged = 0;
+  std::string last_down_reason;
+};
+
+class Channel : public std::enable_shared_from_this<Channel> {
+ public:
+  Channel(asio::any_io_executor executor, store::ChannelRow config, store::Database& database, Ingest& ingest,
+          MetricsRegistry& metrics, link::TcpClientOptions link_options = {});
+
+  void start();
+  void stop();
+  const std::string& code() const { return config_.channel.code; }
+  ChannelStatus status() const;  // thread-safe snapshot
+
+ private:
+  struct Source {
+    std::optional<int> id;
+    std::vector<proto::Session::Deliver> waiting;  // until the source is registered
+  };
+  void on_up();
+  void on_bytes(std::span<const std::uint8_t> bytes);
+  void on_down(const std::string& why);
+  void act(std::vector<proto::Session::Action> actions);
+  void deliver(proto::Session::Deliver delivered);
+  void submit(int source_id, proto::Session::Deliver delivered);
+  asio::awaitable<void> register_source(std::shared_ptr<Channel> keep_alive, std::uint32_t address);
+  void count_new_errors();
+
+  store::ChannelRow config_;
+  store::Database& database_;
+  Ingest& ingest_;
+  std::shared_ptr<link::TcpClient> link_;
+  std::optional<proto::Session> session_;
+  std::uint64_t connection_ = 0;  // which connection the session belongs to
+  std::array<std::uint64_t, proto::session_error_kinds> errors_seen_{};
+  std::map<std::uint32_t, Source> sources_;  // by device address; ids outlive connections
+
+  mutable std::mutex status_mutex_;
+  ChannelStatus status_;
+
+  std::array<Counter*, proto::session_error_kinds> error_counters_{};
+  Counter& events_received_;
+  Counter& unattributed_;
+  Gauge& channels_up_;
+};
+
+}  // namespace halld::acq

@@ -1,0 +1,170 @@
+#include "halld/acq/channel.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "halld/proto/queue_eval/queue_eval.hpp"
+#include "halld/proto/terminal/terminal.hpp"
+
+namespace halld::acq {
+namespace {
+
+proto::Session::Decoder decoder_for(records::ChannelProtocol protocol) {
+  switch (protocol) {
+    case records::ChannelProtocol::queue_eval: return proto::queue_eval::decode;
+    case records::ChannelProtocol::terminal: return proto::terminal::decode;
+  }
+  return proto::queue_eval::decode;
+}
+
+records::Timestamp now() {
+  return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+Channel::Channel(asio::any_io_executor executor, store::ChannelRow config, store::Database& database, Ingest& ingest,
+                 MetricsRegistry& metrics, link::TcpClientOptions link_options)
+    : config_(std::move(config)),
+      database_(database),
+      ingest_(ingest),
+      events_received_(metrics.counter("halld_acq_events_received_total", "Data frames received from devices.")),
+      unattributed_(metrics.counter("halld_acq_events_unattributed_total",
+                                    "Events left unacknowledged because their channel covers no hall.")),
+      channels_up_(metrics.gauge("halld_acq_channels_up", "Channels whose link is connected.")) {
+  for (std::size_t kind = 0; kind < proto::session_error_kinds; ++kind) {
+    error_counters_[kind] = &metrics.counter(
+        "halld_acq_frame_errors_total", "Frames and bytes refused by the protocol layer, by kind.",
+        {{"kind", std::string(proto::to_string(static_cast<proto::SessionError>(kind)))}});
+  }
+  link_options.host = config_.channel.host;
+  link_options.port = config_.channel.port;
+  link::LinkHandler handler{[this] { on_up(); }, [this](std::span<const std::uint8_t> b) { on_bytes(b); },
+                            [this](const std::string& why) { on_down(why); }};
+  link_ = std::make_shared<link::TcpClient>(executor, std::move(link_options), std::move(handler));
+}
+
+void Channel::start() { link_->start(); }
+
+void Channel::stop() { link_->stop(); }
+
+ChannelStatus Channel::status() const {
+  std::lock_guard lock(status_mutex_);
+  auto copy = status_;
+  copy.connects = link_->connects();
+  return copy;
+}
+
+void Channel::on_up() {
+  ++connection_;
+  session_.emplace(decoder_for(config_.channel.protocol), config_.channel.site);
+  errors_seen_ = {};
+  channels_up_.add(1);
+  std::lock_guard lock(status_mutex_);
+  status_.up = true;
+  spdlog::info("channel {}: connected to {}:{}", code(), config_.channel.host, config_.channel.port);
+}
+
+void Channel::on_down(const std::string& why) {
+  session_.reset();
+  for (auto& [address, source] : sources_) source.waiting.clear();  // resent after reconnecting
+  channels_up_.add(-1);
+  std::lock_guard lock(status_mutex_);
+  status_.up = false;
+  status_.logged_in = false;
+  status_.last_down_reason = why;
+  spdlog::info("channel {}: link down: {}", code(), why);
+}
+
+void Channel::on_bytes(std::span<const std::uint8_t> bytes) {
+  if (!session_) return;
+  act(session_->on_bytes(bytes, now()));
+  count_new_errors();
+}
+
+void Channel::count_new_errors() {
+  const auto& errors = session_->errors();
+  for (std::size_t kind = 0; kind < errors.size(); ++kind) {
+    if (errors[kind] > errors_seen_[kind]) error_counters_[kind]->inc(errors[kind] - errors_seen_[kind]);
+  }
+  errors_seen_ = errors;
+}
+
+void Channel::act(std::vector<proto::Session::Action> actions) {
+  for (auto& action : actions) {
+    if (auto* send = std::get_if<proto::Session::Send>(&action)) {
+      link_->send(std::move(send->bytes));
+    } else if (auto* delivered = std::get_if<proto::Session::Deliver>(&action)) {
+      deliver(std::move(*delivered));
+    } else if (auto* login = std::get_if<proto::Session::LoggedIn>(&action)) {
+      spdlog::info("channel {}: {} logged in as {}", code(), login->login.device_id, login->login.site);
+      std::lock_guard lock(status_mutex_);
+      status_.logged_in = true;
+    } else if (auto* close = std::get_if<proto::Session::Close>(&action)) {
+      spdlog::warn("channel {}: closing the connection: {}", code(), close->reason);
+      link_->drop(close->reason);
+    }
+    // Command results (Answered) reach the downlink router once commands are sent.
+  }
+}
+
+void Channel::deliver(proto::Session::Deliver delivered) {
+  events_received_.inc();
+  {
+    std::lock_guard lock(status_mutex_);
+    ++status_.events_received;
+  }
+  if (!config_.hall_id) {
+    // A server for many halls needs its terminals mapped to halls first; until then its events
+    // stay with the device, unacknowledged.
+    unattributed_.inc();
+    return;
+  }
+  const std::uint32_t address = delivered.source;
+  auto& source = sources_[address];
+  if (source.id) {
+    submit(*source.id, std::move(delivered));
+    return;
+  }
+  source.waiting.push_back(std::move(delivered));
+  if (source.waiting.size() == 1) {
+    asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
+  }
+}
+
+asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<Channel> keep_alive,
+                                               std::uint32_t address) {
+  std::optional<int> id;
+  try {
+    auto job = [channel = code(), address, hall = config_.hall_id](pqxx::connection& c) {
+      return store::register_source(c, channel, address, hall).source_id;
+    };
+    auto pending = database_.run(std::move(job));
+    id = co_await std::move(pending);
+  } catch (const std::exception& e) {
+    // The waiting events stay unacknowledged; the device resends them and we try again.
+    spdlog::warn("channel {}: cannot register source {}: {}", code(), address, e.what());
+  }
+  auto& source = sources_[address];
+  auto waiting = std::move(source.waiting);
+  source.waiting.clear();
+  if (!id) co_return;
+  source.id = id;
+  for (auto& delivered : waiting) submit(*id, std::move(delivered));
+}
+
+void Channel::submit(int source_id, proto::Session::Deliver delivered) {
+  store::IngestRecord record{source_id, delivered.sequence, *config_.hall_id, std::move(delivered.event),
+                             std::chrono::system_clock::now()};
+  auto on_durable = [self = shared_from_this(), connection = connection_, address = delivered.source,
+                     sequence = delivered.sequence] {
+    asio::post(self->link_->strand(), [self, connection, address, sequence] {
+      if (connection != self->connection_ || !self->session_) return;  // that connection is gone
+      self->act(self->session_->on_durable(address, sequence));
+      std::lock_guard lock(self->status_mutex_);
+      ++self->status_.events_acknowledged;
+    });
+  };
+  ingest_.submit(std::move(record), std::move(on_durable));
+}
+
+}  // namespace halld::acq

@@ -1,0 +1,22 @@
+#include "device.hpp"
+
+#include <algorithm>
+
+namespace halld::tools {
+
+void DeviceOutbox::acknowledged(std::uint32_t sequence) {
+  // An ack names one frame (docs/protocols/framing.md); a resent frame may be acknowledged
+  // twice, and the second ack finds nothing.
+  auto it = std::find_if(unacked_.begin(), unacked_.end(), [&](const Pending& p) { return p.sequence == sequence; });
+  if (it == unacked_.end()) return;
+  unacked_.erase(it);
+  ++acks_;
+}
+
+std::vector<std::uint8_t> DeviceOutbox::resend_all() const {
+  std::vector<std::uint8_t> out;
+  for (const auto& p : unacked_) out.insert(out.end(), p.frame.begin(), p.frame.end());
+  return out;
+}
+
+}  // namespace halld::tools

@@ -1,0 +1,48 @@
+// The device side of delivery, as a hall's queue server does it: number data frames per
+// source, keep each until acknowledged, resend everything unacknowledged after a reconnect.
+// Pure; it also counts what it sent so tests can prove exactly-once.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "halld/proto/frame/frame.hpp"
+#include "halld/records/events.hpp"
+
+namespace halld::tools {
+
+class DeviceOutbox {
+ public:
+  explicit DeviceOutbox(std::uint32_t source) : source_(source) {}
+
+  // A new event: its frame, to send now (and again after a reconnect until acknowledged).
+  template <class Codec>
+  std::vector<std::uint8_t> add(const records::Event& event) {
+    auto bytes = proto::encode_frame(Codec::encode(source_, ++last_sequence_, event));
+    unacked_.push_back({last_sequence_, bytes});
+    ++events_made_;
+    return bytes;
+  }
+  void acknowledged(std::uint32_t sequence);
+  // Every unacknowledged frame, oldest first, as one buffer.
+  std::vector<std::uint8_t> resend_all() const;
+
+  std::uint32_t source() const { return source_; }
+  std::size_t unacked() const { return unacked_.size(); }
+  std::uint64_t events_made() const { return events_made_; }
+  std::uint64_t acks() const { return acks_; }
+
+ private:
+  struct Pending {
+    std::uint32_t sequence;
+    std::vector<std::uint8_t> frame;
+  };
+  std::uint32_t source_;
+  std::uint32_t last_sequence_ = 0;
+  std::deque<Pending> unacked_;
+  std::uint64_t events_made_ = 0;
+  std::uint64_t acks_ = 0;
+};
+
+}  // namespace halld::tools

@@ -1,0 +1,196 @@
+// hall_sim: a hall's queue-evaluation server as halld sees it: it listens, halld dials in, and
+// it streams the hall's events in the queue-evaluation protocol with per-source sequence
+// numbers, resending everything unacknowledged after each reconnect.
+//
+//   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
+//            [--seed 1] [--cut-after K] [--port-file F] [--stats-file F] [--exit-when-acked]
+//
+// --rate is events per second of real time (the simulated clock runs as fast as needed);
+// --cut-after drops the first connection after K data frames, unacknowledged ones included,
+// to test recovery; the stats file says how many events were made and acknowledged.
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "device.hpp"
+#include "halld/core/asio.hpp"
+#include "halld/proto/queue_eval/queue_eval.hpp"
+#include "queue_model.hpp"
+
+namespace {
+
+using namespace halld;
+using namespace std::chrono_literals;
+
+struct Options {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string site;
+  std::uint32_t source = 1;
+  std::uint64_t events = 3000;
+  double rate = 500;
+  std::uint64_t seed = 1;
+  std::uint64_t cut_after = 0;
+  std::string port_file, stats_file;
+  bool exit_when_acked = false;
+};
+
+class Simulator {
+ public:
+  Simulator(asio::io_context& io, Options options)
+      : io_(io),
+        options_(std::move(options)),
+        acceptor_(io, {asio::ip::make_address(options_.host), options_.port}),
+        outbox_(options_.source),
+        model_({.seed = options_.seed,
+                .arrivals_per_hour = 90,
+                .start = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())}) {}
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  asio::awaitable<void> serve() {
+    for (;;) {
+      auto socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      ++connections_;
+      co_await converse(std::move(socket));
+      write_stats();
+      if (finished()) break;
+    }
+    io_.stop();
+  }
+
+ private:
+  bool finished() const {
+    return options_.exit_when_acked && outbox_.events_made() >= options_.events && outbox_.unacked() == 0;
+  }
+
+  asio::awaitable<void> converse(asio::ip::tcp::socket socket) {
+    boost::system::error_code ec;
+    co_await asio::async_write(socket, asio::buffer(proto::encode_frame(proto::encode_login(options_.source, {options_.site, "hall_sim", 1}))),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    bool logged_in = false, open = !ec;
+    socket.non_blocking(true, ec);  // reads below take what has arrived and never wait
+    std::uint64_t frames_this_connection = 0;
+    std::vector<std::uint8_t> buffer;
+    asio::steady_timer pace(io_);
+    auto last_heartbeat = std::chrono::steady_clock::now();
+    std::array<std::uint8_t, 8192> chunk;
+    while (open) {
+      // Take whatever arrived (acks, login ack) without holding up the event stream.
+      for (;;) {
+        std::size_t n = socket.read_some(asio::buffer(chunk), ec);
+        if (ec) break;
+        buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      if (ec != asio::error::would_block) break;  // halld closed the connection
+      ec.clear();
+      std::size_t used = 0;
+      for (;;) {
+        auto result = proto::decode_frame(std::span(buffer).subspan(used));
+        if (std::holds_alternative<proto::NeedMore>(result)) break;
+        if (auto* rejected = std::get_if<proto::Rejected>(&result)) {
+          used += rejected->skip;
+          continue;
+        }
+        auto& frame = std::get<proto::Decoded>(result).frame;
+        used += std::get<proto::Decoded>(result).size;
+        if (frame.function == proto::function::data_ack) outbox_.acknowledged(frame.sequence);
+        if (auto ack = proto::decode_login_ack(frame); ack && ack->outcome == proto::LoginOutcome::accepted && !logged_in) {
+          logged_in = true;
+          auto resend = outbox_.resend_all();
+          if (!resend.empty()) co_await asio::async_write(socket, asio::buffer(resend), asio::redirect_error(asio::use_awaitable, ec));
+        }
+      }
+      buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
+      if (finished()) break;
+      if (logged_in && outbox_.events_made() < options_.events) {
+        auto frame = outbox_.add<proto::queue_eval::Events>(model_.next());
+        co_await asio::async_write(socket, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
+        if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
+      }
+      if (std::chrono::steady_clock::now() - last_heartbeat > 5s) {
+        last_heartbeat = std::chrono::steady_clock::now();
+        co_await asio::async_write(socket, asio::buffer(proto::encode_frame(proto::encode_heartbeat(options_.source))),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (ec) break;
+      pace.expires_after(std::chrono::microseconds(static_cast<long>(1e6 / options_.rate)));
+      co_await pace.async_wait(asio::use_awaitable);
+      open = socket.is_open();
+    }
+    socket.close(ec);
+  }
+
+  void write_stats() const {
+    if (options_.stats_file.empty()) return;
+    nlohmann::json stats = {{"events", outbox_.events_made()}, {"acks", outbox_.acks()},
+                            {"unacked", outbox_.unacked()}, {"connections", connections_}};
+    std::ofstream(options_.stats_file) << stats.dump() << '\n';
+  }
+
+  asio::io_context& io_;
+  Options options_;
+  asio::ip::tcp::acceptor acceptor_;
+  tools::DeviceOutbox outbox_;
+  tools::QueueModel model_;
+  std::uint64_t connections_ = 0;
+};
+
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+std::optional<Options> parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&]() -> std::string_view { return i + 1 < argc ? argv[++i] : ""; };
+    bool ok = true;
+    if (arg == "--listen") {
+      auto v = std::string(value());
+      auto colon = v.rfind(':');
+      ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.port);
+      o.host = v.substr(0, colon);
+    } else if (arg == "--site") o.site = value();
+    else if (arg == "--source") ok = parse_number(value(), o.source);
+    else if (arg == "--events") ok = parse_number(value(), o.events);
+    else if (arg == "--rate") ok = parse_number(value(), o.rate) && o.rate > 0;
+    else if (arg == "--seed") ok = parse_number(value(), o.seed);
+    else if (arg == "--cut-after") ok = parse_number(value(), o.cut_after);
+    else if (arg == "--port-file") o.port_file = value();
+    else if (arg == "--stats-file") o.stats_file = value();
+    else if (arg == "--exit-when-acked") o.exit_when_acked = true;
+    else ok = false;
+    if (!ok) return std::nullopt;
+  }
+  if (o.site.empty()) return std::nullopt;
+  return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto options = parse(argc, argv);
+  if (!options) {
+    std::fprintf(stderr, "usage: hall_sim --listen HOST:PORT --site HALL [--source N] [--events N] [--rate R] "
+                         "[--seed N] [--cut-after K] [--port-file F] [--stats-file F] [--exit-when-acked]\n");
+    return 2;
+  }
+  asio::io_context io;
+  Simulator simulator(io, *options);
+  if (!options->port_file.empty()) {
+    std::ofstream(options->port_file + ".tmp") << simulator.port() << '\n';
+    std::rename((options->port_file + ".tmp").c_str(), options->port_file.c_str());
+  }
+  std::printf("hall_sim: listening on %s:%u for halld\n", options->host.c_str(), simulator.port());
+  std::fflush(stdout);
+  asio::co_spawn(io, simulator.serve(), asio::detached);
+  io.run();
+  return 0;
+}
