@@ -9,6 +9,8 @@
 #include <sstream>
 #include <thread>
 
+#include "halld/acq/channel.hpp"
+#include "halld/acq/ingest.hpp"
 #include "halld/api/http_server.hpp"
 #include "halld/api/routes.hpp"
 #include "halld/app/app.hpp"
@@ -16,6 +18,7 @@
 #include "halld/core/version.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/database.hpp"
+#include "halld/store/event_store.hpp"
 #include "halld/store/migrations.hpp"
 
 namespace halld::app {
@@ -24,7 +27,10 @@ namespace {
 std::unique_ptr<store::Database> open_database(const Config& config, MetricsRegistry& metrics, std::size_t threads) {
   // libpq reads its connect timeout from the environment whatever form the conninfo takes.
   ::setenv("PGCONNECT_TIMEOUT", std::to_string(config.database.connect_timeout.count()).c_str(), 1);
-  return std::make_unique<store::Database>(config.database.conninfo, threads, store::archive_statements(), metrics);
+  auto statements = store::archive_statements();
+  auto events = store::event_statements();
+  statements.insert(statements.end(), events.begin(), events.end());
+  return std::make_unique<store::Database>(config.database.conninfo, threads, std::move(statements), metrics);
 }
 
 // Waits up to startup_wait for the database, then brings the schema to this binary's version
@@ -92,6 +98,7 @@ class Daemon {
       spdlog::error("cannot listen on {}:{}: {}", config_.http.listen_address, config_.http.port, e.what());
       return exit_failure;
     }
+    start_acquisition();
     asio::co_spawn(io_, handle_signals(), asio::detached);
     spdlog::info("halld {} started (pid {})", version(), ::getpid());
 
@@ -120,18 +127,41 @@ class Daemon {
     }
   }
 
-  // Stop accepting, let requests in flight finish within the grace period, then stop the loop.
+  void start_acquisition() {
+    acq::IngestLimits limits;
+    limits.max_batch_rows = config_.acquisition.batch_rows;
+    limits.max_delay = config_.acquisition.batch_delay;
+    ingest_ = std::make_unique<acq::Ingest>(io_.get_executor(), *database_, limits, metrics_);
+    ingest_->start();
+    auto rows = database_->run_blocking(store::enabled_channels);
+    link::TcpClientOptions link_options;
+    link_options.backoff_max = config_.acquisition.reconnect_max;
+    for (auto& row : rows) {
+      auto channel = std::make_shared<acq::Channel>(io_.get_executor(), std::move(row), *database_, *ingest_, metrics_,
+                                                    link_options);
+      channel->start();
+      channels_.push_back(std::move(channel));
+    }
+    spdlog::info("acquisition: {} channel(s) started", channels_.size());
+  }
+
+  // Stop the links (no new events), let ingest store what it holds, stop accepting HTTP and let
+  // requests in flight finish, all within the grace period; then stop the loop.
   asio::awaitable<void> shut_down() {
+    for (auto& channel : channels_) channel->stop();
+    // Set on the ingest's strand, read here; shared so that a late call finds it alive.
+    auto ingest_stopped = std::make_shared<std::atomic<bool>>(false);
+    ingest_->stop([ingest_stopped] { *ingest_stopped = true; });
     server_->stop();
     const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
     asio::steady_timer timer(io_);
-    while (server_->active_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while ((server_->active_connections() > 0 || !*ingest_stopped) && std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(20));
       co_await timer.async_wait(asio::use_awaitable);
     }
-    if (server_->active_connections() > 0) {
-      spdlog::warn("{} connections still open after {} s; closing them", server_->active_connections(),
-                   config_.shutdown_grace.count());
+    if (server_->active_connections() > 0 || !*ingest_stopped) {
+      spdlog::warn("stopping after {} s with {} HTTP connections open and {} events not stored (devices resend them)",
+                   config_.shutdown_grace.count(), server_->active_connections(), ingest_->pending());
     }
     io_.stop();
   }
@@ -168,6 +198,8 @@ class Daemon {
   api::StaticFiles files_;
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<acq::Ingest> ingest_;
+  std::vector<std::shared_ptr<acq::Channel>> channels_;
 };
 
 std::string read_file(const std::filesystem::path& path) {

@@ -118,6 +118,20 @@ Schema make_schema() {
       },
       false};
 
+  s["acquisition.batch_rows"] =
+      integer_key(1, 100'000, [](Config& c) -> auto& { return c.acquisition.batch_rows; });
+  s["acquisition.batch_delay_ms"] = {
+      "a whole number of milliseconds from 1 to 10000",
+      [](const toml::node& node, Config& c) {
+        auto value = node.value_exact<std::int64_t>();
+        if (!value || *value < 1 || *value > 10000) return false;
+        c.acquisition.batch_delay = std::chrono::milliseconds(*value);
+        return true;
+      },
+      [](const Config& c) { return std::to_string(c.acquisition.batch_delay.count()); }, false};
+  s["acquisition.reconnect_max_s"] =
+      seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.reconnect_max; });
+
   s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
                               [](Config& c) -> auto& { return c.log.level; },
                               [](const std::string& v) { return is_valid_log_level(v); }, true);
@@ -167,13 +181,15 @@ std::string keys_in_section(std::string_view section) {
     if (parent == section) names.emplace_back(name);
   }
   if (section.empty()) {
-    for (std::string_view table : {"database", "http", "log"}) names.emplace_back(fmt::format("[{}]", table));
+    for (std::string_view table : {"acquisition", "database", "http", "log"}) {
+      names.emplace_back(fmt::format("[{}]", table));
+    }
   }
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
 bool is_section(std::string_view path) {
-  return path == "http" || path == "database" || path == "log";
+  return path == "http" || path == "database" || path == "acquisition" || path == "log";
 }
 
 void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,

@@ -10,6 +10,7 @@
 
 #include "halld/core/asio.hpp"
 #include "halld/store/migrations.hpp"
+#include "halld_fixture.hpp"
 #include "http_client.hpp"
 #include "process.hpp"
 #include "test_database.hpp"
@@ -21,55 +22,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using nlohmann::json;
 using namespace std::chrono_literals;
-
-// A config for one test run: its own database, port 0, logs in a temp dir.
-class HalldTest : public ::testing::Test {
- protected:
-  std::filesystem::path write_config(const std::string& extra_database = "", const std::string& extra_top = "",
-                                     const std::string& log_level = "info") {
-    return dir.write("halld.toml", fmt::format(R"({}
-shutdown_grace_s = 5
-[http]
-port = 0
-web_root = "{}"
-body_limit_bytes = 2048
-header_limit_bytes = 2048
-request_timeout_s = 2
-[database]
-conninfo = "{}"
-startup_wait_s = 5
-{}
-[log]
-level = "{}"
-file = "halld.log"
-)", extra_top, (dir.path() / "web").string(), db.conninfo(), extra_database, log_level));
-  }
-
-  // Starts halld and waits until it listens; returns its port.
-  std::uint16_t start(const std::filesystem::path& config) {
-    dir.write("web/index.html", "<!doctype html><title>halld</title>");
-    dir.write("outside.txt", "must not be served");
-    halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()},
-                                      dir.path() / "stdout");
-    const std::string listening = "HTTP listening on 127.0.0.1:";
-    for (int i = 0; i < 600; ++i) {
-      auto text = halld->output();
-      if (auto at = text.find(listening); at != std::string::npos) {
-        return static_cast<std::uint16_t>(std::stoi(text.substr(at + listening.size())));
-      }
-      if (!halld->running()) break;
-      std::this_thread::sleep_for(50ms);
-    }
-    ADD_FAILURE() << "halld did not start:\n" << halld->output();
-    return 0;
-  }
-
-  Completed halld_command(const std::vector<std::string>& args) { return run_program(HALLD_BINARY, args); }
-
-  TestDatabase db;
-  TempDir dir;
-  std::unique_ptr<Process> halld;
-};
 
 TEST_F(HalldTest, VersionAndUsage) {
   auto version = halld_command({"--version"});

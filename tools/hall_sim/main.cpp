@@ -69,9 +69,11 @@ class Simulator {
   }
 
   asio::awaitable<void> converse(asio::ip::tcp::socket socket) {
+    // Buffers awaited on are named locals: GCC 12 mishandles temporaries in co_await expressions.
     boost::system::error_code ec;
-    co_await asio::async_write(socket, asio::buffer(proto::encode_frame(proto::encode_login(options_.source, {options_.site, "hall_sim", 1}))),
-                               asio::redirect_error(asio::use_awaitable, ec));
+    const auto login = proto::encode_frame(proto::encode_login(options_.source, {options_.site, "hall_sim", 1}));
+    const auto heartbeat = proto::encode_frame(proto::encode_heartbeat(options_.source));
+    co_await asio::async_write(socket, asio::buffer(login), asio::redirect_error(asio::use_awaitable, ec));
     bool logged_in = false, open = !ec;
     socket.non_blocking(true, ec);  // reads below take what has arrived and never wait
     std::uint64_t frames_this_connection = 0;
@@ -114,8 +116,7 @@ class Simulator {
       }
       if (std::chrono::steady_clock::now() - last_heartbeat > 5s) {
         last_heartbeat = std::chrono::steady_clock::now();
-        co_await asio::async_write(socket, asio::buffer(proto::encode_frame(proto::encode_heartbeat(options_.source))),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(heartbeat), asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec) break;
       pace.expires_after(std::chrono::microseconds(static_cast<long>(1e6 / options_.rate)));

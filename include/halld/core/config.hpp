@@ -34,6 +34,12 @@ struct DatabaseConfig {
   OldSchemaPolicy on_old_schema = OldSchemaPolicy::migrate;
 };
 
+struct AcquisitionConfig {
+  std::size_t batch_rows = 5000;                 // events per database transaction at most
+  std::chrono::milliseconds batch_delay{50};     // how long a partial batch may wait
+  std::chrono::seconds reconnect_max{60};        // longest wait between connection attempts
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -47,6 +53,7 @@ struct Config {
   std::chrono::seconds shutdown_grace{10};
   HttpConfig http;
   DatabaseConfig database;
+  AcquisitionConfig acquisition;
   LogConfig log;
 };
 
