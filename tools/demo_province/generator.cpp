@@ -229,10 +229,20 @@ json generate_demo_province(const DemoOptions& options) {
       ++made;
     }
   }
-  return {{"format", "halld-archives-v1"},
-          {"province", {{"code", "41"}, {"name", "国网河南省电力公司"}}},
-          {"cities", cities},
-          {"halls", halls}};
+  json document = {{"format", "halld-archives-v1"},
+                   {"province", {{"code", "41"}, {"name", "国网河南省电力公司"}}},
+                   {"cities", cities},
+                   {"halls", halls}};
+  if (options.live_halls > 0) {
+    json channels = json::array();
+    for (int i = 0; i < options.live_halls && i < static_cast<int>(halls.size()); ++i) {
+      const auto code = halls[static_cast<std::size_t>(i)]["code"].get<std::string>();
+      channels.push_back({{"code", "qs-" + code}, {"hall", code}, {"protocol", "queue_eval"}, {"link", "tcp_client"},
+                          {"host", "127.0.0.1"}, {"port", options.sim_port_base + i}});
+    }
+    document["channels"] = channels;
+  }
+  return document;
 }
 
 }  // namespace halld::tools

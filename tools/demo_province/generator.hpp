@@ -12,6 +12,10 @@ namespace halld::tools {
 struct DemoOptions {
   std::uint64_t seed = 20260101;
   int halls = 200;
+  // The first `live_halls` halls (the cities' flagship halls) get a queue-evaluation channel to
+  // a simulator on 127.0.0.1:(sim_port_base + i); scripts/demo starts those simulators.
+  int live_halls = 0;
+  std::uint16_t sim_port_base = 0;
 };
 
 nlohmann::json generate_demo_province(const DemoOptions& options);

@@ -1,4 +1,5 @@
-// demo_province [--seed N] [--halls N]: prints the demo province as an import file on stdout.
+// demo_province [--seed N] [--halls N] [--live-halls N --sim-port-base P]: prints the demo
+// province as an import file on stdout.
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -17,9 +18,11 @@ int main(int argc, char** argv) {
       return ec == std::errc() && end == text.data() + text.size();
     };
     bool ok = (arg == "--seed" && number(options.seed)) ||
-              (arg == "--halls" && number(options.halls) && options.halls > 0 && options.halls <= 100000);
+              (arg == "--halls" && number(options.halls) && options.halls > 0 && options.halls <= 100000) ||
+              (arg == "--live-halls" && number(options.live_halls) && options.live_halls >= 0) ||
+              (arg == "--sim-port-base" && number(options.sim_port_base) && options.sim_port_base > 0);
     if (!ok) {
-      std::fprintf(stderr, "usage: demo_province [--seed N] [--halls 1..100000]\n");
+      std::fprintf(stderr, "usage: demo_province [--seed N] [--halls 1..100000] [--live-halls N --sim-port-base P]\n");
       return 2;
     }
   }

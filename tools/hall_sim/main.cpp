@@ -3,9 +3,12 @@
 // numbers, resending everything unacknowledged after each reconnect.
 //
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
-//            [--seed 1] [--cut-after K] [--port-file F] [--stats-file F] [--exit-when-acked]
+//            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K] [--port-file F]
+//            [--stats-file F] [--exit-when-acked]
 //
 // --rate is events per second of real time (the simulated clock runs as fast as needed);
+// --speed instead paces events by their own times, S simulated seconds per real second (1: live);
+// --events 0 streams without end;
 // --cut-after drops the first connection after K data frames, unacknowledged ones included,
 // to test recovery; the stats file says how many events were made and acknowledged.
 #include <fmt/format.h>
@@ -33,6 +36,9 @@ struct Options {
   std::uint32_t source = 1;
   std::uint64_t events = 3000;
   double rate = 500;
+  double speed = 0;  // 0: pace by --rate
+  double arrivals_per_hour = 90;
+  int windows = 4;
   std::uint64_t seed = 1;
   std::uint64_t cut_after = 0;
   std::string port_file, stats_file;
@@ -47,8 +53,9 @@ class Simulator {
         acceptor_(io, {asio::ip::make_address(options_.host), options_.port}),
         outbox_(options_.source),
         model_({.seed = options_.seed,
-                .arrivals_per_hour = 90,
-                .start = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())}) {}
+                .windows = options_.windows,
+                .arrivals_per_hour = options_.arrivals_per_hour,
+                .start = simulation_start_}) {}
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
@@ -65,7 +72,17 @@ class Simulator {
 
  private:
   bool finished() const {
-    return options_.exit_when_acked && outbox_.events_made() >= options_.events && outbox_.unacked() == 0;
+    return options_.exit_when_acked && all_made() && outbox_.unacked() == 0;
+  }
+  bool all_made() const { return options_.events != 0 && outbox_.events_made() >= options_.events; }
+
+  // With --speed, how long until `event` is due; zero when it is (or in --rate mode).
+  std::chrono::steady_clock::duration until_due(const records::Event& event) const {
+    if (options_.speed <= 0) return {};
+    auto simulated = std::chrono::duration<double>(event.at - simulation_start_);
+    auto due = real_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(simulated / options_.speed);
+    auto now = std::chrono::steady_clock::now();
+    return due > now ? due - now : std::chrono::steady_clock::duration{};
   }
 
   asio::awaitable<void> converse(asio::ip::tcp::socket socket) {
@@ -109,17 +126,24 @@ class Simulator {
       }
       buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
       if (finished()) break;
-      if (logged_in && outbox_.events_made() < options_.events) {
-        auto frame = outbox_.add<proto::queue_eval::Events>(model_.next());
-        co_await asio::async_write(socket, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
-        if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
+      if (logged_in && !all_made()) {
+        if (!next_event_) next_event_ = model_.next();
+        if (until_due(*next_event_) == std::chrono::steady_clock::duration{}) {
+          auto frame = outbox_.add<proto::queue_eval::Events>(*next_event_);
+          next_event_.reset();
+          co_await asio::async_write(socket, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
+          if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
+        }
       }
       if (std::chrono::steady_clock::now() - last_heartbeat > 5s) {
         last_heartbeat = std::chrono::steady_clock::now();
         co_await asio::async_write(socket, asio::buffer(heartbeat), asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec) break;
-      pace.expires_after(std::chrono::microseconds(static_cast<long>(1e6 / options_.rate)));
+      auto wait = options_.speed > 0 && next_event_
+                      ? std::min<std::chrono::steady_clock::duration>(until_due(*next_event_), 200ms)
+                      : std::chrono::microseconds(static_cast<long>(1e6 / options_.rate));
+      pace.expires_after(wait);
       co_await pace.async_wait(asio::use_awaitable);
       open = socket.is_open();
     }
@@ -135,9 +159,12 @@ class Simulator {
 
   asio::io_context& io_;
   Options options_;
+  records::Timestamp simulation_start_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
   asio::ip::tcp::acceptor acceptor_;
   tools::DeviceOutbox outbox_;
-  tools::QueueModel model_;
+  tools::QueueModel model_;  // starts at simulation_start_, declared above it
+  std::optional<records::Event> next_event_;  // made by the model, not yet due
   std::uint64_t connections_ = 0;
 };
 
@@ -162,6 +189,9 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (arg == "--source") ok = parse_number(value(), o.source);
     else if (arg == "--events") ok = parse_number(value(), o.events);
     else if (arg == "--rate") ok = parse_number(value(), o.rate) && o.rate > 0;
+    else if (arg == "--speed") ok = parse_number(value(), o.speed) && o.speed > 0;
+    else if (arg == "--arrivals-per-hour") ok = parse_number(value(), o.arrivals_per_hour) && o.arrivals_per_hour > 0;
+    else if (arg == "--windows") ok = parse_number(value(), o.windows) && o.windows > 0 && o.windows <= 999;
     else if (arg == "--seed") ok = parse_number(value(), o.seed);
     else if (arg == "--cut-after") ok = parse_number(value(), o.cut_after);
     else if (arg == "--port-file") o.port_file = value();
@@ -180,7 +210,8 @@ int main(int argc, char** argv) {
   auto options = parse(argc, argv);
   if (!options) {
     std::fprintf(stderr, "usage: hall_sim --listen HOST:PORT --site HALL [--source N] [--events N] [--rate R] "
-                         "[--seed N] [--cut-after K] [--port-file F] [--stats-file F] [--exit-when-acked]\n");
+                         "[--speed S] [--arrivals-per-hour A] [--windows W] [--seed N] [--cut-after K] [--port-file F] "
+                         "[--stats-file F] [--exit-when-acked]\n");
     return 2;
   }
   asio::io_context io;

@@ -41,6 +41,15 @@ TEST(DemoProvince, EighteenCitiesAndTheRequestedHalls) {
   EXPECT_EQ(cities_with_halls.size(), 18u);
   EXPECT_EQ(codes.size(), 200u) << "hall codes are unique";
   EXPECT_EQ(generate_demo_province({.halls = 2000})["halls"].size(), 2000u);
+  EXPECT_FALSE(doc.contains("channels")) << "no channels unless asked for";
+}
+
+TEST(DemoProvince, LiveHallsGetChannelsToTheirSimulators) {
+  auto doc = generate_demo_province({.live_halls = 3, .sim_port_base = 19100});
+  ASSERT_EQ(doc["channels"].size(), 3u);
+  EXPECT_EQ(doc["channels"][0]["hall"], "4101001");
+  EXPECT_EQ(doc["channels"][2]["hall"], "4103001");
+  EXPECT_EQ(doc["channels"][2]["port"], 19102);
 }
 
 }  // namespace
