@@ -11,6 +11,7 @@ TcpClient::TcpClient(asio::any_io_executor executor, TcpClientOptions options, L
       socket_(strand_),
       timer_(strand_),
       write_wake_(strand_),
+      hold_timer_(strand_),
       jitter_(std::random_device{}()) {}
 
 void TcpClient::start() { asio::co_spawn(strand_, run(shared_from_this()), asio::detached); }
@@ -34,6 +35,7 @@ void TcpClient::stop() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stopping_ = true;
     self->timer_.cancel();
+    self->hold_timer_.cancel();
     self->close_socket();
   });
 }
@@ -102,6 +104,14 @@ asio::awaitable<void> TcpClient::read_loop() {
   std::vector<std::uint8_t> buffer(16 * 1024);
   for (;;) {
     boost::system::error_code ec;
+    if (handler_.hold && handler_.hold()) {
+      ++holds_;
+      while (handler_.hold() && socket_.is_open()) {
+        hold_timer_.expires_after(std::chrono::milliseconds(20));
+        co_await hold_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!socket_.is_open()) co_return;
+    }
     std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (drop_reason_.empty() && ec != asio::error::eof) drop_reason_ = ec.message();

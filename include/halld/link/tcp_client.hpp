@@ -31,6 +31,9 @@ struct LinkHandler {
   std::function<void()> on_up;
   std::function<void(std::span<const std::uint8_t>)> on_bytes;
   std::function<void(const std::string& why)> on_down;
+  // Asked before every read: while it says true the link reads nothing, so the peer's sending
+  // stalls in TCP flow control (backpressure instead of dropping). May be empty.
+  std::function<bool()> hold;
 };
 
 class TcpClient : public std::enable_shared_from_this<TcpClient> {
@@ -49,6 +52,7 @@ class TcpClient : public std::enable_shared_from_this<TcpClient> {
   std::uint64_t connects() const { return connects_; }
   std::uint64_t bytes_in() const { return bytes_in_; }
   std::uint64_t bytes_out() const { return bytes_out_; }
+  std::uint64_t holds() const { return holds_; }
 
  private:
   asio::awaitable<void> run(std::shared_ptr<TcpClient> self);
@@ -63,13 +67,14 @@ class TcpClient : public std::enable_shared_from_this<TcpClient> {
   asio::ip::tcp::socket socket_;
   asio::steady_timer timer_;         // backoff waits
   asio::steady_timer write_wake_;    // wakes the writer when bytes are queued
+  asio::steady_timer hold_timer_;    // rechecks a hold
   std::deque<std::vector<std::uint8_t>> outbox_;
   std::uint64_t generation_ = 0;     // one per connection
   bool up_ = false;
   bool stopping_ = false;
   std::string drop_reason_;
   std::minstd_rand jitter_;
-  std::uint64_t connects_ = 0, bytes_in_ = 0, bytes_out_ = 0;
+  std::uint64_t connects_ = 0, bytes_in_ = 0, bytes_out_ = 0, holds_ = 0;
 };
 
 }  // namespace halld::link
