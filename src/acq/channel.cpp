@@ -51,8 +51,25 @@ void Channel::stop() { link_->stop(); }
 ChannelStatus Channel::status() const {
   std::lock_guard lock(status_mutex_);
   auto copy = status_;
+  copy.code = config_.channel.code;
+  copy.hall = config_.channel.hall_code;
+  copy.protocol = std::string(records::to_string(config_.channel.protocol));
+  copy.host = config_.channel.host;
+  copy.port = config_.channel.port;
   copy.connects = link_->connects();
+  copy.bytes_in = link_->bytes_in();
+  copy.bytes_out = link_->bytes_out();
   return copy;
+}
+
+nlohmann::json to_json(const ChannelStatus& s) {
+  return {{"code", s.code},         {"hall", s.hall},
+          {"protocol", s.protocol}, {"host", s.host},
+          {"port", s.port},         {"up", s.up},
+          {"logged_in", s.logged_in}, {"connects", s.connects},
+          {"events_received", s.events_received}, {"events_acknowledged", s.events_acknowledged},
+          {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out},
+          {"last_down_reason", s.last_down_reason}};
 }
 
 void Channel::on_up() {

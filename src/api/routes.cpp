@@ -155,4 +155,19 @@ void add_archive_routes(Router& router, store::Database& database) {
   });
 }
 
+void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::json>()> channel_statuses) {
+  router.add(http::verb::get, "/api/v1/channels",
+             [channel_statuses = std::move(channel_statuses)](RequestContext& context) -> asio::awaitable<Response> {
+               QueryReader query(context, {"up"});
+               const auto up = query.text("up", 5);
+               if (!up.empty() && up != "true" && up != "false") query.fail("'up' must be true or false");
+               if (query.problem()) co_return bad_query(*query.problem());
+               nlohmann::json items = nlohmann::json::array();
+               for (auto& status : channel_statuses()) {
+                 if (up.empty() || status["up"].get<bool>() == (up == "true")) items.push_back(std::move(status));
+               }
+               co_return json_response(http::status::ok, nlohmann::json{{"total", items.size()}, {"items", items}}.dump());
+             });
+}
+
 }  // namespace halld::api

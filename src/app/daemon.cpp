@@ -91,6 +91,11 @@ class Daemon {
 
     api::add_system_routes(router_, *database_, metrics_);
     api::add_archive_routes(router_, *database_);
+    api::add_acquisition_routes(router_, [this] {
+      std::vector<nlohmann::json> statuses;
+      for (const auto& channel : channels_) statuses.push_back(acq::to_json(channel->status()));
+      return statuses;
+    });
     server_ = std::make_unique<api::HttpServer>(io_, config_.http, router_, files_, metrics_);
     try {
       server_->start();

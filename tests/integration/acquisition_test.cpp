@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "halld_fixture.hpp"
+#include "http_client.hpp"
 
 namespace halld::testing {
 namespace {
@@ -66,11 +67,20 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossALinkCut) {
   // The simulator drops the first connection after 600 frames, many of them not yet
   // acknowledged; halld reconnects, the simulator resends, halld drops what it already has.
   start_simulator({"--events", "2000", "--rate", "3000", "--cut-after", "600"});
-  ASSERT_NE(start(config), 0);
+  const auto port = start(config);
+  ASSERT_NE(port, 0);
   auto result = simulator_result();
   EXPECT_GE(result["connections"].get<int>(), 2);
   EXPECT_EQ(result["unacked"], 0);
   expect_exactly(2000);
+  auto channels = json::parse(http_get(port, "/api/v1/channels").body);
+  ASSERT_EQ(channels["total"], 1) << "the disabled terminal channel is not run";
+  const auto& status = channels["items"][0];
+  EXPECT_EQ(status["code"], "qs-4101001");
+  EXPECT_EQ(status["hall"], "4101001");
+  EXPECT_GE(status["connects"].get<int>(), 2);
+  EXPECT_GE(status["events_received"].get<int>(), 2000);
+  EXPECT_GE(status["events_acknowledged"].get<int>(), 2000 - 600) << "at least what came after the cut";
 }
 
 TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {

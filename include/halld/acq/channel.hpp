@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
 
@@ -18,13 +19,21 @@
 namespace halld::acq {
 
 struct ChannelStatus {
+  std::string code;
+  std::string hall;  // hall code; empty for a server of many halls
+  std::string protocol;
+  std::string host;
+  std::uint16_t port = 0;
   bool up = false;
   bool logged_in = false;
   std::uint64_t connects = 0;
   std::uint64_t events_received = 0;
   std::uint64_t events_acknowledged = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
   std::string last_down_reason;
 };
+nlohmann::json to_json(const ChannelStatus& status);
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:

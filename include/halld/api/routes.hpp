@@ -3,6 +3,8 @@
 // docs/openapi.json (served at /api/v1/openapi.json); a test keeps the two in step.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "halld/api/router.hpp"
 #include "halld/core/metrics.hpp"
 #include "halld/store/database.hpp"
@@ -13,6 +15,9 @@ namespace halld::api {
 void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics);
 // Read-only archive endpoints under /api/v1.
 void add_archive_routes(Router& router, store::Database& database);
+
+// Live status of the acquisition channels, as the daemon's channels report it.
+void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::json>()> channel_statuses);
 
 std::string_view openapi_document();
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -74,7 +75,8 @@ class TcpClient : public std::enable_shared_from_this<TcpClient> {
   bool stopping_ = false;
   std::string drop_reason_;
   std::minstd_rand jitter_;
-  std::uint64_t connects_ = 0, bytes_in_ = 0, bytes_out_ = 0, holds_ = 0;
+  // Written on the strand, read from anywhere (status, metrics).
+  std::atomic<std::uint64_t> connects_ = 0, bytes_in_ = 0, bytes_out_ = 0, holds_ = 0;
 };
 
 }  // namespace halld::link

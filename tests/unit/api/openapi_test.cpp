@@ -23,6 +23,7 @@ TEST(OpenApi, DocumentMatchesRegisteredRoutes) {
   Router router;
   add_system_routes(router, database, metrics);
   add_archive_routes(router, database);
+  add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
 
   auto document = nlohmann::json::parse(openapi_document());
   EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");
