@@ -3,6 +3,7 @@
 // Pure; it also counts what it sent so tests can prove exactly-once.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -20,13 +21,15 @@ class DeviceOutbox {
   template <class Codec>
   std::vector<std::uint8_t> add(const records::Event& event) {
     auto bytes = proto::encode_frame(Codec::encode(source_, ++last_sequence_, event));
-    unacked_.push_back({last_sequence_, bytes});
+    unacked_.push_back({last_sequence_, bytes, std::chrono::steady_clock::now()});
     ++events_made_;
     return bytes;
   }
   void acknowledged(std::uint32_t sequence);
-  // Every unacknowledged frame, oldest first, as one buffer.
-  std::vector<std::uint8_t> resend_all() const;
+  // Every unacknowledged frame, oldest first, as one buffer; their latency clocks restart.
+  std::vector<std::uint8_t> resend_all();
+  // Send-to-ack times of acknowledged frames, in milliseconds (sent last, acknowledged first).
+  const std::vector<double>& ack_latencies_ms() const { return latencies_ms_; }
 
   std::uint32_t source() const { return source_; }
   std::size_t unacked() const { return unacked_.size(); }
@@ -37,12 +40,14 @@ class DeviceOutbox {
   struct Pending {
     std::uint32_t sequence;
     std::vector<std::uint8_t> frame;
+    std::chrono::steady_clock::time_point sent;
   };
   std::uint32_t source_;
   std::uint32_t last_sequence_ = 0;
   std::deque<Pending> unacked_;
   std::uint64_t events_made_ = 0;
   std::uint64_t acks_ = 0;
+  std::vector<double> latencies_ms_;
 };
 
 }  // namespace halld::tools

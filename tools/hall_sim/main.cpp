@@ -13,7 +13,9 @@
 // to test recovery; the stats file says how many events were made and acknowledged.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -94,6 +96,8 @@ class Simulator {
     bool logged_in = false, open = !ec;
     socket.non_blocking(true, ec);  // reads below take what has arrived and never wait
     std::uint64_t frames_this_connection = 0;
+    rate_start_ = std::chrono::steady_clock::now();
+    made_at_rate_start_ = outbox_.events_made();
     std::vector<std::uint8_t> buffer;
     asio::steady_timer pace(io_);
     auto last_heartbeat = std::chrono::steady_clock::now();
@@ -127,13 +131,25 @@ class Simulator {
       buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
       if (finished()) break;
       if (logged_in && !all_made()) {
-        if (!next_event_) next_event_ = model_.next();
-        if (until_due(*next_event_) == std::chrono::steady_clock::duration{}) {
+        // Everything due goes out in one write: with --rate, the events the rate allows since the
+        // last write (so a fast rate costs one syscall per batch, not per event); with --speed,
+        // the events whose time has come.
+        std::vector<std::uint8_t> due;
+        const auto now = std::chrono::steady_clock::now();
+        auto allowance = options_.speed > 0
+                             ? std::numeric_limits<std::uint64_t>::max()
+                             : static_cast<std::uint64_t>(std::chrono::duration<double>(now - rate_start_).count() * options_.rate) -
+                                   (outbox_.events_made() - made_at_rate_start_);
+        while (allowance-- > 0 && !all_made() && due.size() < 256 * 1024) {
+          if (!next_event_) next_event_ = model_.next();
+          if (until_due(*next_event_) != std::chrono::steady_clock::duration{}) break;
           auto frame = outbox_.add<proto::queue_eval::Events>(*next_event_);
           next_event_.reset();
-          co_await asio::async_write(socket, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
+          due.insert(due.end(), frame.begin(), frame.end());
           if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
         }
+        if (!due.empty()) co_await asio::async_write(socket, asio::buffer(due), asio::redirect_error(asio::use_awaitable, ec));
+        if (options_.cut_after && connections_ == 1 && frames_this_connection >= options_.cut_after) break;
       }
       if (std::chrono::steady_clock::now() - last_heartbeat > 5s) {
         last_heartbeat = std::chrono::steady_clock::now();
@@ -142,7 +158,7 @@ class Simulator {
       if (ec) break;
       auto wait = options_.speed > 0 && next_event_
                       ? std::min<std::chrono::steady_clock::duration>(until_due(*next_event_), 200ms)
-                      : std::chrono::microseconds(static_cast<long>(1e6 / options_.rate));
+                      : std::chrono::steady_clock::duration(std::chrono::milliseconds(2));
       pace.expires_after(wait);
       co_await pace.async_wait(asio::use_awaitable);
       open = socket.is_open();
@@ -152,8 +168,16 @@ class Simulator {
 
   void write_stats() const {
     if (options_.stats_file.empty()) return;
+    auto latencies = outbox_.ack_latencies_ms();
+    auto percentile = [&](double p) {
+      if (latencies.empty()) return 0.0;
+      auto at = latencies.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(latencies.size() - 1));
+      std::nth_element(latencies.begin(), at, latencies.end());
+      return *at;
+    };
     nlohmann::json stats = {{"events", outbox_.events_made()}, {"acks", outbox_.acks()},
-                            {"unacked", outbox_.unacked()}, {"connections", connections_}};
+                            {"unacked", outbox_.unacked()}, {"connections", connections_},
+                            {"ack_latency_ms_p50", percentile(0.50)}, {"ack_latency_ms_p99", percentile(0.99)}};
     std::ofstream(options_.stats_file) << stats.dump() << '\n';
   }
 
@@ -165,6 +189,8 @@ class Simulator {
   tools::DeviceOutbox outbox_;
   tools::QueueModel model_;  // starts at simulation_start_, declared above it
   std::optional<records::Event> next_event_;  // made by the model, not yet due
+  std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
+  std::uint64_t made_at_rate_start_ = 0;
   std::uint64_t connections_ = 0;
 };
 
