@@ -108,11 +108,12 @@ void Channel::count_new_errors() {
 }
 
 void Channel::act(std::vector<proto::Session::Action> actions) {
+  std::map<std::uint32_t, std::vector<proto::Session::Deliver>> delivered;  // by device address
   for (auto& action : actions) {
     if (auto* send = std::get_if<proto::Session::Send>(&action)) {
       link_->send(std::move(send->bytes));
-    } else if (auto* delivered = std::get_if<proto::Session::Deliver>(&action)) {
-      deliver(std::move(*delivered));
+    } else if (auto* event = std::get_if<proto::Session::Deliver>(&action)) {
+      delivered[event->source].push_back(std::move(*event));
     } else if (auto* login = std::get_if<proto::Session::LoggedIn>(&action)) {
       spdlog::info("channel {}: {} logged in as {}", code(), login->login.device_id, login->login.site);
       std::lock_guard lock(status_mutex_);
@@ -123,30 +124,29 @@ void Channel::act(std::vector<proto::Session::Action> actions) {
     }
     // Command results (Answered) reach the downlink router once commands are sent.
   }
+  for (auto& [address, events] : delivered) deliver(address, std::move(events));
 }
 
-void Channel::deliver(proto::Session::Deliver delivered) {
-  events_received_.inc();
+void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver> delivered) {
+  events_received_.inc(delivered.size());
   {
     std::lock_guard lock(status_mutex_);
-    ++status_.events_received;
+    status_.events_received += delivered.size();
   }
   if (!config_.hall_id) {
     // A server for many halls needs its terminals mapped to halls first; until then its events
     // stay with the device, unacknowledged.
-    unattributed_.inc();
+    unattributed_.inc(delivered.size());
     return;
   }
-  const std::uint32_t address = delivered.source;
   auto& source = sources_[address];
   if (source.id) {
     submit(*source.id, std::move(delivered));
     return;
   }
-  source.waiting.push_back(std::move(delivered));
-  if (source.waiting.size() == 1) {
-    asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
-  }
+  const bool first = source.waiting.empty();
+  for (auto& d : delivered) source.waiting.push_back(std::move(d));
+  if (first) asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
 }
 
 asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<Channel> keep_alive,
@@ -167,22 +167,35 @@ asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<
   source.waiting.clear();
   if (!id) co_return;
   source.id = id;
-  for (auto& delivered : waiting) submit(*id, std::move(delivered));
+  submit(*id, std::move(waiting));
 }
 
-void Channel::submit(int source_id, proto::Session::Deliver delivered) {
-  store::IngestRecord record{source_id, delivered.sequence, *config_.hall_id, std::move(delivered.event),
-                             std::chrono::system_clock::now()};
-  auto on_durable = [self = shared_from_this(), connection = connection_, address = delivered.source,
-                     sequence = delivered.sequence] {
-    asio::post(self->link_->strand(), [self, connection, address, sequence] {
+void Channel::submit(int source_id, std::vector<proto::Session::Deliver> delivered) {
+  std::vector<store::IngestRecord> records;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> to_ack;  // (address, sequence)
+  records.reserve(delivered.size());
+  to_ack.reserve(delivered.size());
+  const auto received = std::chrono::system_clock::now();
+  for (auto& d : delivered) {
+    to_ack.emplace_back(d.source, d.sequence);
+    records.push_back({source_id, d.sequence, *config_.hall_id, std::move(d.event), received});
+  }
+  auto on_durable = [self = shared_from_this(), connection = connection_, to_ack = std::move(to_ack)]() mutable {
+    asio::post(self->link_->strand(), [self, connection, to_ack = std::move(to_ack)] {
       if (connection != self->connection_ || !self->session_) return;  // that connection is gone
-      self->act(self->session_->on_durable(address, sequence));
+      std::vector<std::uint8_t> acks;  // one write for the whole group
+      for (const auto& [address, sequence] : to_ack) {
+        for (auto& action : self->session_->on_durable(address, sequence)) {
+          const auto& bytes = std::get<proto::Session::Send>(action).bytes;
+          acks.insert(acks.end(), bytes.begin(), bytes.end());
+        }
+      }
+      self->link_->send(std::move(acks));
       std::lock_guard lock(self->status_mutex_);
-      ++self->status_.events_acknowledged;
+      self->status_.events_acknowledged += to_ack.size();
     });
   };
-  ingest_.submit(std::move(record), std::move(on_durable));
+  ingest_.submit(std::move(records), std::move(on_durable));
 }
 
 }  // namespace halld::acq

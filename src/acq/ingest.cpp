@@ -23,12 +23,15 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
                          [this] { return static_cast<double>(pending()); });
 }
 
-void Ingest::submit(store::IngestRecord record, OnDurable on_durable) {
-  ++pending_;
-  asio::post(strand_, [this, item = Item{std::move(record), std::move(on_durable)}]() mutable {
-    queue_.push_back(std::move(item));
-    // The first event starts the batch's delay; a full batch goes at once.
-    if (queue_.size() == 1 || queue_.size() >= limits_.max_batch_rows) wake_.cancel();
+void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable) {
+  if (group.empty()) return;
+  pending_ += group.size();
+  asio::post(strand_, [this, group = Group{std::move(group), 0, std::move(on_durable)}]() mutable {
+    const bool was_empty = queued_rows_ == 0;
+    queued_rows_ += group.records.size();
+    queue_.push_back(std::move(group));
+    // The first events start the batch's delay; a full batch goes at once.
+    if (was_empty || queued_rows_ >= limits_.max_batch_rows) wake_.cancel();
   });
 }
 
@@ -45,20 +48,25 @@ void Ingest::stop(std::function<void()> done) {
 asio::awaitable<void> Ingest::writer() {
   boost::system::error_code woken;
   for (;;) {
-    if (queue_.empty()) {
+    if (queued_rows_ == 0) {
       if (stopping_) break;
       wake_.expires_after(std::chrono::hours(24));  // until the first event or stop
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       continue;
     }
-    if (queue_.size() < limits_.max_batch_rows && !stopping_) {
+    if (queued_rows_ < limits_.max_batch_rows && !stopping_) {
       wake_.expires_after(limits_.max_delay);  // woken early when the batch fills up, or on stop
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
     }
-    const std::size_t rows = std::min(queue_.size(), limits_.max_batch_rows);
+    // The batch: records from the front groups, a group possibly split across batches.
+    const std::size_t rows = std::min(queued_rows_, limits_.max_batch_rows);
     std::vector<store::IngestRecord> batch;
     batch.reserve(rows);
-    for (std::size_t i = 0; i < rows; ++i) batch.push_back(queue_[i].record);
+    for (auto group = queue_.begin(); batch.size() < rows; ++group) {
+      for (std::size_t i = group->written; i < group->records.size() && batch.size() < rows; ++i) {
+        batch.push_back(group->records[i]);
+      }
+    }
 
     const auto started = std::chrono::steady_clock::now();
     bool failed = false;
@@ -70,17 +78,23 @@ asio::awaitable<void> Ingest::writer() {
       stored_.inc(outcome.stored);
       duplicates_.inc(outcome.duplicates);
       batch_rows_.observe(static_cast<double>(rows));
-      for (std::size_t i = 0; i < rows; ++i) {
-        queue_.front().on_durable();
+      for (std::size_t left = rows; left > 0;) {
+        Group& group = queue_.front();
+        const std::size_t taken = std::min(left, group.records.size() - group.written);
+        group.written += taken;
+        left -= taken;
+        if (group.written < group.records.size()) break;
+        group.on_durable();
         queue_.pop_front();
       }
+      queued_rows_ -= rows;
       pending_ -= rows;
     } catch (const std::exception& e) {
       // write_events is all or nothing, so the batch is simply still queued.
       failed_batches_.inc();
       if (stopping_) {
         // Not acknowledged, so the devices still hold these events and send them again.
-        spdlog::warn("ingest: stopping with {} events not stored ({}); devices will resend them", queue_.size(),
+        spdlog::warn("ingest: stopping with {} events not stored ({}); devices will resend them", queued_rows_,
                      e.what());
         break;
       }

@@ -56,12 +56,15 @@ TEST_F(IngestTest, EveryEventBecomesDurableOnceAndResendsAreNotStoredTwice) {
   // Three sources, 3000 events each, and the first 500 of each sent twice (a reconnect resend).
   for (int source : sources) {
     for (std::uint32_t seq = 1; seq <= 3000; ++seq) {
-      ingest.submit(record(source, seq), [&] { ++durable; });
+      ingest.submit({record(source, seq)}, [&] { ++durable; });
       ++submitted;
     }
-    for (std::uint32_t seq = 1; seq <= 500; ++seq) {
-      ingest.submit(record(source, seq), [&] { ++durable; });
-      ++submitted;
+    // The resend arrives as groups of 50, as reads from a link would deliver them.
+    for (std::uint32_t seq = 1; seq <= 500; seq += 50) {
+      std::vector<store::IngestRecord> group;
+      for (std::uint32_t k = seq; k < seq + 50; ++k) group.push_back(record(source, k));
+      ingest.submit(std::move(group), [&] { durable += 50; });
+      submitted += 50;
     }
   }
   run_until(io, [&] { return durable == submitted; });
@@ -79,13 +82,30 @@ TEST_F(IngestTest, EveryEventBecomesDurableOnceAndResendsAreNotStoredTwice) {
   EXPECT_TRUE(stopped);
 }
 
+TEST_F(IngestTest, AGroupSplitAcrossBatchesIsDurableOnlyWhenAllOfItIs) {
+  asio::io_context io;
+  Ingest ingest(io.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms}, metrics);
+  ingest.start();
+  std::vector<store::IngestRecord> group;
+  for (std::uint32_t seq = 1; seq <= 250; ++seq) group.push_back(record(sources[2], seq));
+  int calls = 0;
+  ingest.submit(std::move(group), [&] {
+    ++calls;
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "250") << "called once all 250 are stored";
+  });
+  run_until(io, [&] { return calls > 0; });
+  io.run_for(100ms);
+  EXPECT_EQ(calls, 1);
+  EXPECT_NE(metrics.render().find("halld_ingest_batch_rows_count 3"), std::string::npos) << "in three batches";
+}
+
 TEST_F(IngestTest, APartialBatchGoesAfterTheDelay) {
   asio::io_context io;
   Ingest ingest(io.get_executor(), database, {.max_batch_rows = 1000, .max_delay = 30ms}, metrics);
   ingest.start();
   bool durable = false;
   const auto submitted = std::chrono::steady_clock::now();
-  ingest.submit(record(sources[0], 1), [&] { durable = true; });
+  ingest.submit({record(sources[0], 1)}, [&] { durable = true; });
   run_until(io, [&] { return durable; }, 10s);
   ASSERT_TRUE(durable);
   EXPECT_LT(std::chrono::steady_clock::now() - submitted, 2s);
@@ -97,7 +117,7 @@ TEST_F(IngestTest, WhileTheDatabaseRefusesNothingIsAcknowledgedThenAllIs) {
   ingest.start();
   db.exec("ALTER TABLE acquisition_source RENAME TO acquisition_source_away");
   std::size_t durable = 0;
-  for (std::uint32_t seq = 1; seq <= 250; ++seq) ingest.submit(record(sources[1], seq), [&] { ++durable; });
+  for (std::uint32_t seq = 1; seq <= 250; ++seq) ingest.submit({record(sources[1], seq)}, [&] { ++durable; });
   run_until(io, [&] { return metrics.render().find("halld_ingest_failed_batches_total 0") == std::string::npos; }, 10s);
   io.run_for(200ms);
   EXPECT_EQ(durable, 0u) << "nothing is acknowledged while nothing is stored";

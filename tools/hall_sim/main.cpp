@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sys/resource.h>
 #include <limits>
 #include <cstdio>
 #include <fstream>
@@ -166,6 +167,13 @@ class Simulator {
     socket.close(ec);
   }
 
+  static double cpu_seconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  }
+
   void write_stats() const {
     if (options_.stats_file.empty()) return;
     auto latencies = outbox_.ack_latencies_ms();
@@ -177,7 +185,8 @@ class Simulator {
     };
     nlohmann::json stats = {{"events", outbox_.events_made()}, {"acks", outbox_.acks()},
                             {"unacked", outbox_.unacked()}, {"connections", connections_},
-                            {"ack_latency_ms_p50", percentile(0.50)}, {"ack_latency_ms_p99", percentile(0.99)}};
+                            {"ack_latency_ms_p50", percentile(0.50)}, {"ack_latency_ms_p99", percentile(0.99)},
+                            {"cpu_s", cpu_seconds()}};
     std::ofstream(options_.stats_file) << stats.dump() << '\n';
   }
 

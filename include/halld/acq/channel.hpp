@@ -54,8 +54,9 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void on_bytes(std::span<const std::uint8_t> bytes);
   void on_down(const std::string& why);
   void act(std::vector<proto::Session::Action> actions);
-  void deliver(proto::Session::Deliver delivered);
-  void submit(int source_id, proto::Session::Deliver delivered);
+  // The events one read delivered, from one device address.
+  void deliver(std::uint32_t address, std::vector<proto::Session::Deliver> delivered);
+  void submit(int source_id, std::vector<proto::Session::Deliver> delivered);
   asio::awaitable<void> register_source(std::shared_ptr<Channel> keep_alive, std::uint32_t address);
   void count_new_errors();
 

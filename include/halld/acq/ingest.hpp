@@ -1,8 +1,10 @@
 // acq/ingest: the one path from sessions to the event log. Owns: batching (by rows or by
 // delay), the single writer that runs store::write_events on the database pool, retries while
-// the database is away, and the durability callbacks. An event's callback runs once, after the
-// batch holding it has committed (stored, or recognised as a duplicate of a stored one), so a
-// session acknowledges nothing that is not durable. Everything runs on the ingest's strand.
+// the database is away, and the durability callbacks. Events come in groups (what one read from
+// a link delivered); a group's callback runs once, after every event of it is in a committed
+// batch (stored, or recognised as a duplicate of a stored one), so a session acknowledges
+// nothing that is not durable, and acknowledges a whole group with one write.
+// Everything runs on the ingest's strand.
 #pragma once
 
 #include <chrono>
@@ -28,8 +30,8 @@ class Ingest {
 
   Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits, MetricsRegistry& metrics);
 
-  // Thread-safe. The callback runs on the ingest's strand once the event is durable.
-  void submit(store::IngestRecord record, OnDurable on_durable);
+  // Thread-safe. The callback runs on the ingest's strand once every event of the group is durable.
+  void submit(std::vector<store::IngestRecord> group, OnDurable on_durable);
   // Events submitted and not yet durable; links stop reading above limits().high_water.
   std::size_t pending() const { return pending_.load(); }
   const IngestLimits& limits() const { return limits_; }
@@ -40,8 +42,9 @@ class Ingest {
   void stop(std::function<void()> done);
 
  private:
-  struct Item {
-    store::IngestRecord record;
+  struct Group {
+    std::vector<store::IngestRecord> records;
+    std::size_t written = 0;  // records already in a committed batch
     OnDurable on_durable;
   };
   asio::awaitable<void> writer();
@@ -49,7 +52,8 @@ class Ingest {
   asio::strand<asio::any_io_executor> strand_;
   store::Database& database_;
   IngestLimits limits_;
-  std::deque<Item> queue_;
+  std::deque<Group> queue_;
+  std::size_t queued_rows_ = 0;  // records in queue_ not yet written
   std::atomic<std::size_t> pending_{0};
   asio::steady_timer wake_;
   bool stopping_ = false;
