@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "halld/proto/queue_eval/queue_eval.hpp"
+#include "halld/records/event_json.hpp"
 #include "halld/proto/terminal/terminal.hpp"
 
 namespace halld::acq {
@@ -72,7 +73,31 @@ nlohmann::json to_json(const ChannelStatus& s) {
           {"last_down_reason", s.last_down_reason}};
 }
 
+void Channel::send(std::vector<std::uint8_t> bytes) {
+  if (config_.channel.tap) spdlog::trace("channel {} tx {}", code(), proto::to_hex(bytes));
+  link_->send(std::move(bytes));
+}
+
+void Channel::record_comm_event(std::string state, std::string detail) {
+  // Microseconds: a reconnect can go down and up within one second.
+  auto at = records::iso8601_micros(std::chrono::system_clock::now());
+  auto job = [id = config_.channel_id, at = std::move(at), state = std::move(state),
+              detail = std::move(detail)](pqxx::connection& c) {
+    store::record_comm_event(c, id, at, state, detail);
+  };
+  // Fire and forget: a status record that cannot be written is logged, never blocks the link.
+  asio::co_spawn(link_->strand(), [this, self = shared_from_this(), job = std::move(job)]() mutable -> asio::awaitable<void> {
+    try {
+      auto pending = database_.run(std::move(job));
+      co_await std::move(pending);
+    } catch (const std::exception& e) {
+      spdlog::warn("channel {}: comm status not recorded: {}", code(), e.what());
+    }
+  }, asio::detached);
+}
+
 void Channel::on_up() {
+  record_comm_event("up", config_.channel.host + ":" + std::to_string(config_.channel.port));
   ++connection_;
   session_.emplace(decoder_for(config_.channel.protocol), config_.channel.site);
   errors_seen_ = {};
@@ -83,6 +108,7 @@ void Channel::on_up() {
 }
 
 void Channel::on_down(const std::string& why) {
+  record_comm_event("down", why);
   session_.reset();
   for (auto& [address, source] : sources_) source.waiting.clear();  // resent after reconnecting
   channels_up_.add(-1);
@@ -95,6 +121,7 @@ void Channel::on_down(const std::string& why) {
 
 void Channel::on_bytes(std::span<const std::uint8_t> bytes) {
   if (!session_) return;
+  if (config_.channel.tap) spdlog::trace("channel {} rx {}", code(), proto::to_hex(bytes));
   act(session_->on_bytes(bytes, now()));
   count_new_errors();
 }
@@ -110,12 +137,13 @@ void Channel::count_new_errors() {
 void Channel::act(std::vector<proto::Session::Action> actions) {
   std::map<std::uint32_t, std::vector<proto::Session::Deliver>> delivered;  // by device address
   for (auto& action : actions) {
-    if (auto* send = std::get_if<proto::Session::Send>(&action)) {
-      link_->send(std::move(send->bytes));
+    if (auto* bytes = std::get_if<proto::Session::Send>(&action)) {
+      send(std::move(bytes->bytes));
     } else if (auto* event = std::get_if<proto::Session::Deliver>(&action)) {
       delivered[event->source].push_back(std::move(*event));
     } else if (auto* login = std::get_if<proto::Session::LoggedIn>(&action)) {
       spdlog::info("channel {}: {} logged in as {}", code(), login->login.device_id, login->login.site);
+      record_comm_event("logged_in", login->login.device_id);
       std::lock_guard lock(status_mutex_);
       status_.logged_in = true;
     } else if (auto* close = std::get_if<proto::Session::Close>(&action)) {
@@ -190,7 +218,7 @@ void Channel::submit(int source_id, std::vector<proto::Session::Deliver> deliver
           acks.insert(acks.end(), bytes.begin(), bytes.end());
         }
       }
-      self->link_->send(std::move(acks));
+      self->send(std::move(acks));
       std::lock_guard lock(self->status_mutex_);
       self->status_.events_acknowledged += to_ack.size();
     });

@@ -328,9 +328,11 @@ class DocumentReader {
     c.host = f.text("host", Need::required, 253).value_or("");
     c.port = static_cast<std::uint16_t>(f.integer("port", Need::required, 1, 65535).value_or(1));
     c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64).value_or(c.hall_code);
-    if (const json* enabled = f.get("enabled", Need::optional)) {
-      if (enabled->is_boolean()) c.enabled = enabled->get<bool>();
-      else f.problem("enabled", "expects true or false, got " + describe(*enabled));
+    for (auto [key, target] : {std::pair{"enabled", &c.enabled}, std::pair{"tap", &c.tap}}) {
+      if (const json* flag = f.get(key, Need::optional)) {
+        if (flag->is_boolean()) *target = flag->get<bool>();
+        else f.problem(key, "expects true or false, got " + describe(*flag));
+      }
     }
     f.finish();
     if (!c.code.empty()) channel_codes_.claim(c.code, f.location(), problems_, "channel");
@@ -526,7 +528,8 @@ const std::vector<CsvLayout>& csv_layouts() {
       {"clerks.csv", {"hall", "staff_no", "name", "status"}, {}, {}, "clerks"},
       {"terminals.csv", {"hall", "id", "type", "placement", "vendor", "model", "components", "status"}, {}, {"components"}, "terminals"},
       {"devices.csv", {"hall", "id", "kind", "name", "vendor", "model"}, {}, {}, "devices"},
-      {"channels.csv", {"code", "hall", "protocol", "link", "host", "port", "site", "enabled"}, {"port", "enabled"}, {}, ""},
+      {"channels.csv", {"code", "hall", "protocol", "link", "host", "port", "site", "enabled", "tap"},
+       {"port", "enabled", "tap"}, {}, ""},
   };
   return layouts;
 }

@@ -107,6 +107,12 @@ std::string_view type_name(const EventBody& body) {
 
 std::string iso8601(Timestamp t) { return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", t); }
 
+std::string iso8601_micros(std::chrono::system_clock::time_point t) {
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - seconds).count();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}Z", seconds, micros);
+}
+
 json to_json(const Event& event) {
   json out = std::visit([](const auto& body) { return fields(body); }, event.body);
   out["type"] = type_name(event.body);

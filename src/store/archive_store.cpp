@@ -20,13 +20,14 @@ const std::vector<Statement> statements = {
     {"known_business_types", "SELECT code FROM business_type"},
     {"known_halls", "SELECT code FROM hall"},
     {"upsert_channel",
-     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled) "
-     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8) "
+     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled, tap) "
+     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8, $9) "
      "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, protocol = EXCLUDED.protocol, "
      "link = EXCLUDED.link, host = EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
-     "enabled = EXCLUDED.enabled"},
+     "enabled = EXCLUDED.enabled, tap = EXCLUDED.tap"},
+    {"record_comm_event", "INSERT INTO channel_comm_event (channel_id, at, state, detail) VALUES ($1, $2::timestamptz, $3, $4)"},
     {"enabled_channels",
-     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, c.port, c.site "
+     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, c.port, c.site, c.id, c.tap "
      "FROM acquisition_channel c LEFT JOIN hall h ON h.id = c.hall_id WHERE c.enabled ORDER BY c.code"},
     {"upsert_province",
      "INSERT INTO province (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
@@ -225,7 +226,7 @@ ImportOutcome import_archives(pqxx::connection& connection,
   for (const auto& h : set.halls) apply_hall(tx, h, outcome.counts);
   for (const auto& c : set.channels) {
     tx.exec_prepared0("upsert_channel", c.code, c.hall_code, std::string(to_string(c.protocol)),
-                      std::string(to_string(c.link)), c.host, static_cast<int>(c.port), c.site, c.enabled);
+                      std::string(to_string(c.link)), c.host, static_cast<int>(c.port), c.site, c.enabled, c.tap);
   }
   outcome.counts.channels = set.channels.size();
   outcome.counts.cities = set.cities.size();
@@ -252,9 +253,18 @@ std::vector<ChannelRow> enabled_channels(pqxx::connection& connection) {
     c.channel.host = row[5].as<std::string>();
     c.channel.port = static_cast<std::uint16_t>(row[6].as<int>());
     c.channel.site = row[7].as<std::string>();
+    c.channel_id = row[8].as<int>();
+    c.channel.tap = row[9].as<bool>();
     out.push_back(std::move(c));
   }
   return out;
+}
+
+void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at, const std::string& state,
+                       const std::string& detail) {
+  pqxx::work tx(connection);
+  tx.exec_prepared0("record_comm_event", channel_id, at, state, detail);
+  tx.commit();
 }
 
 std::string list_cities_json(pqxx::connection& connection) { return single_text(connection, "cities_json"); }

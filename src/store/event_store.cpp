@@ -100,8 +100,7 @@ Row row_of(const IngestRecord& record) {
   Row r;
   r.hall_id = record.hall_id;
   r.occurred_at = iso8601(record.event.at);
-  r.received_at = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
-                              std::chrono::time_point_cast<std::chrono::microseconds>(record.received_at));
+  r.received_at = iso8601_micros(record.received_at);
   r.source_id = record.source_id;
   r.sequence = record.sequence;
   r.kind = static_cast<short>(record.event.body.index());

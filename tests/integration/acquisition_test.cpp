@@ -17,7 +17,7 @@ using nlohmann::json;
 class AcquisitionTest : public HalldTest {
  protected:
   // Starts the simulator for hall 4101001 and imports the archives with a channel to it.
-  void start_simulator(const std::vector<std::string>& extra) {
+  void start_simulator(const std::vector<std::string>& extra, bool tap = false) {
     std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--site", "4101001", "--source", "3",
                                       "--port-file", (dir.path() / "sim.port").string(),
                                       "--stats-file", (dir.path() / "sim.json").string(), "--exit-when-acked"};
@@ -29,6 +29,7 @@ class AcquisitionTest : public HalldTest {
     auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
     archives["channels"][0]["host"] = "127.0.0.1";
     archives["channels"][0]["port"] = port;
+    archives["channels"][0]["tap"] = tap;
     auto file = dir.write("archives.json", archives.dump());
     auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
@@ -81,6 +82,22 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossALinkCut) {
   EXPECT_GE(status["connects"].get<int>(), 2);
   EXPECT_GE(status["events_received"].get<int>(), 2000);
   EXPECT_GE(status["events_acknowledged"].get<int>(), 2000 - 600) << "at least what came after the cut";
+  // Every change of the channel's comm status is on record, in order.
+  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY at) FROM "
+                           "(SELECT state, at FROM channel_comm_event ORDER BY at LIMIT 5) first_five"),
+            "up,logged_in,down,up,logged_in");
+  EXPECT_NE(db.query_value("SELECT detail FROM channel_comm_event WHERE state = 'down' LIMIT 1"), "");
+}
+
+TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
+  config = write_config("", "", "trace");
+  start_simulator({"--events", "20", "--rate", "1000"}, true);
+  ASSERT_NE(start(config), 0);
+  EXPECT_EQ(simulator_result()["unacked"], 0);
+  const auto log = read_text(dir.path() / "halld.log");
+  EXPECT_THAT(log, ::testing::HasSubstr("channel qs-4101001 rx 68 "));
+  EXPECT_THAT(log, ::testing::HasSubstr("channel qs-4101001 tx 68 0a 00 81 03 00 00 00 01 00 00 00 80"))
+      << "the data ack of sequence 1 from source 3";
 }
 
 TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {

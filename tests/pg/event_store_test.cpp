@@ -96,6 +96,8 @@ TEST_F(EventStoreTest, EveryKindLandsInItsColumns) {
   EXPECT_EQ(value("SELECT occurred_at AT TIME ZONE 'Asia/Shanghai' FROM hall_event WHERE sequence = 1"), "2026-11-23 17:15:00");
   EXPECT_EQ(value("SELECT last_sequence FROM acquisition_source WHERE id = " + std::to_string(source.source_id)), "15");
   EXPECT_EQ(value("SELECT count(*) FROM hall_event_2026m11"), "15") << "stored in November's partition";
+  EXPECT_EQ(value("SELECT count(*) FROM hall_event WHERE received_at = date_trunc('second', received_at)"), "0")
+      << "received_at keeps its microseconds (one in a million may land on a whole second)";
 }
 
 TEST_F(EventStoreTest, ResentFramesAreStoredOnce) {

@@ -59,6 +59,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void submit(int source_id, std::vector<proto::Session::Deliver> delivered);
   asio::awaitable<void> register_source(std::shared_ptr<Channel> keep_alive, std::uint32_t address);
   void count_new_errors();
+  void send(std::vector<std::uint8_t> bytes);  // through the tap, when it is on
+  void record_comm_event(std::string state, std::string detail);
 
   store::ChannelRow config_;
   store::Database& database_;

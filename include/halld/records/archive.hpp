@@ -155,6 +155,7 @@ struct AcquisitionChannel {
   std::uint16_t port = 0;
   std::string site;  // what the device names in its login; defaults to the hall code
   bool enabled = true;
+  bool tap = false;  // log every byte in and out as hex, at trace level
 };
 
 // What one import file (or CSV folder) holds.

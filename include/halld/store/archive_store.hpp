@@ -47,9 +47,14 @@ struct HallFilter {
 // The channels halld should run, with the id of the hall each covers.
 struct ChannelRow {
   records::AcquisitionChannel channel;
+  int channel_id = 0;
   std::optional<int> hall_id;
 };
 std::vector<ChannelRow> enabled_channels(pqxx::connection& connection);
+
+// One change of a channel's comm status ("up", "logged_in", "down"); `at` is ISO 8601.
+void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at, const std::string& state,
+                       const std::string& detail);
 
 // JSON texts: {"items":[…],"total":N} for lists, a hall object or "" when not found.
 std::string list_cities_json(pqxx::connection& connection);
