@@ -98,7 +98,14 @@ asio::awaitable<void> Ingest::writer() {
                      e.what());
         break;
       }
-      spdlog::warn("ingest: batch of {} events not stored, retrying: {}", rows, e.what());
+      // An outage fails a batch every retry_delay; one line every 10 s says enough.
+      ++failures_since_warning_;
+      if (std::chrono::steady_clock::now() - last_warning_ > std::chrono::seconds(10)) {
+        spdlog::warn("ingest: batch of {} events not stored, retrying ({} failed attempts): {}", rows,
+                     failures_since_warning_, e.what());
+        last_warning_ = std::chrono::steady_clock::now();
+        failures_since_warning_ = 0;
+      }
       failed = true;
     }
     if (failed) {  // (no co_await is allowed inside the handler)

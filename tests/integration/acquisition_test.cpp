@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include "halld_fixture.hpp"
 #include "http_client.hpp"
@@ -114,6 +115,60 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   EXPECT_EQ(result["unacked"], 0);
   expect_exactly(3000);
   EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("channel qs-4101001: connected"));
+}
+
+// A PostgreSQL cluster of the test's own, so that stopping it disturbs no other test.
+class PrivateCluster {
+ public:
+  PrivateCluster() {
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+                                                 std::filesystem::perms::others_exec);
+    port = std::stoi(run_program("/bin/bash", {"-c", script("free_port")}).output);
+    start();
+  }
+  ~PrivateCluster() { run_program("/bin/bash", {"-c", script("pg_stop " + data())}); }
+  void start() {
+    auto result = run_program("/bin/bash", {"-c", script("pg_init " + data() + " trust && pg_start " + data() + " " +
+                                                         std::to_string(port))});
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  void stop() {
+    auto result = run_program("/bin/bash", {"-c", script("pg_stop " + data())});
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+  }
+  std::string conninfo() const { return fmt::format("host=127.0.0.1 port={} user=postgres dbname=postgres", port); }
+
+ private:
+  std::string data() const { return (dir.path() / "data").string(); }
+  static std::string script(const std::string& command) {
+    return "source " HALLD_SOURCE_DIR "/scripts/lib/pg.sh && " + command;
+  }
+  TempDir dir;
+  int port = 0;
+};
+
+TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
+  PrivateCluster cluster;
+  auto text = read_text(config);
+  text.replace(text.find(db.conninfo()), db.conninfo().size(), cluster.conninfo());
+  config = dir.write("halld.toml", text);
+  start_simulator({"--events", "3000", "--rate", "150"});
+  ASSERT_NE(start(config), 0);
+  pqxx::connection watch(cluster.conninfo());
+  auto stored = [&] { return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str()); };
+  for (int i = 0; i < 300 && stored() < 500; ++i) std::this_thread::sleep_for(20ms);
+  watch.disconnect();
+  cluster.stop();  // mid-stream: the simulator goes on sending
+  std::this_thread::sleep_for(30s);
+  EXPECT_TRUE(simulator->running()) << "events are held by the device, unacknowledged, while the database is away";
+  cluster.start();
+  auto result = simulator_result(120s);
+  EXPECT_EQ(result["unacked"], 0);
+  pqxx::connection check(cluster.conninfo());
+  pqxx::read_transaction tx(check);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 3000);
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<int>(), 3000);
+  EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("not stored, retrying"));
 }
 
 }  // namespace

@@ -59,6 +59,8 @@ class Ingest {
   bool stopping_ = false;
   std::function<void()> on_stopped_;
   store::PartitionCache partitions_;  // used only inside database jobs, one at a time
+  std::chrono::steady_clock::time_point last_warning_{};  // failures are logged at most every 10 s
+  std::uint64_t failures_since_warning_ = 0;
 
   Counter& stored_;
   Counter& duplicates_;
