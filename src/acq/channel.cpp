@@ -11,10 +11,10 @@ namespace {
 
 proto::Session::Decoder decoder_for(records::ChannelProtocol protocol) {
   switch (protocol) {
-    case records::ChannelProtocol::queue_eval: return proto::queue_eval::decode;
-    case records::ChannelProtocol::terminal: return proto::terminal::decode;
+    case records::ChannelProtocol::queue_eval: return proto::decode_uplink<proto::queue_eval::Protocol>;
+    case records::ChannelProtocol::terminal: return proto::decode_uplink<proto::terminal::Protocol>;
   }
-  return proto::queue_eval::decode;
+  return proto::decode_uplink<proto::queue_eval::Protocol>;
 }
 
 records::Timestamp now() {

@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (encode_frame(decoded.frame) != std::vector<std::uint8_t>(rest.begin(), rest.begin() + decoded.size)) __builtin_trap();
     check<queue_eval::Protocol>(decoded.frame);
     check<terminal::Protocol>(decoded.frame);
-    (void)queue_eval::decode_command(decoded.frame);
-    (void)terminal::decode_command(decoded.frame);
+    (void)decode_command<queue_eval::Protocol, queue_eval::Command>(decoded.frame);
+    (void)decode_command<terminal::Protocol, terminal::Command>(decoded.frame);
     rest = rest.subspan(decoded.size);
   }
   return 0;

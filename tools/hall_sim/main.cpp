@@ -144,7 +144,7 @@ class Simulator {
         while (allowance-- > 0 && !all_made() && due.size() < 256 * 1024) {
           if (!next_event_) next_event_ = model_.next();
           if (until_due(*next_event_) != std::chrono::steady_clock::duration{}) break;
-          auto frame = outbox_.add<proto::queue_eval::Events>(*next_event_);
+          auto frame = outbox_.add<proto::EventCodec<proto::queue_eval::Protocol>>(*next_event_);
           next_event_.reset();
           due.insert(due.end(), frame.begin(), frame.end());
           if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;

@@ -78,7 +78,7 @@ TEST(Terminal, DocumentedVectors) { check_vectors<terminal::Protocol, terminal::
 
 TEST(QueueEval, SessionMessagesCarryTheirFields) {
   auto v = vectors("queue_eval.json");
-  auto login = std::get<Login>(queue_eval::decode(frame_of(v[0])));
+  auto login = std::get<Login>(decode_uplink<queue_eval::Protocol>(frame_of(v[0])));
   EXPECT_EQ(login.site, "4101001");
   EXPECT_EQ(login.device_id, "QS-01");
   auto ack = decode_login_ack(frame_of(v[2]));
@@ -86,36 +86,36 @@ TEST(QueueEval, SessionMessagesCarryTheirFields) {
   EXPECT_EQ(ack->outcome, LoginOutcome::accepted);
   EXPECT_EQ(records::iso8601(ack->server_time), "2026-11-23T09:15:00Z");
   EXPECT_EQ(records::iso8601(*decode_heartbeat_ack(frame_of(v[3]))), "2026-11-23T09:15:00Z");
-  auto command = std::get<queue_eval::ShowMessage>(*queue_eval::decode_command(frame_of(v[18])));
+  auto command = std::get<queue_eval::ShowMessage>(*decode_command<queue_eval::Protocol, queue_eval::Command>(frame_of(v[18])));
   EXPECT_EQ(command.text, "请到5号窗口办理");
   EXPECT_EQ(command.seconds, 300);
 }
 
 TEST(QueueEval, UnderstandableErrors) {
   auto event = records::Event{records::Timestamp(std::chrono::seconds(1)), records::TicketRecalled{"A1", 2}};
-  Frame frame = queue_eval::Events::encode(1, 1, event);
-  EXPECT_TRUE(std::holds_alternative<records::Event>(queue_eval::decode(frame)));
+  Frame frame = EventCodec<queue_eval::Protocol>::encode(1, 1, event);
+  EXPECT_TRUE(std::holds_alternative<records::Event>(decode_uplink<queue_eval::Protocol>(frame)));
 
   Frame truncated = frame;
   truncated.payload.pop_back();
-  EXPECT_EQ(std::get<MessageError>(queue_eval::decode(truncated)), MessageError::malformed_payload);
+  EXPECT_EQ(std::get<MessageError>(decode_uplink<queue_eval::Protocol>(truncated)), MessageError::malformed_payload);
   Frame padded = frame;
   padded.payload.push_back(0);
-  EXPECT_EQ(std::get<MessageError>(queue_eval::decode(padded)), MessageError::malformed_payload);
+  EXPECT_EQ(std::get<MessageError>(decode_uplink<queue_eval::Protocol>(padded)), MessageError::malformed_payload);
   Frame unknown = frame;
   unknown.function = 0x3F;
-  EXPECT_EQ(std::get<MessageError>(queue_eval::decode(unknown)), MessageError::unknown_function);
+  EXPECT_EQ(std::get<MessageError>(decode_uplink<queue_eval::Protocol>(unknown)), MessageError::unknown_function);
   Frame downlink = frame;
   downlink.direction = Direction::downlink;
-  EXPECT_EQ(std::get<MessageError>(queue_eval::decode(downlink)), MessageError::wrong_direction);
+  EXPECT_EQ(std::get<MessageError>(decode_uplink<queue_eval::Protocol>(downlink)), MessageError::wrong_direction);
   // A terminal event is not a queue-evaluation frame, and the other way round.
-  EXPECT_EQ(std::get<MessageError>(terminal::decode(frame)), MessageError::unknown_function);
-  EXPECT_THROW(terminal::Events::encode(1, 1, event), std::invalid_argument);
+  EXPECT_EQ(std::get<MessageError>(decode_uplink<terminal::Protocol>(frame)), MessageError::unknown_function);
+  EXPECT_THROW(EventCodec<terminal::Protocol>::encode(1, 1, event), std::invalid_argument);
 
-  Frame bad_enum = queue_eval::Events::encode(
+  Frame bad_enum = EventCodec<queue_eval::Protocol>::encode(
       1, 1, {event.at, records::WindowStatusChanged{3, records::WindowState::open, ""}});
   bad_enum.payload[6] = 9;  // state byte: 9 is no window state
-  EXPECT_EQ(std::get<MessageError>(queue_eval::decode(bad_enum)), MessageError::malformed_payload);
+  EXPECT_EQ(std::get<MessageError>(decode_uplink<queue_eval::Protocol>(bad_enum)), MessageError::malformed_payload);
 }
 
 }  // namespace

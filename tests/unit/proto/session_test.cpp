@@ -35,12 +35,12 @@ Script device_script() {
   s.add(encode_login(9, {"4101001", "QS-01", 1}));
   s.add(encode_heartbeat(9));
   std::uint32_t seq = 1;
-  for (const auto& e : sample_events()) s.add(queue_eval::Events::encode(9, seq++, e));
+  for (const auto& e : sample_events()) s.add(EventCodec<queue_eval::Protocol>::encode(9, seq++, e));
   s.add(encode_command_result(9, {77, CommandOutcome::done, ""}));
   return s;
 }
 
-Session new_session(SessionLimits limits = {}) { return Session(queue_eval::decode, "4101001", limits); }
+Session new_session(SessionLimits limits = {}) { return Session(decode_uplink<queue_eval::Protocol>, "4101001", limits); }
 
 struct Outcome {
   std::vector<std::uint32_t> delivered;
@@ -118,7 +118,7 @@ TEST(Session, ACorruptByteLosesOnlyItsOwnFrame) {
 
 TEST(Session, DataBeforeLoginIsCountedAndLeftUnacknowledged) {
   auto session = new_session();
-  auto data = encode_frame(queue_eval::Events::encode(9, 1, sample_events()[0]));
+  auto data = encode_frame(EventCodec<queue_eval::Protocol>::encode(9, 1, sample_events()[0]));
   Outcome out;
   out.take(session.on_bytes(data, now));
   EXPECT_TRUE(out.delivered.empty());

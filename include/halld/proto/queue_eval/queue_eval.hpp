@@ -49,6 +49,8 @@ struct SetQueueParameter {
 };
 using Command = std::variant<OpenWindow, CloseWindow, ShowMessage, SetQueueParameter>;
 
+// What the generic codecs of proto/frame/messages.hpp need: decode_uplink<Protocol>,
+// EventCodec<Protocol>, encode_command<Protocol> and decode_command<Protocol, Command>.
 struct Protocol {
   template <class T>
   static constexpr std::uint8_t function_of();
@@ -56,15 +58,6 @@ struct Protocol {
   static void fields(V& v, T& message);
 };
 
-using Events = EventCodec<Protocol>;
-inline Uplink decode(const Frame& frame) { return decode_uplink<Protocol>(frame); }
-
-inline Frame encode_command(std::uint32_t source, std::uint32_t command_id, const Command& command) {
-  return proto::encode_command<Protocol>(source, command_id, command);
-}
-inline std::optional<Command> decode_command(const Frame& frame) {  // for devices and simulators
-  return proto::decode_command<Protocol, Command>(frame);
-}
 
 // ---- field lists (the wire layout; docs/protocols/queue_eval.md mirrors these) ----
 

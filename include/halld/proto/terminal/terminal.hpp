@@ -37,6 +37,8 @@ struct Reboot {
 };
 using Command = std::variant<PublishNotice, SetInService, Reboot>;
 
+// What the generic codecs of proto/frame/messages.hpp need: decode_uplink<Protocol>,
+// EventCodec<Protocol>, encode_command<Protocol> and decode_command<Protocol, Command>.
 struct Protocol {
   template <class T>
   static constexpr std::uint8_t function_of();
@@ -44,14 +46,6 @@ struct Protocol {
   static void fields(V& v, T& message);
 };
 
-using Events = EventCodec<Protocol>;
-inline Uplink decode(const Frame& frame) { return decode_uplink<Protocol>(frame); }
-inline Frame encode_command(std::uint32_t source, std::uint32_t command_id, const Command& command) {
-  return proto::encode_command<Protocol>(source, command_id, command);
-}
-inline std::optional<Command> decode_command(const Frame& frame) {
-  return proto::decode_command<Protocol, Command>(frame);
-}
 
 template <class T>
 constexpr std::uint8_t Protocol::function_of() {
