@@ -93,7 +93,8 @@ Response StaticFiles::serve(const Request& request, std::string_view path) const
   auto size = std::filesystem::file_size(*file, ec);
   auto modified = std::filesystem::last_write_time(*file, ec);
   if (ec || size > max_asset_bytes) return error_response(http::status::not_found, "not_found", "no such file");
-  auto etag = fmt::format("\"{:x}-{:x}\"", size, modified.time_since_epoch().count());
+  // The file clock's epoch is implementation-defined (counts may be negative): print it unsigned.
+  auto etag = fmt::format("\"{:x}-{:x}\"", size, static_cast<std::uint64_t>(modified.time_since_epoch().count()));
 
   Response response{http::status::ok, request.version()};
   response.set(http::field::content_type, std::string(mime_type(*file)));
