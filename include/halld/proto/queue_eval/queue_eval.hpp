@@ -58,7 +58,6 @@ struct Protocol {
   static void fields(V& v, T& message);
 };
 
-
 // ---- field lists (the wire layout; docs/protocols/queue_eval.md mirrors these) ----
 
 template <class T>

@@ -46,7 +46,6 @@ struct Protocol {
   static void fields(V& v, T& message);
 };
 
-
 template <class T>
 constexpr std::uint8_t Protocol::function_of() {
   using namespace records;
