@@ -37,13 +37,7 @@ HttpConfig HttpServer::limits() const {
 
 void HttpServer::update_limits(const HttpConfig& config) {
   std::lock_guard lock(mutex_);
-  auto address = config_.listen_address;
-  auto port = config_.port;
-  auto root = config_.web_root;
   config_ = config;
-  config_.listen_address = address;  // the socket is bound already; these need a restart
-  config_.port = port;
-  config_.web_root = root;
 }
 
 void HttpServer::start() {

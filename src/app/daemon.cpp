@@ -179,12 +179,10 @@ class Daemon {
       spdlog::error("SIGHUP: configuration not reloaded: {}", e.what());
       return;
     }
-    auto report = compare_for_reload(config_, fresh);
-    set_log_level(fresh.log.level);
-    server_->update_limits(fresh.http);
-    config_.log.level = fresh.log.level;
-    config_.shutdown_grace = fresh.shutdown_grace;
-    config_.http = fresh.http;
+    auto report = reload_config(config_, fresh);
+    config_ = std::move(report.next);
+    set_log_level(config_.log.level);
+    server_->update_limits(config_.http);
     if (report.applied.empty() && report.need_restart.empty()) {
       spdlog::info("SIGHUP: configuration reloaded, nothing changed");
       return;

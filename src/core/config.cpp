@@ -20,7 +20,14 @@ struct KeySpec {
   std::function<std::string(const Config&)> show;              // for reload comparison
   bool reloadable = false;
   bool required = false;
+  // Takes the key's value from `from` into `to`; every reloadable key has one.
+  std::function<void(Config& to, const Config& from)> copy;
 };
+
+template <class Field>
+auto copier(Field field) {
+  return [=](Config& to, const Config& from) { field(to) = field(const_cast<Config&>(from)); };
+}
 
 using Schema = std::map<std::string, KeySpec, std::less<>>;
 
@@ -35,7 +42,7 @@ KeySpec integer_key(std::int64_t min, std::int64_t max, Field field, bool reload
             return true;
           },
           [=](const Config& config) { return fmt::format("{}", field(const_cast<Config&>(config))); },
-          reloadable};
+          reloadable, false, copier(field)};
 }
 
 template <class Field>
@@ -50,7 +57,7 @@ KeySpec seconds_key(std::int64_t min, std::int64_t max, Field field, bool reload
           [=](const Config& config) {
             return fmt::format("{}", field(const_cast<Config&>(config)).count());
           },
-          reloadable};
+          reloadable, false, copier(field)};
 }
 
 template <class Field, class Valid>
@@ -66,7 +73,7 @@ KeySpec string_key(std::string expected, Field field, Valid valid, bool reloadab
           [=](const Config& config) {
             return fmt::format("{}", std::string(field(const_cast<Config&>(config))));
           },
-          reloadable, required};
+          reloadable, required, copier(field)};
 }
 
 const auto any_string = [](const std::string&) { return true; };
@@ -116,7 +123,7 @@ Schema make_schema() {
         return std::string(c.database.on_old_schema == OldSchemaPolicy::migrate ? "migrate"
                                                                                 : "refuse");
       },
-      false};
+      false, false, {}};
 
   s["acquisition.batch_rows"] =
       integer_key(1, 100'000, [](Config& c) -> auto& { return c.acquisition.batch_rows; });
@@ -128,7 +135,7 @@ Schema make_schema() {
         c.acquisition.batch_delay = std::chrono::milliseconds(*value);
         return true;
       },
-      [](const Config& c) { return std::to_string(c.acquisition.batch_delay.count()); }, false};
+      [](const Config& c) { return std::to_string(c.acquisition.batch_delay.count()); }, false, false, {}};
   s["acquisition.reconnect_max_s"] =
       seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.reconnect_max; });
 
@@ -145,7 +152,7 @@ Schema make_schema() {
         c.log.max_file_bytes = static_cast<std::size_t>(*value) << 20;
         return true;
       },
-      [](const Config& c) { return std::to_string(c.log.max_file_bytes >> 20); }, false};
+      [](const Config& c) { return std::to_string(c.log.max_file_bytes >> 20); }, false, false, {}};
   s["log.max_files"] = integer_key(1, 1000, [](Config& c) -> auto& { return c.log.max_files; });
   return s;
 }
@@ -259,13 +266,18 @@ Config load_config(const std::filesystem::path& file) {
   return config;
 }
 
-ReloadReport compare_for_reload(const Config& running, const Config& fresh) {
-  ReloadReport report;
+Reload reload_config(const Config& running, const Config& fresh) {
+  Reload reload{running, {}, {}};
   for (const auto& [path, spec] : schema()) {
     if (spec.show(running) == spec.show(fresh)) continue;
-    (spec.reloadable ? report.applied : report.need_restart).push_back(path);
+    if (spec.reloadable) {
+      spec.copy(reload.next, fresh);
+      reload.applied.push_back(path);
+    } else {
+      reload.need_restart.push_back(path);
+    }
   }
-  return report;
+  return reload;
 }
 
 }  // namespace halld

@@ -31,7 +31,8 @@ class HttpServer {
   void stop();
   std::size_t active_connections() const { return active_.load(); }
 
-  // Limits and timeouts that SIGHUP may change; applies to requests read from now on.
+  // Limits and timeouts that SIGHUP may change (config from reload_config, whose bind address
+  // and web root are the running ones); applies to requests read from now on.
   void update_limits(const HttpConfig& config);
 
  private:

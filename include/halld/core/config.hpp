@@ -66,12 +66,15 @@ class ConfigError : public std::runtime_error {
 Config load_config(const std::filesystem::path& file);
 Config parse_config(std::string_view text, const std::filesystem::path& source_name);
 
-// The keys whose new values a SIGHUP applied, and those that only take effect at restart.
-struct ReloadReport {
-  std::vector<std::string> applied;
-  std::vector<std::string> need_restart;
+// What a SIGHUP does with a freshly read file: `next` is the running configuration with the
+// reloadable keys taken from `fresh`, and the rest (bound sockets, pool sizes …) left as they
+// run, so that `next` always describes the running process.
+struct Reload {
+  Config next;
+  std::vector<std::string> applied;       // keys whose new values take effect now
+  std::vector<std::string> need_restart;  // keys that changed but wait for a restart
 };
-ReloadReport compare_for_reload(const Config& running, const Config& fresh);
+Reload reload_config(const Config& running, const Config& fresh);
 
 bool is_valid_log_level(std::string_view level);
 

@@ -91,13 +91,20 @@ TEST(Config, MissingRequiredKeyAndBrokenToml) {
   EXPECT_THAT(error_of("[database\n"), HasSubstr("not valid TOML"));
 }
 
-TEST(Config, ReloadReportSeparatesLiveKeysFromRestartKeys) {
+TEST(Config, ReloadTakesLiveKeysAndKeepsWhatNeedsARestart) {
   Config running = parse_config(minimal, "a.toml");
-  Config fresh = parse_config(std::string(minimal) + "[log]\nlevel = \"debug\"\n[http]\nport = 1234\n", "a.toml");
-  auto report = compare_for_reload(running, fresh);
-  EXPECT_THAT(report.applied, ::testing::ElementsAre("log.level"));
-  EXPECT_THAT(report.need_restart, ::testing::ElementsAre("http.port"));
-  EXPECT_TRUE(compare_for_reload(running, running).applied.empty());
+  Config fresh = parse_config(std::string(minimal) +
+                                  "[log]\nlevel = \"debug\"\n[http]\nport = 1234\nrequest_timeout_s = 5\n",
+                              "a.toml");
+  auto reload = reload_config(running, fresh);
+  EXPECT_THAT(reload.applied, ::testing::ElementsAre("http.request_timeout_s", "log.level"));
+  EXPECT_THAT(reload.need_restart, ::testing::ElementsAre("http.port"));
+  EXPECT_EQ(reload.next.log.level, "debug");
+  EXPECT_EQ(reload.next.http.request_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(reload.next.http.port, 8080) << "the running process is still bound to the old port";
+  // So a second SIGHUP with the same file still says the port waits for a restart.
+  EXPECT_THAT(reload_config(reload.next, fresh).need_restart, ::testing::ElementsAre("http.port"));
+  EXPECT_TRUE(reload_config(reload.next, fresh).applied.empty());
 }
 
 }  // namespace
