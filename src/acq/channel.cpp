@@ -41,7 +41,7 @@ Channel::Channel(asio::any_io_executor executor, store::ChannelRow config, store
   link_options.port = config_.channel.port;
   link::LinkHandler handler{[this] { on_up(); }, [this](std::span<const std::uint8_t> b) { on_bytes(b); },
                             [this](const std::string& why) { on_down(why); },
-                            [this] { return ingest_.pending() > ingest_.limits().high_water; }};
+                            [this] { return ingest_.saturated(); }};
   link_ = std::make_shared<link::TcpClient>(executor, std::move(link_options), std::move(handler));
 }
 

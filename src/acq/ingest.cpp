@@ -5,22 +5,39 @@
 namespace halld::acq {
 
 Ingest::Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits,
-               MetricsRegistry& metrics)
+               MetricsRegistry& metrics, std::unique_ptr<Spool> spool)
     : strand_(asio::make_strand(executor)),
       database_(database),
       limits_(limits),
+      spool_(std::move(spool)),
       wake_(strand_),
       stored_(metrics.counter("halld_ingest_events_stored_total", "Events committed to the event log.")),
       duplicates_(metrics.counter("halld_ingest_duplicates_total",
                                   "Events dropped as resends of events already stored.")),
       failed_batches_(metrics.counter("halld_ingest_failed_batches_total",
-                                      "Batches the database refused or could not take; retried.")),
+                                      "Batches the database refused or could not take.")),
+      spooled_(metrics.counter("halld_ingest_events_spooled_total",
+                               "Events written to the local spool while the database was away.")),
+      replayed_(metrics.counter("halld_ingest_events_replayed_total",
+                                "Spooled events replayed into the database (stored or found stored).")),
       batch_rows_(metrics.histogram("halld_ingest_batch_rows", "Events per committed batch.",
                                     {1, 10, 100, 1000, 5000, 20000})),
       commit_seconds_(metrics.histogram("halld_ingest_commit_seconds", "Time to commit one batch.",
                                         {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})) {
   metrics.gauge_callback("halld_ingest_pending", "Events received and not yet durable.",
                          [this] { return static_cast<double>(pending()); });
+  metrics.gauge_callback("halld_ingest_spool_bytes", "Bytes in the local spool awaiting replay.",
+                         [this] { return static_cast<double>(spool_bytes()); });
+  if (spool_) {
+    spool_bytes_ = spool_->bytes();
+    if (spool_->cut_bytes() > 0) {
+      spdlog::warn("ingest: cut a torn tail of {} bytes from {} (never acknowledged)", spool_->cut_bytes(),
+                   spool_->path().string());
+    }
+    if (spool_->records() > 0) {
+      spdlog::info("ingest: {} spooled events to replay from {}", spool_->records(), spool_->path().string());
+    }
+  }
 }
 
 void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable) {
@@ -45,70 +62,147 @@ void Ingest::stop(std::function<void()> done) {
   });
 }
 
+std::vector<store::IngestRecord> Ingest::next_batch() const {
+  // Records from the front groups, a group possibly split across batches.
+  const std::size_t rows = std::min(queued_rows_, limits_.max_batch_rows);
+  std::vector<store::IngestRecord> batch;
+  batch.reserve(rows);
+  for (auto group = queue_.begin(); batch.size() < rows; ++group) {
+    for (std::size_t i = group->written; i < group->records.size() && batch.size() < rows; ++i) {
+      batch.push_back(group->records[i]);
+    }
+  }
+  return batch;
+}
+
+void Ingest::release(std::size_t rows) {
+  queued_rows_ -= rows;
+  pending_ -= rows;
+  while (rows > 0) {
+    Group& group = queue_.front();
+    const std::size_t taken = std::min(rows, group.records.size() - group.written);
+    group.written += taken;
+    rows -= taken;
+    if (group.written < group.records.size()) break;
+    group.on_durable();
+    queue_.pop_front();
+  }
+}
+
+void Ingest::warn_failure(std::string_view what, std::size_t rows, const std::exception& e) {
+  // An outage fails an attempt every retry_delay; one line every 10 s says enough.
+  ++failures_since_warning_;
+  if (std::chrono::steady_clock::now() - last_warning_ > std::chrono::seconds(10)) {
+    spdlog::warn("ingest: {} of {} events failed ({} failed attempts), retrying: {}", what, rows,
+                 failures_since_warning_, e.what());
+    last_warning_ = std::chrono::steady_clock::now();
+    failures_since_warning_ = 0;
+  }
+}
+
+bool Ingest::spool(const std::vector<store::IngestRecord>& batch) {
+  try {
+    const bool first = spool_->records() == 0;
+    spool_->append(batch);
+    spool_bytes_ = spool_->bytes();
+    spooled_.inc(batch.size());
+    if (first) spdlog::warn("ingest: the database is away; spooling events to {}", spool_->path().string());
+    return true;
+  } catch (const std::exception& e) {
+    warn_failure("spooling a batch", batch.size(), e);
+    return false;
+  }
+}
+
+asio::awaitable<bool> Ingest::replay_spool() {
+  auto chunk = spool_->peek(limits_.max_batch_rows);
+  bool stored = false;
+  try {
+    auto job = [&chunk, this](pqxx::connection& c) { return store::write_events(c, chunk, partitions_); };
+    auto pending = database_.run(std::move(job));
+    store::BatchOutcome outcome = co_await std::move(pending);
+    stored_.inc(outcome.stored);
+    duplicates_.inc(outcome.duplicates);
+    replayed_.inc(chunk.size());
+    stored = true;
+  } catch (const std::exception& e) {
+    failed_batches_.inc();
+    warn_failure("replaying the spool", chunk.size(), e);
+  }
+  if (!stored) co_return false;
+  spool_->consumed(chunk.size());
+  if (spool_->drained()) {
+    spool_->clear_if_drained();
+    spdlog::info("ingest: the spool is replayed; writing to the database directly again");
+  }
+  spool_bytes_ = spool_->bytes();
+  co_return true;
+}
+
 asio::awaitable<void> Ingest::writer() {
   boost::system::error_code woken;
+  auto replay_due = std::chrono::steady_clock::now();
   for (;;) {
-    if (queued_rows_ == 0) {
+    const bool spooling = spool_ && !spool_->drained();
+    const bool replay_now = spooling && std::chrono::steady_clock::now() >= replay_due && !stopping_;
+    if (queued_rows_ == 0 && !replay_now) {
       if (stopping_) break;
-      wake_.expires_after(std::chrono::hours(24));  // until the first event or stop
+      // Until the first event, the next replay attempt, or stop.
+      if (spooling) wake_.expires_at(replay_due);
+      else wake_.expires_after(std::chrono::hours(24));
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       continue;
     }
-    if (queued_rows_ < limits_.max_batch_rows && !stopping_) {
+    if (queued_rows_ > 0 && queued_rows_ < limits_.max_batch_rows && !stopping_ && !replay_now) {
       wake_.expires_after(limits_.max_delay);  // woken early when the batch fills up, or on stop
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
     }
-    // The batch: records from the front groups, a group possibly split across batches.
-    const std::size_t rows = std::min(queued_rows_, limits_.max_batch_rows);
-    std::vector<store::IngestRecord> batch;
-    batch.reserve(rows);
-    for (auto group = queue_.begin(); batch.size() < rows; ++group) {
-      for (std::size_t i = group->written; i < group->records.size() && batch.size() < rows; ++i) {
-        batch.push_back(group->records[i]);
-      }
-    }
 
-    const auto started = std::chrono::steady_clock::now();
     bool failed = false;
-    try {
-      auto job = [&batch, this](pqxx::connection& c) { return store::write_events(c, batch, partitions_); };
-      auto pending = database_.run(std::move(job));
-      store::BatchOutcome outcome = co_await std::move(pending);
-      commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      stored_.inc(outcome.stored);
-      duplicates_.inc(outcome.duplicates);
-      batch_rows_.observe(static_cast<double>(rows));
-      for (std::size_t left = rows; left > 0;) {
-        Group& group = queue_.front();
-        const std::size_t taken = std::min(left, group.records.size() - group.written);
-        group.written += taken;
-        left -= taken;
-        if (group.written < group.records.size()) break;
-        group.on_durable();
-        queue_.pop_front();
+    if (queued_rows_ > 0) {
+      auto batch = next_batch();
+      if (spool_ && !spool_->drained()) {
+        // Behind spooled events: the database must see them first.
+        failed = !spool(batch);
+        if (!failed) release(batch.size());
+      } else {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+          auto job = [&batch, this](pqxx::connection& c) { return store::write_events(c, batch, partitions_); };
+          auto pending = database_.run(std::move(job));
+          store::BatchOutcome outcome = co_await std::move(pending);
+          commit_seconds_.observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          stored_.inc(outcome.stored);
+          duplicates_.inc(outcome.duplicates);
+          batch_rows_.observe(static_cast<double>(batch.size()));
+          release(batch.size());
+        } catch (const std::exception& e) {
+          // write_events is all or nothing, so the batch is simply still queued.
+          failed_batches_.inc();
+          if (!spool_) warn_failure("storing a batch", batch.size(), e);
+          failed = true;
+        }
+        if (failed && spool_ && spool(batch)) {
+          failed = false;
+          release(batch.size());
+          replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;
+        }
       }
-      queued_rows_ -= rows;
-      pending_ -= rows;
-    } catch (const std::exception& e) {
-      // write_events is all or nothing, so the batch is simply still queued.
-      failed_batches_.inc();
-      if (stopping_) {
-        // Not acknowledged, so the devices still hold these events and send them again.
-        spdlog::warn("ingest: stopping with {} events not stored ({}); devices will resend them", queued_rows_,
-                     e.what());
-        break;
-      }
-      // An outage fails a batch every retry_delay; one line every 10 s says enough.
-      ++failures_since_warning_;
-      if (std::chrono::steady_clock::now() - last_warning_ > std::chrono::seconds(10)) {
-        spdlog::warn("ingest: batch of {} events not stored, retrying ({} failed attempts): {}", rows,
-                     failures_since_warning_, e.what());
-        last_warning_ = std::chrono::steady_clock::now();
-        failures_since_warning_ = 0;
-      }
-      failed = true;
     }
-    if (failed) {  // (no co_await is allowed inside the handler)
+    if (!failed && spool_ && !spool_->drained() && !stopping_ &&
+        std::chrono::steady_clock::now() >= replay_due) {
+      auto replay = replay_spool();
+      const bool replayed = co_await std::move(replay);
+      if (!replayed) replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;
+    }
+    if (failed && stopping_) {
+      // Not acknowledged, so the devices still hold these events and send them again.
+      spdlog::warn("ingest: stopping with {} events neither stored nor spooled; devices will resend them",
+                   queued_rows_);
+      break;
+    }
+    if (failed) {  // (no co_await is allowed inside a catch handler)
       asio::steady_timer pause(strand_, limits_.retry_delay);
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, woken));
     }

@@ -103,7 +103,12 @@ class Daemon {
       spdlog::error("cannot listen on {}:{}: {}", config_.http.listen_address, config_.http.port, e.what());
       return exit_failure;
     }
-    start_acquisition();
+    try {
+      start_acquisition();
+    } catch (const std::exception& e) {  // the spool cannot be opened, or the channels read
+      spdlog::error("cannot start acquisition: {}", e.what());
+      return exit_failure;
+    }
     asio::co_spawn(io_, handle_signals(), asio::detached);
     spdlog::info("halld {} started (pid {})", version(), ::getpid());
 
@@ -136,7 +141,10 @@ class Daemon {
     acq::IngestLimits limits;
     limits.max_batch_rows = config_.acquisition.batch_rows;
     limits.max_delay = config_.acquisition.batch_delay;
-    ingest_ = std::make_unique<acq::Ingest>(io_.get_executor(), *database_, limits, metrics_);
+    limits.spool_max_bytes = config_.acquisition.spool_max_bytes;
+    std::unique_ptr<acq::Spool> spool;
+    if (!config_.acquisition.spool_file.empty()) spool = std::make_unique<acq::Spool>(config_.acquisition.spool_file);
+    ingest_ = std::make_unique<acq::Ingest>(io_.get_executor(), *database_, limits, metrics_, std::move(spool));
     ingest_->start();
     auto rows = database_->run_blocking(store::enabled_channels);
     link::TcpClientOptions link_options;

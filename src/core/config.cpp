@@ -139,6 +139,19 @@ Schema make_schema() {
   s["acquisition.reconnect_max_s"] =
       seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.reconnect_max; });
 
+  s["acquisition.spool_file"] = string_key(
+      "a file path (empty: no spool; events wait unacknowledged while the database is away)",
+      [](Config& c) -> auto& { return c.acquisition.spool_file; }, any_string);
+  s["acquisition.spool_max_mb"] = {
+      "an integer from 1 to 1048576",
+      [](const toml::node& node, Config& c) {
+        auto value = node.value_exact<std::int64_t>();
+        if (!value || *value < 1 || *value > 1048576) return false;
+        c.acquisition.spool_max_bytes = static_cast<std::uint64_t>(*value) << 20;
+        return true;
+      },
+      [](const Config& c) { return std::to_string(c.acquisition.spool_max_bytes >> 20); }, false, false, {}};
+
   s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
                               [](Config& c) -> auto& { return c.log.level; },
                               [](const std::string& v) { return is_valid_log_level(v); }, true);
@@ -263,6 +276,8 @@ Config load_config(const std::filesystem::path& file) {
   auto base = std::filesystem::absolute(file).parent_path();
   if (config.http.web_root.is_relative()) config.http.web_root = base / config.http.web_root;
   if (!config.log.file.empty() && config.log.file.is_relative()) config.log.file = base / config.log.file;
+  auto& spool = config.acquisition.spool_file;
+  if (!spool.empty() && spool.is_relative()) spool = base / spool;
   return config;
 }
 

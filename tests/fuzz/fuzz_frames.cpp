@@ -1,9 +1,11 @@
 // A byte stream as a link delivers it: split into frames, resynchronised after damage, each
-// frame decoded by both hall protocols. Whatever decodes must re-encode to the same frame.
+// frame decoded by both hall protocols, and the same bytes read as spool records. Whatever
+// decodes must re-encode to the same bytes.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include "halld/acq/spool.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
 
@@ -22,6 +24,11 @@ void check(const halld::proto::Frame& frame) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace halld::proto;
+  auto spooled = halld::acq::decode_spool_record(std::span(data, size));
+  if (spooled.status == halld::acq::SpoolRecordRead::Status::record &&
+      halld::acq::encode_spool_record(spooled.record) != std::vector<std::uint8_t>(data, data + spooled.size)) {
+    __builtin_trap();
+  }
   std::span<const std::uint8_t> rest(data, size);
   while (!rest.empty()) {
     auto result = decode_frame(rest);

@@ -147,28 +147,46 @@ class PrivateCluster {
   int port = 0;
 };
 
+// Fault scenario 3, made harder: halld spools while PostgreSQL is away, is killed with a full
+// spool halfway through the outage, and the next halld replays it once the database is back.
 TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   PrivateCluster cluster;
   auto text = read_text(config);
   text.replace(text.find(db.conninfo()), db.conninfo().size(), cluster.conninfo());
   config = dir.write("halld.toml", text);
   start_simulator({"--events", "3000", "--rate", "150"});
-  ASSERT_NE(start(config), 0);
-  pqxx::connection watch(cluster.conninfo());
-  auto stored = [&] { return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str()); };
+  const auto port = start(config);
+  ASSERT_NE(port, 0);
+  auto acknowledged = [&] {
+    return json::parse(http_get(port, "/api/v1/channels").body)["items"][0]["events_acknowledged"].get<int>();
+  };
+  auto stored = [&] {
+    pqxx::connection watch(cluster.conninfo());
+    return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
+  };
   for (int i = 0; i < 300 && stored() < 500; ++i) std::this_thread::sleep_for(20ms);
-  watch.disconnect();
   cluster.stop();  // mid-stream: the simulator goes on sending
-  std::this_thread::sleep_for(30s);
-  EXPECT_TRUE(simulator->running()) << "events are held by the device, unacknowledged, while the database is away";
+  const auto acked_at_outage = acknowledged();
+  std::this_thread::sleep_for(15s);
+  const auto acked_in_outage = acknowledged() - acked_at_outage;
+  EXPECT_GT(acked_in_outage, 1000) << "spooled events are acknowledged while the database is away";
+  EXPECT_GT(std::filesystem::file_size(dir.path() / "spool" / "halld.spool"), 0u);
+  halld->signal(SIGKILL);
+  EXPECT_EQ(halld->wait(10s), 128 + SIGKILL);
+  std::this_thread::sleep_for(15s);
   cluster.start();
+  ASSERT_NE(start(config), 0);  // finds the spool and replays it before anything new
   auto result = simulator_result(120s);
   EXPECT_EQ(result["unacked"], 0);
+  for (int i = 0; i < 500 && stored() < 3000; ++i) std::this_thread::sleep_for(20ms);
   pqxx::connection check(cluster.conninfo());
   pqxx::read_transaction tx(check);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 3000);
   EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<int>(), 3000);
-  EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("not stored, retrying"));
+  const auto log = read_text(dir.path() / "halld.log");
+  EXPECT_THAT(log, ::testing::HasSubstr("spooling events to"));
+  EXPECT_THAT(log, ::testing::HasSubstr("spooled events to replay"));
+  EXPECT_THAT(log, ::testing::HasSubstr("the spool is replayed"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "halld/store/migrations.hpp"
+#include "process.hpp"
 #include "test_database.hpp"
 
 namespace halld::acq {
@@ -126,6 +127,61 @@ TEST_F(IngestTest, WhileTheDatabaseRefusesNothingIsAcknowledgedThenAllIs) {
   run_until(io, [&] { return durable == 250; });
   EXPECT_EQ(durable, 250u);
   EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "250");
+}
+
+TEST_F(IngestTest, WhileTheDatabaseRefusesEventsAreSpooledAcknowledgedAndLaterReplayedInOrder) {
+  testing::TempDir dir;
+  const auto file = dir.path() / "halld.spool";
+  asio::io_context io;
+  auto ingest = std::make_unique<Ingest>(
+      io.get_executor(), database, IngestLimits{.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms},
+      metrics, std::make_unique<Spool>(file));
+  ingest->start();
+  std::size_t durable = 0;
+  for (std::uint32_t seq = 1; seq <= 100; ++seq) ingest->submit({record(sources[0], seq)}, [&] { ++durable; });
+  run_until(io, [&] { return durable == 100; });
+  ASSERT_EQ(durable, 100u);
+
+  db.exec("ALTER TABLE acquisition_source RENAME TO acquisition_source_away");
+  for (std::uint32_t seq = 101; seq <= 400; ++seq) ingest->submit({record(sources[0], seq)}, [&] { ++durable; });
+  run_until(io, [&] { return durable == 400; }, 20s);
+  EXPECT_EQ(durable, 400u) << "spooled events are acknowledged";
+  EXPECT_EQ(ingest->pending(), 0u);
+  EXPECT_GT(ingest->spool_bytes(), 0u);
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "100");
+  EXPECT_NE(metrics.render().find("halld_ingest_events_spooled_total 300"), std::string::npos);
+
+  // halld stops while the database is still away; the spool outlives it.
+  bool stopped = false;
+  ingest->stop([&] { stopped = true; });
+  run_until(io, [&] { return stopped; }, 10s);
+  ASSERT_TRUE(stopped);
+  ingest.reset();
+
+  // The next halld finds the spool, takes new events behind it, and replays it first.
+  asio::io_context io2;
+  MetricsRegistry metrics2;
+  Ingest next(io2.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms}, metrics2,
+              std::make_unique<Spool>(file));
+  next.start();
+  for (std::uint32_t seq = 401; seq <= 450; ++seq) next.submit({record(sources[0], seq)}, [&] { ++durable; });
+  run_until(io2, [&] { return durable == 450; }, 20s);
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "100") << "nothing reaches the database past the spool";
+  db.exec("ALTER TABLE acquisition_source_away RENAME TO acquisition_source");
+  run_until(io2, [&] { return next.spool_bytes() == 0; }, 20s);
+  EXPECT_EQ(next.spool_bytes(), 0u);
+  EXPECT_EQ(std::filesystem::file_size(file), 0u);
+  EXPECT_EQ(db.query_value("SELECT count(*) || ' ' || min(sequence) || ' ' || max(sequence) FROM hall_event"),
+            "450 1 450");
+  EXPECT_EQ(db.query_value("SELECT last_sequence FROM acquisition_source WHERE id = " + std::to_string(sources[0])),
+            "450");
+  EXPECT_NE(metrics2.render().find("halld_ingest_events_replayed_total 350"), std::string::npos);
+
+  // Straight to the database again.
+  for (std::uint32_t seq = 451; seq <= 460; ++seq) next.submit({record(sources[0], seq)}, [&] { ++durable; });
+  run_until(io2, [&] { return durable == 460; });
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "460");
+  EXPECT_EQ(next.spool_bytes(), 0u);
 }
 
 }  // namespace

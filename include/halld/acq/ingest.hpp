@@ -4,13 +4,20 @@
 // a link delivered); a group's callback runs once, after every event of it is in a committed
 // batch (stored, or recognised as a duplicate of a stored one), so a session acknowledges
 // nothing that is not durable, and acknowledges a whole group with one write.
+// When a batch cannot be stored (the database is away) and a spool is configured, the batch
+// goes to the spool instead and counts as durable once it is fsync'd there; from then on every
+// batch goes to the spool until the spool has been replayed into the database, in order, so
+// that each source's sequence numbers still reach the database rising (ingest drops
+// duplicates by the source's high-water mark).
 // Everything runs on the ingest's strand.
 #pragma once
 
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 
+#include "halld/acq/spool.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/core/metrics.hpp"
 #include "halld/store/event_store.hpp"
@@ -22,18 +29,26 @@ struct IngestLimits {
   std::chrono::milliseconds max_delay{50};        // a partial batch waits at most this long
   std::chrono::milliseconds retry_delay{500};     // after a failed batch (database away)
   std::size_t high_water = 200'000;               // pending events above which links should pause
+  std::uint64_t spool_max_bytes = 1ull << 30;     // spool size above which links should pause
 };
 
 class Ingest {
  public:
   using OnDurable = std::function<void()>;
 
-  Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits, MetricsRegistry& metrics);
+  // Without a spool, a batch the database cannot take stays queued (unacknowledged) and is retried.
+  Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits, MetricsRegistry& metrics,
+         std::unique_ptr<Spool> spool = nullptr);
 
   // Thread-safe. The callback runs on the ingest's strand once every event of the group is durable.
   void submit(std::vector<store::IngestRecord> group, OnDurable on_durable);
   // Events submitted and not yet durable; links stop reading above limits().high_water.
   std::size_t pending() const { return pending_.load(); }
+  // Links stop reading while this holds: too much pending, or the spool is full.
+  bool saturated() const {
+    return pending_.load() > limits_.high_water || spool_bytes_.load() > limits_.spool_max_bytes;
+  }
+  std::uint64_t spool_bytes() const { return spool_bytes_.load(); }
   const IngestLimits& limits() const { return limits_; }
 
   // Starts the writer. stop() writes what is queued (as long as the database takes it), then
@@ -48,6 +63,12 @@ class Ingest {
     OnDurable on_durable;
   };
   asio::awaitable<void> writer();
+  std::vector<store::IngestRecord> next_batch() const;
+  // The first `rows` queued records are durable: release the groups they complete.
+  void release(std::size_t rows);
+  bool spool(const std::vector<store::IngestRecord>& batch);  // false: the disk failed too
+  asio::awaitable<bool> replay_spool();                        // false: the database is still away
+  void warn_failure(std::string_view what, std::size_t rows, const std::exception& e);
 
   asio::strand<asio::any_io_executor> strand_;
   store::Database& database_;
@@ -55,6 +76,8 @@ class Ingest {
   std::deque<Group> queue_;
   std::size_t queued_rows_ = 0;  // records in queue_ not yet written
   std::atomic<std::size_t> pending_{0};
+  std::unique_ptr<Spool> spool_;
+  std::atomic<std::uint64_t> spool_bytes_{0};
   asio::steady_timer wake_;
   bool stopping_ = false;
   std::function<void()> on_stopped_;
@@ -65,6 +88,8 @@ class Ingest {
   Counter& stored_;
   Counter& duplicates_;
   Counter& failed_batches_;
+  Counter& spooled_;
+  Counter& replayed_;
   Histogram& batch_rows_;
   Histogram& commit_seconds_;
 };

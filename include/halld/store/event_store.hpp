@@ -13,6 +13,7 @@
 
 #include "halld/records/events.hpp"
 #include "halld/store/database.hpp"
+#include "halld/store/ingest_record.hpp"
 
 namespace halld::store {
 
@@ -26,15 +27,6 @@ struct SourceRegistration {
 // The source of `address` on `channel`, created on first sight.
 SourceRegistration register_source(pqxx::connection& connection, const std::string& channel, std::uint32_t address,
                                    std::optional<int> hall_id);
-
-// One event to store, as ingest hands it over.
-struct IngestRecord {
-  int source_id = 0;
-  std::uint32_t sequence = 0;
-  int hall_id = 0;
-  records::Event event;
-  std::chrono::system_clock::time_point received_at;
-};
 
 struct BatchOutcome {
   std::size_t stored = 0;
