@@ -148,7 +148,7 @@ class Daemon {
     ingest_->start();
     auto rows = database_->run_blocking(store::enabled_channels);
     link::TcpClientOptions link_options;
-    link_options.backoff_max = config_.acquisition.reconnect_max;
+    link_options.backoff.max = config_.acquisition.reconnect_max;
     for (auto& row : rows) {
       auto channel = std::make_shared<acq::Channel>(io_.get_executor(), std::move(row), *database_, *ingest_, metrics_,
                                                     link_options);

@@ -325,8 +325,7 @@ class DocumentReader {
     }
     c.protocol = f.choice<ChannelProtocol>("protocol", Need::required).value_or(ChannelProtocol::queue_eval);
     c.link = f.choice<ChannelLink>("link", Need::required).value_or(ChannelLink::tcp_client);
-    c.host = f.text("host", Need::required, 253).value_or("");
-    c.port = static_cast<std::uint16_t>(f.integer("port", Need::required, 1, 65535).value_or(1));
+    read_link_settings(f, c);
     c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64).value_or(c.hall_code);
     for (auto [key, target] : {std::pair{"enabled", &c.enabled}, std::pair{"tap", &c.tap}}) {
       if (const json* flag = f.get(key, Need::optional)) {
@@ -337,6 +336,83 @@ class DocumentReader {
     f.finish();
     if (!c.code.empty()) channel_codes_.claim(c.code, f.location(), problems_, "channel");
     result_.channels.push_back(std::move(c));
+  }
+
+  // The fields of the channel's own kind of link; a field of another kind is refused by name.
+  void read_link_settings(Fields& f, AcquisitionChannel& c) {
+    using enum ChannelLink;
+    static const std::vector<std::pair<std::string_view, std::vector<ChannelLink>>> fields_of_links = {
+        {"host", {tcp_client}}, {"port", {tcp_client}},
+        {"identity", {dtu}}, {"register", {dtu}}, {"heartbeat", {dtu}}, {"heartbeat_s", {dtu}}, {"offline_after", {dtu}},
+        {"device", {serial, rs485}}, {"baud", {serial, rs485}}, {"data_bits", {serial, rs485}},
+        {"parity", {serial, rs485}}, {"stop_bits", {serial, rs485}}, {"flow", {serial, rs485}},
+        {"addresses", {rs485}}, {"poll_ms", {rs485}}, {"timeout_ms", {rs485}}, {"retries", {rs485}}, {"gap_ms", {rs485}}};
+    for (const auto& [key, links] : fields_of_links) {
+      if (std::find(links.begin(), links.end(), c.link) != links.end() || !f.get(key, Need::optional)) continue;
+      std::vector<std::string_view> names;
+      for (auto link : links) names.push_back(to_string(link));
+      f.problem(key, fmt::format("applies only to link {}, not {}", fmt::join(names, " or "), to_string(c.link)));
+    }
+    switch (c.link) {
+      case tcp_client:
+        c.host = f.text("host", Need::required, 253).value_or("");
+        c.port = static_cast<std::uint16_t>(f.integer("port", Need::required, 1, 65535).value_or(1));
+        break;
+      case dtu: {
+        auto& d = c.dtu;
+        d.identity = f.text("identity", Need::required, 64).value_or("");
+        d.register_packet = f.text("register", Need::optional, 200).value_or(d.register_packet);
+        d.heartbeat_packet = f.text("heartbeat", Need::optional, 200).value_or("");
+        d.heartbeat_s = f.integer("heartbeat_s", Need::optional, 5, 3600).value_or(d.heartbeat_s);
+        d.offline_after = f.integer("offline_after", Need::optional, 2, 100).value_or(d.offline_after);
+        for (auto [key, text] : {std::pair{"register", &d.register_packet}, std::pair{"heartbeat", &d.heartbeat_packet}}) {
+          try {
+            expand_packet_template(*text, d.identity);
+          } catch (const std::invalid_argument& e) {
+            f.problem(key, fmt::format("is not a packet template: {}", e.what()));
+          }
+        }
+        if (d.register_packet.find("{id}") == std::string::npos) {
+          f.problem("register", "must contain {id}: the registration names the DTU");
+        } else if (!d.identity.empty()) {
+          try {  // halld tells DTUs apart by their registration packets, so no two may be equal
+            dtu_packets_.claim(expand_packet_template(d.register_packet, d.identity), f.at("identity"), problems_,
+                               "the DTU registration packet of identity " + d.identity + ",");
+          } catch (const std::invalid_argument&) {  // reported above
+          }
+        }
+        break;
+      }
+      case serial:
+      case rs485: {
+        auto& p = c.serial;
+        p.device = f.text("device", Need::required, 200).value_or("");
+        p.baud = f.integer("baud", Need::optional, 50, 4'000'000).value_or(p.baud);
+        p.data_bits = f.integer("data_bits", Need::optional, 5, 8).value_or(p.data_bits);
+        p.parity = f.choice<Parity>("parity", Need::optional).value_or(p.parity);
+        p.stop_bits = f.integer("stop_bits", Need::optional, 1, 2).value_or(p.stop_bits);
+        p.flow = f.choice<FlowControl>("flow", Need::optional).value_or(p.flow);
+        if (c.link == serial) break;
+        auto& b = c.bus;
+        const json& addresses = f.list("addresses");
+        for (std::size_t i = 0; i < addresses.size(); ++i) {
+          const auto& a = addresses[i];
+          if (!a.is_number_integer() || a.get<std::int64_t>() < 1 || a.get<std::int64_t>() > 247) {
+            f.problem(fmt::format("addresses[{}]", i), "expects a bus address from 1 to 247, got " + describe(a));
+          } else if (std::find(b.addresses.begin(), b.addresses.end(), a.get<std::uint32_t>()) != b.addresses.end()) {
+            f.problem(fmt::format("addresses[{}]", i), fmt::format("address {} is listed twice", a.get<int>()));
+          } else {
+            b.addresses.push_back(a.get<std::uint32_t>());
+          }
+        }
+        if (addresses.empty()) f.problem("addresses", "is missing: a bus needs the addresses it polls");
+        b.poll_ms = f.integer("poll_ms", Need::optional, 10, 3'600'000).value_or(b.poll_ms);
+        b.timeout_ms = f.integer("timeout_ms", Need::optional, 5, 60'000).value_or(b.timeout_ms);
+        b.retries = f.integer("retries", Need::optional, 0, 10).value_or(b.retries);
+        b.gap_ms = f.integer("gap_ms", Need::optional, 0, 10'000).value_or(b.gap_ms);
+        break;
+      }
+    }
   }
 
   void read_week(const json& hours, std::string location, Hall& h) {
@@ -453,7 +529,7 @@ class DocumentReader {
   Problems problems_;
   ArchiveSet result_;
   UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_, terminal_ids_, device_ids_,
-      channel_codes_;
+      channel_codes_, dtu_packets_;
 };
 
 }  // namespace
@@ -528,30 +604,38 @@ const std::vector<CsvLayout>& csv_layouts() {
       {"clerks.csv", {"hall", "staff_no", "name", "status"}, {}, {}, "clerks"},
       {"terminals.csv", {"hall", "id", "type", "placement", "vendor", "model", "components", "status"}, {}, {"components"}, "terminals"},
       {"devices.csv", {"hall", "id", "kind", "name", "vendor", "model"}, {}, {}, "devices"},
-      {"channels.csv", {"code", "hall", "protocol", "link", "host", "port", "site", "enabled", "tap"},
-       {"port", "enabled", "tap"}, {}, ""},
+      {"channels.csv",
+       {"code", "hall", "protocol", "link", "host", "port", "identity", "register", "heartbeat", "heartbeat_s",
+        "offline_after", "device", "baud", "data_bits", "parity", "stop_bits", "flow", "addresses", "poll_ms",
+        "timeout_ms", "retries", "gap_ms", "site", "enabled", "tap"},
+       {"port", "heartbeat_s", "offline_after", "baud", "data_bits", "stop_bits", "addresses", "poll_ms", "timeout_ms",
+        "retries", "gap_ms", "enabled", "tap"},
+       {"addresses"}, ""},
   };
   return layouts;
 }
 
 json csv_cell(const CsvLayout& layout, std::string_view column, const std::string& cell) {
   auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), column) != list.end(); };
-  if (has(layout.numeric)) {
-    json number = json::parse(cell, nullptr, false);
-    if (!number.is_discarded() && (number.is_number() || number.is_boolean())) return number;
-  }
+  auto value = [numeric = has(layout.numeric)](const std::string& text) -> json {
+    if (numeric) {
+      json number = json::parse(text, nullptr, false);
+      if (!number.is_discarded() && (number.is_number() || number.is_boolean())) return number;
+    }
+    return text;
+  };
   if (has(layout.lists)) {
     json items = json::array();
     std::size_t start = 0;
     while (start <= cell.size()) {
       auto bar = cell.find('|', start);
       if (bar == std::string::npos) bar = cell.size();
-      if (bar > start) items.push_back(cell.substr(start, bar - start));
+      if (bar > start) items.push_back(value(cell.substr(start, bar - start)));
       start = bar + 1;
     }
     return items;
   }
-  return cell;
+  return value(cell);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
@@ -53,7 +54,13 @@ constexpr NameTable<DeviceKind, 5> device_kinds{{{DeviceKind::info_screen, "info
 
 constexpr NameTable<ChannelProtocol, 2> channel_protocols{
     {{ChannelProtocol::queue_eval, "queue_eval"}, {ChannelProtocol::terminal, "terminal"}}};
-constexpr NameTable<ChannelLink, 1> channel_links{{{ChannelLink::tcp_client, "tcp_client"}}};
+constexpr NameTable<ChannelLink, 4> channel_links{{{ChannelLink::tcp_client, "tcp_client"},
+                                                  {ChannelLink::dtu, "dtu"},
+                                                  {ChannelLink::serial, "serial"},
+                                                  {ChannelLink::rs485, "rs485"}}};
+constexpr NameTable<Parity, 3> parities{{{Parity::none, "none"}, {Parity::odd, "odd"}, {Parity::even, "even"}}};
+constexpr NameTable<FlowControl, 3> flow_controls{
+    {{FlowControl::none, "none"}, {FlowControl::software, "software"}, {FlowControl::hardware, "hardware"}}};
 
 template <class Enum>
 constexpr const auto& table_of() {
@@ -68,6 +75,8 @@ constexpr const auto& table_of() {
   else if constexpr (std::is_same_v<Enum, AssetStatus>) return asset_statuses;
   else if constexpr (std::is_same_v<Enum, DeviceKind>) return device_kinds;
   else if constexpr (std::is_same_v<Enum, ChannelProtocol>) return channel_protocols;
+  else if constexpr (std::is_same_v<Enum, Parity>) return parities;
+  else if constexpr (std::is_same_v<Enum, FlowControl>) return flow_controls;
   else return channel_links;
 }
 
@@ -117,6 +126,8 @@ std::string_view to_string(AssetStatus v) { return name_of(v); }
 std::string_view to_string(DeviceKind v) { return name_of(v); }
 std::string_view to_string(ChannelProtocol v) { return name_of(v); }
 std::string_view to_string(ChannelLink v) { return name_of(v); }
+std::string_view to_string(Parity v) { return name_of(v); }
+std::string_view to_string(FlowControl v) { return name_of(v); }
 
 template <class Enum>
 std::optional<Enum> parse_enum(std::string_view text) {
@@ -151,6 +162,8 @@ HALLD_INSTANTIATE(AssetStatus)
 HALLD_INSTANTIATE(DeviceKind)
 HALLD_INSTANTIATE(ChannelProtocol)
 HALLD_INSTANTIATE(ChannelLink)
+HALLD_INSTANTIATE(Parity)
+HALLD_INSTANTIATE(FlowControl)
 #undef HALLD_INSTANTIATE
 
 std::optional<DayHours> parse_day_hours(std::string_view text) {
@@ -178,6 +191,28 @@ std::string format_day_hours(const std::optional<DayHours>& hours) {
   if (!hours->lunch_starts) return clock_text(hours->opens) + "-" + clock_text(hours->closes);
   return fmt::format("{}-{},{}-{}", clock_text(hours->opens), clock_text(*hours->lunch_starts),
                      clock_text(*hours->lunch_ends), clock_text(hours->closes));
+}
+
+std::string expand_packet_template(std::string_view text, std::string_view identity) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text.substr(i, 4) == "{id}") {
+      out += identity;
+      i += 4;
+    } else if (text[i] != '\\') {
+      out += text[i++];
+    } else if (text.substr(i, 2) == "\\\\") {
+      out += '\\';
+      i += 2;
+    } else if (text.size() - i >= 4 && text[i + 1] == 'x' && std::isxdigit(static_cast<unsigned char>(text[i + 2])) &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 3]))) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 2, 2)), nullptr, 16));
+      i += 4;
+    } else {
+      throw std::invalid_argument(fmt::format("at character {}: a backslash must start \\xHH or \\\\", i + 1));
+    }
+  }
+  return out;
 }
 
 }  // namespace halld::records

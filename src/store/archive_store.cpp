@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 namespace halld::store {
 namespace {
 
@@ -15,19 +17,55 @@ using namespace halld::records;
   "ELSE to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t ".lunch_starts, 'HH24:MI') || ',' " \
   "|| to_char(" t ".lunch_ends, 'HH24:MI') || '-' || to_char(" t ".closes, 'HH24:MI') END"
 
+// A channel's link settings as stored in acquisition_channel.settings; the keys are the
+// import file's (docs/archives.md), and only the importer's checked values get there.
+nlohmann::json link_settings_json(const AcquisitionChannel& c) {
+  switch (c.link) {
+    case ChannelLink::tcp_client: return nlohmann::json::object();
+    case ChannelLink::dtu:
+      return {{"identity", c.dtu.identity}, {"register", c.dtu.register_packet}, {"heartbeat", c.dtu.heartbeat_packet},
+              {"heartbeat_s", c.dtu.heartbeat_s}, {"offline_after", c.dtu.offline_after}};
+    case ChannelLink::serial:
+    case ChannelLink::rs485: {
+      nlohmann::json j = {{"device", c.serial.device}, {"baud", c.serial.baud}, {"data_bits", c.serial.data_bits},
+                          {"parity", to_string(c.serial.parity)}, {"stop_bits", c.serial.stop_bits},
+                          {"flow", to_string(c.serial.flow)}};
+      if (c.link == ChannelLink::rs485) {
+        j.update({{"addresses", c.bus.addresses}, {"poll_ms", c.bus.poll_ms}, {"timeout_ms", c.bus.timeout_ms},
+                  {"retries", c.bus.retries}, {"gap_ms", c.bus.gap_ms}});
+      }
+      return j;
+    }
+  }
+  return nlohmann::json::object();
+}
+
+void read_link_settings(const nlohmann::json& j, AcquisitionChannel& c) {
+  if (c.link == ChannelLink::dtu) {
+    c.dtu = {j.at("identity"), j.at("register"), j.at("heartbeat"), j.at("heartbeat_s"), j.at("offline_after")};
+  } else if (c.link == ChannelLink::serial || c.link == ChannelLink::rs485) {
+    c.serial = {j.at("device"), j.at("baud"), j.at("data_bits"), *parse_enum<Parity>(j.at("parity").get<std::string>()),
+                j.at("stop_bits"), *parse_enum<FlowControl>(j.at("flow").get<std::string>())};
+    if (c.link == ChannelLink::rs485) {
+      c.bus = {j.at("addresses"), j.at("poll_ms"), j.at("timeout_ms"), j.at("retries"), j.at("gap_ms")};
+    }
+  }
+}
+
 const std::vector<Statement> statements = {
     {"known_cities", "SELECT code FROM city_company"},
     {"known_business_types", "SELECT code FROM business_type"},
     {"known_halls", "SELECT code FROM hall"},
     {"upsert_channel",
-     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled, tap) "
-     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8, $9) "
+     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled, tap, settings) "
+     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8, $9, $10::jsonb) "
      "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, protocol = EXCLUDED.protocol, "
      "link = EXCLUDED.link, host = EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
-     "enabled = EXCLUDED.enabled, tap = EXCLUDED.tap"},
+     "enabled = EXCLUDED.enabled, tap = EXCLUDED.tap, settings = EXCLUDED.settings"},
     {"record_comm_event", "INSERT INTO channel_comm_event (channel_id, at, state, detail) VALUES ($1, $2::timestamptz, $3, $4)"},
     {"enabled_channels",
-     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, c.port, c.site, c.id, c.tap "
+     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, coalesce(c.port, 0), c.site, c.id, "
+     "c.tap, c.settings "
      "FROM acquisition_channel c LEFT JOIN hall h ON h.id = c.hall_id WHERE c.enabled ORDER BY c.code"},
     {"upsert_province",
      "INSERT INTO province (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
@@ -226,7 +264,9 @@ ImportOutcome import_archives(pqxx::connection& connection,
   for (const auto& h : set.halls) apply_hall(tx, h, outcome.counts);
   for (const auto& c : set.channels) {
     tx.exec_prepared0("upsert_channel", c.code, c.hall_code, std::string(to_string(c.protocol)),
-                      std::string(to_string(c.link)), c.host, static_cast<int>(c.port), c.site, c.enabled, c.tap);
+                      std::string(to_string(c.link)), c.host,
+                      c.link == ChannelLink::tcp_client ? std::optional<int>(c.port) : std::nullopt, c.site, c.enabled,
+                      c.tap, link_settings_json(c).dump());
   }
   outcome.counts.channels = set.channels.size();
   outcome.counts.cities = set.cities.size();
@@ -255,6 +295,7 @@ std::vector<ChannelRow> enabled_channels(pqxx::connection& connection) {
     c.channel.site = row[7].as<std::string>();
     c.channel_id = row[8].as<int>();
     c.channel.tap = row[9].as<bool>();
+    read_link_settings(nlohmann::json::parse(row[10].as<std::string>()), c.channel);
     out.push_back(std::move(c));
   }
   return out;

@@ -26,7 +26,9 @@ enum class TerminalComponent {
 enum class AssetStatus { active, retired };
 enum class DeviceKind { info_screen, led_board, dvr, access_control, sensor };
 enum class ChannelProtocol { queue_eval, terminal };
-enum class ChannelLink { tcp_client };
+enum class ChannelLink { tcp_client, dtu, serial, rs485 };
+enum class Parity { none, odd, even };
+enum class FlowControl { none, software, hardware };
 
 // Canonical names ("pre_processing", "zone_24h", ...) as used in files, the API and the database.
 std::string_view to_string(HallLevel);
@@ -41,6 +43,8 @@ std::string_view to_string(AssetStatus);
 std::string_view to_string(DeviceKind);
 std::string_view to_string(ChannelProtocol);
 std::string_view to_string(ChannelLink);
+std::string_view to_string(Parity);
+std::string_view to_string(FlowControl);
 
 template <class Enum>
 std::optional<Enum> parse_enum(std::string_view text);
@@ -145,18 +149,56 @@ struct CustomerClass {
   double weight = 1.0;
 };
 
+// A GPRS DTU that dials in: after connecting it sends its registration packet, and while idle
+// its heartbeat packet, both made from templates as DTU vendors configure them.
+struct DtuLinkSettings {
+  std::string identity;                  // SIM number, IMEI or a user string
+  std::string register_packet = "{id}";  // template, see expand_packet_template
+  std::string heartbeat_packet;          // template; empty: the DTU sends none
+  int heartbeat_s = 60;                  // the DTU's heartbeat interval
+  int offline_after = 3;                 // intervals without a byte before the DTU counts as offline
+  bool operator==(const DtuLinkSettings&) const = default;
+};
+
+struct SerialLinkSettings {
+  std::string device;  // /dev/ttyS0, /dev/ttyUSB0 …
+  int baud = 9600;
+  int data_bits = 8;
+  Parity parity = Parity::none;
+  int stop_bits = 1;
+  FlowControl flow = FlowControl::none;
+  bool operator==(const SerialLinkSettings&) const = default;
+};
+
+// An RS-485 bus that halld polls as master, one request on the bus at a time.
+struct BusSettings {
+  std::vector<std::uint32_t> addresses;  // the devices on the bus
+  int poll_ms = 1000;                    // each device is polled at least this often
+  int timeout_ms = 300;                  // for a device's answer to begin and end
+  int retries = 2;                       // further polls of a silent device before moving on
+  int gap_ms = 20;                       // quiet time between frames on the bus
+  bool operator==(const BusSettings&) const = default;
+};
+
 // An acquisition channel (采集通道): a link, a protocol and what it covers.
 struct AcquisitionChannel {
   std::string code;
   std::string hall_code;  // empty: a server for many halls (found through its terminals)
   ChannelProtocol protocol = ChannelProtocol::queue_eval;
   ChannelLink link = ChannelLink::tcp_client;
-  std::string host;
-  std::uint16_t port = 0;
+  std::string host;        // tcp_client
+  std::uint16_t port = 0;  // tcp_client
+  DtuLinkSettings dtu;        // dtu
+  SerialLinkSettings serial;  // serial, rs485
+  BusSettings bus;            // rs485
   std::string site;  // what the device names in its login; defaults to the hall code
   bool enabled = true;
   bool tap = false;  // log every byte in and out as hex, at trace level
 };
+
+// A DTU packet template: text with {id} for the identity and \xHH for any byte (\\ for a
+// backslash), e.g. "\x7e{id}\x0d\x0a". Throws std::invalid_argument naming what is wrong.
+std::string expand_packet_template(std::string_view text, std::string_view identity);
 
 // What one import file (or CSV folder) holds.
 struct ArchiveSet {

@@ -85,6 +85,60 @@ TEST(ArchiveImport, ChannelsAreChecked) {
   EXPECT_THAT(text, HasSubstr("channels[2]: channel 'qs-4101001' is already defined at channels[0]"));
 }
 
+TEST(ArchiveImport, EachKindOfLinkTakesItsOwnSettings) {
+  json doc = small();
+  doc["channels"] = json::array({
+      {{"code", "dtu-1"}, {"hall", "4101001"}, {"protocol", "queue_eval"}, {"link", "dtu"}, {"identity", "13800000001"},
+       {"register", "\\x7eREG{id}\\x7e"}, {"heartbeat", "\\xfe"}, {"heartbeat_s", 30}},
+      {{"code", "bus-1"}, {"hall", "4101001"}, {"protocol", "queue_eval"}, {"link", "rs485"}, {"device", "/dev/ttyS1"},
+       {"baud", 19200}, {"parity", "even"}, {"addresses", {1, 2, 3}}, {"timeout_ms", 150}},
+      {{"code", "com-1"}, {"hall", "4101001"}, {"protocol", "queue_eval"}, {"link", "serial"}, {"device", "/dev/ttyS2"}}});
+  auto result = read_document(doc, catalogue());
+  ASSERT_TRUE(result.problems.empty()) << problems_text(result);
+  const auto& channels = result.archives.channels;
+  EXPECT_EQ(channels[0].dtu, (DtuLinkSettings{"13800000001", "\\x7eREG{id}\\x7e", "\\xfe", 30, 3}));
+  EXPECT_EQ(expand_packet_template(channels[0].dtu.register_packet, channels[0].dtu.identity), "\x7eREG13800000001\x7e");
+  EXPECT_EQ(channels[1].serial, (SerialLinkSettings{"/dev/ttyS1", 19200, 8, Parity::even, 1, FlowControl::none}));
+  EXPECT_EQ(channels[1].bus, (BusSettings{{1, 2, 3}, 1000, 150, 2, 20}));
+  EXPECT_EQ(channels[2].serial.baud, 9600);
+}
+
+TEST(ArchiveImport, LinkSettingsAreChecked) {
+  json doc = small();
+  json dtu = {{"code", "dtu-1"}, {"hall", "4101001"}, {"protocol", "queue_eval"}, {"link", "dtu"}, {"identity", "A1"}};
+  json second = dtu;
+  second["code"] = "dtu-2";
+  json bad = dtu;
+  bad["code"] = "dtu-3";
+  bad["identity"] = "A3";
+  bad["register"] = "REG\\q{id}";
+  bad["host"] = "10.0.0.1";
+  json no_id = dtu;
+  no_id["code"] = "dtu-4";
+  no_id["identity"] = "A4";
+  no_id["register"] = "REG";
+  json bus = {{"code", "bus-1"}, {"hall", "4101001"}, {"protocol", "queue_eval"}, {"link", "rs485"},
+              {"device", "/dev/ttyS1"}, {"addresses", {0, 5, 5}}, {"parity", "mark"}, {"identity", "x"}};
+  doc["channels"] = json::array({dtu, second, bad, no_id, bus});
+  auto text = problems_text(read_document(doc, catalogue()));
+  EXPECT_THAT(text, HasSubstr("channels[1].identity: the DTU registration packet of identity A1, 'A1' is already defined at channels[0].identity"));
+  EXPECT_THAT(text, HasSubstr("channels[2].register: is not a packet template: at character 4"));
+  EXPECT_THAT(text, HasSubstr("channels[2].host: applies only to link tcp_client, not dtu"));
+  EXPECT_THAT(text, HasSubstr("channels[3].register: must contain {id}"));
+  EXPECT_THAT(text, HasSubstr("channels[4].addresses[0]: expects a bus address from 1 to 247"));
+  EXPECT_THAT(text, HasSubstr("channels[4].addresses[2]: address 5 is listed twice"));
+  EXPECT_THAT(text, HasSubstr("channels[4].parity: expects one of: none, odd, even"));
+  EXPECT_THAT(text, HasSubstr("channels[4].identity: applies only to link dtu, not rs485"));
+}
+
+TEST(ArchiveImport, PacketTemplatesExpandEscapesAndTheIdentity) {
+  EXPECT_EQ(expand_packet_template("{id}", "860000000000001"), "860000000000001");
+  EXPECT_EQ(expand_packet_template("\\x00\\xFF{id}\\\\{id}", "ab"), std::string("\x00\xff" "ab\\ab", 7));
+  EXPECT_THROW(expand_packet_template("\\x1", "a"), std::invalid_argument);
+  EXPECT_THROW(expand_packet_template("\\", "a"), std::invalid_argument);
+  EXPECT_THROW(expand_packet_template("\\xzz", "a"), std::invalid_argument);
+}
+
 TEST(ArchiveImport, ReportsEveryProblemWithItsLocation) {
   json doc = small();
   doc["halls"][0]["windows"][1]["kind"] = "express";
@@ -164,6 +218,10 @@ CsvTables small_tables() {
   t.files["windows.csv"] = "hall,number,kind,business_types\n4101001,1,vip,new_conn_hv|bill_payment\n4101001,2,general,\n";
   t.files["terminals.csv"] = "hall,id,type,placement,components\n4101001,T1,payment,lobby,card_reader|touch_screen\n";
   t.files["holidays.csv"] = "hall,date,hours,note\n4101001,2026-10-01,closed,国庆节\n";
+  t.files["channels.csv"] =
+      "code,hall,protocol,link,host,port,device,addresses,timeout_ms\n"
+      "qs-1,4101001,queue_eval,tcp_client,10.0.0.1,9100,,,\n"
+      "bus-1,4101001,queue_eval,rs485,,,/dev/ttyS1,1|2|7,200\n";
   return t;
 }
 
@@ -178,6 +236,7 @@ TEST(Csv, FolderBecomesTheSameDocument) {
   EXPECT_DOUBLE_EQ(h.latitude, 34.77);
   ASSERT_EQ(h.windows.size(), 2u);
   EXPECT_THAT(h.windows[0].business_types, ::testing::ElementsAre("new_conn_hv", "bill_payment"));
+  EXPECT_THAT(result.archives.channels.at(1).bus.addresses, ::testing::ElementsAre(1u, 2u, 7u));
   EXPECT_TRUE(h.windows[1].business_types.empty());
   EXPECT_EQ(h.terminals.at(0).components.size(), 2u);
   EXPECT_TRUE(h.week[1]);

@@ -16,8 +16,8 @@ class TcpClientTest : public ::testing::Test {
     TcpClientOptions options;
     options.host = "127.0.0.1";
     options.port = acceptor.local_endpoint().port();
-    options.backoff_initial = 20ms;
-    options.backoff_max = 100ms;
+    options.backoff.initial = 20ms;
+    options.backoff.max = 100ms;
     return std::make_shared<TcpClient>(io.get_executor(), options, std::move(handler));
   }
   void run_until(const std::function<bool()>& done, std::chrono::milliseconds limit = 5000ms) {
@@ -66,8 +66,8 @@ TEST_F(TcpClientTest, KeepsTryingWhileNothingListens) {
   TcpClientOptions options;
   options.host = "127.0.0.1";
   options.port = port;
-  options.backoff_initial = 20ms;
-  options.backoff_max = 50ms;
+  options.backoff.initial = 20ms;
+  options.backoff.max = 50ms;
   auto c = std::make_shared<TcpClient>(io.get_executor(), options,
                                        LinkHandler{[&] { ++ups; }, [](std::span<const std::uint8_t>) {}, [](const std::string&) {}, {}});
   c->start();
