@@ -23,8 +23,8 @@ records::Timestamp now() {
 
 }  // namespace
 
-Channel::Channel(asio::any_io_executor executor, store::ChannelRow config, store::Database& database, Ingest& ingest,
-                 MetricsRegistry& metrics, link::TcpClientOptions link_options)
+Channel::Channel(store::ChannelRow config, store::Database& database, Ingest& ingest, MetricsRegistry& metrics,
+                 const LinkFactory& make_link)
     : config_(std::move(config)),
       database_(database),
       ingest_(ingest),
@@ -37,12 +37,10 @@ Channel::Channel(asio::any_io_executor executor, store::ChannelRow config, store
         "halld_acq_frame_errors_total", "Frames and bytes refused by the protocol layer, by kind.",
         {{"kind", std::string(proto::to_string(static_cast<proto::SessionError>(kind)))}});
   }
-  link_options.host = config_.channel.host;
-  link_options.port = config_.channel.port;
   link::LinkHandler handler{[this] { on_up(); }, [this](std::span<const std::uint8_t> b) { on_bytes(b); },
                             [this](const std::string& why) { on_down(why); },
                             [this] { return ingest_.saturated(); }};
-  link_ = std::make_shared<link::TcpClient>(executor, std::move(link_options), std::move(handler));
+  link_ = make_link(std::move(handler));
 }
 
 void Channel::start() { link_->start(); }
@@ -55,8 +53,8 @@ ChannelStatus Channel::status() const {
   copy.code = config_.channel.code;
   copy.hall = config_.channel.hall_code;
   copy.protocol = std::string(records::to_string(config_.channel.protocol));
-  copy.host = config_.channel.host;
-  copy.port = config_.channel.port;
+  copy.link = std::string(records::to_string(config_.channel.link));
+  copy.peer = link_->peer();
   copy.connects = link_->connects();
   copy.bytes_in = link_->bytes_in();
   copy.bytes_out = link_->bytes_out();
@@ -65,8 +63,8 @@ ChannelStatus Channel::status() const {
 
 nlohmann::json to_json(const ChannelStatus& s) {
   return {{"code", s.code},         {"hall", s.hall},
-          {"protocol", s.protocol}, {"host", s.host},
-          {"port", s.port},         {"up", s.up},
+          {"protocol", s.protocol}, {"link", s.link},
+          {"peer", s.peer},         {"up", s.up},
           {"logged_in", s.logged_in}, {"connects", s.connects},
           {"events_received", s.events_received}, {"events_acknowledged", s.events_acknowledged},
           {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out},
@@ -97,14 +95,14 @@ void Channel::record_comm_event(std::string state, std::string detail) {
 }
 
 void Channel::on_up() {
-  record_comm_event("up", config_.channel.host + ":" + std::to_string(config_.channel.port));
+  record_comm_event("up", link_->peer());
   ++connection_;
   session_.emplace(decoder_for(config_.channel.protocol), config_.channel.site);
   errors_seen_ = {};
   channels_up_.add(1);
   std::lock_guard lock(status_mutex_);
   status_.up = true;
-  spdlog::info("channel {}: connected to {}:{}", code(), config_.channel.host, config_.channel.port);
+  spdlog::info("channel {}: connected to {}", code(), link_->peer());
 }
 
 void Channel::on_down(const std::string& why) {

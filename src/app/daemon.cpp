@@ -11,6 +11,7 @@
 
 #include "halld/acq/channel.hpp"
 #include "halld/acq/ingest.hpp"
+#include "halld/acq/links.hpp"
 #include "halld/api/http_server.hpp"
 #include "halld/api/routes.hpp"
 #include "halld/app/app.hpp"
@@ -147,14 +148,22 @@ class Daemon {
     ingest_ = std::make_unique<acq::Ingest>(io_.get_executor(), *database_, limits, metrics_, std::move(spool));
     ingest_->start();
     auto rows = database_->run_blocking(store::enabled_channels);
-    link::TcpClientOptions link_options;
-    link_options.backoff.max = config_.acquisition.reconnect_max;
+    link::Backoff backoff{std::chrono::milliseconds(500), config_.acquisition.reconnect_max};
+    const auto& dtu = config_.dtu;
+    link_maker_ = std::make_unique<acq::LinkMaker>(
+        io_.get_executor(), backoff,
+        link::DtuServerOptions{dtu.listen_address, dtu.port, dtu.registration_timeout, dtu.max_unregistered}, metrics_);
     for (auto& row : rows) {
-      auto channel = std::make_shared<acq::Channel>(io_.get_executor(), std::move(row), *database_, *ingest_, metrics_,
-                                                    link_options);
-      channel->start();
-      channels_.push_back(std::move(channel));
+      const auto code = row.channel.code;
+      try {
+        auto make_link = link_maker_->factory(row.channel);
+        channels_.push_back(std::make_shared<acq::Channel>(std::move(row), *database_, *ingest_, metrics_, make_link));
+      } catch (const std::invalid_argument& e) {
+        spdlog::error("channel {} not started: {}", code, e.what());
+      }
     }
+    if (auto server = link_maker_->dtu_server()) server->start();  // before any DTU can register
+    for (auto& channel : channels_) channel->start();
     spdlog::info("acquisition: {} channel(s) started", channels_.size());
   }
 
@@ -162,6 +171,7 @@ class Daemon {
   // requests in flight finish, all within the grace period; then stop the loop.
   asio::awaitable<void> shut_down() {
     for (auto& channel : channels_) channel->stop();
+    if (link_maker_ && link_maker_->dtu_server()) link_maker_->dtu_server()->stop();
     // Set on the ingest's strand, read here; shared so that a late call finds it alive.
     auto ingest_stopped = std::make_shared<std::atomic<bool>>(false);
     ingest_->stop([ingest_stopped] { *ingest_stopped = true; });
@@ -210,6 +220,7 @@ class Daemon {
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<acq::Ingest> ingest_;
+  std::unique_ptr<acq::LinkMaker> link_maker_;
   std::vector<std::shared_ptr<acq::Channel>> channels_;
 };
 

@@ -363,7 +363,7 @@ class DocumentReader {
         d.identity = f.text("identity", Need::required, 64).value_or("");
         d.register_packet = f.text("register", Need::optional, 200).value_or(d.register_packet);
         d.heartbeat_packet = f.text("heartbeat", Need::optional, 200).value_or("");
-        d.heartbeat_s = f.integer("heartbeat_s", Need::optional, 5, 3600).value_or(d.heartbeat_s);
+        d.heartbeat_s = f.integer("heartbeat_s", Need::optional, 1, 3600).value_or(d.heartbeat_s);
         d.offline_after = f.integer("offline_after", Need::optional, 2, 100).value_or(d.offline_after);
         for (auto [key, text] : {std::pair{"register", &d.register_packet}, std::pair{"heartbeat", &d.heartbeat_packet}}) {
           try {

@@ -152,6 +152,13 @@ Schema make_schema() {
       },
       [](const Config& c) { return std::to_string(c.acquisition.spool_max_bytes >> 20); }, false, false, {}};
 
+  s["dtu.listen"] = string_key("an IP address such as \"0.0.0.0\"",
+                              [](Config& c) -> auto& { return c.dtu.listen_address; }, non_empty);
+  s["dtu.port"] = integer_key(0, 65535, [](Config& c) -> auto& { return c.dtu.port; });
+  s["dtu.registration_timeout_s"] =
+      seconds_key(1, 600, [](Config& c) -> auto& { return c.dtu.registration_timeout; });
+  s["dtu.max_unregistered"] = integer_key(1, 1'000'000, [](Config& c) -> auto& { return c.dtu.max_unregistered; });
+
   s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
                               [](Config& c) -> auto& { return c.log.level; },
                               [](const std::string& v) { return is_valid_log_level(v); }, true);
@@ -201,7 +208,7 @@ std::string keys_in_section(std::string_view section) {
     if (parent == section) names.emplace_back(name);
   }
   if (section.empty()) {
-    for (std::string_view table : {"acquisition", "database", "http", "log"}) {
+    for (std::string_view table : {"acquisition", "database", "dtu", "http", "log"}) {
       names.emplace_back(fmt::format("[{}]", table));
     }
   }
@@ -209,7 +216,7 @@ std::string keys_in_section(std::string_view section) {
 }
 
 bool is_section(std::string_view path) {
-  return path == "http" || path == "database" || path == "acquisition" || path == "log";
+  return path == "http" || path == "database" || path == "acquisition" || path == "dtu" || path == "log";
 }
 
 void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,

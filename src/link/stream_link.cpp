@@ -42,6 +42,7 @@ void StreamLink<Stream>::stop() {
     self->backoff_timer_.cancel();
     self->hold_timer_.cancel();
     self->close_stream();
+    self->on_stop();
   });
 }
 
@@ -68,6 +69,7 @@ asio::awaitable<void> StreamLink<Stream>::run(std::shared_ptr<StreamLink> self) 
       up_ = true;
       drop_reason_.clear();
       handler_.on_up();
+      after_up();
       asio::co_spawn(strand_, talk_alive(self, generation_), asio::detached);
       co_await read_loop();
       up_ = false;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "halld/core/asio.hpp"
 #include "halld_fixture.hpp"
 #include "http_client.hpp"
 
@@ -115,6 +116,123 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   EXPECT_EQ(result["unacked"], 0);
   expect_exactly(3000);
   EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("channel qs-4101001: connected"));
+}
+
+// A hall whose queue server sits behind a GPRS DTU that dials halld.
+class DtuTest : public AcquisitionTest {
+ protected:
+  void import_dtu_channel() {
+    auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
+    auto& channel = archives["channels"][0];
+    channel.erase("host");
+    channel.erase("port");
+    channel["link"] = "dtu";
+    channel["identity"] = "13800000001";
+    channel["register"] = "\\x7eREG{id}\\x7e";
+    channel["heartbeat"] = "\\xfe";
+    channel["heartbeat_s"] = 1;
+    channel["offline_after"] = 3;
+    auto file = dir.write("archives.json", archives.dump());
+    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  }
+  // Starts halld with its DTU server on a free port; returns the HTTP port and sets dtu_port.
+  std::uint16_t start_with_dtu_server() {
+    config = write_config("", "", "info");
+    auto text = read_text(config) + "[dtu]\nlisten = \"127.0.0.1\"\nport = 0\nregistration_timeout_s = 2\n";
+    config = dir.write("halld.toml", text);
+    const auto http = start(config);
+    const std::string listening = "DTU server listening on 127.0.0.1:";
+    for (int i = 0; i < 200 && dtu_port == 0; ++i) {  // it starts after HTTP, with the channels
+      auto out = halld->output();
+      if (auto at = out.find(listening); at != std::string::npos) {
+        dtu_port = static_cast<std::uint16_t>(std::stoi(out.substr(at + listening.size())));
+      } else {
+        std::this_thread::sleep_for(20ms);
+      }
+    }
+    if (dtu_port == 0) ADD_FAILURE() << "no DTU server:\n" << halld->output();
+    return http;
+  }
+  std::string metric(std::uint16_t http, const std::string& series) {
+    auto text = http_get(http, "/metrics").body;
+    auto at = text.find("\n" + series + " ");
+    return at == std::string::npos ? "" : text.substr(at + series.size() + 2, text.find('\n', at + 1) - at - series.size() - 2);
+  }
+  std::uint16_t dtu_port = 0;
+};
+
+TEST_F(DtuTest, EveryEventOnceThroughADtuThatDialsInAndDialsAgainAfterACut) {
+  import_dtu_channel();
+  const auto http = start_with_dtu_server();
+  ASSERT_NE(dtu_port, 0);
+  simulator = std::make_unique<Process>(
+      HALL_SIM_BINARY,
+      std::vector<std::string>{"--dtu", "127.0.0.1:" + std::to_string(dtu_port), "--identity", "13800000001",
+                               "--register", "\\x7eREG{id}\\x7e", "--dtu-heartbeat", "\\xfe", "--dtu-heartbeat-ms", "300",
+                               "--site", "4101001", "--source", "3", "--events", "2000", "--rate", "400",
+                               "--cut-after", "600", "--stats-file", (dir.path() / "sim.json").string(),
+                               "--exit-when-acked"},
+      dir.path() / "sim.out");
+  auto result = simulator_result();
+  EXPECT_EQ(result["unacked"], 0);
+  EXPECT_GE(result["connections"].get<int>(), 2);
+  expect_exactly(2000);
+  auto status = json::parse(http_get(http, "/api/v1/channels").body)["items"][0];
+  EXPECT_EQ(status["link"], "dtu");
+  EXPECT_GE(status["connects"].get<int>(), 2);
+  EXPECT_THAT(status["peer"].get<std::string>(), ::testing::StartsWith("DTU 13800000001"));
+  EXPECT_EQ(metric(http, "halld_acq_frame_errors_total{kind=\"garbage\"}"), "0");
+  EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("DTU 13800000001 registered from 127.0.0.1:"));
+}
+
+TEST_F(DtuTest, StrangersAreRefusedASecondLoginReplacesTheFirstAndSilenceMeansOffline) {
+  import_dtu_channel();
+  const auto http = start_with_dtu_server();
+  ASSERT_NE(dtu_port, 0);
+  asio::io_context io;
+  auto dial = [&](const std::string& packet) {
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), dtu_port});
+    asio::write(socket, asio::buffer(packet));
+    return socket;
+  };
+  auto closed_by_halld = [](asio::ip::tcp::socket& socket) {
+    std::array<char, 64> buffer;
+    boost::system::error_code ec;
+    socket.read_some(asio::buffer(buffer), ec);  // blocks until halld closes (or sends)
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  };
+  auto stranger = dial("\x7eREG13900000000\x7e");
+  EXPECT_TRUE(closed_by_halld(stranger)) << "an unknown identity is refused";
+  EXPECT_EQ(metric(http, "halld_dtu_refused_total{reason=\"unknown\"}"), "1");
+
+  auto first = dial("\x7eREG13800000001\x7e");
+  for (int i = 0; i < 100 && !json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>(); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto second = dial("\x7eREG13800000001\x7e");
+  EXPECT_TRUE(closed_by_halld(first)) << "the same DTU registering again replaces its old connection";
+  EXPECT_EQ(metric(http, "halld_dtu_replaced_total"), "1");
+  // Heartbeats keep a DTU online past 3 intervals, and are not fed to the protocol.
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(500ms);
+    asio::write(second, asio::buffer(std::string("\xfe")));
+  }
+  EXPECT_TRUE(json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>());
+  EXPECT_EQ(metric(http, "halld_dtu_heartbeats_total"), "8");
+  EXPECT_EQ(metric(http, "halld_acq_frame_errors_total{kind=\"garbage\"}"), "0");
+  const auto silent_since = std::chrono::steady_clock::now();
+  EXPECT_TRUE(closed_by_halld(second)) << "nothing for 3 heartbeat intervals: offline";
+  EXPECT_GE(std::chrono::steady_clock::now() - silent_since, 2500ms);
+  EXPECT_EQ(metric(http, "halld_dtu_offline_total"), "1");
+  EXPECT_THAT(db.query_value("SELECT string_agg(detail, '|' ORDER BY at) FROM channel_comm_event WHERE state = 'down'"),
+              ::testing::AllOf(::testing::HasSubstr("replaced by a new registration from 127.0.0.1:"),
+                               ::testing::HasSubstr("offline: nothing for 3 s")));
+
+  auto mute = dial("");
+  EXPECT_TRUE(closed_by_halld(mute)) << "no registration within registration_timeout_s";
+  EXPECT_EQ(metric(http, "halld_dtu_refused_total{reason=\"timeout\"}"), "1");
 }
 
 // A PostgreSQL cluster of the test's own, so that stopping it disturbs no other test.

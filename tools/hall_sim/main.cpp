@@ -25,6 +25,7 @@
 #include "device.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
+#include "halld/records/archive.hpp"
 #include "queue_model.hpp"
 
 namespace {
@@ -46,6 +47,11 @@ struct Options {
   std::uint64_t cut_after = 0;
   std::string port_file, stats_file;
   bool exit_when_acked = false;
+  // DTU mode: dial halld instead of listening, register, and send heartbeat packets while idle.
+  std::string dtu_host;
+  std::uint16_t dtu_port = 0;
+  std::string registration, dtu_heartbeat;  // packets (templates expanded)
+  std::chrono::milliseconds dtu_heartbeat_interval{30000};
 };
 
 class Simulator {
@@ -53,18 +59,31 @@ class Simulator {
   Simulator(asio::io_context& io, Options options)
       : io_(io),
         options_(std::move(options)),
-        acceptor_(io, {asio::ip::make_address(options_.host), options_.port}),
+        acceptor_(io),
         outbox_(options_.source),
         model_({.seed = options_.seed,
                 .windows = options_.windows,
                 .arrivals_per_hour = options_.arrivals_per_hour,
-                .start = simulation_start_}) {}
+                .start = simulation_start_}) {
+    if (options_.dtu_port != 0) return;
+    asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen();
+  }
 
-  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::uint16_t port() const { return options_.dtu_port != 0 ? 0 : acceptor_.local_endpoint().port(); }
 
   asio::awaitable<void> serve() {
     for (;;) {
-      auto socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      asio::ip::tcp::socket socket(io_);
+      if (options_.dtu_port != 0) {
+        auto dialling = dial();
+        socket = co_await std::move(dialling);
+      } else {
+        socket = co_await acceptor_.async_accept(asio::use_awaitable);
+      }
       ++connections_;
       co_await converse(std::move(socket));
       write_stats();
@@ -88,6 +107,27 @@ class Simulator {
     return due > now ? due - now : std::chrono::steady_clock::duration{};
   }
 
+  // As a DTU: connect to halld (again and again until it answers) and send the registration.
+  asio::awaitable<asio::ip::tcp::socket> dial() {
+    asio::steady_timer pause(io_);
+    for (;;) {
+      asio::ip::tcp::socket socket(io_);
+      boost::system::error_code ec;
+      co_await socket.async_connect({asio::ip::make_address(options_.dtu_host), options_.dtu_port},
+                                    asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) {
+        socket.set_option(asio::ip::tcp::no_delay(true), ec);
+        co_await asio::async_write(socket, asio::buffer(options_.registration), asio::redirect_error(asio::use_awaitable, ec));
+        // The registration travels on its own, as a DTU sends it, before the device speaks.
+        pause.expires_after(50ms);
+        co_await pause.async_wait(asio::use_awaitable);
+        if (!ec) co_return socket;
+      }
+      pause.expires_after(200ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  }
+
   asio::awaitable<void> converse(asio::ip::tcp::socket socket) {
     // Buffers awaited on are named locals: GCC 12 mishandles temporaries in co_await expressions.
     boost::system::error_code ec;
@@ -102,6 +142,7 @@ class Simulator {
     std::vector<std::uint8_t> buffer;
     asio::steady_timer pace(io_);
     auto last_heartbeat = std::chrono::steady_clock::now();
+    auto last_dtu_heartbeat = last_heartbeat;
     std::array<std::uint8_t, 8192> chunk;
     while (open) {
       // Take whatever arrived (acks, login ack) without holding up the event stream.
@@ -149,12 +190,22 @@ class Simulator {
           due.insert(due.end(), frame.begin(), frame.end());
           if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
         }
-        if (!due.empty()) co_await asio::async_write(socket, asio::buffer(due), asio::redirect_error(asio::use_awaitable, ec));
+        if (!due.empty()) {
+          due_empty_since_.reset();
+          co_await asio::async_write(socket, asio::buffer(due), asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (options_.cut_after && connections_ == 1 && frames_this_connection >= options_.cut_after) break;
       }
       if (std::chrono::steady_clock::now() - last_heartbeat > 5s) {
         last_heartbeat = std::chrono::steady_clock::now();
         co_await asio::async_write(socket, asio::buffer(heartbeat), asio::redirect_error(asio::use_awaitable, ec));
+      }
+      // Like a DTU, only while the line is idle, so a heartbeat packet travels on its own.
+      if (!due_empty_since_) due_empty_since_ = std::chrono::steady_clock::now();
+      if (!options_.dtu_heartbeat.empty() && std::chrono::steady_clock::now() - *due_empty_since_ > options_.dtu_heartbeat_interval &&
+          std::chrono::steady_clock::now() - last_dtu_heartbeat > options_.dtu_heartbeat_interval) {
+        last_dtu_heartbeat = std::chrono::steady_clock::now();
+        co_await asio::async_write(socket, asio::buffer(options_.dtu_heartbeat), asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec) break;
       auto wait = options_.speed > 0 && next_event_
@@ -201,6 +252,7 @@ class Simulator {
   std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
   std::uint64_t made_at_rate_start_ = 0;
   std::uint64_t connections_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> due_empty_since_;  // the line is idle since
 };
 
 template <class T>
@@ -211,6 +263,7 @@ bool parse_number(std::string_view text, T& out) {
 
 std::optional<Options> parse(int argc, char** argv) {
   Options o;
+  std::string identity, registration_template = "{id}", heartbeat_template;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     auto value = [&]() -> std::string_view { return i + 1 < argc ? argv[++i] : ""; };
@@ -232,10 +285,29 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (arg == "--port-file") o.port_file = value();
     else if (arg == "--stats-file") o.stats_file = value();
     else if (arg == "--exit-when-acked") o.exit_when_acked = true;
+    else if (arg == "--dtu") {
+      auto v = std::string(value());
+      auto colon = v.rfind(':');
+      ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.dtu_port) && o.dtu_port != 0;
+      o.dtu_host = v.substr(0, colon);
+    } else if (arg == "--register") registration_template = value();
+    else if (arg == "--identity") identity = value();
+    else if (arg == "--dtu-heartbeat") heartbeat_template = value();
+    else if (arg == "--dtu-heartbeat-ms") {
+      long ms = 0;
+      ok = parse_number(value(), ms) && ms > 0;
+      o.dtu_heartbeat_interval = std::chrono::milliseconds(ms);
+    }
     else ok = false;
     if (!ok) return std::nullopt;
   }
-  if (o.site.empty()) return std::nullopt;
+  if (o.site.empty() || (o.dtu_port != 0 && identity.empty())) return std::nullopt;
+  try {
+    o.registration = records::expand_packet_template(registration_template, identity);
+    o.dtu_heartbeat = records::expand_packet_template(heartbeat_template, identity);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
   return o;
 }
 
@@ -244,9 +316,11 @@ std::optional<Options> parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   auto options = parse(argc, argv);
   if (!options) {
-    std::fprintf(stderr, "usage: hall_sim --listen HOST:PORT --site HALL [--source N] [--events N] [--rate R] "
+    std::fprintf(stderr, "usage: hall_sim (--listen HOST:PORT | --dtu HALLD_HOST:PORT --identity ID [--register T] "
+                         "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS]) --site HALL [--source N] [--events N] [--rate R] "
                          "[--speed S] [--arrivals-per-hour A] [--windows W] [--seed N] [--cut-after K] [--port-file F] "
-                         "[--stats-file F] [--exit-when-acked]\n");
+                         "[--stats-file F] [--exit-when-acked]\n"
+                         "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n");
     return 2;
   }
   asio::io_context io;
@@ -255,7 +329,11 @@ int main(int argc, char** argv) {
     std::ofstream(options->port_file + ".tmp") << simulator.port() << '\n';
     std::rename((options->port_file + ".tmp").c_str(), options->port_file.c_str());
   }
-  std::printf("hall_sim: listening on %s:%u for halld\n", options->host.c_str(), simulator.port());
+  if (options->dtu_port != 0) {
+    std::printf("hall_sim: a DTU dialling %s:%u\n", options->dtu_host.c_str(), options->dtu_port);
+  } else {
+    std::printf("hall_sim: listening on %s:%u for halld\n", options->host.c_str(), simulator.port());
+  }
   std::fflush(stdout);
   asio::co_spawn(io, simulator.serve(), asio::detached);
   io.run();

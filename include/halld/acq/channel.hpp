@@ -12,7 +12,7 @@
 #include <optional>
 
 #include "halld/acq/ingest.hpp"
-#include "halld/link/tcp_client.hpp"
+#include "halld/link/link.hpp"
 #include "halld/proto/frame/session.hpp"
 #include "halld/store/archive_store.hpp"
 
@@ -22,8 +22,8 @@ struct ChannelStatus {
   std::string code;
   std::string hall;  // hall code; empty for a server of many halls
   std::string protocol;
-  std::string host;
-  std::uint16_t port = 0;
+  std::string link;  // tcp_client, dtu, serial, rs485
+  std::string peer;  // where the bytes come from: host:port, a DTU's identity and address, a device
   bool up = false;
   bool logged_in = false;
   std::uint64_t connects = 0;
@@ -35,10 +35,13 @@ struct ChannelStatus {
 };
 nlohmann::json to_json(const ChannelStatus& status);
 
+// Makes the channel's link, given the handler through which the link reports to the channel.
+using LinkFactory = std::function<std::shared_ptr<link::Link>(link::LinkHandler)>;
+
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
-  Channel(asio::any_io_executor executor, store::ChannelRow config, store::Database& database, Ingest& ingest,
-          MetricsRegistry& metrics, link::TcpClientOptions link_options = {});
+  Channel(store::ChannelRow config, store::Database& database, Ingest& ingest, MetricsRegistry& metrics,
+          const LinkFactory& make_link);
 
   void start();
   void stop();
@@ -65,7 +68,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   store::ChannelRow config_;
   store::Database& database_;
   Ingest& ingest_;
-  std::shared_ptr<link::TcpClient> link_;
+  std::shared_ptr<link::Link> link_;
   std::optional<proto::Session> session_;
   std::uint64_t connection_ = 0;  // which connection the session belongs to
   std::array<std::uint64_t, proto::session_error_kinds> errors_seen_{};

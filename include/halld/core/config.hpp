@@ -42,6 +42,14 @@ struct AcquisitionConfig {
   std::uint64_t spool_max_bytes = 1ull << 30;    // links pause above this
 };
 
+// Where GPRS DTUs dial in; the server runs only when some enabled channel is a DTU.
+struct DtuConfig {
+  std::string listen_address = "0.0.0.0";
+  std::uint16_t port = 9500;
+  std::chrono::seconds registration_timeout{30};
+  std::size_t max_unregistered = 1000;
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -56,6 +64,7 @@ struct Config {
   HttpConfig http;
   DatabaseConfig database;
   AcquisitionConfig acquisition;
+  DtuConfig dtu;
   LogConfig log;
 };
 

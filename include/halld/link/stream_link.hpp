@@ -43,8 +43,11 @@ class StreamLink : public Link, public std::enable_shared_from_this<StreamLink<S
   // Runs beside the read loop for one connection; ends when the connection does.
   virtual asio::awaitable<void> talk(std::uint64_t generation);
   virtual void on_read(std::span<const std::uint8_t> bytes) { handler_.on_bytes(bytes); }
-  // Called on the strand once a connection has ended, before the handler hears of it.
+  // Called on the strand: after the handler heard of a new connection; once a connection has
+  // ended, before the handler hears of it; when stop() is asked for.
+  virtual void after_up() {}
   virtual void on_closed() {}
+  virtual void on_stop() {}
   void close_stream();
   // Writes one buffer; false when the stream failed (it is closed then).
   asio::awaitable<bool> write(const std::vector<std::uint8_t>& bytes);
