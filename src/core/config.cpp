@@ -45,6 +45,21 @@ KeySpec integer_key(std::int64_t min, std::int64_t max, Field field, bool reload
           reloadable, false, copier(field)};
 }
 
+// A size given in the file in mebibytes and kept in bytes.
+template <class Field>
+KeySpec megabytes_key(std::int64_t min, std::int64_t max, Field field) {
+  return {fmt::format("an integer from {} to {}", min, max),
+          [=](const toml::node& node, Config& config) {
+            auto value = node.value_exact<std::int64_t>();
+            if (!value || *value < min || *value > max) return false;
+            using Target = std::remove_reference_t<decltype(field(config))>;
+            field(config) = static_cast<Target>(*value) << 20;
+            return true;
+          },
+          [=](const Config& config) { return fmt::format("{}", field(const_cast<Config&>(config)) >> 20); },
+          false, false, {}};
+}
+
 template <class Field>
 KeySpec seconds_key(std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
   return {fmt::format("a whole number of seconds from {} to {}", min, max),
@@ -142,15 +157,8 @@ Schema make_schema() {
   s["acquisition.spool_file"] = string_key(
       "a file path (empty: no spool; events wait unacknowledged while the database is away)",
       [](Config& c) -> auto& { return c.acquisition.spool_file; }, any_string);
-  s["acquisition.spool_max_mb"] = {
-      "an integer from 1 to 1048576",
-      [](const toml::node& node, Config& c) {
-        auto value = node.value_exact<std::int64_t>();
-        if (!value || *value < 1 || *value > 1048576) return false;
-        c.acquisition.spool_max_bytes = static_cast<std::uint64_t>(*value) << 20;
-        return true;
-      },
-      [](const Config& c) { return std::to_string(c.acquisition.spool_max_bytes >> 20); }, false, false, {}};
+  s["acquisition.spool_max_mb"] =
+      megabytes_key(1, 1'048'576, [](Config& c) -> auto& { return c.acquisition.spool_max_bytes; });
 
   s["dtu.listen"] = string_key("an IP address such as \"0.0.0.0\"",
                               [](Config& c) -> auto& { return c.dtu.listen_address; }, non_empty);
@@ -164,15 +172,7 @@ Schema make_schema() {
                               [](const std::string& v) { return is_valid_log_level(v); }, true);
   s["log.file"] = string_key("a file path (empty: console only)",
                              [](Config& c) -> auto& { return c.log.file; }, any_string);
-  s["log.max_file_mb"] = {
-      "an integer from 1 to 4096",
-      [](const toml::node& node, Config& c) {
-        auto value = node.value_exact<std::int64_t>();
-        if (!value || *value < 1 || *value > 4096) return false;
-        c.log.max_file_bytes = static_cast<std::size_t>(*value) << 20;
-        return true;
-      },
-      [](const Config& c) { return std::to_string(c.log.max_file_bytes >> 20); }, false, false, {}};
+  s["log.max_file_mb"] = megabytes_key(1, 4096, [](Config& c) -> auto& { return c.log.max_file_bytes; });
   s["log.max_files"] = integer_key(1, 1000, [](Config& c) -> auto& { return c.log.max_files; });
   return s;
 }
