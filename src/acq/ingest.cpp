@@ -30,7 +30,10 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
                          [this] { return static_cast<double>(spool_bytes()); });
   if (spool_) {
     spool_bytes_ = spool_->bytes();
-    if (spool_->cut_bytes() > 0) {
+    if (spool_->damaged()) {
+      spdlog::error("ingest: {} is damaged at byte {}: cut {} bytes, which may have held acknowledged events",
+                    spool_->path().string(), spool_->bytes(), spool_->cut_bytes());
+    } else if (spool_->cut_bytes() > 0) {
       spdlog::warn("ingest: cut a torn tail of {} bytes from {} (never acknowledged)", spool_->cut_bytes(),
                    spool_->path().string());
     }
@@ -114,22 +117,31 @@ bool Ingest::spool(const std::vector<store::IngestRecord>& batch) {
   }
 }
 
-asio::awaitable<bool> Ingest::replay_spool() {
-  auto chunk = spool_->peek(limits_.max_batch_rows);
-  bool stored = false;
+asio::awaitable<bool> Ingest::store_batch(const std::vector<store::IngestRecord>& batch, std::string_view what,
+                                          bool warn) {
+  const auto started = std::chrono::steady_clock::now();
   try {
-    auto job = [&chunk, this](pqxx::connection& c) { return store::write_events(c, chunk, partitions_); };
+    auto job = [&batch, this](pqxx::connection& c) { return store::write_events(c, batch, partitions_); };
     auto pending = database_.run(std::move(job));
     store::BatchOutcome outcome = co_await std::move(pending);
+    commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     stored_.inc(outcome.stored);
     duplicates_.inc(outcome.duplicates);
-    replayed_.inc(chunk.size());
-    stored = true;
+    batch_rows_.observe(static_cast<double>(batch.size()));
+    co_return true;
   } catch (const std::exception& e) {
+    // write_events is all or nothing: none of the batch is stored.
     failed_batches_.inc();
-    warn_failure("replaying the spool", chunk.size(), e);
+    if (warn) warn_failure(what, batch.size(), e);
   }
-  if (!stored) co_return false;
+  co_return false;
+}
+
+asio::awaitable<bool> Ingest::replay_spool() {
+  auto chunk = spool_->peek(limits_.max_batch_rows);
+  auto storing = store_batch(chunk, "replaying the spool", true);
+  if (!co_await std::move(storing)) co_return false;
+  replayed_.inc(chunk.size());
   spool_->consumed(chunk.size());
   if (spool_->drained()) {
     spool_->clear_if_drained();
@@ -143,12 +155,11 @@ asio::awaitable<void> Ingest::writer() {
   boost::system::error_code woken;
   auto replay_due = std::chrono::steady_clock::now();
   for (;;) {
-    const bool spooling = spool_ && !spool_->drained();
-    const bool replay_now = spooling && std::chrono::steady_clock::now() >= replay_due && !stopping_;
+    const bool replay_now = spooling() && std::chrono::steady_clock::now() >= replay_due && !stopping_;
     if (queued_rows_ == 0 && !replay_now) {
       if (stopping_) break;
       // Until the first event, the next replay attempt, or stop.
-      if (spooling) wake_.expires_at(replay_due);
+      if (spooling()) wake_.expires_at(replay_due);
       else wake_.expires_after(std::chrono::hours(24));
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       continue;
@@ -161,37 +172,21 @@ asio::awaitable<void> Ingest::writer() {
     bool failed = false;
     if (queued_rows_ > 0) {
       auto batch = next_batch();
-      if (spool_ && !spool_->drained()) {
+      if (spooling()) {
         // Behind spooled events: the database must see them first.
         failed = !spool(batch);
-        if (!failed) release(batch.size());
       } else {
-        const auto started = std::chrono::steady_clock::now();
-        try {
-          auto job = [&batch, this](pqxx::connection& c) { return store::write_events(c, batch, partitions_); };
-          auto pending = database_.run(std::move(job));
-          store::BatchOutcome outcome = co_await std::move(pending);
-          commit_seconds_.observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-          stored_.inc(outcome.stored);
-          duplicates_.inc(outcome.duplicates);
-          batch_rows_.observe(static_cast<double>(batch.size()));
-          release(batch.size());
-        } catch (const std::exception& e) {
-          // write_events is all or nothing, so the batch is simply still queued.
-          failed_batches_.inc();
-          if (!spool_) warn_failure("storing a batch", batch.size(), e);
-          failed = true;
-        }
+        // With a spool, a refused batch goes there at once, so its failure is no warning yet.
+        auto storing = store_batch(batch, "storing a batch", !spool_);
+        failed = !co_await std::move(storing);
         if (failed && spool_ && spool(batch)) {
           failed = false;
-          release(batch.size());
           replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;
         }
       }
+      if (!failed) release(batch.size());
     }
-    if (!failed && spool_ && !spool_->drained() && !stopping_ &&
-        std::chrono::steady_clock::now() >= replay_due) {
+    if (!failed && spooling() && !stopping_ && std::chrono::steady_clock::now() >= replay_due) {
       auto replay = replay_spool();
       const bool replayed = co_await std::move(replay);
       if (!replayed) replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;

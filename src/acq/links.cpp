@@ -32,7 +32,7 @@ LinkMaker::LinkMaker(asio::any_io_executor executor, link::Backoff backoff, link
 LinkFactory LinkMaker::factory(const records::AcquisitionChannel& channel) {
   switch (channel.link) {
     case records::ChannelLink::tcp_client: {
-      link::TcpClientOptions options{channel.host, channel.port, std::chrono::milliseconds(5000), backoff_};
+      link::TcpClientOptions options{.host = channel.host, .port = channel.port, .backoff = backoff_};
       return [this, options](link::LinkHandler handler) {
         return std::make_shared<link::TcpClient>(executor_, options, std::move(handler));
       };

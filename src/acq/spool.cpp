@@ -105,7 +105,10 @@ Spool::Spool(std::filesystem::path file) : path_(std::move(file)) {
     }
     good += used;
     buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
-    if (status == SpoolRecordRead::Status::corrupt) break;
+    if (status == SpoolRecordRead::Status::corrupt) {
+      damaged_ = true;
+      break;
+    }
   }
   const auto end = ::lseek(fd_, 0, SEEK_END);
   if (end < 0) fail("cannot size the spool", path_);

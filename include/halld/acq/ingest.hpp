@@ -66,6 +66,10 @@ class Ingest {
   std::vector<store::IngestRecord> next_batch() const;
   // The first `rows` queued records are durable: release the groups they complete.
   void release(std::size_t rows);
+  // One committed transaction of write_events, counted; false when the database refused it.
+  asio::awaitable<bool> store_batch(const std::vector<store::IngestRecord>& batch, std::string_view what, bool warn);
+  // Spooled events wait for replay: every batch goes to the spool until it has drained.
+  bool spooling() const { return spool_ && !spool_->drained(); }
   bool spool(const std::vector<store::IngestRecord>& batch);  // false: the disk failed too
   asio::awaitable<bool> replay_spool();                        // false: the database is still away
   void warn_failure(std::string_view what, std::size_t rows, const std::exception& e);

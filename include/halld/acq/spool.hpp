@@ -30,7 +30,8 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes);
 class Spool {
  public:
   // Opens or creates the file. A tail that is not a whole record (a write torn by a crash,
-  // which was therefore never acknowledged) is cut off; everything before it is kept.
+  // which was therefore never acknowledged) is cut off; everything before it is kept. So is
+  // everything from a damaged record on (see damaged()).
   explicit Spool(std::filesystem::path file);
   ~Spool();
   Spool(const Spool&) = delete;
@@ -47,7 +48,10 @@ class Spool {
 
   std::size_t records() const { return records_ - replayed_; }  // not yet replayed
   std::uint64_t bytes() const { return size_; }
-  std::uint64_t cut_bytes() const { return cut_bytes_; }  // torn tail dropped when opening
+  std::uint64_t cut_bytes() const { return cut_bytes_; }  // dropped when opening
+  // The cut began at a record that is whole but damaged (the disk, not a crash), so it may
+  // have held acknowledged events; otherwise it was a torn tail, never acknowledged.
+  bool damaged() const { return damaged_; }
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -55,6 +59,7 @@ class Spool {
   int fd_ = -1;
   std::uint64_t size_ = 0;
   std::uint64_t cut_bytes_ = 0;
+  bool damaged_ = false;
   std::size_t records_ = 0;   // in the file
   std::size_t replayed_ = 0;  // from the front, consumed
   std::uint64_t cursor_ = 0;  // file offset of the first record not consumed

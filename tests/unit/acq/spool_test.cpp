@@ -78,12 +78,35 @@ TEST(Spool, KeepsWholeRecordsAcrossReopeningAndCutsATornTail) {
     Spool spool(file);
     EXPECT_EQ(spool.records(), 4u);
     EXPECT_EQ(spool.cut_bytes(), size - whole);
+    EXPECT_FALSE(spool.damaged());
     EXPECT_EQ(std::filesystem::file_size(file), whole);
     spool.append(std::span(records).subspan(4));  // and the file takes appends again
   }
   Spool spool(file);
   EXPECT_EQ(spool.records(), 5u);
   EXPECT_EQ(spool.cut_bytes(), 0u);
+}
+
+TEST(Spool, ADamagedRecordIsToldApartFromATornTail) {
+  testing::TempDir dir;
+  const auto file = dir.path() / "halld.spool";
+  std::vector<store::IngestRecord> records = {record(1), record(2), record(3)};
+  std::uint64_t first = 0;
+  {
+    Spool spool(file);
+    spool.append(std::span(records).first(1));
+    first = spool.bytes();
+    spool.append(std::span(records).subspan(1));
+  }
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(first + 20));
+    f.put('\x5a');  // inside the second record's payload: its CRC fails
+  }
+  Spool spool(file);
+  EXPECT_TRUE(spool.damaged());
+  EXPECT_EQ(spool.records(), 1u);
+  EXPECT_EQ(spool.bytes(), first);
 }
 
 TEST(Spool, ReplayMovesOnlyWhenConsumedAndEmptiesTheFileWhenDrained) {
