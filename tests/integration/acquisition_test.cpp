@@ -96,7 +96,7 @@ TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
   start_simulator({"--events", "20", "--rate", "1000"}, true);
   ASSERT_NE(start(config), 0);
   EXPECT_EQ(simulator_result()["unacked"], 0);
-  const auto log = read_text(dir.path() / "halld.log");
+  const auto log = log_after_stop();
   EXPECT_THAT(log, ::testing::HasSubstr("channel qs-4101001 rx 68 "));
   EXPECT_THAT(log, ::testing::HasSubstr("channel qs-4101001 tx 68 0a 00 81 03 00 00 00 01 00 00 00 80"))
       << "the data ack of sequence 1 from source 3";
@@ -115,7 +115,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   auto result = simulator_result();
   EXPECT_EQ(result["unacked"], 0);
   expect_exactly(3000);
-  EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("channel qs-4101001: connected"));
+  EXPECT_THAT(log_after_stop(), ::testing::HasSubstr("channel qs-4101001: connected"));
 }
 
 // A hall whose queue server sits behind a GPRS DTU that dials halld.
@@ -183,7 +183,7 @@ TEST_F(DtuTest, EveryEventOnceThroughADtuThatDialsInAndDialsAgainAfterACut) {
   EXPECT_GE(status["connects"].get<int>(), 2);
   EXPECT_THAT(status["peer"].get<std::string>(), ::testing::StartsWith("DTU 13800000001"));
   EXPECT_EQ(metric(http, "halld_acq_frame_errors_total{kind=\"garbage\"}"), "0");
-  EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("DTU 13800000001 registered from 127.0.0.1:"));
+  EXPECT_THAT(log_after_stop(), ::testing::HasSubstr("DTU 13800000001 registered from 127.0.0.1:"));
 }
 
 TEST_F(DtuTest, StrangersAreRefusedASecondLoginReplacesTheFirstAndSilenceMeansOffline) {
@@ -301,7 +301,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   pqxx::read_transaction tx(check);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 3000);
   EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<int>(), 3000);
-  const auto log = read_text(dir.path() / "halld.log");
+  const auto log = log_after_stop();
   EXPECT_THAT(log, ::testing::HasSubstr("spooling events to"));
   EXPECT_THAT(log, ::testing::HasSubstr("spooled events to replay"));
   EXPECT_THAT(log, ::testing::HasSubstr("the spool is replayed"));

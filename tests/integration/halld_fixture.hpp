@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <memory>
 #include <thread>
 
@@ -59,6 +60,13 @@ file = "halld.log"
     }
     ADD_FAILURE() << "halld did not start:\n" << halld->output();
     return 0;
+  }
+
+  // halld's log once it has stopped: info lines are flushed only every second while it runs.
+  std::string log_after_stop() {
+    halld->signal(SIGTERM);
+    EXPECT_EQ(halld->wait(10s), 0);
+    return read_text(dir.path() / "halld.log");
   }
 
   Completed halld_command(const std::vector<std::string>& args) { return run_program(HALLD_BINARY, args); }
