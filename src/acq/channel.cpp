@@ -1,5 +1,7 @@
 #include "halld/acq/channel.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "halld/proto/queue_eval/queue_eval.hpp"
@@ -30,7 +32,8 @@ Channel::Channel(store::ChannelRow config, store::Database& database, Ingest& in
       ingest_(ingest),
       events_received_(metrics.counter("halld_acq_events_received_total", "Data frames received from devices.")),
       unattributed_(metrics.counter("halld_acq_events_unattributed_total",
-                                    "Events left unacknowledged because their channel covers no hall.")),
+                                    "Events stored without a hall: a server of many halls named a terminal "
+                                    "missing from the archives (an import that adds it attributes them).")),
       channels_up_(metrics.gauge("halld_acq_channels_up", "Channels whose link is connected.")) {
   for (std::size_t kind = 0; kind < proto::session_error_kinds; ++kind) {
     error_counters_[kind] = &metrics.counter(
@@ -39,17 +42,64 @@ Channel::Channel(store::ChannelRow config, store::Database& database, Ingest& in
   }
   link::LinkHandler handler{[this] { on_up(); }, [this](std::span<const std::uint8_t> b) { on_bytes(b); },
                             [this](const std::string& why) { on_down(why); },
-                            [this] { return ingest_.saturated(); }};
+                            [this] { return ingest_.saturated(); },
+                            [this](std::uint32_t address, bool answering) { on_device(address, answering); }};
   link_ = make_link(std::move(handler));
 }
 
-void Channel::start() { link_->start(); }
+void Channel::start() {
+  if (config_.hall_id) {
+    link_->start();
+    return;
+  }
+  // A server of many halls: its terminals' halls are known before its first event arrives.
+  asio::co_spawn(link_->strand(), [self = shared_from_this()]() -> asio::awaitable<void> {
+    auto loading = self->load_terminal_halls();
+    co_await std::move(loading);
+    self->link_->start();
+  }, asio::detached);
+}
+
+asio::awaitable<void> Channel::load_terminal_halls() {
+  terminal_halls_loaded_ = std::chrono::steady_clock::now();
+  try {
+    auto pending = database_.run([](pqxx::connection& c) { return store::terminal_halls(c); });
+    terminal_halls_ = co_await std::move(pending);
+  } catch (const std::exception& e) {
+    spdlog::warn("channel {}: cannot load the halls of terminals: {}", code(), e.what());
+  }
+}
+
+std::optional<int> Channel::hall_of(const records::Event& event) {
+  if (config_.hall_id) return config_.hall_id;
+  auto terminal = records::terminal_of(event);
+  if (auto found = terminal_halls_.find(std::string(terminal)); found != terminal_halls_.end()) return found->second;
+  // Stored without a hall for now; a terminal imported since the last load is known again soon.
+  if (std::chrono::steady_clock::now() - terminal_halls_loaded_ > std::chrono::seconds(10)) {
+    spdlog::warn("channel {}: events of {} are stored without a hall: {}", code(),
+                 terminal.empty() ? "no terminal" : "terminal " + std::string(terminal),
+                 terminal.empty() ? "a server of many halls can only report terminals" : "it is not in the archives");
+    asio::co_spawn(link_->strand(), [self = shared_from_this()]() -> asio::awaitable<void> {
+      auto loading = self->load_terminal_halls();
+      co_await std::move(loading);
+    }, asio::detached);
+  }
+  return std::nullopt;
+}
 
 void Channel::stop() { link_->stop(); }
+
+std::string ChannelStatus::state() const {
+  if (!up) return "down";
+  const bool silent_device = std::any_of(devices.begin(), devices.end(),
+                                         [](const DeviceStatus& d) { return d.answering == false; });
+  return logged_in && !silent_device ? "up" : "degraded";
+}
 
 ChannelStatus Channel::status() const {
   std::lock_guard lock(status_mutex_);
   auto copy = status_;
+  for (const auto& [device, status] : devices_) copy.devices.push_back(status);
   copy.code = config_.channel.code;
   copy.hall = config_.channel.hall_code;
   copy.protocol = std::string(records::to_string(config_.channel.protocol));
@@ -62,13 +112,20 @@ ChannelStatus Channel::status() const {
 }
 
 nlohmann::json to_json(const ChannelStatus& s) {
+  auto devices = nlohmann::json::array();
+  for (const auto& d : s.devices) {
+    nlohmann::json device = {{"device", d.device}, {"events", d.events}};
+    if (d.answering) device["answering"] = *d.answering;
+    device["last_event_at"] = d.last_event ? nlohmann::json(records::iso8601_micros(*d.last_event)) : nlohmann::json();
+    devices.push_back(std::move(device));
+  }
   return {{"code", s.code},         {"hall", s.hall},
           {"protocol", s.protocol}, {"link", s.link},
           {"peer", s.peer},         {"up", s.up},
           {"logged_in", s.logged_in}, {"connects", s.connects},
           {"events_received", s.events_received}, {"events_acknowledged", s.events_acknowledged},
           {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out},
-          {"last_down_reason", s.last_down_reason}};
+          {"last_down_reason", s.last_down_reason}, {"state", s.state()}, {"devices", devices}};
 }
 
 void Channel::send(std::vector<std::uint8_t> bytes) {
@@ -114,7 +171,22 @@ void Channel::on_down(const std::string& why) {
   status_.up = false;
   status_.logged_in = false;
   status_.last_down_reason = why;
+  for (auto& [device, status] : devices_) status.answering.reset();
   spdlog::info("channel {}: link down: {}", code(), why);
+}
+
+void Channel::on_device(std::uint32_t address, bool answering) {
+  const auto device = std::to_string(address);
+  if (answering) {
+    spdlog::info("channel {}: device {} answers its polls", code(), device);
+  } else {
+    spdlog::warn("channel {}: device {} does not answer its polls", code(), device);
+  }
+  record_comm_event(answering ? "device_up" : "device_down", device);
+  std::lock_guard lock(status_mutex_);
+  auto& status = devices_[device];
+  status.device = device;
+  status.answering = answering;
 }
 
 void Channel::on_bytes(std::span<const std::uint8_t> bytes) {
@@ -155,16 +227,7 @@ void Channel::act(std::vector<proto::Session::Action> actions) {
 
 void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver> delivered) {
   events_received_.inc(delivered.size());
-  {
-    std::lock_guard lock(status_mutex_);
-    status_.events_received += delivered.size();
-  }
-  if (!config_.hall_id) {
-    // A server for many halls needs its terminals mapped to halls first; until then its events
-    // stay with the device, unacknowledged.
-    unattributed_.inc(delivered.size());
-    return;
-  }
+  note_devices(address, delivered);
   auto& source = sources_[address];
   if (source.id) {
     submit(*source.id, std::move(delivered));
@@ -173,6 +236,21 @@ void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver
   const bool first = source.waiting.empty();
   for (auto& d : delivered) source.waiting.push_back(std::move(d));
   if (first) asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
+}
+
+void Channel::note_devices(std::uint32_t address, const std::vector<proto::Session::Deliver>& delivered) {
+  const auto arrived = std::chrono::system_clock::now();
+  const auto source_device = std::to_string(address);
+  std::lock_guard lock(status_mutex_);
+  status_.events_received += delivered.size();
+  for (const auto& d : delivered) {
+    auto terminal = records::terminal_of(d.event);
+    const auto& device = terminal.empty() ? source_device : std::string(terminal);
+    auto& status = devices_[device];
+    status.device = device;
+    ++status.events;
+    status.last_event = arrived;
+  }
 }
 
 asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<Channel> keep_alive,
@@ -203,8 +281,10 @@ void Channel::submit(int source_id, std::vector<proto::Session::Deliver> deliver
   to_ack.reserve(delivered.size());
   const auto received = std::chrono::system_clock::now();
   for (auto& d : delivered) {
+    auto hall = hall_of(d.event);
+    if (!hall) unattributed_.inc();
     to_ack.emplace_back(d.source, d.sequence);
-    records.push_back({source_id, d.sequence, *config_.hall_id, std::move(d.event), received});
+    records.push_back({source_id, d.sequence, hall.value_or(0), std::move(d.event), received});
   }
   auto on_durable = [self = shared_from_this(), connection = connection_, to_ack = std::move(to_ack)]() mutable {
     asio::post(self->link_->strand(), [self, connection, to_ack = std::move(to_ack)] {

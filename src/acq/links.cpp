@@ -1,6 +1,8 @@
 #include "halld/acq/links.hpp"
 
+#include "halld/link/bus.hpp"
 #include "halld/link/serial.hpp"
+#include "halld/proto/frame/messages.hpp"
 #include "halld/link/tcp_client.hpp"
 
 namespace halld::acq {
@@ -55,10 +57,23 @@ LinkFactory LinkMaker::factory(const records::AcquisitionChannel& channel) {
         return std::make_shared<link::SerialLink>(executor_, options, std::move(handler));
       };
     }
-    case records::ChannelLink::rs485: break;
+    case records::ChannelLink::rs485: {
+      const auto& b = channel.bus;
+      link::BusOptions options{.serial = serial_options(channel.serial, backoff_),
+                               .addresses = b.addresses,
+                               .poll_interval = std::chrono::milliseconds(b.poll_ms),
+                               .response_timeout = std::chrono::milliseconds(b.timeout_ms),
+                               .retries = b.retries,
+                               .gap = std::chrono::milliseconds(b.gap_ms)};
+      // Both hall protocols share the frame layer, and with it the poll and the end of an answer.
+      link::BusDialect dialect{[](std::uint32_t address) { return proto::encode_frame(proto::encode_poll(address)); },
+                               proto::answer_size};
+      return [this, options, dialect](link::LinkHandler handler) {
+        return std::make_shared<link::BusLink>(executor_, options, dialect, std::move(handler));
+      };
+    }
   }
-  throw std::invalid_argument("link " + std::string(records::to_string(channel.link)) +
-                              " (a polled bus) is not supported by this version of halld");
+  throw std::invalid_argument("unknown link kind");
 }
 
 }  // namespace halld::acq

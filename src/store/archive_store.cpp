@@ -62,6 +62,9 @@ const std::vector<Statement> statements = {
      "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, protocol = EXCLUDED.protocol, "
      "link = EXCLUDED.link, host = EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
      "enabled = EXCLUDED.enabled, tap = EXCLUDED.tap, settings = EXCLUDED.settings"},
+    {"attribute_orphan_events",
+     "UPDATE hall_event e SET hall_id = t.hall_id FROM terminal t WHERE e.hall_id IS NULL AND e.terminal = t.code"},
+    {"terminal_halls", "SELECT code, hall_id FROM terminal WHERE status = 'active'"},
     {"record_comm_event", "INSERT INTO channel_comm_event (channel_id, at, state, detail) VALUES ($1, $2::timestamptz, $3, $4)"},
     {"enabled_channels",
      "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, coalesce(c.port, 0), c.site, c.id, "
@@ -268,6 +271,8 @@ ImportOutcome import_archives(pqxx::connection& connection,
                       c.link == ChannelLink::tcp_client ? std::optional<int>(c.port) : std::nullopt, c.site, c.enabled,
                       c.tap, link_settings_json(c).dump());
   }
+  // Events that arrived for terminals missing from the archives now have their hall.
+  if (!set.halls.empty()) tx.exec_prepared0("attribute_orphan_events");
   outcome.counts.channels = set.channels.size();
   outcome.counts.cities = set.cities.size();
   outcome.counts.business_types = set.business_types.size();
@@ -306,6 +311,13 @@ void record_comm_event(pqxx::connection& connection, int channel_id, const std::
   pqxx::work tx(connection);
   tx.exec_prepared0("record_comm_event", channel_id, at, state, detail);
   tx.commit();
+}
+
+std::unordered_map<std::string, int> terminal_halls(pqxx::connection& connection) {
+  pqxx::read_transaction tx(connection);
+  std::unordered_map<std::string, int> out;
+  for (const auto& row : tx.exec_prepared("terminal_halls")) out.emplace(row[0].as<std::string>(), row[1].as<int>());
+  return out;
 }
 
 std::string list_cities_json(pqxx::connection& connection) { return single_text(connection, "cities_json"); }

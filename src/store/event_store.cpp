@@ -22,7 +22,7 @@ const std::vector<std::string> columns = {
 
 // One hall_event row; the members follow `columns`.
 struct Row {
-  int hall_id = 0;
+  Opt<int> hall_id;
   std::string occurred_at, received_at;
   int source_id = 0;
   std::int64_t sequence = 0;
@@ -98,7 +98,7 @@ void fill(Row& r, const Event& event) {
 
 Row row_of(const IngestRecord& record) {
   Row r;
-  r.hall_id = record.hall_id;
+  if (record.hall_id != 0) r.hall_id = record.hall_id;
   r.occurred_at = iso8601(record.event.at);
   r.received_at = iso8601_micros(record.received_at);
   r.source_id = record.source_id;

@@ -118,6 +118,87 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   EXPECT_THAT(log_after_stop(), ::testing::HasSubstr("channel qs-4101001: connected"));
 }
 
+// A hall's devices at the far end of a serial line: a pseudo-terminal that hall_sim holds.
+class SerialTest : public AcquisitionTest {
+ protected:
+  // Starts hall_sim on a pty and imports hall 4101001's queue channel on that line, with `link`'s fields.
+  void start_serial_simulator(const std::vector<std::string>& extra, const json& link) {
+    std::vector<std::string> args = {"--serial", "--site", "4101001", "--port-file", (dir.path() / "sim.port").string(),
+                                     "--stats-file", (dir.path() / "sim.json").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
+    for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
+    auto device = read_text(dir.path() / "sim.port");
+    device.erase(device.find_last_not_of('\n') + 1);
+    auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
+    auto& channel = archives["channels"][0];
+    channel.erase("host");
+    channel.erase("port");
+    channel.update(link);
+    channel["device"] = device;
+    auto file = dir.write("archives.json", archives.dump());
+    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  }
+  // The simulator's account once it has made `events` and seen them all acknowledged; it goes
+  // on running (the line stays up) until the test ends.
+  json simulator_when_acked(int events) {
+    json stats;
+    for (int i = 0; i < 600; ++i) {
+      if (std::filesystem::exists(dir.path() / "sim.json")) {
+        stats = json::parse(read_text(dir.path() / "sim.json"));
+        if (stats["events"] == events && stats["unacked"] == 0) return stats;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "not all acknowledged: " << stats.dump() << "\nhalld:\n" << (halld ? halld->output() : "");
+    return stats;
+  }
+};
+
+TEST_F(SerialTest, EveryEventOnceOverAPointToPointLine) {
+  start_serial_simulator({"--source", "3", "--events", "800", "--rate", "800"}, {{"link", "serial"}, {"baud", 115200}});
+  const auto http = start(config);
+  ASSERT_NE(http, 0);
+  simulator_when_acked(800);
+  expect_exactly(800);
+  auto status = json::parse(http_get(http, "/api/v1/channels").body)["items"][0];
+  EXPECT_EQ(status["link"], "serial");
+  EXPECT_EQ(status["state"], "up");
+  ASSERT_EQ(status["devices"].size(), 1u);
+  EXPECT_EQ(status["devices"][0]["device"], "3");
+  EXPECT_EQ(status["devices"][0]["events"], 800);
+}
+
+// The evaluation keypads of three windows on an RS-485 bus, and a fourth address configured
+// where no keypad answers: halld polls them one at a time, stores every evaluation once and
+// shows the silent one.
+TEST_F(SerialTest, EveryEventOnceFromTheKeypadsOnAPolledBus) {
+  start_serial_simulator({"--bus", "1,2,5", "--events", "40"},
+                         {{"link", "rs485"}, {"addresses", {1, 2, 5, 9}}, {"poll_ms", 40}, {"timeout_ms", 30},
+                          {"retries", 1}, {"gap_ms", 2}});
+  const auto http = start(config);
+  ASSERT_NE(http, 0);
+  simulator_when_acked(120);
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "120");
+  EXPECT_EQ(db.query_value("SELECT string_agg(n::text, ',' ORDER BY address) FROM (SELECT s.address, count(DISTINCT e.sequence) n "
+                           "FROM hall_event e JOIN acquisition_source s ON s.id = e.source_id GROUP BY s.address) per_keypad"),
+            "40,40,40");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event e JOIN event_kind k ON k.id = e.kind WHERE k.name <> 'evaluation'"), "0");
+  auto status = json::parse(http_get(http, "/api/v1/channels").body)["items"][0];
+  EXPECT_EQ(status["link"], "rs485");
+  EXPECT_EQ(status["state"], "degraded") << "one configured keypad does not answer";
+  std::map<std::string, json> devices;
+  for (const auto& d : status["devices"]) devices[d["device"]] = d;
+  ASSERT_EQ(devices.size(), 4u) << status.dump();
+  EXPECT_EQ(devices["9"]["answering"], false);
+  for (const auto* address : {"1", "2", "5"}) {
+    EXPECT_EQ(devices[address]["answering"], true);
+    EXPECT_EQ(devices[address]["events"], 40);
+  }
+  EXPECT_EQ(db.query_value("SELECT string_agg(detail, ',') FROM channel_comm_event WHERE state = 'device_down'"), "9");
+}
+
 // A hall whose queue server sits behind a GPRS DTU that dials halld.
 class DtuTest : public AcquisitionTest {
  protected:

@@ -24,4 +24,17 @@ std::vector<std::uint8_t> DeviceOutbox::resend_all() {
   return out;
 }
 
+std::optional<std::vector<std::uint8_t>> DeviceOutbox::next_unsent() {
+  auto it = std::find_if(unacked_.begin(), unacked_.end(), [&](const Pending& p) { return p.sequence > last_sent_sequence_; });
+  if (it == unacked_.end()) return std::nullopt;
+  last_sent_sequence_ = it->sequence;
+  it->sent = std::chrono::steady_clock::now();
+  return it->frame;
+}
+
+void DeviceOutbox::rewind_if_older_than(std::chrono::steady_clock::duration patience) {
+  if (unacked_.empty() || unacked_.front().sequence > last_sent_sequence_) return;
+  if (std::chrono::steady_clock::now() - unacked_.front().sent > patience) last_sent_sequence_ = unacked_.front().sequence - 1;
+}
+
 }  // namespace halld::tools

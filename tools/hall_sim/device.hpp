@@ -1,11 +1,13 @@
 // The device side of delivery, as a hall's queue server does it: number data frames per
 // source, keep each until acknowledged, resend everything unacknowledged after a reconnect.
-// Pure; it also counts what it sent so tests can prove exactly-once.
+// Pure; it also counts what it sent so tests can prove exactly-once. A streaming device sends
+// each frame as it is made (add); a polled one sends one per turn (next_unsent).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "halld/proto/frame/frame.hpp"
@@ -26,6 +28,10 @@ class DeviceOutbox {
     return bytes;
   }
   void acknowledged(std::uint32_t sequence);
+  // On a polled bus, one frame per turn: the oldest not sent since the last rewind.
+  std::optional<std::vector<std::uint8_t>> next_unsent();
+  // Sends everything unacknowledged again, oldest first, when the oldest waited `patience`.
+  void rewind_if_older_than(std::chrono::steady_clock::duration patience);
   // Every unacknowledged frame, oldest first, as one buffer; their latency clocks restart.
   std::vector<std::uint8_t> resend_all();
   // Send-to-ack times of acknowledged frames, in milliseconds (sent last, acknowledged first).
@@ -44,6 +50,7 @@ class DeviceOutbox {
   };
   std::uint32_t source_;
   std::uint32_t last_sequence_ = 0;
+  std::uint32_t last_sent_sequence_ = 0;  // next_unsent()'s cursor
   std::deque<Pending> unacked_;
   std::uint64_t events_made_ = 0;
   std::uint64_t acks_ = 0;

@@ -1,6 +1,9 @@
 // hall_sim: a hall's queue-evaluation server as halld sees it: it listens, halld dials in, and
 // it streams the hall's events in the queue-evaluation protocol with per-source sequence
-// numbers, resending everything unacknowledged after each reconnect.
+// numbers, resending everything unacknowledged after each reconnect. It can instead dial halld
+// as a GPRS DTU (--dtu), sit at the far end of a serial line (--serial: a pseudo-terminal whose
+// device name goes to the port file), or be the keypads on an RS-485 bus that halld polls
+// (--serial --bus 1,2,3: one keypad per address, --events each).
 //
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
 //            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K] [--port-file F]
@@ -15,13 +18,17 @@
 
 #include <algorithm>
 #include <charconv>
+#include <pty.h>
 #include <sys/resource.h>
+#include <termios.h>
+#include <unistd.h>
 #include <limits>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "bus_devices.hpp"
 #include "device.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
@@ -52,6 +59,28 @@ struct Options {
   std::uint16_t dtu_port = 0;
   std::string registration, dtu_heartbeat;  // packets (templates expanded)
   std::chrono::milliseconds dtu_heartbeat_interval{30000};
+  // Serial mode: the far end of a pseudo-terminal; with bus addresses, the keypads on a bus.
+  bool serial = false;
+  std::vector<std::uint32_t> bus_addresses;
+};
+
+// The device end of a pseudo-terminal, in raw mode from the start so that nothing written
+// before halld opens the line is echoed or edited. The line end stays open here too, so halld
+// closing and reopening it is no hang-up for the device.
+struct Pty {
+  int device_end = -1, line_end = -1;
+  std::string name;
+  Pty() {
+    termios raw{};
+    ::cfmakeraw(&raw);
+    char buffer[256] = {};
+    if (::openpty(&device_end, &line_end, buffer, &raw, nullptr) != 0) throw std::runtime_error("openpty failed");
+    name = buffer;
+  }
+  ~Pty() {
+    ::close(device_end);
+    ::close(line_end);
+  }
 };
 
 class Simulator {
@@ -65,7 +94,15 @@ class Simulator {
                 .windows = options_.windows,
                 .arrivals_per_hour = options_.arrivals_per_hour,
                 .start = simulation_start_}) {
-    if (options_.dtu_port != 0) return;
+    if (options_.serial) {
+      pty_.emplace();
+      if (!options_.bus_addresses.empty()) {
+        bus_.emplace(tools::BusDevicesOptions{.site = options_.site, .addresses = options_.bus_addresses,
+                                              .events_per_device = options_.events, .seed = options_.seed,
+                                              .start = simulation_start_});
+      }
+    }
+    if (options_.dtu_port != 0 || options_.serial) return;
     asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -73,10 +110,28 @@ class Simulator {
     acceptor_.listen();
   }
 
-  std::uint16_t port() const { return options_.dtu_port != 0 ? 0 : acceptor_.local_endpoint().port(); }
+  // What halld is to be configured with: the TCP port, or the serial device's name.
+  std::string address() const {
+    if (pty_) return pty_->name;
+    return std::to_string(options_.dtu_port != 0 ? 0 : acceptor_.local_endpoint().port());
+  }
 
   asio::awaitable<void> serve() {
+    if (bus_) {
+      auto answering = answer_polls();
+      co_await std::move(answering);
+      co_return;
+    }
     for (;;) {
+      if (pty_) {
+        // A serial line has no connections: the conversation starts again (login first) after
+        // halld has been silent too long.
+        auto talking = converse(asio::posix::stream_descriptor(io_, ::dup(pty_->device_end)));
+        co_await std::move(talking);
+        write_stats();
+        if (finished()) break;
+        continue;
+      }
       asio::ip::tcp::socket socket(io_);
       if (options_.dtu_port != 0) {
         auto dialling = dial();
@@ -128,7 +183,24 @@ class Simulator {
     }
   }
 
-  asio::awaitable<void> converse(asio::ip::tcp::socket socket) {
+  // The keypads on a bus: they answer polls, and say nothing otherwise.
+  asio::awaitable<void> answer_polls() {
+    asio::posix::stream_descriptor line(io_, ::dup(pty_->device_end));
+    std::vector<std::uint8_t> chunk(4096);
+    boost::system::error_code ec;
+    while (!(options_.exit_when_acked && bus_->all_made() && bus_->unacked() == 0)) {
+      std::size_t n = co_await line.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      const auto reply = bus_->on_bytes(std::span(chunk.data(), n));
+      if (!reply.empty()) co_await asio::async_write(line, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+      if (std::chrono::steady_clock::now() - last_stats_ > 1s) write_stats();
+    }
+    write_stats();
+    io_.stop();
+  }
+
+  template <class Stream>
+  asio::awaitable<void> converse(Stream socket) {
     // Buffers awaited on are named locals: GCC 12 mishandles temporaries in co_await expressions.
     boost::system::error_code ec;
     const auto login = proto::encode_frame(proto::encode_login(options_.source, {options_.site, "hall_sim", 1}));
@@ -143,15 +215,20 @@ class Simulator {
     asio::steady_timer pace(io_);
     auto last_heartbeat = std::chrono::steady_clock::now();
     auto last_dtu_heartbeat = last_heartbeat;
-    std::array<std::uint8_t, 8192> chunk;
+    auto last_heard = last_heartbeat;
+    std::vector<std::uint8_t> chunk(8192);  // on the heap: a big coroutine frame trips GCC 12's -Wmismatched-new-delete
     while (open) {
       // Take whatever arrived (acks, login ack) without holding up the event stream.
       for (;;) {
         std::size_t n = socket.read_some(asio::buffer(chunk), ec);
         if (ec) break;
+        last_heard = std::chrono::steady_clock::now();
         buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
       }
       if (ec != asio::error::would_block) break;  // halld closed the connection
+      // halld answers every heartbeat: this long without a byte, the line is as good as cut.
+      if (std::chrono::steady_clock::now() - last_heard > 12s) break;
+      if (std::chrono::steady_clock::now() - last_stats_ > 1s) write_stats();
       ec.clear();
       std::size_t used = 0;
       for (;;) {
@@ -225,7 +302,9 @@ class Simulator {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
 
-  void write_stats() const {
+  // Also every second while running, for tests that look at halld before the simulator ends.
+  void write_stats() {
+    last_stats_ = std::chrono::steady_clock::now();
     if (options_.stats_file.empty()) return;
     auto latencies = outbox_.ack_latencies_ms();
     auto percentile = [&](double p) {
@@ -234,11 +313,13 @@ class Simulator {
       std::nth_element(latencies.begin(), at, latencies.end());
       return *at;
     };
-    nlohmann::json stats = {{"events", outbox_.events_made()}, {"acks", outbox_.acks()},
-                            {"unacked", outbox_.unacked()}, {"connections", connections_},
+    nlohmann::json stats = {{"events", bus_ ? bus_->events_made() : outbox_.events_made()},
+                            {"acks", bus_ ? bus_->acks() : outbox_.acks()},
+                            {"unacked", bus_ ? bus_->unacked() : outbox_.unacked()}, {"connections", connections_},
                             {"ack_latency_ms_p50", percentile(0.50)}, {"ack_latency_ms_p99", percentile(0.99)},
                             {"cpu_s", cpu_seconds()}};
-    std::ofstream(options_.stats_file) << stats.dump() << '\n';
+    std::ofstream(options_.stats_file + ".tmp") << stats.dump() << '\n';
+    std::rename((options_.stats_file + ".tmp").c_str(), options_.stats_file.c_str());
   }
 
   asio::io_context& io_;
@@ -246,12 +327,15 @@ class Simulator {
   records::Timestamp simulation_start_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
   asio::ip::tcp::acceptor acceptor_;
+  std::optional<Pty> pty_;
+  std::optional<tools::BusDevices> bus_;
   tools::DeviceOutbox outbox_;
   tools::QueueModel model_;  // starts at simulation_start_, declared above it
   std::optional<records::Event> next_event_;  // made by the model, not yet due
   std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
   std::uint64_t made_at_rate_start_ = 0;
   std::uint64_t connections_ = 0;
+  std::chrono::steady_clock::time_point last_stats_{};
   std::optional<std::chrono::steady_clock::time_point> due_empty_since_;  // the line is idle since
 };
 
@@ -285,6 +369,18 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (arg == "--port-file") o.port_file = value();
     else if (arg == "--stats-file") o.stats_file = value();
     else if (arg == "--exit-when-acked") o.exit_when_acked = true;
+    else if (arg == "--serial") o.serial = true;
+    else if (arg == "--bus") {
+      std::string_view list = value();
+      ok = !list.empty();
+      while (ok && !list.empty()) {
+        auto comma = list.find(',');
+        std::uint32_t address = 0;
+        ok = parse_number(list.substr(0, comma), address) && address >= 1 && address <= 247;
+        o.bus_addresses.push_back(address);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      }
+    }
     else if (arg == "--dtu") {
       auto v = std::string(value());
       auto colon = v.rfind(':');
@@ -301,7 +397,9 @@ std::optional<Options> parse(int argc, char** argv) {
     else ok = false;
     if (!ok) return std::nullopt;
   }
-  if (o.site.empty() || (o.dtu_port != 0 && identity.empty())) return std::nullopt;
+  if (o.site.empty() || (o.dtu_port != 0 && identity.empty()) || (!o.bus_addresses.empty() && !o.serial)) {
+    return std::nullopt;
+  }
   try {
     o.registration = records::expand_packet_template(registration_template, identity);
     o.dtu_heartbeat = records::expand_packet_template(heartbeat_template, identity);
@@ -317,7 +415,7 @@ int main(int argc, char** argv) {
   auto options = parse(argc, argv);
   if (!options) {
     std::fprintf(stderr, "usage: hall_sim (--listen HOST:PORT | --dtu HALLD_HOST:PORT --identity ID [--register T] "
-                         "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS]) --site HALL [--source N] [--events N] [--rate R] "
+                         "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS] | --serial [--bus ADDR,ADDR,...]) --site HALL [--source N] [--events N] [--rate R] "
                          "[--speed S] [--arrivals-per-hour A] [--windows W] [--seed N] [--cut-after K] [--port-file F] "
                          "[--stats-file F] [--exit-when-acked]\n"
                          "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n");
@@ -326,13 +424,16 @@ int main(int argc, char** argv) {
   asio::io_context io;
   Simulator simulator(io, *options);
   if (!options->port_file.empty()) {
-    std::ofstream(options->port_file + ".tmp") << simulator.port() << '\n';
+    std::ofstream(options->port_file + ".tmp") << simulator.address() << '\n';
     std::rename((options->port_file + ".tmp").c_str(), options->port_file.c_str());
   }
-  if (options->dtu_port != 0) {
+  if (options->serial) {
+    std::printf("hall_sim: %s at the far end of %s\n", options->bus_addresses.empty() ? "a device" : "keypads on a bus",
+                simulator.address().c_str());
+  } else if (options->dtu_port != 0) {
     std::printf("hall_sim: a DTU dialling %s:%u\n", options->dtu_host.c_str(), options->dtu_port);
   } else {
-    std::printf("hall_sim: listening on %s:%u for halld\n", options->host.c_str(), simulator.port());
+    std::printf("hall_sim: listening on %s:%s for halld\n", options->host.c_str(), simulator.address().c_str());
   }
   std::fflush(stdout);
   asio::co_spawn(io, simulator.serve(), asio::detached);

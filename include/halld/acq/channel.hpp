@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include "halld/acq/ingest.hpp"
 #include "halld/link/link.hpp"
@@ -17,6 +18,15 @@
 #include "halld/store/archive_store.hpp"
 
 namespace halld::acq {
+
+// A device behind a channel: a terminal (by code) on a terminal-management server, otherwise a
+// source address (a queue server, or a keypad on a bus).
+struct DeviceStatus {
+  std::string device;
+  std::optional<bool> answering;  // devices on a polled bus: whether they answer their polls
+  std::uint64_t events = 0;
+  std::optional<std::chrono::system_clock::time_point> last_event;  // when its last event arrived
+};
 
 struct ChannelStatus {
   std::string code;
@@ -32,6 +42,9 @@ struct ChannelStatus {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   std::string last_down_reason;
+  std::vector<DeviceStatus> devices;
+  // "down"; "degraded": up, but nobody logged in yet or a device on the bus is not answering; "up".
+  std::string state() const;
 };
 nlohmann::json to_json(const ChannelStatus& status);
 
@@ -56,10 +69,15 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void on_up();
   void on_bytes(std::span<const std::uint8_t> bytes);
   void on_down(const std::string& why);
+  void on_device(std::uint32_t address, bool answering);
   void act(std::vector<proto::Session::Action> actions);
   // The events one read delivered, from one device address.
   void deliver(std::uint32_t address, std::vector<proto::Session::Deliver> delivered);
   void submit(int source_id, std::vector<proto::Session::Deliver> delivered);
+  // The hall an event belongs to: the channel's, or for a server of many halls its terminal's.
+  std::optional<int> hall_of(const records::Event& event);
+  asio::awaitable<void> load_terminal_halls();
+  void note_devices(std::uint32_t address, const std::vector<proto::Session::Deliver>& delivered);
   asio::awaitable<void> register_source(std::shared_ptr<Channel> keep_alive, std::uint32_t address);
   void count_new_errors();
   void send(std::vector<std::uint8_t> bytes);  // through the tap, when it is on
@@ -74,8 +92,13 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::array<std::uint64_t, proto::session_error_kinds> errors_seen_{};
   std::map<std::uint32_t, Source> sources_;  // by device address; ids outlive connections
 
+  // A server of many halls: where its terminals stand; reloaded (rarely) when it names a stranger.
+  std::unordered_map<std::string, int> terminal_halls_;
+  std::chrono::steady_clock::time_point terminal_halls_loaded_{};
+
   mutable std::mutex status_mutex_;
   ChannelStatus status_;
+  std::map<std::string, DeviceStatus> devices_;
 
   std::array<Counter*, proto::session_error_kinds> error_counters_{};
   Counter& events_received_;

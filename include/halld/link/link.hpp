@@ -21,6 +21,9 @@ struct LinkHandler {
   // Asked before every read: while it says true the link reads nothing, so the peer's sending
   // stalls in flow control (backpressure instead of dropping). May be empty.
   std::function<bool()> hold;
+  // A device on a polled bus began (true) or stopped (false) answering its polls; told on the
+  // first poll of each connection and on every change. Only buses call it; may be empty.
+  std::function<void(std::uint32_t address, bool answering)> on_device;
 };
 
 class Link {

@@ -18,13 +18,16 @@ struct SerialOptions {
   Backoff backoff;
 };
 
-class SerialLink final : public StreamLink<asio::serial_port> {
+// Not final: a polled bus (link/bus) is a serial line with a master's conversation on top.
+class SerialLink : public StreamLink<asio::serial_port> {
  public:
   SerialLink(asio::any_io_executor executor, SerialOptions options, LinkHandler handler);
   std::string peer() const override { return options_.device; }
 
- private:
+ protected:
   asio::awaitable<bool> open() override;
+
+ private:
   SerialOptions options_;
 };
 

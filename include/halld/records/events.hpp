@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -150,5 +151,18 @@ struct Event {
   EventBody body;
   bool operator==(const Event&) const = default;
 };
+
+// The self-service terminal an event is about; empty for queue events.
+inline std::string_view terminal_of(const Event& event) {
+  return std::visit(
+      [](const auto& body) -> std::string_view {
+        if constexpr (requires { body.terminal; }) {
+          return body.terminal;
+        } else {
+          return {};
+        }
+      },
+      event.body);
+}
 
 }  // namespace halld::records

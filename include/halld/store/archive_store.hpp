@@ -6,6 +6,7 @@
 #include <functional>
 #include <pqxx/pqxx>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "halld/archive/import.hpp"
@@ -52,7 +53,12 @@ struct ChannelRow {
 };
 std::vector<ChannelRow> enabled_channels(pqxx::connection& connection);
 
-// One change of a channel's comm status ("up", "logged_in", "down"); `at` is ISO 8601.
+// Which hall each active terminal stands in, by terminal code: how a terminal-management
+// server that speaks for many halls has its events attributed.
+std::unordered_map<std::string, int> terminal_halls(pqxx::connection& connection);
+
+// One change of a channel's comm status ("up", "logged_in", "down", and for a device on a polled
+// bus "device_up", "device_down"); `at` is ISO 8601.
 void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at, const std::string& state,
                        const std::string& detail);
 

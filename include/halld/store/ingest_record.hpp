@@ -12,7 +12,7 @@ namespace halld::store {
 struct IngestRecord {
   int source_id = 0;
   std::uint32_t sequence = 0;
-  int hall_id = 0;
+  int hall_id = 0;  // 0: not known yet (a terminal missing from the archives)
   records::Event event;
   std::chrono::system_clock::time_point received_at;
 };

@@ -91,6 +91,16 @@ std::vector<std::uint8_t> encode_frame(const Frame& frame) {
   return out;
 }
 
+std::size_t answer_size(std::span<const std::uint8_t> bytes) {
+  std::size_t used = 0;
+  for (;;) {
+    auto result = decode_frame(bytes.subspan(used));
+    if (std::holds_alternative<NeedMore>(result)) return 0;
+    if (auto* decoded = std::get_if<Decoded>(&result)) return used + decoded->size;
+    used += std::get<Rejected>(result).skip;
+  }
+}
+
 std::string to_hex(std::span<const std::uint8_t> bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;

@@ -71,6 +71,8 @@ Frame encode_heartbeat_ack(std::uint32_t source, records::Timestamp server_time)
   return Frame{Direction::downlink, source, 0, function::heartbeat_ack, writer.take()};
 }
 
+Frame encode_poll(std::uint32_t address) { return Frame{Direction::downlink, address, 0, function::poll, {}}; }
+
 std::optional<Uplink> decode_session_message(const Frame& frame) {
   switch (frame.function) {
     case function::login:
@@ -99,6 +101,10 @@ std::optional<records::Timestamp> decode_heartbeat_ack(const Frame& frame) {
   reader.time(t);
   if (!reader.complete()) return std::nullopt;
   return t;
+}
+
+bool is_poll(const Frame& frame) {
+  return frame.direction == Direction::downlink && frame.function == function::poll && frame.payload.empty();
 }
 
 }  // namespace halld::proto

@@ -33,7 +33,7 @@ TEST_F(TcpClientTest, ConnectsExchangesBytesAndReconnectsAfterTheServerCloses) {
   int ups = 0, downs = 0;
   std::string received;
   auto c = client({[&] { ++ups; }, [&](std::span<const std::uint8_t> b) { received.append(b.begin(), b.end()); },
-                   [&](const std::string&) { ++downs; }, {}});
+                   [&](const std::string&) { ++downs; }, {}, {}});
   c->start();
   asio::ip::tcp::socket first(io);
   acceptor.async_accept(first, [](boost::system::error_code) {});
@@ -69,7 +69,7 @@ TEST_F(TcpClientTest, KeepsTryingWhileNothingListens) {
   options.backoff.initial = 20ms;
   options.backoff.max = 50ms;
   auto c = std::make_shared<TcpClient>(io.get_executor(), options,
-                                       LinkHandler{[&] { ++ups; }, [](std::span<const std::uint8_t>) {}, [](const std::string&) {}, {}});
+                                       LinkHandler{[&] { ++ups; }, [](std::span<const std::uint8_t>) {}, [](const std::string&) {}, {}, {}});
   c->start();
   run_until([] { return false; }, 300ms);
   EXPECT_EQ(ups, 0);
@@ -86,7 +86,7 @@ TEST_F(TcpClientTest, HoldStopsReadingUntilReleased) {
   bool hold = true;
   std::size_t received = 0;
   auto c = client({[] {}, [&](std::span<const std::uint8_t> b) { received += b.size(); }, [](const std::string&) {},
-                   [&] { return hold; }});
+                   [&] { return hold; }, {}});
   c->start();
   asio::ip::tcp::socket peer(io);
   acceptor.async_accept(peer, [](boost::system::error_code) {});

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "halld/proto/frame/messages.hpp"
 #include "halld/proto/frame/payload.hpp"
 
 namespace halld::proto {
@@ -13,6 +14,15 @@ TEST(Frame, EncodesTheDocumentedHeartbeat) {
   EXPECT_EQ(to_hex(encode_frame(Frame{Direction::uplink, 7, 0, 0x02, {}})),
             "68 0a 00 01 07 00 00 00 00 00 00 00 02 8a 2e 16");
   EXPECT_EQ(crc16_modbus(std::vector<std::uint8_t>{'1', '2', '3', '4', '5', '6', '7', '8', '9'}), 0x4B37);
+}
+
+TEST(Frame, EncodesTheDocumentedPoll) {
+  const auto poll = encode_frame(encode_poll(3));
+  EXPECT_EQ(to_hex(poll), "68 0a 00 81 03 00 00 00 00 00 00 00 83 7f 66 16");
+  auto decoded = decode_frame(poll);
+  ASSERT_TRUE(std::holds_alternative<Decoded>(decoded));
+  EXPECT_TRUE(is_poll(std::get<Decoded>(decoded).frame));
+  EXPECT_FALSE(is_poll(encode_heartbeat(3)));
 }
 
 TEST(Frame, RoundTripsAndReportsItsSize) {
@@ -41,6 +51,17 @@ TEST(Frame, ResynchronisesAfterGarbage) {
   EXPECT_EQ(std::get<Rejected>(result).error, FrameError::garbage);
   EXPECT_EQ(std::get<Rejected>(result).skip, 3u);
   EXPECT_TRUE(std::holds_alternative<Decoded>(decode_frame(std::span(stream).subspan(3))));
+}
+
+TEST(Frame, AnAnswerIsWholeAtTheEndOfItsFirstWholeFrameWhateverCameBefore) {
+  std::vector<std::uint8_t> answer = {0x00, 0x68, 0x01};  // noise, and a start byte that is not a frame
+  auto frame = encode_frame(sample());
+  answer.insert(answer.end(), frame.begin(), frame.end());
+  const auto whole = answer.size();
+  for (std::size_t cut = 0; cut < whole; ++cut) EXPECT_EQ(answer_size(std::span(answer).first(cut)), 0u) << cut;
+  EXPECT_EQ(answer_size(answer), whole);
+  answer.push_back(0x68);  // the start of something more is not part of this answer
+  EXPECT_EQ(answer_size(answer), whole);
 }
 
 TEST(Frame, RejectsEachKindOfDamage) {

@@ -66,6 +66,11 @@ DecodeResult decode_frame(std::span<const std::uint8_t> bytes);
 
 std::vector<std::uint8_t> encode_frame(const Frame& frame);
 
+// Bytes up to the end of the first whole frame in `bytes` (any garbage or damaged frames before
+// it included), 0 while none is whole yet. A bus master uses it to know that a polled device
+// has finished its answer, however good the answer turns out to be.
+std::size_t answer_size(std::span<const std::uint8_t> bytes);
+
 // CRC-16/MODBUS (poly 0x8005 reflected, init 0xFFFF), as most field devices compute it.
 std::uint16_t crc16_modbus(std::span<const std::uint8_t> bytes);
 

@@ -23,6 +23,7 @@ inline constexpr std::uint8_t command_result = 0x0E;
 inline constexpr std::uint8_t data_ack = 0x80;
 inline constexpr std::uint8_t login_ack = 0x81;
 inline constexpr std::uint8_t heartbeat_ack = 0x82;
+inline constexpr std::uint8_t poll = 0x83;  // RS-485 bus master to one device
 }  // namespace function
 
 struct Login {
@@ -56,6 +57,9 @@ Frame encode_command_result(std::uint32_t source, const CommandResult& result);
 Frame encode_data_ack(std::uint32_t source, std::uint32_t sequence);
 Frame encode_login_ack(std::uint32_t source, LoginOutcome outcome, records::Timestamp server_time);
 Frame encode_heartbeat_ack(std::uint32_t source, records::Timestamp server_time);
+// On a multi-drop bus, the master's turn for the device at `address`: it answers with one uplink
+// frame (its login, its oldest unacknowledged data frame, a command result, or a heartbeat).
+Frame encode_poll(std::uint32_t address);
 
 // Decodes the shared session messages; nullopt when the function is not one of them.
 std::optional<Uplink> decode_session_message(const Frame& frame);
@@ -67,6 +71,7 @@ struct LoginAck {
 // Downlink replies, as a device (or a simulator) reads them.
 std::optional<LoginAck> decode_login_ack(const Frame& frame);
 std::optional<records::Timestamp> decode_heartbeat_ack(const Frame& frame);
+bool is_poll(const Frame& frame);
 
 // The events of one protocol. `Protocol` provides
 //   template <class T> static constexpr std::uint8_t function_of();  // 0: not in this protocol
