@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <pqxx/pqxx>
 
 #include "halld/core/asio.hpp"
@@ -116,6 +117,54 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   EXPECT_EQ(result["unacked"], 0);
   expect_exactly(3000);
   EXPECT_THAT(log_after_stop(), ::testing::HasSubstr("channel qs-4101001: connected"));
+}
+
+// A city's terminal-management server speaks for the terminals of many halls over one channel
+// that covers no hall: each event finds its hall through its terminal; an event of a terminal
+// missing from the archives is stored all the same, without a hall, until an import places it.
+TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTerminalsHall) {
+  simulator = std::make_unique<Process>(
+      HALL_SIM_BINARY,
+      std::vector<std::string>{"--listen", "127.0.0.1:0", "--site", "TM-4101", "--terminals", "T0001,T0002:24h,T0301,T9999",
+                               "--hours", "24h", "--events", "600", "--rate", "1000", "--port-file",
+                               (dir.path() / "sim.port").string(), "--stats-file", (dir.path() / "sim.json").string()},
+      dir.path() / "sim.out");
+  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
+  auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
+  archives["channels"][0]["enabled"] = false;
+  archives["channels"][1]["host"] = "127.0.0.1";
+  archives["channels"][1]["port"] = std::stoi(read_text(dir.path() / "sim.port"));
+  archives["channels"][1]["enabled"] = true;
+  archives["halls"][1]["terminals"] = json::array({{{"id", "T0301"}, {"type", "payment"}, {"placement", "lobby"}}});
+  auto import = [&] {
+    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), dir.write("archives.json", archives.dump()).string()});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  };
+  import();
+  const auto http = start(config);
+  ASSERT_NE(http, 0);
+  for (int i = 0; i < 300 && db.query_value("SELECT count(*) FROM hall_event") != "600"; ++i) std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "600");
+  const std::string by_terminal =
+      "SELECT string_agg(terminal || '=' || coalesce(h.code, 'none'), ',' ORDER BY terminal) FROM "
+      "(SELECT DISTINCT terminal, hall_id FROM hall_event) e LEFT JOIN hall h ON h.id = e.hall_id";
+  EXPECT_EQ(db.query_value(by_terminal), "T0001=4101001,T0002=4101001,T0301=4103001,T9999=none");
+  auto status = json::parse(http_get(http, "/api/v1/channels").body)["items"][0];
+  EXPECT_EQ(status["code"], "tm-zhengzhou");
+  std::set<std::string> devices;
+  for (const auto& d : status["devices"]) devices.insert(d["device"].get<std::string>());
+  EXPECT_EQ(devices, (std::set<std::string>{"T0001", "T0002", "T0301", "T9999"}));
+  const auto metrics = http_get(http, "/metrics").body;
+  const std::string unattributed = "\nhalld_acq_events_unattributed_total ";
+  ASSERT_NE(metrics.find(unattributed), std::string::npos);
+  EXPECT_EQ(std::stoi(metrics.substr(metrics.find(unattributed) + unattributed.size())),
+            std::stoi(db.query_value("SELECT count(*) FROM hall_event WHERE hall_id IS NULL")));
+  EXPECT_NE(db.query_value("SELECT count(*) FROM hall_event WHERE kind = 14"), "0") << "the 24-hour terminal settled a day";
+
+  // The missing terminal is imported: its waiting events get their hall.
+  archives["halls"][1]["terminals"].push_back({{"id", "T9999"}, {"type", "query"}, {"placement", "lobby"}});
+  import();
+  EXPECT_EQ(db.query_value(by_terminal), "T0001=4101001,T0002=4101001,T0301=4103001,T9999=4103001");
 }
 
 // A hall's devices at the far end of a serial line: a pseudo-terminal that hall_sim holds.

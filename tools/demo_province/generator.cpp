@@ -240,6 +240,10 @@ json generate_demo_province(const DemoOptions& options) {
       channels.push_back({{"code", "qs-" + code}, {"hall", code}, {"protocol", "queue_eval"}, {"link", "tcp_client"},
                           {"host", "127.0.0.1"}, {"port", options.sim_port_base + i}});
     }
+    // One terminal-management server for the terminals of all live halls, as a province's
+    // self-service platform reports them: a channel that covers no hall.
+    channels.push_back({{"code", "tm-live"}, {"protocol", "terminal"}, {"link", "tcp_client"}, {"host", "127.0.0.1"},
+                        {"port", options.sim_port_base + options.live_halls}, {"site", "TM-41"}});
     document["channels"] = channels;
   }
   return document;

@@ -13,7 +13,9 @@ struct DemoOptions {
   std::uint64_t seed = 20260101;
   int halls = 200;
   // The first `live_halls` halls (the cities' flagship halls) get a queue-evaluation channel to
-  // a simulator on 127.0.0.1:(sim_port_base + i); scripts/demo starts those simulators.
+  // a simulator on 127.0.0.1:(sim_port_base + i), and their terminals one terminal-management
+  // server channel ("tm-live", site TM-41) on sim_port_base + live_halls; scripts/demo starts
+  // those simulators.
   int live_halls = 0;
   std::uint16_t sim_port_base = 0;
 };

@@ -7,7 +7,7 @@ namespace halld::tools {
 BusDevices::BusDevices(BusDevicesOptions options) : options_(std::move(options)) {
   for (auto address : options_.addresses) {
     // One keypad sees the customers of one window.
-    QueueModelOptions model{.seed = options_.seed * 1000 + address, .windows = 1, .arrivals_per_hour = 12,
+    QueueModelOptions model{.seed = options_.seed * 1000 + address, .windows = 1, .arrivals_per_hour = 12, .hours = {},
                             .start = options_.start};
     keypads_.emplace(address, std::make_unique<Keypad>(address, model));
   }

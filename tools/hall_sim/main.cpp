@@ -32,8 +32,10 @@
 #include "device.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
+#include "halld/proto/terminal/terminal.hpp"
 #include "halld/records/archive.hpp"
 #include "queue_model.hpp"
+#include "terminal_model.hpp"
 
 namespace {
 
@@ -42,26 +44,42 @@ using namespace std::chrono_literals;
 
 struct Options {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 0;
-  std::string site;
+  std::uint16_t port = 0;  // the first hall's; hall i listens on port + i (0: any free port)
+  std::vector<std::string> sites;  // one simulated hall (or server) each
   std::uint32_t source = 1;
-  std::uint64_t events = 3000;
-  double rate = 500;
+  std::uint64_t events = 3000;  // per hall
+  double rate = 500;            // per hall
   double speed = 0;  // 0: pace by --rate
   double arrivals_per_hour = 90;
   int windows = 4;
-  std::uint64_t seed = 1;
+  tools::OpeningHours hours;
+  std::vector<tools::TerminalSpec> terminals;  // a terminal-management server for these terminals
+  std::uint64_t seed = 1;  // hall i uses seed + i
   std::uint64_t cut_after = 0;
   std::string port_file, stats_file;
   bool exit_when_acked = false;
   // DTU mode: dial halld instead of listening, register, and send heartbeat packets while idle.
   std::string dtu_host;
   std::uint16_t dtu_port = 0;
-  std::string registration, dtu_heartbeat;  // packets (templates expanded)
+  std::string identity;  // hall i's DTU has identity + i when it is a number
+  std::string registration_template = "{id}", heartbeat_template;
   std::chrono::milliseconds dtu_heartbeat_interval{30000};
   // Serial mode: the far end of a pseudo-terminal; with bus addresses, the keypads on a bus.
   bool serial = false;
   std::vector<std::uint32_t> bus_addresses;
+};
+
+// One simulated hall's own part of the options.
+struct HallSetup {
+  std::string site;
+  std::uint64_t seed = 1;
+  std::uint16_t port = 0;
+  std::string registration, dtu_heartbeat;  // expanded DTU packets
+};
+
+// What a simulator has done, for the stats file.
+struct Counts {
+  std::uint64_t events = 0, acks = 0, unacked = 0, connections = 0;
 };
 
 // The device end of a pseudo-terminal, in raw mode from the start so that nothing written
@@ -85,25 +103,23 @@ struct Pty {
 
 class Simulator {
  public:
-  Simulator(asio::io_context& io, Options options)
+  Simulator(asio::io_context& io, const Options& options, HallSetup hall)
       : io_(io),
-        options_(std::move(options)),
+        options_(options),
+        hall_(std::move(hall)),
         acceptor_(io),
         outbox_(options_.source),
-        model_({.seed = options_.seed,
-                .windows = options_.windows,
-                .arrivals_per_hour = options_.arrivals_per_hour,
-                .start = simulation_start_}) {
+        model_(make_model(options_, hall_, simulation_start_)) {
     if (options_.serial) {
       pty_.emplace();
       if (!options_.bus_addresses.empty()) {
-        bus_.emplace(tools::BusDevicesOptions{.site = options_.site, .addresses = options_.bus_addresses,
-                                              .events_per_device = options_.events, .seed = options_.seed,
+        bus_.emplace(tools::BusDevicesOptions{.site = hall_.site, .addresses = options_.bus_addresses,
+                                              .events_per_device = options_.events, .seed = hall_.seed,
                                               .start = simulation_start_});
       }
     }
     if (options_.dtu_port != 0 || options_.serial) return;
-    asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+    asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options_.host), hall_.port);
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -116,20 +132,19 @@ class Simulator {
     return std::to_string(options_.dtu_port != 0 ? 0 : acceptor_.local_endpoint().port());
   }
 
+  // Ends once every event is made and acknowledged (with --exit-when-acked), else never.
   asio::awaitable<void> serve() {
     if (bus_) {
       auto answering = answer_polls();
       co_await std::move(answering);
       co_return;
     }
-    for (;;) {
+    while (!finished()) {
       if (pty_) {
         // A serial line has no connections: the conversation starts again (login first) after
         // halld has been silent too long.
         auto talking = converse(asio::posix::stream_descriptor(io_, ::dup(pty_->device_end)));
         co_await std::move(talking);
-        write_stats();
-        if (finished()) break;
         continue;
       }
       asio::ip::tcp::socket socket(io_);
@@ -140,17 +155,41 @@ class Simulator {
         socket = co_await acceptor_.async_accept(asio::use_awaitable);
       }
       ++connections_;
-      co_await converse(std::move(socket));
-      write_stats();
-      if (finished()) break;
+      auto talking = converse(std::move(socket));
+      co_await std::move(talking);
     }
-    io_.stop();
   }
 
- private:
   bool finished() const {
+    if (bus_) return options_.exit_when_acked && bus_->all_made() && bus_->unacked() == 0;
     return options_.exit_when_acked && all_made() && outbox_.unacked() == 0;
   }
+  Counts counts() const {
+    if (bus_) return {bus_->events_made(), bus_->acks(), bus_->unacked(), connections_};
+    return {outbox_.events_made(), outbox_.acks(), outbox_.unacked(), connections_};
+  }
+  const std::vector<double>& ack_latencies_ms() const { return outbox_.ack_latencies_ms(); }
+
+ private:
+  using Model = std::variant<tools::QueueModel, tools::TerminalFleet>;
+  static Model make_model(const Options& o, const HallSetup& hall, records::Timestamp start) {
+    if (!o.terminals.empty()) {
+      return tools::TerminalFleet({.seed = hall.seed, .terminals = o.terminals, .hours = o.hours, .start = start});
+    }
+    return tools::QueueModel({.seed = hall.seed, .windows = o.windows, .arrivals_per_hour = o.arrivals_per_hour,
+                              .hours = o.hours, .start = start});
+  }
+  records::Event next_from_model() {
+    return std::visit([](auto& model) { return model.next(); }, model_);
+  }
+  // The frame of a new event, in the protocol of what is simulated.
+  std::vector<std::uint8_t> add_to_outbox(const records::Event& event) {
+    if (std::holds_alternative<tools::TerminalFleet>(model_)) {
+      return outbox_.add<proto::EventCodec<proto::terminal::Protocol>>(event);
+    }
+    return outbox_.add<proto::EventCodec<proto::queue_eval::Protocol>>(event);
+  }
+
   bool all_made() const { return options_.events != 0 && outbox_.events_made() >= options_.events; }
 
   // With --speed, how long until `event` is due; zero when it is (or in --rate mode).
@@ -172,7 +211,7 @@ class Simulator {
                                     asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) {
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
-        co_await asio::async_write(socket, asio::buffer(options_.registration), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(hall_.registration), asio::redirect_error(asio::use_awaitable, ec));
         // The registration travels on its own, as a DTU sends it, before the device speaks.
         pause.expires_after(50ms);
         co_await pause.async_wait(asio::use_awaitable);
@@ -188,22 +227,19 @@ class Simulator {
     asio::posix::stream_descriptor line(io_, ::dup(pty_->device_end));
     std::vector<std::uint8_t> chunk(4096);
     boost::system::error_code ec;
-    while (!(options_.exit_when_acked && bus_->all_made() && bus_->unacked() == 0)) {
+    while (!finished()) {
       std::size_t n = co_await line.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       const auto reply = bus_->on_bytes(std::span(chunk.data(), n));
       if (!reply.empty()) co_await asio::async_write(line, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
-      if (std::chrono::steady_clock::now() - last_stats_ > 1s) write_stats();
     }
-    write_stats();
-    io_.stop();
   }
 
   template <class Stream>
   asio::awaitable<void> converse(Stream socket) {
     // Buffers awaited on are named locals: GCC 12 mishandles temporaries in co_await expressions.
     boost::system::error_code ec;
-    const auto login = proto::encode_frame(proto::encode_login(options_.source, {options_.site, "hall_sim", 1}));
+    const auto login = proto::encode_frame(proto::encode_login(options_.source, {hall_.site, "hall_sim", 1}));
     const auto heartbeat = proto::encode_frame(proto::encode_heartbeat(options_.source));
     co_await asio::async_write(socket, asio::buffer(login), asio::redirect_error(asio::use_awaitable, ec));
     bool logged_in = false, open = !ec;
@@ -228,7 +264,6 @@ class Simulator {
       if (ec != asio::error::would_block) break;  // halld closed the connection
       // halld answers every heartbeat: this long without a byte, the line is as good as cut.
       if (std::chrono::steady_clock::now() - last_heard > 12s) break;
-      if (std::chrono::steady_clock::now() - last_stats_ > 1s) write_stats();
       ec.clear();
       std::size_t used = 0;
       for (;;) {
@@ -260,9 +295,9 @@ class Simulator {
                              : static_cast<std::uint64_t>(std::chrono::duration<double>(now - rate_start_).count() * options_.rate) -
                                    (outbox_.events_made() - made_at_rate_start_);
         while (allowance-- > 0 && !all_made() && due.size() < 256 * 1024) {
-          if (!next_event_) next_event_ = model_.next();
+          if (!next_event_) next_event_ = next_from_model();
           if (until_due(*next_event_) != std::chrono::steady_clock::duration{}) break;
-          auto frame = outbox_.add<proto::EventCodec<proto::queue_eval::Protocol>>(*next_event_);
+          auto frame = add_to_outbox(*next_event_);
           next_event_.reset();
           due.insert(due.end(), frame.begin(), frame.end());
           if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
@@ -279,10 +314,10 @@ class Simulator {
       }
       // Like a DTU, only while the line is idle, so a heartbeat packet travels on its own.
       if (!due_empty_since_) due_empty_since_ = std::chrono::steady_clock::now();
-      if (!options_.dtu_heartbeat.empty() && std::chrono::steady_clock::now() - *due_empty_since_ > options_.dtu_heartbeat_interval &&
+      if (!hall_.dtu_heartbeat.empty() && std::chrono::steady_clock::now() - *due_empty_since_ > options_.dtu_heartbeat_interval &&
           std::chrono::steady_clock::now() - last_dtu_heartbeat > options_.dtu_heartbeat_interval) {
         last_dtu_heartbeat = std::chrono::steady_clock::now();
-        co_await asio::async_write(socket, asio::buffer(options_.dtu_heartbeat), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(hall_.dtu_heartbeat), asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec) break;
       auto wait = options_.speed > 0 && next_event_
@@ -295,6 +330,47 @@ class Simulator {
     socket.close(ec);
   }
 
+  asio::io_context& io_;
+  const Options& options_;
+  HallSetup hall_;
+  records::Timestamp simulation_start_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
+  asio::ip::tcp::acceptor acceptor_;
+  std::optional<Pty> pty_;
+  std::optional<tools::BusDevices> bus_;
+  tools::DeviceOutbox outbox_;
+  Model model_;  // starts at simulation_start_, declared above it
+  std::optional<records::Event> next_event_;  // made by the model, not yet due
+  std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
+  std::uint64_t made_at_rate_start_ = 0;
+  std::uint64_t connections_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> due_empty_since_;  // the line is idle since
+};
+
+// Keeps the stats file (every second, and at the end) and ends the run once every simulator has
+// finished.
+class Reporter {
+ public:
+  Reporter(asio::io_context& io, const Options& options, std::vector<std::unique_ptr<Simulator>>& simulators)
+      : io_(io), options_(options), simulators_(simulators) {}
+
+  asio::awaitable<void> run() {
+    asio::steady_timer tick(io_);
+    auto last_write = std::chrono::steady_clock::now();
+    for (;;) {
+      const bool all_finished = std::all_of(simulators_.begin(), simulators_.end(), [](const auto& s) { return s->finished(); });
+      if (all_finished || std::chrono::steady_clock::now() - last_write > 1s) {
+        write_stats();
+        last_write = std::chrono::steady_clock::now();
+      }
+      if (all_finished) break;
+      tick.expires_after(100ms);
+      co_await tick.async_wait(asio::use_awaitable);
+    }
+    io_.stop();
+  }
+
+ private:
   static double cpu_seconds() {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
@@ -302,20 +378,26 @@ class Simulator {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
 
-  // Also every second while running, for tests that look at halld before the simulator ends.
-  void write_stats() {
-    last_stats_ = std::chrono::steady_clock::now();
+  void write_stats() const {
     if (options_.stats_file.empty()) return;
-    auto latencies = outbox_.ack_latencies_ms();
+    Counts total;
+    std::vector<double> latencies;
+    for (const auto& s : simulators_) {
+      auto c = s->counts();
+      total.events += c.events;
+      total.acks += c.acks;
+      total.unacked += c.unacked;
+      total.connections += c.connections;
+      latencies.insert(latencies.end(), s->ack_latencies_ms().begin(), s->ack_latencies_ms().end());
+    }
     auto percentile = [&](double p) {
       if (latencies.empty()) return 0.0;
       auto at = latencies.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(latencies.size() - 1));
       std::nth_element(latencies.begin(), at, latencies.end());
       return *at;
     };
-    nlohmann::json stats = {{"events", bus_ ? bus_->events_made() : outbox_.events_made()},
-                            {"acks", bus_ ? bus_->acks() : outbox_.acks()},
-                            {"unacked", bus_ ? bus_->unacked() : outbox_.unacked()}, {"connections", connections_},
+    nlohmann::json stats = {{"halls", simulators_.size()}, {"events", total.events}, {"acks", total.acks},
+                            {"unacked", total.unacked}, {"connections", total.connections},
                             {"ack_latency_ms_p50", percentile(0.50)}, {"ack_latency_ms_p99", percentile(0.99)},
                             {"cpu_s", cpu_seconds()}};
     std::ofstream(options_.stats_file + ".tmp") << stats.dump() << '\n';
@@ -323,20 +405,8 @@ class Simulator {
   }
 
   asio::io_context& io_;
-  Options options_;
-  records::Timestamp simulation_start_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-  std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
-  asio::ip::tcp::acceptor acceptor_;
-  std::optional<Pty> pty_;
-  std::optional<tools::BusDevices> bus_;
-  tools::DeviceOutbox outbox_;
-  tools::QueueModel model_;  // starts at simulation_start_, declared above it
-  std::optional<records::Event> next_event_;  // made by the model, not yet due
-  std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
-  std::uint64_t made_at_rate_start_ = 0;
-  std::uint64_t connections_ = 0;
-  std::chrono::steady_clock::time_point last_stats_{};
-  std::optional<std::chrono::steady_clock::time_point> due_empty_since_;  // the line is idle since
+  const Options& options_;
+  std::vector<std::unique_ptr<Simulator>>& simulators_;
 };
 
 template <class T>
@@ -345,9 +415,35 @@ bool parse_number(std::string_view text, T& out) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+std::vector<std::string_view> split(std::string_view list, char separator) {
+  std::vector<std::string_view> out;
+  while (!list.empty()) {
+    auto at = list.find(separator);
+    out.push_back(list.substr(0, at));
+    list = at == std::string_view::npos ? std::string_view() : list.substr(at + 1);
+  }
+  return out;
+}
+
+// "HH:MM-HH:MM" or "24h".
+bool parse_hours(std::string_view text, tools::OpeningHours& hours) {
+  if (text == "24h") {
+    hours = tools::OpeningHours::around_the_clock();
+    return true;
+  }
+  int oh = 0, om = 0, ch = 0, cm = 0;
+  if (text.size() != 11 || text[2] != ':' || text[5] != '-' || text[8] != ':') return false;
+  if (!parse_number(text.substr(0, 2), oh) || !parse_number(text.substr(3, 2), om) ||
+      !parse_number(text.substr(6, 2), ch) || !parse_number(text.substr(9, 2), cm)) {
+    return false;
+  }
+  hours.opens_minute = oh * 60 + om;
+  hours.closes_minute = ch * 60 + cm;
+  return om < 60 && cm < 60 && hours.opens_minute < hours.closes_minute && hours.closes_minute <= 24 * 60;
+}
+
 std::optional<Options> parse(int argc, char** argv) {
   Options o;
-  std::string identity, registration_template = "{id}", heartbeat_template;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     auto value = [&]() -> std::string_view { return i + 1 < argc ? argv[++i] : ""; };
@@ -357,38 +453,44 @@ std::optional<Options> parse(int argc, char** argv) {
       auto colon = v.rfind(':');
       ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.port);
       o.host = v.substr(0, colon);
-    } else if (arg == "--site") o.site = value();
-    else if (arg == "--source") ok = parse_number(value(), o.source);
+    } else if (arg == "--site") {
+      for (auto site : split(value(), ',')) o.sites.emplace_back(site);
+    } else if (arg == "--source") ok = parse_number(value(), o.source);
     else if (arg == "--events") ok = parse_number(value(), o.events);
     else if (arg == "--rate") ok = parse_number(value(), o.rate) && o.rate > 0;
     else if (arg == "--speed") ok = parse_number(value(), o.speed) && o.speed > 0;
     else if (arg == "--arrivals-per-hour") ok = parse_number(value(), o.arrivals_per_hour) && o.arrivals_per_hour > 0;
     else if (arg == "--windows") ok = parse_number(value(), o.windows) && o.windows > 0 && o.windows <= 999;
-    else if (arg == "--seed") ok = parse_number(value(), o.seed);
+    else if (arg == "--hours") ok = parse_hours(value(), o.hours);
+    else if (arg == "--terminals") {
+      for (auto item : split(value(), ',')) {
+        const bool around_the_clock = item.ends_with(":24h");
+        if (around_the_clock) item.remove_suffix(4);
+        ok = ok && !item.empty();
+        o.terminals.push_back({std::string(item), around_the_clock});
+      }
+    } else if (arg == "--seed") ok = parse_number(value(), o.seed);
     else if (arg == "--cut-after") ok = parse_number(value(), o.cut_after);
     else if (arg == "--port-file") o.port_file = value();
     else if (arg == "--stats-file") o.stats_file = value();
     else if (arg == "--exit-when-acked") o.exit_when_acked = true;
     else if (arg == "--serial") o.serial = true;
     else if (arg == "--bus") {
-      std::string_view list = value();
+      auto list = split(value(), ',');
       ok = !list.empty();
-      while (ok && !list.empty()) {
-        auto comma = list.find(',');
+      for (auto item : list) {
         std::uint32_t address = 0;
-        ok = parse_number(list.substr(0, comma), address) && address >= 1 && address <= 247;
+        ok = ok && parse_number(item, address) && address >= 1 && address <= 247;
         o.bus_addresses.push_back(address);
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
       }
-    }
-    else if (arg == "--dtu") {
+    } else if (arg == "--dtu") {
       auto v = std::string(value());
       auto colon = v.rfind(':');
       ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.dtu_port) && o.dtu_port != 0;
       o.dtu_host = v.substr(0, colon);
-    } else if (arg == "--register") registration_template = value();
-    else if (arg == "--identity") identity = value();
-    else if (arg == "--dtu-heartbeat") heartbeat_template = value();
+    } else if (arg == "--register") o.registration_template = value();
+    else if (arg == "--identity") o.identity = value();
+    else if (arg == "--dtu-heartbeat") o.heartbeat_template = value();
     else if (arg == "--dtu-heartbeat-ms") {
       long ms = 0;
       ok = parse_number(value(), ms) && ms > 0;
@@ -397,46 +499,78 @@ std::optional<Options> parse(int argc, char** argv) {
     else ok = false;
     if (!ok) return std::nullopt;
   }
-  if (o.site.empty() || (o.dtu_port != 0 && identity.empty()) || (!o.bus_addresses.empty() && !o.serial)) {
-    return std::nullopt;
-  }
-  try {
-    o.registration = records::expand_packet_template(registration_template, identity);
-    o.dtu_heartbeat = records::expand_packet_template(heartbeat_template, identity);
-  } catch (const std::invalid_argument&) {
+  const bool one_line = o.serial || !o.terminals.empty();  // a pty, or one server for all its terminals
+  if (o.sites.empty() || (o.dtu_port != 0 && o.identity.empty()) || (!o.bus_addresses.empty() && !o.serial) ||
+      (one_line && o.sites.size() > 1)) {
     return std::nullopt;
   }
   return o;
+}
+
+// Hall i: its site, seed, port and DTU identity.
+std::optional<HallSetup> hall_setup(const Options& o, std::size_t i) {
+  HallSetup hall{o.sites[i], o.seed + i, static_cast<std::uint16_t>(o.port == 0 ? 0 : o.port + i), {}, {}};
+  std::string identity = o.identity;
+  std::uint64_t number = 0;
+  if (i > 0 && parse_number(std::string_view(identity), number)) identity = std::to_string(number + i);
+  try {
+    hall.registration = records::expand_packet_template(o.registration_template, identity);
+    hall.dtu_heartbeat = records::expand_packet_template(o.heartbeat_template, identity);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+  return hall;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   auto options = parse(argc, argv);
+  std::vector<HallSetup> halls;
+  for (std::size_t i = 0; options && i < options->sites.size(); ++i) {
+    auto hall = hall_setup(*options, i);
+    if (!hall) options.reset();
+    else halls.push_back(std::move(*hall));
+  }
   if (!options) {
-    std::fprintf(stderr, "usage: hall_sim (--listen HOST:PORT | --dtu HALLD_HOST:PORT --identity ID [--register T] "
-                         "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS] | --serial [--bus ADDR,ADDR,...]) --site HALL [--source N] [--events N] [--rate R] "
-                         "[--speed S] [--arrivals-per-hour A] [--windows W] [--seed N] [--cut-after K] [--port-file F] "
-                         "[--stats-file F] [--exit-when-acked]\n"
-                         "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n");
+    std::fprintf(stderr,
+                 "usage: hall_sim (--listen HOST:PORT | --dtu HALLD_HOST:PORT --identity ID [--register T] "
+                 "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS] | --serial [--bus ADDR,ADDR,...]) --site HALL[,HALL...] "
+                 "[--terminals CODE[:24h],...] [--source N] [--events N] [--rate R] [--speed S] [--arrivals-per-hour A] "
+                 "[--windows W] [--hours HH:MM-HH:MM|24h] [--seed N] [--cut-after K] [--port-file F] [--stats-file F] "
+                 "[--exit-when-acked]\n"
+                 "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n"
+                 "  several halls: one per site, on consecutive ports (or DTU identities) from the first\n"
+                 "  --terminals: a terminal-management server (site = its server id) for these terminals\n");
     return 2;
   }
   asio::io_context io;
-  Simulator simulator(io, *options);
+  std::vector<std::unique_ptr<Simulator>> simulators;
+  std::string addresses;
+  for (auto& hall : halls) {
+    simulators.push_back(std::make_unique<Simulator>(io, *options, std::move(hall)));
+    addresses += simulators.back()->address() + "\n";
+  }
   if (!options->port_file.empty()) {
-    std::ofstream(options->port_file + ".tmp") << simulator.address() << '\n';
+    std::ofstream(options->port_file + ".tmp") << addresses;
     std::rename((options->port_file + ".tmp").c_str(), options->port_file.c_str());
   }
+  const char* what = !options->terminals.empty() ? "a terminal-management server"
+                     : !options->bus_addresses.empty() ? "keypads on a bus"
+                                                       : "halls";
   if (options->serial) {
-    std::printf("hall_sim: %s at the far end of %s\n", options->bus_addresses.empty() ? "a device" : "keypads on a bus",
-                simulator.address().c_str());
+    std::printf("hall_sim: %s at the far end of %s\n", what, simulators.front()->address().c_str());
   } else if (options->dtu_port != 0) {
-    std::printf("hall_sim: a DTU dialling %s:%u\n", options->dtu_host.c_str(), options->dtu_port);
+    std::printf("hall_sim: %zu %s dialling %s:%u as DTUs\n", simulators.size(), what, options->dtu_host.c_str(),
+                options->dtu_port);
   } else {
-    std::printf("hall_sim: listening on %s:%s for halld\n", options->host.c_str(), simulator.address().c_str());
+    std::printf("hall_sim: %zu %s listening on %s from port %s for halld\n", simulators.size(), what,
+                options->host.c_str(), simulators.front()->address().c_str());
   }
   std::fflush(stdout);
-  asio::co_spawn(io, simulator.serve(), asio::detached);
+  for (auto& simulator : simulators) asio::co_spawn(io, simulator->serve(), asio::detached);
+  Reporter reporter(io, *options, simulators);
+  asio::co_spawn(io, reporter.run(), asio::detached);
   io.run();
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace halld::tools {
@@ -9,28 +10,58 @@ namespace halld::tools {
 using namespace halld::records;
 using std::chrono::seconds;
 
+namespace {
+
+constexpr seconds snapshot_every{300};
+
+std::discrete_distribution<std::size_t> by_share(const std::vector<BusinessMix>& mix) {
+  std::vector<double> shares;
+  for (const auto& b : mix) shares.push_back(b.share);
+  return {shares.begin(), shares.end()};
+}
+
+}  // namespace
+
 QueueModel::QueueModel(QueueModelOptions options)
     : options_(std::move(options)),
       random_(options_.seed),
+      pick_business_(by_share(options_.mix)),
       clock_(options_.start),
-      next_arrival_(options_.start),
-      windows_(static_cast<std::size_t>(options_.windows)) {}
+      next_arrival_(next_arrival(options_.hours, options_.arrivals_per_hour, options_.start, random_)),
+      next_transition_(options_.hours.next_opening(options_.start)),
+      next_snapshot_(options_.start),
+      serving_(static_cast<std::size_t>(options_.windows)),
+      window_open_(static_cast<std::size_t>(options_.windows), false) {}
 
 Event QueueModel::next() {
   while (ready_.empty()) {
-    // The earliest of: the next arrival, the first service to finish.
-    records::Timestamp soonest = next_arrival_;
-    int finishing = -1;
-    for (int w = 0; w < options_.windows; ++w) {
-      if (windows_[w] && windows_[w]->finishes < soonest) {
-        soonest = windows_[w]->finishes;
-        finishing = w;
+    // The earliest of: opening or closing, a snapshot, the first service to finish, the next arrival.
+    Timestamp soonest = next_transition_;
+    enum { transition, take_snapshot, finishing, arrival } what = transition;
+    std::size_t finishing_window = 0;
+    if (hall_open_ && next_snapshot_ < soonest) {
+      soonest = next_snapshot_;
+      what = take_snapshot;
+    }
+    for (std::size_t w = 0; w < serving_.size(); ++w) {
+      if (serving_[w] && serving_[w]->finishes < soonest) {
+        soonest = serving_[w]->finishes;
+        what = finishing;
+        finishing_window = w;
       }
     }
+    if (next_arrival_ < soonest) {
+      soonest = next_arrival_;
+      what = arrival;
+    }
     clock_ = soonest;
-    if (finishing >= 0) finish(finishing);
-    else ready_.push_back(arrive());
-    while (start_service(clock_)) {
+    switch (what) {
+      case transition: open_or_close(); break;
+      case take_snapshot: snapshot(); break;
+      case finishing: finish(finishing_window); break;
+      case arrival: arrive(); break;
+    }
+    while (start_service()) {
     }
   }
   Event event = std::move(ready_.front());
@@ -38,48 +69,68 @@ Event QueueModel::next() {
   return event;
 }
 
-Event QueueModel::arrive() {
-  std::exponential_distribution<double> gap(options_.arrivals_per_hour / 3600.0);
-  next_arrival_ = clock_ + seconds(1 + static_cast<long>(gap(random_)));
-  std::uniform_int_distribution<std::size_t> pick(0, options_.business_types.size() - 1);
-  Waiting w{fmt::format("A{:04}", ++ticket_number_), options_.business_types[pick(random_)], clock_};
-  std::uniform_int_distribution<int> klass(0, 9);
-  auto customer = klass(random_) == 0 ? CustomerClassCode::premium : CustomerClassCode::general;
-  queue_.push_back(w);
-  return Event{clock_, TicketIssued{w.ticket, w.business, customer, TicketSource::kiosk}};
+std::string QueueModel::staff_of(std::size_t window) const { return fmt::format("S{:02}", window + 1); }
+
+void QueueModel::open_or_close() {
+  hall_open_ = !hall_open_;
+  if (hall_open_) {
+    for (std::size_t w = 0; w < window_open_.size(); ++w) {
+      window_open_[w] = true;
+      ready_.push_back(Event{clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1), WindowState::open, staff_of(w)}});
+    }
+    next_snapshot_ = clock_;
+    // Around the clock there is no closing: the next "transition" never comes.
+    next_transition_ = options_.hours.always() ? Timestamp::max() : options_.hours.closing_after(clock_);
+    return;
+  }
+  next_transition_ = options_.hours.next_opening(clock_ + seconds(1));
+  if (queue_.empty()) close_idle_windows();
 }
 
-bool QueueModel::start_service(records::Timestamp at) {
+void QueueModel::arrive() {
+  next_arrival_ = next_arrival(options_.hours, options_.arrivals_per_hour, clock_, random_);
+  Waiting w{fmt::format("A{:04}", ++ticket_number_ % 10000), pick_business_(random_), clock_};
+  std::uniform_int_distribution<int> klass(0, 9);
+  const int k = klass(random_);
+  auto customer = k == 0 ? CustomerClassCode::premium : k == 9 ? CustomerClassCode::potential : CustomerClassCode::general;
+  std::uniform_int_distribution<int> how(0, 19);
+  const int h = how(random_);
+  auto source = h == 0 ? TicketSource::vip : h == 1 ? TicketSource::pre_booking_95598 : h < 4 ? TicketSource::appointment
+                                                                                              : TicketSource::kiosk;
+  queue_.push_back(w);
+  ready_.push_back(Event{clock_, TicketIssued{w.ticket, options_.mix[w.business].code, customer, source}});
+}
+
+bool QueueModel::start_service() {
   if (queue_.empty()) return false;
-  for (int w = 0; w < options_.windows; ++w) {
-    if (windows_[w]) continue;
+  for (std::size_t w = 0; w < serving_.size(); ++w) {
+    if (serving_[w] || !window_open_[w]) continue;
     Waiting ticket = queue_.front();
     queue_.pop_front();
     // Some customers give up after a long wait and miss their call.
-    const double waited_min = std::chrono::duration<double>(at - ticket.issued).count() / 60;
+    const double waited_min = std::chrono::duration<double>(clock_ - ticket.issued).count() / 60;
     std::bernoulli_distribution gave_up(std::min(0.5, waited_min / 120));
     if (gave_up(random_)) {
-      ready_.push_back(Event{at, TicketAbandoned{ticket.ticket, AbandonReason::no_show}});
+      ready_.push_back(Event{clock_, TicketAbandoned{ticket.ticket, AbandonReason::no_show}});
       return true;
     }
-    std::lognormal_distribution<double> service(std::log(options_.mean_service_minutes * 60) - 0.18, 0.6);
-    windows_[w] = Serving{ticket, at + seconds(30 + static_cast<long>(service(random_)))};
+    const double mean_minutes = options_.mix[ticket.business].service_minutes;
+    std::lognormal_distribution<double> service(std::log(mean_minutes * 60) - 0.18, 0.6);
+    serving_[w] = Serving{ticket, clock_ + seconds(30 + static_cast<long>(service(random_)))};
     const auto window = static_cast<std::uint16_t>(w + 1);
-    ready_.push_back(Event{at, TicketCalled{ticket.ticket, window, fmt::format("S{:02}", w + 1)}});
-    ready_.push_back(Event{at, ServiceStarted{ticket.ticket, window, fmt::format("S{:02}", w + 1)}});
+    ready_.push_back(Event{clock_, TicketCalled{ticket.ticket, window, staff_of(w)}});
+    ready_.push_back(Event{clock_, ServiceStarted{ticket.ticket, window, staff_of(w)}});
     return true;
   }
   return false;
 }
 
-void QueueModel::finish(int w) {
-  Serving serving = *windows_[w];
-  windows_[w].reset();
+void QueueModel::finish(std::size_t w) {
+  Serving serving = *serving_[w];
+  serving_[w].reset();
   const auto window = static_cast<std::uint16_t>(w + 1);
-  const auto staff = fmt::format("S{:02}", w + 1);
   // Evaluation gets worse with the wait: satisfied most of the time, less so after 20 minutes.
-  const double waited_min =
-      std::chrono::duration<double>(serving.finishes - serving.ticket.issued).count() / 60;
+  const double waited_min = std::chrono::duration<double>(serving.finishes - serving.ticket.issued).count() / 60;
   std::uniform_real_distribution<double> mood(0, 1);
   const double m = mood(random_) + std::min(0.6, waited_min / 60);
   auto result = m < 0.55 ? EvaluationResult::very_satisfied
@@ -87,8 +138,33 @@ void QueueModel::finish(int w) {
                 : m < 1.05 ? EvaluationResult::basic
                 : m < 1.3  ? EvaluationResult::dissatisfied
                            : EvaluationResult::not_evaluated;
-  ready_.push_back(Event{serving.finishes, ServiceFinished{serving.ticket.ticket, window, staff, serving.ticket.business}});
-  ready_.push_back(Event{serving.finishes, EvaluationGiven{serving.ticket.ticket, window, staff, result}});
+  const auto& business = options_.mix[serving.ticket.business].code;
+  ready_.push_back(Event{clock_, ServiceFinished{serving.ticket.ticket, window, staff_of(w), business}});
+  ready_.push_back(Event{clock_, EvaluationGiven{serving.ticket.ticket, window, staff_of(w), result}});
+  if (!hall_open_ && queue_.empty()) close_idle_windows();
+}
+
+void QueueModel::close_idle_windows() {
+  for (std::size_t w = 0; w < serving_.size(); ++w) {
+    if (!window_open_[w] || serving_[w]) continue;
+    window_open_[w] = false;
+    ready_.push_back(Event{clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1), WindowState::closed, ""}});
+  }
+}
+
+void QueueModel::snapshot() {
+  next_snapshot_ = clock_ + snapshot_every;
+  QueueSnapshot s;
+  for (std::size_t b = 0; b < options_.mix.size(); ++b) {
+    QueueLength q{options_.mix[b].code, 0, 0};
+    for (const auto& w : queue_) {
+      if (w.business != b) continue;
+      ++q.waiting;
+      q.longest_wait_s = std::max(q.longest_wait_s, static_cast<std::uint32_t>((clock_ - w.issued).count()));
+    }
+    s.queues.push_back(std::move(q));
+  }
+  ready_.push_back(Event{clock_, std::move(s)});
 }
 
 }  // namespace halld::tools

@@ -46,10 +46,13 @@ TEST(DemoProvince, EighteenCitiesAndTheRequestedHalls) {
 
 TEST(DemoProvince, LiveHallsGetChannelsToTheirSimulators) {
   auto doc = generate_demo_province({.live_halls = 3, .sim_port_base = 19100});
-  ASSERT_EQ(doc["channels"].size(), 3u);
+  ASSERT_EQ(doc["channels"].size(), 4u);
   EXPECT_EQ(doc["channels"][0]["hall"], "4101001");
   EXPECT_EQ(doc["channels"][2]["hall"], "4103001");
   EXPECT_EQ(doc["channels"][2]["port"], 19102);
+  EXPECT_EQ(doc["channels"][3]["protocol"], "terminal") << "the live halls' terminals, through one server";
+  EXPECT_FALSE(doc["channels"][3].contains("hall"));
+  EXPECT_EQ(doc["channels"][3]["port"], 19103);
 }
 
 }  // namespace
