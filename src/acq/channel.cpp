@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "halld/proto/commands.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/records/event_json.hpp"
 #include "halld/proto/terminal/terminal.hpp"
@@ -89,6 +90,39 @@ std::optional<int> Channel::hall_of(const records::Event& event) {
 
 void Channel::stop() { link_->stop(); }
 
+bool Channel::logged_in() const {
+  std::lock_guard lock(status_mutex_);
+  return status_.logged_in;
+}
+
+void Channel::send_command(std::uint32_t address, std::int64_t command_id, nlohmann::json command,
+                           CommandAnswer answered) {
+  asio::post(link_->strand(), [self = shared_from_this(), address, command_id, command = std::move(command),
+                               answered = std::move(answered)]() mutable {
+    if (!self->session_ || !self->session_->logged_in()) {
+      answered(command_id, "failed", "the channel is not connected");
+      return;
+    }
+    const auto sequence = static_cast<std::uint32_t>(command_id);
+    std::vector<std::uint8_t> frame;
+    try {
+      frame = proto::encode_command_json(self->config_.channel.protocol, address, sequence, command);
+    } catch (const std::exception& e) {
+      answered(command_id, "failed", e.what());
+      return;
+    }
+    spdlog::info("channel {}: command {} to device {}: {}", self->code(), command_id, address, command.dump());
+    self->commands_[{address, sequence}] = {command_id, std::move(answered)};
+    self->send(std::move(frame));
+  });
+}
+
+void Channel::fail_outstanding_commands(const std::string& why) {
+  auto outstanding = std::move(commands_);
+  commands_.clear();
+  for (auto& [key, command] : outstanding) command.answered(command.command_id, "failed", "the link went down before the device answered: " + why);
+}
+
 std::string ChannelStatus::state() const {
   if (!up) return "down";
   const bool silent_device = std::any_of(devices.begin(), devices.end(),
@@ -166,6 +200,7 @@ void Channel::on_down(const std::string& why) {
   record_comm_event("down", why);
   session_.reset();
   for (auto& [address, source] : sources_) source.waiting.clear();  // resent after reconnecting
+  fail_outstanding_commands(why);
   channels_up_.add(-1);
   std::lock_guard lock(status_mutex_);
   status_.up = false;
@@ -219,8 +254,17 @@ void Channel::act(std::vector<proto::Session::Action> actions) {
     } else if (auto* close = std::get_if<proto::Session::Close>(&action)) {
       spdlog::warn("channel {}: closing the connection: {}", code(), close->reason);
       link_->drop(close->reason);
+    } else if (auto* answer = std::get_if<proto::Session::Answered>(&action)) {
+      auto outstanding = commands_.find({answer->source, answer->result.command});
+      if (outstanding == commands_.end()) {
+        spdlog::warn("channel {}: device {} answered command {}, which is not waiting for an answer", code(),
+                     answer->source, answer->result.command);
+        continue;
+      }
+      auto command = std::move(outstanding->second);
+      commands_.erase(outstanding);
+      command.answered(command.command_id, std::string(proto::to_string(answer->result.outcome)), answer->result.detail);
     }
-    // Command results (Answered) reach the downlink router once commands are sent.
   }
   for (auto& [address, events] : delivered) deliver(address, std::move(events));
 }

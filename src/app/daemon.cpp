@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "halld/acq/channel.hpp"
+#include "halld/acq/commands.hpp"
 #include "halld/acq/ingest.hpp"
 #include "halld/acq/links.hpp"
 #include "halld/api/http_server.hpp"
@@ -20,6 +21,8 @@
 #include "halld/store/archive_store.hpp"
 #include "halld/store/database.hpp"
 #include "halld/store/event_store.hpp"
+#include "halld/store/command_store.hpp"
+#include "halld/proto/commands.hpp"
 #include "halld/store/migrations.hpp"
 
 namespace halld::app {
@@ -30,7 +33,9 @@ std::unique_ptr<store::Database> open_database(const Config& config, MetricsRegi
   ::setenv("PGCONNECT_TIMEOUT", std::to_string(config.database.connect_timeout.count()).c_str(), 1);
   auto statements = store::archive_statements();
   auto events = store::event_statements();
+  auto commands = store::command_statements();
   statements.insert(statements.end(), events.begin(), events.end());
+  statements.insert(statements.end(), commands.begin(), commands.end());
   return std::make_unique<store::Database>(config.database.conninfo, threads, std::move(statements), metrics);
 }
 
@@ -164,12 +169,16 @@ class Daemon {
     }
     if (auto server = link_maker_->dtu_server()) server->start();  // before any DTU can register
     for (auto& channel : channels_) channel->start();
+    commands_ = std::make_shared<acq::CommandDispatcher>(io_.get_executor(), *database_, channels_, metrics_,
+                                                         config_.acquisition.command_timeout);
+    commands_->start();
     spdlog::info("acquisition: {} channel(s) started", channels_.size());
   }
 
   // Stop the links (no new events), let ingest store what it holds, stop accepting HTTP and let
   // requests in flight finish, all within the grace period; then stop the loop.
   asio::awaitable<void> shut_down() {
+    commands_->stop();
     for (auto& channel : channels_) channel->stop();
     if (link_maker_ && link_maker_->dtu_server()) link_maker_->dtu_server()->stop();
     // Set on the ingest's strand, read here; shared so that a late call finds it alive.
@@ -222,6 +231,7 @@ class Daemon {
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<acq::LinkMaker> link_maker_;
   std::vector<std::shared_ptr<acq::Channel>> channels_;
+  std::shared_ptr<acq::CommandDispatcher> commands_;
 };
 
 std::string read_file(const std::filesystem::path& path) {
@@ -306,6 +316,50 @@ int run_import(const Config& config, const std::filesystem::path& source, bool d
               source.string().c_str(), dry_run ? "valid, nothing applied (--dry-run):" : "imported", n.cities, n.business_types, n.customer_classes, n.halls, n.windows, n.clerks,
               n.terminals, n.devices, n.channels);
   return exit_ok;
+}
+
+int run_command(const Config& config, const CommandRequest& request) {
+  init_logging(config.log);
+  nlohmann::json command;
+  try {
+    command = nlohmann::json::parse(request.command);
+  } catch (const nlohmann::json::exception& e) {
+    std::fprintf(stderr, "halld: the command is not JSON: %s\n", e.what());
+    return exit_usage;
+  }
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  const auto protocol = database->run_blocking([&](pqxx::connection& c) { return store::channel_protocol(c, request.channel); });
+  if (!protocol) {
+    std::fprintf(stderr, "halld: no channel '%s'\n", request.channel.c_str());
+    return exit_usage;
+  }
+  try {
+    proto::encode_command_json(*protocol, request.device, 0, command);  // refuses what the device could not be sent
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "halld: %s\n", e.what());
+    return exit_usage;
+  }
+  const char* user = std::getenv("USER");
+  const auto requested_by = std::string("cli:") + (user ? user : "unknown");
+  const auto id = database->run_blocking([&](pqxx::connection& c) {
+    return store::queue_command(c, request.channel, request.device, command, requested_by, request.expires_in);
+  });
+  std::printf("command %lld queued for channel %s, device %u\n", static_cast<long long>(id), request.channel.c_str(),
+              request.device);
+  std::fflush(stdout);
+  const auto deadline = std::chrono::steady_clock::now() + request.wait;
+  for (;;) {
+    auto state = database->run_blocking([&](pqxx::connection& c) { return store::command_state(c, id); });
+    const bool open = state->state == "queued" || state->state == "sent";
+    if (!open || std::chrono::steady_clock::now() >= deadline) {
+      std::printf("command %lld: %s%s%s\n", static_cast<long long>(id), state->state.c_str(), state->detail.empty() ? "" : ": ",
+                  state->detail.c_str());
+      return state->state == "done" || (open && request.wait.count() == 0) ? exit_ok : exit_failure;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace halld::app

@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
+#include <map>
 #include <exception>
 #include <optional>
 #include <string>
@@ -20,6 +22,9 @@ constexpr const char* usage_text =
     "  halld migrate --config FILE             apply pending database migrations\n"
     "  halld import --config FILE [--dry-run] PATH\n"
     "                                          import archives from a .json file or a folder of .csv files\n"
+    "  halld command --config FILE --channel CODE [--device N] [--wait S] [--expires S] JSON\n"
+    "                                          queue a downlink command, e.g. '{\"kind\":\"open_window\",\"window\":3}',\n"
+    "                                          and with --wait report the device's answer (docs/protocols/commands.md)\n"
     "  halld --version                         print the version\n";
 
 int usage(const std::string& problem) {
@@ -31,9 +36,10 @@ struct Options {
   std::string config;
   std::vector<std::string> positional;
   bool dry_run = false;
+  std::map<std::string, std::string, std::less<>> values;  // --channel, --device, --wait, --expires
 };
 
-// Parses "--config FILE", "--dry-run" and positional arguments after the subcommand.
+// Parses "--config FILE", "--dry-run", the command options and positional arguments after the subcommand.
 std::optional<Options> parse_options(std::span<const std::string_view> args, std::string& problem) {
   Options options;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -45,6 +51,13 @@ std::optional<Options> parse_options(std::span<const std::string_view> args, std
       options.config = args[++i];
     } else if (args[i] == "--dry-run") {
       options.dry_run = true;
+    } else if (args[i] == "--channel" || args[i] == "--device" || args[i] == "--wait" || args[i] == "--expires") {
+      if (i + 1 >= args.size()) {
+        problem = fmt::format("{} needs a value", args[i]);
+        return std::nullopt;
+      }
+      options.values[std::string(args[i])] = args[i + 1];
+      ++i;
     } else if (args[i].starts_with("-")) {
       problem = fmt::format("unknown option '{}'", args[i]);
       return std::nullopt;
@@ -75,7 +88,7 @@ int main(std::span<const std::string_view> args) {
       std::printf("%s: ok\n", std::string(args[1]).c_str());
       return exit_ok;
     }
-    const bool subcommand = command == "migrate" || command == "import";
+    const bool subcommand = command == "migrate" || command == "import" || command == "command";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
@@ -84,6 +97,31 @@ int main(std::span<const std::string_view> args) {
       if (options->positional.size() != 1) return usage("import takes one .json file or CSV folder");
       return run_import(load_config(options->config), options->positional[0], options->dry_run);
     }
+    if (command == "command") {
+      CommandRequest request;
+      auto number = [&](const char* name, auto& out, long max) {
+        auto found = options->values.find(name);
+        if (found == options->values.end()) return true;
+        long value = -1;
+        auto [end, ec] = std::from_chars(found->second.data(), found->second.data() + found->second.size(), value);
+        if (ec != std::errc() || end != found->second.data() + found->second.size() || value < 0 || value > max) return false;
+        out = static_cast<std::remove_reference_t<decltype(out)>>(value);
+        return true;
+      };
+      long wait = 0, expires = 300;
+      if (!number("--device", request.device, 4294967295L) || !number("--wait", wait, 3600) ||
+          !number("--expires", expires, 86400) || expires == 0) {
+        return usage("--device, --wait and --expires take whole numbers (--expires at least 1)");
+      }
+      request.wait = std::chrono::seconds(wait);
+      request.expires_in = std::chrono::seconds(expires);
+      if (!options->values.contains("--channel")) return usage("command needs --channel CODE");
+      request.channel = options->values["--channel"];
+      if (options->positional.size() != 1) return usage("command takes one JSON command");
+      request.command = options->positional[0];
+      return run_command(load_config(options->config), request);
+    }
+    if (!options->values.empty()) return usage(fmt::format("'{}' is only for the command subcommand", options->values.begin()->first));
     if (!options->positional.empty() || options->dry_run) {
       return usage(fmt::format("unexpected argument '{}'", options->positional.empty() ? "--dry-run" : options->positional[0]));
     }

@@ -153,6 +153,8 @@ Schema make_schema() {
       [](const Config& c) { return std::to_string(c.acquisition.batch_delay.count()); }, false, false, {}};
   s["acquisition.reconnect_max_s"] =
       seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.reconnect_max; });
+  s["acquisition.command_timeout_s"] =
+      seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.command_timeout; });
 
   s["acquisition.spool_file"] = string_key(
       "a file path (empty: no spool; events wait unacknowledged while the database is away)",

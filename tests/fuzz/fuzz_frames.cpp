@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     __builtin_trap();
   }
   std::span<const std::uint8_t> rest(data, size);
+  if (answer_size(rest) > size) __builtin_trap();
   while (!rest.empty()) {
     auto result = decode_frame(rest);
     if (std::holds_alternative<NeedMore>(result)) break;

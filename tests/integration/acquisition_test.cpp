@@ -167,6 +167,57 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
   EXPECT_EQ(db.query_value(by_terminal), "T0001=4101001,T0002=4101001,T0301=4103001,T9999=4103001");
 }
 
+// Downlink: an operator's command goes from the hall_command queue to the hall's queue server
+// and its answer comes back into the record; what cannot be sent ends expired, never repeated.
+TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
+  start_simulator({"--events", "0", "--rate", "50", "--windows", "4"});
+  const auto http = start(config);
+  ASSERT_NE(http, 0);
+  for (int i = 0; i < 200 && !json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["logged_in"].get<bool>(); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto command = [&](const std::string& body, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"command", "--config", config.string(), "--channel", "qs-4101001", "--device", "3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back(body);
+    return halld_command(args);
+  };
+  auto done = command(R"({"kind":"open_window","window":2})", {"--wait", "10"});
+  EXPECT_EQ(done.exit_code, 0) << done.output;
+  EXPECT_THAT(done.output, ::testing::HasSubstr(": done"));
+  auto refused = command(R"({"kind":"close_window","window":99})", {"--wait", "10"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.output, ::testing::HasSubstr("refused: no window 99"));
+  auto unsupported = command(R"({"kind":"set_queue_parameter","parameter":"max_waiting","value":80})", {"--wait", "10"});
+  EXPECT_THAT(unsupported.output, ::testing::HasSubstr("unsupported: queue parameters are set"));
+  auto message = command(R"({"kind":"show_message","text":"营业厅将于17:30关门，请抓紧办理"})", {"--wait", "10"});
+  EXPECT_EQ(message.exit_code, 0) << message.output;
+
+  auto unknown = command(R"({"kind":"self_destruct"})");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, ::testing::HasSubstr("unknown command 'self_destruct'"));
+  auto bad_field = command(R"({"kind":"open_window","window":"two"})");
+  EXPECT_EQ(bad_field.exit_code, 2);
+  EXPECT_THAT(bad_field.output, ::testing::HasSubstr("'window' must be a whole number from 1 to 999"));
+  auto not_json = command("{open");
+  EXPECT_EQ(not_json.exit_code, 2);
+  auto elsewhere = halld_command({"command", "--config", config.string(), "--channel", "nowhere", R"({"kind":"open_window","window":1})"});
+  EXPECT_EQ(elsewhere.exit_code, 2);
+  EXPECT_THAT(elsewhere.output, ::testing::HasSubstr("no channel 'nowhere'"));
+
+  // The hall goes away: a command for it is not sent, and ends expired.
+  simulator->signal(SIGKILL);
+  simulator->wait(5s);
+  for (int i = 0; i < 200 && json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>(); ++i) {
+    std::this_thread::sleep_for(20ms);
+  }
+  auto expired = command(R"({"kind":"open_window","window":1})", {"--expires", "1", "--wait", "5"});
+  EXPECT_EQ(expired.exit_code, 1);
+  EXPECT_THAT(expired.output, ::testing::HasSubstr("expired: not sent before it expired"));
+  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY id) FROM hall_command"), "done,refused,unsupported,done,expired");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by LIKE 'cli:%' AND sent_at IS NOT NULL"), "4");
+}
+
 // A hall's devices at the far end of a serial line: a pseudo-terminal that hall_sim holds.
 class SerialTest : public AcquisitionTest {
  protected:

@@ -190,6 +190,37 @@ class Simulator {
     return outbox_.add<proto::EventCodec<proto::queue_eval::Protocol>>(event);
   }
 
+  // What the simulated server does with a command from halld; nullopt when the frame is none.
+  std::optional<proto::CommandResult> answer_command(const proto::Frame& frame) const {
+    using proto::CommandOutcome;
+    auto result = [&](CommandOutcome outcome, std::string detail = {}) {
+      return proto::CommandResult{frame.sequence, outcome, std::move(detail)};
+    };
+    if (std::holds_alternative<tools::TerminalFleet>(model_)) {
+      auto command = proto::decode_command<proto::terminal::Protocol, proto::terminal::Command>(frame);
+      if (!command) return std::nullopt;
+      const auto& terminal = std::visit([](const auto& c) -> const std::string& { return c.terminal; }, *command);
+      const bool known = terminal.empty() || std::any_of(options_.terminals.begin(), options_.terminals.end(),
+                                                         [&](const auto& t) { return t.code == terminal; });
+      return known ? result(CommandOutcome::done) : result(CommandOutcome::refused, "no terminal " + terminal);
+    }
+    auto command = proto::decode_command<proto::queue_eval::Protocol, proto::queue_eval::Command>(frame);
+    if (!command) return std::nullopt;
+    return std::visit(
+        [&](const auto& c) {
+          using T = std::decay_t<decltype(c)>;
+          if constexpr (std::is_same_v<T, proto::queue_eval::OpenWindow> || std::is_same_v<T, proto::queue_eval::CloseWindow>) {
+            if (c.window < 1 || c.window > options_.windows) return result(CommandOutcome::refused, fmt::format("no window {}", c.window));
+            return result(CommandOutcome::done);
+          } else if constexpr (std::is_same_v<T, proto::queue_eval::SetQueueParameter>) {
+            return result(CommandOutcome::unsupported, "queue parameters are set at the queue server's console");
+          } else {
+            return result(CommandOutcome::done);
+          }
+        },
+        *command);
+  }
+
   bool all_made() const { return options_.events != 0 && outbox_.events_made() >= options_.events; }
 
   // With --speed, how long until `event` is due; zero when it is (or in --rate mode).
@@ -276,6 +307,10 @@ class Simulator {
         auto& frame = std::get<proto::Decoded>(result).frame;
         used += std::get<proto::Decoded>(result).size;
         if (frame.function == proto::function::data_ack) outbox_.acknowledged(frame.sequence);
+        if (auto result = answer_command(frame)) {
+          const auto answer = proto::encode_frame(proto::encode_command_result(options_.source, *result));
+          co_await asio::async_write(socket, asio::buffer(answer), asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (auto ack = proto::decode_login_ack(frame); ack && ack->outcome == proto::LoginOutcome::accepted && !logged_in) {
           logged_in = true;
           auto resend = outbox_.resend_all();

@@ -59,6 +59,15 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void start();
   void stop();
   const std::string& code() const { return config_.channel.code; }
+  int id() const { return config_.channel_id; }
+  bool logged_in() const;
+
+  // Downlink: sends `command` (JSON, proto/commands) to the device at `address`, its SEQ the low
+  // 32 bits of `command_id`. `answered` gets the outcome — the device's (done, refused,
+  // unsupported, failed) or "failed" when the command could not be sent or the link went down
+  // first — once, on the channel's strand.
+  using CommandAnswer = std::function<void(std::int64_t command_id, std::string state, std::string detail)>;
+  void send_command(std::uint32_t address, std::int64_t command_id, nlohmann::json command, CommandAnswer answered);
   ChannelStatus status() const;  // thread-safe snapshot
 
  private:
@@ -91,6 +100,12 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::uint64_t connection_ = 0;  // which connection the session belongs to
   std::array<std::uint64_t, proto::session_error_kinds> errors_seen_{};
   std::map<std::uint32_t, Source> sources_;  // by device address; ids outlive connections
+  struct Outstanding {
+    std::int64_t command_id;
+    CommandAnswer answered;
+  };
+  std::map<std::pair<std::uint32_t, std::uint32_t>, Outstanding> commands_;  // by (address, SEQ)
+  void fail_outstanding_commands(const std::string& why);
 
   // A server of many halls: where its terminals stand; reloaded (rarely) when it names a stranger.
   std::unordered_map<std::string, int> terminal_halls_;

@@ -38,6 +38,7 @@ struct AcquisitionConfig {
   std::size_t batch_rows = 5000;                 // events per database transaction at most
   std::chrono::milliseconds batch_delay{50};     // how long a partial batch may wait
   std::chrono::seconds reconnect_max{60};        // longest wait between connection attempts
+  std::chrono::seconds command_timeout{30};      // a sent downlink command unanswered this long: expired
   std::filesystem::path spool_file = "spool/halld.spool";  // empty: no spool
   std::uint64_t spool_max_bytes = 1ull << 30;    // links pause above this
 };

@@ -71,6 +71,16 @@ Frame encode_heartbeat_ack(std::uint32_t source, records::Timestamp server_time)
   return Frame{Direction::downlink, source, 0, function::heartbeat_ack, writer.take()};
 }
 
+std::string_view to_string(CommandOutcome outcome) {
+  switch (outcome) {
+    case CommandOutcome::done: return "done";
+    case CommandOutcome::refused: return "refused";
+    case CommandOutcome::unsupported: return "unsupported";
+    case CommandOutcome::failed: return "failed";
+  }
+  return "failed";
+}
+
 Frame encode_poll(std::uint32_t address) { return Frame{Direction::downlink, address, 0, function::poll, {}}; }
 
 std::optional<Uplink> decode_session_message(const Frame& frame) {

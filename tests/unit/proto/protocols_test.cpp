@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "halld/proto/commands.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
 #include "halld/records/event_json.hpp"
@@ -116,6 +117,41 @@ TEST(QueueEval, UnderstandableErrors) {
       1, 1, {event.at, records::WindowStatusChanged{3, records::WindowState::open, ""}});
   bad_enum.payload[6] = 9;  // state byte: 9 is no window state
   EXPECT_EQ(std::get<MessageError>(decode_uplink<queue_eval::Protocol>(bad_enum)), MessageError::malformed_payload);
+}
+
+}  // namespace
+}  // namespace halld::proto
+
+namespace halld::proto {
+namespace {
+
+TEST(CommandJson, EncodesEachKindLikeItsProtocolAndNamesWhatIsWrong) {
+  using records::ChannelProtocol;
+  EXPECT_EQ(encode_command_json(ChannelProtocol::queue_eval, 3, 7, {{"kind", "open_window"}, {"window", 2}}),
+            encode_frame(encode_command<queue_eval::Protocol>(3, 7, queue_eval::Command{queue_eval::OpenWindow{2}})));
+  EXPECT_EQ(encode_command_json(ChannelProtocol::queue_eval, 1, 8, {{"kind", "show_message"}, {"text", "请稍候"}}),
+            encode_frame(encode_command<queue_eval::Protocol>(
+                1, 8, queue_eval::Command{queue_eval::ShowMessage{queue_eval::Display::all, 60, "请稍候"}})));
+  EXPECT_EQ(encode_command_json(ChannelProtocol::terminal, 1, 9, {{"kind", "set_in_service"}, {"terminal", "T1"}, {"in_service", false}}),
+            encode_frame(encode_command<terminal::Protocol>(
+                1, 9, terminal::Command{terminal::SetInService{"T1", terminal::ServiceMode::out_of_service}})));
+  auto refused = [](ChannelProtocol protocol, const nlohmann::json& command) {
+    try {
+      encode_command_json(protocol, 1, 1, command);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refused(ChannelProtocol::queue_eval, {{"kind", "open_window"}}), "'window' is missing");
+  EXPECT_EQ(refused(ChannelProtocol::queue_eval, {{"kind", "open_window"}, {"window", 0}}), "'window' must be a whole number from 1 to 999");
+  EXPECT_EQ(refused(ChannelProtocol::queue_eval, {{"kind", "show_message"}, {"text", std::string(256, 'x')}}),
+            "'text' is longer than 255 bytes");
+  EXPECT_EQ(refused(ChannelProtocol::queue_eval, {{"kind", "show_message"}, {"text", "x"}, {"display", "sky"}}),
+            "'display' must be one of led_boards, screens, all");
+  EXPECT_EQ(refused(ChannelProtocol::queue_eval, {{"kind", "reboot"}}).substr(0, 26), "unknown command 'reboot' f");
+  EXPECT_EQ(refused(ChannelProtocol::terminal, {{"kind", "set_in_service"}}), "'in_service' must be true or false");
+  EXPECT_EQ(refused(ChannelProtocol::terminal, nlohmann::json::array()), "a command is a JSON object");
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ struct Heartbeat {
   bool operator==(const Heartbeat&) const = default;
 };
 enum class CommandOutcome : std::uint8_t { done = 0, refused = 1, unsupported = 2, failed = 3 };
+std::string_view to_string(CommandOutcome outcome);  // "done", "refused", "unsupported", "failed"
 struct CommandResult {
   std::uint32_t command = 0;  // the SEQ of the command frame
   CommandOutcome outcome = CommandOutcome::done;

@@ -1,0 +1,50 @@
+// store/command_store: the hall_command table, queue and record of downlink commands. Owns:
+// queueing, claiming for sending (each command is sent at most once: a command such as a
+// reboot must not run twice because halld restarted), answers and expiry. Must not touch:
+// what a command means (proto/commands).
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <pqxx/pqxx>
+#include <vector>
+
+#include "halld/records/archive.hpp"
+#include "halld/store/database.hpp"
+
+namespace halld::store {
+
+std::vector<Statement> command_statements();
+
+// The protocol of a channel, which says what commands it takes; nullopt: no such channel.
+std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection, const std::string& channel_code);
+
+// Queues a command for the device at `address` of the channel; returns its id. Throws
+// std::invalid_argument when the channel does not exist.
+std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code, std::uint32_t address,
+                           const nlohmann::json& command, const std::string& requested_by,
+                           std::chrono::seconds expires_in);
+
+struct ClaimedCommand {
+  std::int64_t id = 0;
+  int channel_id = 0;
+  std::uint32_t address = 0;
+  nlohmann::json command;
+};
+// Marks the oldest queued commands of these channels as sent and returns them, in order.
+std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const std::vector<int>& channel_ids);
+
+// The device's answer (state: done, refused, unsupported, failed) or halld's own verdict.
+void finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail);
+
+// Queued past their expiry, or sent and unanswered for `answer_timeout`: expired. Returns how many.
+std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds answer_timeout);
+
+struct CommandState {
+  std::string state;
+  std::string detail;
+};
+std::optional<CommandState> command_state(pqxx::connection& connection, std::int64_t id);
+
+}  // namespace halld::store

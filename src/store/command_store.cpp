@@ -1,0 +1,85 @@
+#include "halld/store/command_store.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace halld::store {
+
+std::vector<Statement> command_statements() {
+  return {
+      {"queue_command",
+       "INSERT INTO hall_command (channel_id, address, command, requested_by, expires_at) "
+       "SELECT id, $2, $3::jsonb, $4, now() + $5 * interval '1 second' FROM acquisition_channel WHERE code = $1 "
+       "RETURNING id"},
+      {"claim_commands",
+       "UPDATE hall_command SET state = 'sent', sent_at = now() WHERE id IN ("
+       "  SELECT id FROM hall_command WHERE state = 'queued' AND channel_id = ANY($1::integer[]) "
+       "  ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED) "
+       "RETURNING id, channel_id, address, command::text"},
+      {"finish_command",
+       "UPDATE hall_command SET state = $2, detail = $3, answered_at = now() WHERE id = $1 AND state IN ('queued', 'sent')"},
+      {"expire_commands",
+       "UPDATE hall_command SET state = 'expired', answered_at = now(), "
+       "  detail = CASE WHEN state = 'queued' THEN 'not sent before it expired: the channel was down or nobody logged in' "
+       "                ELSE 'no answer from the device' END "
+       "WHERE (state = 'queued' AND expires_at < now()) OR (state = 'sent' AND sent_at < now() - $1 * interval '1 second')"},
+      {"command_state", "SELECT state, detail FROM hall_command WHERE id = $1"},
+      {"channel_protocol", "SELECT protocol FROM acquisition_channel WHERE code = $1"},
+  };
+}
+
+std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection, const std::string& channel_code) {
+  pqxx::read_transaction tx(connection);
+  auto result = tx.exec_prepared("channel_protocol", channel_code);
+  if (result.empty()) return std::nullopt;
+  return records::parse_enum<records::ChannelProtocol>(result[0][0].as<std::string>());
+}
+
+std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code, std::uint32_t address,
+                           const nlohmann::json& command, const std::string& requested_by,
+                           std::chrono::seconds expires_in) {
+  pqxx::work tx(connection);
+  auto result = tx.exec_prepared("queue_command", channel_code, static_cast<std::int64_t>(address), command.dump(),
+                                 requested_by, expires_in.count());
+  if (result.empty()) throw std::invalid_argument(fmt::format("no channel '{}'", channel_code));
+  tx.commit();
+  return result[0][0].as<std::int64_t>();
+}
+
+std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const std::vector<int>& channel_ids) {
+  std::string ids = "{";
+  for (auto id : channel_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  ids += "}";
+  pqxx::work tx(connection);
+  std::vector<ClaimedCommand> out;
+  for (const auto& row : tx.exec_prepared("claim_commands", ids)) {
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<int>(), static_cast<std::uint32_t>(row[2].as<std::int64_t>()),
+                   nlohmann::json::parse(row[3].as<std::string>())});
+  }
+  tx.commit();
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+void finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail) {
+  pqxx::work tx(connection);
+  tx.exec_prepared0("finish_command", id, state, detail);
+  tx.commit();
+}
+
+std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds answer_timeout) {
+  pqxx::work tx(connection);
+  auto result = tx.exec_prepared0("expire_commands", answer_timeout.count());
+  tx.commit();
+  return result.affected_rows();
+}
+
+std::optional<CommandState> command_state(pqxx::connection& connection, std::int64_t id) {
+  pqxx::read_transaction tx(connection);
+  auto result = tx.exec_prepared("command_state", id);
+  if (result.empty()) return std::nullopt;
+  return CommandState{result[0][0].as<std::string>(), result[0][1].as<std::string>()};
+}
+
+}  // namespace halld::store
