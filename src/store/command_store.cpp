@@ -1,6 +1,7 @@
 #include "halld/store/command_store.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -48,9 +49,7 @@ std::int64_t queue_command(pqxx::connection& connection, const std::string& chan
 }
 
 std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const std::vector<int>& channel_ids) {
-  std::string ids = "{";
-  for (auto id : channel_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
-  ids += "}";
+  const auto ids = fmt::format("{{{}}}", fmt::join(channel_ids, ","));  // a PostgreSQL array literal
   pqxx::work tx(connection);
   std::vector<ClaimedCommand> out;
   for (const auto& row : tx.exec_prepared("claim_commands", ids)) {
