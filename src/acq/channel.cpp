@@ -284,17 +284,25 @@ void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver
 
 void Channel::note_devices(std::uint32_t address, const std::vector<proto::Session::Deliver>& delivered) {
   const auto arrived = std::chrono::system_clock::now();
-  const auto source_device = std::to_string(address);
   std::lock_guard lock(status_mutex_);
   status_.events_received += delivered.size();
-  for (const auto& d : delivered) {
-    auto terminal = records::terminal_of(d.event);
-    const auto& device = terminal.empty() ? source_device : std::string(terminal);
+  auto count = [&](const std::string& device, std::uint64_t events) {
     auto& status = devices_[device];
     status.device = device;
-    ++status.events;
+    status.events += events;
     status.last_event = arrived;
+  };
+  // Queue events are the source's own: one update for the group. Terminal events, one each.
+  std::uint64_t source_events = 0;
+  for (const auto& d : delivered) {
+    auto terminal = records::terminal_of(d.event);
+    if (terminal.empty()) {
+      ++source_events;
+    } else {
+      count(std::string(terminal), 1);
+    }
   }
+  if (source_events > 0) count(std::to_string(address), source_events);
 }
 
 asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<Channel> keep_alive,

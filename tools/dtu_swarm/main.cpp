@@ -91,19 +91,12 @@ class Dtu {
       std::size_t n = co_await socket->async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
-      for (;;) {
-        auto result = proto::decode_frame(buffer);
-        if (std::holds_alternative<proto::NeedMore>(result)) break;
-        std::size_t used = std::holds_alternative<proto::Rejected>(result) ? std::get<proto::Rejected>(result).skip
-                                                                          : std::get<proto::Decoded>(result).size;
-        if (auto* decoded = std::get_if<proto::Decoded>(&result); decoded && !logged_in) {
-          auto ack = proto::decode_login_ack(decoded->frame);
-          if (ack && ack->outcome == proto::LoginOutcome::accepted) {
-            logged_in = true;
-            ++totals_.logged_in;
-          }
+      for (const auto& frame : proto::take_frames(buffer)) {
+        auto ack = proto::decode_login_ack(frame);
+        if (!logged_in && ack && ack->outcome == proto::LoginOutcome::accepted) {
+          logged_in = true;
+          ++totals_.logged_in;
         }
-        buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
       }
     }
     if (logged_in) --totals_.logged_in;

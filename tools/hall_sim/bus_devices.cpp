@@ -16,16 +16,7 @@ BusDevices::BusDevices(BusDevicesOptions options) : options_(std::move(options))
 std::vector<std::uint8_t> BusDevices::on_bytes(std::span<const std::uint8_t> bytes) {
   received_.insert(received_.end(), bytes.begin(), bytes.end());
   std::vector<std::uint8_t> out;
-  std::size_t used = 0;
-  for (;;) {
-    auto result = proto::decode_frame(std::span(received_).subspan(used));
-    if (std::holds_alternative<proto::NeedMore>(result)) break;
-    if (auto* rejected = std::get_if<proto::Rejected>(&result)) {
-      used += rejected->skip;
-      continue;
-    }
-    const auto& frame = std::get<proto::Decoded>(result).frame;
-    used += std::get<proto::Decoded>(result).size;
+  for (const auto& frame : proto::take_frames(received_)) {
     auto keypad = keypads_.find(frame.source);
     if (keypad == keypads_.end()) continue;  // another device's business
     auto& k = *keypad->second;
@@ -39,7 +30,6 @@ std::vector<std::uint8_t> BusDevices::on_bytes(std::span<const std::uint8_t> byt
       k.logged_in = true;
     }
   }
-  received_.erase(received_.begin(), received_.begin() + static_cast<std::ptrdiff_t>(used));
   return out;
 }
 

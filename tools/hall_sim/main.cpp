@@ -296,16 +296,7 @@ class Simulator {
       // halld answers every heartbeat: this long without a byte, the line is as good as cut.
       if (std::chrono::steady_clock::now() - last_heard > 12s) break;
       ec.clear();
-      std::size_t used = 0;
-      for (;;) {
-        auto result = proto::decode_frame(std::span(buffer).subspan(used));
-        if (std::holds_alternative<proto::NeedMore>(result)) break;
-        if (auto* rejected = std::get_if<proto::Rejected>(&result)) {
-          used += rejected->skip;
-          continue;
-        }
-        auto& frame = std::get<proto::Decoded>(result).frame;
-        used += std::get<proto::Decoded>(result).size;
+      for (const auto& frame : proto::take_frames(buffer)) {
         if (frame.function == proto::function::data_ack) outbox_.acknowledged(frame.sequence);
         if (auto result = answer_command(frame)) {
           const auto answer = proto::encode_frame(proto::encode_command_result(options_.source, *result));
@@ -317,7 +308,6 @@ class Simulator {
           if (!resend.empty()) co_await asio::async_write(socket, asio::buffer(resend), asio::redirect_error(asio::use_awaitable, ec));
         }
       }
-      buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
       if (finished()) break;
       if (logged_in && !all_made()) {
         // Everything due goes out in one write: with --rate, the events the rate allows since the

@@ -91,6 +91,24 @@ std::vector<std::uint8_t> encode_frame(const Frame& frame) {
   return out;
 }
 
+std::vector<Frame> take_frames(std::vector<std::uint8_t>& received) {
+  std::vector<Frame> frames;
+  std::size_t used = 0;
+  for (;;) {
+    auto result = decode_frame(std::span(received).subspan(used));
+    if (std::holds_alternative<NeedMore>(result)) break;
+    if (auto* rejected = std::get_if<Rejected>(&result)) {
+      used += rejected->skip;
+      continue;
+    }
+    auto& decoded = std::get<Decoded>(result);
+    used += decoded.size;
+    frames.push_back(std::move(decoded.frame));
+  }
+  received.erase(received.begin(), received.begin() + static_cast<std::ptrdiff_t>(used));
+  return frames;
+}
+
 std::size_t answer_size(std::span<const std::uint8_t> bytes) {
   std::size_t used = 0;
   for (;;) {

@@ -66,6 +66,11 @@ DecodeResult decode_frame(std::span<const std::uint8_t> bytes);
 
 std::vector<std::uint8_t> encode_frame(const Frame& frame);
 
+// The whole frames at the front of `received`, in order, skipping damage; what they and the
+// damage took is erased, and an incomplete frame is left for more bytes. For device-side
+// readers (simulators), which need frames and no error accounting.
+std::vector<Frame> take_frames(std::vector<std::uint8_t>& received);
+
 // Bytes up to the end of the first whole frame in `bytes` (any garbage or damaged frames before
 // it included), 0 while none is whole yet. A bus master uses it to know that a polled device
 // has finished its answer, however good the answer turns out to be.
