@@ -20,6 +20,10 @@ proto::Session::Decoder decoder_for(records::ChannelProtocol protocol) {
   return proto::decode_uplink<proto::queue_eval::Protocol>;
 }
 
+// More than any terminal-management server runs (a province has tens of thousands of terminals
+// in all, a city's server a few thousand).
+constexpr std::size_t max_devices_shown = 50'000;
+
 records::Timestamp now() {
   return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
@@ -287,6 +291,9 @@ void Channel::note_devices(std::uint32_t address, const std::vector<proto::Sessi
   std::lock_guard lock(status_mutex_);
   status_.events_received += delivered.size();
   auto count = [&](const std::string& device, std::uint64_t events) {
+    // A server naming ever new terminals must not grow this table without end; past the cap,
+    // new devices' events are stored as always but not shown one by one.
+    if (devices_.size() >= max_devices_shown && !devices_.contains(device)) return;
     auto& status = devices_[device];
     status.device = device;
     status.events += events;

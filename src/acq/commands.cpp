@@ -49,7 +49,7 @@ asio::awaitable<void> CommandDispatcher::run() {
 asio::awaitable<void> CommandDispatcher::cycle() {
   auto expiring = database_.run([timeout = answer_timeout_](pqxx::connection& c) { return store::expire_commands(c, timeout); });
   if (auto expired = co_await std::move(expiring); expired > 0) {
-    metrics_.counter("halld_commands_total", "Downlink commands by how they ended.", {{"state", "expired"}}).inc(expired);
+    ended("expired").inc(expired);
     spdlog::warn("commands: {} expired (not sent in time, or not answered within {} s)", expired, answer_timeout_.count());
   }
   std::vector<int> ready;
@@ -69,18 +69,26 @@ asio::awaitable<void> CommandDispatcher::cycle() {
 }
 
 void CommandDispatcher::record(std::int64_t command_id, std::string state, std::string detail) {
-  metrics_.counter("halld_commands_total", "Downlink commands by how they ended.", {{"state", state}}).inc();
-  spdlog::info("command {}: {}{}{}", command_id, state, detail.empty() ? "" : ": ", detail);
   asio::co_spawn(executor_, [self = shared_from_this(), command_id, state = std::move(state),
                              detail = std::move(detail)]() -> asio::awaitable<void> {
     try {
-      auto recording = self->database_.run([&](pqxx::connection& c) { store::finish_command(c, command_id, state, detail); });
-      co_await std::move(recording);
+      auto recording = self->database_.run([&](pqxx::connection& c) { return store::finish_command(c, command_id, state, detail); });
+      if (!co_await std::move(recording)) {
+        spdlog::warn("command {}: answered '{}' after it had ended (expired); the record keeps the first ending",
+                     command_id, state);
+        co_return;
+      }
+      self->ended(state).inc();
+      spdlog::info("command {}: {}{}{}", command_id, state, detail.empty() ? "" : ": ", detail);
     } catch (const std::exception& e) {
       // Left 'sent'; the expiry marks it expired, which is the truth as far as the record goes.
       spdlog::warn("command {}: answer not recorded: {}", command_id, e.what());
     }
   }, asio::detached);
+}
+
+Counter& CommandDispatcher::ended(const std::string& state) {
+  return metrics_.counter("halld_commands_total", "Downlink commands by how they ended.", {{"state", state}});
 }
 
 }  // namespace halld::acq

@@ -61,10 +61,11 @@ std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const s
   return out;
 }
 
-void finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail) {
+bool finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail) {
   pqxx::work tx(connection);
-  tx.exec_prepared0("finish_command", id, state, detail);
+  auto result = tx.exec_prepared0("finish_command", id, state, detail);
   tx.commit();
+  return result.affected_rows() == 1;
 }
 
 std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds answer_timeout) {

@@ -216,6 +216,10 @@ TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
   EXPECT_THAT(expired.output, ::testing::HasSubstr("expired: not sent before it expired"));
   EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY id) FROM hall_command"), "done,refused,unsupported,done,expired");
   EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by LIKE 'cli:%' AND sent_at IS NOT NULL"), "4");
+  const auto metrics = http_get(http, "/metrics").body;
+  for (const auto& [state, count] : {std::pair{"done", "2"}, {"refused", "1"}, {"unsupported", "1"}, {"expired", "1"}}) {
+    EXPECT_THAT(metrics, ::testing::HasSubstr(fmt::format("halld_commands_total{{state=\"{}\"}} {}\n", state, count)));
+  }
 }
 
 // A hall's devices at the far end of a serial line: a pseudo-terminal that hall_sim holds.

@@ -145,6 +145,8 @@ class Simulator {
         // halld has been silent too long.
         auto talking = converse(asio::posix::stream_descriptor(io_, ::dup(pty_->device_end)));
         co_await std::move(talking);
+        asio::steady_timer pause(io_, 200ms);  // a line that fails at once is not hammered
+        co_await pause.async_wait(asio::use_awaitable);
         continue;
       }
       asio::ip::tcp::socket socket(io_);

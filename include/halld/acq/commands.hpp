@@ -26,6 +26,7 @@ class CommandDispatcher : public std::enable_shared_from_this<CommandDispatcher>
   asio::awaitable<void> run();
   asio::awaitable<void> cycle();
   void record(std::int64_t command_id, std::string state, std::string detail);
+  Counter& ended(const std::string& state);  // halld_commands_total{state}
 
   asio::any_io_executor executor_;
   store::Database& database_;

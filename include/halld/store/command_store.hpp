@@ -35,8 +35,9 @@ struct ClaimedCommand {
 // Marks the oldest queued commands of these channels as sent and returns them, in order.
 std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const std::vector<int>& channel_ids);
 
-// The device's answer (state: done, refused, unsupported, failed) or halld's own verdict.
-void finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail);
+// The device's answer (state: done, refused, unsupported, failed) or halld's own verdict; false
+// when the command had already ended (e.g. it expired before a late answer came).
+bool finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail);
 
 // Queued past their expiry, or sent and unanswered for `answer_timeout`: expired. Returns how many.
 std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds answer_timeout);
