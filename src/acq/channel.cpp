@@ -191,6 +191,7 @@ void Channel::record_comm_event(std::string state, std::string detail) {
 
 void Channel::on_up() {
   record_comm_event("up", link_->peer());
+  if (comm_observer_) comm_observer_(true);
   ++connection_;
   session_.emplace(decoder_for(config_.channel.protocol), config_.channel.site);
   errors_seen_ = {};
@@ -202,6 +203,7 @@ void Channel::on_up() {
 
 void Channel::on_down(const std::string& why) {
   record_comm_event("down", why);
+  if (comm_observer_) comm_observer_(false);
   session_.reset();
   for (auto& [address, source] : sources_) source.waiting.clear();  // resent after reconnecting
   fail_outstanding_commands(why);

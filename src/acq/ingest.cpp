@@ -109,6 +109,7 @@ bool Ingest::spool(const std::vector<store::IngestRecord>& batch) {
     spool_->append(batch);
     spool_bytes_ = spool_->bytes();
     spooled_.inc(batch.size());
+    if (observer_) observer_(batch);
     if (first) spdlog::warn("ingest: the database is away; spooling events to {}", spool_->path().string());
     return true;
   } catch (const std::exception& e) {
@@ -128,6 +129,7 @@ asio::awaitable<bool> Ingest::store_batch(const std::vector<store::IngestRecord>
     stored_.inc(outcome.stored);
     duplicates_.inc(outcome.duplicates);
     batch_rows_.observe(static_cast<double>(batch.size()));
+    if (observer_) observer_(batch);
     co_return true;
   } catch (const std::exception& e) {
     // write_events is all or nothing: none of the batch is stored.

@@ -23,7 +23,9 @@
 #include "halld/store/event_store.hpp"
 #include "halld/store/command_store.hpp"
 #include "halld/proto/commands.hpp"
+#include "halld/store/kpi_store.hpp"
 #include "halld/store/migrations.hpp"
+#include "halld/live/engine.hpp"
 
 namespace halld::app {
 namespace {
@@ -34,8 +36,10 @@ std::unique_ptr<store::Database> open_database(const Config& config, MetricsRegi
   auto statements = store::archive_statements();
   auto events = store::event_statements();
   auto commands = store::command_statements();
+  auto kpis = store::kpi_statements();
   statements.insert(statements.end(), events.begin(), events.end());
   statements.insert(statements.end(), commands.begin(), commands.end());
+  statements.insert(statements.end(), kpis.begin(), kpis.end());
   return std::make_unique<store::Database>(config.database.conninfo, threads, std::move(statements), metrics);
 }
 
@@ -95,8 +99,15 @@ class Daemon {
     metrics_.gauge_callback("halld_schema_version", "Schema version this halld runs against.",
                             [v = known.back().version] { return static_cast<double>(v); });
 
+    try {
+      start_model();
+    } catch (const std::exception& e) {
+      spdlog::error("cannot rebuild the real-time model: {}", e.what());
+      return exit_failure;
+    }
     api::add_system_routes(router_, *database_, metrics_);
     api::add_archive_routes(router_, *database_);
+    api::add_kpi_routes(router_, *database_, *engine_);
     api::add_acquisition_routes(router_, [this] {
       std::vector<nlohmann::json> statuses;
       for (const auto& channel : channels_) statuses.push_back(acq::to_json(channel->status()));
@@ -143,6 +154,17 @@ class Daemon {
     }
   }
 
+  // Before any event can arrive: the model is rebuilt from the log, then follows ingest.
+  void start_model() {
+    live::EngineOptions options;
+    options.flush_every = config_.kpi.flush_interval;
+    engine_ = std::make_unique<live::Engine>(io_.get_executor(), *database_, metrics_, options, [] {
+      return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    });
+    engine_->rebuild();
+    engine_->start();
+  }
+
   void start_acquisition() {
     acq::IngestLimits limits;
     limits.max_batch_rows = config_.acquisition.batch_rows;
@@ -151,6 +173,7 @@ class Daemon {
     std::unique_ptr<acq::Spool> spool;
     if (!config_.acquisition.spool_file.empty()) spool = std::make_unique<acq::Spool>(config_.acquisition.spool_file);
     ingest_ = std::make_unique<acq::Ingest>(io_.get_executor(), *database_, limits, metrics_, std::move(spool));
+    ingest_->observe([engine = engine_.get()](std::span<const store::IngestRecord> batch) { engine->apply(batch); });
     ingest_->start();
     auto rows = database_->run_blocking(store::enabled_channels);
     link::Backoff backoff{std::chrono::milliseconds(500), config_.acquisition.reconnect_max};
@@ -162,7 +185,11 @@ class Daemon {
       const auto code = row.channel.code;
       try {
         auto make_link = link_maker_->factory(row.channel);
-        channels_.push_back(std::make_shared<acq::Channel>(std::move(row), *database_, *ingest_, metrics_, make_link));
+        auto channel = std::make_shared<acq::Channel>(std::move(row), *database_, *ingest_, metrics_, make_link);
+        if (auto hall = channel->hall_id()) {
+          channel->observe_comm([engine = engine_.get(), hall = *hall, code](bool up) { engine->channel_state(hall, code, up); });
+        }
+        channels_.push_back(std::move(channel));
       } catch (const std::invalid_argument& e) {
         spdlog::error("channel {} not started: {}", code, e.what());
       }
@@ -183,17 +210,24 @@ class Daemon {
     if (link_maker_ && link_maker_->dtu_server()) link_maker_->dtu_server()->stop();
     // Set on the ingest's strand, read here; shared so that a late call finds it alive.
     auto ingest_stopped = std::make_shared<std::atomic<bool>>(false);
-    ingest_->stop([ingest_stopped] { *ingest_stopped = true; });
+    auto engine_stopped = std::make_shared<std::atomic<bool>>(false);
+    // The model's last flush follows the last events ingest stores.
+    ingest_->stop([ingest_stopped, engine = engine_.get(), engine_stopped] {
+      *ingest_stopped = true;
+      engine->stop([engine_stopped] { *engine_stopped = true; });
+    });
     server_->stop();
     const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
     asio::steady_timer timer(io_);
-    while ((server_->active_connections() > 0 || !*ingest_stopped) && std::chrono::steady_clock::now() < deadline) {
+    auto busy = [&] { return server_->active_connections() > 0 || !*ingest_stopped || !*engine_stopped; };
+    while (busy() && std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(20));
       co_await timer.async_wait(asio::use_awaitable);
     }
-    if (server_->active_connections() > 0 || !*ingest_stopped) {
-      spdlog::warn("stopping after {} s with {} HTTP connections open and {} events not stored (devices resend them)",
-                   config_.shutdown_grace.count(), server_->active_connections(), ingest_->pending());
+    if (busy()) {
+      spdlog::warn("stopping after {} s with {} HTTP connections open, {} events not stored (devices resend them){}",
+                   config_.shutdown_grace.count(), server_->active_connections(), ingest_->pending(),
+                   *engine_stopped ? "" : ", KPI rollups not flushed (rebuilt from the log at start)");
     }
     io_.stop();
   }
@@ -228,6 +262,7 @@ class Daemon {
   api::StaticFiles files_;
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<live::Engine> engine_;
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<acq::LinkMaker> link_maker_;
   std::vector<std::shared_ptr<acq::Channel>> channels_;
@@ -360,6 +395,37 @@ int run_command(const Config& config, const CommandRequest& request) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+}
+
+int run_recompute(const Config& config, const RecomputeRequest& request) {
+  init_logging(config.log);
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  auto halls = database->run_blocking(store::load_kpi_halls);
+  if (!request.hall.empty()) {
+    std::erase_if(halls, [&](const store::KpiHall& h) { return h.code != request.hall; });
+    if (halls.empty()) {
+      std::fprintf(stderr, "halld: no hall '%s'\n", request.hall.c_str());
+      return exit_usage;
+    }
+  }
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto days = (request.last_day - request.first_day).count() + 1;
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t done = 0;
+  for (const auto& hall : halls) {
+    for (auto day = request.first_day; day <= request.last_day; day += std::chrono::days(1)) {
+      database->run_blocking([&](pqxx::connection& c) { live::Engine::recompute_day(c, hall, day, now); });
+    }
+    if (++done % 100 == 0 || done == halls.size()) {
+      std::printf("recomputed %zu of %zu halls × %lld days\n", done, halls.size(), static_cast<long long>(days));
+      std::fflush(stdout);
+    }
+  }
+  std::printf("recomputed %zu hall-days in %.1f s\n", halls.size() * static_cast<std::size_t>(days),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return exit_ok;
 }
 
 }  // namespace halld::app

@@ -24,4 +24,13 @@ struct CommandRequest {
 // Queues a downlink command (checked first) and, with a wait, reports the device's answer.
 int run_command(const Config& config, const CommandRequest& request);
 
+struct RecomputeRequest {
+  std::chrono::sys_days first_day{};  // local days, both included
+  std::chrono::sys_days last_day{};
+  std::string hall;  // empty: every hall
+};
+// Rebuilds KPI rollups from the event log (the log is the truth; a changed KPI definition can be
+// applied to the past this way).
+int run_recompute(const Config& config, const RecomputeRequest& request);
+
 }  // namespace halld::app

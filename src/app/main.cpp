@@ -25,6 +25,9 @@ constexpr const char* usage_text =
     "  halld command --config FILE --channel CODE [--device N] [--wait S] [--expires S] JSON\n"
     "                                          queue a downlink command, e.g. '{\"kind\":\"open_window\",\"window\":3}',\n"
     "                                          and with --wait report the device's answer (docs/protocols/commands.md)\n"
+    "  halld recompute --config FILE --from DATE --to DATE [--hall CODE]\n"
+    "                                          rebuild the KPI rollups of local days DATE..DATE (inclusive,\n"
+    "                                          yyyy-mm-dd) from the event log, for every hall or one\n"
     "  halld --version                         print the version\n";
 
 int usage(const std::string& problem) {
@@ -36,7 +39,7 @@ struct Options {
   std::string config;
   std::vector<std::string> positional;
   bool dry_run = false;
-  std::map<std::string, std::string, std::less<>> values;  // --channel, --device, --wait, --expires
+  std::map<std::string, std::string, std::less<>> values;  // --channel, --device, --wait, --expires, --from …
 };
 
 // Parses "--config FILE", "--dry-run", the command options and positional arguments after the subcommand.
@@ -51,7 +54,8 @@ std::optional<Options> parse_options(std::span<const std::string_view> args, std
       options.config = args[++i];
     } else if (args[i] == "--dry-run") {
       options.dry_run = true;
-    } else if (args[i] == "--channel" || args[i] == "--device" || args[i] == "--wait" || args[i] == "--expires") {
+    } else if (args[i] == "--channel" || args[i] == "--device" || args[i] == "--wait" || args[i] == "--expires" ||
+               args[i] == "--from" || args[i] == "--to" || args[i] == "--hall") {
       if (i + 1 >= args.size()) {
         problem = fmt::format("{} needs a value", args[i]);
         return std::nullopt;
@@ -88,7 +92,7 @@ int main(std::span<const std::string_view> args) {
       std::printf("%s: ok\n", std::string(args[1]).c_str());
       return exit_ok;
     }
-    const bool subcommand = command == "migrate" || command == "import" || command == "command";
+    const bool subcommand = command == "migrate" || command == "import" || command == "command" || command == "recompute";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
@@ -121,7 +125,28 @@ int main(std::span<const std::string_view> args) {
       request.command = options->positional[0];
       return run_command(load_config(options->config), request);
     }
-    if (!options->values.empty()) return usage(fmt::format("'{}' is only for the command subcommand", options->values.begin()->first));
+    if (command == "recompute") {
+      RecomputeRequest request;
+      auto day = [&](const char* name) -> std::optional<std::chrono::sys_days> {
+        auto found = options->values.find(name);
+        if (found == options->values.end()) return std::nullopt;
+        unsigned y = 0, m = 0, d = 0;
+        char tail = 0;
+        if (std::sscanf(found->second.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
+        const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m), std::chrono::day(d)};
+        if (!ymd.ok()) return std::nullopt;
+        return std::chrono::sys_days(ymd);
+      };
+      auto from = day("--from"), to = day("--to");
+      if (!from || !to || *to < *from) return usage("recompute needs --from and --to dates (yyyy-mm-dd), --to not before --from");
+      if (*to - *from > std::chrono::days(3660)) return usage("recompute spans at most ten years at a time");
+      request.first_day = *from;
+      request.last_day = *to;
+      if (auto hall = options->values.find("--hall"); hall != options->values.end()) request.hall = hall->second;
+      if (!options->positional.empty()) return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
+      return run_recompute(load_config(options->config), request);
+    }
+    if (!options->values.empty()) return usage(fmt::format("'{}' is only for the command and recompute subcommands", options->values.begin()->first));
     if (!options->positional.empty() || options->dry_run) {
       return usage(fmt::format("unexpected argument '{}'", options->positional.empty() ? "--dry-run" : options->positional[0]));
     }

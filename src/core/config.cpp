@@ -169,6 +169,8 @@ Schema make_schema() {
       seconds_key(1, 600, [](Config& c) -> auto& { return c.dtu.registration_timeout; });
   s["dtu.max_unregistered"] = integer_key(1, 1'000'000, [](Config& c) -> auto& { return c.dtu.max_unregistered; });
 
+  s["kpi.flush_interval_s"] = seconds_key(1, 3600, [](Config& c) -> auto& { return c.kpi.flush_interval; });
+
   s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
                               [](Config& c) -> auto& { return c.log.level; },
                               [](const std::string& v) { return is_valid_log_level(v); }, true);
@@ -210,7 +212,7 @@ std::string keys_in_section(std::string_view section) {
     if (parent == section) names.emplace_back(name);
   }
   if (section.empty()) {
-    for (std::string_view table : {"acquisition", "database", "dtu", "http", "log"}) {
+    for (std::string_view table : {"acquisition", "database", "dtu", "http", "kpi", "log"}) {
       names.emplace_back(fmt::format("[{}]", table));
     }
   }
@@ -218,7 +220,7 @@ std::string keys_in_section(std::string_view section) {
 }
 
 bool is_section(std::string_view path) {
-  return path == "http" || path == "database" || path == "acquisition" || path == "dtu" || path == "log";
+  return path == "http" || path == "database" || path == "acquisition" || path == "dtu" || path == "kpi" || path == "log";
 }
 
 void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,

@@ -291,4 +291,24 @@ Tallies tally_events(int hall_id, const HallTerms& terms, const std::vector<reco
   return tallies;
 }
 
+Tallies sum_day(const Tallies& tallies, const model::HallCalendar& calendar, std::chrono::sys_days day) {
+  Tallies daily;
+  const auto from = calendar.day_start(day);
+  const auto until = calendar.day_start(day + std::chrono::days(1));
+  for (auto it = tallies.lower_bound(TallyKey{from, Dimension::hall, {}}); it != tallies.end() && it->first.bucket < until;
+       ++it) {
+    daily[TallyKey{Timestamp(day), it->first.dimension, it->first.key}] += it->second;
+  }
+  return daily;
+}
+
+Tally sum_hall(const Tallies& tallies, Timestamp from, Timestamp until) {
+  Tally total;
+  const auto step = std::chrono::duration_cast<seconds>(bucket_length);
+  for (auto bucket = bucket_of(from); bucket < until; bucket += step) {
+    if (auto it = tallies.find(TallyKey{bucket, Dimension::hall, {}}); it != tallies.end()) total += it->second;
+  }
+  return total;
+}
+
 }  // namespace halld::kpi

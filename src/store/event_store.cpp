@@ -113,6 +113,72 @@ std::int64_t month_of(Timestamp t) {
   return static_cast<int>(ymd.year()) * 12LL + static_cast<unsigned>(ymd.month()) - 1;
 }
 
+// The columns event_of reads, in its order.
+const std::string read_columns =
+    "extract(epoch FROM occurred_at)::bigint, kind, ticket, window_no, staff_no, business, to_business, "
+    "customer_class, ticket_source, evaluation, window_state, abandon_reason, terminal, terminal_state, part, "
+    "part_state, alarm_kind, transaction_id, amount_fen, payment_method, transaction_result, duration_s, "
+    "customer_no, detail::text";
+
+// A hall_event row back into the event it stored (the inverse of fill).
+Event event_of(const pqxx::row& row) {
+  auto text = [&](int i) { return row[i].is_null() ? std::string() : row[i].as<std::string>(); };
+  auto number = [&](int i) { return row[i].is_null() ? 0 : row[i].as<int>(); };
+  auto big = [&](int i) { return row[i].is_null() ? std::int64_t{0} : row[i].as<std::int64_t>(); };
+  auto window = [&] { return static_cast<std::uint16_t>(number(3)); };
+  Event e;
+  e.at = Timestamp(std::chrono::seconds(row[0].as<std::int64_t>()));
+  switch (row[1].as<int>()) {
+    case 0:
+      e.body = TicketIssued{text(2), text(5), static_cast<CustomerClassCode>(number(7)), static_cast<TicketSource>(number(8))};
+      break;
+    case 1: e.body = TicketCalled{text(2), window(), text(4)}; break;
+    case 2: e.body = TicketRecalled{text(2), window()}; break;
+    case 3: e.body = TicketTransferred{text(2), text(6)}; break;
+    case 4: e.body = ServiceStarted{text(2), window(), text(4)}; break;
+    case 5: e.body = ServiceFinished{text(2), window(), text(4), text(5)}; break;
+    case 6: e.body = TicketAbandoned{text(2), static_cast<AbandonReason>(number(11))}; break;
+    case 7: e.body = EvaluationGiven{text(2), window(), text(4), static_cast<EvaluationResult>(number(9))}; break;
+    case 8: e.body = WindowStatusChanged{window(), static_cast<WindowState>(number(10)), text(4)}; break;
+    case 9: {
+      QueueSnapshot snapshot;
+      const auto detail = nlohmann::json::parse(text(23), nullptr, false);
+      if (detail.is_object() && detail.contains("queues") && detail["queues"].is_array()) {
+        for (const auto& q : detail["queues"]) {
+          snapshot.queues.push_back(QueueLength{q.value("business", ""), q.value<std::uint16_t>("waiting", 0),
+                                                q.value<std::uint32_t>("longest_wait_s", 0)});
+        }
+      }
+      e.body = std::move(snapshot);
+      break;
+    }
+    case 10: e.body = TerminalStateChanged{text(12), static_cast<TerminalState>(number(13))}; break;
+    case 11:
+      e.body = PartStateChanged{text(12), static_cast<TerminalPart>(number(14)), static_cast<PartState>(number(15))};
+      break;
+    case 12: e.body = TerminalAlarm{text(12), static_cast<TerminalAlarmKind>(number(16))}; break;
+    case 13:
+      e.body = Transaction{text(12), text(17), text(5), big(18), static_cast<PaymentMethod>(number(19)),
+                           static_cast<TransactionResult>(number(20)), static_cast<std::uint16_t>(number(21)), text(22)};
+      break;
+    default: throw std::runtime_error(fmt::format("hall_event: kind {} cannot be read back", row[1].as<int>()));
+  }
+  return e;
+}
+
+const std::string read_events_sql =
+    "SELECT " + read_columns +
+    " FROM hall_event WHERE hall_id = $1 AND occurred_at >= to_timestamp($2) AND occurred_at < to_timestamp($3) "
+    "AND kind <> 14 ORDER BY occurred_at, source_id, sequence";
+// window_status, terminal_state, part_state: the latest of each window, terminal and part.
+const std::string read_states_sql =
+    "SELECT * FROM (SELECT DISTINCT ON (kind, window_no, terminal, part) " + read_columns +
+    " FROM hall_event WHERE hall_id = $1 AND kind IN (8, 10, 11) AND occurred_at >= to_timestamp($2) "
+    "AND occurred_at < to_timestamp($3) ORDER BY kind, window_no, terminal, part, occurred_at DESC, source_id DESC, "
+    "sequence DESC) AS last ORDER BY 1";
+
+std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
+
 const std::vector<Statement> statements = {
     {"register_source",
      "INSERT INTO acquisition_source (channel, address, hall_id) VALUES ($1, $2, $3) "
@@ -122,6 +188,8 @@ const std::vector<Statement> statements = {
      "SELECT id, last_sequence FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER BY id FOR UPDATE"},
     {"advance_source", "UPDATE acquisition_source SET last_sequence = $2 WHERE id = $1"},
     {"event_partition", "SELECT halld_event_partition($1::timestamptz)"},
+    {"read_hall_events", read_events_sql.c_str()},
+    {"read_states_before", read_states_sql.c_str()},
 };
 
 }  // namespace
@@ -184,6 +252,29 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
   for (const auto* r : fresh) partitions.add(month_of(r->event.at));
   outcome.stored = fresh.size();
   return outcome;
+}
+
+}  // namespace halld::store
+
+namespace halld::store {
+
+std::vector<records::Event> read_hall_events(pqxx::connection& connection, int hall_id, Timestamp from, Timestamp until) {
+  pqxx::read_transaction tx(connection);
+  std::vector<records::Event> events;
+  for (const auto& row : tx.exec_prepared("read_hall_events", hall_id, epoch(from), epoch(until))) {
+    events.push_back(event_of(row));
+  }
+  return events;
+}
+
+std::vector<records::Event> read_states_before(pqxx::connection& connection, int hall_id, Timestamp at,
+                                               std::chrono::days lookback) {
+  pqxx::read_transaction tx(connection);
+  std::vector<records::Event> events;
+  for (const auto& row : tx.exec_prepared("read_states_before", hall_id, epoch(at - lookback), epoch(at))) {
+    events.push_back(event_of(row));
+  }
+  return events;
 }
 
 }  // namespace halld::store

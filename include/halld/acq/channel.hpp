@@ -56,6 +56,11 @@ class Channel : public std::enable_shared_from_this<Channel> {
   Channel(store::ChannelRow config, store::Database& database, Ingest& ingest, MetricsRegistry& metrics,
           const LinkFactory& make_link);
 
+  // Set before start(): told on the channel's strand each time the link comes up or goes down.
+  using CommObserver = std::function<void(bool up)>;
+  void observe_comm(CommObserver observer) { comm_observer_ = std::move(observer); }
+  std::optional<int> hall_id() const { return config_.hall_id; }
+
   void start();
   void stop();
   const std::string& code() const { return config_.channel.code; }
@@ -93,6 +98,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void record_comm_event(std::string state, std::string detail);
 
   store::ChannelRow config_;
+  CommObserver comm_observer_;
   store::Database& database_;
   Ingest& ingest_;
   std::shared_ptr<link::Link> link_;

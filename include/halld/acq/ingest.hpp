@@ -51,6 +51,12 @@ class Ingest {
   std::uint64_t spool_bytes() const { return spool_bytes_.load(); }
   const IngestLimits& limits() const { return limits_; }
 
+  // Set before start(): called on the ingest's strand with each batch that has become durable
+  // (stored, or spooled) and each chunk replayed from the spool — resends included, which the
+  // observer drops by sequence as the store does. The real-time model follows ingest this way.
+  using Observer = std::function<void(std::span<const store::IngestRecord>)>;
+  void observe(Observer observer) { observer_ = std::move(observer); }
+
   // Starts the writer. stop() writes what is queued (as long as the database takes it), then
   // ends the writer; `done` runs on the strand when it has.
   void start();
@@ -82,6 +88,7 @@ class Ingest {
   std::atomic<std::size_t> pending_{0};
   std::unique_ptr<Spool> spool_;
   std::atomic<std::uint64_t> spool_bytes_{0};
+  Observer observer_;
   asio::steady_timer wake_;
   bool stopping_ = false;
   std::function<void()> on_stopped_;

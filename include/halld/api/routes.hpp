@@ -7,6 +7,7 @@
 
 #include "halld/api/router.hpp"
 #include "halld/core/metrics.hpp"
+#include "halld/live/engine.hpp"
 #include "halld/store/database.hpp"
 
 namespace halld::api {
@@ -18,6 +19,10 @@ void add_archive_routes(Router& router, store::Database& database);
 
 // Live status of the acquisition channels, as the daemon's channels report it.
 void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::json>()> channel_statuses);
+
+// The live model and KPIs: live hall views, KPI series and comparisons, breakdowns (clerk
+// assessment), best hours to visit, hall saturation; JSON or CSV.
+void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine);
 
 std::string_view openapi_document();
 

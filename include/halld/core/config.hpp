@@ -51,6 +51,11 @@ struct DtuConfig {
   std::size_t max_unregistered = 1000;
 };
 
+// The real-time model and KPI rollups.
+struct KpiConfig {
+  std::chrono::seconds flush_interval{30};  // changed rollups go to PostgreSQL this often
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -66,6 +71,7 @@ struct Config {
   DatabaseConfig database;
   AcquisitionConfig acquisition;
   DtuConfig dtu;
+  KpiConfig kpi;
   LogConfig log;
 };
 

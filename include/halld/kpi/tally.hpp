@@ -123,6 +123,12 @@ class DiscardFacts final : public model::FactSink {
 Tallies tally_events(int hall_id, const HallTerms& terms, const std::vector<records::Event>& before,
                      const std::vector<records::Event>& events, Timestamp from, Timestamp until);
 
+// The tallies of the hall's local day `day` summed per dimension and key, each under
+// TallyKey::bucket = the day at 00:00 UTC (the form kpi_daily rows take).
+Tallies sum_day(const Tallies& tallies, const model::HallCalendar& calendar, std::chrono::sys_days day);
+// The hall-wide tally over the buckets in [from, until).
+Tally sum_hall(const Tallies& tallies, Timestamp from, Timestamp until);
+
 // The KPIs of docs/kpi.md over one tally. Rates are nullopt when their denominator is zero.
 struct Indicators {
   std::int64_t arrivals = 0;

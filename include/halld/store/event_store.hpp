@@ -50,4 +50,14 @@ class PartitionCache {
 BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRecord> batch,
                           PartitionCache& partitions);
 
+// Reading the log back, for the real-time model and KPI recomputation. Settlements are left
+// out (till totals: records, not state). Events come in the order (occurred_at, source,
+// sequence): each source's own order, sources interleaved by time.
+std::vector<records::Event> read_hall_events(pqxx::connection& connection, int hall_id, records::Timestamp from,
+                                             records::Timestamp until);
+// The last reported state of each window, terminal and terminal part of the hall in the
+// `lookback` before `at`, oldest first: what a model starting at `at` must know.
+std::vector<records::Event> read_states_before(pqxx::connection& connection, int hall_id, records::Timestamp at,
+                                               std::chrono::days lookback);
+
 }  // namespace halld::store

@@ -24,6 +24,8 @@ TEST(OpenApi, DocumentMatchesRegisteredRoutes) {
   add_system_routes(router, database, metrics);
   add_archive_routes(router, database);
   add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
+  live::Engine engine(asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; });
+  add_kpi_routes(router, database, engine);
 
   auto document = nlohmann::json::parse(openapi_document());
   EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");

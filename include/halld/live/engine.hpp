@@ -1,0 +1,152 @@
+// live/engine: the one writer of the real-time model. Owns, per hall: the HallModel, its KPI
+// tallies of the last two local days, the recent queue facts behind the "last 15 / 60
+// minutes" figures, and the published immutable view. Everything it holds lives on its strand:
+// events apply in the order ingest made them durable (each source's resends dropped by
+// sequence, as the store drops them), with no lock on the path. Readers take published views
+// (at most one per hall per publish period, always the latest); subscribers are told of each.
+// Every flush period the changed buckets and days go to PostgreSQL whole (idempotent); an event
+// older than what the engine holds marks its hall-day stale, and the engine rebuilds that day
+// from the event log. Must not touch: links, sessions, HTTP.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <unordered_map>
+
+#include "halld/core/asio.hpp"
+#include "halld/core/metrics.hpp"
+#include "halld/kpi/queueing.hpp"
+#include "halld/kpi/tally.hpp"
+#include "halld/model/hall_model.hpp"
+#include "halld/store/database.hpp"
+#include "halld/store/ingest_record.hpp"
+#include "halld/store/kpi_store.hpp"
+
+namespace halld::live {
+
+using records::Timestamp;
+
+// The expected wait of a customer taking a ticket now (docs/kpi.md, "Predictions").
+struct WaitPrediction {
+  std::string business;  // empty: any business (the hall as a whole)
+  int waiting_ahead = 0;
+  int open_windows = 0;
+  int busy_windows = 0;
+  double arrivals_per_hour = 0;
+  double mean_service_minutes = 0;
+  double utilisation = 0;
+  double predicted_wait_min = 0;
+  std::optional<double> steady_state_wait_min;  // nullopt: the queue is unstable
+  std::optional<int> windows_needed;            // for the hall's target wait
+  bool operator==(const WaitPrediction&) const = default;
+};
+
+struct HallView {
+  int hall_id = 0;
+  std::string code;
+  std::string name;
+  std::string city_code;
+  std::int64_t target_wait_s = 0;
+  Timestamp as_of{};
+  model::HallSnapshot state;
+  kpi::Tally today;        // since the hall's local midnight
+  kpi::Tally last_15_min;  // queue, handling and evaluation figures only
+  kpi::Tally last_60_min;
+  std::vector<WaitPrediction> predictions;  // the hall first, then each business type waiting or served recently
+};
+
+struct EngineOptions {
+  std::chrono::milliseconds publish_every{1000};
+  std::chrono::seconds flush_every{30};
+  std::size_t stale_days_per_flush = 20;
+};
+
+class Engine {
+ public:
+  using Clock = std::function<Timestamp()>;
+  using Subscriber = std::function<void(const std::shared_ptr<const HallView>&)>;
+
+  Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics, EngineOptions options,
+         Clock clock);
+  ~Engine();
+
+  // Blocking, before start(): loads the halls and rebuilds their state and tallies from
+  // yesterday's and today's events in the log.
+  void rebuild();
+  void start();
+  // Flushes what changed, then ends the engine's loops; `done` runs on the strand.
+  void stop(std::function<void()> done);
+
+  // Thread-safe. Events ingest has made durable (stored, spooled or replayed from the spool).
+  void apply(std::span<const store::IngestRecord> batch);
+  // Thread-safe. A channel of the hall came up or went down.
+  void channel_state(int hall_id, std::string channel, bool up);
+
+  // Thread-safe. The latest published view; null for a hall the engine does not know.
+  std::shared_ptr<const HallView> view(int hall_id) const;
+  std::vector<std::shared_ptr<const HallView>> views() const;
+  std::optional<int> hall_id(std::string_view code) const;
+  // Thread-safe. Subscribers are called on the engine's strand and must not block.
+  std::uint64_t subscribe(Subscriber subscriber);
+  void unsubscribe(std::uint64_t id);
+
+  // Blocking, outside the engine: rebuilds one hall-day of rollups from the event log.
+  static void recompute_day(pqxx::connection& connection, const store::KpiHall& hall, std::chrono::sys_days day,
+                            Timestamp now);
+
+ private:
+  struct RecentFact {
+    Timestamp at;
+    model::FactKind kind;
+    std::int32_t seconds;
+    records::EvaluationResult evaluation;
+    records::CustomerClassCode customer_class;
+    std::string business;
+  };
+  struct Hall;
+  class HallSink;
+
+  void apply_on_strand(const store::IngestRecord& record);
+  Hall* hall(int id);
+  void roll_day(Hall& h, Timestamp now);
+  void publish(Timestamp now);
+  std::shared_ptr<const HallView> make_view(Hall& h, Timestamp now) const;
+  asio::awaitable<void> publisher();
+  asio::awaitable<void> flusher();
+  asio::awaitable<void> flush(Timestamp now);
+  asio::awaitable<void> rebuild_stale_days(Timestamp now);
+  asio::awaitable<void> reload_halls();
+
+  asio::strand<asio::any_io_executor> strand_;
+  store::Database& database_;
+  EngineOptions options_;
+  Clock clock_;
+  std::unordered_map<int, std::unique_ptr<Hall>> halls_;
+  std::unordered_map<int, std::uint32_t> sequences_;  // source → highest sequence applied
+  std::map<int, std::set<std::chrono::sys_days>> stale_;  // hall-days to note for rebuilding
+  std::map<std::uint64_t, Subscriber> subscribers_;  // guarded by subscribers_mutex_
+  std::uint64_t next_subscriber_ = 1;
+  std::chrono::steady_clock::time_point halls_loaded_{};
+  bool reloading_ = false;
+  bool stopping_ = false;
+  asio::steady_timer publish_timer_;
+  asio::steady_timer flush_timer_;
+  std::function<void()> on_stopped_;
+
+  mutable std::mutex published_mutex_;  // readers' side: views and codes
+  std::unordered_map<int, std::shared_ptr<const HallView>> published_;
+  std::unordered_map<std::string, int> codes_;
+  mutable std::mutex subscribers_mutex_;
+
+  Counter& events_applied_;
+  Counter& resends_dropped_;
+  Counter& unknown_hall_;
+  Counter& late_events_;
+  Counter& flushes_failed_;
+  Histogram& flush_seconds_;
+};
+
+}  // namespace halld::live

@@ -1,0 +1,592 @@
+// The live model and KPI endpoints: /api/v1/halls/{code}/live, /api/v1/live, /api/v1/kpi,
+// /api/v1/kpi/halls, /api/v1/kpi/breakdown, /api/v1/halls/{code}/best-hours, /api/v1/saturation.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+#include "halld/api/routes.hpp"
+#include "halld/records/event_json.hpp"
+#include "query_reader.hpp"
+
+namespace halld::api {
+namespace {
+
+using nlohmann::ordered_json;
+using records::Timestamp;
+using std::chrono::days;
+using std::chrono::minutes;
+using std::chrono::sys_days;
+
+constexpr std::size_t max_rows = 20'000;
+// Dates without an offset are read at the offset of China's halls.
+constexpr minutes default_offset{8 * 60};
+
+// An instant and the offset it was written at.
+struct Instant {
+  Timestamp at{};
+  minutes offset{};
+  sys_days local_day() const { return std::chrono::floor<days>(at + offset); }
+};
+
+std::optional<int> digits(std::string_view text, std::size_t from, std::size_t count) {
+  if (from + count > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = from; i < from + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+// "2026-11-16", "2026-11-16T08:30:00+08:00", "2026-11-16T00:30:00Z" (seconds optional).
+std::optional<Instant> parse_instant(std::string_view text) {
+  auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
+  if (!y || !mo || !d || text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*mo)),
+                                        std::chrono::day(static_cast<unsigned>(*d))};
+  if (!ymd.ok()) return std::nullopt;
+  if (text.size() == 10) return Instant{Timestamp(sys_days(ymd)) - default_offset, default_offset};
+  auto h = digits(text, 11, 2), mi = digits(text, 14, 2);
+  if (text[10] != 'T' || !h || !mi || text[13] != ':' || *h > 23 || *mi > 59) return std::nullopt;
+  std::size_t at = 16;
+  int s = 0;
+  if (at < text.size() && text[at] == ':') {
+    auto sec = digits(text, at + 1, 2);
+    if (!sec || *sec > 59) return std::nullopt;
+    s = *sec;
+    at += 3;
+  }
+  minutes offset{0};
+  if (text.substr(at) == "Z") {
+    at += 1;
+  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+    auto oh = digits(text, at + 1, 2), om = digits(text, at + 4, 2);
+    if (!oh || !om || text.size() != at + 6 || text[at + 3] != ':' || *oh > 14 || *om > 59) return std::nullopt;
+    offset = minutes(*oh * 60 + *om) * (text[at] == '-' ? -1 : 1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != text.size()) return std::nullopt;
+  const auto local = Timestamp(sys_days(ymd)) + std::chrono::hours(*h) + minutes(*mi) + std::chrono::seconds(s);
+  return Instant{local - offset, offset};
+}
+
+std::string date_text(sys_days d) {
+  const std::chrono::year_month_day ymd(d);
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()));
+}
+
+void put(ordered_json& j, const char* name, const std::optional<double>& value) {
+  j[name] = value ? ordered_json(*value) : ordered_json(nullptr);
+}
+
+// The KPIs of one tally, in docs/kpi.md's names and order (also the CSV columns).
+ordered_json indicators_json(const kpi::Tally& tally) {
+  const auto k = kpi::indicators(tally);
+  ordered_json j;
+  j["arrivals"] = k.arrivals;
+  j["calls"] = k.calls;
+  put(j, "average_wait_min", k.average_wait_min);
+  put(j, "median_wait_min", k.median_wait_min);
+  put(j, "p90_wait_min", k.p90_wait_min);
+  put(j, "max_wait_min", k.max_wait_min);
+  put(j, "service_level", k.service_level);
+  j["abandoned"] = tally.abandoned;
+  put(j, "abandonment_rate", k.abandonment_rate);
+  j["served"] = k.served;
+  put(j, "average_handling_min", k.average_handling_min);
+  put(j, "handling_over_target_rate", k.handling_over_target_rate);
+  put(j, "self_service_share", k.self_service_share);
+  j["evaluated"] = k.evaluated;
+  put(j, "satisfaction_rate", k.satisfaction_rate);
+  put(j, "participation_rate", k.participation_rate);
+  j["dissatisfied"] = k.dissatisfied;
+  put(j, "weighted_score", k.weighted_score);
+  j["weighted_volume"] = k.weighted_volume;
+  j["serving_min"] = static_cast<double>(tally.serving_s) / 60.0;
+  j["idle_min"] = static_cast<double>(tally.idle_s) / 60.0;
+  put(j, "window_utilisation", k.window_utilisation);
+  put(j, "terminal_availability", k.terminal_availability);
+  j["transactions"] = k.transactions;
+  put(j, "transaction_success_rate", k.transaction_success_rate);
+  j["amount_yuan"] = static_cast<double>(tally.amount_fen) / 100.0;
+  j["faults"] = k.faults;
+  ordered_json histogram = ordered_json::array();
+  std::size_t used = kpi::wait_bins;
+  while (used > 0 && tally.wait_histogram[used - 1] == 0) --used;
+  for (std::size_t i = 0; i < used; ++i) histogram.push_back(tally.wait_histogram[i]);
+  j["wait_histogram"] = histogram;
+  return j;
+}
+
+// Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
+std::string to_csv(const ordered_json& rows) {
+  std::string out;
+  if (rows.empty()) return out;
+  auto cell = [](const ordered_json& v) {
+    std::string text = v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  };
+  bool first = true;
+  for (const auto& [name, value] : rows.front().items()) {
+    out += (first ? "" : ",") + cell(name);
+    first = false;
+  }
+  out += "\r\n";
+  for (const auto& row : rows) {
+    first = true;
+    for (const auto& [name, value] : rows.front().items()) {
+      out += (first ? "" : ",") + cell(row.contains(name) ? row[name] : ordered_json());
+      first = false;
+    }
+    out += "\r\n";
+  }
+  return out;
+}
+
+Response table_response(const ordered_json& body, const ordered_json& rows, bool csv, std::string_view name) {
+  if (!csv) return json_response(http::status::ok, body.dump());
+  auto response = text_response(http::status::ok, "\xEF\xBB\xBF" + to_csv(rows), "text/csv; charset=utf-8");
+  // The byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
+  response.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}.csv\"", name));
+  return response;
+}
+
+// Which halls a level and code name: a hall, a city's halls, or the province (empty list).
+struct Scope {
+  std::string level;
+  std::string code;
+  std::vector<int> halls;
+  std::map<int, std::shared_ptr<const live::HallView>> views;  // the halls in scope, by id
+};
+
+std::optional<Scope> read_scope(QueryReader& query, const live::Engine& engine, std::string& missing) {
+  Scope scope{query.text("level", 16), query.text("code", 32), {}, {}};
+  if (scope.level.empty()) scope.level = "province";
+  if (scope.level != "hall" && scope.level != "city" && scope.level != "province") {
+    query.fail("'level' must be hall, city or province");
+    return std::nullopt;
+  }
+  if (scope.level != "province" && scope.code.empty()) {
+    query.fail(fmt::format("'code' is required for level={}", scope.level));
+    return std::nullopt;
+  }
+  for (const auto& view : engine.views()) {
+    const bool in = scope.level == "province" || (scope.level == "hall" && view->code == scope.code) ||
+                    (scope.level == "city" && view->city_code == scope.code);
+    if (!in) continue;
+    scope.views[view->hall_id] = view;
+    if (scope.level != "province") scope.halls.push_back(view->hall_id);
+  }
+  if (scope.level != "province" && scope.halls.empty()) {
+    missing = fmt::format("no {} '{}'", scope.level, scope.code);
+    return std::nullopt;
+  }
+  return scope;
+}
+
+// from/to and granularity into a store query; defaults: today for 15min/hour, else 30 days.
+bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Granularity fallback) {
+  const auto granularity_text = query.text("granularity", 8);
+  auto granularity = granularity_text.empty() ? std::optional(fallback) : store::parse_granularity(granularity_text);
+  if (!granularity) {
+    query.fail("'granularity' must be one of 15min, hour, day, week, month, total");
+    return false;
+  }
+  q.granularity = *granularity;
+  const bool daily = q.granularity == store::Granularity::day || q.granularity == store::Granularity::week ||
+                     q.granularity == store::Granularity::month;
+  const Instant today{Timestamp(std::chrono::floor<days>(now + default_offset)) - default_offset, default_offset};
+  Instant from = daily ? Instant{today.at - days(30), default_offset} : today;
+  Instant to{now + std::chrono::seconds(1), default_offset};
+  for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    const auto text = query.text(name, 40);
+    if (text.empty()) continue;
+    auto parsed = parse_instant(text);
+    if (!parsed) {
+      query.fail(fmt::format("'{}' must be a date (2026-11-16) or an ISO-8601 time with offset "
+                             "(2026-11-16T08:30:00+08:00)", name));
+      return false;
+    }
+    *target = *parsed;
+  }
+  if (to.at <= from.at) {
+    query.fail("'to' must be after 'from'");
+    return false;
+  }
+  if (to.at - from.at > days(3 * 366)) {
+    query.fail("the range may span at most three years");
+    return false;
+  }
+  q.from = from.at;
+  q.until = to.at;
+  q.first_day = from.local_day();
+  // A bare date as 'to' ends before that day; an instant includes the day it falls in.
+  q.last_day = to.local_day() + (to.at == Timestamp(to.local_day()) - to.offset ? days(0) : days(1));
+  return true;
+}
+
+ordered_json range_json(const store::KpiQuery& q) {
+  const bool daily = q.granularity == store::Granularity::day || q.granularity == store::Granularity::week ||
+                     q.granularity == store::Granularity::month;
+  if (daily) return {{"from", date_text(q.first_day)}, {"to", date_text(q.last_day)}};
+  return {{"from", records::iso8601(q.from)}, {"to", records::iso8601(q.until)}};
+}
+
+// -1, 0 or 1: a hall's value below, at or above the average.
+ordered_json compare(const ordered_json& mine, const ordered_json& average) {
+  ordered_json out;
+  for (const char* name : {"average_wait_min", "service_level", "abandonment_rate", "average_handling_min",
+                           "satisfaction_rate", "window_utilisation", "terminal_availability"}) {
+    if (mine[name].is_null() || average[name].is_null()) {
+      out[name] = nullptr;
+      continue;
+    }
+    const double a = mine[name].get<double>(), b = average[name].get<double>();
+    out[name] = std::abs(a - b) < 1e-9 ? 0 : a > b ? 1 : -1;
+  }
+  return out;
+}
+
+ordered_json waiting_json(const model::WaitingTicket& w, Timestamp now) {
+  return {{"ticket", w.ticket}, {"business", w.business}, {"since", records::iso8601(w.since)},
+          {"waited_min", static_cast<double>((now - w.since).count()) / 60.0}};
+}
+
+ordered_json prediction_json(const live::WaitPrediction& p) {
+  ordered_json j;
+  j["business"] = p.business.empty() ? ordered_json(nullptr) : ordered_json(p.business);
+  j["waiting_ahead"] = p.waiting_ahead;
+  j["open_windows"] = p.open_windows;
+  j["busy_windows"] = p.busy_windows;
+  j["arrivals_per_hour"] = p.arrivals_per_hour;
+  j["mean_service_min"] = p.mean_service_minutes;
+  j["utilisation"] = p.utilisation;
+  j["predicted_wait_min"] = p.predicted_wait_min;
+  put(j, "steady_state_wait_min", p.steady_state_wait_min);
+  j["windows_needed"] = p.windows_needed ? ordered_json(*p.windows_needed) : ordered_json(nullptr);
+  return j;
+}
+
+std::string_view state_name(records::WindowState s) {
+  switch (s) {
+    case records::WindowState::open: return "open";
+    case records::WindowState::paused: return "paused";
+    case records::WindowState::closed: return "closed";
+  }
+  return "closed";
+}
+
+std::string_view state_name(records::TerminalState s) {
+  static constexpr std::string_view names[] = {"", "in_service", "idle", "busy", "fault", "maintenance", "offline"};
+  const auto i = static_cast<std::size_t>(s);
+  return i < std::size(names) ? names[i] : "unknown";
+}
+
+ordered_json live_json(const live::HallView& v) {
+  const auto& s = v.state;
+  ordered_json j;
+  j["hall"] = v.code;
+  j["name"] = v.name;
+  j["city"] = v.city_code;
+  j["as_of"] = records::iso8601(v.as_of);
+  j["version"] = s.version;
+  j["last_event"] = s.last_event ? ordered_json(records::iso8601(*s.last_event)) : ordered_json(nullptr);
+  j["target_wait_min"] = static_cast<double>(v.target_wait_s) / 60.0;
+  j["waiting"] = s.waiting.size();
+  j["longest_wait_min"] = s.waiting.empty() ? 0.0 : static_cast<double>((v.as_of - s.waiting.front().since).count()) / 60.0;
+  ordered_json queues = ordered_json::object();
+  for (const auto& w : s.waiting) {
+    auto& q = queues[w.business];
+    if (q.is_null()) q = {{"waiting", 0}, {"longest_wait_min", 0.0}};
+    q["waiting"] = q["waiting"].get<int>() + 1;
+    q["longest_wait_min"] = std::max(q["longest_wait_min"].get<double>(), static_cast<double>((v.as_of - w.since).count()) / 60.0);
+  }
+  j["queues"] = queues;
+  ordered_json tickets = ordered_json::array();
+  for (const auto& w : s.waiting) tickets.push_back(waiting_json(w, v.as_of));
+  j["tickets"] = tickets;
+  ordered_json windows = ordered_json::array();
+  for (const auto& w : s.windows) {
+    ordered_json x{{"number", w.number}, {"state", state_name(w.state)}, {"clerk", w.clerk},
+                   {"ticket", w.ticket.empty() ? ordered_json(nullptr) : ordered_json(w.ticket)},
+                   {"business", w.business.empty() ? ordered_json(nullptr) : ordered_json(w.business)}};
+    x["serving_min"] = w.ticket.empty() || w.service_started == Timestamp{}
+                           ? ordered_json(nullptr)
+                           : ordered_json(static_cast<double>((v.as_of - w.service_started).count()) / 60.0);
+    x["served_today"] = w.served_today;
+    windows.push_back(std::move(x));
+  }
+  j["windows"] = windows;
+  ordered_json terminals = ordered_json::array();
+  for (const auto& t : s.terminals) {
+    ordered_json faults = ordered_json::object();
+    for (const auto& [part, state] : t.faults) faults[std::to_string(static_cast<int>(part))] = static_cast<int>(state);
+    terminals.push_back({{"terminal", t.id}, {"state", t.state ? ordered_json(state_name(*t.state)) : ordered_json(nullptr)},
+                         {"since", records::iso8601(t.state_since)}, {"faulty_parts", faults}, {"door_open", t.door_open},
+                         {"last_transaction", t.last_transaction ? ordered_json(records::iso8601(*t.last_transaction)) : ordered_json(nullptr)},
+                         {"transactions_today", t.transactions_today}});
+  }
+  j["terminals"] = terminals;
+  ordered_json channels = ordered_json::array();
+  for (const auto& c : s.channels) channels.push_back({{"channel", c.code}, {"up", c.up}, {"since", records::iso8601(c.since)}});
+  j["channels"] = channels;
+  j["unpaired_events"] = s.unpaired_events;
+  j["today"] = indicators_json(v.today);
+  j["last_15_min"] = indicators_json(v.last_15_min);
+  j["last_60_min"] = indicators_json(v.last_60_min);
+  ordered_json predictions = ordered_json::array();
+  for (const auto& p : v.predictions) predictions.push_back(prediction_json(p));
+  j["predictions"] = predictions;
+  return j;
+}
+
+// The one-line summary of a hall in the province overview.
+ordered_json summary_json(const live::HallView& v) {
+  const auto today = kpi::indicators(v.today);
+  ordered_json j;
+  j["hall"] = v.code;
+  j["name"] = v.name;
+  j["city"] = v.city_code;
+  j["waiting"] = v.state.waiting.size();
+  j["longest_wait_min"] =
+      v.state.waiting.empty() ? 0.0 : static_cast<double>((v.as_of - v.state.waiting.front().since).count()) / 60.0;
+  int open = 0;
+  for (const auto& w : v.state.windows) open += w.state == records::WindowState::open;
+  j["open_windows"] = open;
+  j["predicted_wait_min"] = v.predictions.empty() ? 0.0 : v.predictions.front().predicted_wait_min;
+  j["target_wait_min"] = static_cast<double>(v.target_wait_s) / 60.0;
+  j["arrivals_today"] = today.arrivals;
+  put(j, "average_wait_min_today", today.average_wait_min);
+  put(j, "service_level_today", today.service_level);
+  put(j, "satisfaction_rate_today", today.satisfaction_rate);
+  bool any_down = false;
+  for (const auto& c : v.state.channels) any_down = any_down || !c.up;
+  j["comm"] = v.state.channels.empty() ? "unknown" : any_down ? "down" : "up";
+  return j;
+}
+
+Response live_response(const live::Engine& engine, const RequestContext& context) {
+  QueryReader query(context, {});
+  if (query.problem()) return bad_query(*query.problem());
+  auto id = engine.hall_id(context.path_params.at("code"));
+  auto view = id ? engine.view(*id) : nullptr;
+  if (!view) return error_response(http::status::not_found, "not_found", "no such hall");
+  return json_response(http::status::ok, live_json(*view).dump());
+}
+
+// The province (or a city) at a glance: every hall's summary, totals, today's pooled KPIs.
+Response overview_response(const live::Engine& engine, const RequestContext& context) {
+  QueryReader query(context, {"city"});
+  const auto city = query.text("city", 32);
+  if (query.problem()) return bad_query(*query.problem());
+  ordered_json halls = ordered_json::array();
+  std::int64_t waiting = 0, open_windows = 0;
+  kpi::Tally pooled;
+  for (const auto& view : engine.views()) {
+    if (!city.empty() && view->city_code != city) continue;
+    auto summary = summary_json(*view);
+    waiting += summary["waiting"].get<std::int64_t>();
+    open_windows += summary["open_windows"].get<std::int64_t>();
+    pooled += view->today;
+    halls.push_back(std::move(summary));
+  }
+  ordered_json totals{{"halls", halls.size()}, {"waiting", waiting}, {"open_windows", open_windows},
+                      {"arrivals_today", pooled.arrivals}};
+  ordered_json body{{"city", city.empty() ? ordered_json(nullptr) : ordered_json(city)}, {"totals", totals},
+                    {"today", indicators_json(pooled)}, {"halls", halls}};
+  return json_response(http::status::ok, body.dump());
+}
+
+// A KPI endpoint: reads the query, runs one rollup query, shapes the answer.
+using Shape = std::function<Response(const store::KpiQuery&, const Scope&, std::vector<store::KpiRow>, bool csv)>;
+void add_kpi_query(Router& router, store::Database& database, live::Engine& engine, std::string pattern,
+                   std::vector<std::string_view> parameters, store::Granularity fallback, bool per_hall,
+                   bool needs_dimension, Shape shape) {
+  router.add(http::verb::get, std::move(pattern),
+             [&database, &engine, parameters = std::move(parameters), fallback, per_hall, needs_dimension,
+              shape = std::move(shape)](RequestContext& context) -> asio::awaitable<Response> {
+               QueryReader query(context, parameters);
+               std::string missing;
+               auto scope = read_scope(query, engine, missing);
+               store::KpiQuery q;
+               q.per_hall = per_hall;
+               const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+               if (scope) read_range(query, q, now, fallback);
+               const auto business = query.text("business", 32);
+               const auto dimension_text = query.text("dimension", 16);
+               if (needs_dimension) {
+                 auto d = kpi::parse_dimension(dimension_text.empty() ? "clerk" : dimension_text);
+                 if (!d || *d == kpi::Dimension::hall) query.fail("'dimension' must be business, window, clerk, terminal, method or part");
+                 else q.dimension = *d;
+               } else if (!business.empty()) {
+                 q.dimension = kpi::Dimension::business;
+                 q.key = business;
+               }
+               const auto format = query.text("format", 8);
+               if (!format.empty() && format != "json" && format != "csv") query.fail("'format' must be json or csv");
+               if (query.problem()) co_return bad_query(*query.problem());
+               if (!scope) co_return error_response(http::status::not_found, "not_found", missing);
+               q.halls = scope->halls;
+               try {
+                 auto running = database.run([q](pqxx::connection& c) { return store::query_kpis(c, q, max_rows); });
+                 auto rows = co_await std::move(running);
+                 co_return shape(q, *scope, std::move(rows), format == "csv");
+               } catch (const std::length_error& e) {
+                 co_return error_response(http::status::unprocessable_entity, "too_many_rows",
+                                          fmt::format("{}; ask for a coarser granularity or a shorter range", e.what()));
+               }
+             });
+}
+
+}  // namespace
+
+void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine) {
+  // (Handlers without a wait build their answer in a plain function: a coroutine frame holding
+  // these JSON values trips GCC 12's -Wmismatched-new-delete.)
+  router.add(http::verb::get, "/api/v1/halls/{code}/live", [&engine](RequestContext& context) -> asio::awaitable<Response> {
+    co_return live_response(engine, context);
+  });
+  router.add(http::verb::get, "/api/v1/live", [&engine](RequestContext& context) -> asio::awaitable<Response> {
+    co_return overview_response(engine, context);
+  });
+
+  add_kpi_query(router, database, engine, "/api/v1/kpi",
+                {"level", "code", "from", "to", "granularity", "business", "format"}, store::Granularity::hour, false,
+                false, [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                  ordered_json series = ordered_json::array();
+                  kpi::Tally whole;
+                  for (const auto& r : rows) {
+                    ordered_json row{{"period", r.period}};
+                    row.update(indicators_json(r.tally));
+                    series.push_back(std::move(row));
+                    whole += r.tally;
+                  }
+                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)},
+                                    {"business", q.key.empty() ? ordered_json(nullptr) : ordered_json(q.key)}};
+                  body.update(range_json(q));
+                  body["series"] = series;
+                  body["whole_range"] = indicators_json(whole);  // the yardstick for "above / below average"
+                  return table_response(body, series, csv, "kpi");
+                });
+
+  add_kpi_query(router, database, engine, "/api/v1/kpi/halls",
+                {"level", "code", "from", "to", "business", "format"}, store::Granularity::day, true, false,
+                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                  std::map<int, kpi::Tally> by_hall;
+                  kpi::Tally whole;
+                  for (const auto& r : rows) {
+                    by_hall[r.hall_id] += r.tally;
+                    whole += r.tally;
+                  }
+                  const auto average = indicators_json(whole);
+                  ordered_json halls = ordered_json::array();
+                  for (const auto& [id, tally] : by_hall) {
+                    auto view = scope.views.find(id);
+                    if (view == scope.views.end()) continue;
+                    ordered_json row{{"hall", view->second->code}, {"name", view->second->name}, {"city", view->second->city_code}};
+                    auto k = indicators_json(tally);
+                    row["compared_with_average"] = compare(k, average);
+                    row.update(k);
+                    halls.push_back(std::move(row));
+                  }
+                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
+                  body.update(range_json(q));
+                  body["average"] = average;
+                  body["halls"] = halls;
+                  return table_response(body, halls, csv, "kpi-halls");
+                });
+
+  add_kpi_query(router, database, engine, "/api/v1/kpi/breakdown",
+                {"level", "code", "from", "to", "dimension", "format"}, store::Granularity::day, false, true,
+                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                  std::map<std::string, kpi::Tally> by_key;
+                  for (const auto& r : rows) by_key[r.key] += r.tally;
+                  ordered_json items = ordered_json::array();
+                  for (const auto& [key, tally] : by_key) {
+                    ordered_json row{{"key", key}};
+                    row.update(indicators_json(tally));
+                    items.push_back(std::move(row));
+                  }
+                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)},
+                                    {"dimension", kpi::to_string(q.dimension)}};
+                  body.update(range_json(q));
+                  body["items"] = items;
+                  return table_response(body, items, csv, fmt::format("kpi-{}", kpi::to_string(q.dimension)));
+                });
+
+  add_kpi_query(router, database, engine, "/api/v1/saturation", {"level", "code", "from", "to", "format"},
+                store::Granularity::day, true, false,
+                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                  std::map<int, kpi::Tally> by_hall;
+                  for (const auto& r : rows) by_hall[r.hall_id] += r.tally;
+                  std::vector<std::pair<double, ordered_json>> ranked;
+                  for (const auto& [id, tally] : by_hall) {
+                    auto view = scope.views.find(id);
+                    if (view == scope.views.end()) continue;
+                    const auto k = kpi::indicators(tally);
+                    if (!k.window_utilisation) continue;
+                    ordered_json row{{"hall", view->second->code}, {"name", view->second->name}, {"city", view->second->city_code},
+                                     {"utilisation", *k.window_utilisation}, {"served", k.served}};
+                    put(row, "average_wait_min", k.average_wait_min);
+                    put(row, "service_level", k.service_level);
+                    row["window_hours"] = static_cast<double>(tally.serving_s + tally.idle_s) / 3600.0;
+                    ranked.emplace_back(*k.window_utilisation, std::move(row));
+                  }
+                  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+                  ordered_json halls = ordered_json::array();
+                  int rank = 0;
+                  for (auto& [u, row] : ranked) {
+                    ordered_json ranked_row{{"rank", ++rank}};
+                    ranked_row.update(row);
+                    halls.push_back(std::move(ranked_row));
+                  }
+                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
+                  body.update(range_json(q));
+                  body["halls"] = halls;
+                  return table_response(body, halls, csv, "saturation");
+                });
+
+  router.add(http::verb::get, "/api/v1/halls/{code}/best-hours",
+             [&database, &engine](RequestContext& context) -> asio::awaitable<Response> {
+               QueryReader query(context, {"weeks"});
+               const int weeks = query.integer("weeks", 8, 1, 52);
+               if (query.problem()) co_return bad_query(*query.problem());
+               auto id = engine.hall_id(context.path_params.at("code"));
+               auto view = id ? engine.view(*id) : nullptr;
+               if (!view) co_return error_response(http::status::not_found, "not_found", "no such hall");
+               const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+               auto reading = database.run([id = *id, weeks, now](pqxx::connection& c) {
+                 return store::hour_of_week_profile(c, id, default_offset, now - days(7 * weeks), now);
+               });
+               auto hours = co_await std::move(reading);
+               ordered_json by_day = ordered_json::array();
+               for (int weekday = 1; weekday <= 7; ++weekday) {
+                 ordered_json slots = ordered_json::array();
+                 std::vector<std::pair<double, int>> candidates;
+                 for (const auto& h : hours) {
+                   if (h.weekday != weekday || h.arrivals == 0) continue;
+                   const double wait = h.calls > 0 ? static_cast<double>(h.wait_sum_s) / static_cast<double>(h.calls) / 60.0 : 0.0;
+                   slots.push_back({{"hour", h.hour}, {"expected_wait_min", wait},
+                                    {"arrivals_per_hour", static_cast<double>(h.arrivals) / static_cast<double>(std::max<std::int64_t>(h.days, 1))},
+                                    {"days_observed", h.days}});
+                   candidates.emplace_back(wait, h.hour);
+                 }
+                 std::stable_sort(candidates.begin(), candidates.end());
+                 ordered_json best = ordered_json::array();
+                 for (std::size_t i = 0; i < candidates.size() && i < 3; ++i) best.push_back(candidates[i].second);
+                 by_day.push_back({{"weekday", weekday}, {"best_hours", best}, {"hours", slots}});
+               }
+               ordered_json body{{"hall", view->code}, {"weeks", weeks}, {"utc_offset_min", default_offset.count()},
+                                 {"days", by_day}};
+               co_return json_response(http::status::ok, body.dump());
+             });
+}
+
+}  // namespace halld::api

@@ -1,0 +1,506 @@
+#include "halld/live/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "halld/store/event_store.hpp"
+
+namespace halld::live {
+
+using model::Fact;
+using model::FactKind;
+using std::chrono::days;
+using std::chrono::sys_days;
+
+namespace {
+
+constexpr auto recent_span = std::chrono::minutes(60);
+constexpr days state_lookback{30};  // how far back a rebuild looks for window and terminal states
+
+bool is_queue_fact(FactKind kind) {
+  return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment ||
+         kind == FactKind::service || kind == FactKind::evaluation;
+}
+
+}  // namespace
+
+struct Engine::Hall {
+  Hall(store::KpiHall hall_info, Timestamp from)
+      : info(std::move(hall_info)), model(info.id), tally_sink(tallies, info.terms), horizon(from) {}
+  store::KpiHall info;
+  model::HallModel model;
+  kpi::Tallies tallies;
+  kpi::TallySink tally_sink;
+  Timestamp horizon;          // tallies are whole from here on
+  std::set<Timestamp> dirty;  // buckets changed since the last flush
+  std::deque<RecentFact> recent;
+  sys_days day{};             // the local day the model is in
+  bool changed = true;        // since the last publication
+};
+
+// Counts each fact into the hall's tallies and keeps the queue facts of the last hour.
+class Engine::HallSink final : public model::FactSink {
+ public:
+  explicit HallSink(Hall& hall) : hall_(hall) {}
+  void on_fact(const Fact& f) override {
+    hall_.tally_sink.on_fact(f);
+    if (is_queue_fact(f.kind)) {
+      hall_.recent.push_back(RecentFact{f.at, f.kind, static_cast<std::int32_t>(f.seconds), f.evaluation,
+                                        f.customer_class, std::string(f.business)});
+    }
+  }
+  ~HallSink() {
+    auto touched = hall_.tally_sink.take_touched();
+    hall_.dirty.insert(touched.begin(), touched.end());
+  }
+
+ private:
+  Hall& hall_;
+};
+
+Engine::Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
+               EngineOptions options, Clock clock)
+    : strand_(asio::make_strand(executor)),
+      database_(database),
+      options_(options),
+      clock_(std::move(clock)),
+      publish_timer_(strand_),
+      flush_timer_(strand_),
+      events_applied_(metrics.counter("halld_model_events_applied_total", "Events applied to the real-time model.")),
+      resends_dropped_(metrics.counter("halld_model_resends_dropped_total",
+                                       "Events the model had already applied (resent by a device).")),
+      unknown_hall_(metrics.counter("halld_model_unknown_hall_events_total",
+                                    "Events of halls the model did not know yet, or of no hall.")),
+      late_events_(metrics.counter("halld_model_late_events_total",
+                                   "Events older than the model holds; their days are rebuilt from the log.")),
+      flushes_failed_(metrics.counter("halld_kpi_flushes_failed_total", "Rollup flushes the database refused.")),
+      flush_seconds_(metrics.histogram("halld_kpi_flush_seconds", "Time to write one flush of rollups.",
+                                       {0.01, 0.05, 0.1, 0.5, 1, 5, 30})) {
+  metrics.gauge_callback("halld_model_halls", "Halls in the real-time model.", [this] {
+    std::lock_guard lock(published_mutex_);
+    return static_cast<double>(codes_.size());
+  });
+}
+
+Engine::~Engine() = default;
+
+void Engine::rebuild() {
+  auto halls = database_.run_blocking(store::load_kpi_halls);
+  auto sequences = database_.run_blocking(store::source_sequences);
+  sequences_.insert(sequences.begin(), sequences.end());
+  const auto now = clock_();
+  std::size_t events = 0;
+  for (auto& info : halls) {
+    const auto& calendar = info.terms.calendar;
+    const auto today = calendar.local_day(now);
+    const auto from = calendar.day_start(today - days(1));
+    const int id = info.id;
+    auto h = std::make_unique<Hall>(std::move(info), from);
+    h->day = today;
+    auto [before, log] = database_.run_blocking([&](pqxx::connection& c) {
+      return std::pair(store::read_states_before(c, id, from, state_lookback),
+                       store::read_hall_events(c, id, from, now + days(1)));
+    });
+    kpi::DiscardFacts discard;
+    for (const auto& e : before) h->model.apply(e, discard);
+    h->model.cut_intervals(from, discard);
+    {
+      HallSink sink(*h);
+      for (const auto& e : log) h->model.apply(e, sink);
+      h->model.cut_intervals(now, sink);
+    }
+    events += log.size();
+    halls_.emplace(id, std::move(h));
+  }
+  halls_loaded_ = std::chrono::steady_clock::now();
+  publish(now);
+  spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(), events);
+}
+
+void Engine::start() {
+  asio::co_spawn(strand_, publisher(), asio::detached);
+  asio::co_spawn(strand_, flusher(), asio::detached);
+}
+
+void Engine::stop(std::function<void()> done) {
+  asio::post(strand_, [this, done = std::move(done)]() mutable {
+    stopping_ = true;
+    on_stopped_ = std::move(done);
+    publish_timer_.cancel();
+    flush_timer_.cancel();
+  });
+}
+
+void Engine::apply(std::span<const store::IngestRecord> batch) {
+  asio::post(strand_, [this, records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
+    for (const auto& r : records) apply_on_strand(r);
+  });
+}
+
+void Engine::apply_on_strand(const store::IngestRecord& r) {
+  auto& high = sequences_[r.source_id];
+  if (r.sequence <= high) {
+    resends_dropped_.inc();
+    return;
+  }
+  high = r.sequence;
+  Hall* h = r.hall_id != 0 ? hall(r.hall_id) : nullptr;
+  if (!h) {
+    unknown_hall_.inc();
+    return;
+  }
+  if (r.event.at < h->horizon) {
+    late_events_.inc();
+    stale_[h->info.id].insert(h->info.terms.calendar.local_day(r.event.at));
+    return;
+  }
+  HallSink sink(*h);
+  h->model.apply(r.event, sink);
+  h->changed = true;
+  events_applied_.inc();
+}
+
+Engine::Hall* Engine::hall(int id) {
+  if (auto it = halls_.find(id); it != halls_.end()) return it->second.get();
+  // A hall imported since the model loaded: its events so far are rebuilt from the log.
+  stale_[id].insert(model::HallCalendar().local_day(clock_()));
+  if (!reloading_ && std::chrono::steady_clock::now() - halls_loaded_ > std::chrono::seconds(10)) {
+    reloading_ = true;
+    asio::co_spawn(strand_, reload_halls(), asio::detached);
+  }
+  return nullptr;
+}
+
+asio::awaitable<void> Engine::reload_halls() {
+  try {
+    auto loading = database_.run(store::load_kpi_halls);
+    auto halls = co_await std::move(loading);
+    const auto now = clock_();
+    std::size_t added = 0;
+    for (auto& info : halls) {
+      if (halls_.contains(info.id)) continue;
+      const auto today = info.terms.calendar.local_day(now);
+      const auto from = info.terms.calendar.day_start(today);
+      const int id = info.id;
+      auto h = std::make_unique<Hall>(std::move(info), from);
+      h->day = today;
+      halls_.emplace(id, std::move(h));
+      ++added;
+    }
+    if (added > 0) spdlog::info("model: {} new hall(s) from the archives", added);
+  } catch (const std::exception& e) {
+    spdlog::warn("model: reloading the halls failed: {}", e.what());
+  }
+  halls_loaded_ = std::chrono::steady_clock::now();
+  reloading_ = false;
+}
+
+void Engine::channel_state(int hall_id, std::string channel, bool up) {
+  asio::post(strand_, [this, hall_id, channel = std::move(channel), up] {
+    if (auto it = halls_.find(hall_id); it != halls_.end()) {
+      it->second->model.set_channel(channel, up, clock_());
+      it->second->changed = true;
+    }
+  });
+}
+
+void Engine::roll_day(Hall& h, Timestamp now) {
+  const auto today = h.info.terms.calendar.local_day(now);
+  if (today == h.day) return;
+  h.day = today;
+  h.model.start_day(h.info.terms.calendar.day_start(today));
+  h.changed = true;
+}
+
+namespace {
+
+struct RecentFigures {
+  double arrivals_per_hour = 0;
+  std::optional<double> mean_service_minutes;
+};
+
+WaitPrediction predict(std::string business, int waiting_ahead, int open, int busy, const RecentFigures& recent,
+                       double fallback_service_minutes, double target_wait_minutes, int max_windows) {
+  WaitPrediction p;
+  p.business = std::move(business);
+  p.waiting_ahead = waiting_ahead;
+  p.open_windows = open;
+  p.busy_windows = busy;
+  p.arrivals_per_hour = recent.arrivals_per_hour;
+  p.mean_service_minutes = recent.mean_service_minutes.value_or(fallback_service_minutes);
+  const kpi::QueueRates rates{p.arrivals_per_hour, p.mean_service_minutes, open};
+  p.utilisation = kpi::utilisation(rates);
+  p.predicted_wait_min = kpi::wait_for_arrival_now_minutes(waiting_ahead, busy, open, p.mean_service_minutes);
+  p.steady_state_wait_min = kpi::steady_state_wait_minutes(rates);
+  p.windows_needed = kpi::windows_needed(p.arrivals_per_hour, p.mean_service_minutes, target_wait_minutes, max_windows);
+  return p;
+}
+
+}  // namespace
+
+std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const {
+  auto view = std::make_shared<HallView>();
+  view->hall_id = h.info.id;
+  view->code = h.info.code;
+  view->name = h.info.name;
+  view->city_code = h.info.city_code;
+  view->target_wait_s = h.info.terms.target_wait_s;
+  view->as_of = now;
+  view->state = h.model.snapshot();
+  const auto day_start = h.info.terms.calendar.day_start(h.info.terms.calendar.local_day(now));
+  view->today = kpi::sum_hall(h.tallies, day_start, now + std::chrono::seconds(1));
+
+  while (!h.recent.empty() && h.recent.front().at < now - recent_span) h.recent.pop_front();
+  std::map<std::string, RecentFigures> by_business;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> handling;  // business → (sum s, count)
+  for (const auto& r : h.recent) {
+    Fact f;
+    f.kind = r.kind;
+    f.at = r.at;
+    f.seconds = r.seconds;
+    f.evaluation = r.evaluation;
+    f.customer_class = r.customer_class;
+    kpi::Tallies one;  // without business, window or clerk the fact counts under the hall only
+    kpi::add_fact(one, h.info.terms, f);
+    const kpi::Tally& counted = one.begin()->second;
+    view->last_60_min += counted;
+    if (r.at >= now - std::chrono::minutes(15)) view->last_15_min += counted;
+    if (r.kind == FactKind::arrival) by_business[r.business].arrivals_per_hour += 1;
+    if (r.kind == FactKind::service && r.seconds >= 0) {
+      auto& [sum, count] = handling[r.business];
+      sum += r.seconds;
+      ++count;
+    }
+  }
+
+  // Predictions: the hall as a whole, then each business waiting or seen in the last hour.
+  const auto& snapshot = view->state;
+  const double target_min = static_cast<double>(h.info.terms.target_wait_s) / 60.0;
+  const int max_windows = std::max<int>(static_cast<int>(snapshot.windows.size()), 1) * 2;
+  auto handling_minutes = [&](const std::string& business) -> std::optional<double> {
+    auto it = handling.find(business);
+    if (it == handling.end() || it->second.second == 0) return std::nullopt;
+    return static_cast<double>(it->second.first) / static_cast<double>(it->second.second) / 60.0;
+  };
+  auto target_handling_min = [&](const std::string& business) {
+    auto it = h.info.terms.target_handling_s.find(business);
+    return it == h.info.terms.target_handling_s.end() ? 10.0 : static_cast<double>(it->second) / 60.0;
+  };
+  auto serves = [&](const model::WindowLive& w, const std::string& business) {
+    auto it = h.info.window_business.find(w.number);
+    return it == h.info.window_business.end() || it->second.empty() ||
+           std::find(it->second.begin(), it->second.end(), business) != it->second.end();
+  };
+  for (const auto& w : snapshot.waiting) by_business.try_emplace(w.business);
+  int open = 0, busy = 0;
+  for (const auto& w : snapshot.windows) {
+    if (w.state != records::WindowState::open) continue;
+    ++open;
+    if (!w.ticket.empty()) ++busy;
+  }
+  const kpi::Indicators hour = kpi::indicators(view->last_60_min);
+  const kpi::Indicators today = kpi::indicators(view->today);
+  RecentFigures hall_figures{static_cast<double>(hour.arrivals),
+                             hour.average_handling_min ? hour.average_handling_min : today.average_handling_min};
+  view->predictions.push_back(predict("", static_cast<int>(snapshot.waiting.size()), open, busy, hall_figures, 10.0,
+                                      target_min, max_windows));
+  for (auto& [business, figures] : by_business) {
+    int b_open = 0, b_busy = 0;
+    for (const auto& w : snapshot.windows) {
+      if (w.state != records::WindowState::open || !serves(w, business)) continue;
+      ++b_open;
+      if (!w.ticket.empty()) ++b_busy;
+    }
+    // Ahead of a new ticket: everyone waiting for what these windows serve.
+    int ahead = 0;
+    for (const auto& w : snapshot.waiting) {
+      const bool shared = std::any_of(snapshot.windows.begin(), snapshot.windows.end(), [&](const model::WindowLive& x) {
+        return x.state == records::WindowState::open && serves(x, business) && serves(x, w.business);
+      });
+      if (w.business == business || shared) ++ahead;
+    }
+    figures.mean_service_minutes = handling_minutes(business);
+    view->predictions.push_back(predict(business, ahead, b_open, b_busy, figures, target_handling_min(business),
+                                        target_min, max_windows));
+  }
+  return view;
+}
+
+void Engine::publish(Timestamp now) {
+  std::vector<std::shared_ptr<const HallView>> fresh;
+  for (auto& [id, h] : halls_) {
+    roll_day(*h, now);
+    if (!h->changed) continue;
+    h->changed = false;
+    fresh.push_back(make_view(*h, now));
+  }
+  if (fresh.empty()) return;
+  {
+    std::lock_guard lock(published_mutex_);
+    for (const auto& view : fresh) {
+      published_[view->hall_id] = view;
+      codes_[view->code] = view->hall_id;
+    }
+  }
+  std::lock_guard lock(subscribers_mutex_);
+  for (const auto& view : fresh) {
+    for (const auto& [sid, subscriber] : subscribers_) subscriber(view);
+  }
+}
+
+asio::awaitable<void> Engine::publisher() {
+  boost::system::error_code ec;
+  while (!stopping_) {
+    publish_timer_.expires_after(options_.publish_every);
+    co_await publish_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_) break;
+    publish(clock_());
+  }
+}
+
+asio::awaitable<void> Engine::flusher() {
+  boost::system::error_code ec;
+  for (;;) {
+    if (!stopping_) {
+      flush_timer_.expires_after(options_.flush_every);
+      co_await flush_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    auto flushing = flush(clock_());
+    co_await std::move(flushing);
+    if (stopping_) break;
+  }
+  if (on_stopped_) on_stopped_();
+}
+
+asio::awaitable<void> Engine::flush(Timestamp now) {
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<store::HallRollup> batch;
+  for (auto& [id, h] : halls_) {
+    {
+      HallSink sink(*h);
+      h->model.cut_intervals(now, sink);  // time so far counts before the next change
+    }
+    if (h->dirty.empty()) continue;
+    store::HallRollup r;
+    r.hall_id = id;
+    r.buckets = std::exchange(h->dirty, {});
+    const auto& calendar = h->info.terms.calendar;
+    for (auto bucket : r.buckets) {
+      for (auto it = h->tallies.lower_bound(kpi::TallyKey{bucket, kpi::Dimension::hall, {}});
+           it != h->tallies.end() && it->first.bucket == bucket; ++it) {
+        r.rollups.insert(*it);
+      }
+      const auto day = calendar.local_day(bucket);
+      if (calendar.day_start(day) >= h->horizon) r.days.insert(day);
+    }
+    for (auto day : r.days) r.daily.merge(kpi::sum_day(h->tallies, calendar, day));
+    batch.push_back(std::move(r));
+  }
+  std::map<int, std::set<sys_days>> stale = std::exchange(stale_, {});
+  bool written = true;
+  if (!batch.empty() || !stale.empty()) {
+    try {
+      auto writing = database_.run([&batch, &stale](pqxx::connection& c) {
+        store::write_rollups(c, batch);
+        for (const auto& [hall_id, days] : stale) store::note_stale_days(c, hall_id, days);
+      });
+      co_await std::move(writing);
+      flush_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    } catch (const std::exception& e) {
+      written = false;
+      flushes_failed_.inc();
+      spdlog::warn("kpi: writing {} halls' rollups failed, will retry: {}", batch.size(), e.what());
+    }
+  }
+  if (!written) {  // (no co_await in a catch handler) put the work back for the next flush
+    for (auto& r : batch) halls_.at(r.hall_id)->dirty.merge(r.buckets);
+    for (auto& [hall_id, days] : stale) stale_[hall_id].merge(days);
+    co_return;
+  }
+  // Keep yesterday and today; what is older is in the database.
+  for (auto& [id, h] : halls_) {
+    const auto& calendar = h->info.terms.calendar;
+    const auto keep_from = calendar.day_start(calendar.local_day(now) - days(1));
+    if (keep_from <= h->horizon) continue;
+    h->tallies.erase(h->tallies.begin(), h->tallies.lower_bound(kpi::TallyKey{keep_from, kpi::Dimension::hall, {}}));
+    h->horizon = keep_from;
+  }
+  if (!stopping_) {
+    auto rebuilding = rebuild_stale_days(now);
+    co_await std::move(rebuilding);
+  }
+}
+
+asio::awaitable<void> Engine::rebuild_stale_days(Timestamp now) {
+  try {
+    auto reading = database_.run([limit = options_.stale_days_per_flush](pqxx::connection& c) {
+      return store::stale_days(c, limit);
+    });
+    auto days = co_await std::move(reading);
+    for (const auto& stale : days) {
+      auto it = halls_.find(stale.hall_id);
+      if (it == halls_.end()) continue;  // not loaded yet; its note stays for a later flush
+      auto rebuilding = database_.run([hall = it->second->info, stale, now](pqxx::connection& c) {
+        recompute_day(c, hall, stale.day, now);
+        store::clear_stale_day(c, stale);
+      });
+      co_await std::move(rebuilding);
+    }
+    if (!days.empty()) spdlog::info("kpi: rebuilt {} hall-day(s) of late events from the event log", days.size());
+  } catch (const std::exception& e) {
+    spdlog::warn("kpi: rebuilding stale days failed, will retry: {}", e.what());
+  }
+}
+
+void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& hall, sys_days day, Timestamp now) {
+  const auto& calendar = hall.terms.calendar;
+  const auto from = calendar.day_start(day);
+  const auto day_end = calendar.day_start(day + days(1));
+  const auto until = std::min(day_end, std::max(now, from));
+  const auto before = store::read_states_before(connection, hall.id, from, state_lookback);
+  const auto events = store::read_hall_events(connection, hall.id, from, day_end);
+  store::HallRollup r;
+  r.hall_id = hall.id;
+  r.rollups = kpi::tally_events(hall.id, hall.terms, before, events, from, until);
+  for (auto bucket = from; bucket < day_end; bucket += std::chrono::duration_cast<std::chrono::seconds>(kpi::bucket_length)) {
+    r.buckets.insert(bucket);
+  }
+  r.days = {day};
+  r.daily = kpi::sum_day(r.rollups, calendar, day);
+  store::write_rollups(connection, std::span(&r, 1));
+}
+
+std::shared_ptr<const HallView> Engine::view(int hall_id) const {
+  std::lock_guard lock(published_mutex_);
+  auto it = published_.find(hall_id);
+  return it == published_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const HallView>> Engine::views() const {
+  std::lock_guard lock(published_mutex_);
+  std::vector<std::shared_ptr<const HallView>> all;
+  for (const auto& [id, view] : published_) all.push_back(view);
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a->code < b->code; });
+  return all;
+}
+
+std::optional<int> Engine::hall_id(std::string_view code) const {
+  std::lock_guard lock(published_mutex_);
+  auto it = codes_.find(std::string(code));
+  if (it == codes_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::uint64_t Engine::subscribe(Subscriber subscriber) {
+  std::lock_guard lock(subscribers_mutex_);
+  subscribers_.emplace(next_subscriber_, std::move(subscriber));
+  return next_subscriber_++;
+}
+
+void Engine::unsubscribe(std::uint64_t id) {
+  std::lock_guard lock(subscribers_mutex_);
+  subscribers_.erase(id);
+}
+
+}  // namespace halld::live
