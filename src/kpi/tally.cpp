@@ -278,12 +278,11 @@ void TallySink::on_fact(const model::Fact& fact) {
   }
 }
 
-Tallies tally_events(int hall_id, const HallTerms& terms, const std::vector<records::Event>& before,
-                     const std::vector<records::Event>& events, Timestamp from, Timestamp until) {
+Tallies tally_events(int hall_id, const HallTerms& terms, std::span<const records::Event> before,
+                     std::span<const records::Event> events, Timestamp from, Timestamp until) {
   model::HallModel hall(hall_id);
-  DiscardFacts discard;
-  for (const auto& e : before) hall.apply(e, discard);
-  hall.cut_intervals(from, discard);
+  const auto& calendar = terms.calendar;
+  hall.catch_up(before, calendar.day_start(calendar.local_day(from) - std::chrono::days(1)), from);
   Tallies tallies;
   TallySink sink(tallies, terms);
   for (const auto& e : events) hall.apply(e, sink);

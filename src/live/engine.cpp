@@ -18,6 +18,20 @@ namespace {
 constexpr auto recent_span = std::chrono::minutes(60);
 constexpr days state_lookback{30};  // how far back a rebuild looks for window and terminal states
 
+// What a model needs to stand at `from` as the live one would: the last window, terminal and
+// part states known before the day before, then that day's events (its tickets can still be
+// called after midnight).
+std::vector<records::Event> read_context(pqxx::connection& c, int hall_id, const model::HallCalendar& calendar,
+                                         Timestamp from) {
+  const auto day_before = calendar.day_start(calendar.local_day(from) - days(1));
+  auto context = store::read_states_before(c, hall_id, day_before, state_lookback);
+  auto events = store::read_hall_events(c, hall_id, day_before, from);
+  context.insert(context.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+  return context;
+}
+
+Timestamp forget_before(const model::HallCalendar& calendar, sys_days day) { return calendar.day_start(day - days(1)); }
+
 bool is_queue_fact(FactKind kind) {
   return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment ||
          kind == FactKind::service || kind == FactKind::evaluation;
@@ -74,6 +88,8 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
                                     "Events of halls the model did not know yet, or of no hall.")),
       late_events_(metrics.counter("halld_model_late_events_total",
                                    "Events older than the model holds; their days are rebuilt from the log.")),
+      flushes_(metrics.counter("halld_kpi_flushes_total",
+                               "Passes of the rollup flush, with or without anything to write.")),
       flushes_failed_(metrics.counter("halld_kpi_flushes_failed_total", "Rollup flushes the database refused.")),
       flush_seconds_(metrics.histogram("halld_kpi_flush_seconds", "Time to write one flush of rollups.",
                                        {0.01, 0.05, 0.1, 0.5, 1, 5, 30})) {
@@ -85,6 +101,24 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
 
 Engine::~Engine() = default;
 
+std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::connection& c, store::KpiHall info, Timestamp now,
+                                               std::size_t& events) {
+  const auto& calendar = info.terms.calendar;
+  const auto today = calendar.local_day(now);
+  const auto from = calendar.day_start(today - days(1));
+  const auto context = read_context(c, info.id, calendar, from);
+  const auto log = store::read_hall_events(c, info.id, from, now + days(1));
+  auto h = std::make_unique<Hall>(std::move(info), from);
+  h->day = today - days(1);
+  h->model.catch_up(context, forget_before(calendar, h->day), from);
+  for (const auto& e : log) apply_event(*h, e);
+  roll_day(*h, today);
+  HallSink sink(*h);
+  h->model.cut_intervals(now, sink);
+  events += log.size();
+  return h;
+}
+
 void Engine::rebuild() {
   auto halls = database_.run_blocking(store::load_kpi_halls);
   auto sequences = database_.run_blocking(store::source_sequences);
@@ -92,26 +126,10 @@ void Engine::rebuild() {
   const auto now = clock_();
   std::size_t events = 0;
   for (auto& info : halls) {
-    const auto& calendar = info.terms.calendar;
-    const auto today = calendar.local_day(now);
-    const auto from = calendar.day_start(today - days(1));
     const int id = info.id;
-    auto h = std::make_unique<Hall>(std::move(info), from);
-    h->day = today;
-    auto [before, log] = database_.run_blocking([&](pqxx::connection& c) {
-      return std::pair(store::read_states_before(c, id, from, state_lookback),
-                       store::read_hall_events(c, id, from, now + days(1)));
-    });
-    kpi::DiscardFacts discard;
-    for (const auto& e : before) h->model.apply(e, discard);
-    h->model.cut_intervals(from, discard);
-    {
-      HallSink sink(*h);
-      for (const auto& e : log) h->model.apply(e, sink);
-      h->model.cut_intervals(now, sink);
-    }
-    events += log.size();
-    halls_.emplace(id, std::move(h));
+    halls_.emplace(id, database_.run_blocking([&](pqxx::connection& c) {
+      return load_hall(c, std::move(info), now, events);
+    }));
   }
   halls_loaded_ = std::chrono::steady_clock::now();
   publish(now);
@@ -155,15 +173,21 @@ void Engine::apply_on_strand(const store::IngestRecord& r) {
     stale_[h->info.id].insert(h->info.terms.calendar.local_day(r.event.at));
     return;
   }
-  HallSink sink(*h);
-  h->model.apply(r.event, sink);
+  apply_event(*h, r.event);
   h->changed = true;
   events_applied_.inc();
 }
 
+void Engine::apply_event(Hall& h, const records::Event& event) {
+  if (const auto day = h.info.terms.calendar.local_day(event.at); day > h.day) roll_day(h, day);
+  HallSink sink(h);
+  h.model.apply(event, sink);
+}
+
 Engine::Hall* Engine::hall(int id) {
   if (auto it = halls_.find(id); it != halls_.end()) return it->second.get();
-  // A hall imported since the model loaded: its events so far are rebuilt from the log.
+  // A hall imported since the model loaded: it is loaded from the log, and what it reported
+  // meanwhile is rebuilt from there too.
   stale_[id].insert(model::HallCalendar().local_day(clock_()));
   if (!reloading_ && std::chrono::steady_clock::now() - halls_loaded_ > std::chrono::seconds(10)) {
     reloading_ = true;
@@ -174,21 +198,22 @@ Engine::Hall* Engine::hall(int id) {
 
 asio::awaitable<void> Engine::reload_halls() {
   try {
-    auto loading = database_.run(store::load_kpi_halls);
-    auto halls = co_await std::move(loading);
-    const auto now = clock_();
-    std::size_t added = 0;
-    for (auto& info : halls) {
-      if (halls_.contains(info.id)) continue;
-      const auto today = info.terms.calendar.local_day(now);
-      const auto from = info.terms.calendar.day_start(today);
-      const int id = info.id;
-      auto h = std::make_unique<Hall>(std::move(info), from);
-      h->day = today;
+    std::set<int> known;
+    for (const auto& [id, h] : halls_) known.insert(id);
+    auto loading = database_.run([known, now = clock_()](pqxx::connection& c) {
+      std::vector<std::unique_ptr<Hall>> added;
+      std::size_t events = 0;
+      for (auto& info : store::load_kpi_halls(c)) {
+        if (!known.contains(info.id)) added.push_back(load_hall(c, std::move(info), now, events));
+      }
+      return added;
+    });
+    auto added = co_await std::move(loading);
+    for (auto& h : added) {
+      const int id = h->info.id;
       halls_.emplace(id, std::move(h));
-      ++added;
     }
-    if (added > 0) spdlog::info("model: {} new hall(s) from the archives", added);
+    if (!added.empty()) spdlog::info("model: {} new hall(s) from the archives", added.size());
   } catch (const std::exception& e) {
     spdlog::warn("model: reloading the halls failed: {}", e.what());
   }
@@ -205,11 +230,10 @@ void Engine::channel_state(int hall_id, std::string channel, bool up) {
   });
 }
 
-void Engine::roll_day(Hall& h, Timestamp now) {
-  const auto today = h.info.terms.calendar.local_day(now);
-  if (today == h.day) return;
-  h.day = today;
-  h.model.start_day(h.info.terms.calendar.day_start(today));
+void Engine::roll_day(Hall& h, sys_days day) {
+  if (day <= h.day) return;
+  h.day = day;
+  h.model.start_day(forget_before(h.info.terms.calendar, day));
   h.changed = true;
 }
 
@@ -330,7 +354,7 @@ std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const 
 void Engine::publish(Timestamp now) {
   std::vector<std::shared_ptr<const HallView>> fresh;
   for (auto& [id, h] : halls_) {
-    roll_day(*h, now);
+    roll_day(*h, h->info.terms.calendar.local_day(now));
     if (!h->changed) continue;
     h->changed = false;
     fresh.push_back(make_view(*h, now));
@@ -430,6 +454,7 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
     auto rebuilding = rebuild_stale_days(now);
     co_await std::move(rebuilding);
   }
+  flushes_.inc();
 }
 
 asio::awaitable<void> Engine::rebuild_stale_days(Timestamp now) {
@@ -458,7 +483,7 @@ void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& h
   const auto from = calendar.day_start(day);
   const auto day_end = calendar.day_start(day + days(1));
   const auto until = std::min(day_end, std::max(now, from));
-  const auto before = store::read_states_before(connection, hall.id, from, state_lookback);
+  const auto before = read_context(connection, hall.id, calendar, from);
   const auto events = store::read_hall_events(connection, hall.id, from, day_end);
   store::HallRollup r;
   r.hall_id = hall.id;

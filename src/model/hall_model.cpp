@@ -206,8 +206,8 @@ void HallModel::evaluate(Timestamp at, const EvaluationGiven& e, FactSink& sink)
 void HallModel::window_status(Timestamp at, const WindowStatusChanged& s, FactSink& sink) {
   auto& w = window(s.window);
   close_window_interval(w, at, sink);
+  if (w.state != s.state) w.state_since = at;
   w.state = s.state;
-  w.state_since = at;
   w.clerk = s.staff_no;
   if (s.state == WindowState::closed) {
     w.ticket.clear();
@@ -219,8 +219,8 @@ void HallModel::window_status(Timestamp at, const WindowStatusChanged& s, FactSi
 void HallModel::terminal_state(Timestamp at, const TerminalStateChanged& t, FactSink& sink) {
   auto& term = terminal(t.terminal);
   close_terminal_interval(term, at, sink);
+  if (term.state != t.state) term.state_since = at;
   term.state = t.state;
-  term.state_since = std::max(term.state_since, at);
 }
 
 void HallModel::part_state(Timestamp at, const PartStateChanged& p, FactSink& sink) {
@@ -269,11 +269,14 @@ TerminalLive& HallModel::terminal(const std::string& id) {
 }
 
 void HallModel::close_window_interval(WindowLive& w, Timestamp at, FactSink& sink) {
-  if (at <= w.state_since) return;  // nothing elapsed, or an event from before the state began
+  // An event older than the time already counted (it arrived late) changes the state from the
+  // counted time on: no time is counted twice.
+  const Timestamp from = std::max(w.state_since, w.counted_until);
+  if (at <= from) return;
   if (w.state != WindowState::closed) {
     Fact fact;
     fact.kind = FactKind::window_time;
-    fact.at = w.state_since;
+    fact.at = from;
     fact.until = at;
     fact.window = w.number;
     fact.clerk = w.clerk;
@@ -282,21 +285,22 @@ void HallModel::close_window_interval(WindowLive& w, Timestamp at, FactSink& sin
                                                    : WindowActivity::idle;
     sink.on_fact(fact);
   }
-  w.state_since = at;
+  w.counted_until = at;
 }
 
 void HallModel::close_terminal_interval(TerminalLive& t, Timestamp at, FactSink& sink) {
-  if (at <= t.state_since) return;
+  const Timestamp from = std::max(t.state_since, t.counted_until);
+  if (at <= from) return;
   if (t.state) {
     Fact fact;
     fact.kind = FactKind::terminal_time;
-    fact.at = t.state_since;
+    fact.at = from;
     fact.until = at;
     fact.terminal = t.id;
     fact.available = counts_as_available(*t.state);
     sink.on_fact(fact);
   }
-  t.state_since = at;
+  t.counted_until = at;
 }
 
 void HallModel::cut_intervals(Timestamp until, FactSink& sink) {
@@ -304,11 +308,21 @@ void HallModel::cut_intervals(Timestamp until, FactSink& sink) {
   for (auto& [id, t] : terminals_) close_terminal_interval(t, until, sink);
 }
 
-void HallModel::start_day(Timestamp day_start) {
+void HallModel::start_day(Timestamp forget_before) {
   ++version_;
   for (auto& [number, w] : windows_) w.served_today = 0;
   for (auto& [id, t] : terminals_) t.transactions_today = 0;
-  std::erase_if(tickets_, [&](const auto& entry) { return entry.second.issued < day_start && entry.second.done; });
+  std::erase_if(tickets_, [&](const auto& entry) { return entry.second.issued < forget_before; });
+  std::erase_if(waiting_, [&](const WaitingTicket& w) { return !tickets_.contains(w.ticket); });
+}
+
+void HallModel::catch_up(std::span<const Event> context, Timestamp forget_before, Timestamp from) {
+  struct Uncounted final : FactSink {
+    void on_fact(const Fact&) override {}
+  } uncounted;
+  for (const auto& e : context) apply(e, uncounted);
+  start_day(forget_before);
+  cut_intervals(from, uncounted);
 }
 
 void HallModel::set_channel(const std::string& code, bool up, Timestamp at) {

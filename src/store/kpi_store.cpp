@@ -117,7 +117,7 @@ const std::vector<Statement> statements = {
      "SELECT w.hall_id, w.number, b.business_code FROM counter_window w "
      "JOIN window_business_type b ON b.window_id = w.id"},
     {"kpi_source_sequences", "SELECT id, last_sequence FROM acquisition_source"},
-    {"kpi_delete_buckets", "DELETE FROM kpi_rollup WHERE hall_id = $1 AND bucket = ANY(to_timestamp($2::double precision[]))"},
+    {"kpi_delete_buckets", "DELETE FROM kpi_rollup WHERE hall_id = $1 AND bucket = ANY(SELECT to_timestamp(b) FROM unnest($2::double precision[]) b)"},
     {"kpi_delete_days",
      "DELETE FROM kpi_daily WHERE hall_id = $1 AND day = ANY(SELECT date '1970-01-01' + d FROM unnest($2::integer[]) d)"},
     {"kpi_note_stale",

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,18 +111,13 @@ class TallySink final : public model::FactSink {
   std::set<Timestamp> touched_;
 };
 
-// A FactSink that forgets: for events that only set the state (before the counted period).
-class DiscardFacts final : public model::FactSink {
- public:
-  void on_fact(const model::Fact&) override {}
-};
-
 // The tallies of one hall over [from, until) from its events, the way the live engine counts
-// them: `before` (the last window and terminal states before `from`) set the state, `events`
-// (those in [from, until), in the order they were stored) are counted, and time-weighted states
-// run until `until`. Used by recomputation, which must agree with the live engine.
-Tallies tally_events(int hall_id, const HallTerms& terms, const std::vector<records::Event>& before,
-                     const std::vector<records::Event>& events, Timestamp from, Timestamp until);
+// them: `before` (the last window and terminal states known, then the events of the day before
+// `from`'s day up to `from`) brings the model to `from` uncounted, `events` (those in
+// [from, until), in the order they were stored) are counted, and time-weighted states run until
+// `until`. Used by recomputation, which must agree with the live engine.
+Tallies tally_events(int hall_id, const HallTerms& terms, std::span<const records::Event> before,
+                     std::span<const records::Event> events, Timestamp from, Timestamp until);
 
 // The tallies of the hall's local day `day` summed per dimension and key, each under
 // TallyKey::bucket = the day at 00:00 UTC (the form kpi_daily rows take).

@@ -109,9 +109,15 @@ class Engine {
   struct Hall;
   class HallSink;
 
+  // A hall's model and tallies of yesterday and today, from the log (outside the strand: the
+  // hall is not shared yet).
+  static std::unique_ptr<Hall> load_hall(pqxx::connection& c, store::KpiHall info, Timestamp now,
+                                         std::size_t& events);
   void apply_on_strand(const store::IngestRecord& record);
   Hall* hall(int id);
-  void roll_day(Hall& h, Timestamp now);
+  // Applies one event in the hall's model, starting its next local day first if the event is in it.
+  static void apply_event(Hall& h, const records::Event& event);
+  static void roll_day(Hall& h, std::chrono::sys_days day);
   void publish(Timestamp now);
   std::shared_ptr<const HallView> make_view(Hall& h, Timestamp now) const;
   asio::awaitable<void> publisher();
@@ -145,6 +151,7 @@ class Engine {
   Counter& resends_dropped_;
   Counter& unknown_hall_;
   Counter& late_events_;
+  Counter& flushes_;
   Counter& flushes_failed_;
   Histogram& flush_seconds_;
 };

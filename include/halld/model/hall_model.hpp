@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -76,7 +77,8 @@ struct WindowLive {
   std::string ticket;    // in service; empty: none
   std::string business;  // of the ticket in service
   Timestamp service_started{};
-  Timestamp state_since{};
+  Timestamp state_since{};    // open, paused or closed since
+  Timestamp counted_until{};  // its activity before this is already reported as facts
   std::uint32_t served_today = 0;
 };
 
@@ -84,6 +86,7 @@ struct TerminalLive {
   std::string id;
   std::optional<records::TerminalState> state;  // nullopt: not reported yet
   Timestamp state_since{};
+  Timestamp counted_until{};  // its availability before this is already reported as facts
   std::map<records::TerminalPart, records::PartState> faults;  // parts not ok
   bool door_open = false;
   std::optional<Timestamp> last_transaction;
@@ -118,9 +121,14 @@ class HallModel {
   // Reports the time-weighted states (window activity, terminal availability) up to `until`
   // and starts them afresh there, so that the time so far is counted before the next change.
   void cut_intervals(Timestamp until, FactSink& sink);
-  // A new local day: served counts restart and tickets issued before `day_start` that are no
-  // longer waiting are forgotten (ticket numbers restart daily in most queue systems).
-  void start_day(Timestamp day_start);
+  // A new local day: served counts restart, and tickets issued before `forget_before` (the start
+  // of the day before: numbers restart daily, yet a queue may be served past midnight) are
+  // forgotten, waiting or not.
+  void start_day(Timestamp forget_before);
+  // Brings a new model to where one running all along would stand at `from`, counting nothing:
+  // `context` (earlier events in order, e.g. the last states known and the day before's events)
+  // is applied, the day starts, and time-weighted states are counted from `from` on.
+  void catch_up(std::span<const records::Event> context, Timestamp forget_before, Timestamp from);
   void set_channel(const std::string& code, bool up, Timestamp at);
 
   HallSnapshot snapshot() const;

@@ -91,9 +91,9 @@ std::pair<std::exception_ptr, Database::Carried<Result>> Database::attempt(
     }
   } catch (const pqxx::broken_connection&) {
     slot.reset();
-    return {std::current_exception(), {}};
+    return {std::current_exception(), Carried<Result>{}};
   } catch (...) {
-    return {std::current_exception(), {}};
+    return {std::current_exception(), Carried<Result>{}};
   }
 }
 
