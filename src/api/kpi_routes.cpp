@@ -22,56 +22,9 @@ constexpr std::size_t max_rows = 20'000;
 // Dates without an offset are read at the offset of China's halls.
 constexpr minutes default_offset{8 * 60};
 
-// An instant and the offset it was written at.
-struct Instant {
-  Timestamp at{};
-  minutes offset{};
-  sys_days local_day() const { return std::chrono::floor<days>(at + offset); }
-};
+using records::Instant;
 
-std::optional<int> digits(std::string_view text, std::size_t from, std::size_t count) {
-  if (from + count > text.size()) return std::nullopt;
-  int value = 0;
-  for (std::size_t i = from; i < from + count; ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
-}
-
-// "2026-11-16", "2026-11-16T08:30:00+08:00", "2026-11-16T00:30:00Z" (seconds optional).
-std::optional<Instant> parse_instant(std::string_view text) {
-  auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
-  if (!y || !mo || !d || text.size() < 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*mo)),
-                                        std::chrono::day(static_cast<unsigned>(*d))};
-  if (!ymd.ok()) return std::nullopt;
-  if (text.size() == 10) return Instant{Timestamp(sys_days(ymd)) - default_offset, default_offset};
-  auto h = digits(text, 11, 2), mi = digits(text, 14, 2);
-  if (text[10] != 'T' || !h || !mi || text[13] != ':' || *h > 23 || *mi > 59) return std::nullopt;
-  std::size_t at = 16;
-  int s = 0;
-  if (at < text.size() && text[at] == ':') {
-    auto sec = digits(text, at + 1, 2);
-    if (!sec || *sec > 59) return std::nullopt;
-    s = *sec;
-    at += 3;
-  }
-  minutes offset{0};
-  if (text.substr(at) == "Z") {
-    at += 1;
-  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
-    auto oh = digits(text, at + 1, 2), om = digits(text, at + 4, 2);
-    if (!oh || !om || text.size() != at + 6 || text[at + 3] != ':' || *oh > 14 || *om > 59) return std::nullopt;
-    offset = minutes(*oh * 60 + *om) * (text[at] == '-' ? -1 : 1);
-    at += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (at != text.size()) return std::nullopt;
-  const auto local = Timestamp(sys_days(ymd)) + std::chrono::hours(*h) + minutes(*mi) + std::chrono::seconds(s);
-  return Instant{local - offset, offset};
-}
+std::optional<Instant> parse_instant(std::string_view text) { return records::parse_instant(text, default_offset); }
 
 std::string date_text(sys_days d) {
   const std::chrono::year_month_day ymd(d);
@@ -215,6 +168,7 @@ bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Gr
       return false;
     }
     *target = *parsed;
+    if (target == &to && text.size() == 10) to.at += days(1);  // a date as 'to' includes that day
   }
   if (to.at <= from.at) {
     query.fail("'to' must be after 'from'");
@@ -227,7 +181,7 @@ bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Gr
   q.from = from.at;
   q.until = to.at;
   q.first_day = from.local_day();
-  // A bare date as 'to' ends before that day; an instant includes the day it falls in.
+  // Days up to the one 'to' falls in, that one too unless 'to' is its very start.
   q.last_day = to.local_day() + (to.at == Timestamp(to.local_day()) - to.offset ? days(0) : days(1));
   return true;
 }
@@ -235,7 +189,7 @@ bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Gr
 ordered_json range_json(const store::KpiQuery& q) {
   const bool daily = q.granularity == store::Granularity::day || q.granularity == store::Granularity::week ||
                      q.granularity == store::Granularity::month;
-  if (daily) return {{"from", date_text(q.first_day)}, {"to", date_text(q.last_day)}};
+  if (daily) return {{"from", date_text(q.first_day)}, {"to", date_text(q.last_day - days(1))}};  // both included
   return {{"from", records::iso8601(q.from)}, {"to", records::iso8601(q.until)}};
 }
 

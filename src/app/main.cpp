@@ -11,6 +11,7 @@
 #include "daemon.hpp"
 #include "halld/app/app.hpp"
 #include "halld/core/version.hpp"
+#include "halld/records/event_json.hpp"
 
 namespace halld::app {
 namespace {
@@ -130,12 +131,7 @@ int main(std::span<const std::string_view> args) {
       auto day = [&](const char* name) -> std::optional<std::chrono::sys_days> {
         auto found = options->values.find(name);
         if (found == options->values.end()) return std::nullopt;
-        unsigned y = 0, m = 0, d = 0;
-        char tail = 0;
-        if (std::sscanf(found->second.c_str(), "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3) return std::nullopt;
-        const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m), std::chrono::day(d)};
-        if (!ymd.ok()) return std::nullopt;
-        return std::chrono::sys_days(ymd);
+        return records::parse_date(found->second);
       };
       auto from = day("--from"), to = day("--to");
       if (!from || !to || *to < *from) return usage("recompute needs --from and --to dates (yyyy-mm-dd), --to not before --from");

@@ -282,7 +282,8 @@ Tallies tally_events(int hall_id, const HallTerms& terms, std::span<const record
                      std::span<const records::Event> events, Timestamp from, Timestamp until) {
   model::HallModel hall(hall_id);
   const auto& calendar = terms.calendar;
-  hall.catch_up(before, calendar.day_start(calendar.local_day(from) - std::chrono::days(1)), from);
+  const auto day = calendar.local_day(from);
+  hall.catch_up(before, calendar.day_start(day), calendar.day_start(day - std::chrono::days(1)), from);
   Tallies tallies;
   TallySink sink(tallies, terms);
   for (const auto& e : events) hall.apply(e, sink);

@@ -30,8 +30,6 @@ std::vector<records::Event> read_context(pqxx::connection& c, int hall_id, const
   return context;
 }
 
-Timestamp forget_before(const model::HallCalendar& calendar, sys_days day) { return calendar.day_start(day - days(1)); }
-
 bool is_queue_fact(FactKind kind) {
   return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment ||
          kind == FactKind::service || kind == FactKind::evaluation;
@@ -110,7 +108,7 @@ std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::connection& c, store::KpiH
   const auto log = store::read_hall_events(c, info.id, from, now + days(1));
   auto h = std::make_unique<Hall>(std::move(info), from);
   h->day = today - days(1);
-  h->model.catch_up(context, forget_before(calendar, h->day), from);
+  h->model.catch_up(context, from, calendar.day_start(h->day - days(1)), from);
   for (const auto& e : log) apply_event(*h, e);
   roll_day(*h, today);
   HallSink sink(*h);
@@ -233,7 +231,8 @@ void Engine::channel_state(int hall_id, std::string channel, bool up) {
 void Engine::roll_day(Hall& h, sys_days day) {
   if (day <= h.day) return;
   h.day = day;
-  h.model.start_day(forget_before(h.info.terms.calendar, day));
+  const auto& calendar = h.info.terms.calendar;
+  h.model.start_day(calendar.day_start(day), calendar.day_start(day - days(1)));
   h.changed = true;
 }
 

@@ -160,7 +160,7 @@ void HallModel::finish_service(Timestamp at, const ServiceFinished& s, FactSink&
     found->second.done = true;
   }
   fact.seconds = started ? seconds_between(*started, at) : -1;  // -1: handling time unknown
-  ++w.served_today;
+  if (at >= day_start_) ++w.served_today;
   sink.on_fact(fact);
   if (w.ticket == s.ticket) {
     w.ticket.clear();
@@ -243,7 +243,7 @@ void HallModel::part_state(Timestamp at, const PartStateChanged& p, FactSink& si
 void HallModel::transaction(Timestamp at, const Transaction& t, FactSink& sink) {
   auto& term = terminal(t.terminal);
   term.last_transaction = at;
-  ++term.transactions_today;
+  if (at >= day_start_) ++term.transactions_today;
   Fact fact;
   fact.kind = FactKind::transaction;
   fact.at = at;
@@ -308,20 +308,21 @@ void HallModel::cut_intervals(Timestamp until, FactSink& sink) {
   for (auto& [id, t] : terminals_) close_terminal_interval(t, until, sink);
 }
 
-void HallModel::start_day(Timestamp forget_before) {
+void HallModel::start_day(Timestamp day_start, Timestamp forget_before) {
   ++version_;
+  day_start_ = day_start;
   for (auto& [number, w] : windows_) w.served_today = 0;
   for (auto& [id, t] : terminals_) t.transactions_today = 0;
   std::erase_if(tickets_, [&](const auto& entry) { return entry.second.issued < forget_before; });
   std::erase_if(waiting_, [&](const WaitingTicket& w) { return !tickets_.contains(w.ticket); });
 }
 
-void HallModel::catch_up(std::span<const Event> context, Timestamp forget_before, Timestamp from) {
+void HallModel::catch_up(std::span<const Event> context, Timestamp day_start, Timestamp forget_before, Timestamp from) {
   struct Uncounted final : FactSink {
     void on_fact(const Fact&) override {}
   } uncounted;
   for (const auto& e : context) apply(e, uncounted);
-  start_day(forget_before);
+  start_day(day_start, forget_before);
   cut_intervals(from, uncounted);
 }
 

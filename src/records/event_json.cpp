@@ -113,6 +113,64 @@ std::string iso8601_micros(std::chrono::system_clock::time_point t) {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}Z", seconds, micros);
 }
 
+namespace {
+
+std::optional<int> digits(std::string_view text, std::size_t from, std::size_t count) {
+  if (from + count > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = from; i < from + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+std::optional<std::chrono::sys_days> leading_date(std::string_view text) {
+  auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
+  if (!y || !mo || !d || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*mo)),
+                                        std::chrono::day(static_cast<unsigned>(*d))};
+  if (!ymd.ok()) return std::nullopt;
+  return std::chrono::sys_days(ymd);
+}
+
+}  // namespace
+
+std::optional<std::chrono::sys_days> parse_date(std::string_view text) {
+  return text.size() == 10 ? leading_date(text) : std::nullopt;
+}
+
+std::optional<Instant> parse_instant(std::string_view text, std::chrono::minutes date_offset) {
+  using std::chrono::minutes;
+  const auto date = leading_date(text);
+  if (!date) return std::nullopt;
+  if (text.size() == 10) return Instant{Timestamp(*date) - date_offset, date_offset};
+  auto h = digits(text, 11, 2), mi = digits(text, 14, 2);
+  if (text[10] != 'T' || !h || !mi || text[13] != ':' || *h > 23 || *mi > 59) return std::nullopt;
+  std::size_t at = 16;
+  int s = 0;
+  if (at < text.size() && text[at] == ':') {
+    auto sec = digits(text, at + 1, 2);
+    if (!sec || *sec > 59) return std::nullopt;
+    s = *sec;
+    at += 3;
+  }
+  minutes offset{0};
+  if (text.substr(at) == "Z") {
+    at += 1;
+  } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+    auto oh = digits(text, at + 1, 2), om = digits(text, at + 4, 2);
+    if (!oh || !om || text.size() != at + 6 || text[at + 3] != ':' || *oh > 14 || *om > 59) return std::nullopt;
+    offset = minutes(*oh * 60 + *om) * (text[at] == '-' ? -1 : 1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != text.size()) return std::nullopt;
+  const auto local = Timestamp(*date) + std::chrono::hours(*h) + minutes(*mi) + std::chrono::seconds(s);
+  return Instant{local - offset, offset};
+}
+
 json to_json(const Event& event) {
   json out = std::visit([](const auto& body) { return fields(body); }, event.body);
   out["type"] = type_name(event.body);

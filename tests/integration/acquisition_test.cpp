@@ -17,34 +17,8 @@ namespace {
 
 using nlohmann::json;
 
-class AcquisitionTest : public HalldTest {
+class AcquisitionTest : public SimulatedHallTest {
  protected:
-  // Starts the simulator for hall 4101001 and imports the archives with a channel to it.
-  void start_simulator(const std::vector<std::string>& extra, bool tap = false) {
-    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--site", "4101001", "--source", "3",
-                                      "--port-file", (dir.path() / "sim.port").string(),
-                                      "--stats-file", (dir.path() / "sim.json").string(), "--exit-when-acked"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
-    const int port = std::stoi(read_text(dir.path() / "sim.port"));
-
-    auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
-    archives["channels"][0]["host"] = "127.0.0.1";
-    archives["channels"][0]["port"] = port;
-    archives["channels"][0]["tap"] = tap;
-    auto file = dir.write("archives.json", archives.dump());
-    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
-    ASSERT_EQ(imported.exit_code, 0) << imported.output;
-  }
-
-  // Waits for the simulator to see every event acknowledged, then reads its account.
-  json simulator_result(std::chrono::seconds limit = 90s) {
-    auto code = simulator->wait(limit);
-    EXPECT_EQ(code, 0) << "simulator did not finish:\n" << simulator->output() << "\nhalld:\n" << (halld ? halld->output() : "");
-    return json::parse(read_text(dir.path() / "sim.json"));
-  }
-
   void expect_exactly(std::uint64_t events) {
     EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), std::to_string(events));
     EXPECT_EQ(db.query_value("SELECT count(DISTINCT sequence) FROM hall_event"), std::to_string(events));
@@ -52,8 +26,6 @@ class AcquisitionTest : public HalldTest {
     EXPECT_EQ(db.query_value("SELECT count(DISTINCT hall_id) FROM hall_event"), "1");
   }
 
-  std::filesystem::path config = write_config();
-  std::unique_ptr<Process> simulator;
 };
 
 TEST_F(AcquisitionTest, EveryEventOnceOverAPlainStream) {

@@ -1,5 +1,5 @@
 // The halld binary under test: a config of its own (own database, port 0, log in a temp
-// dir), started and stopped by PID.
+// dir), started and stopped by PID; and hall_sim, the simulated hall it dials.
 #pragma once
 
 #include <fmt/format.h>
@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "process.hpp"
@@ -21,7 +22,7 @@ class HalldTest : public ::testing::Test {
  protected:
   std::filesystem::path write_config(const std::string& extra_database = "", const std::string& extra_top = "",
                                      const std::string& log_level = "info") {
-    // Acquisition batches are kept short so tests see events stored quickly.
+    // Acquisition batches and KPI flushes are kept short so tests see their results quickly.
     return dir.write("halld.toml", fmt::format(R"({}
 shutdown_grace_s = 5
 [http]
@@ -37,6 +38,8 @@ startup_wait_s = 5
 [acquisition]
 batch_delay_ms = 20
 reconnect_max_s = 1
+[kpi]
+flush_interval_s = 1
 [log]
 level = "{}"
 file = "halld.log"
@@ -47,12 +50,14 @@ file = "halld.log"
   std::uint16_t start(const std::filesystem::path& config) {
     dir.write("web/index.html", "<!doctype html><title>halld</title>");
     dir.write("outside.txt", "must not be served");
-    halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()},
-                                      dir.path() / "stdout");
+    // A restart appends to the same output: only what this run printed counts.
+    const auto stdout_file = dir.path() / "stdout";
+    const auto earlier = std::filesystem::exists(stdout_file) ? std::filesystem::file_size(stdout_file) : 0;
+    halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
     const std::string listening = "HTTP listening on 127.0.0.1:";
     for (int i = 0; i < 600; ++i) {
       auto text = halld->output();
-      if (auto at = text.find(listening); at != std::string::npos) {
+      if (auto at = text.find(listening, earlier); at != std::string::npos) {
         return static_cast<std::uint16_t>(std::stoi(text.substr(at + listening.size())));
       }
       if (!halld->running()) break;
@@ -74,6 +79,40 @@ file = "halld.log"
   TestDatabase db;
   TempDir dir;
   std::unique_ptr<Process> halld;
+};
+
+// halld and a simulated hall 4101001 (tests/data/archives_small.json) that it dials.
+class SimulatedHallTest : public HalldTest {
+ protected:
+  // Starts the simulator and imports the archives with a channel to it.
+  void start_simulator(const std::vector<std::string>& extra, bool tap = false) {
+    std::filesystem::remove(dir.path() / "sim.port");
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--site", "4101001", "--source", "3",
+                                      "--port-file", (dir.path() / "sim.port").string(),
+                                      "--stats-file", (dir.path() / "sim.json").string(), "--exit-when-acked"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
+    for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
+    const int port = std::stoi(read_text(dir.path() / "sim.port"));
+
+    auto archives = nlohmann::json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
+    archives["channels"][0]["host"] = "127.0.0.1";
+    archives["channels"][0]["port"] = port;
+    archives["channels"][0]["tap"] = tap;
+    auto file = dir.write("archives.json", archives.dump());
+    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  }
+
+  // Waits for the simulator to see every event acknowledged, then reads its account.
+  nlohmann::json simulator_result(std::chrono::seconds limit = 90s) {
+    auto code = simulator->wait(limit);
+    EXPECT_EQ(code, 0) << "simulator did not finish:\n" << simulator->output() << "\nhalld:\n" << (halld ? halld->output() : "");
+    return nlohmann::json::parse(read_text(dir.path() / "sim.json"));
+  }
+
+  std::filesystem::path config = write_config();
+  std::unique_ptr<Process> simulator;
 };
 
 }  // namespace halld::testing

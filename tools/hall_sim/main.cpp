@@ -7,11 +7,12 @@
 //
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
 //            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K] [--port-file F]
-//            [--stats-file F] [--exit-when-acked]
+//            [--stats-file F] [--exit-when-acked] [--start 2026-11-21T00:30:00Z]
 //
 // --rate is events per second of real time (the simulated clock runs as fast as needed);
 // --speed instead paces events by their own times, S simulated seconds per real second (1: live);
-// --events 0 streams without end;
+// --events 0 streams without end; --start sets the simulated clock's first instant (default:
+// now), e.g. to replay a past day or to deliver events late;
 // --cut-after drops the first connection after K data frames, unacknowledged ones included,
 // to test recovery; the stats file says how many events were made and acknowledged.
 #include <fmt/format.h>
@@ -34,6 +35,7 @@
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
 #include "halld/records/archive.hpp"
+#include "halld/records/event_json.hpp"
 #include "queue_model.hpp"
 #include "terminal_model.hpp"
 
@@ -58,6 +60,7 @@ struct Options {
   std::uint64_t cut_after = 0;
   std::string port_file, stats_file;
   bool exit_when_acked = false;
+  std::optional<records::Timestamp> start;  // of the simulated clock; default: now
   // DTU mode: dial halld instead of listening, register, and send heartbeat packets while idle.
   std::string dtu_host;
   std::uint16_t dtu_port = 0;
@@ -360,7 +363,8 @@ class Simulator {
   asio::io_context& io_;
   const Options& options_;
   HallSetup hall_;
-  records::Timestamp simulation_start_ = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  records::Timestamp simulation_start_ =
+      options_.start.value_or(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
   asio::ip::tcp::acceptor acceptor_;
   std::optional<Pty> pty_;
@@ -501,6 +505,11 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (arg == "--port-file") o.port_file = value();
     else if (arg == "--stats-file") o.stats_file = value();
     else if (arg == "--exit-when-acked") o.exit_when_acked = true;
+    else if (arg == "--start") {
+      auto start = records::parse_instant(value(), std::chrono::minutes(0));
+      ok = start.has_value();
+      if (ok) o.start = start->at;
+    }
     else if (arg == "--serial") o.serial = true;
     else if (arg == "--bus") {
       auto list = split(value(), ',');
@@ -565,7 +574,7 @@ int main(int argc, char** argv) {
                  "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS] | --serial [--bus ADDR,ADDR,...]) --site HALL[,HALL...] "
                  "[--terminals CODE[:24h],...] [--source N] [--events N] [--rate R] [--speed S] [--arrivals-per-hour A] "
                  "[--windows W] [--hours HH:MM-HH:MM|24h] [--seed N] [--cut-after K] [--port-file F] [--stats-file F] "
-                 "[--exit-when-acked]\n"
+                 "[--exit-when-acked] [--start 2026-11-21T00:30:00Z]\n"
                  "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n"
                  "  several halls: one per site, on consecutive ports (or DTU identities) from the first\n"
                  "  --terminals: a terminal-management server (site = its server id) for these terminals\n");

@@ -121,14 +121,14 @@ class HallModel {
   // Reports the time-weighted states (window activity, terminal availability) up to `until`
   // and starts them afresh there, so that the time so far is counted before the next change.
   void cut_intervals(Timestamp until, FactSink& sink);
-  // A new local day: served counts restart, and tickets issued before `forget_before` (the start
-  // of the day before: numbers restart daily, yet a queue may be served past midnight) are
-  // forgotten, waiting or not.
-  void start_day(Timestamp forget_before);
+  // A new local day from `day_start`: today's counts restart (and count events of today only),
+  // and tickets issued before `forget_before` (the start of the day before: numbers restart
+  // daily, yet a queue may be served past midnight) are forgotten, waiting or not.
+  void start_day(Timestamp day_start, Timestamp forget_before);
   // Brings a new model to where one running all along would stand at `from`, counting nothing:
   // `context` (earlier events in order, e.g. the last states known and the day before's events)
   // is applied, the day starts, and time-weighted states are counted from `from` on.
-  void catch_up(std::span<const records::Event> context, Timestamp forget_before, Timestamp from);
+  void catch_up(std::span<const records::Event> context, Timestamp day_start, Timestamp forget_before, Timestamp from);
   void set_channel(const std::string& code, bool up, Timestamp at);
 
   HallSnapshot snapshot() const;
@@ -166,6 +166,7 @@ class HallModel {
   int hall_id_;
   std::uint64_t version_ = 0;
   std::optional<Timestamp> last_event_;
+  Timestamp day_start_{};
   std::unordered_map<std::string, TicketInfo> tickets_;
   std::vector<WaitingTicket> waiting_;
   std::map<std::uint16_t, WindowLive> windows_;

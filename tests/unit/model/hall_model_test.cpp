@@ -95,13 +95,13 @@ TEST(HallModel, AQueueServedPastMidnightKeepsItsTicketsForOneDayOnly) {
   hall.apply({at(0, 9, 0), TicketIssued{"A100", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}}, facts);
   hall.apply({at(0, 9, 1), TicketIssued{"A101", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}}, facts);
   // The next day starts while both wait; the first is called after midnight.
-  hall.start_day(at(0, 0, 0));
+  hall.start_day(at(1, 0, 0), at(0, 0, 0));
   EXPECT_EQ(hall.snapshot().waiting.size(), 2u);
   hall.apply({at(1, 0, 10), TicketCalled{"A100", 1, "S01"}}, facts);
   ASSERT_EQ(facts.of(FactKind::call).size(), 1u);
   EXPECT_EQ(facts.of(FactKind::call)[0].seconds, 15 * 3600 + 10 * 60);
   // A day later still, the other is forgotten: numbers have restarted twice since.
-  hall.start_day(at(1, 0, 0));
+  hall.start_day(at(2, 0, 0), at(1, 0, 0));
   EXPECT_TRUE(hall.snapshot().waiting.empty());
   hall.apply({at(2, 0, 10), TicketCalled{"A101", 1, "S01"}}, facts);
   EXPECT_EQ(facts.of(FactKind::call).size(), 1u);
@@ -116,10 +116,10 @@ TEST(HallModel, CatchingUpCountsNothingAndStartsTheClockThere) {
       {at(0, 9, 0), TicketIssued{"A100", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
   };
   for (const auto& e : day_before) live.apply(e, live_facts);
-  live.start_day(at(0, 0, 0));
+  live.start_day(at(1, 0, 0), at(0, 0, 0));
   live.cut_intervals(at(1, 0, 0), live_facts);
   live_facts.facts.clear();
-  caught_up.catch_up(day_before, at(0, 0, 0), at(1, 0, 0));
+  caught_up.catch_up(day_before, at(1, 0, 0), at(0, 0, 0), at(1, 0, 0));
 
   const Event call{at(1, 0, 30), TicketCalled{"A100", 1, "S01"}};
   live.apply(call, live_facts);

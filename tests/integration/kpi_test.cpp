@@ -1,0 +1,157 @@
+// A simulated hall's day through halld: the live view shows the queue the events leave, the
+// rollups hold what the events say, and neither a recomputation from the log nor a restart
+// (which rebuilds the model from the log) changes a closed day by one byte. Events of a day the
+// model no longer holds are counted by rebuilding that day.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "halld/records/event_json.hpp"
+#include "halld_fixture.hpp"
+#include "http_client.hpp"
+
+namespace halld::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::days;
+using records::Timestamp;
+using std::chrono::sys_days;
+
+constexpr std::chrono::hours china(8);
+
+std::string date_text(sys_days day) { return records::iso8601(Timestamp(day)).substr(0, 10); }
+
+class KpiTest : public SimulatedHallTest {
+ protected:
+  // A simulated morning that began at 08:00 on the hall's local day `day`.
+  void simulate_morning(sys_days day, int events) {
+    start_simulator({"--events", std::to_string(events), "--rate", "3000", "--windows", "3", "--start",
+                     records::iso8601(Timestamp(day))});  // 08:00 in China is 00:00 UTC
+  }
+
+  // What the raw events of the hall's local day say, counted in SQL.
+  std::string counted_in_sql(sys_days day) {
+    return db.query_value(fmt::format(R"sql(
+      SELECT count(*) FILTER (WHERE k.name = 'ticket_issued') || '/' ||
+             count(*) FILTER (WHERE k.name = 'service_finished') || '/' ||
+             count(*) FILTER (WHERE k.name = 'ticket_abandoned')
+      FROM hall_event e JOIN event_kind k ON k.id = e.kind
+      WHERE (e.occurred_at AT TIME ZONE 'Asia/Shanghai')::date = '{}')sql",
+                                      date_text(day)));
+  }
+  std::string counted_in_rollups(sys_days day) {
+    return db.query_value(fmt::format(
+        "SELECT coalesce(max(arrivals || '/' || served || '/' || abandoned), 'none') FROM kpi_daily "
+        "WHERE dimension = 0 AND day = '{}'",
+        date_text(day)));
+  }
+  bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 30s) {
+    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return condition();
+  }
+  // The closed days' rollups, as one fingerprint.
+  std::string rollups_before(sys_days day) {
+    return db.query_value(fmt::format(
+        "SELECT count(*) || ':' || md5(string_agg(r::text, '|' ORDER BY hall_id, bucket, dimension, key)) "
+        "FROM kpi_rollup r WHERE bucket < '{}T00:00:00+08:00'",
+        date_text(day)));
+  }
+  // The tickets still waiting when the stream ended: those whose last queue event is their issue.
+  std::string waiting_in_sql() {
+    return db.query_value(R"sql(
+      SELECT coalesce(string_agg(ticket, ',' ORDER BY ticket), '') FROM (
+        SELECT DISTINCT ON (ticket) ticket, k.name
+        FROM hall_event e JOIN event_kind k ON k.id = e.kind
+        WHERE k.name IN ('ticket_issued', 'ticket_called', 'ticket_abandoned', 'service_started')
+        ORDER BY ticket, occurred_at DESC, sequence DESC) last
+      WHERE name = 'ticket_issued')sql");
+  }
+  static std::string tickets_of(const json& live) {
+    std::vector<std::string> tickets;
+    for (const auto& t : live["tickets"]) tickets.push_back(t["ticket"]);
+    std::sort(tickets.begin(), tickets.end());
+    std::string joined;
+    for (const auto& t : tickets) joined += (joined.empty() ? "" : ",") + t;
+    return joined;
+  }
+
+  const sys_days today = std::chrono::floor<days>(std::chrono::system_clock::now() + china);
+  const sys_days yesterday = today - days(1);
+};
+
+TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
+  simulate_morning(yesterday, 2500);
+  auto port = start(config);
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(simulator_result()["unacked"], 0);
+  const auto expected = counted_in_sql(yesterday);
+  ASSERT_TRUE(eventually([&] { return counted_in_rollups(yesterday) == expected; }))
+      << "rollups " << counted_in_rollups(yesterday) << ", events " << expected;
+
+  // The KPI API reads the same day back.
+  auto kpi = json::parse(http_get(port, fmt::format("/api/v1/kpi?level=hall&code=4101001&from={0}&to={0}&granularity=day",
+                                                    date_text(yesterday)))
+                             .body);
+  ASSERT_EQ(kpi["series"].size(), 1u) << kpi.dump();
+  EXPECT_EQ(fmt::format("{}/{}/{}", kpi["series"][0]["arrivals"].get<int>(), kpi["series"][0]["served"].get<int>(),
+                        kpi["series"][0]["abandoned"].get<int>()),
+            expected);
+  EXPECT_GT(kpi["series"][0]["average_wait_min"].get<double>(), 0);
+
+  // The live view: the queue the events left, the windows, the channel.
+  auto live = json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
+  EXPECT_EQ(tickets_of(live), waiting_in_sql());
+  EXPECT_EQ(live["waiting"], live["tickets"].size());
+  EXPECT_EQ(live["windows"].size(), 3u);
+  EXPECT_FALSE(live["predictions"].empty());
+  // The simulator hung up once all was acknowledged; the hall's channel shows it.
+  EXPECT_TRUE(eventually([&] {
+    auto channels = json::parse(http_get(port, "/api/v1/halls/4101001/live").body)["channels"];
+    return channels.size() == 1 && channels[0]["channel"] == "qs-4101001" && channels[0]["up"] == false;
+  }));
+
+  log_after_stop();
+  const auto live_rollups = rollups_before(today);
+
+  // A recomputation from the log writes the same closed day.
+  auto recomputed = halld_command({"recompute", "--config", config.string(), "--from", date_text(yesterday), "--to",
+                                   date_text(today)});
+  ASSERT_EQ(recomputed.exit_code, 0) << recomputed.output;
+  EXPECT_EQ(rollups_before(today), live_rollups);
+
+  // A restart rebuilds the model from the log: the same queue, the same rollups.
+  port = start(config);
+  ASSERT_NE(port, 0);
+  auto rebuilt = json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
+  EXPECT_EQ(tickets_of(rebuilt), tickets_of(live));
+  ASSERT_EQ(rebuilt["windows"].size(), live["windows"].size());
+  for (std::size_t i = 0; i < live["windows"].size(); ++i) {
+    for (const char* field : {"number", "state", "clerk", "ticket", "served_today"}) {
+      EXPECT_EQ(rebuilt["windows"][i][field], live["windows"][i][field]) << "window " << i << ": " << field;
+    }
+  }
+  log_after_stop();
+  EXPECT_EQ(rollups_before(today), live_rollups);
+}
+
+TEST_F(KpiTest, EventsOfADayNoLongerHeldAreCountedByRebuildingThatDay) {
+  const sys_days long_ago = today - days(3);
+  simulate_morning(long_ago, 600);
+  const auto port = start(config);
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(simulator_result()["unacked"], 0);
+  const auto expected = counted_in_sql(long_ago);
+  ASSERT_TRUE(eventually([&] {
+    return counted_in_rollups(long_ago) == expected && db.query_value("SELECT count(*) FROM kpi_stale_day") == "0";
+  })) << "rollups " << counted_in_rollups(long_ago) << ", events " << expected;
+  EXPECT_THAT(http_get(port, "/metrics").body, ::testing::HasSubstr("halld_model_late_events_total 600"));
+  EXPECT_THAT(log_after_stop(), ::testing::HasSubstr("rebuilt 1 hall-day(s) of late events"));
+}
+
+}  // namespace
+}  // namespace halld::testing
