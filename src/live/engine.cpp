@@ -15,7 +15,6 @@ using std::chrono::sys_days;
 
 namespace {
 
-constexpr auto recent_span = std::chrono::minutes(60);
 constexpr days state_lookback{30};  // how far back a rebuild looks for window and terminal states
 
 // What a model needs to stand at `from` as the live one would: the last window, terminal and
@@ -30,11 +29,6 @@ std::vector<records::Event> read_context(pqxx::connection& c, int hall_id, const
   return context;
 }
 
-bool is_queue_fact(FactKind kind) {
-  return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment ||
-         kind == FactKind::service || kind == FactKind::evaluation;
-}
-
 }  // namespace
 
 struct Engine::Hall {
@@ -46,7 +40,7 @@ struct Engine::Hall {
   kpi::TallySink tally_sink;
   Timestamp horizon;          // tallies are whole from here on
   std::set<Timestamp> dirty;  // buckets changed since the last flush
-  std::deque<RecentFact> recent;
+  RecentFacts recent;
   sys_days day{};             // the local day the model is in
   bool changed = true;        // since the last publication
 };
@@ -57,10 +51,7 @@ class Engine::HallSink final : public model::FactSink {
   explicit HallSink(Hall& hall) : hall_(hall) {}
   void on_fact(const Fact& f) override {
     hall_.tally_sink.on_fact(f);
-    if (is_queue_fact(f.kind)) {
-      hall_.recent.push_back(RecentFact{f.at, f.kind, static_cast<std::int32_t>(f.seconds), f.evaluation,
-                                        f.customer_class, std::string(f.business)});
-    }
+    hall_.recent.add(f);
   }
   ~HallSink() {
     auto touched = hall_.tally_sink.take_touched();
@@ -236,32 +227,6 @@ void Engine::roll_day(Hall& h, sys_days day) {
   h.changed = true;
 }
 
-namespace {
-
-struct RecentFigures {
-  double arrivals_per_hour = 0;
-  std::optional<double> mean_service_minutes;
-};
-
-WaitPrediction predict(std::string business, int waiting_ahead, int open, int busy, const RecentFigures& recent,
-                       double fallback_service_minutes, double target_wait_minutes, int max_windows) {
-  WaitPrediction p;
-  p.business = std::move(business);
-  p.waiting_ahead = waiting_ahead;
-  p.open_windows = open;
-  p.busy_windows = busy;
-  p.arrivals_per_hour = recent.arrivals_per_hour;
-  p.mean_service_minutes = recent.mean_service_minutes.value_or(fallback_service_minutes);
-  const kpi::QueueRates rates{p.arrivals_per_hour, p.mean_service_minutes, open};
-  p.utilisation = kpi::utilisation(rates);
-  p.predicted_wait_min = kpi::wait_for_arrival_now_minutes(waiting_ahead, busy, open, p.mean_service_minutes);
-  p.steady_state_wait_min = kpi::steady_state_wait_minutes(rates);
-  p.windows_needed = kpi::windows_needed(p.arrivals_per_hour, p.mean_service_minutes, target_wait_minutes, max_windows);
-  return p;
-}
-
-}  // namespace
-
 std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const {
   auto view = std::make_shared<HallView>();
   view->hall_id = h.info.id;
@@ -274,79 +239,10 @@ std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const 
   const auto day_start = h.info.terms.calendar.day_start(h.info.terms.calendar.local_day(now));
   view->today = kpi::sum_hall(h.tallies, day_start, now + std::chrono::seconds(1));
 
-  while (!h.recent.empty() && h.recent.front().at < now - recent_span) h.recent.pop_front();
-  std::map<std::string, RecentFigures> by_business;
-  std::map<std::string, std::pair<std::int64_t, std::int64_t>> handling;  // business → (sum s, count)
-  for (const auto& r : h.recent) {
-    Fact f;
-    f.kind = r.kind;
-    f.at = r.at;
-    f.seconds = r.seconds;
-    f.evaluation = r.evaluation;
-    f.customer_class = r.customer_class;
-    kpi::Tallies one;  // without business, window or clerk the fact counts under the hall only
-    kpi::add_fact(one, h.info.terms, f);
-    const kpi::Tally& counted = one.begin()->second;
-    view->last_60_min += counted;
-    if (r.at >= now - std::chrono::minutes(15)) view->last_15_min += counted;
-    if (r.kind == FactKind::arrival) by_business[r.business].arrivals_per_hour += 1;
-    if (r.kind == FactKind::service && r.seconds >= 0) {
-      auto& [sum, count] = handling[r.business];
-      sum += r.seconds;
-      ++count;
-    }
-  }
-
-  // Predictions: the hall as a whole, then each business waiting or seen in the last hour.
-  const auto& snapshot = view->state;
-  const double target_min = static_cast<double>(h.info.terms.target_wait_s) / 60.0;
-  const int max_windows = std::max<int>(static_cast<int>(snapshot.windows.size()), 1) * 2;
-  auto handling_minutes = [&](const std::string& business) -> std::optional<double> {
-    auto it = handling.find(business);
-    if (it == handling.end() || it->second.second == 0) return std::nullopt;
-    return static_cast<double>(it->second.first) / static_cast<double>(it->second.second) / 60.0;
-  };
-  auto target_handling_min = [&](const std::string& business) {
-    auto it = h.info.terms.target_handling_s.find(business);
-    return it == h.info.terms.target_handling_s.end() ? 10.0 : static_cast<double>(it->second) / 60.0;
-  };
-  auto serves = [&](const model::WindowLive& w, const std::string& business) {
-    auto it = h.info.window_business.find(w.number);
-    return it == h.info.window_business.end() || it->second.empty() ||
-           std::find(it->second.begin(), it->second.end(), business) != it->second.end();
-  };
-  for (const auto& w : snapshot.waiting) by_business.try_emplace(w.business);
-  int open = 0, busy = 0;
-  for (const auto& w : snapshot.windows) {
-    if (w.state != records::WindowState::open) continue;
-    ++open;
-    if (!w.ticket.empty()) ++busy;
-  }
-  const kpi::Indicators hour = kpi::indicators(view->last_60_min);
-  const kpi::Indicators today = kpi::indicators(view->today);
-  RecentFigures hall_figures{static_cast<double>(hour.arrivals),
-                             hour.average_handling_min ? hour.average_handling_min : today.average_handling_min};
-  view->predictions.push_back(predict("", static_cast<int>(snapshot.waiting.size()), open, busy, hall_figures, 10.0,
-                                      target_min, max_windows));
-  for (auto& [business, figures] : by_business) {
-    int b_open = 0, b_busy = 0;
-    for (const auto& w : snapshot.windows) {
-      if (w.state != records::WindowState::open || !serves(w, business)) continue;
-      ++b_open;
-      if (!w.ticket.empty()) ++b_busy;
-    }
-    // Ahead of a new ticket: everyone waiting for what these windows serve.
-    int ahead = 0;
-    for (const auto& w : snapshot.waiting) {
-      const bool shared = std::any_of(snapshot.windows.begin(), snapshot.windows.end(), [&](const model::WindowLive& x) {
-        return x.state == records::WindowState::open && serves(x, business) && serves(x, w.business);
-      });
-      if (w.business == business || shared) ++ahead;
-    }
-    figures.mean_service_minutes = handling_minutes(business);
-    view->predictions.push_back(predict(business, ahead, b_open, b_busy, figures, target_handling_min(business),
-                                        target_min, max_windows));
-  }
+  auto recent = h.recent.figures(now, h.info.terms);
+  view->last_15_min = recent.last_15_min;
+  view->last_60_min = recent.last_60_min;
+  view->predictions = h.recent.predict(view->state, view->last_60_min, view->today, h.info.terms, h.info.window_business);
   return view;
 }
 

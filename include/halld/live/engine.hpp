@@ -9,7 +9,6 @@
 // from the event log. Must not touch: links, sessions, HTTP.
 #pragma once
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -18,8 +17,8 @@
 
 #include "halld/core/asio.hpp"
 #include "halld/core/metrics.hpp"
-#include "halld/kpi/queueing.hpp"
 #include "halld/kpi/tally.hpp"
+#include "halld/live/prediction.hpp"
 #include "halld/model/hall_model.hpp"
 #include "halld/store/database.hpp"
 #include "halld/store/ingest_record.hpp"
@@ -28,21 +27,6 @@
 namespace halld::live {
 
 using records::Timestamp;
-
-// The expected wait of a customer taking a ticket now (docs/kpi.md, "Predictions").
-struct WaitPrediction {
-  std::string business;  // empty: any business (the hall as a whole)
-  int waiting_ahead = 0;
-  int open_windows = 0;
-  int busy_windows = 0;
-  double arrivals_per_hour = 0;
-  double mean_service_minutes = 0;
-  double utilisation = 0;
-  double predicted_wait_min = 0;
-  std::optional<double> steady_state_wait_min;  // nullopt: the queue is unstable
-  std::optional<int> windows_needed;            // for the hall's target wait
-  bool operator==(const WaitPrediction&) const = default;
-};
 
 struct HallView {
   int hall_id = 0;
@@ -98,14 +82,6 @@ class Engine {
                             Timestamp now);
 
  private:
-  struct RecentFact {
-    Timestamp at;
-    model::FactKind kind;
-    std::int32_t seconds;
-    records::EvaluationResult evaluation;
-    records::CustomerClassCode customer_class;
-    std::string business;
-  };
   struct Hall;
   class HallSink;
 
