@@ -41,7 +41,8 @@ CREATE TABLE kpi_rollup (
   faults bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (hall_id, bucket, dimension, key)
 );
-CREATE INDEX kpi_rollup_bucket_idx ON kpi_rollup (bucket, dimension) WHERE dimension = 0;
+-- City and province queries pick a dimension over a range of time, across halls.
+CREATE INDEX kpi_rollup_dimension_bucket_idx ON kpi_rollup (dimension, bucket);
 
 -- The same per local day of the hall (its opening hours' calendar day).
 CREATE TABLE kpi_daily (LIKE kpi_rollup INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
@@ -49,15 +50,7 @@ ALTER TABLE kpi_daily DROP COLUMN bucket;
 ALTER TABLE kpi_daily ADD COLUMN day date NOT NULL;
 ALTER TABLE kpi_daily ADD PRIMARY KEY (hall_id, day, dimension, key);
 ALTER TABLE kpi_daily ADD FOREIGN KEY (hall_id) REFERENCES hall (id) ON DELETE CASCADE;
-
--- Element-wise sum of histograms of any lengths, as an aggregate for history queries.
-CREATE FUNCTION halld_add_histograms(a bigint[], b bigint[]) RETURNS bigint[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN a IS NULL THEN b WHEN b IS NULL THEN a ELSE
-    ARRAY(SELECT coalesce(a[i], 0) + coalesce(b[i], 0)
-          FROM generate_series(1, greatest(cardinality(a), cardinality(b))) AS i ORDER BY i) END
-$$;
-CREATE AGGREGATE halld_sum_histogram(bigint[]) (SFUNC = halld_add_histograms, STYPE = bigint[], PARALLEL = SAFE);
+CREATE INDEX kpi_daily_dimension_day_idx ON kpi_daily (dimension, day);
 
 -- Hall-days whose rollups must be rebuilt from the event log: events arrived for a day the
 -- live engine no longer holds (a DTU back after a long outage). Cleared once rebuilt.

@@ -86,19 +86,18 @@ std::string to_csv(const ordered_json& rows) {
     for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
     return quoted + "\"";
   };
-  bool first = true;
-  for (const auto& [name, value] : rows.front().items()) {
-    out += (first ? "" : ",") + cell(name);
-    first = false;
-  }
-  out += "\r\n";
-  for (const auto& row : rows) {
-    first = true;
+  auto line = [&](auto&& value_of) {
+    bool first = true;
     for (const auto& [name, value] : rows.front().items()) {
-      out += (first ? "" : ",") + cell(row.contains(name) ? row[name] : ordered_json());
+      if (!first) out += ',';
+      out += cell(value_of(name));
       first = false;
     }
     out += "\r\n";
+  };
+  line([](const std::string& name) { return ordered_json(name); });
+  for (const auto& row : rows) {
+    line([&](const std::string& name) { return row.contains(name) ? row[name] : ordered_json(); });
   }
   return out;
 }
