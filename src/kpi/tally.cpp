@@ -238,9 +238,11 @@ Indicators indicators(const Tally& t) {
   k.calls = t.calls;
   if (t.calls > 0) {
     k.average_wait_min = static_cast<double>(t.wait_sum_s) / static_cast<double>(t.calls) / 60.0;
-    k.median_wait_min = wait_quantile_minutes(t.wait_histogram, 0.5);
-    k.p90_wait_min = wait_quantile_minutes(t.wait_histogram, 0.9);
     k.max_wait_min = static_cast<double>(t.wait_max_s) / 60.0;
+    // Interpolation within a bin can pass the longest wait seen (two waits of 10 s have a
+    // bin-median of 30 s); no quantile is longer than the longest wait.
+    k.median_wait_min = std::min(*wait_quantile_minutes(t.wait_histogram, 0.5), *k.max_wait_min);
+    k.p90_wait_min = std::min(*wait_quantile_minutes(t.wait_histogram, 0.9), *k.max_wait_min);
   }
   k.service_level = ratio(t.calls_within_target, t.calls);
   k.abandonment_rate = ratio(t.abandoned, t.calls + t.abandoned);

@@ -80,9 +80,10 @@ TEST(TallyTest, AHandCheckedMorning) {
   EXPECT_EQ(k.calls, 3);
   EXPECT_NEAR(*k.average_wait_min, (4 + 8 + 25) / 3.0, 1e-9);
   EXPECT_NEAR(*k.max_wait_min, 25, 1e-9);
-  // Median: rank 1.5 of 3 lies halfway through the 8-minute bin; p90: rank 2.7, 0.7 into the 25-minute bin.
+  // Median: rank 1.5 of 3 lies halfway through the 8-minute bin; p90: rank 2.7, 0.7 into the
+  // 25-minute bin, 25.7, which is more than the longest wait: 25.
   EXPECT_NEAR(*k.median_wait_min, 8.5, 1e-9);
-  EXPECT_NEAR(*k.p90_wait_min, 25.7, 1e-9);
+  EXPECT_NEAR(*k.p90_wait_min, 25, 1e-9);
   EXPECT_NEAR(*k.service_level, 2 / 3.0, 1e-9);  // 25 min is over the 20-minute target
   EXPECT_NEAR(*k.abandonment_rate, 1 / 4.0, 1e-9);  // A003 left after 22 min: 1 of 3 calls + 1
   // Handling: 6, 20 and 3 minutes; bill payment (3 min target) 6 is over, consultation (5) 20 is over.
@@ -199,6 +200,14 @@ TEST(TallyTest, QuantilesComeFromTheHistogram) {
   EXPECT_EQ(wait_bin(3600), 60u);
   EXPECT_EQ(wait_bin(-5), 0u);
   EXPECT_EQ(bucket_of(utc(0, 44) + seconds(59)), utc(0, 30));
+  // Short waits: the interpolated quantile never passes the longest wait.
+  Tally quick;
+  quick.calls = 2;
+  quick.wait_sum_s = 20;
+  quick.wait_max_s = 12;
+  quick.wait_histogram[0] = 2;
+  EXPECT_NEAR(*indicators(quick).median_wait_min, 0.2, 1e-9);
+  EXPECT_NEAR(*indicators(quick).p90_wait_min, 0.2, 1e-9);
 }
 
 }  // namespace
