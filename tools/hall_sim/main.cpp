@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bus_devices.hpp"
+#include "pty.hpp"
 #include "device.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
@@ -83,25 +84,6 @@ struct HallSetup {
 // What a simulator has done, for the stats file.
 struct Counts {
   std::uint64_t events = 0, acks = 0, unacked = 0, connections = 0;
-};
-
-// The device end of a pseudo-terminal, in raw mode from the start so that nothing written
-// before halld opens the line is echoed or edited. The line end stays open here too, so halld
-// closing and reopening it is no hang-up for the device.
-struct Pty {
-  int device_end = -1, line_end = -1;
-  std::string name;
-  Pty() {
-    termios raw{};
-    ::cfmakeraw(&raw);
-    char buffer[256] = {};
-    if (::openpty(&device_end, &line_end, buffer, &raw, nullptr) != 0) throw std::runtime_error("openpty failed");
-    name = buffer;
-  }
-  ~Pty() {
-    ::close(device_end);
-    ::close(line_end);
-  }
 };
 
 class Simulator {
@@ -367,7 +349,7 @@ class Simulator {
       options_.start.value_or(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
   asio::ip::tcp::acceptor acceptor_;
-  std::optional<Pty> pty_;
+  std::optional<tools::Pty> pty_;
   std::optional<tools::BusDevices> bus_;
   tools::DeviceOutbox outbox_;
   Model model_;  // starts at simulation_start_, declared above it
