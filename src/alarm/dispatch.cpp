@@ -11,8 +11,10 @@ bool Dispatcher::covers(const Contact& c, const AlarmNotice& n, Timestamp now) c
   if (!c.city_code.empty() && c.city_code != n.city_code) return false;
   if (!c.hall_code.empty() && c.hall_code != n.hall_code) return false;
   if (n.facts.severity < c.min_severity) return false;
+  const auto local = now + n.facts.utc_offset;
+  const auto weekday = std::chrono::weekday(std::chrono::floor<std::chrono::days>(local)).iso_encoding() - 1;
+  if ((c.duty_days & (1u << weekday)) == 0) return false;
   if (c.quiet && n.facts.severity != Severity::critical) {
-    const auto local = now + n.facts.utc_offset;
     const int minute = static_cast<int>((local - std::chrono::floor<std::chrono::days>(local)).count() / 60);
     const auto [from, until] = *c.quiet;
     const bool quiet = from <= until ? (minute >= from && minute < until) : (minute >= from || minute < until);
@@ -20,6 +22,8 @@ bool Dispatcher::covers(const Contact& c, const AlarmNotice& n, Timestamp now) c
   }
   return true;
 }
+
+void Dispatcher::set_contacts(std::vector<Contact> contacts) { contacts_ = std::move(contacts); }
 
 void Dispatcher::tell(const Contact& c, const AlarmNotice& n, Timestamp now) {
   auto& inbox = inboxes_[c.id];
@@ -85,7 +89,8 @@ std::vector<Outgoing> Dispatcher::due(Timestamp now) {
     o.phone = c.phone;
     const std::vector<AlarmNotice> notices(inbox.pending.begin(), inbox.pending.end());
     if (notices.size() == 1) {
-      o.text = render(policy_.text_template, notices.front().facts);
+      const auto& facts = notices.front().facts;
+      o.text = render(facts.has_value ? policy_.text_template : policy_.state_template, facts);
     } else {
       std::vector<AlarmFacts> facts;
       for (const auto& n : notices) facts.push_back(n.facts);

@@ -93,4 +93,9 @@ void LimitState::unknown() {
   good_since_.reset();
 }
 
+void LimitState::restore(Severity severity, Timestamp since) {
+  open_ = severity;
+  raised_at_ = since;
+}
+
 }  // namespace halld::alarm

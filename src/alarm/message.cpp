@@ -108,8 +108,10 @@ std::string digest(std::span<const AlarmFacts> alarms, std::size_t max_units) {
   out += fmt::format("{}。", fmt::join(counts, "，"));
   std::size_t listed = 0;
   for (const auto& a : alarms) {
-    std::string item = fmt::format("{}{} {}{} {}{}{}", listed ? "；" : "", a.hall, a.indicator, a.object.empty() ? "" : " " + a.object,
-                                   number(a.value), a.unit, a.kind == Transition::Kind::clear ? "（恢复）" : "");
+    std::string item = fmt::format("{}{} {}{}{}{}", listed ? "；" : "", a.hall, a.indicator,
+                                   a.object.empty() ? "" : " " + a.object,
+                                   a.has_value ? fmt::format(" {}{}", number(a.value), a.unit) : "",
+                                   a.kind == Transition::Kind::clear ? "（恢复）" : "");
     const std::string tail = fmt::format("…等 {} 条", alarms.size());
     const bool last = listed + 1 == alarms.size();
     if (units(out) + units(item) + (last ? 0 : units(tail)) > max_units) {

@@ -33,8 +33,11 @@ std::vector<records::Event> read_context(pqxx::connection& c, int hall_id, const
 
 struct Engine::Hall {
   Hall(store::KpiHall hall_info, Timestamp from)
-      : info(std::move(hall_info)), model(info.id), tally_sink(tallies, info.terms), horizon(from) {}
-  store::KpiHall info;
+      : info(std::make_shared<const store::KpiHall>(std::move(hall_info))),
+        model(info->id),
+        tally_sink(tallies, info->terms),
+        horizon(from) {}
+  std::shared_ptr<const store::KpiHall> info;  // shared with the views, which outlive a reload
   model::HallModel model;
   kpi::Tallies tallies;
   kpi::TallySink tally_sink;
@@ -43,6 +46,7 @@ struct Engine::Hall {
   RecentFacts recent;
   sys_days day{};             // the local day the model is in
   bool changed = true;        // since the last publication
+  std::chrono::steady_clock::time_point published_at{};
 };
 
 // Counts each fact into the hall's tallies and keeps the queue facts of the last hour.
@@ -92,12 +96,12 @@ Engine::~Engine() = default;
 
 std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::connection& c, store::KpiHall info, Timestamp now,
                                                std::size_t& events) {
-  const auto& calendar = info.terms.calendar;
-  const auto today = calendar.local_day(now);
-  const auto from = calendar.day_start(today - days(1));
-  const auto context = read_context(c, info.id, calendar, from);
+  const auto today = info.terms.calendar.local_day(now);
+  const auto from = info.terms.calendar.day_start(today - days(1));
+  const auto context = read_context(c, info.id, info.terms.calendar, from);
   const auto log = store::read_hall_events(c, info.id, from, now + days(1));
   auto h = std::make_unique<Hall>(std::move(info), from);
+  const auto& calendar = h->info->terms.calendar;
   h->day = today - days(1);
   h->model.catch_up(context, from, calendar.day_start(h->day - days(1)), from);
   for (const auto& e : log) apply_event(*h, e);
@@ -121,7 +125,7 @@ void Engine::rebuild() {
     }));
   }
   halls_loaded_ = std::chrono::steady_clock::now();
-  publish(now);
+  publish_changed(now);
   spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(), events);
 }
 
@@ -159,16 +163,22 @@ void Engine::apply_on_strand(const store::IngestRecord& r) {
   }
   if (r.event.at < h->horizon) {
     late_events_.inc();
-    stale_[h->info.id].insert(h->info.terms.calendar.local_day(r.event.at));
+    stale_[h->info->id].insert(h->info->terms.calendar.local_day(r.event.at));
     return;
   }
   apply_event(*h, r.event);
   h->changed = true;
   events_applied_.inc();
+  // A hall quiet for a publish period publishes its first change at once (alarms ride on it);
+  // the busy ones wait for the publisher's next turn.
+  if (std::chrono::steady_clock::now() - h->published_at >= options_.publish_every) {
+    Hall* const quiet[] = {h};
+    publish(quiet, clock_());
+  }
 }
 
 void Engine::apply_event(Hall& h, const records::Event& event) {
-  if (const auto day = h.info.terms.calendar.local_day(event.at); day > h.day) roll_day(h, day);
+  if (const auto day = h.info->terms.calendar.local_day(event.at); day > h.day) roll_day(h, day);
   HallSink sink(h);
   h.model.apply(event, sink);
 }
@@ -199,7 +209,7 @@ asio::awaitable<void> Engine::reload_halls() {
     });
     auto added = co_await std::move(loading);
     for (auto& h : added) {
-      const int id = h->info.id;
+      const int id = h->info->id;
       halls_.emplace(id, std::move(h));
     }
     if (!added.empty()) spdlog::info("model: {} new hall(s) from the archives", added.size());
@@ -222,39 +232,50 @@ void Engine::channel_state(int hall_id, std::string channel, bool up) {
 void Engine::roll_day(Hall& h, sys_days day) {
   if (day <= h.day) return;
   h.day = day;
-  const auto& calendar = h.info.terms.calendar;
+  const auto& calendar = h.info->terms.calendar;
   h.model.start_day(calendar.day_start(day), calendar.day_start(day - days(1)));
   h.changed = true;
 }
 
 std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const {
   auto view = std::make_shared<HallView>();
-  view->hall_id = h.info.id;
-  view->code = h.info.code;
-  view->name = h.info.name;
-  view->city_code = h.info.city_code;
-  view->target_wait_s = h.info.terms.target_wait_s;
+  view->hall_id = h.info->id;
+  view->info = h.info;
+  view->code = h.info->code;
+  view->name = h.info->name;
+  view->city_code = h.info->city_code;
+  view->target_wait_s = h.info->terms.target_wait_s;
   view->as_of = now;
   view->state = h.model.snapshot();
-  const auto day_start = h.info.terms.calendar.day_start(h.info.terms.calendar.local_day(now));
+  const auto day_start = h.info->terms.calendar.day_start(h.info->terms.calendar.local_day(now));
   view->today = kpi::sum_hall(h.tallies, day_start, now + std::chrono::seconds(1));
 
-  auto recent = h.recent.figures(now, h.info.terms);
+  auto recent = h.recent.figures(now, h.info->terms);
   view->last_15_min = recent.last_15_min;
   view->last_60_min = recent.last_60_min;
-  view->predictions = h.recent.predict(view->state, view->last_60_min, view->today, h.info.terms, h.info.window_business);
+  view->predictions = h.recent.predict(view->state, view->last_60_min, view->today, h.info->terms, h.info->window_business);
   return view;
 }
 
-void Engine::publish(Timestamp now) {
-  std::vector<std::shared_ptr<const HallView>> fresh;
+void Engine::publish_changed(Timestamp now) {
+  std::vector<Hall*> changed;
+  const auto due = std::chrono::steady_clock::now() - options_.publish_every;
   for (auto& [id, h] : halls_) {
-    roll_day(*h, h->info.terms.calendar.local_day(now));
-    if (!h->changed) continue;
+    roll_day(*h, h->info->terms.calendar.local_day(now));
+    if (h->changed && h->published_at <= due) changed.push_back(h.get());
+  }
+  publish(changed, now);
+}
+
+void Engine::publish(std::span<Hall* const> halls, Timestamp now) {
+  if (halls.empty()) return;
+  const auto published_at = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<const HallView>> fresh;
+  for (Hall* h : halls) {
     h->changed = false;
+    h->published_at = published_at;
     fresh.push_back(make_view(*h, now));
   }
-  if (fresh.empty()) return;
   {
     std::lock_guard lock(published_mutex_);
     for (const auto& view : fresh) {
@@ -271,10 +292,11 @@ void Engine::publish(Timestamp now) {
 asio::awaitable<void> Engine::publisher() {
   boost::system::error_code ec;
   while (!stopping_) {
-    publish_timer_.expires_after(options_.publish_every);
+    // Finer than the period, so a hall's trailing change waits little past its period.
+    publish_timer_.expires_after(std::max(options_.publish_every / 4, std::chrono::milliseconds(10)));
     co_await publish_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
-    publish(clock_());
+    publish_changed(clock_());
   }
 }
 
@@ -304,7 +326,7 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
     store::HallRollup r;
     r.hall_id = id;
     r.buckets = std::exchange(h->dirty, {});
-    const auto& calendar = h->info.terms.calendar;
+    const auto& calendar = h->info->terms.calendar;
     for (auto bucket : r.buckets) {
       for (auto it = h->tallies.lower_bound(kpi::TallyKey{bucket, kpi::Dimension::hall, {}});
            it != h->tallies.end() && it->first.bucket == bucket; ++it) {
@@ -339,7 +361,7 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
   }
   // Keep yesterday and today; what is older is in the database.
   for (auto& [id, h] : halls_) {
-    const auto& calendar = h->info.terms.calendar;
+    const auto& calendar = h->info->terms.calendar;
     const auto keep_from = calendar.day_start(calendar.local_day(now) - days(1));
     if (keep_from <= h->horizon) continue;
     h->tallies.erase(h->tallies.begin(), h->tallies.lower_bound(kpi::TallyKey{keep_from, kpi::Dimension::hall, {}}));
@@ -361,7 +383,7 @@ asio::awaitable<void> Engine::rebuild_stale_days(Timestamp now) {
     for (const auto& stale : days) {
       auto it = halls_.find(stale.hall_id);
       if (it == halls_.end()) continue;  // not loaded yet; its note stays for a later flush
-      auto rebuilding = database_.run([hall = it->second->info, stale, now](pqxx::connection& c) {
+      auto rebuilding = database_.run([hall = *it->second->info, stale, now](pqxx::connection& c) {
         recompute_day(c, hall, stale.day, now);
         store::clear_stale_day(c, stale);
       });

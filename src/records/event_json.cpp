@@ -32,12 +32,10 @@ std::string_view name(TerminalState v) {
   static constexpr std::string_view n[] = {"", "in_service", "idle", "busy", "fault", "maintenance", "offline"};
   return n[static_cast<int>(v)];
 }
-std::string_view name(TerminalPart v) {
-  static constexpr std::string_view n[] = {"", "card_reader", "id_card_reader", "receipt_printer", "invoice_printer",
+constexpr std::string_view part_names[] = {"", "card_reader", "id_card_reader", "receipt_printer", "invoice_printer",
                                            "cash_acceptor", "change_dispenser", "pin_pad", "touch_screen", "camera",
                                            "network"};
-  return n[static_cast<int>(v)];
-}
+std::string_view name(TerminalPart v) { return part_names[static_cast<int>(v)]; }
 std::string_view name(PartState v) {
   static constexpr std::string_view n[] = {"ok", "paper_low", "paper_out", "jam", "box_full", "fault"};
   return n[static_cast<int>(v)];
@@ -95,6 +93,14 @@ json fields(const Settlement& e) {
 }
 
 }  // namespace
+
+std::string_view part_name(TerminalPart part) { return name(part); }
+std::optional<TerminalPart> parse_part(std::string_view text) {
+  for (std::size_t i = 1; i < std::size(part_names); ++i) {
+    if (part_names[i] == text) return static_cast<TerminalPart>(i);
+  }
+  return std::nullopt;
+}
 
 std::string_view type_name(const EventBody& body) {
   static constexpr std::string_view names[] = {

@@ -112,7 +112,7 @@ const std::vector<Statement> statements = {
      "extract(epoch FROM lunch_ends)::integer / 60 FROM hall_calendar_exception"},
     {"kpi_business_targets", "SELECT code, target_handling_min * 60 FROM business_type"},
     {"kpi_class_weights", "SELECT code, round(weight * 1000)::bigint FROM customer_class"},
-    {"kpi_24h_terminals", "SELECT hall_id, code FROM terminal WHERE placement = 'zone_24h'"},
+    {"kpi_terminals", "SELECT hall_id, code, type, placement = 'zone_24h' FROM terminal WHERE status = 'active'"},
     {"kpi_window_business",
      "SELECT w.hall_id, w.number, b.business_code FROM counter_window w "
      "JOIN window_business_type b ON b.window_id = w.id"},
@@ -177,7 +177,11 @@ std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection) {
     calendars[row[0].as<int>()].exceptions[sys_days(std::chrono::days(row[1].as<int>()))] = hours_of(row);
   }
   std::map<int, std::set<std::string, std::less<>>> round_the_clock;
-  for (const auto& row : tx.exec_prepared("kpi_24h_terminals")) round_the_clock[row[0].as<int>()].insert(row[1].as<std::string>());
+  std::map<int, std::map<std::string, std::string, std::less<>>> terminal_types;
+  for (const auto& row : tx.exec_prepared("kpi_terminals")) {
+    terminal_types[row[0].as<int>()][row[1].as<std::string>()] = row[2].as<std::string>();
+    if (row[3].as<bool>()) round_the_clock[row[0].as<int>()].insert(row[1].as<std::string>());
+  }
   std::map<int, std::map<int, std::vector<std::string>>> window_business;
   for (const auto& row : tx.exec_prepared("kpi_window_business")) {
     window_business[row[0].as<int>()][row[1].as<int>()].push_back(row[2].as<std::string>());
@@ -196,6 +200,7 @@ std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection) {
     h.terms.class_weight_milli = weights;
     h.terms.round_the_clock_terminals = round_the_clock[h.id];
     h.window_business = window_business[h.id];
+    h.terminal_types = terminal_types[h.id];
     halls.push_back(std::move(h));
   }
   return halls;

@@ -30,6 +30,7 @@ struct Contact {
   Severity min_severity = Severity::warning;
   // Local minutes of the day [from, until) in which only critical alarms are sent; may wrap midnight.
   std::optional<std::pair<int, int>> quiet;
+  std::uint8_t duty_days = 0x7f;  // local weekdays on duty: bit 0 Monday … bit 6 Sunday
 };
 
 struct DispatchPolicy {
@@ -39,6 +40,7 @@ struct DispatchPolicy {
   int texts_per_hour = 6;                 // per recipient; what waits beyond goes in the next digest
   std::size_t max_units = 2 * 67;         // a digest fills at most two SMS parts
   std::string text_template = std::string(default_template);
+  std::string state_template = std::string(default_state_template);
 };
 
 // An alarm transition to tell.
@@ -59,6 +61,9 @@ struct Outgoing {
 class Dispatcher {
  public:
   Dispatcher(DispatchPolicy policy, std::vector<Contact> contacts);
+
+  // New contacts (edited by operators); alarms open and texts waiting stay.
+  void set_contacts(std::vector<Contact> contacts);
 
   void notify(const AlarmNotice& notice, Timestamp now);
   // Stops the alarm's escalation (it is being handled).

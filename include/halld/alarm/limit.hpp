@@ -29,6 +29,7 @@ struct Limit {
   std::optional<double> clear;
   std::chrono::seconds hold{0};
   std::chrono::seconds clear_hold{0};
+  bool operator==(const Limit&) const = default;
 };
 
 // Why a limit cannot be used, in words; nullopt when it can.
@@ -50,6 +51,8 @@ class LimitState {
   // maintenance): holds in progress start again later; an open alarm stays open, neither
   // cleared by the silence nor raised further.
   void unknown();
+  // Open at `severity` since `since`, as stored before a restart.
+  void restore(Severity severity, Timestamp since);
 
   std::optional<Severity> open() const { return open_; }
   std::optional<Timestamp> open_since() const { return raised_at_; }

@@ -22,6 +22,7 @@ struct AlarmFacts {
   std::string hall_code;
   std::string indicator;  // its display name, e.g. 排队人数
   std::string object;     // what within the hall, e.g. a terminal's code; may be empty
+  bool has_value = true;  // false for a state (a fault, an open door): no value or limit to tell
   double value = 0;
   std::optional<double> limit;
   std::string unit;       // e.g. 人, 分钟, %
@@ -32,6 +33,9 @@ struct AlarmFacts {
 // Placeholders: {state} {severity} {hall} {hall_code} {indicator} {object} {value} {limit} {unit} {time}.
 constexpr std::string_view default_template =
     "【{severity}{state}】{hall}（{hall_code}）{indicator}{object} {value}{unit}，限值 {limit}{unit}，{time}";
+
+// For alarms without a value: a fault, an open door.
+constexpr std::string_view default_state_template = "【{severity}{state}】{hall}（{hall_code}）{indicator}{object}，{time}";
 
 // Why a template cannot be used (an unknown placeholder, a brace left open, nothing to say), or nullopt.
 std::optional<std::string> check_template(std::string_view text);

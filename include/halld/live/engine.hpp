@@ -3,7 +3,8 @@
 // minutes" figures, and the published immutable view. Everything it holds lives on its strand:
 // events apply in the order ingest made them durable (each source's resends dropped by
 // sequence, as the store drops them), with no lock on the path. Readers take published views
-// (at most one per hall per publish period, always the latest); subscribers are told of each.
+// (at most one per hall per publish period — a quiet hall's first change at once — always the latest);
+// subscribers are told of each.
 // Every flush period the changed buckets and days go to PostgreSQL whole (idempotent); an event
 // older than what the engine holds marks its hall-day stale, and the engine rebuilds that day
 // from the event log. Must not touch: links, sessions, HTTP.
@@ -30,6 +31,7 @@ using records::Timestamp;
 
 struct HallView {
   int hall_id = 0;
+  std::shared_ptr<const store::KpiHall> info;  // archives and calendar, as the engine loaded them
   std::string code;
   std::string name;
   std::string city_code;
@@ -94,7 +96,9 @@ class Engine {
   // Applies one event in the hall's model, starting its next local day first if the event is in it.
   static void apply_event(Hall& h, const records::Event& event);
   static void roll_day(Hall& h, std::chrono::sys_days day);
-  void publish(Timestamp now);
+  // Halls changed and not published within the period; then those given, now.
+  void publish_changed(Timestamp now);
+  void publish(std::span<Hall* const> halls, Timestamp now);
   std::shared_ptr<const HallView> make_view(Hall& h, Timestamp now) const;
   asio::awaitable<void> publisher();
   asio::awaitable<void> flusher();

@@ -27,6 +27,7 @@ struct KpiHall {
   kpi::HallTerms terms;
   // Window number → the business types it serves (empty: all).
   std::map<int, std::vector<std::string>> window_business;
+  std::map<std::string, std::string, std::less<>> terminal_types;  // code → payment, business, query, internet
 };
 std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection);
 

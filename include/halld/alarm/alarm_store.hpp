@@ -1,0 +1,39 @@
+// alarm/alarm_store: the alarm tables of sql/0010_alarms.sql — rules, maintenance windows,
+// contacts, alarms and their transitions — as halld reads and writes them, and the JSON form
+// rules and contacts take in the API. Owns: that SQL (parameterised, each function one
+// transaction of the caller's) and the validation of rules and contacts arriving as JSON.
+// Must not touch: the lifecycle (alarm/engine decides transitions), HTTP.
+#pragma once
+
+#include <pqxx/pqxx>
+#include <variant>
+
+#include "halld/alarm/dispatch.hpp"
+#include "halld/alarm/engine.hpp"
+
+namespace halld::alarm {
+
+std::vector<Rule> load_rules(pqxx::transaction_base& tx);
+std::optional<Rule> load_rule(pqxx::transaction_base& tx, int id);
+int insert_rule(pqxx::transaction_base& tx, const Rule& rule);
+bool update_rule(pqxx::transaction_base& tx, const Rule& rule);
+bool delete_rule(pqxx::transaction_base& tx, int id);
+nlohmann::json to_json(const Rule& rule);
+// A rule from the API's JSON (id ignored), checked; or why it cannot be one.
+std::variant<Rule, std::string> rule_from_json(const nlohmann::json& body);
+
+// Windows not yet over at `now`.
+std::vector<MaintenanceWindow> load_maintenance(pqxx::transaction_base& tx, Timestamp now);
+
+std::vector<Contact> load_contacts(pqxx::transaction_base& tx);  // enabled ones
+nlohmann::json to_json(const Contact& contact);
+std::variant<Contact, std::string> contact_from_json(const nlohmann::json& body);
+
+// The alarms not closed, with their halls' codes, names and cities (the offset is the caller's).
+std::vector<Alarm> load_standing(pqxx::transaction_base& tx);
+std::int64_t max_alarm_id(pqxx::transaction_base& tx);
+// The alarm as it now stands (inserted or replaced whole) and the transition that made it so.
+void write_transition(pqxx::transaction_base& tx, const Alarm& alarm, Change change, Timestamp at,
+                      std::optional<double> value, const std::string& actor, const std::string& note);
+
+}  // namespace halld::alarm

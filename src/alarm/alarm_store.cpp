@@ -1,0 +1,360 @@
+#include "halld/alarm/alarm_store.hpp"
+
+#include <fmt/format.h>
+
+#include "halld/records/event_json.hpp"
+
+namespace halld::alarm {
+
+namespace {
+
+using nlohmann::json;
+
+std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
+Timestamp from_epoch(std::int64_t s) { return Timestamp(std::chrono::seconds(s)); }
+
+template <class T>
+std::optional<T> optional_of(const pqxx::field& f) {
+  return f.is_null() ? std::nullopt : std::optional<T>(f.as<T>());
+}
+
+constexpr const char* rule_columns =
+    "id, name, kind, indicator, direction, warning, critical, clear_at, hold_s, clear_hold_s, severity, part, "
+    "city_code, hall_code, business, terminal_type, schedule, enabled";
+
+Rule rule_of(const pqxx::row& row) {
+  Rule r;
+  r.id = row[0].as<int>();
+  r.name = row[1].as<std::string>();
+  r.kind = parse_rule_kind(row[2].as<std::string>()).value_or(RuleKind::limit);
+  if (auto indicator = optional_of<std::string>(row[3])) r.indicator = parse_indicator(*indicator).value_or(r.indicator);
+  r.limit.direction = row[4].as<std::string>() == "below" ? Direction::below : Direction::above;
+  r.limit.warning = optional_of<double>(row[5]);
+  r.limit.critical = optional_of<double>(row[6]);
+  r.limit.clear = optional_of<double>(row[7]);
+  r.limit.hold = std::chrono::seconds(row[8].as<int>());
+  r.limit.clear_hold = std::chrono::seconds(row[9].as<int>());
+  r.severity = row[10].as<int>() == 2 ? Severity::critical : Severity::warning;
+  if (auto part = optional_of<std::string>(row[11])) r.part = records::parse_part(*part);
+  r.scope = {row[12].as<std::string>(), row[13].as<std::string>(), row[14].as<std::string>(), row[15].as<std::string>()};
+  r.schedule = row[16].as<std::string>() == "always" ? Schedule::always : Schedule::opening_hours;
+  r.enabled = row[17].as<bool>();
+  return r;
+}
+
+std::optional<std::string> indicator_of(const Rule& r) {
+  if (r.kind != RuleKind::limit) return std::nullopt;
+  return std::string(to_string(r.indicator));
+}
+std::optional<std::string> part_of(const Rule& r) {
+  if (!r.part) return std::nullopt;
+  return std::string(records::part_name(*r.part));
+}
+
+// A JSON member of the expected type, or an error naming it.
+template <class T>
+std::optional<std::string> take(const json& body, const char* name, T& out) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  try {
+    out = it->get<T>();
+  } catch (const json::exception&) {
+    return fmt::format("'{}' has the wrong type", name);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> take_seconds(const json& body, const char* name, std::chrono::seconds& out) {
+  std::int64_t seconds = out.count();
+  if (auto problem = take(body, name, seconds)) return problem;
+  if (seconds < 0 || seconds > 7 * 86400) return fmt::format("'{}' must be 0 to 604800 seconds", name);
+  out = std::chrono::seconds(seconds);
+  return std::nullopt;
+}
+
+std::optional<std::string> take_optional_number(const json& body, const char* name, std::optional<double>& out) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number()) return fmt::format("'{}' must be a number", name);
+  out = it->get<double>();
+  return std::nullopt;
+}
+
+std::optional<int> minute_of_day(const json& v) {
+  if (!v.is_string()) return std::nullopt;
+  const auto text = v.get<std::string>();
+  if (text.size() != 5 || text[2] != ':') return std::nullopt;
+  if (!std::isdigit(static_cast<unsigned char>(text[0])) || !std::isdigit(static_cast<unsigned char>(text[1])) ||
+      !std::isdigit(static_cast<unsigned char>(text[3])) || !std::isdigit(static_cast<unsigned char>(text[4]))) {
+    return std::nullopt;
+  }
+  const int h = (text[0] - '0') * 10 + (text[1] - '0');
+  const int m = (text[3] - '0') * 10 + (text[4] - '0');
+  if (h > 23 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
+std::string clock_text(int minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
+
+bool valid_phone(const std::string& phone) {
+  const std::size_t start = !phone.empty() && phone[0] == '+' ? 1 : 0;
+  const std::size_t digits = phone.size() - start;
+  return digits >= 5 && digits <= 20 &&
+         std::all_of(phone.begin() + static_cast<std::ptrdiff_t>(start), phone.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+std::vector<Rule> load_rules(pqxx::transaction_base& tx) {
+  std::vector<Rule> rules;
+  for (const auto& row : tx.exec(fmt::format("SELECT {} FROM alarm_rule ORDER BY id", rule_columns))) {
+    rules.push_back(rule_of(row));
+  }
+  return rules;
+}
+
+std::optional<Rule> load_rule(pqxx::transaction_base& tx, int id) {
+  auto rows = tx.exec_params(fmt::format("SELECT {} FROM alarm_rule WHERE id = $1", rule_columns), id);
+  if (rows.empty()) return std::nullopt;
+  return rule_of(rows[0]);
+}
+
+int insert_rule(pqxx::transaction_base& tx, const Rule& r) {
+  return tx
+      .exec_params1(
+          "INSERT INTO alarm_rule (name, kind, indicator, direction, warning, critical, clear_at, hold_s, clear_hold_s, "
+          "severity, part, city_code, hall_code, business, terminal_type, schedule, enabled) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
+          r.name, std::string(to_string(r.kind)), indicator_of(r), r.limit.direction == Direction::below ? "below" : "above",
+          r.limit.warning, r.limit.critical, r.limit.clear, static_cast<int>(r.limit.hold.count()),
+          static_cast<int>(r.limit.clear_hold.count()), static_cast<int>(r.severity), part_of(r), r.scope.city_code,
+          r.scope.hall_code, r.scope.business, r.scope.terminal_type,
+          r.schedule == Schedule::always ? "always" : "opening_hours", r.enabled)[0]
+      .as<int>();
+}
+
+bool update_rule(pqxx::transaction_base& tx, const Rule& r) {
+  return tx
+             .exec_params(
+                 "UPDATE alarm_rule SET name = $2, kind = $3, indicator = $4, direction = $5, warning = $6, critical = $7, "
+                 "clear_at = $8, hold_s = $9, clear_hold_s = $10, severity = $11, part = $12, city_code = $13, "
+                 "hall_code = $14, business = $15, terminal_type = $16, schedule = $17, enabled = $18, updated_at = now() "
+                 "WHERE id = $1",
+                 r.id, r.name, std::string(to_string(r.kind)), indicator_of(r),
+                 r.limit.direction == Direction::below ? "below" : "above", r.limit.warning, r.limit.critical,
+                 r.limit.clear, static_cast<int>(r.limit.hold.count()), static_cast<int>(r.limit.clear_hold.count()),
+                 static_cast<int>(r.severity), part_of(r), r.scope.city_code, r.scope.hall_code, r.scope.business,
+                 r.scope.terminal_type, r.schedule == Schedule::always ? "always" : "opening_hours", r.enabled)
+             .affected_rows() == 1;
+}
+
+bool delete_rule(pqxx::transaction_base& tx, int id) {
+  return tx.exec_params("DELETE FROM alarm_rule WHERE id = $1", id).affected_rows() == 1;
+}
+
+json to_json(const Rule& r) {
+  json j{{"id", r.id},
+         {"name", r.name},
+         {"kind", to_string(r.kind)},
+         {"direction", r.limit.direction == Direction::below ? "below" : "above"},
+         {"warning", r.limit.warning ? json(*r.limit.warning) : json(nullptr)},
+         {"critical", r.limit.critical ? json(*r.limit.critical) : json(nullptr)},
+         {"clear", r.limit.clear ? json(*r.limit.clear) : json(nullptr)},
+         {"hold_s", r.limit.hold.count()},
+         {"clear_hold_s", r.limit.clear_hold.count()},
+         {"severity", r.severity == Severity::critical ? "critical" : "warning"},
+         {"city", r.scope.city_code},
+         {"hall", r.scope.hall_code},
+         {"business", r.scope.business},
+         {"terminal_type", r.scope.terminal_type},
+         {"schedule", r.schedule == Schedule::always ? "always" : "opening_hours"},
+         {"enabled", r.enabled}};
+  j["indicator"] = r.kind == RuleKind::limit ? json(to_string(r.indicator)) : json(nullptr);
+  j["part"] = r.part ? json(records::part_name(*r.part)) : json(nullptr);
+  return j;
+}
+
+std::variant<Rule, std::string> rule_from_json(const json& body) {
+  if (!body.is_object()) return std::string("the body must be a JSON object");
+  Rule r;
+  std::string kind, indicator, direction = "above", severity = "critical", schedule = "opening_hours", part;
+  for (auto problem : {take(body, "name", r.name), take(body, "kind", kind), take(body, "indicator", indicator),
+                       take(body, "direction", direction), take(body, "severity", severity),
+                       take(body, "schedule", schedule), take(body, "part", part), take(body, "enabled", r.enabled),
+                       take(body, "city", r.scope.city_code), take(body, "hall", r.scope.hall_code),
+                       take(body, "business", r.scope.business), take(body, "terminal_type", r.scope.terminal_type),
+                       take_seconds(body, "hold_s", r.limit.hold), take_seconds(body, "clear_hold_s", r.limit.clear_hold),
+                       take_optional_number(body, "warning", r.limit.warning),
+                       take_optional_number(body, "critical", r.limit.critical),
+                       take_optional_number(body, "clear", r.limit.clear)}) {
+    if (problem) return *problem;
+  }
+  auto parsed_kind = parse_rule_kind(kind);
+  if (!parsed_kind) return std::string("'kind' must be limit, terminal_fault, part_fault, door_open or comm_loss");
+  r.kind = *parsed_kind;
+  if (r.kind == RuleKind::limit) {
+    auto parsed = parse_indicator(indicator);
+    if (!parsed) return fmt::format("unknown indicator '{}'", indicator);
+    r.indicator = *parsed;
+  } else if (!indicator.empty()) {
+    return std::string("only limit rules have an indicator");
+  }
+  if (direction != "above" && direction != "below") return std::string("'direction' must be above or below");
+  r.limit.direction = direction == "below" ? Direction::below : Direction::above;
+  if (severity != "warning" && severity != "critical") return std::string("'severity' must be warning or critical");
+  r.severity = severity == "critical" ? Severity::critical : Severity::warning;
+  if (schedule != "opening_hours" && schedule != "always") return std::string("'schedule' must be opening_hours or always");
+  r.schedule = schedule == "always" ? Schedule::always : Schedule::opening_hours;
+  if (!part.empty()) {
+    r.part = records::parse_part(part);
+    if (!r.part) return fmt::format("unknown component '{}'", part);
+  }
+  for (const auto* code : {&r.scope.city_code, &r.scope.hall_code, &r.scope.business}) {
+    if (code->size() > 64) return std::string("codes are at most 64 bytes");
+  }
+  if (auto problem = check(r)) return *problem;
+  return r;
+}
+
+std::vector<MaintenanceWindow> load_maintenance(pqxx::transaction_base& tx, Timestamp now) {
+  std::vector<MaintenanceWindow> windows;
+  for (const auto& row : tx.exec_params("SELECT target, extract(epoch FROM starts_at)::bigint, "
+                                        "extract(epoch FROM ends_at)::bigint FROM maintenance_window "
+                                        "WHERE ends_at > to_timestamp($1)",
+                                        epoch(now))) {
+    windows.push_back({row[0].as<std::string>(), from_epoch(row[1].as<std::int64_t>()), from_epoch(row[2].as<std::int64_t>())});
+  }
+  return windows;
+}
+
+std::vector<Contact> load_contacts(pqxx::transaction_base& tx) {
+  std::vector<Contact> contacts;
+  for (const auto& row : tx.exec("SELECT id, name, phone, level, city_code, hall_code, min_severity, duty_days, "
+                                 "quiet_from, quiet_until FROM contact WHERE enabled ORDER BY id")) {
+    Contact c;
+    c.id = row[0].as<int>();
+    c.name = row[1].as<std::string>();
+    c.phone = row[2].as<std::string>();
+    c.level = row[3].as<int>();
+    c.city_code = row[4].as<std::string>();
+    c.hall_code = row[5].as<std::string>();
+    c.min_severity = row[6].as<int>() == 2 ? Severity::critical : Severity::warning;
+    c.duty_days = static_cast<std::uint8_t>(row[7].as<int>());
+    if (!row[8].is_null()) c.quiet = std::pair(row[8].as<int>(), row[9].as<int>());
+    contacts.push_back(std::move(c));
+  }
+  return contacts;
+}
+
+json to_json(const Contact& c) {
+  json j{{"id", c.id},
+         {"name", c.name},
+         {"phone", c.phone},
+         {"level", c.level},
+         {"city", c.city_code},
+         {"hall", c.hall_code},
+         {"min_severity", c.min_severity == Severity::critical ? "critical" : "warning"},
+         {"duty_days", c.duty_days}};
+  j["quiet_from"] = c.quiet ? json(clock_text(c.quiet->first)) : json(nullptr);
+  j["quiet_until"] = c.quiet ? json(clock_text(c.quiet->second)) : json(nullptr);
+  return j;
+}
+
+std::variant<Contact, std::string> contact_from_json(const json& body) {
+  if (!body.is_object()) return std::string("the body must be a JSON object");
+  Contact c;
+  std::string severity = "warning";
+  int duty = c.duty_days;
+  for (auto problem : {take(body, "name", c.name), take(body, "phone", c.phone), take(body, "level", c.level),
+                       take(body, "city", c.city_code), take(body, "hall", c.hall_code),
+                       take(body, "min_severity", severity), take(body, "duty_days", duty)}) {
+    if (problem) return *problem;
+  }
+  if (c.name.empty() || c.name.size() > 100) return std::string("a contact needs a name of at most 100 bytes");
+  if (!valid_phone(c.phone)) return std::string("'phone' must be 5 to 20 digits, optionally after a '+'");
+  if (c.level < 1 || c.level > 9) return std::string("'level' must be 1 to 9");
+  if (duty < 0 || duty > 127) return std::string("'duty_days' is a mask of weekdays, 0 to 127");
+  c.duty_days = static_cast<std::uint8_t>(duty);
+  if (severity != "warning" && severity != "critical") return std::string("'min_severity' must be warning or critical");
+  c.min_severity = severity == "critical" ? Severity::critical : Severity::warning;
+  const bool has_from = body.contains("quiet_from") && !body["quiet_from"].is_null();
+  const bool has_until = body.contains("quiet_until") && !body["quiet_until"].is_null();
+  if (has_from != has_until) return std::string("quiet hours need both 'quiet_from' and 'quiet_until'");
+  if (has_from) {
+    auto from = minute_of_day(body["quiet_from"]);
+    auto until = minute_of_day(body["quiet_until"]);
+    if (!from || !until) return std::string("quiet hours are local times \"HH:MM\"");
+    c.quiet = std::pair(*from, *until);
+  }
+  return c;
+}
+
+std::vector<Alarm> load_standing(pqxx::transaction_base& tx) {
+  std::vector<Alarm> alarms;
+  for (const auto& row : tx.exec(
+           "SELECT a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, a.hall_id, h.code, h.name, c.code, "
+           "a.object, a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, "
+           "a.last_value, extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), "
+           "coalesce(a.acknowledge_note, ''), extract(epoch FROM a.cleared_at)::bigint, coalesce(a.cleared_by, ''), "
+           "coalesce(a.clear_reason, '') FROM alarm a JOIN hall h ON h.id = a.hall_id "
+           "JOIN city_company c ON c.id = h.city_id WHERE a.state <> 'closed' ORDER BY a.id")) {
+    Alarm a;
+    a.id = row[0].as<std::int64_t>();
+    a.rule_id = row[1].as<int>();
+    a.rule_name = row[2].as<std::string>();
+    a.kind = parse_rule_kind(row[3].as<std::string>()).value_or(RuleKind::limit);
+    if (auto indicator = optional_of<std::string>(row[4])) a.indicator = parse_indicator(*indicator);
+    a.hall_id = row[5].as<int>();
+    a.hall_code = row[6].as<std::string>();
+    a.hall_name = row[7].as<std::string>();
+    a.city_code = row[8].as<std::string>();
+    a.object = row[9].as<std::string>();
+    a.severity = row[10].as<int>() == 2 ? Severity::critical : Severity::warning;
+    a.state = parse_alarm_state(row[11].as<std::string>()).value_or(AlarmState::raised);
+    a.raised_at = from_epoch(row[12].as<std::int64_t>());
+    a.raised_value = row[13].as<double>();
+    a.threshold = optional_of<double>(row[14]);
+    a.last_value = row[15].as<double>();
+    if (auto at = optional_of<std::int64_t>(row[16])) a.acknowledged_at = from_epoch(*at);
+    a.acknowledged_by = row[17].as<std::string>();
+    a.acknowledge_note = row[18].as<std::string>();
+    if (auto at = optional_of<std::int64_t>(row[19])) a.cleared_at = from_epoch(*at);
+    a.cleared_by = row[20].as<std::string>();
+    a.clear_reason = row[21].as<std::string>();
+    alarms.push_back(std::move(a));
+  }
+  return alarms;
+}
+
+std::int64_t max_alarm_id(pqxx::transaction_base& tx) {
+  return tx.exec1("SELECT coalesce(max(id), 0) FROM alarm")[0].as<std::int64_t>();
+}
+
+void write_transition(pqxx::transaction_base& tx, const Alarm& a, Change change, Timestamp at,
+                      std::optional<double> value, const std::string& actor, const std::string& note) {
+  const auto opt_epoch = [](const std::optional<Timestamp>& t) {
+    return t ? std::optional<std::int64_t>(epoch(*t)) : std::nullopt;
+  };
+  const auto opt_text = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+  tx.exec_params(
+      "INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, object, severity, state, raised_at, "
+      "raised_value, threshold, last_value, acknowledged_at, acknowledged_by, acknowledge_note, cleared_at, cleared_by, "
+      "clear_reason, closed_at) VALUES ($1, (SELECT id FROM alarm_rule WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, "
+      "to_timestamp($10), $11, $12, $13, to_timestamp($14), $15, $16, to_timestamp($17), $18, $19, to_timestamp($20)) "
+      "ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, state = EXCLUDED.state, "
+      "last_value = EXCLUDED.last_value, acknowledged_at = EXCLUDED.acknowledged_at, "
+      "acknowledged_by = EXCLUDED.acknowledged_by, acknowledge_note = EXCLUDED.acknowledge_note, "
+      "cleared_at = EXCLUDED.cleared_at, cleared_by = EXCLUDED.cleared_by, clear_reason = EXCLUDED.clear_reason, "
+      "closed_at = EXCLUDED.closed_at",
+      a.id, a.rule_id, a.rule_name, std::string(to_string(a.kind)),
+      a.indicator ? std::optional<std::string>(to_string(*a.indicator)) : std::nullopt, a.hall_id, a.object,
+      static_cast<int>(a.severity), std::string(to_string(a.state)), epoch(a.raised_at), a.raised_value, a.threshold,
+      a.last_value, opt_epoch(a.acknowledged_at), opt_text(a.acknowledged_by), opt_text(a.acknowledge_note),
+      opt_epoch(a.cleared_at), opt_text(a.cleared_by), opt_text(a.clear_reason), opt_epoch(a.closed_at));
+  tx.exec_params("INSERT INTO alarm_transition (alarm_id, at, kind, severity, value, actor, note) "
+                 "VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7)",
+                 a.id, epoch(at), std::string(to_string(change)), static_cast<int>(a.severity), value, actor, note);
+}
+
+}  // namespace halld::alarm
