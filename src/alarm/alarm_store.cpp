@@ -1,6 +1,7 @@
 #include "halld/alarm/alarm_store.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "halld/records/event_json.hpp"
 
@@ -355,6 +356,221 @@ void write_transition(pqxx::transaction_base& tx, const Alarm& a, Change change,
   tx.exec_params("INSERT INTO alarm_transition (alarm_id, at, kind, severity, value, actor, note) "
                  "VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7)",
                  a.id, epoch(at), std::string(to_string(change)), static_cast<int>(a.severity), value, actor, note);
+}
+
+}  // namespace halld::alarm
+
+namespace halld::alarm {
+
+namespace {
+
+// The filter's conditions over `alarm a JOIN hall h JOIN city_company c`, as parameters $1–$7.
+constexpr const char* filter_condition =
+    "($1::text[] = '{}' OR a.state = ANY($1::text[])) AND ($2 = '' OR a.severity = CASE $2 WHEN 'critical' THEN 2 "
+    "ELSE 1 END) AND ($3 = '' OR c.code = $3) AND ($4 = '' OR h.code = $4) AND ($5 = '' OR a.kind = $5) "
+    "AND a.raised_at >= to_timestamp($6) AND a.raised_at < to_timestamp($7)";
+constexpr const char* filter_tables =
+    "alarm a JOIN hall h ON h.id = a.hall_id JOIN city_company c ON c.id = h.city_id";
+
+std::string array_literal(const std::vector<std::string>& words) {  // words are validated names
+  return fmt::format("{{{}}}", fmt::join(words, ","));
+}
+
+double minutes_or_zero(const pqxx::field& f) { return f.is_null() ? 0.0 : f.as<double>(); }
+
+nlohmann::json nullable_number(const pqxx::field& f) {
+  return f.is_null() ? nlohmann::json(nullptr) : nlohmann::json(f.as<double>());
+}
+
+}  // namespace
+
+nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& f) {
+  const auto rows = tx.exec_params(
+      fmt::format("SELECT a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, h.code, h.name, c.code, "
+                  "a.object, a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, "
+                  "a.last_value, extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), "
+                  "coalesce(a.acknowledge_note, ''), extract(epoch FROM a.cleared_at)::bigint, "
+                  "coalesce(a.cleared_by, ''), coalesce(a.clear_reason, ''), extract(epoch FROM a.closed_at)::bigint, "
+                  "count(*) OVER () FROM {} WHERE {} ORDER BY a.raised_at DESC, a.id DESC LIMIT $8 OFFSET $9",
+                  filter_tables, filter_condition),
+      array_literal(f.states), f.severity, f.city_code, f.hall_code, f.kind, epoch(f.from), epoch(f.until), f.limit,
+      f.offset);
+  nlohmann::json items = nlohmann::json::array();
+  std::int64_t total = 0;
+  for (const auto& row : rows) {
+    Alarm a;
+    a.id = row[0].as<std::int64_t>();
+    a.rule_id = row[1].as<int>();
+    a.rule_name = row[2].as<std::string>();
+    a.kind = parse_rule_kind(row[3].as<std::string>()).value_or(RuleKind::limit);
+    if (auto indicator = optional_of<std::string>(row[4])) a.indicator = parse_indicator(*indicator);
+    a.hall_code = row[5].as<std::string>();
+    a.hall_name = row[6].as<std::string>();
+    a.city_code = row[7].as<std::string>();
+    a.object = row[8].as<std::string>();
+    a.severity = row[9].as<int>() == 2 ? Severity::critical : Severity::warning;
+    a.state = parse_alarm_state(row[10].as<std::string>()).value_or(AlarmState::raised);
+    a.raised_at = from_epoch(row[11].as<std::int64_t>());
+    a.raised_value = row[12].as<double>();
+    a.threshold = optional_of<double>(row[13]);
+    a.last_value = row[14].as<double>();
+    if (auto at = optional_of<std::int64_t>(row[15])) a.acknowledged_at = from_epoch(*at);
+    a.acknowledged_by = row[16].as<std::string>();
+    a.acknowledge_note = row[17].as<std::string>();
+    if (auto at = optional_of<std::int64_t>(row[18])) a.cleared_at = from_epoch(*at);
+    a.cleared_by = row[19].as<std::string>();
+    a.clear_reason = row[20].as<std::string>();
+    if (auto at = optional_of<std::int64_t>(row[21])) a.closed_at = from_epoch(*at);
+    total = row[22].as<std::int64_t>();
+    items.push_back(to_json(a));
+  }
+  return {{"total", total}, {"limit", f.limit}, {"offset", f.offset}, {"items", items}};
+}
+
+nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id) {
+  const auto found = tx.exec_params("SELECT extract(epoch FROM raised_at)::bigint FROM alarm WHERE id = $1", id);
+  if (found.empty()) return nullptr;
+  AlarmFilter same_second;  // the list's query, narrowed to the alarm's raising second
+  same_second.from = from_epoch(found[0][0].as<std::int64_t>());
+  same_second.until = same_second.from + std::chrono::seconds(1);
+  same_second.limit = 100'000;
+  nlohmann::json alarm;
+  for (auto& item : list_alarms(tx, same_second)["items"]) {
+    if (item["id"] == id) alarm = std::move(item);
+  }
+  nlohmann::json transitions = nlohmann::json::array();
+  for (const auto& row : tx.exec_params("SELECT extract(epoch FROM at)::bigint, kind, severity, value, actor, note "
+                                        "FROM alarm_transition WHERE alarm_id = $1 ORDER BY id",
+                                        id)) {
+    transitions.push_back({{"at", records::iso8601(from_epoch(row[0].as<std::int64_t>()))},
+                           {"change", row[1].as<std::string>()},
+                           {"severity", row[2].as<int>() == 2 ? "critical" : "warning"},
+                           {"value", nullable_number(row[3])},
+                           {"actor", row[4].as<std::string>()},
+                           {"note", row[5].as<std::string>()}});
+  }
+  alarm["transitions"] = transitions;
+  return alarm;
+}
+
+nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& f, std::string_view group) {
+  std::string key;
+  if (group == "kind") key = "a.kind";
+  else if (group == "rule") key = "a.rule_name";
+  else if (group == "hall") key = "h.code";
+  else if (group == "city") key = "c.code";
+  else if (group == "severity") key = "CASE a.severity WHEN 2 THEN 'critical' ELSE 'warning' END";
+  else key = "to_char(a.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')";  // day
+  const auto rows = tx.exec_params(
+      fmt::format("SELECT {0}, count(*), count(*) FILTER (WHERE a.severity = 2), "
+                  "count(*) FILTER (WHERE a.state IN ('raised', 'acknowledged')), "
+                  "avg(extract(epoch FROM a.acknowledged_at - a.raised_at) / 60), "
+                  "avg(extract(epoch FROM a.cleared_at - a.raised_at) / 60), count(a.acknowledged_at) "
+                  "FROM {1} WHERE {2} GROUP BY 1 ORDER BY 2 DESC, 1",
+                  key, filter_tables, filter_condition),
+      array_literal(f.states), f.severity, f.city_code, f.hall_code, f.kind, epoch(f.from), epoch(f.until));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& row : rows) {
+    items.push_back({{"key", row[0].as<std::string>()},
+                     {"alarms", row[1].as<std::int64_t>()},
+                     {"critical", row[2].as<std::int64_t>()},
+                     {"open", row[3].as<std::int64_t>()},
+                     {"acknowledged", row[6].as<std::int64_t>()},
+                     {"mean_minutes_to_acknowledge", nullable_number(row[4])},
+                     {"mean_minutes_to_clear", nullable_number(row[5])}});
+  }
+  return {{"group", group}, {"from", records::iso8601(f.from)}, {"to", records::iso8601(f.until)}, {"items", items}};
+}
+
+nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilter& f) {
+  const double range_minutes = std::chrono::duration<double>(f.until - f.from).count() / 60.0;
+  // Downtime counts within the range; a fault still open counts until the range's end.
+  const auto query = [&](const char* key, const char* kind) {
+    return tx.exec_params(
+        fmt::format("SELECT {0}, count(*), sum(extract(epoch FROM least(coalesce(a.cleared_at, to_timestamp($7)), "
+                    "to_timestamp($7)) - a.raised_at) / 60), avg(extract(epoch FROM a.cleared_at - a.raised_at) / 60), "
+                    "min(h.code) FROM {1} WHERE {2} AND a.kind = '{3}' GROUP BY 1 ORDER BY 2 DESC, 1",
+                    key, filter_tables, filter_condition, kind),
+        array_literal(f.states), f.severity, f.city_code, f.hall_code, "", epoch(f.from), epoch(f.until));
+  };
+  const auto items = [&](const pqxx::result& rows, const char* name, bool with_hall) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& row : rows) {
+      const auto failures = row[1].as<std::int64_t>();
+      const double down = minutes_or_zero(row[2]);
+      nlohmann::json item{{name, row[0].as<std::string>()},
+                          {"failures", failures},
+                          {"downtime_min", down},
+                          {"mttr_min", nullable_number(row[3])},
+                          {"mtbf_hours", (range_minutes - down) / 60.0 / static_cast<double>(failures)}};
+      if (with_hall) item["hall"] = row[4].as<std::string>();
+      out.push_back(std::move(item));
+    }
+    return out;
+  };
+  return {{"from", records::iso8601(f.from)},
+          {"to", records::iso8601(f.until)},
+          {"terminals", items(query("a.object", "terminal_fault"), "terminal", true)},
+          {"components", items(query("split_part(a.object, '/', 2)", "part_fault"), "component", false)}};
+}
+
+int insert_contact(pqxx::transaction_base& tx, const Contact& c) {
+  return tx
+      .exec_params1("INSERT INTO contact (name, phone, level, city_code, hall_code, min_severity, duty_days, quiet_from, "
+                    "quiet_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                    c.name, c.phone, c.level, c.city_code, c.hall_code, static_cast<int>(c.min_severity),
+                    static_cast<int>(c.duty_days), c.quiet ? std::optional(c.quiet->first) : std::nullopt,
+                    c.quiet ? std::optional(c.quiet->second) : std::nullopt)[0]
+      .as<int>();
+}
+
+bool update_contact(pqxx::transaction_base& tx, const Contact& c) {
+  return tx
+             .exec_params("UPDATE contact SET name = $2, phone = $3, level = $4, city_code = $5, hall_code = $6, "
+                          "min_severity = $7, duty_days = $8, quiet_from = $9, quiet_until = $10 WHERE id = $1",
+                          c.id, c.name, c.phone, c.level, c.city_code, c.hall_code, static_cast<int>(c.min_severity),
+                          static_cast<int>(c.duty_days), c.quiet ? std::optional(c.quiet->first) : std::nullopt,
+                          c.quiet ? std::optional(c.quiet->second) : std::nullopt)
+             .affected_rows() == 1;
+}
+
+bool delete_contact(pqxx::transaction_base& tx, int id) {
+  return tx.exec_params("DELETE FROM contact WHERE id = $1", id).affected_rows() == 1;
+}
+
+nlohmann::json to_json(const StoredWindow& w) {
+  return {{"id", w.id},
+          {"target", w.window.target},
+          {"from", records::iso8601(w.window.from)},
+          {"until", records::iso8601(w.window.until)},
+          {"reason", w.reason},
+          {"created_by", w.created_by}};
+}
+
+std::vector<StoredWindow> list_maintenance(pqxx::transaction_base& tx, Timestamp now) {
+  std::vector<StoredWindow> out;
+  for (const auto& row : tx.exec_params("SELECT id, target, extract(epoch FROM starts_at)::bigint, "
+                                        "extract(epoch FROM ends_at)::bigint, reason, created_by "
+                                        "FROM maintenance_window WHERE ends_at > to_timestamp($1) ORDER BY starts_at, id",
+                                        epoch(now))) {
+    out.push_back({row[0].as<int>(),
+                   {row[1].as<std::string>(), from_epoch(row[2].as<std::int64_t>()), from_epoch(row[3].as<std::int64_t>())},
+                   row[4].as<std::string>(),
+                   row[5].as<std::string>()});
+  }
+  return out;
+}
+
+int insert_maintenance(pqxx::transaction_base& tx, const StoredWindow& w) {
+  return tx
+      .exec_params1("INSERT INTO maintenance_window (target, starts_at, ends_at, reason, created_by) "
+                    "VALUES ($1, to_timestamp($2), to_timestamp($3), $4, $5) RETURNING id",
+                    w.window.target, epoch(w.window.from), epoch(w.window.until), w.reason, w.created_by)[0]
+      .as<int>();
+}
+
+bool delete_maintenance(pqxx::transaction_base& tx, int id) {
+  return tx.exec_params("DELETE FROM maintenance_window WHERE id = $1", id).affected_rows() == 1;
 }
 
 }  // namespace halld::alarm

@@ -69,4 +69,16 @@ std::optional<Target> parse_target(std::string_view target) {
   return out;
 }
 
+std::variant<nlohmann::json, Response> json_body(const Request& request) {
+  const auto type = to_std(request[http::field::content_type]);
+  if (!type.starts_with("application/json")) {
+    return error_response(http::status::unsupported_media_type, "unsupported_media_type",
+                          "send the body as application/json");
+  }
+  auto body = nlohmann::json::parse(request.body(), nullptr, false);
+  if (body.is_discarded()) return error_response(http::status::bad_request, "bad_json", "the body is not valid JSON");
+  if (!body.is_object()) return error_response(http::status::bad_request, "bad_json", "the body must be a JSON object");
+  return body;
+}
+
 }  // namespace halld::api

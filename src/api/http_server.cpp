@@ -11,6 +11,7 @@ namespace halld::api {
 struct HttpServer::Connection {
   explicit Connection(asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
+  WebSocket* websocket = nullptr;  // the stream's new owner once upgraded (on the connection's strand)
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
@@ -65,7 +66,8 @@ void HttpServer::stop() {
       // still gets its response written before the session sees end-of-stream.
       asio::post(connection->stream.get_executor(), [connection] {
         boost::system::error_code ignored;
-        connection->stream.socket().shutdown(asio::socket_base::shutdown_receive, ignored);
+        if (connection->websocket) connection->websocket->next_layer().socket().shutdown(asio::socket_base::shutdown_both, ignored);
+        else connection->stream.socket().shutdown(asio::socket_base::shutdown_receive, ignored);
       });
     }
   }
@@ -137,6 +139,10 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
       break;
     }
     const Request& request = parser.get();
+    if (const Route* route = websocket_route(request)) {
+      co_await upgrade(*connection, request, *route);
+      break;
+    }
     Response response = co_await respond(request);
     response.version(request.version());
     response.set(http::field::server, "halld");
@@ -154,9 +160,51 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
     if (write_ec || !response.keep_alive()) break;
   }
   boost::system::error_code ignored;
-  connection->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  if (!connection->websocket) connection->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  connection->websocket = nullptr;
   open_connections_.add(-1);
   --active_;
+}
+
+const Route* HttpServer::websocket_route(const Request& request) const {
+  if (!beast::websocket::is_upgrade(request)) return nullptr;
+  auto target = parse_target(to_std(request.target()));
+  if (!target) return nullptr;
+  auto match = router_.match(http::verb::get, target->path);
+  return match.route && match.route->websocket ? match.route : nullptr;
+}
+
+// The request's parameters, outside a coroutine frame (GCC 12 -Wmismatched-new-delete).
+static RequestContext context_of(const Request& request, const Router& router) {
+  auto target = parse_target(to_std(request.target()));
+  auto match = router.match(http::verb::get, target->path);
+  return RequestContext{request, std::move(match.params), std::move(target->query)};
+}
+
+asio::awaitable<void> HttpServer::upgrade(Connection& connection, const Request& request, const Route& route) {
+  metrics_.counter("halld_http_websocket_sessions_total", "WebSocket sessions opened, by route.",
+                   {{"route", route.pattern}})
+      .inc();
+  connection.stream.expires_never();  // the WebSocket keeps its own timeouts
+  WebSocket websocket(std::move(connection.stream));
+  connection.websocket = &websocket;
+  auto timeouts = beast::websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = std::chrono::seconds(60);
+  timeouts.keep_alive_pings = true;  // a browser gone without a close is noticed within a minute
+  websocket.set_option(timeouts);
+  websocket.read_message_max(64 * 1024);
+  boost::system::error_code ec;
+  co_await websocket.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec && !stopping_) {
+    RequestContext context = context_of(request, router_);
+    try {
+      co_await route.websocket(websocket, context);
+    } catch (const std::exception& e) {
+      spdlog::warn("WebSocket {} ended: {}", route.pattern, e.what());
+    }
+  }
+  beast::get_lowest_layer(websocket).socket().close(ec);
+  connection.websocket = nullptr;
 }
 
 asio::awaitable<Response> HttpServer::respond(const Request& request) {

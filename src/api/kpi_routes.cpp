@@ -24,7 +24,6 @@ constexpr minutes default_offset{8 * 60};
 
 using records::Instant;
 
-std::optional<Instant> parse_instant(std::string_view text) { return records::parse_instant(text, default_offset); }
 
 std::string date_text(sys_days d) {
   const std::chrono::year_month_day ymd(d);
@@ -156,27 +155,10 @@ bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Gr
                      q.granularity == store::Granularity::month;
   const Instant today{Timestamp(std::chrono::floor<days>(now + default_offset)) - default_offset, default_offset};
   Instant from = daily ? Instant{today.at - days(30), default_offset} : today;
-  Instant to{now + std::chrono::seconds(1), default_offset};
-  for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
-    const auto text = query.text(name, 40);
-    if (text.empty()) continue;
-    auto parsed = parse_instant(text);
-    if (!parsed) {
-      query.fail(fmt::format("'{}' must be a date (2026-11-16) or an ISO-8601 time with offset "
-                             "(2026-11-16T08:30:00+08:00)", name));
-      return false;
-    }
-    *target = *parsed;
-    if (target == &to && text.size() == 10) to.at += days(1);  // a date as 'to' includes that day
-  }
-  if (to.at <= from.at) {
-    query.fail("'to' must be after 'from'");
-    return false;
-  }
-  if (to.at - from.at > days(3 * 366)) {
-    query.fail("the range may span at most three years");
-    return false;
-  }
+  auto range = query.range(from, Instant{now + std::chrono::seconds(1), default_offset}, default_offset);
+  if (!range) return false;
+  from = range->first;
+  const Instant to = range->second;
   q.from = from.at;
   q.until = to.at;
   q.first_day = from.local_day();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "halld/api/http.hpp"
+#include "halld/records/event_json.hpp"
 
 namespace halld::api {
 
@@ -43,6 +44,33 @@ class QueryReader {
       return fallback;
     }
     return value;
+  }
+
+  // 'from' and 'to' (dates or ISO-8601 times with offset; dates at `offset`; a date as 'to'
+  // includes that day), each defaulting as given; nullopt after fail() when malformed or empty.
+  std::optional<std::pair<records::Instant, records::Instant>> range(records::Instant from, records::Instant to,
+                                                                     std::chrono::minutes offset) {
+    for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+      const auto value = text(name, 40);
+      if (value.empty()) continue;
+      auto parsed = records::parse_instant(value, offset);
+      if (!parsed) {
+        fail(fmt::format("'{}' must be a date (2026-11-16) or an ISO-8601 time with offset (2026-11-16T08:30:00+08:00)",
+                         name));
+        return std::nullopt;
+      }
+      *target = *parsed;
+      if (target == &to && value.size() == 10) to.at += std::chrono::days(1);
+    }
+    if (to.at <= from.at) {
+      fail("'to' must be after 'from'");
+      return std::nullopt;
+    }
+    if (to.at - from.at > std::chrono::days(3 * 366)) {
+      fail("the range may span at most three years");
+      return std::nullopt;
+    }
+    return std::pair{from, to};
   }
 
   const std::optional<std::string>& problem() const { return problem_; }

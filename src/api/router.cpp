@@ -25,7 +25,17 @@ bool is_param(std::string_view segment) {
 
 void Router::add(http::verb method, std::string pattern, Handler handler) {
   if (pattern.empty() || pattern.front() != '/') throw std::logic_error("route pattern must start with /");
-  routes_.push_back({method, std::move(pattern), std::move(handler)});
+  routes_.push_back({method, std::move(pattern), std::move(handler), {}});
+}
+
+void Router::add_websocket(std::string pattern, WebSocketHandler handler) {
+  add(http::verb::get, std::move(pattern), [](RequestContext&) -> asio::awaitable<Response> {
+    auto response = error_response(http::status::upgrade_required, "upgrade_required",
+                                   "this endpoint speaks WebSocket: send an Upgrade request");
+    response.set(http::field::upgrade, "websocket");
+    co_return response;
+  });
+  routes_.back().websocket = std::move(handler);
 }
 
 Router::Match Router::match(http::verb method, std::string_view path) const {

@@ -37,3 +37,44 @@ void write_transition(pqxx::transaction_base& tx, const Alarm& alarm, Change cha
                       std::optional<double> value, const std::string& actor, const std::string& note);
 
 }  // namespace halld::alarm
+
+namespace halld::alarm {
+
+// Queries of the API over the stored record (closed alarms included).
+struct AlarmFilter {
+  std::vector<std::string> states;  // empty: any
+  std::string severity;             // warning, critical or empty
+  std::string city_code;
+  std::string hall_code;
+  std::string kind;
+  Timestamp from{};
+  Timestamp until{};
+  int limit = 100;
+  int offset = 0;
+};
+nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& filter);
+// The alarm with every transition, or null.
+nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id);
+// Counts by `group` (kind, rule, hall, city, severity or day) over alarms raised in the range, with
+// mean minutes to acknowledge and to clear.
+nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& filter, std::string_view group);
+// Fault alarms per terminal and per component type over the range: failures, downtime, MTTR and
+// MTBF (the time up between failures: the range less downtime, over the failures).
+nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilter& filter);
+
+int insert_contact(pqxx::transaction_base& tx, const Contact& contact);
+bool update_contact(pqxx::transaction_base& tx, const Contact& contact);
+bool delete_contact(pqxx::transaction_base& tx, int id);
+
+struct StoredWindow {
+  int id = 0;
+  MaintenanceWindow window;
+  std::string reason;
+  std::string created_by;
+};
+nlohmann::json to_json(const StoredWindow& window);
+std::vector<StoredWindow> list_maintenance(pqxx::transaction_base& tx, Timestamp now);
+int insert_maintenance(pqxx::transaction_base& tx, const StoredWindow& window);
+bool delete_maintenance(pqxx::transaction_base& tx, int id);
+
+}  // namespace halld::alarm

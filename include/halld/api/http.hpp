@@ -5,6 +5,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <variant>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +35,10 @@ Response json_response(http::status status, std::string body);
 // {"error":{"code":"not_found","message":"…"}}: the one shape of every error halld returns.
 Response error_response(http::status status, std::string_view code, std::string_view message);
 Response text_response(http::status status, std::string body, std::string_view content_type);
+
+// The request body as a JSON object, or the response refusing it (415 for another content
+// type, 400 for malformed JSON or another JSON type).
+std::variant<nlohmann::json, Response> json_body(const Request& request);
 
 // Percent-decoding of a URL path or query component; nullopt for a malformed escape or a NUL.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);

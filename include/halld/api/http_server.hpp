@@ -2,7 +2,8 @@
 // Owns: the acceptor, every connection, per-request limits and timeouts, and the HTTP metrics.
 // A session owns its socket and buffers and lives as long as its coroutine; the server keeps
 // only a registry of them so that stop() can end idle keep-alive connections.
-// Routing: paths the Router knows go to their handlers; anything else is a static file.
+// Routing: paths the Router knows go to their handlers; anything else is a static file. An
+// Upgrade request on a WebSocket route hands the connection to that route's session.
 #pragma once
 
 #include <atomic>
@@ -40,6 +41,10 @@ class HttpServer {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
   asio::awaitable<Response> respond(const Request& request);
+  // Hands an upgraded connection to its WebSocket route until the session ends.
+  asio::awaitable<void> upgrade(Connection& connection, const Request& request, const Route& route);
+  // The WebSocket route an Upgrade request asks for; null for any other request.
+  const Route* websocket_route(const Request& request) const;
   HttpConfig limits() const;
 
   asio::io_context& io_;

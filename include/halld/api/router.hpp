@@ -7,21 +7,29 @@
 #include <string>
 #include <vector>
 
+#include <boost/beast/websocket.hpp>
+
 #include "halld/api/http.hpp"
 
 namespace halld::api {
 
 using Handler = std::function<asio::awaitable<Response>(RequestContext&)>;
+using WebSocket = beast::websocket::stream<beast::tcp_stream>;
+// Runs a WebSocket session on an upgraded connection, until either side closes it.
+using WebSocketHandler = std::function<asio::awaitable<void>(WebSocket&, RequestContext&)>;
 
 struct Route {
   http::verb method;
   std::string pattern;
-  Handler handler;
+  Handler handler;            // a WebSocket route's answers a plain GET with 426
+  WebSocketHandler websocket;  // set for a WebSocket route
 };
 
 class Router {
  public:
   void add(http::verb method, std::string pattern, Handler handler);
+  // A GET that upgrades to a WebSocket. Register it before a {parameter} pattern it would match.
+  void add_websocket(std::string pattern, WebSocketHandler handler);
 
   struct Match {
     const Route* route = nullptr;        // set when method and path match

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "halld/alarm/engine.hpp"
 #include "halld/api/router.hpp"
 #include "halld/core/metrics.hpp"
 #include "halld/live/engine.hpp"
@@ -23,6 +24,12 @@ void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::
 // The live model and KPIs: live hall views, KPI series and comparisons, breakdowns (clerk
 // assessment), best hours to visit, hall saturation; JSON or CSV.
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine);
+
+// Alarms: the standing list and the record, acknowledge and clear, the alarm window's WebSocket
+// stream, statistics, terminal reliability; rules, contacts and maintenance windows (each change
+// is applied at once: the engine reloads, `contacts_changed` tells the notifier).
+void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& engine,
+                      std::function<asio::awaitable<void>()> contacts_changed);
 
 std::string_view openapi_document();
 

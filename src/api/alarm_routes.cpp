@@ -1,0 +1,475 @@
+#include <fmt/format.h>
+
+#include <charconv>
+#include <deque>
+
+#include "halld/alarm/alarm_store.hpp"
+#include "halld/api/routes.hpp"
+#include "query_reader.hpp"
+
+namespace halld::api {
+namespace {
+
+using nlohmann::json;
+using records::Instant;
+using records::Timestamp;
+
+constexpr std::chrono::minutes default_offset{8 * 60};
+constexpr std::size_t max_queued_events = 10'000;  // per WebSocket client; a client further behind is dropped
+
+// A database job whose result is a JSON text; "" means the object named does not exist.
+using TextJob = std::function<std::string(pqxx::connection&)>;
+
+// A write request read and validated: either its refusal or the job to run.
+struct Prepared {
+  std::optional<Response> refusal;
+  TextJob job;
+  http::status status = http::status::ok;
+};
+
+Prepared refuse(http::status status, std::string_view code, std::string_view message) {
+  return {error_response(status, code, message), {}, {}};
+}
+
+std::optional<std::int64_t> id_param(const RequestContext& context) {
+  const auto& text = context.path_params.at("id");
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+// Registers an endpoint that changes the alarm configuration: `prepare` reads the request,
+// the job writes in one transaction, then `after` lets the running parts take the change.
+void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
+               std::function<Prepared(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
+  router.add(method, std::move(pattern),
+             [&database, prepare = std::move(prepare), after = std::move(after)](
+                 RequestContext& context) -> asio::awaitable<Response> {
+               Prepared prepared = prepare(context);
+               if (prepared.refusal) co_return std::move(*prepared.refusal);
+               auto pending = database.run(std::move(prepared.job));
+               std::string body = co_await std::move(pending);
+               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               auto applying = after();
+               co_await std::move(applying);
+               co_return json_response(prepared.status, std::move(body));
+             });
+}
+
+void add_read(Router& router, store::Database& database, std::string pattern,
+              std::function<Prepared(const RequestContext&)> prepare) {
+  router.add(http::verb::get, std::move(pattern),
+             [&database, prepare = std::move(prepare)](RequestContext& context) -> asio::awaitable<Response> {
+               Prepared prepared = prepare(context);
+               if (prepared.refusal) co_return std::move(*prepared.refusal);
+               auto pending = database.run(std::move(prepared.job));
+               std::string body = co_await std::move(pending);
+               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               co_return json_response(http::status::ok, std::move(body));
+             });
+}
+
+// The filter parameters shared by the alarm list, statistics and reliability; the range
+// defaults to the last `days` days.
+alarm::AlarmFilter read_filter(QueryReader& query, Timestamp now, int days) {
+  alarm::AlarmFilter f;
+  f.severity = query.text("severity", 10);
+  if (!f.severity.empty() && f.severity != "warning" && f.severity != "critical") {
+    query.fail("'severity' must be warning or critical");
+  }
+  f.city_code = query.text("city", 32);
+  f.hall_code = query.text("hall", 32);
+  f.kind = query.text("kind", 20);
+  if (!f.kind.empty() && !alarm::parse_rule_kind(f.kind)) {
+    query.fail("'kind' must be limit, terminal_fault, part_fault, door_open or comm_loss");
+  }
+  const Instant to{now + std::chrono::seconds(1), default_offset};
+  const Instant from{to.at - std::chrono::days(days), default_offset};
+  if (auto range = query.range(from, to, default_offset)) {
+    f.from = range->first.at;
+    f.until = range->second.at;
+  }
+  return f;
+}
+
+bool matches(const alarm::Alarm& a, const alarm::AlarmFilter& f) {
+  return (f.severity.empty() || (f.severity == "critical") == (a.severity == alarm::Severity::critical)) &&
+         (f.city_code.empty() || f.city_code == a.city_code) && (f.hall_code.empty() || f.hall_code == a.hall_code) &&
+         (f.kind.empty() || f.kind == alarm::to_string(a.kind));
+}
+
+// GET /api/v1/alarms: the standing alarms from memory (the alarm window), or the record.
+Prepared list_alarms(const RequestContext& context, alarm::Engine& engine) {
+  QueryReader query(context, {"state", "severity", "city", "hall", "kind", "from", "to", "limit", "offset"});
+  auto state = query.text("state", 20);
+  if (state.empty()) state = "standing";
+  auto filter = read_filter(query, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), 30);
+  filter.limit = query.integer("limit", 100, 1, 1000);
+  filter.offset = query.integer("offset", 0, 0, 10'000'000);
+  if (state != "standing" && state != "all") {
+    if (!alarm::parse_alarm_state(state)) query.fail("'state' must be standing, all, raised, acknowledged, cleared or closed");
+    filter.states = {state};
+  }
+  if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+  if (state == "standing") {
+    const bool ranged = context.query.contains("from") || context.query.contains("to");
+    json items = json::array();
+    std::size_t total = 0;
+    auto standing = engine.standing();
+    for (auto it = standing.rbegin(); it != standing.rend(); ++it) {  // newest first, as the record lists
+      if (!matches(*it, filter) || (ranged && (it->raised_at < filter.from || it->raised_at >= filter.until))) continue;
+      if (total >= static_cast<std::size_t>(filter.offset) && items.size() < static_cast<std::size_t>(filter.limit)) {
+        items.push_back(alarm::to_json(*it));
+      }
+      ++total;
+    }
+    const auto body = json{{"total", total}, {"limit", filter.limit}, {"offset", filter.offset}, {"items", items}}.dump();
+    return {std::nullopt, [body](pqxx::connection&) { return body; }, {}};
+  }
+  return {std::nullopt,
+          [filter](pqxx::connection& c) {
+            pqxx::read_transaction tx(c);
+            return alarm::list_alarms(tx, filter).dump();
+          },
+          {}};
+}
+
+// The operator's name and words from an acknowledge or clear body.
+std::variant<alarm::Action, Response> read_action(const RequestContext& context, alarm::Action::Kind kind) {
+  auto id = id_param(context);
+  if (!id) return error_response(http::status::not_found, "not_found", "no such alarm");
+  auto parsed = json_body(context.request);
+  if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
+  const auto& body = std::get<json>(parsed);
+  alarm::Action action{kind, *id, "", ""};
+  const char* note_name = kind == alarm::Action::Kind::clear ? "reason" : "note";
+  const auto text = [&](const char* name) -> std::optional<std::string> {
+    auto it = body.find(name);
+    if (it == body.end()) return std::string();
+    if (!it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto by = text("by");
+  auto note = text(note_name);
+  if (!by || !note) return error_response(http::status::bad_request, "bad_body", fmt::format("'by' and '{}' are text", note_name));
+  if (by->empty() || by->size() > 100) {
+    return error_response(http::status::bad_request, "bad_body", "'by' names who acts, at most 100 bytes");
+  }
+  if (note->size() > 1000) return error_response(http::status::bad_request, "bad_body", "at most 1000 bytes of words");
+  if (kind == alarm::Action::Kind::clear && note->empty()) {
+    return error_response(http::status::bad_request, "bad_body", "clearing by hand needs a 'reason'");
+  }
+  action.actor = std::move(*by);
+  action.note = std::move(*note);
+  return action;
+}
+
+Response action_response(const alarm::ActionResult& result) {
+  switch (result.outcome) {
+    case alarm::ActionResult::Outcome::done: return json_response(http::status::ok, alarm::to_json(*result.alarm).dump());
+    case alarm::ActionResult::Outcome::not_found: return error_response(http::status::not_found, "not_found", result.message);
+    case alarm::ActionResult::Outcome::conflict: return error_response(http::status::conflict, "conflict", result.message);
+  }
+  return error_response(http::status::internal_server_error, "internal_error", "unknown outcome");
+}
+
+void add_action(Router& router, alarm::Engine& engine, std::string pattern, alarm::Action::Kind kind) {
+  router.add(http::verb::post, std::move(pattern), [&engine, kind](RequestContext& context) -> asio::awaitable<Response> {
+    auto read = read_action(context, kind);
+    if (auto* refusal = std::get_if<Response>(&read)) co_return std::move(*refusal);
+    auto acting = engine.act(std::get<alarm::Action>(std::move(read)));
+    alarm::ActionResult result = co_await std::move(acting);
+    co_return action_response(result);
+  });
+}
+
+// A JSON body turned into a configuration object by `from_json`, or the refusal.
+template <class T, class FromJson>
+std::variant<T, Response> read_object(const RequestContext& context, FromJson from_json) {
+  auto parsed = json_body(context.request);
+  if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
+  auto object = from_json(std::get<json>(parsed));
+  if (auto* problem = std::get_if<std::string>(&object)) {
+    return error_response(http::status::unprocessable_entity, "invalid", *problem);
+  }
+  return std::get<T>(std::move(object));
+}
+
+// The session of one alarm-window client: the standing alarms first, then every event.
+struct AlarmFeed {
+  explicit AlarmFeed(asio::any_io_executor executor) : wake(executor) {}
+  std::deque<std::string> queue;
+  asio::steady_timer wake;
+  bool overflowed = false;
+  bool reader_done = false;
+};
+
+std::string snapshot_message(const std::vector<alarm::Alarm>& standing, const alarm::AlarmFilter& filter) {
+  json items = json::array();
+  for (const auto& a : standing) {
+    if (matches(a, filter)) items.push_back(alarm::to_json(a));
+  }
+  return json{{"type", "snapshot"}, {"alarms", items}}.dump();
+}
+
+asio::awaitable<void> read_until_closed(WebSocket& websocket, std::shared_ptr<AlarmFeed> feed) {
+  beast::flat_buffer buffer;
+  boost::system::error_code ec;
+  while (!ec) {
+    co_await websocket.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    buffer.consume(buffer.size());  // the window says nothing the server needs
+  }
+  feed->reader_done = true;
+  feed->wake.cancel();
+}
+
+asio::awaitable<void> stream_alarms(alarm::Engine& engine, WebSocket& websocket, RequestContext& context) {
+  alarm::AlarmFilter filter;
+  {
+    QueryReader query(context, {"city", "hall", "severity"});
+    filter.city_code = query.text("city", 32);
+    filter.hall_code = query.text("hall", 32);
+    filter.severity = query.text("severity", 10);
+  }
+  auto executor = websocket.get_executor();
+  auto feed = std::make_shared<AlarmFeed>(executor);
+  auto [subscription, standing] = engine.subscribe([feed, executor, filter](const alarm::AlarmEvent& event) {
+    if (!matches(event.alarm, filter)) return;
+    asio::post(executor, [feed, text = alarm::to_json(event).dump()]() mutable {
+      if (feed->queue.size() >= max_queued_events) feed->overflowed = true;
+      else feed->queue.push_back(std::move(text));
+      feed->wake.cancel();
+    });
+  });
+  websocket.text(true);
+  boost::system::error_code ec;
+  const std::string first = snapshot_message(standing, filter);
+  co_await websocket.async_write(asio::buffer(first), asio::redirect_error(asio::use_awaitable, ec));
+  asio::co_spawn(executor, read_until_closed(websocket, feed), asio::detached);
+  while (!ec && !feed->reader_done && !feed->overflowed) {
+    if (feed->queue.empty()) {
+      feed->wake.expires_after(std::chrono::seconds(30));
+      co_await feed->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      ec = {};
+      continue;
+    }
+    const std::string message = std::move(feed->queue.front());
+    feed->queue.pop_front();
+    co_await websocket.async_write(asio::buffer(message), asio::redirect_error(asio::use_awaitable, ec));
+  }
+  engine.unsubscribe(subscription);
+  if (feed->overflowed && !feed->reader_done) {
+    co_await websocket.async_close(beast::websocket::close_reason(beast::websocket::close_code::try_again_later,
+                                                                  "too far behind; reconnect for a fresh snapshot"),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  }
+  // The reader holds the stream until it sees the end; closing the socket ends it.
+  beast::get_lowest_layer(websocket).socket().shutdown(asio::socket_base::shutdown_both, ec);
+  while (!feed->reader_done) {
+    feed->wake.expires_after(std::chrono::seconds(1));
+    co_await feed->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace
+
+void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& engine,
+                      std::function<asio::awaitable<void>()> contacts_changed) {
+  router.add_websocket("/api/v1/alarms/stream", [&engine](WebSocket& websocket, RequestContext& context) {
+    return stream_alarms(engine, websocket, context);
+  });
+  add_read(router, database, "/api/v1/alarms", [&engine](const RequestContext& context) { return list_alarms(context, engine); });
+  add_read(router, database, "/api/v1/alarms/{id}", [](const RequestContext& context) -> Prepared {
+    auto id = id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such alarm");
+    return {std::nullopt,
+            [id = *id](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              auto history = alarm::alarm_history(tx, id);
+              return history.is_null() ? std::string() : history.dump();
+            },
+            {}};
+  });
+  add_action(router, engine, "/api/v1/alarms/{id}/acknowledge", alarm::Action::Kind::acknowledge);
+  add_action(router, engine, "/api/v1/alarms/{id}/clear", alarm::Action::Kind::clear);
+
+  add_read(router, database, "/api/v1/alarm-statistics", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {"group", "severity", "city", "hall", "kind", "from", "to"});
+    auto group = query.text("group", 10);
+    if (group.empty()) group = "kind";
+    if (group != "kind" && group != "rule" && group != "hall" && group != "city" && group != "severity" && group != "day") {
+      query.fail("'group' must be kind, rule, hall, city, severity or day");
+    }
+    auto filter = read_filter(query, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), 30);
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [filter, group](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              return alarm::alarm_statistics(tx, filter, group).dump();
+            },
+            {}};
+  });
+  add_read(router, database, "/api/v1/terminal-reliability", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {"city", "hall", "from", "to"});
+    auto filter = read_filter(query, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), 90);
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [filter](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              return alarm::terminal_reliability(tx, filter).dump();
+            },
+            {}};
+  });
+
+  auto reload = [&engine]() { return engine.reload(); };
+  add_read(router, database, "/api/v1/alarm-rules", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {});
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              json items = json::array();
+              for (const auto& rule : alarm::load_rules(tx)) items.push_back(alarm::to_json(rule));
+              return json{{"items", items}}.dump();
+            },
+            {}};
+  });
+  add_read(router, database, "/api/v1/alarm-rules/{id}", [](const RequestContext& context) -> Prepared {
+    auto id = id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such rule");
+    return {std::nullopt,
+            [id = static_cast<int>(*id)](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              auto rule = alarm::load_rule(tx, id);
+              return rule ? alarm::to_json(*rule).dump() : std::string();
+            },
+            {}};
+  });
+  const auto rule_write = [](const RequestContext& context, bool create) -> Prepared {
+    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such rule");
+    auto read = read_object<alarm::Rule>(context, alarm::rule_from_json);
+    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+    auto rule = std::get<alarm::Rule>(std::move(read));
+    rule.id = static_cast<int>(*id);
+    return {std::nullopt,
+            [rule, create](pqxx::connection& c) mutable {
+              pqxx::work tx(c);
+              if (create) rule.id = alarm::insert_rule(tx, rule);
+              else if (!alarm::update_rule(tx, rule)) return std::string();
+              tx.commit();
+              return alarm::to_json(rule).dump();
+            },
+            create ? http::status::created : http::status::ok};
+  };
+  add_write(router, database, http::verb::post, "/api/v1/alarm-rules",
+            [rule_write](const RequestContext& context) { return rule_write(context, true); }, reload);
+  add_write(router, database, http::verb::put, "/api/v1/alarm-rules/{id}",
+            [rule_write](const RequestContext& context) { return rule_write(context, false); }, reload);
+
+  // DELETE of a rule, contact or window: one statement by id.
+  const auto add_delete = [&router, &database](std::string pattern, bool (*remove)(pqxx::transaction_base&, int),
+                                               std::function<asio::awaitable<void>()> after) {
+    add_write(router, database, http::verb::delete_, std::move(pattern),
+              [remove](const RequestContext& context) -> Prepared {
+                auto id = id_param(context);
+                if (!id) return refuse(http::status::not_found, "not_found", "no such object");
+                return {std::nullopt,
+                        [remove, id = static_cast<int>(*id)](pqxx::connection& c) {
+                          pqxx::work tx(c);
+                          if (!remove(tx, id)) return std::string();
+                          tx.commit();
+                          return json{{"deleted", id}}.dump();
+                        },
+                        {}};
+              },
+              std::move(after));
+  };
+  add_delete("/api/v1/alarm-rules/{id}", alarm::delete_rule, reload);
+
+  add_read(router, database, "/api/v1/contacts", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {});
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              json items = json::array();
+              for (const auto& contact : alarm::load_contacts(tx)) items.push_back(alarm::to_json(contact));
+              return json{{"items", items}}.dump();
+            },
+            {}};
+  });
+  const auto contact_write = [](const RequestContext& context, bool create) -> Prepared {
+    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such contact");
+    auto read = read_object<alarm::Contact>(context, alarm::contact_from_json);
+    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+    auto contact = std::get<alarm::Contact>(std::move(read));
+    contact.id = static_cast<int>(*id);
+    return {std::nullopt,
+            [contact, create](pqxx::connection& c) mutable {
+              pqxx::work tx(c);
+              if (create) contact.id = alarm::insert_contact(tx, contact);
+              else if (!alarm::update_contact(tx, contact)) return std::string();
+              tx.commit();
+              return alarm::to_json(contact).dump();
+            },
+            create ? http::status::created : http::status::ok};
+  };
+  add_write(router, database, http::verb::post, "/api/v1/contacts",
+            [contact_write](const RequestContext& context) { return contact_write(context, true); }, contacts_changed);
+  add_write(router, database, http::verb::put, "/api/v1/contacts/{id}",
+            [contact_write](const RequestContext& context) { return contact_write(context, false); }, contacts_changed);
+  add_delete("/api/v1/contacts/{id}", alarm::delete_contact, contacts_changed);
+
+  add_read(router, database, "/api/v1/maintenance-windows", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {});
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              json items = json::array();
+              const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+              for (const auto& w : alarm::list_maintenance(tx, now)) items.push_back(alarm::to_json(w));
+              return json{{"items", items}}.dump();
+            },
+            {}};
+  });
+  add_write(router, database, http::verb::post, "/api/v1/maintenance-windows",
+            [](const RequestContext& context) -> Prepared {
+              auto read = read_object<alarm::StoredWindow>(context, [](const json& body) -> std::variant<alarm::StoredWindow, std::string> {
+                alarm::StoredWindow w;
+                const auto text = [&](const char* name) {
+                  auto it = body.find(name);
+                  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+                };
+                w.window.target = text("target");
+                w.reason = text("reason");
+                w.created_by = text("by");
+                if (w.window.target.empty() || w.window.target.size() > 64) return "'target' names a hall, terminal or channel code";
+                if (w.created_by.empty() || w.created_by.size() > 100) return "'by' names who sets the window";
+                if (w.reason.size() > 1000) return "'reason' is at most 1000 bytes";
+                auto from = records::parse_instant(text("from"), default_offset);
+                auto until = records::parse_instant(text("until"), default_offset);
+                if (!from || !until) return "'from' and 'until' are ISO-8601 times with offset";
+                if (until->at <= from->at) return "'until' must be after 'from'";
+                w.window.from = from->at;
+                w.window.until = until->at;
+                return w;
+              });
+              if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+              return {std::nullopt,
+                      [w = std::get<alarm::StoredWindow>(std::move(read))](pqxx::connection& c) mutable {
+                        pqxx::work tx(c);
+                        w.id = alarm::insert_maintenance(tx, w);
+                        tx.commit();
+                        return alarm::to_json(w).dump();
+                      },
+                      http::status::created};
+            },
+            reload);
+  add_delete("/api/v1/maintenance-windows/{id}", alarm::delete_maintenance, reload);
+}
+
+}  // namespace halld::api
