@@ -2,9 +2,11 @@
 
 #include <charconv>
 #include <deque>
+#include <limits>
 
 #include "halld/alarm/alarm_store.hpp"
 #include "halld/api/routes.hpp"
+#include "halld/notify/sms_store.hpp"
 #include "query_reader.hpp"
 
 namespace halld::api {
@@ -470,6 +472,49 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
             },
             reload);
   add_delete("/api/v1/maintenance-windows/{id}", alarm::delete_maintenance, reload);
+
+  add_read(router, database, "/api/v1/sms", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {"state", "phone", "alarm", "limit", "offset"});
+    notify::TextFilter filter;
+    if (auto state = query.text("state", 10); !state.empty()) {
+      if (state != "queued" && state != "sent" && state != "delivered" && state != "failed") {
+        query.fail("'state' must be queued, sent, delivered or failed");
+      }
+      filter.state = state;
+    }
+    if (auto phone = query.text("phone", 21); !phone.empty()) filter.phone = phone;
+    if (int alarm_id = query.integer("alarm", 0, 1, std::numeric_limits<int>::max()); alarm_id > 0) filter.alarm_id = alarm_id;
+    filter.limit = static_cast<std::size_t>(query.integer("limit", 100, 1, 1000));
+    filter.offset = static_cast<std::size_t>(query.integer("offset", 0, 0, 10'000'000));
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [filter](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              return notify::list_texts(tx, filter).dump();
+            },
+            {}};
+  });
+  // Kannel's delivery reports: a GET on the dlr-url each text carried, which quotes the text's
+  // token, so nobody else can mark a text delivered.
+  add_read(router, database, "/api/v1/sms/dlr", [](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {"id", "token", "status"});
+    const int id = query.integer("id", 0, 1, std::numeric_limits<int>::max());
+    const auto token = query.text("token", 64);
+    const int status = query.integer("status", 0, 1, 16);
+    if (!query.problem() && (id == 0 || token.empty() || status == 0)) query.fail("'id', 'token' and 'status' are required");
+    if (!query.problem() && status != 1 && status != 2 && status != 4 && status != 8 && status != 16) {
+      query.fail("'status' must be a Kannel report type: 1, 2, 4, 8 or 16");
+    }
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [id, token, status](pqxx::connection& c) {
+              pqxx::work tx(c);
+              if (notify::record_report(tx, id, token, status) != notify::ReportResult::recorded) return std::string();
+              tx.commit();
+              return json{{"id", id}, {"status", status}, {"recorded", true}}.dump();
+            },
+            {}};
+  });
 }
 
 }  // namespace halld::api

@@ -26,6 +26,8 @@
 #include "halld/store/kpi_store.hpp"
 #include "halld/store/migrations.hpp"
 #include "halld/live/engine.hpp"
+#include "halld/alarm/engine.hpp"
+#include "halld/notify/notifier.hpp"
 
 namespace halld::app {
 namespace {
@@ -102,12 +104,13 @@ class Daemon {
     try {
       start_model();
     } catch (const std::exception& e) {
-      spdlog::error("cannot rebuild the real-time model: {}", e.what());
+      spdlog::error("cannot start the real-time model, alarms and notification: {}", e.what());
       return exit_failure;
     }
     api::add_system_routes(router_, *database_, metrics_);
     api::add_archive_routes(router_, *database_);
     api::add_kpi_routes(router_, *database_, *engine_);
+    api::add_alarm_routes(router_, *database_, *alarms_, [this] { return notifier_->reload_contacts(); });
     api::add_acquisition_routes(router_, [this] {
       std::vector<nlohmann::json> statuses;
       for (const auto& channel : channels_) statuses.push_back(acq::to_json(channel->status()));
@@ -163,6 +166,54 @@ class Daemon {
     });
     engine_->rebuild();
     engine_->start();
+    alarms_ = std::make_unique<alarm::Engine>(io_.get_executor(), *database_, metrics_, *engine_, alarm::EngineOptions{}, [] {
+      return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    });
+    alarms_->load();
+    notifier_ = make_notifier();
+    notifier_->load();
+    alarms_->start();
+    notifier_->start();
+  }
+
+  // Throws std::invalid_argument for a template that cannot be used or a channel that cannot be made.
+  std::unique_ptr<notify::Notifier> make_notifier() {
+    const auto& sms = config_.sms;
+    notify::NotifierOptions options;
+    options.policy.escalate_after = sms.escalate_after;
+    options.policy.group_window = sms.group_window;
+    options.policy.texts_per_hour = static_cast<int>(sms.texts_per_hour);
+    for (auto [text, target] : {std::pair{&sms.text_template, &options.policy.text_template},
+                                std::pair{&sms.state_template, &options.policy.state_template}}) {
+      if (text->empty()) continue;
+      if (auto problem = alarm::check_template(*text)) {
+        throw std::invalid_argument(fmt::format("sms template \"{}\": {}", *text, *problem));
+      }
+      *target = *text;
+    }
+    options.max_attempts = static_cast<int>(sms.max_attempts);
+    options.retry_after = sms.retry_after;
+    std::vector<std::unique_ptr<notify::Channel>> channels;
+    for (const auto& name : sms.channels) {
+      if (name == "log") {
+        channels.push_back(notify::make_log_channel(sms.log_file));
+      } else if (name == "kannel") {
+        const auto callback = sms.callback_url.empty() ? fmt::format("http://127.0.0.1:{}", config_.http.port)
+                                                       : sms.callback_url;
+        channels.push_back(notify::make_kannel_channel(
+            io_.get_executor(),
+            {sms.kannel_url, sms.kannel_username, sms.kannel_password, sms.kannel_from, callback, std::chrono::seconds(10)}));
+      } else if (name == "modem") {
+        channels.push_back(notify::make_modem_channel(
+            io_.get_executor(), {sms.modem_devices, static_cast<unsigned>(sms.modem_baud), sms.modem_pin, sms.modem_timeout},
+            metrics_));
+      }
+    }
+    spdlog::info("sms: channels {}", sms.channels.empty() ? "none (alarms are not texted)" : fmt::format("{}", fmt::join(sms.channels, " → ")));
+    return std::make_unique<notify::Notifier>(io_.get_executor(), *database_, metrics_, *alarms_, std::move(channels),
+                                              std::move(options), [] {
+                                                return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+                                              });
   }
 
   void start_acquisition() {
@@ -211,15 +262,24 @@ class Daemon {
     // Set on the ingest's strand, read here; shared so that a late call finds it alive.
     auto ingest_stopped = std::make_shared<std::atomic<bool>>(false);
     auto engine_stopped = std::make_shared<std::atomic<bool>>(false);
-    // The model's last flush follows the last events ingest stores.
-    ingest_->stop([ingest_stopped, engine = engine_.get(), engine_stopped] {
+    auto alarms_stopped = std::make_shared<std::atomic<bool>>(false);
+    auto notifier_stopped = std::make_shared<std::atomic<bool>>(false);
+    notifier_->stop([notifier_stopped] { *notifier_stopped = true; });
+    // The model's last flush follows the last events ingest stores; the alarms' last writes
+    // follow the model's last views.
+    ingest_->stop([ingest_stopped, engine = engine_.get(), engine_stopped, alarms = alarms_.get(), alarms_stopped] {
       *ingest_stopped = true;
-      engine->stop([engine_stopped] { *engine_stopped = true; });
+      engine->stop([engine_stopped, alarms, alarms_stopped] {
+        *engine_stopped = true;
+        alarms->stop([alarms_stopped] { *alarms_stopped = true; });
+      });
     });
     server_->stop();
     const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
     asio::steady_timer timer(io_);
-    auto busy = [&] { return server_->active_connections() > 0 || !*ingest_stopped || !*engine_stopped; };
+    auto busy = [&] { return server_->active_connections() > 0 || !*ingest_stopped || !*engine_stopped || !*alarms_stopped ||
+             !*notifier_stopped;
+    };
     while (busy() && std::chrono::steady_clock::now() < deadline) {
       timer.expires_after(std::chrono::milliseconds(20));
       co_await timer.async_wait(asio::use_awaitable);
@@ -228,6 +288,7 @@ class Daemon {
       spdlog::warn("stopping after {} s with {} HTTP connections open, {} events not stored (devices resend them){}",
                    config_.shutdown_grace.count(), server_->active_connections(), ingest_->pending(),
                    *engine_stopped ? "" : ", KPI rollups not flushed (rebuilt from the log at start)");
+      if (!*alarms_stopped) spdlog::warn("alarm transitions not all stored (the rules raise them again at start)");
     }
     io_.stop();
   }
@@ -263,6 +324,8 @@ class Daemon {
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<live::Engine> engine_;
+  std::unique_ptr<alarm::Engine> alarms_;
+  std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<acq::LinkMaker> link_maker_;
   std::vector<std::shared_ptr<acq::Channel>> channels_;

@@ -91,6 +91,26 @@ KeySpec string_key(std::string expected, Field field, Valid valid, bool reloadab
           reloadable, required, copier(field)};
 }
 
+// An array of strings, each of them valid.
+template <class Field, class Valid>
+KeySpec list_key(std::string expected, Field field, Valid valid) {
+  return {std::move(expected),
+          [=](const toml::node& node, Config& config) {
+            const auto* array = node.as_array();
+            if (!array) return false;
+            std::vector<std::string> values;
+            for (const auto& item : *array) {
+              auto value = item.value_exact<std::string>();
+              if (!value || !valid(*value)) return false;
+              values.push_back(*value);
+            }
+            field(config) = std::move(values);
+            return true;
+          },
+          [=](const Config& config) { return fmt::format("{}", fmt::join(field(const_cast<Config&>(config)), ",")); },
+          false, false, {}};
+}
+
 const auto any_string = [](const std::string&) { return true; };
 const auto non_empty = [](const std::string& s) { return !s.empty(); };
 
@@ -171,6 +191,35 @@ Schema make_schema() {
 
   s["kpi.flush_interval_s"] = seconds_key(1, 3600, [](Config& c) -> auto& { return c.kpi.flush_interval; });
 
+  s["sms.channels"] = list_key("an array of \"kannel\", \"modem\" or \"log\"",
+                               [](Config& c) -> auto& { return c.sms.channels; },
+                               [](const std::string& v) { return v == "kannel" || v == "modem" || v == "log"; });
+  s["sms.escalate_after_s"] = seconds_key(10, 86400, [](Config& c) -> auto& { return c.sms.escalate_after; });
+  s["sms.group_window_s"] = seconds_key(0, 3600, [](Config& c) -> auto& { return c.sms.group_window; });
+  s["sms.texts_per_hour"] = integer_key(1, 3600, [](Config& c) -> auto& { return c.sms.texts_per_hour; });
+  s["sms.max_attempts"] = integer_key(1, 100, [](Config& c) -> auto& { return c.sms.max_attempts; });
+  s["sms.retry_after_s"] = seconds_key(1, 3600, [](Config& c) -> auto& { return c.sms.retry_after; });
+  s["sms.template"] = string_key("a text with {placeholders} (empty: the built-in)",
+                                 [](Config& c) -> auto& { return c.sms.text_template; }, any_string);
+  s["sms.state_template"] = string_key("a text with {placeholders} (empty: the built-in)",
+                                       [](Config& c) -> auto& { return c.sms.state_template; }, any_string);
+  s["sms.log_file"] = string_key("a file path", [](Config& c) -> auto& { return c.sms.log_file; }, non_empty);
+  s["sms.kannel_url"] = string_key("an http:// URL of Kannel's sendsms",
+                                   [](Config& c) -> auto& { return c.sms.kannel_url; },
+                                   [](const std::string& v) { return v.starts_with("http://"); });
+  s["sms.kannel_username"] = string_key("a string", [](Config& c) -> auto& { return c.sms.kannel_username; }, any_string);
+  s["sms.kannel_password"] = string_key("a string", [](Config& c) -> auto& { return c.sms.kannel_password; }, any_string);
+  s["sms.kannel_from"] = string_key("a sender number", [](Config& c) -> auto& { return c.sms.kannel_from; }, non_empty);
+  s["sms.callback_url"] = string_key("an http:// URL (empty: http://127.0.0.1:<http.port>)",
+                                     [](Config& c) -> auto& { return c.sms.callback_url; },
+                                     [](const std::string& v) { return v.empty() || v.starts_with("http://"); });
+  s["sms.modem_devices"] = list_key("an array of serial device paths", [](Config& c) -> auto& { return c.sms.modem_devices; },
+                                    non_empty);
+  s["sms.modem_baud"] = integer_key(1200, 921600, [](Config& c) -> auto& { return c.sms.modem_baud; });
+  s["sms.modem_pin"] = string_key("the SIM's PIN (empty: none)", [](Config& c) -> auto& { return c.sms.modem_pin; },
+                                  any_string);
+  s["sms.modem_timeout_s"] = seconds_key(1, 300, [](Config& c) -> auto& { return c.sms.modem_timeout; });
+
   s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
                               [](Config& c) -> auto& { return c.log.level; },
                               [](const std::string& v) { return is_valid_log_level(v); }, true);
@@ -212,7 +261,7 @@ std::string keys_in_section(std::string_view section) {
     if (parent == section) names.emplace_back(name);
   }
   if (section.empty()) {
-    for (std::string_view table : {"acquisition", "database", "dtu", "http", "kpi", "log"}) {
+    for (std::string_view table : {"acquisition", "database", "dtu", "http", "kpi", "log", "sms"}) {
       names.emplace_back(fmt::format("[{}]", table));
     }
   }
@@ -220,7 +269,8 @@ std::string keys_in_section(std::string_view section) {
 }
 
 bool is_section(std::string_view path) {
-  return path == "http" || path == "database" || path == "acquisition" || path == "dtu" || path == "kpi" || path == "log";
+  return path == "http" || path == "database" || path == "acquisition" || path == "dtu" || path == "kpi" || path == "log" ||
+         path == "sms";
 }
 
 void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,

@@ -56,6 +56,30 @@ struct KpiConfig {
   std::chrono::seconds flush_interval{30};  // changed rollups go to PostgreSQL this often
 };
 
+// Alarm texts: who hears of alarms is in the database (contacts); how they are sent is here.
+struct SmsConfig {
+  // Channels tried in this order for each text ("kannel", "modem", "log"); empty: nothing is texted.
+  std::vector<std::string> channels;
+  std::chrono::seconds escalate_after{600};
+  std::chrono::seconds group_window{60};
+  std::size_t texts_per_hour = 6;
+  std::size_t max_attempts = 3;            // rounds over all channels before a text is failed
+  std::chrono::seconds retry_after{30};
+  std::string text_template;               // empty: the built-in zh-CN one
+  std::string state_template;
+  std::filesystem::path log_file = "sms.log";
+  std::string kannel_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
+  std::string kannel_username;
+  std::string kannel_password;
+  std::string kannel_from = "95598";
+  // halld's base URL as Kannel reaches it, for delivery reports; empty: http://127.0.0.1:<http.port>.
+  std::string callback_url;
+  std::vector<std::string> modem_devices;  // a pool: one text at a time per modem
+  std::size_t modem_baud = 115200;
+  std::string modem_pin;
+  std::chrono::seconds modem_timeout{30};  // for one answer of the modem
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -72,6 +96,7 @@ struct Config {
   AcquisitionConfig acquisition;
   DtuConfig dtu;
   KpiConfig kpi;
+  SmsConfig sms;
   LogConfig log;
 };
 

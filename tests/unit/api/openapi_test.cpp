@@ -26,6 +26,8 @@ TEST(OpenApi, DocumentMatchesRegisteredRoutes) {
   add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
   live::Engine engine(asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; });
   add_kpi_routes(router, database, engine);
+  alarm::Engine alarms(asio::system_executor(), database, metrics, engine, {}, [] { return records::Timestamp{}; });
+  add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
 
   auto document = nlohmann::json::parse(openapi_document());
   EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");

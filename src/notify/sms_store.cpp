@@ -1,0 +1,133 @@
+#include "halld/notify/sms_store.hpp"
+
+#include "halld/records/event_json.hpp"
+
+namespace halld::notify {
+namespace {
+
+std::string array_literal(const std::vector<std::int64_t>& ids) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) text += (i ? "," : "") + std::to_string(ids[i]);
+  return text + "}";
+}
+
+nlohmann::json iso_or_null(const pqxx::field& f) {
+  if (f.is_null()) return nullptr;
+  return records::iso8601(Timestamp(std::chrono::seconds(f.as<std::int64_t>())));
+}
+
+}  // namespace
+
+std::string_view to_string(TextState state) {
+  switch (state) {
+    case TextState::queued: return "queued";
+    case TextState::sent: return "sent";
+    case TextState::delivered: return "delivered";
+    case TextState::failed: return "failed";
+  }
+  return "queued";
+}
+
+QueuedText insert_text(pqxx::transaction_base& tx, const alarm::Outgoing& outgoing, std::string dlr_token) {
+  const std::optional<int> contact = outgoing.contact_id > 0 ? std::optional(outgoing.contact_id) : std::nullopt;
+  auto row = tx.exec_params1(
+      "INSERT INTO sms_message (contact_id, phone, body, alarm_ids, state, dlr_token) "
+      "VALUES ((SELECT id FROM contact WHERE id = $1), $2, $3, $4::bigint[], 'queued', $5) RETURNING id",
+      contact, outgoing.phone, outgoing.text, array_literal(outgoing.alarm_ids), dlr_token);
+  return {{row[0].as<std::int64_t>(), outgoing.phone, outgoing.text, std::move(dlr_token)}, 0};
+}
+
+std::vector<QueuedText> load_queued(pqxx::transaction_base& tx, Timestamp since) {
+  std::vector<QueuedText> texts;
+  for (const auto& row : tx.exec_params("SELECT id, phone, body, dlr_token, attempts FROM sms_message "
+                                        "WHERE state = 'queued' AND created_at >= to_timestamp($1) ORDER BY id",
+                                        std::chrono::duration_cast<std::chrono::seconds>(since.time_since_epoch()).count())) {
+    texts.push_back({{row[0].as<std::int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>()},
+                     row[4].as<int>()});
+  }
+  return texts;
+}
+
+void record_attempt(pqxx::transaction_base& tx, std::int64_t id, TextState state, int attempts,
+                    const std::string& channel, const std::string& error) {
+  tx.exec_params(
+      "UPDATE sms_message SET state = $2, attempts = $3, channel = NULLIF($4, ''), error = NULLIF($5, ''), "
+      "sent_at = CASE WHEN $2 IN ('sent', 'delivered') THEN now() ELSE sent_at END, "
+      "delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END, "
+      "failed_at = CASE WHEN $2 = 'failed' THEN now() ELSE failed_at END WHERE id = $1",
+      id, std::string(to_string(state)), attempts, channel, error);
+}
+
+ReportResult record_report(pqxx::transaction_base& tx, std::int64_t id, const std::string& token, int status) {
+  const char* sql = nullptr;
+  switch (status) {
+    case 1:
+      sql = "UPDATE sms_message SET state = 'delivered', delivered_at = now(), error = NULL "
+            "WHERE id = $1 AND dlr_token = $2";
+      break;
+    case 2:
+    case 16:
+      // A text already delivered stays delivered: a late rejection of one part says nothing new.
+      sql = "UPDATE sms_message SET state = CASE WHEN state = 'delivered' THEN state ELSE 'failed' END, "
+            "failed_at = CASE WHEN state = 'delivered' THEN failed_at ELSE now() END, "
+            "error = CASE WHEN state = 'delivered' THEN error ELSE $3 END WHERE id = $1 AND dlr_token = $2";
+      break;
+    case 4:
+    case 8:
+      // Intermediate reports: the text is with the SMSC; it stays sent.
+      sql = "UPDATE sms_message SET sent_at = coalesce(sent_at, now()) WHERE id = $1 AND dlr_token = $2";
+      break;
+    default: return ReportResult::bad_status;
+  }
+  const std::string reason = status == 2 ? "not delivered to the phone (report 2)" : "rejected by the SMSC (report 16)";
+  const auto result = status == 2 || status == 16 ? tx.exec_params(sql, id, token, reason) : tx.exec_params(sql, id, token);
+  if (result.affected_rows() == 0) return ReportResult::unknown_text;
+  tx.exec_params("INSERT INTO sms_report (message_id, status) VALUES ($1, $2)", id, status);
+  return ReportResult::recorded;
+}
+
+nlohmann::json list_texts(pqxx::transaction_base& tx, const TextFilter& filter) {
+  auto rows = tx.exec_params(
+      "SELECT m.id, m.contact_id, c.name, m.phone, m.body, m.alarm_ids::text, m.state, m.channel, m.attempts, m.error, "
+      "extract(epoch FROM m.created_at)::bigint, extract(epoch FROM m.sent_at)::bigint, "
+      "extract(epoch FROM m.delivered_at)::bigint, extract(epoch FROM m.failed_at)::bigint, "
+      "coalesce((SELECT array_agg(r.status ORDER BY r.id)::text FROM sms_report r WHERE r.message_id = m.id), '{}'), "
+      "count(*) OVER () "
+      "FROM sms_message m LEFT JOIN contact c ON c.id = m.contact_id "
+      "WHERE ($1::text IS NULL OR m.state = $1) AND ($2::text IS NULL OR m.phone = $2) "
+      "AND ($3::bigint IS NULL OR $3 = ANY (m.alarm_ids)) ORDER BY m.id DESC LIMIT $4 OFFSET $5",
+      filter.state, filter.phone, filter.alarm_id, filter.limit, filter.offset);
+  auto ids_of = [](std::string text) {
+    std::vector<std::int64_t> ids;
+    std::size_t at = 1;
+    while (at < text.size() - 1) {
+      auto comma = text.find(',', at);
+      if (comma == std::string::npos) comma = text.size() - 1;
+      ids.push_back(std::stoll(text.substr(at, comma - at)));
+      at = comma + 1;
+    }
+    return ids;
+  };
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& r : rows) {
+    items.push_back({{"id", r[0].as<std::int64_t>()},
+                     {"contact_id", r[1].is_null() ? nlohmann::json() : nlohmann::json(r[1].as<int>())},
+                     {"contact_name", r[2].is_null() ? nlohmann::json() : nlohmann::json(r[2].as<std::string>())},
+                     {"phone", r[3].as<std::string>()},
+                     {"text", r[4].as<std::string>()},
+                     {"alarm_ids", ids_of(r[5].as<std::string>())},
+                     {"state", r[6].as<std::string>()},
+                     {"channel", r[7].is_null() ? nlohmann::json() : nlohmann::json(r[7].as<std::string>())},
+                     {"attempts", r[8].as<int>()},
+                     {"error", r[9].is_null() ? nlohmann::json() : nlohmann::json(r[9].as<std::string>())},
+                     {"created_at", iso_or_null(r[10])},
+                     {"sent_at", iso_or_null(r[11])},
+                     {"delivered_at", iso_or_null(r[12])},
+                     {"failed_at", iso_or_null(r[13])},
+                     {"reports", ids_of(r[14].as<std::string>())}});
+  }
+  const auto total = rows.empty() ? 0 : rows[0][15].as<std::int64_t>();
+  return {{"items", std::move(items)}, {"total", total}, {"limit", filter.limit}, {"offset", filter.offset}};
+}
+
+}  // namespace halld::notify
