@@ -435,7 +435,8 @@ nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id) {
   same_second.until = same_second.from + std::chrono::seconds(1);
   same_second.limit = 100'000;
   nlohmann::json alarm;
-  for (auto& item : list_alarms(tx, same_second)["items"]) {
+  auto listed = list_alarms(tx, same_second);
+  for (auto& item : listed["items"]) {
     if (item["id"] == id) alarm = std::move(item);
   }
   nlohmann::json transitions = nlohmann::json::array();

@@ -220,9 +220,10 @@ void Engine::decide(const Decision& d, const live::HallView& view) {
   clear_alarm(a, t.at, std::string(system_actor), "");
 }
 
-// Under mutex_. An acknowledged alarm that clears is closed; an unacknowledged one stands
+// Under mutex_. An acknowledged alarm that clears is closed (and leaves the standing list, so
+// `a` dangles after: the alarm as it ends up is returned); an unacknowledged one stands
 // (cleared) until someone acknowledges it — or an operator cleared it, having seen it.
-void Engine::clear_alarm(Alarm& a, Timestamp at, std::string actor, std::string reason) {
+Alarm Engine::clear_alarm(Alarm& a, Timestamp at, std::string actor, std::string reason) {
   const bool by_hand = actor != system_actor;
   a.state = AlarmState::cleared;
   a.cleared_at = at;
@@ -233,8 +234,11 @@ void Engine::clear_alarm(Alarm& a, Timestamp at, std::string actor, std::string 
     a.state = AlarmState::closed;
     a.closed_at = at;
     emit(a, Change::close, at, std::nullopt, actor, "");
+    Alarm closed = a;
     standing_.erase(a.id);
+    return closed;
   }
+  return a;
 }
 
 // Under mutex_.
@@ -249,14 +253,7 @@ void Engine::emit(Alarm& alarm, Change change, Timestamp at, std::optional<doubl
 }
 
 asio::awaitable<ActionResult> Engine::act(Action action) {
-  auto initiate = [this, action = std::move(action)](auto handler) mutable {
-    asio::post(strand_, [this, action = std::move(action), handler = std::move(handler)]() mutable {
-      auto result = act_on_strand(action);
-      auto executor = asio::get_associated_executor(handler);
-      asio::post(executor, [handler = std::move(handler), result = std::move(result)]() mutable { handler(std::move(result)); });
-    });
-  };
-  return asio::async_initiate<decltype(asio::use_awaitable), void(ActionResult)>(std::move(initiate), asio::use_awaitable);
+  return run_on(strand_, [this, action = std::move(action)] { return act_on_strand(action); });
 }
 
 ActionResult Engine::act_on_strand(const Action& action) {
@@ -292,10 +289,7 @@ ActionResult Engine::act_on_strand(const Action& action) {
   }
   open_.erase({a.rule_id, a.hall_id, a.object});
   evaluator_.forget(a.rule_id, a.hall_id, a.object);
-  clear_alarm(a, now, action.actor, action.note);
-  Alarm after = a;
-  if (a.state == AlarmState::closed) standing_.erase(it);
-  return {ActionResult::Outcome::done, "", after};
+  return {ActionResult::Outcome::done, "", clear_alarm(a, now, action.actor, action.note)};
 }
 
 asio::awaitable<void> Engine::reload() {
@@ -307,14 +301,9 @@ asio::awaitable<void> Engine::reload() {
     l.maintenance = load_maintenance(tx, now);
     return l;
   });
-  auto initiate = [this, loaded = std::move(loaded)](auto handler) mutable {
-    asio::post(strand_, [this, loaded = std::move(loaded), handler = std::move(handler)]() mutable {
-      apply_loaded(std::move(loaded));
-      auto executor = asio::get_associated_executor(handler);
-      asio::post(executor, std::move(handler));
-    });
-  };
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiate), asio::use_awaitable);
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
+  auto applying = run_on(strand_, [this, loaded = std::move(loaded)]() mutable { apply_loaded(std::move(loaded)); });
+  co_await std::move(applying);
 }
 
 void Engine::apply_loaded(Loaded loaded) {
@@ -398,11 +387,12 @@ asio::awaitable<void> Engine::writer() {
     }
     bool written = false;
     try {
-      co_await database_.run([batch](pqxx::connection& c) {
+      auto writing = database_.run([batch](pqxx::connection& c) {
         pqxx::work tx(c);
         for (const auto& w : batch) write_transition(tx, w.alarm, w.change, w.at, w.value, w.actor, w.note);
         tx.commit();
       });
+      co_await std::move(writing);
       written = true;
     } catch (const std::exception& e) {
       write_failures_.inc();

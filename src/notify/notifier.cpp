@@ -104,10 +104,9 @@ asio::awaitable<void> Notifier::reload_contacts() {
     pqxx::read_transaction tx(c);
     return alarm::load_contacts(tx);
   });
-  co_await asio::co_spawn(strand_, [this, contacts = std::move(contacts)]() mutable -> asio::awaitable<void> {
-    dispatcher_.set_contacts(std::move(contacts));
-    co_return;
-  }, asio::use_awaitable);
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
+  auto applying = run_on(strand_, [this, contacts = std::move(contacts)]() mutable { dispatcher_.set_contacts(std::move(contacts)); });
+  co_await std::move(applying);
 }
 
 void Notifier::on_event(const alarm::AlarmEvent& event) {
@@ -129,13 +128,14 @@ asio::awaitable<void> Notifier::ticker() {
     if (due.empty()) continue;
     std::vector<QueuedText> stored;
     try {
-      stored = co_await database_.run([due](pqxx::connection& c) {
+      auto storing = database_.run([due](pqxx::connection& c) {
         pqxx::work tx(c);
         std::vector<QueuedText> texts;
         for (const auto& outgoing : due) texts.push_back(insert_text(tx, outgoing, fresh_token()));
         tx.commit();
         return texts;
       });
+      stored = co_await std::move(storing);
     } catch (const std::exception& e) {
       // Sent unrecorded rather than not at all: the alarm matters more than its paperwork.
       spdlog::error("sms: cannot record {} text(s), sending them unrecorded: {}", due.size(), e.what());
@@ -202,11 +202,12 @@ asio::awaitable<void> Notifier::attempt(Pending& pending) {
   if (text.message.id == 0) co_return;
   const auto error = fmt::format("{}", fmt::join(refusals, "; "));
   try {
-    co_await database_.run([id = text.message.id, state, attempts = text.attempts, taken_by, error](pqxx::connection& c) {
+    auto recording = database_.run([id = text.message.id, state, attempts = text.attempts, taken_by, error](pqxx::connection& c) {
       pqxx::work tx(c);
       record_attempt(tx, id, state, attempts, taken_by, error);
       tx.commit();
     });
+    co_await std::move(recording);
   } catch (const std::exception& e) {
     spdlog::warn("sms: cannot record the outcome of text {}: {}", text.message.id, e.what());
   }

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 class HalldTest : public ::testing::Test {
  protected:
   std::filesystem::path write_config(const std::string& extra_database = "", const std::string& extra_top = "",
-                                     const std::string& log_level = "info") {
+                                     const std::string& log_level = "info", const std::string& extra_sections = "") {
     // Acquisition batches and KPI flushes are kept short so tests see their results quickly.
     return dir.write("halld.toml", fmt::format(R"({}
 shutdown_grace_s = 5
@@ -43,7 +43,8 @@ flush_interval_s = 1
 [log]
 level = "{}"
 file = "halld.log"
-)", extra_top, (dir.path() / "web").string(), db.conninfo(), extra_database, log_level));
+{}
+)", extra_top, (dir.path() / "web").string(), db.conninfo(), extra_database, log_level, extra_sections));
   }
 
   // Starts halld and waits until it listens; returns its port.

@@ -141,7 +141,7 @@ class Engine {
   // Records the change: in the standing list, to subscribers, into the write queue.
   void emit(Alarm& alarm, Change change, Timestamp at, std::optional<double> value, std::string actor,
             std::string note);
-  void clear_alarm(Alarm& alarm, Timestamp at, std::string actor, std::string reason);
+  Alarm clear_alarm(Alarm& alarm, Timestamp at, std::string actor, std::string reason);
   asio::awaitable<void> ticker();
   asio::awaitable<void> writer();
 
