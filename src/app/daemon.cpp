@@ -198,8 +198,9 @@ class Daemon {
       if (name == "log") {
         channels.push_back(notify::make_log_channel(sms.log_file));
       } else if (name == "kannel") {
-        const auto callback = sms.callback_url.empty() ? fmt::format("http://127.0.0.1:{}", config_.http.port)
-                                                       : sms.callback_url;
+        auto callback = [this, configured = sms.callback_url] {
+          return configured.empty() ? fmt::format("http://127.0.0.1:{}", server_->port()) : configured;
+        };
         channels.push_back(notify::make_kannel_channel(
             io_.get_executor(),
             {sms.kannel_url, sms.kannel_username, sms.kannel_password, sms.kannel_from, callback, std::chrono::seconds(10)}));

@@ -81,7 +81,7 @@ class KannelChannel final : public Channel {
 
  private:
   std::string sendsms_target(const TextMessage& message) const {
-    const auto dlr_url = fmt::format("{}/api/v1/sms/dlr?id={}&token={}&status=%d", options_.callback_url, message.id,
+    const auto dlr_url = fmt::format("{}/api/v1/sms/dlr?id={}&token={}&status=%d", options_.callback_url(), message.id,
                                      message.dlr_token);
     return fmt::format("{}?username={}&password={}&from={}&to={}&text={}&charset=UTF-8&coding=2&dlr-mask=31&dlr-url={}",
                        endpoint_.path, percent_encode(options_.username), percent_encode(options_.password),
@@ -95,7 +95,7 @@ class KannelChannel final : public Channel {
     while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
     if (body.size() > 200) body.resize(200);
     const auto status = response.result_int();
-    if (status == 200 || status == 202) return {true, body, true};
+    if (status == 200 || status == 202) return {true, body, false};
     return {false, fmt::format("Kannel answered {}: {}", status, body), false};
   }
 

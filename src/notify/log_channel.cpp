@@ -31,7 +31,7 @@ class LogChannel final : public Channel {
     out << line.dump() << '\n';
     out.flush();
     if (!out) return {false, fmt::format("cannot write {}", file_.string()), false};
-    return {true, file_.string(), false};
+    return {true, file_.string(), true};
   }
 
   std::filesystem::path file_;

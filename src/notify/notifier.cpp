@@ -179,7 +179,7 @@ asio::awaitable<void> Notifier::attempt(Pending& pending) {
     if (stopping_) break;
     auto outcome = co_await channel->send(text.message);
     if (outcome.accepted) {
-      state = outcome.awaits_report ? TextState::sent : TextState::delivered;
+      state = outcome.delivered ? TextState::delivered : TextState::sent;
       taken_by = std::string(channel->name());
       break;
     }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +27,9 @@ struct TextMessage {
 struct SendOutcome {
   bool accepted = false;
   std::string detail;          // the gateway's answer, or why not
-  bool awaits_report = false;  // a delivery report will follow (Kannel); otherwise accepted is final
+  // Whether the text is known to have arrived: a file written is; a text a modem or Kannel took
+  // is only sent (Kannel's delivery reports come later through the API; the modem's are not read).
+  bool delivered = false;
 };
 
 class Channel {
@@ -45,7 +48,9 @@ struct KannelOptions {
   std::string username;
   std::string password;
   std::string from;
-  std::string callback_url;  // halld's base URL, for the dlr-url
+  // halld's base URL, for the dlr-url; asked at each text, as halld may bind its port after
+  // the channel is made.
+  std::function<std::string()> callback_url;
   std::chrono::seconds timeout{10};
 };
 // Kannel's smsbox over HTTP: UCS-2 (coding=2) with a dlr-url into /api/v1/sms/dlr.
