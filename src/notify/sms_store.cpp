@@ -1,15 +1,14 @@
 #include "halld/notify/sms_store.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "halld/records/event_json.hpp"
 
 namespace halld::notify {
 namespace {
 
-std::string array_literal(const std::vector<std::int64_t>& ids) {
-  std::string text = "{";
-  for (std::size_t i = 0; i < ids.size(); ++i) text += (i ? "," : "") + std::to_string(ids[i]);
-  return text + "}";
-}
+std::string array_literal(const std::vector<std::int64_t>& ids) { return fmt::format("{{{}}}", fmt::join(ids, ",")); }
 
 nlohmann::json iso_or_null(const pqxx::field& f) {
   if (f.is_null()) return nullptr;
@@ -29,11 +28,11 @@ std::string_view to_string(TextState state) {
 }
 
 QueuedText insert_text(pqxx::transaction_base& tx, const alarm::Outgoing& outgoing, std::string dlr_token) {
-  const std::optional<int> contact = outgoing.contact_id > 0 ? std::optional(outgoing.contact_id) : std::nullopt;
+  // A contact deleted since the text was made leaves it without one.
   auto row = tx.exec_params1(
       "INSERT INTO sms_message (contact_id, phone, body, alarm_ids, state, dlr_token) "
       "VALUES ((SELECT id FROM contact WHERE id = $1), $2, $3, $4::bigint[], 'queued', $5) RETURNING id",
-      contact, outgoing.phone, outgoing.text, array_literal(outgoing.alarm_ids), dlr_token);
+      outgoing.contact_id, outgoing.phone, outgoing.text, array_literal(outgoing.alarm_ids), dlr_token);
   return {{row[0].as<std::int64_t>(), outgoing.phone, outgoing.text, std::move(dlr_token)}, 0};
 }
 

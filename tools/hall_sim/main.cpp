@@ -7,7 +7,7 @@
 //
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
 //            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K] [--port-file F]
-//            [--stats-file F] [--exit-when-acked] [--start 2026-11-21T00:30:00Z]
+//            [--stats-file F] [--write-log F] [--exit-when-acked] [--start 2026-11-21T00:30:00Z]
 //
 // --rate is events per second of real time (the simulated clock runs as fast as needed);
 // --speed instead paces events by their own times, S simulated seconds per real second (1: live);
@@ -60,6 +60,8 @@ struct Options {
   std::uint64_t seed = 1;  // hall i uses seed + i
   std::uint64_t cut_after = 0;
   std::string port_file, stats_file;
+  // Each write of data frames as a line "<CLOCK_MONOTONIC ns> <bytes> <site>", for latency benchmarks.
+  std::string write_log;
   bool exit_when_acked = false;
   std::optional<records::Timestamp> start;  // of the simulated clock; default: now
   // DTU mode: dial halld instead of listening, register, and send heartbeat packets while idle.
@@ -95,6 +97,7 @@ class Simulator {
         acceptor_(io),
         outbox_(options_.source),
         model_(make_model(options_, hall_, simulation_start_)) {
+    if (!options_.write_log.empty()) write_log_ = std::make_unique<std::ofstream>(options_.write_log, std::ios::app);
     if (options_.serial) {
       pty_.emplace();
       if (!options_.bus_addresses.empty()) {
@@ -316,6 +319,7 @@ class Simulator {
         }
         if (!due.empty()) {
           due_empty_since_.reset();
+          if (write_log_) *write_log_ << std::chrono::steady_clock::now().time_since_epoch().count() << ' ' << due.size() << ' ' << hall_.site << std::endl;
           co_await asio::async_write(socket, asio::buffer(due), asio::redirect_error(asio::use_awaitable, ec));
         }
         if (options_.cut_after && connections_ == 1 && frames_this_connection >= options_.cut_after) break;
@@ -352,6 +356,7 @@ class Simulator {
   std::optional<tools::Pty> pty_;
   std::optional<tools::BusDevices> bus_;
   tools::DeviceOutbox outbox_;
+  std::unique_ptr<std::ofstream> write_log_;  // with --write-log
   Model model_;  // starts at simulation_start_, declared above it
   std::optional<records::Event> next_event_;  // made by the model, not yet due
   std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
@@ -486,6 +491,7 @@ std::optional<Options> parse(int argc, char** argv) {
     else if (arg == "--cut-after") ok = parse_number(value(), o.cut_after);
     else if (arg == "--port-file") o.port_file = value();
     else if (arg == "--stats-file") o.stats_file = value();
+    else if (arg == "--write-log") o.write_log = value();
     else if (arg == "--exit-when-acked") o.exit_when_acked = true;
     else if (arg == "--start") {
       auto start = records::parse_instant(value(), std::chrono::minutes(0));
