@@ -37,7 +37,7 @@ std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
   f.hall = a.hall_name;
   f.hall_code = a.hall_code;
   f.indicator = alarm::what_of(a);
-  f.object = a.object.empty() ? "" : " " + a.object;
+  f.object = a.object;
   f.has_value = a.kind == alarm::RuleKind::limit || a.kind == alarm::RuleKind::comm_loss;
   f.value = kind == alarm::Transition::Kind::raise ? a.raised_value : a.last_value;
   f.limit = a.threshold;

@@ -1,5 +1,6 @@
 // Who hears of an alarm and when, on a simulated clock: area and severity, grouping, escalation
-// until acknowledged, clearing told to those who were told, quiet hours, an alarm storm.
+// until acknowledged, clearing told to those who were told, quiet hours, duty days, an alarm
+// storm, a fault (no value) in its own template.
 #include "halld/alarm/dispatch.hpp"
 
 #include "halld/sms/pdu.hpp"
@@ -130,6 +131,28 @@ TEST(Dispatch, AStormBecomesAFewTextsPerRecipient) {
   }
   EXPECT_EQ(texts, 7u) << "six in the first hour, the seventh once the hour has passed";
   EXPECT_EQ(reported, 500u + 50u * 61u) << "each alarm reported once, in the digest of its time";
+}
+
+TEST(Dispatch, OnlyContactsOnDutyThatDayAreTold) {
+  auto people = contacts();
+  people[0].duty_days = 0x7f & ~1u;  // not on Mondays
+  Dispatcher d({}, people);
+  d.notify(notice(1), t0);  // a Monday
+  EXPECT_TRUE(d.due(t0 + seconds(60)).empty());
+  d.notify(notice(2), t0 + std::chrono::days(1));  // Tuesday
+  EXPECT_THAT(recipients(d.due(t0 + std::chrono::days(1) + seconds(60))), ::testing::ElementsAre(1));
+}
+
+TEST(Dispatch, AFaultIsToldWithoutValueOrLimit) {
+  Dispatcher d({}, contacts());
+  auto fault = notice(1, "H1", Severity::critical);
+  fault.facts.indicator = "自助终端故障";
+  fault.facts.object = "T1";
+  fault.facts.has_value = false;
+  d.notify(fault, t0);
+  const auto out = d.due(t0 + seconds(60));
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].text, "【严重告警】金水营业厅（H1）自助终端故障 T1，11-16 10:00");
 }
 
 }  // namespace

@@ -109,3 +109,19 @@ TEST(Config, ReloadTakesLiveKeysAndKeepsWhatNeedsARestart) {
 
 }  // namespace
 }  // namespace halld
+
+namespace halld {
+namespace {
+
+TEST(Config, SmsChannelsAreAnOrderedListOfKnownChannels) {
+  auto c = parse_config(std::string(minimal) + "[sms]\nchannels = [\"kannel\", \"modem\", \"log\"]\nmodem_devices = [\"/dev/ttyUSB0\", \"/dev/ttyUSB1\"]\n",
+                        "halld.toml");
+  EXPECT_EQ(c.sms.channels, (std::vector<std::string>{"kannel", "modem", "log"}));
+  EXPECT_EQ(c.sms.modem_devices.size(), 2u);
+  EXPECT_THAT(error_of(std::string(minimal) + "[sms]\nchannels = [\"kannel\", \"fax\"]\n"),
+              HasSubstr("key 'sms.channels' expects an array of \"kannel\", \"modem\" or \"log\", got an array"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[sms]\nchannels = \"log\"\n"), HasSubstr("expects an array"));
+}
+
+}  // namespace
+}  // namespace halld
