@@ -291,39 +291,53 @@ std::variant<Contact, std::string> contact_from_json(const json& body) {
   return c;
 }
 
+namespace {
+
+// The columns of an alarm as alarm_of() reads them (tables: alarm a, hall h, city_company c).
+constexpr const char* alarm_columns =
+    "a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, a.hall_id, h.code, h.name, c.code, a.object, "
+    "a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, a.last_value, "
+    "extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), coalesce(a.acknowledge_note, ''), "
+    "extract(epoch FROM a.cleared_at)::bigint, coalesce(a.cleared_by, ''), coalesce(a.clear_reason, ''), "
+    "extract(epoch FROM a.closed_at)::bigint";
+constexpr int alarm_column_count = 23;
+
+Alarm alarm_of(const pqxx::row& row) {
+  Alarm a;
+  a.id = row[0].as<std::int64_t>();
+  a.rule_id = row[1].as<int>();
+  a.rule_name = row[2].as<std::string>();
+  a.kind = parse_rule_kind(row[3].as<std::string>()).value_or(RuleKind::limit);
+  if (auto indicator = optional_of<std::string>(row[4])) a.indicator = parse_indicator(*indicator);
+  a.hall_id = row[5].as<int>();
+  a.hall_code = row[6].as<std::string>();
+  a.hall_name = row[7].as<std::string>();
+  a.city_code = row[8].as<std::string>();
+  a.object = row[9].as<std::string>();
+  a.severity = row[10].as<int>() == 2 ? Severity::critical : Severity::warning;
+  a.state = parse_alarm_state(row[11].as<std::string>()).value_or(AlarmState::raised);
+  a.raised_at = from_epoch(row[12].as<std::int64_t>());
+  a.raised_value = row[13].as<double>();
+  a.threshold = optional_of<double>(row[14]);
+  a.last_value = row[15].as<double>();
+  if (auto at = optional_of<std::int64_t>(row[16])) a.acknowledged_at = from_epoch(*at);
+  a.acknowledged_by = row[17].as<std::string>();
+  a.acknowledge_note = row[18].as<std::string>();
+  if (auto at = optional_of<std::int64_t>(row[19])) a.cleared_at = from_epoch(*at);
+  a.cleared_by = row[20].as<std::string>();
+  a.clear_reason = row[21].as<std::string>();
+  if (auto at = optional_of<std::int64_t>(row[22])) a.closed_at = from_epoch(*at);
+  return a;
+}
+
+}  // namespace
+
 std::vector<Alarm> load_standing(pqxx::transaction_base& tx) {
   std::vector<Alarm> alarms;
-  for (const auto& row : tx.exec(
-           "SELECT a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, a.hall_id, h.code, h.name, c.code, "
-           "a.object, a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, "
-           "a.last_value, extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), "
-           "coalesce(a.acknowledge_note, ''), extract(epoch FROM a.cleared_at)::bigint, coalesce(a.cleared_by, ''), "
-           "coalesce(a.clear_reason, '') FROM alarm a JOIN hall h ON h.id = a.hall_id "
-           "JOIN city_company c ON c.id = h.city_id WHERE a.state <> 'closed' ORDER BY a.id")) {
-    Alarm a;
-    a.id = row[0].as<std::int64_t>();
-    a.rule_id = row[1].as<int>();
-    a.rule_name = row[2].as<std::string>();
-    a.kind = parse_rule_kind(row[3].as<std::string>()).value_or(RuleKind::limit);
-    if (auto indicator = optional_of<std::string>(row[4])) a.indicator = parse_indicator(*indicator);
-    a.hall_id = row[5].as<int>();
-    a.hall_code = row[6].as<std::string>();
-    a.hall_name = row[7].as<std::string>();
-    a.city_code = row[8].as<std::string>();
-    a.object = row[9].as<std::string>();
-    a.severity = row[10].as<int>() == 2 ? Severity::critical : Severity::warning;
-    a.state = parse_alarm_state(row[11].as<std::string>()).value_or(AlarmState::raised);
-    a.raised_at = from_epoch(row[12].as<std::int64_t>());
-    a.raised_value = row[13].as<double>();
-    a.threshold = optional_of<double>(row[14]);
-    a.last_value = row[15].as<double>();
-    if (auto at = optional_of<std::int64_t>(row[16])) a.acknowledged_at = from_epoch(*at);
-    a.acknowledged_by = row[17].as<std::string>();
-    a.acknowledge_note = row[18].as<std::string>();
-    if (auto at = optional_of<std::int64_t>(row[19])) a.cleared_at = from_epoch(*at);
-    a.cleared_by = row[20].as<std::string>();
-    a.clear_reason = row[21].as<std::string>();
-    alarms.push_back(std::move(a));
+  for (const auto& row : tx.exec(fmt::format("SELECT {} FROM alarm a JOIN hall h ON h.id = a.hall_id "
+                                             "JOIN city_company c ON c.id = h.city_id WHERE a.state <> 'closed' ORDER BY a.id",
+                                             alarm_columns))) {
+    alarms.push_back(alarm_of(row));
   }
   return alarms;
 }
@@ -386,43 +400,16 @@ nlohmann::json nullable_number(const pqxx::field& f) {
 
 nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& f) {
   const auto rows = tx.exec_params(
-      fmt::format("SELECT a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, h.code, h.name, c.code, "
-                  "a.object, a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, "
-                  "a.last_value, extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), "
-                  "coalesce(a.acknowledge_note, ''), extract(epoch FROM a.cleared_at)::bigint, "
-                  "coalesce(a.cleared_by, ''), coalesce(a.clear_reason, ''), extract(epoch FROM a.closed_at)::bigint, "
+      fmt::format("SELECT {}, "
                   "count(*) OVER () FROM {} WHERE {} ORDER BY a.raised_at DESC, a.id DESC LIMIT $8 OFFSET $9",
-                  filter_tables, filter_condition),
+                  alarm_columns, filter_tables, filter_condition),
       array_literal(f.states), f.severity, f.city_code, f.hall_code, f.kind, epoch(f.from), epoch(f.until), f.limit,
       f.offset);
   nlohmann::json items = nlohmann::json::array();
   std::int64_t total = 0;
   for (const auto& row : rows) {
-    Alarm a;
-    a.id = row[0].as<std::int64_t>();
-    a.rule_id = row[1].as<int>();
-    a.rule_name = row[2].as<std::string>();
-    a.kind = parse_rule_kind(row[3].as<std::string>()).value_or(RuleKind::limit);
-    if (auto indicator = optional_of<std::string>(row[4])) a.indicator = parse_indicator(*indicator);
-    a.hall_code = row[5].as<std::string>();
-    a.hall_name = row[6].as<std::string>();
-    a.city_code = row[7].as<std::string>();
-    a.object = row[8].as<std::string>();
-    a.severity = row[9].as<int>() == 2 ? Severity::critical : Severity::warning;
-    a.state = parse_alarm_state(row[10].as<std::string>()).value_or(AlarmState::raised);
-    a.raised_at = from_epoch(row[11].as<std::int64_t>());
-    a.raised_value = row[12].as<double>();
-    a.threshold = optional_of<double>(row[13]);
-    a.last_value = row[14].as<double>();
-    if (auto at = optional_of<std::int64_t>(row[15])) a.acknowledged_at = from_epoch(*at);
-    a.acknowledged_by = row[16].as<std::string>();
-    a.acknowledge_note = row[17].as<std::string>();
-    if (auto at = optional_of<std::int64_t>(row[18])) a.cleared_at = from_epoch(*at);
-    a.cleared_by = row[19].as<std::string>();
-    a.clear_reason = row[20].as<std::string>();
-    if (auto at = optional_of<std::int64_t>(row[21])) a.closed_at = from_epoch(*at);
-    total = row[22].as<std::int64_t>();
-    items.push_back(to_json(a));
+    total = row[alarm_column_count].as<std::int64_t>();
+    items.push_back(to_json(alarm_of(row)));
   }
   return {{"total", total}, {"limit", f.limit}, {"offset", f.offset}, {"items", items}};
 }

@@ -198,6 +198,36 @@ std::variant<T, Response> read_object(const RequestContext& context, FromJson fr
   return std::get<T>(std::move(object));
 }
 
+// POST `base` (create, 201) and PUT `base`/{id} (replace) of a configuration object: read by
+// `from_json`, stored by `insert` or `update`, then taken by the running parts (`after`).
+template <class T>
+void add_object_writes(Router& router, store::Database& database, const std::string& base, std::string noun,
+                       std::variant<T, std::string> (*from_json)(const json&),
+                       int (*insert)(pqxx::transaction_base&, const T&), bool (*update)(pqxx::transaction_base&, const T&),
+                       std::function<asio::awaitable<void>()> after) {
+  const auto write = [=](const RequestContext& context, bool create) -> Prepared {
+    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
+    auto read = read_object<T>(context, from_json);
+    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+    auto object = std::get<T>(std::move(read));
+    object.id = static_cast<int>(*id);
+    return {std::nullopt,
+            [object, create, insert, update](pqxx::connection& c) mutable {
+              pqxx::work tx(c);
+              if (create) object.id = insert(tx, object);
+              else if (!update(tx, object)) return std::string();
+              tx.commit();
+              return alarm::to_json(object).dump();
+            },
+            create ? http::status::created : http::status::ok};
+  };
+  add_write(router, database, http::verb::post, base, [write](const RequestContext& context) { return write(context, true); },
+            after);
+  add_write(router, database, http::verb::put, base + "/{id}",
+            [write](const RequestContext& context) { return write(context, false); }, after);
+}
+
 // The session of one alarm-window client: the standing alarms first, then every event.
 struct AlarmFeed {
   explicit AlarmFeed(asio::any_io_executor executor) : wake(executor) {}
@@ -348,27 +378,8 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
             },
             {}};
   });
-  const auto rule_write = [](const RequestContext& context, bool create) -> Prepared {
-    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such rule");
-    auto read = read_object<alarm::Rule>(context, alarm::rule_from_json);
-    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
-    auto rule = std::get<alarm::Rule>(std::move(read));
-    rule.id = static_cast<int>(*id);
-    return {std::nullopt,
-            [rule, create](pqxx::connection& c) mutable {
-              pqxx::work tx(c);
-              if (create) rule.id = alarm::insert_rule(tx, rule);
-              else if (!alarm::update_rule(tx, rule)) return std::string();
-              tx.commit();
-              return alarm::to_json(rule).dump();
-            },
-            create ? http::status::created : http::status::ok};
-  };
-  add_write(router, database, http::verb::post, "/api/v1/alarm-rules",
-            [rule_write](const RequestContext& context) { return rule_write(context, true); }, reload);
-  add_write(router, database, http::verb::put, "/api/v1/alarm-rules/{id}",
-            [rule_write](const RequestContext& context) { return rule_write(context, false); }, reload);
+  add_object_writes<alarm::Rule>(router, database, "/api/v1/alarm-rules", "rule", alarm::rule_from_json,
+                                 alarm::insert_rule, alarm::update_rule, reload);
 
   // DELETE of a rule, contact or window: one statement by id.
   const auto add_delete = [&router, &database](std::string pattern, bool (*remove)(pqxx::transaction_base&, int),
@@ -402,27 +413,8 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
             },
             {}};
   });
-  const auto contact_write = [](const RequestContext& context, bool create) -> Prepared {
-    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such contact");
-    auto read = read_object<alarm::Contact>(context, alarm::contact_from_json);
-    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
-    auto contact = std::get<alarm::Contact>(std::move(read));
-    contact.id = static_cast<int>(*id);
-    return {std::nullopt,
-            [contact, create](pqxx::connection& c) mutable {
-              pqxx::work tx(c);
-              if (create) contact.id = alarm::insert_contact(tx, contact);
-              else if (!alarm::update_contact(tx, contact)) return std::string();
-              tx.commit();
-              return alarm::to_json(contact).dump();
-            },
-            create ? http::status::created : http::status::ok};
-  };
-  add_write(router, database, http::verb::post, "/api/v1/contacts",
-            [contact_write](const RequestContext& context) { return contact_write(context, true); }, contacts_changed);
-  add_write(router, database, http::verb::put, "/api/v1/contacts/{id}",
-            [contact_write](const RequestContext& context) { return contact_write(context, false); }, contacts_changed);
+  add_object_writes<alarm::Contact>(router, database, "/api/v1/contacts", "contact", alarm::contact_from_json,
+                                    alarm::insert_contact, alarm::update_contact, contacts_changed);
   add_delete("/api/v1/contacts/{id}", alarm::delete_contact, contacts_changed);
 
   add_read(router, database, "/api/v1/maintenance-windows", [](const RequestContext& context) -> Prepared {
