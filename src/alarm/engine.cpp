@@ -1,3 +1,4 @@
+#include "halld/core/run_on.hpp"
 #include "halld/alarm/engine.hpp"
 
 #include <fmt/format.h>

@@ -1,3 +1,4 @@
+#include "halld/core/run_on.hpp"
 #include "halld/notify/notifier.hpp"
 
 #include <fmt/format.h>
