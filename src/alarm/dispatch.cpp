@@ -68,6 +68,17 @@ void Dispatcher::acknowledged(std::int64_t alarm_id) {
   if (auto it = open_.find(alarm_id); it != open_.end()) it->second.next_escalation = Timestamp::max();
 }
 
+void Dispatcher::adopt(const AlarmNotice& raised, Timestamp raised_at, bool acknowledged, Timestamp now) {
+  auto& open = open_[raised.alarm_id];
+  open.raised = raised;
+  const auto steps = policy_.escalate_after.count() > 0 ? (now - raised_at) / policy_.escalate_after : 0;
+  open.level = static_cast<int>(std::min<std::int64_t>(policy_.top_level, 1 + steps));
+  open.next_escalation = acknowledged ? Timestamp::max() : raised_at + policy_.escalate_after * open.level;
+  for (const auto& c : contacts_) {
+    if (c.level <= open.level && covers(c, raised, now)) open.told.insert(c.id);
+  }
+}
+
 std::vector<Outgoing> Dispatcher::due(Timestamp now) {
   for (auto& [id, open] : open_) {
     while (open.next_escalation <= now && open.level < policy_.top_level) {

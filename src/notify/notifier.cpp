@@ -81,9 +81,18 @@ void Notifier::load() {
 }
 
 void Notifier::start() {
-  subscription_ = alarms_.subscribe([this](const alarm::AlarmEvent& event) {
+  auto [subscription, standing] = alarms_.subscribe([this](const alarm::AlarmEvent& event) {
     asio::post(strand_, [this, event] { on_event(event); });
-  }).first;
+  });
+  subscription_ = subscription;
+  // Alarms open from before a restart keep climbing the escalation chain.
+  asio::post(strand_, [this, standing = std::move(standing)] {
+    for (const auto& a : standing) {
+      if (a.state != alarm::AlarmState::raised && a.state != alarm::AlarmState::acknowledged) continue;
+      auto notice = notice_of({0, alarm::Change::raise, a.raised_at, "", "", a});
+      if (notice) dispatcher_.adopt(*notice, a.raised_at, a.acknowledged_at.has_value(), clock_());
+    }
+  });
   running_loops_ = 2;
   asio::co_spawn(strand_, ticker(), asio::detached);
   asio::co_spawn(strand_, sender(), asio::detached);

@@ -68,6 +68,10 @@ class Dispatcher {
   void notify(const AlarmNotice& notice, Timestamp now);
   // Stops the alarm's escalation (it is being handled).
   void acknowledged(std::int64_t alarm_id);
+  // An alarm raised before a restart: nobody is told again now, those its escalation has
+  // reached by `now` count as told (they will hear of its clearing), and it climbs on from there
+  // unless acknowledged.
+  void adopt(const AlarmNotice& raised, Timestamp raised_at, bool acknowledged, Timestamp now);
   // The texts to send now; escalations fall due here too.
   std::vector<Outgoing> due(Timestamp now);
 

@@ -143,6 +143,27 @@ TEST(Dispatch, OnlyContactsOnDutyThatDayAreTold) {
   EXPECT_THAT(recipients(d.due(t0 + std::chrono::days(1) + seconds(60))), ::testing::ElementsAre(1));
 }
 
+TEST(Dispatch, AnAlarmFromBeforeARestartClimbsOnWithoutRetelling) {
+  Dispatcher d({}, contacts());  // escalation every 10 minutes
+  // Raised 15 minutes before the restart: the city (level 2) was told at minute 10.
+  d.adopt(notice(1), t0 - minutes(15), false, t0);
+  EXPECT_TRUE(d.due(t0 + seconds(60)).empty()) << "nobody is told again";
+  // Minute 20: the province (level 3, critical only) — this one is a warning, so nobody new.
+  EXPECT_TRUE(d.due(t0 + minutes(6)).empty());
+  // Its clearing reaches the hall and the city, who were told before the restart.
+  d.notify(notice(1, "H1", Severity::warning, Transition::Kind::clear), t0 + minutes(7));
+  EXPECT_THAT(recipients(d.due(t0 + minutes(9))), ::testing::UnorderedElementsAre(1, 3));
+
+  Dispatcher fresh({}, contacts());
+  fresh.adopt(notice(2, "H1", Severity::critical), t0 - minutes(5), false, t0);
+  EXPECT_TRUE(fresh.due(t0 + minutes(1)).empty());
+  EXPECT_TRUE(fresh.due(t0 + minutes(5)).empty()) << "the city's text waits for company";
+  EXPECT_THAT(recipients(fresh.due(t0 + minutes(6))), ::testing::ElementsAre(3)) << "minute 10: the city";
+  Dispatcher handled({}, contacts());
+  handled.adopt(notice(3), t0 - minutes(5), true, t0);
+  EXPECT_TRUE(handled.due(t0 + minutes(30)).empty()) << "acknowledged: no escalation";
+}
+
 TEST(Dispatch, AFaultIsToldWithoutValueOrLimit) {
   Dispatcher d({}, contacts());
   auto fault = notice(1, "H1", Severity::critical);
