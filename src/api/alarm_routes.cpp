@@ -72,6 +72,29 @@ void add_read(Router& router, store::Database& database, std::string pattern,
              });
 }
 
+// A configuration list as JSON items.
+template <class T>
+json items_of(const std::vector<T>& objects) {
+  json items = json::array();
+  for (const auto& object : objects) items.push_back(alarm::to_json(object));
+  return items;
+}
+
+// GET of a whole configuration list, {"items": [...]}; it takes no query parameters.
+void add_list(Router& router, store::Database& database, std::string pattern,
+              std::function<json(pqxx::transaction_base&)> items) {
+  add_read(router, database, std::move(pattern), [items](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {});
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt,
+            [items](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              return json{{"items", items(tx)}}.dump();
+            },
+            {}};
+  });
+}
+
 // The filter parameters shared by the alarm list, statistics and reliability; the range
 // defaults to the last `days` days.
 alarm::AlarmFilter read_filter(QueryReader& query, Timestamp now, int days) {
@@ -355,18 +378,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
   });
 
   auto reload = [&engine]() { return engine.reload(); };
-  add_read(router, database, "/api/v1/alarm-rules", [](const RequestContext& context) -> Prepared {
-    QueryReader query(context, {});
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              json items = json::array();
-              for (const auto& rule : alarm::load_rules(tx)) items.push_back(alarm::to_json(rule));
-              return json{{"items", items}}.dump();
-            },
-            {}};
-  });
+  add_list(router, database, "/api/v1/alarm-rules", [](pqxx::transaction_base& tx) { return items_of(alarm::load_rules(tx)); });
   add_read(router, database, "/api/v1/alarm-rules/{id}", [](const RequestContext& context) -> Prepared {
     auto id = id_param(context);
     if (!id) return refuse(http::status::not_found, "not_found", "no such rule");
@@ -401,34 +413,13 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
   };
   add_delete("/api/v1/alarm-rules/{id}", alarm::delete_rule, reload);
 
-  add_read(router, database, "/api/v1/contacts", [](const RequestContext& context) -> Prepared {
-    QueryReader query(context, {});
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              json items = json::array();
-              for (const auto& contact : alarm::load_contacts(tx)) items.push_back(alarm::to_json(contact));
-              return json{{"items", items}}.dump();
-            },
-            {}};
-  });
+  add_list(router, database, "/api/v1/contacts", [](pqxx::transaction_base& tx) { return items_of(alarm::load_contacts(tx)); });
   add_object_writes<alarm::Contact>(router, database, "/api/v1/contacts", "contact", alarm::contact_from_json,
                                     alarm::insert_contact, alarm::update_contact, contacts_changed);
   add_delete("/api/v1/contacts/{id}", alarm::delete_contact, contacts_changed);
 
-  add_read(router, database, "/api/v1/maintenance-windows", [](const RequestContext& context) -> Prepared {
-    QueryReader query(context, {});
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              json items = json::array();
-              const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-              for (const auto& w : alarm::list_maintenance(tx, now)) items.push_back(alarm::to_json(w));
-              return json{{"items", items}}.dump();
-            },
-            {}};
+  add_list(router, database, "/api/v1/maintenance-windows", [](pqxx::transaction_base& tx) {
+    return items_of(alarm::list_maintenance(tx, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())));
   });
   add_write(router, database, http::verb::post, "/api/v1/maintenance-windows",
             [](const RequestContext& context) -> Prepared {

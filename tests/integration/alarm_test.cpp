@@ -73,6 +73,14 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
                          {"clear", 1}, {"hold_s", 0}, {"clear_hold_s", 0}, {"hall", "4101001"}, {"schedule", "always"}});
   ASSERT_EQ(rule.status, 201) << rule.body;
   const auto rule_id = json::parse(rule.body)["id"].get<std::int64_t>();
+  EXPECT_EQ(json::parse(http_get(port, "/api/v1/contacts").body)["items"].back()["name"], "王经理");
+  EXPECT_EQ(json::parse(http_get(port, "/api/v1/alarm-rules").body)["items"].back()["id"], rule_id);
+  EXPECT_EQ(http_get(port, "/api/v1/contacts?x=1").status, 400);
+  // A maintenance window on another hall changes nothing here.
+  auto maintenance = post_json(port, "/api/v1/maintenance-windows", {{"target", "4101002"}, {"from", "2026-01-01T00:00:00+08:00"},
+                                                                 {"until", "2099-01-01T00:00:00+08:00"}, {"by", "张工"}});
+  ASSERT_EQ(maintenance.status, 201) << maintenance.body;
+  EXPECT_EQ(json::parse(http_get(port, "/api/v1/maintenance-windows").body)["items"].size(), 1u);
 
   WsClient window(port, "/api/v1/alarms/stream?hall=4101001");
   ASSERT_TRUE(window.connected()) << window.error();
