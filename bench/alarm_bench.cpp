@@ -5,7 +5,7 @@
 //     wide, some per city, most per hall, as a province that tunes limits hall by hall has) and,
 //     in the same run, with the six default rules (the baseline). Prints ns per view judged.
 //
-//   alarm_bench latency --port P --writes FILE --seconds S
+//   alarm_bench latency --port P --token T --writes FILE --seconds S
 //     Listens to halld's alarm window (WebSocket) for S seconds and matches each alarm raised
 //     for a probe hall (one that hall_sim logged writes of, --write-log FILE) with the write of
 //     frames that caused it: that hall's latest write before the alarm arrived. Probe halls
@@ -25,24 +25,15 @@
 #include <vector>
 
 #include "halld/alarm/rules.hpp"
+#include "options.hpp"
 
 namespace {
 
 using namespace halld;
 using std::chrono::steady_clock;
 
-std::string option(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 2; i + 1 < argc; ++i) {
-    if (argv[i] == name) return argv[i + 1];
-  }
-  return fallback;
-}
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[static_cast<std::size_t>(p * static_cast<double>(values.size() - 1))];
-}
+using halld::bench::option;
+using halld::bench::percentile;
 
 // A weekday hall, open now, with a queue over the default limits, three terminals and a channel.
 live::HallView busy_hall(const std::string& code, const std::string& city, records::Timestamp now) {
@@ -168,10 +159,13 @@ int latency(int argc, char** argv) {
   const auto port = static_cast<unsigned short>(std::stoi(option(argc, argv, "--port", "8080")));
   const auto writes_file = option(argc, argv, "--writes", "");
   const int seconds = std::stoi(option(argc, argv, "--seconds", "20"));
+  const auto token = option(argc, argv, "--token", "");
 
   boost::asio::io_context io;
   beast::websocket::stream<beast::tcp_stream> ws(io);
   beast::get_lowest_layer(ws).connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  ws.set_option(beast::websocket::stream_base::decorator(
+      [&](beast::websocket::request_type& request) { request.set(beast::http::field::authorization, "Bearer " + token); }));
   ws.handshake("127.0.0.1", "/api/v1/alarms/stream");
   std::vector<std::pair<std::int64_t, std::string>> arrivals;  // steady ns, hall
   const auto until = steady_clock::now() + std::chrono::seconds(seconds);
@@ -222,6 +216,6 @@ int main(int argc, char** argv) {
   if (mode == "evaluate") return evaluate(argc, argv);
   if (mode == "latency") return latency(argc, argv);
   std::cerr << "usage: alarm_bench evaluate [--rules N] [--halls N] [--rounds N] | "
-               "latency --port P --writes FILE --seconds S\n";
+               "latency --port P --token T --writes FILE --seconds S\n";
   return 2;
 }

@@ -415,7 +415,8 @@ nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& f) {
 }
 
 nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id) {
-  const auto found = tx.exec_params("SELECT extract(epoch FROM raised_at)::bigint FROM alarm WHERE id = $1", id);
+  // floor, not the cast's rounding: a raise at .6 s belongs to its own second.
+  const auto found = tx.exec_params("SELECT floor(extract(epoch FROM raised_at))::bigint FROM alarm WHERE id = $1", id);
   if (found.empty()) return nullptr;
   AlarmFilter same_second;  // the list's query, narrowed to the alarm's raising second
   same_second.from = from_epoch(found[0][0].as<std::int64_t>());

@@ -146,8 +146,8 @@ void Engine::load() {
 }
 
 void Engine::start() {
-  live_subscription_ = live_.subscribe([this](const std::shared_ptr<const live::HallView>& view) {
-    asio::post(strand_, [this, view] { on_view(view); });
+  live_subscription_ = live_.subscribe([this](const live::PublishedViews& views) {
+    asio::post(strand_, [this, views] { on_views(*views); });
   });
   running_loops_ = 2;
   asio::co_spawn(strand_, ticker(), asio::detached);
@@ -164,10 +164,13 @@ void Engine::stop(std::function<void()> done) {
   });
 }
 
-void Engine::on_view(const std::shared_ptr<const live::HallView>& view) {
+void Engine::on_views(const std::vector<std::shared_ptr<const live::HallView>>& views) {
   if (stopping_) return;
-  latest_[view->hall_id] = view;
-  evaluate(*view, clock_());
+  const auto now = clock_();
+  for (const auto& view : views) {
+    latest_[view->hall_id] = view;
+    evaluate(*view, now);
+  }
 }
 
 void Engine::evaluate(const live::HallView& view, Timestamp now) {

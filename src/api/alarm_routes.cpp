@@ -1,13 +1,14 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <deque>
 #include <limits>
 
 #include "halld/alarm/alarm_store.hpp"
 #include "halld/api/routes.hpp"
 #include "halld/notify/sms_store.hpp"
 #include "query_reader.hpp"
+#include "route_helpers.hpp"
+#include "ws_feed.hpp"
 
 namespace halld::api {
 namespace {
@@ -19,80 +20,12 @@ using records::Timestamp;
 constexpr std::chrono::minutes default_offset{8 * 60};
 constexpr std::size_t max_queued_events = 10'000;  // per WebSocket client; a client further behind is dropped
 
-// A database job whose result is a JSON text; "" means the object named does not exist.
-using TextJob = std::function<std::string(pqxx::connection&)>;
-
-// A write request read and validated: either its refusal or the job to run.
-struct Prepared {
-  std::optional<Response> refusal;
-  TextJob job;
-  http::status status = http::status::ok;
-};
-
-Prepared refuse(http::status status, std::string_view code, std::string_view message) {
-  return {error_response(status, code, message), {}, {}};
-}
-
-std::optional<std::int64_t> id_param(const RequestContext& context) {
-  const auto& text = context.path_params.at("id");
-  std::int64_t id = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
-  return id;
-}
-
-// Registers an endpoint that changes the alarm configuration: `prepare` reads the request,
-// the job writes in one transaction, then `after` lets the running parts take the change.
-void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
-               std::function<Prepared(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
-  router.add(method, std::move(pattern),
-             [&database, prepare = std::move(prepare), after = std::move(after)](
-                 RequestContext& context) -> asio::awaitable<Response> {
-               Prepared prepared = prepare(context);
-               if (prepared.refusal) co_return std::move(*prepared.refusal);
-               auto pending = database.run(std::move(prepared.job));
-               std::string body = co_await std::move(pending);
-               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
-               auto applying = after();
-               co_await std::move(applying);
-               co_return json_response(prepared.status, std::move(body));
-             });
-}
-
-void add_read(Router& router, store::Database& database, std::string pattern,
-              std::function<Prepared(const RequestContext&)> prepare) {
-  router.add(http::verb::get, std::move(pattern),
-             [&database, prepare = std::move(prepare)](RequestContext& context) -> asio::awaitable<Response> {
-               Prepared prepared = prepare(context);
-               if (prepared.refusal) co_return std::move(*prepared.refusal);
-               auto pending = database.run(std::move(prepared.job));
-               std::string body = co_await std::move(pending);
-               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
-               co_return json_response(http::status::ok, std::move(body));
-             });
-}
-
 // A configuration list as JSON items.
 template <class T>
 json items_of(const std::vector<T>& objects) {
   json items = json::array();
   for (const auto& object : objects) items.push_back(alarm::to_json(object));
   return items;
-}
-
-// GET of a whole configuration list, {"items": [...]}; it takes no query parameters.
-void add_list(Router& router, store::Database& database, std::string pattern,
-              std::function<json(pqxx::transaction_base&)> items) {
-  add_read(router, database, std::move(pattern), [items](const RequestContext& context) -> Prepared {
-    QueryReader query(context, {});
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [items](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              return json{{"items", items(tx)}}.dump();
-            },
-            {}};
-  });
 }
 
 // The filter parameters shared by the alarm list, statistics and reliability; the range
@@ -160,7 +93,7 @@ Prepared list_alarms(const RequestContext& context, alarm::Engine& engine) {
           {}};
 }
 
-// The operator's name and words from an acknowledge or clear body.
+// The operator's words from an acknowledge or clear body.
 std::variant<alarm::Action, Response> read_action(const RequestContext& context, alarm::Action::Kind kind) {
   auto id = id_param(context);
   if (!id) return error_response(http::status::not_found, "not_found", "no such alarm");
@@ -175,17 +108,14 @@ std::variant<alarm::Action, Response> read_action(const RequestContext& context,
     if (!it->is_string()) return std::nullopt;
     return it->get<std::string>();
   };
-  auto by = text("by");
   auto note = text(note_name);
-  if (!by || !note) return error_response(http::status::bad_request, "bad_body", fmt::format("'by' and '{}' are text", note_name));
-  if (by->empty() || by->size() > 100) {
-    return error_response(http::status::bad_request, "bad_body", "'by' names who acts, at most 100 bytes");
-  }
+  if (!note) return error_response(http::status::bad_request, "bad_body", fmt::format("'{}' is text", note_name));
   if (note->size() > 1000) return error_response(http::status::bad_request, "bad_body", "at most 1000 bytes of words");
   if (kind == alarm::Action::Kind::clear && note->empty()) {
     return error_response(http::status::bad_request, "bad_body", "clearing by hand needs a 'reason'");
   }
-  action.actor = std::move(*by);
+  // Who acts is who signed in, never what the body claims.
+  action.actor = context.principal ? context.principal->actor() : "anonymous";
   action.note = std::move(*note);
   return action;
 }
@@ -209,17 +139,6 @@ void add_action(Router& router, alarm::Engine& engine, std::string pattern, alar
   });
 }
 
-// A JSON body turned into a configuration object by `from_json`, or the refusal.
-template <class T, class FromJson>
-std::variant<T, Response> read_object(const RequestContext& context, FromJson from_json) {
-  auto parsed = json_body(context.request);
-  if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
-  auto object = from_json(std::get<json>(parsed));
-  if (auto* problem = std::get_if<std::string>(&object)) {
-    return error_response(http::status::unprocessable_entity, "invalid", *problem);
-  }
-  return std::get<T>(std::move(object));
-}
 
 // POST `base` (create, 201) and PUT `base`/{id} (replace) of a configuration object: read by
 // `from_json`, stored by `insert` or `update`, then taken by the running parts (`after`).
@@ -251,32 +170,12 @@ void add_object_writes(Router& router, store::Database& database, const std::str
             [write](const RequestContext& context) { return write(context, false); }, after);
 }
 
-// The session of one alarm-window client: the standing alarms first, then every event.
-struct AlarmFeed {
-  explicit AlarmFeed(asio::any_io_executor executor) : wake(executor) {}
-  std::deque<std::string> queue;
-  asio::steady_timer wake;
-  bool overflowed = false;
-  bool reader_done = false;
-};
-
 std::string snapshot_message(const std::vector<alarm::Alarm>& standing, const alarm::AlarmFilter& filter) {
   json items = json::array();
   for (const auto& a : standing) {
     if (matches(a, filter)) items.push_back(alarm::to_json(a));
   }
   return json{{"type", "snapshot"}, {"alarms", items}}.dump();
-}
-
-asio::awaitable<void> read_until_closed(WebSocket& websocket, std::shared_ptr<AlarmFeed> feed) {
-  beast::flat_buffer buffer;
-  boost::system::error_code ec;
-  while (!ec) {
-    co_await websocket.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-    buffer.consume(buffer.size());  // the window says nothing the server needs
-  }
-  feed->reader_done = true;
-  feed->wake.cancel();
 }
 
 asio::awaitable<void> stream_alarms(alarm::Engine& engine, WebSocket& websocket, RequestContext& context) {
@@ -287,44 +186,14 @@ asio::awaitable<void> stream_alarms(alarm::Engine& engine, WebSocket& websocket,
     filter.hall_code = query.text("hall", 32);
     filter.severity = query.text("severity", 10);
   }
-  auto executor = websocket.get_executor();
-  auto feed = std::make_shared<AlarmFeed>(executor);
-  auto [subscription, standing] = engine.subscribe([feed, executor, filter](const alarm::AlarmEvent& event) {
-    if (!matches(event.alarm, filter)) return;
-    asio::post(executor, [feed, text = alarm::to_json(event).dump()]() mutable {
-      if (feed->queue.size() >= max_queued_events) feed->overflowed = true;
-      else feed->queue.push_back(std::move(text));
-      feed->wake.cancel();
-    });
+  // The standing alarms first, then every event, in order.
+  auto feed = std::make_shared<Feed>(websocket.get_executor(), max_queued_events);
+  auto [subscription, standing] = engine.subscribe([feed, filter](const alarm::AlarmEvent& event) {
+    if (matches(event.alarm, filter)) Feed::post(feed, std::make_shared<const std::string>(alarm::to_json(event).dump()));
   });
-  websocket.text(true);
-  boost::system::error_code ec;
-  const std::string first = snapshot_message(standing, filter);
-  co_await websocket.async_write(asio::buffer(first), asio::redirect_error(asio::use_awaitable, ec));
-  asio::co_spawn(executor, read_until_closed(websocket, feed), asio::detached);
-  while (!ec && !feed->reader_done && !feed->overflowed) {
-    if (feed->queue.empty()) {
-      feed->wake.expires_after(std::chrono::seconds(30));
-      co_await feed->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      ec = {};
-      continue;
-    }
-    const std::string message = std::move(feed->queue.front());
-    feed->queue.pop_front();
-    co_await websocket.async_write(asio::buffer(message), asio::redirect_error(asio::use_awaitable, ec));
-  }
+  auto pumping = Feed::pump(websocket, feed, snapshot_message(standing, filter));
+  co_await std::move(pumping);
   engine.unsubscribe(subscription);
-  if (feed->overflowed && !feed->reader_done) {
-    co_await websocket.async_close(beast::websocket::close_reason(beast::websocket::close_code::try_again_later,
-                                                                  "too far behind; reconnect for a fresh snapshot"),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-  }
-  // The reader holds the stream until it sees the end; closing the socket ends it.
-  beast::get_lowest_layer(websocket).socket().shutdown(asio::socket_base::shutdown_both, ec);
-  while (!feed->reader_done) {
-    feed->wake.expires_after(std::chrono::seconds(1));
-    co_await feed->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
 }
 
 }  // namespace
@@ -379,16 +248,9 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
 
   auto reload = [&engine]() { return engine.reload(); };
   add_list(router, database, "/api/v1/alarm-rules", [](pqxx::transaction_base& tx) { return items_of(alarm::load_rules(tx)); });
-  add_read(router, database, "/api/v1/alarm-rules/{id}", [](const RequestContext& context) -> Prepared {
-    auto id = id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such rule");
-    return {std::nullopt,
-            [id = static_cast<int>(*id)](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              auto rule = alarm::load_rule(tx, id);
-              return rule ? alarm::to_json(*rule).dump() : std::string();
-            },
-            {}};
+  add_object_read(router, database, "/api/v1/alarm-rules/{id}", "rule", [](pqxx::transaction_base& tx, int id) {
+    auto rule = alarm::load_rule(tx, id);
+    return rule ? alarm::to_json(*rule).dump() : std::string();
   });
   add_object_writes<alarm::Rule>(router, database, "/api/v1/alarm-rules", "rule", alarm::rule_from_json,
                                  alarm::insert_rule, alarm::update_rule, reload);
@@ -431,9 +293,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
                 };
                 w.window.target = text("target");
                 w.reason = text("reason");
-                w.created_by = text("by");
                 if (w.window.target.empty() || w.window.target.size() > 64) return "'target' names a hall, terminal or channel code";
-                if (w.created_by.empty() || w.created_by.size() > 100) return "'by' names who sets the window";
                 if (w.reason.size() > 1000) return "'reason' is at most 1000 bytes";
                 auto from = records::parse_instant(text("from"), default_offset);
                 auto until = records::parse_instant(text("until"), default_offset);
@@ -444,8 +304,10 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
                 return w;
               });
               if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+              auto window = std::get<alarm::StoredWindow>(std::move(read));
+              window.created_by = context.principal ? context.principal->actor() : "anonymous";
               return {std::nullopt,
-                      [w = std::get<alarm::StoredWindow>(std::move(read))](pqxx::connection& c) mutable {
+                      [w = std::move(window)](pqxx::connection& c) mutable {
                         pqxx::work tx(c);
                         w.id = alarm::insert_maintenance(tx, w);
                         tx.commit();

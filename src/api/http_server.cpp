@@ -4,21 +4,32 @@
 #include <pqxx/except>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
 
 namespace halld::api {
 
+// The request's parameters, outside a coroutine frame (GCC 12 -Wmismatched-new-delete).
+static RequestContext context_of(const Request& request, const Router& router);
+
 struct HttpServer::Connection {
-  explicit Connection(asio::ip::tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(asio::ip::tcp::socket socket) : remote(peer_of(socket)), stream(std::move(socket)) {}
+  static std::string peer_of(const asio::ip::tcp::socket& socket) {
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    return ec ? std::string() : peer.address().to_string();
+  }
+  std::string remote;  // the peer's address, for the audit log
   beast::tcp_stream stream;
   WebSocket* websocket = nullptr;  // the stream's new owner once upgraded (on the connection's strand)
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
-                       MetricsRegistry& metrics)
+                       Guard& guard, MetricsRegistry& metrics)
     : io_(io),
       router_(router),
       files_(files),
+      guard_(guard),
       metrics_(metrics),
       config_(std::move(config)),
       acceptor_(asio::make_strand(io)),
@@ -140,10 +151,10 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
     }
     const Request& request = parser.get();
     if (const Route* route = websocket_route(request)) {
-      co_await upgrade(*connection, request, *route);
+      co_await open_websocket(*connection, request, *route, connection->remote);
       break;
     }
-    Response response = co_await respond(request);
+    Response response = co_await respond(request, connection->remote);
     response.version(request.version());
     response.set(http::field::server, "halld");
     response.set("X-Content-Type-Options", "nosniff");
@@ -174,14 +185,31 @@ const Route* HttpServer::websocket_route(const Request& request) const {
   return match.route && match.route->websocket ? match.route : nullptr;
 }
 
-// The request's parameters, outside a coroutine frame (GCC 12 -Wmismatched-new-delete).
 static RequestContext context_of(const Request& request, const Router& router) {
   auto target = parse_target(to_std(request.target()));
   auto match = router.match(http::verb::get, target->path);
-  return RequestContext{request, std::move(match.params), std::move(target->query)};
+  return RequestContext{request, std::move(match.params), std::move(target->query), {}, {}};
 }
 
-asio::awaitable<void> HttpServer::upgrade(Connection& connection, const Request& request, const Route& route) {
+asio::awaitable<void> HttpServer::open_websocket(Connection& connection, const Request& request, const Route& route,
+                                                 const std::string& remote) {
+  RequestContext context = context_of(request, router_);
+  context.remote = remote;
+  auto admitting = guard_.admit(context, route);
+  std::optional<Response> refusal = co_await std::move(admitting);
+  if (!refusal) {
+    co_await upgrade(connection, context, route);
+    co_return;
+  }
+  refusal->version(request.version());
+  refusal->keep_alive(false);
+  refusal->prepare_payload();
+  boost::system::error_code ec;
+  co_await http::async_write(connection.stream, *refusal, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> HttpServer::upgrade(Connection& connection, RequestContext& context, const Route& route) {
+  const Request& request = context.request;
   metrics_.counter("halld_http_websocket_sessions_total", "WebSocket sessions opened, by route.",
                    {{"route", route.pattern}})
       .inc();
@@ -196,7 +224,6 @@ asio::awaitable<void> HttpServer::upgrade(Connection& connection, const Request&
   boost::system::error_code ec;
   co_await websocket.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
   if (!ec && !stopping_) {
-    RequestContext context = context_of(request, router_);
     try {
       co_await route.websocket(websocket, context);
     } catch (const std::exception& e) {
@@ -207,7 +234,43 @@ asio::awaitable<void> HttpServer::upgrade(Connection& connection, const Request&
   connection.websocket = nullptr;
 }
 
-asio::awaitable<Response> HttpServer::respond(const Request& request) {
+asio::awaitable<nlohmann::json> HttpServer::before_change(const RequestContext& context) {
+  auto target = parse_target(to_std(context.request.target()));
+  auto match = router_.match(http::verb::get, target->path);
+  if (!match.route || match.route->websocket) {
+    // An action on an object (/alarms/7/acknowledge) is about the object (/alarms/7).
+    const auto slash = target->path.rfind('/');
+    match = router_.match(http::verb::get, target->path.substr(0, slash));
+    if (!match.route || !match.route->pattern.ends_with('}')) co_return nullptr;
+  }
+  RequestContext probe{context.request, std::move(match.params), {}, context.principal, context.remote};
+  Response current = co_await match.route->handler(probe);
+  if (current.result() != http::status::ok) co_return nullptr;
+  auto parsed = nlohmann::json::parse(current.body(), nullptr, false);
+  co_return parsed.is_discarded() ? nlohmann::json() : parsed;
+}
+
+asio::awaitable<Response> HttpServer::handle(RequestContext& context, const Route& route) {
+  auto admitting = guard_.admit(context, route);
+  std::optional<Response> refusal = co_await std::move(admitting);
+  const bool change = context.request.method() != http::verb::get && context.request.method() != http::verb::head;
+  // A change is audited whoever made it: refused ones too, once the caller is known (a login
+  // names no one until it succeeds).
+  const auto access = access_of(route.method, route.pattern);
+  const bool audited = change && (context.principal || (access && access->rule == ScopeRule::public_route));
+  Response response;
+  nlohmann::json before;
+  if (refusal) {
+    response = std::move(*refusal);
+  } else {
+    if (audited && context.principal) before = co_await before_change(context);
+    response = co_await route.handler(context);
+  }
+  if (audited) co_await guard_.audit(context, route, response, std::move(before));
+  co_return response;
+}
+
+asio::awaitable<Response> HttpServer::respond(const Request& request, const std::string& remote) {
   const auto started = std::chrono::steady_clock::now();
   std::string route_label = "static";
   Response response;
@@ -216,9 +279,9 @@ asio::awaitable<Response> HttpServer::respond(const Request& request) {
     response = error_response(http::status::bad_request, "bad_target", "the request target is malformed");
   } else if (auto match = router_.match(request.method(), target->path); match.route) {
     route_label = match.route->pattern;
-    RequestContext context{request, std::move(match.params), std::move(target->query)};
+    RequestContext context{request, std::move(match.params), std::move(target->query), {}, remote};
     try {
-      response = co_await match.route->handler(context);
+      response = co_await handle(context, *match.route);
     } catch (const pqxx::broken_connection& e) {
       spdlog::warn("{} {}: database unavailable: {}", to_std(request.method_string()), route_label, e.what());
       response = error_response(http::status::service_unavailable, "database_unavailable",

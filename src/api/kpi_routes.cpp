@@ -1,13 +1,16 @@
 // The live model and KPI endpoints: /api/v1/halls/{code}/live, /api/v1/live, /api/v1/kpi,
-// /api/v1/kpi/halls, /api/v1/kpi/breakdown, /api/v1/halls/{code}/best-hours, /api/v1/saturation.
+// /api/v1/live/stream, /api/v1/kpi/halls, /api/v1/kpi/breakdown, /api/v1/halls/{code}/best-hours, /api/v1/saturation.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <mutex>
 
 #include "halld/api/routes.hpp"
 #include "halld/records/event_json.hpp"
 #include "query_reader.hpp"
+#include "ws_feed.hpp"
+#include "xlsx.hpp"
 
 namespace halld::api {
 namespace {
@@ -101,8 +104,17 @@ std::string to_csv(const ordered_json& rows) {
   return out;
 }
 
-Response table_response(const ordered_json& body, const ordered_json& rows, bool csv, std::string_view name) {
-  if (!csv) return json_response(http::status::ok, body.dump());
+// How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.
+enum class TableFormat { json, csv, xlsx };
+
+Response table_response(const ordered_json& body, const ordered_json& rows, TableFormat format, std::string_view name) {
+  if (format == TableFormat::json) return json_response(http::status::ok, body.dump());
+  if (format == TableFormat::xlsx) {
+    auto response = text_response(http::status::ok, to_xlsx(rows, std::string(name)),
+                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    response.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}.xlsx\"", name));
+    return response;
+  }
   auto response = text_response(http::status::ok, "\xEF\xBB\xBF" + to_csv(rows), "text/csv; charset=utf-8");
   // The byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
   response.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}.csv\"", name));
@@ -317,15 +329,12 @@ Response live_response(const live::Engine& engine, const RequestContext& context
 }
 
 // The province (or a city) at a glance: every hall's summary, totals, today's pooled KPIs.
-Response overview_response(const live::Engine& engine, const RequestContext& context) {
-  QueryReader query(context, {"city"});
-  const auto city = query.text("city", 32);
-  if (query.problem()) return bad_query(*query.problem());
+ordered_json overview_json(const live::Engine& engine, const std::string& city, const std::string& hall) {
   ordered_json halls = ordered_json::array();
   std::int64_t waiting = 0, open_windows = 0;
   kpi::Tally pooled;
   for (const auto& view : engine.views()) {
-    if (!city.empty() && view->city_code != city) continue;
+    if ((!city.empty() && view->city_code != city) || (!hall.empty() && view->code != hall)) continue;
     auto summary = summary_json(*view);
     waiting += summary["waiting"].get<std::int64_t>();
     open_windows += summary["open_windows"].get<std::int64_t>();
@@ -334,13 +343,153 @@ Response overview_response(const live::Engine& engine, const RequestContext& con
   }
   ordered_json totals{{"halls", halls.size()}, {"waiting", waiting}, {"open_windows", open_windows},
                       {"arrivals_today", pooled.arrivals}};
-  ordered_json body{{"city", city.empty() ? ordered_json(nullptr) : ordered_json(city)}, {"totals", totals},
-                    {"today", indicators_json(pooled)}, {"halls", halls}};
-  return json_response(http::status::ok, body.dump());
+  return {{"city", city.empty() ? ordered_json(nullptr) : ordered_json(city)}, {"totals", totals},
+          {"today", indicators_json(pooled)}, {"halls", halls}};
+}
+
+// The overview texts, made at most once per publication for each city (or hall) asked for:
+// every dashboard that opens asks for one, and the province's costs a pass over every hall.
+class OverviewTexts {
+ public:
+  explicit OverviewTexts(const live::Engine& engine) : engine_(engine) {}
+  std::shared_ptr<const std::string> text(const std::string& city, const std::string& hall) {
+    const auto publications = engine_.publications();
+    const auto key = city + '/' + hall;
+    {
+      std::lock_guard lock(mutex_);
+      if (publications != publications_) {
+        publications_ = publications;
+        texts_.clear();
+      }
+      if (auto it = texts_.find(key); it != texts_.end()) return it->second;
+    }
+    // Made outside the lock; two requests of one period may both make it, and both are right.
+    auto text = std::make_shared<const std::string>(overview_json(engine_, city, hall).dump());
+    std::lock_guard lock(mutex_);
+    if (publications == publications_) texts_.emplace(key, text);
+    return text;
+  }
+
+ private:
+  const live::Engine& engine_;
+  std::mutex mutex_;
+  std::uint64_t publications_ = 0;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> texts_;  // by "city/hall"
+};
+
+Response overview_response(OverviewTexts& overviews, const RequestContext& context) {
+  QueryReader query(context, {"city", "hall"});
+  const auto city = query.text("city", 32);
+  const auto hall = query.text("hall", 32);
+  if (query.problem()) return bad_query(*query.problem());
+  return json_response(http::status::ok, *overviews.text(city, hall));
+}
+
+// The messages a publication is streamed as, made once per batch however many clients watch
+// it: one of the province's changed halls, one per city, one per hall (the engine tells its
+// subscribers one after another, on its strand). A client gets at most one message per batch.
+class BatchTexts {
+ public:
+  using Text = std::shared_ptr<const std::string>;
+  // The summaries of the batch's halls in `city` (all halls when empty); null when none changed.
+  Text summaries(const live::PublishedViews& batch, const std::string& city) {
+    std::lock_guard lock(mutex_);
+    renew(batch);
+    auto [it, fresh] = summaries_.try_emplace(city);
+    if (fresh) {
+      std::string halls;
+      for (std::size_t i = 0; i < batch->size(); ++i) {
+        if (!city.empty() && (*batch)[i]->city_code != city) continue;
+        if (!halls.empty()) halls += ',';
+        halls += summary_text(i);
+      }
+      if (!halls.empty()) {
+        it->second = std::make_shared<const std::string>(
+            fmt::format(R"({{"type":"summaries","published_ms":{},"halls":[{}]}})", published_ms_, halls));
+      }
+    }
+    return it->second;
+  }
+  // The whole view of `hall` if the batch has it; null otherwise.
+  Text hall(const live::PublishedViews& batch, const std::string& hall) {
+    std::lock_guard lock(mutex_);
+    renew(batch);
+    if (positions_.empty()) {
+      for (std::size_t i = 0; i < batch->size(); ++i) positions_.emplace((*batch)[i]->code, i);
+    }
+    auto position = positions_.find(hall);
+    if (position == positions_.end()) return nullptr;
+    auto [it, fresh] = halls_.try_emplace(hall);
+    if (fresh) {
+      it->second = std::make_shared<const std::string>(
+          ordered_json{{"type", "hall"}, {"published_ms", published_ms_}, {"hall", live_json(*(*batch)[position->second])}}
+              .dump());
+    }
+    return it->second;
+  }
+
+ private:
+  void renew(const live::PublishedViews& batch) {
+    if (batch == batch_) return;
+    batch_ = batch;
+    // When the engine published it (to the millisecond): how late each client got it.
+    published_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    summary_texts_.assign(batch->size(), {});
+    summaries_.clear();
+    positions_.clear();
+    halls_.clear();
+  }
+  const std::string& summary_text(std::size_t i) {
+    if (summary_texts_[i].empty()) summary_texts_[i] = summary_json(*(*batch_)[i]).dump();
+    return summary_texts_[i];
+  }
+  std::mutex mutex_;
+  live::PublishedViews batch_;
+  std::int64_t published_ms_ = 0;
+  std::vector<std::string> summary_texts_;  // by index in the batch, made on first use
+  std::unordered_map<std::string, Text> summaries_;  // by city ("" for the province)
+  std::unordered_map<std::string_view, std::size_t> positions_;  // hall code → index in the batch
+  std::unordered_map<std::string, Text> halls_;  // by hall code, made on first use
+};
+
+// Per client, in batches: at four publications a second, half a minute.
+constexpr std::size_t max_queued_batches = 120;
+
+// The first message of a live stream: one hall's whole view, or the overview.
+std::string live_snapshot(const live::Engine& engine, OverviewTexts& overviews, const std::string& city,
+                          const std::string& hall) {
+  if (!hall.empty()) {
+    auto id = engine.hall_id(hall);
+    auto view = id ? engine.view(*id) : nullptr;
+    return ordered_json{{"type", "hall"}, {"hall", view ? live_json(*view) : ordered_json(nullptr)}}.dump();
+  }
+  return fmt::format(R"({{"type":"overview","overview":{}}})", *overviews.text(city, hall));
+}
+
+// GET /api/v1/live/stream: with 'hall', that hall's whole view on each change; otherwise the
+// summaries of the halls (of 'city', or of the province) each publication changed.
+asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, OverviewTexts& overviews, WebSocket& websocket,
+                                  RequestContext& context) {
+  std::string city, hall;
+  {
+    QueryReader query(context, {"city", "hall"});
+    city = query.text("city", 32);
+    hall = query.text("hall", 32);
+  }
+  auto feed = std::make_shared<Feed>(websocket.get_executor(), max_queued_batches);
+  auto subscription = engine.subscribe([feed, &texts, city, hall](const live::PublishedViews& batch) {
+    auto text = hall.empty() ? texts.summaries(batch, city) : texts.hall(batch, hall);
+    if (text) Feed::post(feed, std::move(text));
+  });
+  auto pumping = Feed::pump(websocket, feed, live_snapshot(engine, overviews, city, hall));
+  co_await std::move(pumping);
+  engine.unsubscribe(subscription);
 }
 
 // A KPI endpoint: reads the query, runs one rollup query, shapes the answer.
-using Shape = std::function<Response(const store::KpiQuery&, const Scope&, std::vector<store::KpiRow>, bool csv)>;
+using Shape = std::function<Response(const store::KpiQuery&, const Scope&, std::vector<store::KpiRow>, TableFormat)>;
 void add_kpi_query(Router& router, store::Database& database, live::Engine& engine, std::string pattern,
                    std::vector<std::string_view> parameters, store::Granularity fallback, bool per_hall,
                    bool needs_dimension, Shape shape) {
@@ -365,14 +514,19 @@ void add_kpi_query(Router& router, store::Database& database, live::Engine& engi
                  q.key = business;
                }
                const auto format = query.text("format", 8);
-               if (!format.empty() && format != "json" && format != "csv") query.fail("'format' must be json or csv");
+               if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
+                 query.fail("'format' must be json, csv or xlsx");
+               }
                if (query.problem()) co_return bad_query(*query.problem());
                if (!scope) co_return error_response(http::status::not_found, "not_found", missing);
                q.halls = scope->halls;
                try {
                  auto running = database.run([q](pqxx::connection& c) { return store::query_kpis(c, q, max_rows); });
                  auto rows = co_await std::move(running);
-                 co_return shape(q, *scope, std::move(rows), format == "csv");
+                 co_return shape(q, *scope, std::move(rows),
+                                 format == "csv"    ? TableFormat::csv
+                                 : format == "xlsx" ? TableFormat::xlsx
+                                                    : TableFormat::json);
                } catch (const std::length_error& e) {
                  co_return error_response(http::status::unprocessable_entity, "too_many_rows",
                                           fmt::format("{}; ask for a coarser granularity or a shorter range", e.what()));
@@ -388,13 +542,18 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
   router.add(http::verb::get, "/api/v1/halls/{code}/live", [&engine](RequestContext& context) -> asio::awaitable<Response> {
     co_return live_response(engine, context);
   });
-  router.add(http::verb::get, "/api/v1/live", [&engine](RequestContext& context) -> asio::awaitable<Response> {
-    co_return overview_response(engine, context);
+  auto overviews = std::make_shared<OverviewTexts>(engine);
+  router.add(http::verb::get, "/api/v1/live", [overviews](RequestContext& context) -> asio::awaitable<Response> {
+    co_return overview_response(*overviews, context);
+  });
+  router.add_websocket("/api/v1/live/stream", [&engine, overviews, texts = std::make_shared<BatchTexts>()](
+                                                  WebSocket& websocket, RequestContext& context) {
+    return stream_live(engine, *texts, *overviews, websocket, context);
   });
 
   add_kpi_query(router, database, engine, "/api/v1/kpi",
                 {"level", "code", "from", "to", "granularity", "business", "format"}, store::Granularity::hour, false,
-                false, [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                false, [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
                   ordered_json series = ordered_json::array();
                   kpi::Tally whole;
                   for (const auto& r : rows) {
@@ -408,12 +567,12 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
                   body.update(range_json(q));
                   body["series"] = series;
                   body["whole_range"] = indicators_json(whole);  // the yardstick for "above / below average"
-                  return table_response(body, series, csv, "kpi");
+                  return table_response(body, series, format, "kpi");
                 });
 
   add_kpi_query(router, database, engine, "/api/v1/kpi/halls",
                 {"level", "code", "from", "to", "business", "format"}, store::Granularity::day, true, false,
-                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
                   std::map<int, kpi::Tally> by_hall;
                   kpi::Tally whole;
                   for (const auto& r : rows) {
@@ -435,12 +594,12 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
                   body.update(range_json(q));
                   body["average"] = average;
                   body["halls"] = halls;
-                  return table_response(body, halls, csv, "kpi-halls");
+                  return table_response(body, halls, format, "kpi-halls");
                 });
 
   add_kpi_query(router, database, engine, "/api/v1/kpi/breakdown",
                 {"level", "code", "from", "to", "dimension", "format"}, store::Granularity::day, false, true,
-                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
                   std::map<std::string, kpi::Tally> by_key;
                   for (const auto& r : rows) by_key[r.key] += r.tally;
                   ordered_json items = ordered_json::array();
@@ -453,12 +612,12 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
                                     {"dimension", kpi::to_string(q.dimension)}};
                   body.update(range_json(q));
                   body["items"] = items;
-                  return table_response(body, items, csv, fmt::format("kpi-{}", kpi::to_string(q.dimension)));
+                  return table_response(body, items, format, fmt::format("kpi-{}", kpi::to_string(q.dimension)));
                 });
 
   add_kpi_query(router, database, engine, "/api/v1/saturation", {"level", "code", "from", "to", "format"},
                 store::Granularity::day, true, false,
-                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, bool csv) {
+                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
                   std::map<int, kpi::Tally> by_hall;
                   for (const auto& r : rows) by_hall[r.hall_id] += r.tally;
                   std::vector<std::pair<double, ordered_json>> ranked;
@@ -485,7 +644,7 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
                   ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
                   body.update(range_json(q));
                   body["halls"] = halls;
-                  return table_response(body, halls, csv, "saturation");
+                  return table_response(body, halls, format, "saturation");
                 });
 
   router.add(http::verb::get, "/api/v1/halls/{code}/best-hours",

@@ -83,10 +83,11 @@ void add_archive_routes(Router& router, store::Database& database) {
     return store::list_cities_json;
   });
 
-  add_json_query(router, database, "/api/v1/halls", {"city", "status", "q", "limit", "offset"},
+  add_json_query(router, database, "/api/v1/halls", {"city", "hall", "status", "q", "limit", "offset"},
                  [](QueryReader& query, const RequestContext&) -> TextJob {
                    store::HallFilter filter;
                    filter.city = query.text("city", 32);
+                   filter.hall = query.text("hall", 32);
                    filter.status = query.text("status", 16);
                    filter.search = query.text("q", 100);
                    filter.limit = query.integer("limit", 100, 1, 1000);

@@ -15,6 +15,8 @@
 #include "halld/acq/links.hpp"
 #include "halld/api/http_server.hpp"
 #include "halld/api/routes.hpp"
+#include "halld/auth/secrets.hpp"
+#include "halld/auth/user_store.hpp"
 #include "halld/app/app.hpp"
 #include "halld/core/log.hpp"
 #include "halld/core/version.hpp"
@@ -107,7 +109,9 @@ class Daemon {
       spdlog::error("cannot start the real-time model, alarms and notification: {}", e.what());
       return exit_failure;
     }
+    guard_ = std::make_unique<api::Guard>(*database_, config_.auth, metrics_);
     api::add_system_routes(router_, *database_, metrics_);
+    api::add_auth_routes(router_, *database_, *guard_, config_.auth);
     api::add_archive_routes(router_, *database_);
     api::add_kpi_routes(router_, *database_, *engine_);
     api::add_alarm_routes(router_, *database_, *alarms_, [this] { return notifier_->reload_contacts(); });
@@ -116,7 +120,7 @@ class Daemon {
       for (const auto& channel : channels_) statuses.push_back(acq::to_json(channel->status()));
       return statuses;
     });
-    server_ = std::make_unique<api::HttpServer>(io_, config_.http, router_, files_, metrics_);
+    server_ = std::make_unique<api::HttpServer>(io_, config_.http, router_, files_, *guard_, metrics_);
     try {
       server_->start();
     } catch (const std::system_error& e) {
@@ -306,6 +310,7 @@ class Daemon {
     config_ = std::move(report.next);
     set_log_level(config_.log.level);
     server_->update_limits(config_.http);
+    guard_->update(config_.auth);
     if (report.applied.empty() && report.need_restart.empty()) {
       spdlog::info("SIGHUP: configuration reloaded, nothing changed");
       return;
@@ -323,6 +328,7 @@ class Daemon {
   api::Router router_;
   api::StaticFiles files_;
   std::unique_ptr<store::Database> database_;
+  std::unique_ptr<api::Guard> guard_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<live::Engine> engine_;
   std::unique_ptr<alarm::Engine> alarms_;
@@ -414,6 +420,48 @@ int run_import(const Config& config, const std::filesystem::path& source, bool d
               "%zu clerks, %zu terminals, %zu devices, %zu channels\n",
               source.string().c_str(), dry_run ? "valid, nothing applied (--dry-run):" : "imported", n.cities, n.business_types, n.customer_classes, n.halls, n.windows, n.clerks,
               n.terminals, n.devices, n.channels);
+  return exit_ok;
+}
+
+int run_first_admin(const Config& config, const std::string& username) {
+  init_logging(config.log);
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  auth::UserFields admin{username, "省公司管理员", auth::Role::province_admin, auth::Scope{}, false, auth::random_password()};
+  const bool created = database->run_blocking([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec("LOCK TABLE app_user IN EXCLUSIVE MODE");
+    if (auth::count_users(tx) > 0) return false;
+    auth::create_user(tx, admin);
+    tx.commit();
+    return true;
+  });
+  if (!created) {
+    std::printf("users exist already: no administrator created (its password was shown when it was)\n");
+    return exit_ok;
+  }
+  std::printf("administrator '%s' created; password (shown this once): %s\n", username.c_str(), admin.password.c_str());
+  return exit_ok;
+}
+
+int run_create_token(const Config& config, const TokenRequest& request) {
+  init_logging(config.log);
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  auth::TokenFields fields{request.name, request.role, request.scope, request.requests_per_minute,
+                           std::chrono::system_clock::now() + std::chrono::days(request.days), "cli"};
+  auto created = database->run_blocking([&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto token = auth::create_token(tx, fields);
+    auth::AuditEntry entry{"cli", "", "", "CLI", "halld token", 0, "/api/v1/tokens",
+                           nullptr, nlohmann::json::parse(auth::token_json(tx, token.id)), nullptr};
+    auth::insert_audit(tx, entry);
+    tx.commit();
+    return token;
+  });
+  std::printf("%s\n", created.secret.c_str());
   return exit_ok;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "halld/auth/principal.hpp"
 #include "halld/core/config.hpp"
 
 namespace halld::app {
@@ -13,6 +14,20 @@ namespace halld::app {
 int run_daemon(const Config& config);
 int run_migrate(const Config& config);
 int run_import(const Config& config, const std::filesystem::path& source, bool dry_run);
+
+// Creates the first province administrator with a random password, printed once; does nothing
+// when any user exists.
+int run_first_admin(const Config& config, const std::string& username);
+
+struct TokenRequest {
+  std::string name;
+  auth::Role role = auth::Role::monitor;
+  auth::Scope scope;
+  int requests_per_minute = 600;
+  long days = 365;
+};
+// Creates an intranet API token and prints its secret (the only time it is shown).
+int run_create_token(const Config& config, const TokenRequest& request);
 
 struct CommandRequest {
   std::string channel;

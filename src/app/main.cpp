@@ -29,6 +29,12 @@ constexpr const char* usage_text =
     "  halld recompute --config FILE --from DATE --to DATE [--hall CODE]\n"
     "                                          rebuild the KPI rollups of local days DATE..DATE (inclusive,\n"
     "                                          yyyy-mm-dd) from the event log, for every hall or one\n"
+    "  halld first-admin --config FILE [--username NAME]\n"
+    "                                          create the first province administrator (default 'admin')\n"
+    "                                          with a random password, printed once; nothing if users exist\n"
+    "  halld token --config FILE --name TEXT --role ROLE --scope SCOPE [--days N] [--rate N]\n"
+    "                                          create an intranet API token and print its secret once;\n"
+    "                                          SCOPE is province, city:CODE or hall:CODE (docs/api.md)\n"
     "  halld --version                         print the version\n";
 
 int usage(const std::string& problem) {
@@ -41,6 +47,21 @@ struct Options {
   std::vector<std::string> positional;
   bool dry_run = false;
   std::map<std::string, std::string, std::less<>> values;  // --channel, --device, --wait, --expires, --from …
+
+  std::optional<long> number(const char* name, long fallback, long min, long max) const {
+    auto found = values.find(name);
+    if (found == values.end()) return fallback;
+    long value = 0;
+    auto [end, ec] = std::from_chars(found->second.data(), found->second.data() + found->second.size(), value);
+    if (ec != std::errc() || end != found->second.data() + found->second.size() || value < min || value > max) {
+      return std::nullopt;
+    }
+    return value;
+  }
+  std::string text(const char* name, std::string fallback = {}) const {
+    auto found = values.find(name);
+    return found == values.end() ? fallback : found->second;
+  }
 };
 
 // Parses "--config FILE", "--dry-run", the command options and positional arguments after the subcommand.
@@ -56,7 +77,9 @@ std::optional<Options> parse_options(std::span<const std::string_view> args, std
     } else if (args[i] == "--dry-run") {
       options.dry_run = true;
     } else if (args[i] == "--channel" || args[i] == "--device" || args[i] == "--wait" || args[i] == "--expires" ||
-               args[i] == "--from" || args[i] == "--to" || args[i] == "--hall") {
+               args[i] == "--from" || args[i] == "--to" || args[i] == "--hall" || args[i] == "--username" ||
+               args[i] == "--name" || args[i] == "--role" || args[i] == "--scope" || args[i] == "--days" ||
+               args[i] == "--rate") {
       if (i + 1 >= args.size()) {
         problem = fmt::format("{} needs a value", args[i]);
         return std::nullopt;
@@ -93,7 +116,8 @@ int main(std::span<const std::string_view> args) {
       std::printf("%s: ok\n", std::string(args[1]).c_str());
       return exit_ok;
     }
-    const bool subcommand = command == "migrate" || command == "import" || command == "command" || command == "recompute";
+    const bool subcommand = command == "migrate" || command == "import" || command == "command" || command == "recompute" ||
+                            command == "first-admin" || command == "token";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
@@ -102,24 +126,40 @@ int main(std::span<const std::string_view> args) {
       if (options->positional.size() != 1) return usage("import takes one .json file or CSV folder");
       return run_import(load_config(options->config), options->positional[0], options->dry_run);
     }
+    if (command == "first-admin") {
+      if (!options->positional.empty()) return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
+      const auto username = options->text("--username", "admin");
+      return run_first_admin(load_config(options->config), username);
+    }
+    if (command == "token") {
+      TokenRequest request;
+      request.name = options->text("--name");
+      auto role = auth::parse_role(options->text("--role"));
+      auto scope = auth::Scope::parse(options->text("--scope"));
+      auto days = options->number("--days", 365, 1, 3660);
+      auto rate = options->number("--rate", 600, 1, 1'000'000);
+      if (request.name.empty() || request.name.size() > 100) return usage("token needs --name (1 to 100 bytes)");
+      if (!role) return usage("--role is province_admin, city_manager, hall_manager, monitor or data_clerk");
+      if (!scope) return usage("--scope is province, city:CODE or hall:CODE");
+      if (auto problem = auth::scope_problem(*role, *scope)) return usage(*problem);
+      if (!days || !rate) return usage("--days is 1 to 3660, --rate 1 to 1000000");
+      request.role = *role;
+      request.scope = *scope;
+      request.days = *days;
+      request.requests_per_minute = static_cast<int>(*rate);
+      return run_create_token(load_config(options->config), request);
+    }
     if (command == "command") {
       CommandRequest request;
-      auto number = [&](const char* name, auto& out, long max) {
-        auto found = options->values.find(name);
-        if (found == options->values.end()) return true;
-        long value = -1;
-        auto [end, ec] = std::from_chars(found->second.data(), found->second.data() + found->second.size(), value);
-        if (ec != std::errc() || end != found->second.data() + found->second.size() || value < 0 || value > max) return false;
-        out = static_cast<std::remove_reference_t<decltype(out)>>(value);
-        return true;
-      };
-      long wait = 0, expires = 300;
-      if (!number("--device", request.device, 4294967295L) || !number("--wait", wait, 3600) ||
-          !number("--expires", expires, 86400) || expires == 0) {
+      auto device = options->number("--device", 0, 0, 4294967295L);
+      auto wait = options->number("--wait", 0, 0, 3600);
+      auto expires = options->number("--expires", 300, 1, 86400);
+      if (!device || !wait || !expires) {
         return usage("--device, --wait and --expires take whole numbers (--expires at least 1)");
       }
-      request.wait = std::chrono::seconds(wait);
-      request.expires_in = std::chrono::seconds(expires);
+      request.device = static_cast<std::uint32_t>(*device);
+      request.wait = std::chrono::seconds(*wait);
+      request.expires_in = std::chrono::seconds(*expires);
       if (!options->values.contains("--channel")) return usage("command needs --channel CODE");
       request.channel = options->values["--channel"];
       if (options->positional.size() != 1) return usage("command takes one JSON command");
@@ -142,7 +182,7 @@ int main(std::span<const std::string_view> args) {
       if (!options->positional.empty()) return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
       return run_recompute(load_config(options->config), request);
     }
-    if (!options->values.empty()) return usage(fmt::format("'{}' is only for the command and recompute subcommands", options->values.begin()->first));
+    if (!options->values.empty()) return usage(fmt::format("'{}' is only for a subcommand", options->values.begin()->first));
     if (!options->positional.empty() || options->dry_run) {
       return usage(fmt::format("unexpected argument '{}'", options->positional.empty() ? "--dry-run" : options->positional[0]));
     }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -191,6 +192,12 @@ Schema make_schema() {
 
   s["kpi.flush_interval_s"] = seconds_key(1, 3600, [](Config& c) -> auto& { return c.kpi.flush_interval; });
 
+  s["auth.session_idle_s"] = seconds_key(5, 86400, [](Config& c) -> auto& { return c.auth.session_idle; }, true);
+  s["auth.session_absolute_s"] =
+      seconds_key(5, 7 * 86400, [](Config& c) -> auto& { return c.auth.session_absolute; }, true);
+  s["auth.max_failed_logins"] = integer_key(1, 100, [](Config& c) -> auto& { return c.auth.max_failed_logins; }, true);
+  s["auth.lockout_s"] = seconds_key(10, 86400, [](Config& c) -> auto& { return c.auth.lockout; }, true);
+  s["auth.token_days"] = integer_key(1, 3660, [](Config& c) -> auto& { return c.auth.token_days; }, true);
   s["sms.channels"] = list_key("an array of \"kannel\", \"modem\" or \"log\"",
                                [](Config& c) -> auto& { return c.sms.channels; },
                                [](const std::string& v) { return v == "kannel" || v == "modem" || v == "log"; });
@@ -251,6 +258,9 @@ std::string describe_type(const toml::node& node) {
   }
 }
 
+// The [tables] of a configuration file, in the order error messages list them.
+constexpr std::array<std::string_view, 8> sections{"acquisition", "auth", "database", "dtu", "http", "kpi", "log", "sms"};
+
 // Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
 std::string keys_in_section(std::string_view section) {
   std::vector<std::string> names;
@@ -261,7 +271,7 @@ std::string keys_in_section(std::string_view section) {
     if (parent == section) names.emplace_back(name);
   }
   if (section.empty()) {
-    for (std::string_view table : {"acquisition", "database", "dtu", "http", "kpi", "log", "sms"}) {
+    for (std::string_view table : sections) {
       names.emplace_back(fmt::format("[{}]", table));
     }
   }
@@ -269,8 +279,7 @@ std::string keys_in_section(std::string_view section) {
 }
 
 bool is_section(std::string_view path) {
-  return path == "http" || path == "database" || path == "acquisition" || path == "dtu" || path == "kpi" || path == "log" ||
-         path == "sms";
+  return std::find(sections.begin(), sections.end(), path) != sections.end();
 }
 
 void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,

@@ -270,23 +270,24 @@ void Engine::publish_changed(Timestamp now) {
 void Engine::publish(std::span<Hall* const> halls, Timestamp now) {
   if (halls.empty()) return;
   const auto published_at = std::chrono::steady_clock::now();
-  std::vector<std::shared_ptr<const HallView>> fresh;
+  auto fresh = std::make_shared<std::vector<std::shared_ptr<const HallView>>>();
+  fresh->reserve(halls.size());
   for (Hall* h : halls) {
     h->changed = false;
     h->published_at = published_at;
-    fresh.push_back(make_view(*h, now));
+    fresh->push_back(make_view(*h, now));
   }
   {
     std::lock_guard lock(published_mutex_);
-    for (const auto& view : fresh) {
+    for (const auto& view : *fresh) {
       published_[view->hall_id] = view;
       codes_[view->code] = view->hall_id;
     }
+    ++publications_;
   }
+  const PublishedViews batch = std::move(fresh);
   std::lock_guard lock(subscribers_mutex_);
-  for (const auto& view : fresh) {
-    for (const auto& [sid, subscriber] : subscribers_) subscriber(view);
-  }
+  for (const auto& [sid, subscriber] : subscribers_) subscriber(batch);
 }
 
 asio::awaitable<void> Engine::publisher() {
@@ -425,6 +426,11 @@ std::vector<std::shared_ptr<const HallView>> Engine::views() const {
   for (const auto& [id, view] : published_) all.push_back(view);
   std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a->code < b->code; });
   return all;
+}
+
+std::uint64_t Engine::publications() const {
+  std::lock_guard lock(published_mutex_);
+  return publications_;
 }
 
 std::optional<int> Engine::hall_id(std::string_view code) const {

@@ -126,7 +126,8 @@ const std::vector<Statement> statements = {
      "WITH matching AS ("
      " SELECT h.*, c.code AS city_code, c.name AS city_name FROM hall h JOIN city_company c ON c.id = h.city_id"
      " WHERE ($1 = '' OR c.code = $1) AND ($2 = '' OR h.status = $2)"
-     "   AND ($3 = '' OR strpos(h.name, $3) > 0 OR strpos(h.code, $3) > 0 OR strpos(h.county, $3) > 0)) "
+     "   AND ($3 = '' OR strpos(h.name, $3) > 0 OR strpos(h.code, $3) > 0 OR strpos(h.county, $3) > 0)"
+     "   AND ($6 = '' OR h.code = $6)) "
      "SELECT json_build_object('total', (SELECT count(*) FROM matching), 'limit', $4::int, 'offset', $5::int, "
      " 'items', coalesce((SELECT json_agg(page.item ORDER BY page.code) FROM ("
      "  SELECT m.code, json_build_object('code', m.code, 'name', m.name, "
@@ -324,7 +325,7 @@ std::string list_cities_json(pqxx::connection& connection) { return single_text(
 
 std::string list_halls_json(pqxx::connection& connection, const HallFilter& filter) {
   pqxx::read_transaction tx(connection);
-  return tx.exec_prepared1("halls_json", filter.city, filter.status, filter.search, filter.limit, filter.offset)[0]
+  return tx.exec_prepared1("halls_json", filter.city, filter.status, filter.search, filter.limit, filter.offset, filter.hall)[0]
       .as<std::string>();
 }
 

@@ -78,7 +78,7 @@ TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
 TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   start_simulator({"--events", "3000", "--rate", "1500"});
   ASSERT_NE(start(config), 0);
-  for (int i = 0; i < 200 && db.query_value("SELECT count(*) FROM hall_event") == "0"; ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return db.query_value("SELECT count(*) FROM hall_event") != "0"; }, 4s);
   halld->signal(SIGKILL);
   EXPECT_EQ(halld->wait(10s), 128 + SIGKILL);
   const auto stored_before_restart = std::stoul(db.query_value("SELECT count(*) FROM hall_event"));
@@ -101,7 +101,7 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
                                "--hours", "24h", "--events", "600", "--rate", "1000", "--port-file",
                                (dir.path() / "sim.port").string(), "--stats-file", (dir.path() / "sim.json").string()},
       dir.path() / "sim.out");
-  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
   auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
   archives["channels"][0]["enabled"] = false;
   archives["channels"][1]["host"] = "127.0.0.1";
@@ -115,7 +115,7 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
   import();
   const auto http = start(config);
   ASSERT_NE(http, 0);
-  for (int i = 0; i < 300 && db.query_value("SELECT count(*) FROM hall_event") != "600"; ++i) std::this_thread::sleep_for(50ms);
+  eventually([&] { return db.query_value("SELECT count(*) FROM hall_event") == "600"; }, 15s, 50ms);
   ASSERT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "600");
   const std::string by_terminal =
       "SELECT string_agg(terminal || '=' || coalesce(h.code, 'none'), ',' ORDER BY terminal) FROM "
@@ -203,7 +203,7 @@ class SerialTest : public AcquisitionTest {
                                      "--stats-file", (dir.path() / "sim.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
+    eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
     auto device = read_text(dir.path() / "sim.port");
     device.erase(device.find_last_not_of('\n') + 1);
     auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
@@ -439,7 +439,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
     pqxx::connection watch(cluster.conninfo());
     return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
   };
-  for (int i = 0; i < 300 && stored() < 500; ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return stored() >= 500; }, 6s);
   cluster.stop();  // mid-stream: the simulator goes on sending
   const auto acked_at_outage = acknowledged();
   std::this_thread::sleep_for(15s);
@@ -453,7 +453,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   ASSERT_NE(start(config), 0);  // finds the spool and replays it before anything new
   auto result = simulator_result(120s);
   EXPECT_EQ(result["unacked"], 0);
-  for (int i = 0; i < 500 && stored() < 3000; ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return stored() >= 3000; }, 10s);
   pqxx::connection check(cluster.conninfo());
   pqxx::read_transaction tx(check);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 3000);

@@ -50,13 +50,6 @@ group_window_s = 0
     };
   }
 
-  bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 30s) {
-    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return condition();
-  }
 };
 
 TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndCleared) {
@@ -78,7 +71,7 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
   EXPECT_EQ(http_get(port, "/api/v1/contacts?x=1").status, 400);
   // A maintenance window on another hall changes nothing here.
   auto maintenance = post_json(port, "/api/v1/maintenance-windows", {{"target", "4101002"}, {"from", "2026-01-01T00:00:00+08:00"},
-                                                                 {"until", "2099-01-01T00:00:00+08:00"}, {"by", "张工"}});
+                                                                 {"until", "2099-01-01T00:00:00+08:00"}});
   ASSERT_EQ(maintenance.status, 201) << maintenance.body;
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/maintenance-windows").body)["items"].size(), 1u);
 
@@ -112,12 +105,12 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
   EXPECT_THAT(texts["items"].back()["text"].get<std::string>(), HasSubstr("排队人数"));
   EXPECT_THAT(read_text(dir.path() / "sms.jsonl"), HasSubstr("13800138000"));
 
-  auto acknowledged = post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), {{"by", "王经理"}, {"note", "已增开窗口"}});
+  auto acknowledged = post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), {{"note", "已增开窗口"}});
   ASSERT_EQ(acknowledged.status, 200) << acknowledged.body;
   EXPECT_EQ(json::parse(acknowledged.body)["state"], "acknowledged");
   ASSERT_TRUE(window.next(event("acknowledge", rule_id), 10s));
-  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), {{"by", "李"}}).status, 409);
-  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), {{"by", "李"}}).status, 400);  // no reason
+  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), json::object()).status, 409);
+  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), json::object()).status, 400);  // no reason
 
   // A restart: the alarm stands as it was, and the queue still over the limit raises nothing new.
   ASSERT_TRUE(eventually([&] {
@@ -130,11 +123,13 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
   ASSERT_EQ(standing["total"], 1) << standing.dump();
   EXPECT_EQ(standing["items"][0]["id"], alarm_id);
   EXPECT_EQ(standing["items"][0]["state"], "acknowledged");
-  EXPECT_EQ(standing["items"][0]["acknowledged_by"], "王经理");
+  // Who acted is who is signed in (here the tests' token), whatever a body might claim.
+  const auto me = json::parse(http_get(port, "/api/v1/session").body)["principal"];
+  EXPECT_EQ(standing["items"][0]["acknowledged_by"], fmt::format("token:{}", me["id"].get<int>()));
   std::this_thread::sleep_for(3s);  // a few evaluation ticks over the rebuilt queue
   EXPECT_EQ(db.query_value(fmt::format("SELECT count(*) FROM alarm WHERE rule_id = {}", rule_id)), "1");
 
-  auto cleared = post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), {{"by", "王经理"}, {"reason", "分流完毕"}});
+  auto cleared = post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), {{"reason", "分流完毕"}});
   ASSERT_EQ(cleared.status, 200) << cleared.body;
   EXPECT_EQ(json::parse(cleared.body)["state"], "closed");
   ASSERT_TRUE(eventually([&] {

@@ -116,7 +116,13 @@ TEST_F(HalldTest, RefusesOversizedAndMalformedRequests) {
   EXPECT_EQ(raw_exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 8000), "");
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 6s);
   EXPECT_EQ(http_get(port, "/healthz").status, 200) << "still serving";
-  EXPECT_THAT(http_get(port, "/metrics").body, HasSubstr("halld_http_bad_requests_total 4"));
+  // The timed-out connection is counted once its coroutine resumes, which a loaded machine may
+  // do after the client has already seen the close.
+  std::string metrics;
+  EXPECT_TRUE(eventually([&] {
+    metrics = http_get(port, "/metrics").body;
+    return metrics.find("halld_http_bad_requests_total 4\n") != std::string::npos;
+  })) << metrics.substr(metrics.find("halld_http_bad_requests_total"), 80);
 }
 
 TEST_F(HalldTest, SigtermFinishesTheRequestInFlightThenExitsZero) {
@@ -162,9 +168,7 @@ TEST_F(HalldTest, SighupReloadsWhatItCanAndNamesTheRest) {
   text.replace(text.find("port = 0"), 8, "port = 1");
   dir.write("halld.toml", text);
   halld->signal(SIGHUP);
-  for (int i = 0; i < 100 && halld->output().find("SIGHUP: changed") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  eventually([&] { return halld->output().find("SIGHUP: changed") != std::string::npos; });
   EXPECT_THAT(halld->output(), HasSubstr("SIGHUP: applied log.level"));
   EXPECT_THAT(halld->output(), HasSubstr("SIGHUP: changed but only applied at restart: http.port"));
   dir.write("halld.toml", "[database]\nconinfo = 1\n");

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "http_client.hpp"
 #include "process.hpp"
 #include "test_database.hpp"
 
@@ -59,6 +60,18 @@ file = "halld.log"
     for (int i = 0; i < 600; ++i) {
       auto text = halld->output();
       if (auto at = text.find(listening, earlier); at != std::string::npos) {
+        if (api_token.empty()) {
+          // The tests act as the province's administrator through an API token, as a city
+          // company's system would (tests/integration/access_test.cpp tries the other roles).
+          auto token = halld_command({"token", "--config", config.string(), "--name", "tests", "--role",
+                                      "province_admin", "--scope", "province"});
+          EXPECT_EQ(token.exit_code, 0) << token.output;
+          if (auto secret = token.output.find("hld_"); secret != std::string::npos) api_token = token.output.substr(secret, 68);
+        }
+        default_headers()["Authorization"] = "Bearer " + api_token;
+        // The token works (and halld knows it, should a test take the database away next).
+        const auto port = static_cast<std::uint16_t>(std::stoi(text.substr(at + listening.size())));
+        EXPECT_EQ(http_get(port, "/api/v1/session").status, 200);
         return static_cast<std::uint16_t>(std::stoi(text.substr(at + listening.size())));
       }
       if (!halld->running()) break;
@@ -80,6 +93,7 @@ file = "halld.log"
   TestDatabase db;
   TempDir dir;
   std::unique_ptr<Process> halld;
+  std::string api_token;  // the province administrator's, made at the first start
 };
 
 // halld and a simulated hall 4101001 (tests/data/archives_small.json) that it dials.
@@ -93,7 +107,7 @@ class SimulatedHallTest : public HalldTest {
                                       "--stats-file", (dir.path() / "sim.json").string(), "--exit-when-acked"};
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
-    for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "sim.port"); ++i) std::this_thread::sleep_for(20ms);
+    eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
     const int port = std::stoi(read_text(dir.path() / "sim.port"));
 
     auto archives = nlohmann::json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));

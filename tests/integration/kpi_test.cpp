@@ -10,6 +10,7 @@
 #include "halld/records/event_json.hpp"
 #include "halld_fixture.hpp"
 #include "http_client.hpp"
+#include "ws_client.hpp"
 
 namespace halld::testing {
 namespace {
@@ -46,13 +47,6 @@ class KpiTest : public SimulatedHallTest {
         "SELECT coalesce(max(arrivals || '/' || served || '/' || abandoned), 'none') FROM kpi_daily "
         "WHERE dimension = 0 AND day = '{}'",
         date_text(day)));
-  }
-  bool eventually(const std::function<bool()>& condition, std::chrono::seconds limit = 30s) {
-    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return condition();
   }
   // The closed days' rollups, as one fingerprint.
   std::string rollups_before(sys_days day) {
@@ -102,6 +96,18 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
                         kpi["series"][0]["abandoned"].get<int>()),
             expected);
   EXPECT_GT(kpi["series"][0]["average_wait_min"].get<double>(), 0);
+  // The same table for a spreadsheet: CSV (with a byte-order mark) and an Excel workbook.
+  const auto table = fmt::format("/api/v1/kpi?level=hall&code=4101001&from={0}&to={0}&granularity=day&format=", date_text(yesterday));
+  auto csv = http_get(port, table + "csv");
+  EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
+  EXPECT_THAT(csv.body, ::testing::StartsWith("\xEF\xBB\xBFperiod,arrivals,"));
+  EXPECT_THAT(csv.body, ::testing::HasSubstr(fmt::format(",{},", kpi["series"][0]["arrivals"].get<int>())));
+  auto xlsx = http_get(port, table + "xlsx");
+  EXPECT_EQ(xlsx.status, 200);
+  EXPECT_EQ(xlsx.headers["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_THAT(xlsx.body, ::testing::StartsWith("PK"));
+  EXPECT_THAT(xlsx.body, ::testing::HasSubstr("xl/worksheets/sheet1.xml"));
+  EXPECT_EQ(http_get(port, table + "pdf").status, 400);
 
   // The live view: the queue the events left, the windows, the channel.
   auto live = json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
@@ -137,6 +143,64 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
   }
   log_after_stop();
   EXPECT_EQ(rollups_before(today), live_rollups);
+}
+
+// Every message a stream client has received until it goes quiet for `quiet`.
+std::vector<json> drain(WsClient& client, std::chrono::milliseconds quiet = std::chrono::milliseconds(300)) {
+  std::vector<json> messages;
+  while (auto text = client.next(quiet)) messages.push_back(json::parse(*text));
+  return messages;
+}
+
+// The live streams: a publication's changed halls come in one message, only those of the
+// client's city, and the last word on a hall is what the live endpoints show.
+TEST_F(KpiTest, LiveStreamsFollowTheHallsOfTheirScope) {
+  start_simulator({"--events", "1500", "--rate", "600", "--windows", "3", "--start",
+                   records::iso8601(Timestamp(yesterday))});
+  const auto port = start(config);
+  ASSERT_NE(port, 0);
+  WsClient province(port, "/api/v1/live/stream");
+  WsClient other_city(port, "/api/v1/live/stream?city=4103");
+  WsClient one_hall(port, "/api/v1/live/stream?hall=4101001");
+  ASSERT_TRUE(province.connected() && other_city.connected() && one_hall.connected()) << province.error();
+  EXPECT_EQ(simulator_result()["unacked"], 0);
+
+  json province_last, hall_last;
+  int summaries = 0;
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& m : drain(province)) {
+      if (m["type"] == "overview") {
+        for (const auto& h : m["overview"]["halls"]) if (h["hall"] == "4101001") province_last = h;
+        continue;
+      }
+      EXPECT_EQ(m["type"], "summaries");
+      EXPECT_TRUE(m["published_ms"].is_number());
+      std::set<std::string> codes;
+      for (const auto& h : m["halls"]) {
+        EXPECT_TRUE(codes.insert(h["hall"].get<std::string>()).second) << "a hall twice in one publication";
+        if (h["hall"] == "4101001") province_last = h;
+      }
+      ++summaries;
+    }
+    for (const auto& m : drain(one_hall)) {
+      EXPECT_EQ(m["type"], "hall");
+      hall_last = m["hall"];
+    }
+    json overview_now;
+    const auto overview = json::parse(http_get(port, "/api/v1/live").body);
+    for (const auto& h : overview["halls"]) {
+      if (h["hall"] == "4101001") overview_now = h;
+    }
+    return province_last == overview_now && hall_last == json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
+  })) << province_last.dump() << "\n" << hall_last.dump();
+  EXPECT_GT(summaries, 1) << "the hall changed while the client watched";
+  EXPECT_EQ(province_last["hall"], "4101001");
+
+  auto elsewhere = drain(other_city);
+  ASSERT_FALSE(elsewhere.empty());
+  EXPECT_EQ(elsewhere[0]["type"], "overview");
+  EXPECT_EQ(elsewhere[0]["overview"]["halls"].size(), 1u);
+  for (const auto& m : elsewhere) EXPECT_EQ(m.dump().find("4101001"), std::string::npos) << m.dump();
 }
 
 TEST_F(KpiTest, EventsOfADayNoLongerHeldAreCountedByRebuildingThatDay) {

@@ -66,7 +66,7 @@ TEST(ModemOverPty, APinLockedModemTakesALongChineseAlarm) {
   Process modem(MODEM_SIM_BINARY, {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
                                    (dir.path() / "messages.jsonl").string(), "--pin", "4321"},
                 dir.path() / "modem.out");
-  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "modem.port"); ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); });
   std::string device = read_text(dir.path() / "modem.port");
   device.erase(device.find_last_not_of('\n') + 1);
   ModemLine line(device);

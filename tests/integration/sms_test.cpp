@@ -194,7 +194,7 @@ TEST_F(SmsTest, WhenKannelIsDownAPinLockedModemTakesTheText) {
   Process modem(MODEM_SIM_BINARY, {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
                                    (dir.path() / "modem.jsonl").string(), "--pin", "4321"},
                 dir.path() / "modem.out");
-  for (int i = 0; i < 200 && !std::filesystem::exists(dir.path() / "modem.port"); ++i) std::this_thread::sleep_for(20ms);
+  eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); });
   auto device = read_text(dir.path() / "modem.port");
   device.erase(device.find_last_not_of('\n') + 1);
   config = write_config("", "", "info", fmt::format(R"([sms]

@@ -11,6 +11,7 @@
 #include "halld/store/event_store.hpp"
 #include "halld/store/kpi_store.hpp"
 #include "halld/store/migrations.hpp"
+#include "process.hpp"
 #include "queue_model.hpp"
 #include "terminal_model.hpp"
 #include "test_database.hpp"
@@ -209,10 +210,6 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   } runner{io};
   auto& events_applied = metrics.counter("halld_model_events_applied_total", "");
   auto& flushes = metrics.counter("halld_kpi_flushes_total", "");
-  auto eventually = [](auto&& condition) {
-    for (int i = 0; i < 3000 && !condition(); ++i) std::this_thread::sleep_for(10ms);
-    return condition();
-  };
   auto next = records.begin();
   for (int day = 1; day <= 7; ++day) {
     // The clock stands at the day's start while its events are stored and applied, and moves
@@ -225,10 +222,10 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
     next = last;
     // Once the day is applied, a whole flush pass at its end (the pass under way may predate it).
     const auto applied = static_cast<std::uint64_t>(next - records.begin());
-    ASSERT_TRUE(eventually([&] { return events_applied.value() == applied; })) << events_applied.value();
+    ASSERT_TRUE(halld::testing::eventually([&] { return events_applied.value() == applied; })) << events_applied.value();
     now = day_end;
     const auto passes = flushes.value();
-    ASSERT_TRUE(eventually([&] { return flushes.value() >= passes + 2; }));
+    ASSERT_TRUE(halld::testing::eventually([&] { return flushes.value() >= passes + 2; }));
   }
   std::atomic<bool> stopped{false};
   engine.stop([&] { stopped = true; });

@@ -12,6 +12,11 @@ namespace halld::testing {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
+std::map<std::string, std::string>& default_headers() {
+  static std::map<std::string, std::string> headers;
+  return headers;
+}
+
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
                         const std::map<std::string, std::string>& headers, const std::string& body) {
   asio::io_context io;
@@ -20,6 +25,7 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> request{http::string_to_verb(method), target, 11};
   request.set(http::field::host, "127.0.0.1");
+  for (const auto& [name, value] : default_headers()) request.set(name, value);
   for (const auto& [name, value] : headers) request.set(name, value);
   request.body() = body;
   request.prepare_payload();

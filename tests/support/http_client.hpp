@@ -13,6 +13,10 @@ struct HttpResult {
   std::string body;
 };
 
+// Headers every request of this test process carries unless it sets them itself (the
+// fixture puts its API token here once halld runs).
+std::map<std::string, std::string>& default_headers();
+
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
                         const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
 inline HttpResult http_get(std::uint16_t port, const std::string& target,

@@ -1,5 +1,7 @@
 #include "ws_client.hpp"
 
+#include "http_client.hpp"
+
 #include <utility>
 
 #include <boost/asio/connect.hpp>
@@ -20,6 +22,9 @@ WsClient::WsClient(std::uint16_t port, const std::string& target) : impl_(std::m
   try {
     boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
     impl_->stream.next_layer().connect(endpoint);
+    impl_->stream.set_option(beast::websocket::stream_base::decorator([](beast::websocket::request_type& request) {
+      for (const auto& [name, value] : default_headers()) request.set(name, value);
+    }));
     impl_->stream.handshake("127.0.0.1", target);
     connected_ = true;
   } catch (const boost::system::system_error& e) {

@@ -133,7 +133,7 @@ class Engine {
   };
   struct Loaded;
 
-  void on_view(const std::shared_ptr<const live::HallView>& view);
+  void on_views(const std::vector<std::shared_ptr<const live::HallView>>& views);
   void evaluate(const live::HallView& view, Timestamp now);
   void decide(const Decision& decision, const live::HallView& view);
   ActionResult act_on_strand(const Action& action);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "halld/auth/principal.hpp"
 #include "halld/core/asio.hpp"
 
 namespace halld::api {
@@ -21,11 +22,15 @@ namespace http = beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-// What a route handler sees: the request, decoded path parameters ({code}) and query parameters.
+// What a route handler sees: the request, decoded path parameters ({code}) and query parameters
+// (after the guard has confined them to the caller's scope), and who is asking (null only on
+// public routes).
 struct RequestContext {
   const Request& request;
   std::map<std::string, std::string, std::less<>> path_params;
   std::map<std::string, std::string, std::less<>> query;
+  std::optional<auth::Principal> principal;
+  std::string remote;  // the peer's address
 };
 
 // Beast 1.74 speaks boost::string_view; halld speaks std::string_view.

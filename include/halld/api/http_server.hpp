@@ -2,8 +2,9 @@
 // Owns: the acceptor, every connection, per-request limits and timeouts, and the HTTP metrics.
 // A session owns its socket and buffers and lives as long as its coroutine; the server keeps
 // only a registry of them so that stop() can end idle keep-alive connections.
-// Routing: paths the Router knows go to their handlers; anything else is a static file. An
-// Upgrade request on a WebSocket route hands the connection to that route's session.
+// Routing: paths the Router knows go to their handlers, once the Guard has admitted them (and
+// every change is written to the audit log); anything else is a static file. An Upgrade request
+// on a WebSocket route, once admitted, hands the connection to that route's session.
 #pragma once
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <mutex>
 
+#include "halld/api/guard.hpp"
 #include "halld/api/router.hpp"
 #include "halld/api/static_files.hpp"
 #include "halld/core/config.hpp"
@@ -20,7 +22,7 @@ namespace halld::api {
 
 class HttpServer {
  public:
-  HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
+  HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files, Guard& guard,
              MetricsRegistry& metrics);
   ~HttpServer();
 
@@ -40,9 +42,16 @@ class HttpServer {
   struct Connection;
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
-  asio::awaitable<Response> respond(const Request& request);
+  asio::awaitable<Response> respond(const Request& request, const std::string& remote);
+  // A routed request: admitted by the guard, answered, and audited when it changes something.
+  asio::awaitable<Response> handle(RequestContext& context, const Route& route);
+  // The object a change is about, as a GET of it answers now (null when there is none).
+  asio::awaitable<nlohmann::json> before_change(const RequestContext& context);
+  // Admits an Upgrade request (or answers its refusal) and runs its WebSocket session.
+  asio::awaitable<void> open_websocket(Connection& connection, const Request& request, const Route& route,
+                                       const std::string& remote);
   // Hands an upgraded connection to its WebSocket route until the session ends.
-  asio::awaitable<void> upgrade(Connection& connection, const Request& request, const Route& route);
+  asio::awaitable<void> upgrade(Connection& connection, RequestContext& context, const Route& route);
   // The WebSocket route an Upgrade request asks for; null for any other request.
   const Route* websocket_route(const Request& request) const;
   HttpConfig limits() const;
@@ -50,6 +59,7 @@ class HttpServer {
   asio::io_context& io_;
   const Router& router_;
   const StaticFiles& files_;
+  Guard& guard_;
   MetricsRegistry& metrics_;
   mutable std::mutex mutex_;  // guards config_ and connections_
   HttpConfig config_;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "halld/alarm/engine.hpp"
+#include "halld/api/guard.hpp"
 #include "halld/api/router.hpp"
 #include "halld/core/metrics.hpp"
 #include "halld/live/engine.hpp"
@@ -30,6 +31,10 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
 // is applied at once: the engine reloads, `contacts_changed` tells the notifier).
 void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& engine,
                       std::function<asio::awaitable<void>()> contacts_changed);
+
+// Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the
+// audit log; sessions live in the guard.
+void add_auth_routes(Router& router, store::Database& database, Guard& guard, const AuthConfig& config);
 
 std::string_view openapi_document();
 

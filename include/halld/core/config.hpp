@@ -80,6 +80,15 @@ struct SmsConfig {
   std::chrono::seconds modem_timeout{30};  // for one answer of the modem
 };
 
+// People and tokens: sessions, lockout, token defaults (docs/operations.md, "Access").
+struct AuthConfig {
+  std::chrono::seconds session_idle{30 * 60};       // a session unused this long ends
+  std::chrono::seconds session_absolute{12 * 3600};  // and every session ends this long after login
+  std::size_t max_failed_logins = 5;                 // in a row, then the account is locked
+  std::chrono::seconds lockout{15 * 60};
+  std::size_t token_days = 365;                      // a new token's lifetime unless it says otherwise
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -97,6 +106,7 @@ struct Config {
   DtuConfig dtu;
   KpiConfig kpi;
   SmsConfig sms;
+  AuthConfig auth;
   LogConfig log;
 };
 

@@ -4,7 +4,8 @@
 // events apply in the order ingest made them durable (each source's resends dropped by
 // sequence, as the store drops them), with no lock on the path. Readers take published views
 // (at most one per hall per publish period — a quiet hall's first change at once — always the latest);
-// subscribers are told of each.
+// subscribers are told of each publication as one batch, so a consumer with many clients does
+// its per-client work once per batch, not once per hall.
 // Every flush period the changed buckets and days go to PostgreSQL whole (idempotent); an event
 // older than what the engine holds marks its hall-day stale, and the engine rebuilds that day
 // from the event log. Must not touch: links, sessions, HTTP.
@@ -50,10 +51,13 @@ struct EngineOptions {
   std::size_t stale_days_per_flush = 20;
 };
 
+// The views published together, shared by every subscriber.
+using PublishedViews = std::shared_ptr<const std::vector<std::shared_ptr<const HallView>>>;
+
 class Engine {
  public:
   using Clock = std::function<Timestamp()>;
-  using Subscriber = std::function<void(const std::shared_ptr<const HallView>&)>;
+  using Subscriber = std::function<void(const PublishedViews&)>;
 
   Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics, EngineOptions options,
          Clock clock);
@@ -74,6 +78,9 @@ class Engine {
   // Thread-safe. The latest published view; null for a hall the engine does not know.
   std::shared_ptr<const HallView> view(int hall_id) const;
   std::vector<std::shared_ptr<const HallView>> views() const;
+  // Thread-safe. How many publications there have been: what is derived from the views is
+  // current while this has not moved.
+  std::uint64_t publications() const;
   std::optional<int> hall_id(std::string_view code) const;
   // Thread-safe. Subscribers are called on the engine's strand and must not block.
   std::uint64_t subscribe(Subscriber subscriber);
@@ -124,6 +131,7 @@ class Engine {
 
   mutable std::mutex published_mutex_;  // readers' side: views and codes
   std::unordered_map<int, std::shared_ptr<const HallView>> published_;
+  std::uint64_t publications_ = 0;
   std::unordered_map<std::string, int> codes_;
   mutable std::mutex subscribers_mutex_;
 

@@ -41,6 +41,7 @@ struct HallFilter {
   std::string city{};    // city code; empty: all
   std::string status{};  // empty: all
   std::string search{};  // substring of name, code or county; empty: all
+  std::string hall{};    // one hall's code; empty: all
   int limit = 100;
   int offset = 0;
 };

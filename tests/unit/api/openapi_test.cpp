@@ -17,17 +17,26 @@ std::string method_name(http::verb verb) {
   return name;
 }
 
-TEST(OpenApi, DocumentMatchesRegisteredRoutes) {
+// Every route halld registers, as the daemon registers them.
+class Routes : public ::testing::Test {
+ protected:
+  Routes() {
+    add_system_routes(router, database, metrics);
+    add_auth_routes(router, database, guard, AuthConfig{});
+    add_archive_routes(router, database);
+    add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
+    add_kpi_routes(router, database, engine);
+    add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
+  }
   MetricsRegistry metrics;
-  store::Database database("host=invalid.invalid", 1, {}, metrics);  // never asked to connect
+  store::Database database{"host=invalid.invalid", 1, {}, metrics};  // never asked to connect
+  Guard guard{database, AuthConfig{}, metrics};
+  live::Engine engine{asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; }};
+  alarm::Engine alarms{asio::system_executor(), database, metrics, engine, {}, [] { return records::Timestamp{}; }};
   Router router;
-  add_system_routes(router, database, metrics);
-  add_archive_routes(router, database);
-  add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
-  live::Engine engine(asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; });
-  add_kpi_routes(router, database, engine);
-  alarm::Engine alarms(asio::system_executor(), database, metrics, engine, {}, [] { return records::Timestamp{}; });
-  add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
+};
+
+TEST_F(Routes, OpenApiDocumentMatchesRegisteredRoutes) {
 
   auto document = nlohmann::json::parse(openapi_document());
   EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");
@@ -42,6 +51,28 @@ TEST(OpenApi, DocumentMatchesRegisteredRoutes) {
   }
   for (const auto& route : router.routes()) registered.insert(method_name(route.method) + " " + route.pattern);
   EXPECT_EQ(documented, registered);
+}
+
+// Every route has an access policy, and the document says which need no sign-in
+// ("security": []) exactly as the policy does.
+TEST_F(Routes, EveryRouteHasAnAccessPolicyTheDocumentStates) {
+  auto document = nlohmann::json::parse(openapi_document());
+  for (const auto& route : router.routes()) {
+    auto access = access_of(route.method, route.pattern);
+    ASSERT_TRUE(access.has_value()) << method_name(route.method) << " " << route.pattern << " has no access policy";
+    const auto& operation = document["paths"][route.pattern][method_name(route.method)];
+    const bool documented_public = operation.contains("security") && operation["security"].empty();
+    EXPECT_EQ(documented_public, access->rule == ScopeRule::public_route) << method_name(route.method) << " " << route.pattern;
+    if (access->rule != ScopeRule::public_route) {
+      EXPECT_TRUE(operation["responses"].contains("401")) << route.pattern;
+      EXPECT_TRUE(operation["responses"].contains("403")) << route.pattern;
+    }
+    // Writes need more than the right to look.
+    if (route.method != http::verb::get && access->rule != ScopeRule::public_route &&
+        route.pattern != "/api/v1/session" && route.pattern != "/api/v1/session/password") {
+      EXPECT_NE(access->permission, auth::Permission::view) << method_name(route.method) << " " << route.pattern;
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,102 @@
+// api/guard: who may call which route, and on which halls. Owns: the access policy (one table,
+// api/access.cpp, with an entry for every route: a test keeps it complete), authentication of
+// each request (session cookie or intranet API token), CSRF and Origin checks, per-token rate
+// limits, confining queries to the caller's scope, and the audit log of every change.
+// A city's principal can never read or change another city's halls: routes name halls in
+// their path ({code}), in their query (city, hall, level+code) or through an alarm ({id}), and
+// the guard checks each, or narrows an unnamed query to the caller's own city or hall.
+// Must not touch: what handlers do once admitted.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "halld/api/router.hpp"
+#include "halld/auth/rate_limit.hpp"
+#include "halld/auth/sessions.hpp"
+#include "halld/auth/user_store.hpp"
+#include "halld/core/config.hpp"
+#include "halld/core/metrics.hpp"
+#include "halld/store/database.hpp"
+
+namespace halld::api {
+
+// How a route names the halls it touches.
+enum class ScopeRule {
+  public_route,  // no sign-in: health, the OpenAPI document, the login itself, Kannel's reports
+  any_hall,      // signed in; the answer is no hall's (catalogues, one's own session)
+  province,      // the province's scope only: configuration, users, tokens, audit, channels
+  hall_path,     // {code} is a hall
+  city_hall_query,   // 'city' and 'hall' query parameters; narrowed when absent
+  level_code_query,  // 'level' (hall, city, province) and 'code'; narrowed when absent
+  alarm_path     // {id} is an alarm, whose hall decides
+};
+
+struct Access {
+  auth::Permission permission = auth::Permission::view;
+  ScopeRule rule = ScopeRule::any_hall;
+};
+
+// The entry for a route ("GET", "/api/v1/halls/{code}"); nullopt for a route missing from the
+// table, which the guard then refuses to everyone.
+std::optional<Access> access_of(http::verb method, std::string_view pattern);
+
+// The value of one cookie in a Cookie header ("a=1; halld_session=…"); empty when absent.
+std::string_view cookie_value(std::string_view header, std::string_view name);
+
+class Guard {
+ public:
+  Guard(store::Database& database, const AuthConfig& config, MetricsRegistry& metrics);
+
+  // Decides on a routed request: nullopt when it may go on (context.principal set and the query
+  // narrowed to the caller's scope), else the refusal to send.
+  asio::awaitable<std::optional<Response>> admit(RequestContext& context, const Route& route);
+
+  // Records a change (any method but GET/HEAD) by whoever made it: `before` is the object as a
+  // GET of it answered before the change (null if none), the response's body is `after`.
+  asio::awaitable<void> audit(const RequestContext& context, const Route& route, const Response& response,
+                              nlohmann::json before);
+
+  auth::Sessions& sessions() { return sessions_; }
+  const auth::LoginPolicy& login_policy() const { return login_policy_; }
+  // Tokens are cached briefly; a revocation through the API forgets them at once.
+  void forget_tokens();
+  void update(const AuthConfig& config);
+
+  static constexpr std::string_view session_cookie = "halld_session";
+
+ private:
+  struct Caller {
+    std::optional<auth::Principal> principal;
+    std::optional<Response> refusal;
+  };
+  asio::awaitable<Caller> identify(const RequestContext& context, const Route& route);
+  asio::awaitable<std::optional<Response>> confine(RequestContext& context, const Access& access);
+  // The city of a hall, from a map of the archives reloaded when a code is not in it.
+  asio::awaitable<std::optional<std::string>> city_of_hall(std::string hall);
+  // Whether the hall is inside the scope; an unknown hall is outside (its city is unknown).
+  asio::awaitable<bool> covers(auth::Scope scope, std::string hall);
+  asio::awaitable<std::optional<auth::TokenGrant>> token(std::string secret);
+
+  store::Database& database_;
+  auth::Sessions sessions_;
+  auth::RateLimiter rate_limiter_;
+  auth::LoginPolicy login_policy_;
+  std::mutex mutex_;  // guards the two caches below
+  std::map<std::string, std::string, std::less<>> hall_cities_;
+  std::chrono::steady_clock::time_point halls_loaded_{};
+  struct CachedToken {
+    std::optional<auth::TokenGrant> grant;
+    std::chrono::steady_clock::time_point fetched;
+  };
+  std::map<std::string, CachedToken> tokens_;  // by SHA-256 of the secret
+  Counter& refused_unauthenticated_;
+  Counter& refused_forbidden_;
+  Counter& refused_csrf_;
+  Counter& refused_rate_;
+};
+
+}  // namespace halld::api

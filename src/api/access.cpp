@@ -1,0 +1,94 @@
+// The access policy: one line per route. A route missing here is refused to everyone (and
+// fails the policy test), so a new endpoint cannot ship open by accident.
+#include <array>
+
+#include "halld/api/guard.hpp"
+
+namespace halld::api {
+namespace {
+
+using auth::Permission;
+using V = http::verb;
+
+struct Entry {
+  V method;
+  std::string_view pattern;
+  Access access;
+};
+
+constexpr Access open{Permission::view, ScopeRule::public_route};
+constexpr Access anyone{Permission::view, ScopeRule::any_hall};
+constexpr Access province_view{Permission::view, ScopeRule::province};
+constexpr Access configure{Permission::configure, ScopeRule::province};
+constexpr Access administer{Permission::administer, ScopeRule::province};
+
+constexpr std::array table{
+    Entry{V::get, "/healthz", open},
+    Entry{V::get, "/readyz", open},
+    Entry{V::get, "/metrics", open},  // Prometheus scrapes it; it carries counts, not hall data
+    Entry{V::get, "/api/v1/openapi.json", open},
+    Entry{V::get, "/api/v1/sms/dlr", open},  // Kannel's reports: each carries its text's random token
+    Entry{V::post, "/api/v1/session", open},
+    Entry{V::get, "/api/v1/session", anyone},
+    Entry{V::delete_, "/api/v1/session", anyone},
+    Entry{V::post, "/api/v1/session/password", anyone},
+
+    Entry{V::get, "/api/v1/cities", anyone},
+    Entry{V::get, "/api/v1/business-types", anyone},
+    Entry{V::get, "/api/v1/customer-classes", anyone},
+    Entry{V::get, "/api/v1/halls", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/halls/{code}", {Permission::view, ScopeRule::hall_path}},
+    Entry{V::get, "/api/v1/halls/{code}/live", {Permission::view, ScopeRule::hall_path}},
+    Entry{V::get, "/api/v1/halls/{code}/best-hours", {Permission::view, ScopeRule::hall_path}},
+    Entry{V::get, "/api/v1/live", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/live/stream", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/kpi", {Permission::view, ScopeRule::level_code_query}},
+    Entry{V::get, "/api/v1/kpi/halls", {Permission::view, ScopeRule::level_code_query}},
+    Entry{V::get, "/api/v1/kpi/breakdown", {Permission::view, ScopeRule::level_code_query}},
+    Entry{V::get, "/api/v1/saturation", {Permission::view, ScopeRule::level_code_query}},
+    Entry{V::get, "/api/v1/channels", province_view},
+
+    Entry{V::get, "/api/v1/alarms/stream", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/alarms", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/alarms/{id}", {Permission::view, ScopeRule::alarm_path}},
+    Entry{V::post, "/api/v1/alarms/{id}/acknowledge", {Permission::handle_alarms, ScopeRule::alarm_path}},
+    Entry{V::post, "/api/v1/alarms/{id}/clear", {Permission::handle_alarms, ScopeRule::alarm_path}},
+    Entry{V::get, "/api/v1/alarm-statistics", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/terminal-reliability", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/alarm-rules", province_view},
+    Entry{V::get, "/api/v1/alarm-rules/{id}", province_view},
+    Entry{V::post, "/api/v1/alarm-rules", configure},
+    Entry{V::put, "/api/v1/alarm-rules/{id}", configure},
+    Entry{V::delete_, "/api/v1/alarm-rules/{id}", configure},
+    Entry{V::get, "/api/v1/contacts", province_view},
+    Entry{V::post, "/api/v1/contacts", configure},
+    Entry{V::put, "/api/v1/contacts/{id}", configure},
+    Entry{V::delete_, "/api/v1/contacts/{id}", configure},
+    Entry{V::get, "/api/v1/maintenance-windows", province_view},
+    Entry{V::post, "/api/v1/maintenance-windows", configure},
+    Entry{V::delete_, "/api/v1/maintenance-windows/{id}", configure},
+    Entry{V::get, "/api/v1/sms", province_view},
+
+    Entry{V::get, "/api/v1/users", administer},
+    Entry{V::post, "/api/v1/users", administer},
+    Entry{V::get, "/api/v1/users/{id}", administer},
+    Entry{V::put, "/api/v1/users/{id}", administer},
+    Entry{V::delete_, "/api/v1/users/{id}", administer},
+    Entry{V::post, "/api/v1/users/{id}/unlock", administer},
+    Entry{V::get, "/api/v1/tokens", administer},
+    Entry{V::post, "/api/v1/tokens", administer},
+    Entry{V::get, "/api/v1/tokens/{id}", administer},
+    Entry{V::delete_, "/api/v1/tokens/{id}", administer},
+    Entry{V::get, "/api/v1/audit", administer},
+};
+
+}  // namespace
+
+std::optional<Access> access_of(http::verb method, std::string_view pattern) {
+  for (const auto& entry : table) {
+    if (entry.method == method && entry.pattern == pattern) return entry.access;
+  }
+  return std::nullopt;
+}
+
+}  // namespace halld::api

@@ -1,0 +1,69 @@
+#include "route_helpers.hpp"
+
+#include "query_reader.hpp"
+
+#include <limits>
+
+namespace halld::api {
+
+void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
+               std::function<Prepared(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
+  router.add(method, std::move(pattern),
+             [&database, prepare = std::move(prepare), after = std::move(after)](
+                 RequestContext& context) -> asio::awaitable<Response> {
+               Prepared prepared = prepare(context);
+               if (prepared.refusal) co_return std::move(*prepared.refusal);
+               auto pending = database.run(std::move(prepared.job));
+               std::string body;
+               try {
+                 body = co_await std::move(pending);
+               } catch (const Conflict& e) {
+                 co_return error_response(http::status::conflict, "conflict", e.what());
+               }
+               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               if (after) {
+                 auto applying = after();
+                 co_await std::move(applying);
+               }
+               co_return json_response(prepared.status, std::move(body));
+             });
+}
+
+void add_read(Router& router, store::Database& database, std::string pattern,
+              std::function<Prepared(const RequestContext&)> prepare) {
+  router.add(http::verb::get, std::move(pattern),
+             [&database, prepare = std::move(prepare)](RequestContext& context) -> asio::awaitable<Response> {
+               Prepared prepared = prepare(context);
+               if (prepared.refusal) co_return std::move(*prepared.refusal);
+               auto pending = database.run(std::move(prepared.job));
+               std::string body = co_await std::move(pending);
+               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               co_return json_response(http::status::ok, std::move(body));
+             });
+}
+
+void add_list(Router& router, store::Database& database, std::string pattern,
+              std::function<nlohmann::json(pqxx::transaction_base&)> items) {
+  add_read(router, database, std::move(pattern), [items](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {});
+    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+    return {std::nullopt, [items](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              return nlohmann::json{{"items", items(tx)}}.dump();
+            }};
+  });
+}
+
+void add_object_read(Router& router, store::Database& database, std::string pattern, std::string noun,
+                     std::function<std::string(pqxx::transaction_base&, int id)> text) {
+  add_read(router, database, std::move(pattern), [noun = std::move(noun), text](const RequestContext& context) -> Prepared {
+    auto id = id_param(context);
+    if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such " + noun);
+    return {std::nullopt, [text, id = static_cast<int>(*id)](pqxx::connection& c) {
+              pqxx::read_transaction tx(c);
+              return text(tx, id);
+            }};
+  });
+}
+
+}  // namespace halld::api

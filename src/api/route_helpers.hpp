@@ -1,0 +1,75 @@
+// Internal to api: the shapes most endpoints share. A request is read and validated on the
+// I/O thread ("prepared"), then one job runs on the database pool; writes may let the running
+// parts take the change afterwards.
+#pragma once
+
+#include <charconv>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "halld/api/router.hpp"
+#include "halld/store/database.hpp"
+
+namespace halld::api {
+
+// A database job whose result is a JSON text; "" means the object named does not exist.
+using TextJob = std::function<std::string(pqxx::connection&)>;
+
+// A write request read and validated: either its refusal or the job to run.
+struct Prepared {
+  std::optional<Response> refusal;
+  TextJob job;
+  http::status status = http::status::ok;
+};
+
+inline Prepared refuse(http::status status, std::string_view code, std::string_view message) {
+  return {error_response(status, code, message), {}, {}};
+}
+
+inline std::optional<std::int64_t> id_param(const RequestContext& context) {
+  const auto& text = context.path_params.at("id");
+  std::int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+// Thrown by a write job when the change would clash with what is stored: a 409 with its message.
+struct Conflict : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Registers an endpoint that changes something: `prepare` reads the request, the job writes
+// in one transaction, then `after` (if set) lets the running parts take the change.
+void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
+               std::function<Prepared(const RequestContext&)> prepare,
+               std::function<asio::awaitable<void>()> after = nullptr);
+// A GET answered by one job; "" from the job is a 404.
+void add_read(Router& router, store::Database& database, std::string pattern,
+              std::function<Prepared(const RequestContext&)> prepare);
+
+// GET of a whole list, {"items": [...]}; it takes no query parameters.
+void add_list(Router& router, store::Database& database, std::string pattern,
+              std::function<nlohmann::json(pqxx::transaction_base&)> items);
+// GET of one object by its {id}: `text` answers its JSON, or "" for none (a 404 naming `noun`).
+void add_object_read(Router& router, store::Database& database, std::string pattern, std::string noun,
+                     std::function<std::string(pqxx::transaction_base&, int id)> text);
+
+// A JSON body turned into a configuration object by `from_json`, or the refusal.
+template <class T, class FromJson>
+std::variant<T, Response> read_object(const RequestContext& context, FromJson from_json) {
+  auto parsed = json_body(context.request);
+  if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
+  auto object = from_json(std::get<nlohmann::json>(parsed));
+  if (auto* problem = std::get_if<std::string>(&object)) {
+    return error_response(http::status::unprocessable_entity, "invalid", *problem);
+  }
+  return std::get<T>(std::move(object));
+}
+
+}  // namespace halld::api

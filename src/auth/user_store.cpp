@@ -1,0 +1,206 @@
+#include "halld/auth/user_store.hpp"
+
+#include <fmt/format.h>
+
+#include "halld/auth/secrets.hpp"
+
+namespace halld::auth {
+namespace {
+
+using nlohmann::json;
+
+double epoch(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+// A user row as JSON, built by PostgreSQL so times come out ISO-8601 with their offset.
+constexpr const char* user_columns =
+    "json_build_object('id', id, 'username', username, 'display_name', display_name, 'role', role, "
+    "'scope', CASE WHEN scope_level = 'province' THEN 'province' ELSE scope_level || ':' || scope_code END, "
+    "'disabled', disabled, 'locked', coalesce(locked_until > now(), false), 'locked_until', locked_until, "
+    "'failed_logins', failed_logins, 'created_at', created_at, 'password_changed_at', password_changed_at, "
+    "'last_login_at', last_login_at)::text";
+
+constexpr const char* token_columns =
+    "json_build_object('id', id, 'name', name, 'role', role, "
+    "'scope', CASE WHEN scope_level = 'province' THEN 'province' ELSE scope_level || ':' || scope_code END, "
+    "'requests_per_minute', requests_per_minute, 'created_by', created_by, 'created_at', created_at, "
+    "'expires_at', expires_at, 'revoked_at', revoked_at, "
+    "'state', CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' ELSE 'active' END)::text";
+
+// Hashed once, then used for names nobody has: a failed lookup costs what a wrong password does.
+const std::string& decoy_hash() {
+  static const std::string hash = hash_password(random_hex(16));
+  return hash;
+}
+
+json rows_as_items(const pqxx::result& rows) {
+  json items = json::array();
+  for (const auto& row : rows) items.push_back(json::parse(row[0].as<std::string>()));
+  return items;
+}
+
+Principal principal_of(const pqxx::row& row, Principal::Kind kind) {
+  // Columns: id, name, role, scope_level, scope_code
+  Principal p;
+  p.kind = kind;
+  p.id = row[0].as<int>();
+  p.name = row[1].as<std::string>();
+  p.role = parse_role(row[2].as<std::string>()).value_or(Role::monitor);
+  p.scope.level = parse_scope_level(row[3].as<std::string>()).value_or(ScopeLevel::hall);
+  p.scope.code = row[4].as<std::string>();
+  return p;
+}
+
+}  // namespace
+
+LoginResult log_in(pqxx::connection& connection, const std::string& username, const std::string& password,
+                   const LoginPolicy& policy) {
+  pqxx::work tx(connection);
+  auto rows = tx.exec_params(
+      "SELECT id, username, role, scope_level, scope_code, password_hash, disabled, "
+      "coalesce(locked_until > now(), false) FROM app_user WHERE username = $1 FOR UPDATE",
+      username);
+  if (rows.empty()) {
+    verify_password(password, decoy_hash());
+    return {};
+  }
+  const auto& row = rows[0];
+  if (row[6].as<bool>()) return {LoginResult::Outcome::disabled, {}};
+  if (row[7].as<bool>()) return {LoginResult::Outcome::locked, {}};
+  const int id = row[0].as<int>();
+  if (!verify_password(password, row[5].as<std::string>())) {
+    auto locked = tx.exec_params1(
+        "UPDATE app_user SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END, "
+        "locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END "
+        "WHERE id = $1 RETURNING locked_until > now()",
+        id, static_cast<int>(policy.max_failed_logins), static_cast<double>(policy.lockout.count()));
+    tx.commit();
+    const bool now_locked = !locked[0].is_null() && locked[0].as<bool>();
+    return {now_locked ? LoginResult::Outcome::locked : LoginResult::Outcome::refused, {}};
+  }
+  tx.exec_params("UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", id);
+  tx.commit();
+  return {LoginResult::Outcome::signed_in, principal_of(row, Principal::Kind::user)};
+}
+
+json list_users(pqxx::transaction_base& tx) {
+  return rows_as_items(tx.exec(fmt::format("SELECT {} FROM app_user ORDER BY username", user_columns)));
+}
+
+std::string user_json(pqxx::transaction_base& tx, int id) {
+  auto rows = tx.exec_params(fmt::format("SELECT {} FROM app_user WHERE id = $1", user_columns), id);
+  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+}
+
+int create_user(pqxx::transaction_base& tx, const UserFields& fields) {
+  return tx
+      .exec_params1(
+          "INSERT INTO app_user (username, display_name, password_hash, role, scope_level, scope_code, disabled) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+          fields.username, fields.display_name, hash_password(fields.password), std::string(to_string(fields.role)),
+          std::string(to_string(fields.scope.level)), fields.scope.code, fields.disabled)[0]
+      .as<int>();
+}
+
+bool update_user(pqxx::transaction_base& tx, int id, const UserFields& fields) {
+  // A new password is hashed here; an empty one keeps the stored hash.
+  const std::string hash = fields.password.empty() ? std::string() : hash_password(fields.password);
+  auto rows = tx.exec_params(
+      "UPDATE app_user SET display_name = $2, role = $3, scope_level = $4, scope_code = $5, disabled = $6, "
+      "password_hash = CASE WHEN $7 = '' THEN password_hash ELSE $7 END, "
+      "password_changed_at = CASE WHEN $7 = '' THEN password_changed_at ELSE now() END "
+      "WHERE id = $1 RETURNING id",
+      id, fields.display_name, std::string(to_string(fields.role)), std::string(to_string(fields.scope.level)),
+      fields.scope.code, fields.disabled, hash);
+  return !rows.empty();
+}
+
+bool delete_user(pqxx::transaction_base& tx, int id) {
+  return !tx.exec_params("DELETE FROM app_user WHERE id = $1 RETURNING id", id).empty();
+}
+
+bool unlock_user(pqxx::transaction_base& tx, int id) {
+  return !tx.exec_params("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING id", id)
+              .empty();
+}
+
+bool change_own_password(pqxx::connection& connection, int id, const std::string& current, const std::string& next) {
+  pqxx::work tx(connection);
+  auto rows = tx.exec_params("SELECT password_hash FROM app_user WHERE id = $1 AND NOT disabled FOR UPDATE", id);
+  if (rows.empty() || !verify_password(current, rows[0][0].as<std::string>())) return false;
+  tx.exec_params("UPDATE app_user SET password_hash = $2, password_changed_at = now() WHERE id = $1", id,
+                 hash_password(next));
+  tx.commit();
+  return true;
+}
+
+std::size_t count_users(pqxx::transaction_base& tx) {
+  return tx.exec1("SELECT count(*) FROM app_user")[0].as<std::size_t>();
+}
+
+CreatedToken create_token(pqxx::transaction_base& tx, const TokenFields& fields) {
+  CreatedToken created;
+  created.secret = "hld_" + random_hex(32);
+  created.id = tx.exec_params1(
+                     "INSERT INTO api_token (name, token_sha256, role, scope_level, scope_code, requests_per_minute, "
+                     "created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8)) RETURNING id",
+                     fields.name, pqxx::binarystring(sha256(created.secret)), std::string(to_string(fields.role)),
+                     std::string(to_string(fields.scope.level)), fields.scope.code, fields.requests_per_minute,
+                     fields.created_by, epoch(fields.expires_at))[0]
+                   .as<int>();
+  return created;
+}
+
+json list_tokens(pqxx::transaction_base& tx) {
+  return rows_as_items(tx.exec(fmt::format("SELECT {} FROM api_token ORDER BY id", token_columns)));
+}
+
+std::string token_json(pqxx::transaction_base& tx, int id) {
+  auto rows = tx.exec_params(fmt::format("SELECT {} FROM api_token WHERE id = $1", token_columns), id);
+  return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+}
+
+bool revoke_token(pqxx::transaction_base& tx, int id) {
+  return !tx.exec_params("UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING id", id)
+              .empty();
+}
+
+std::optional<TokenGrant> find_token(pqxx::transaction_base& tx, std::string_view secret) {
+  if (secret.size() != 68 || !secret.starts_with("hld_")) return std::nullopt;
+  auto rows = tx.exec_params(
+      "SELECT id, name, role, scope_level, scope_code, requests_per_minute, extract(epoch FROM expires_at) "
+      "FROM api_token WHERE token_sha256 = $1 AND revoked_at IS NULL AND expires_at > now()",
+      pqxx::binarystring(sha256(secret)));
+  if (rows.empty()) return std::nullopt;
+  TokenGrant grant{principal_of(rows[0], Principal::Kind::token), rows[0][5].as<int>(), {}};
+  grant.expires_at = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(rows[0][6].as<double>())));
+  return grant;
+}
+
+void insert_audit(pqxx::transaction_base& tx, const AuditEntry& entry) {
+  auto text_or_null = [](const json& value) -> std::optional<std::string> {
+    if (value.is_null()) return std::nullopt;
+    return value.dump();
+  };
+  tx.exec_params(
+      "INSERT INTO audit_log (actor, role, remote, method, path, status, object, before, after, request) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)",
+      entry.actor, entry.role, entry.remote, entry.method, entry.path, entry.status, entry.object,
+      text_or_null(entry.before), text_or_null(entry.after), text_or_null(entry.request));
+}
+
+json list_audit(pqxx::transaction_base& tx, const AuditFilter& filter) {
+  auto rows = tx.exec_params(
+      "SELECT json_build_object('id', id, 'at', at, 'actor', actor, 'role', role, 'remote', remote, "
+      "'method', method, 'path', path, 'status', status, 'object', object, 'before', before, 'after', after, "
+      "'request', request)::text, count(*) OVER () FROM audit_log "
+      "WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR starts_with(path, $2)) "
+      "AND at >= to_timestamp($3) AND at < to_timestamp($4) ORDER BY id DESC LIMIT $5 OFFSET $6",
+      filter.actor, filter.path_prefix, epoch(filter.from), epoch(filter.to), filter.limit, filter.offset);
+  const auto total = rows.empty() ? 0 : rows[0][1].as<std::int64_t>();
+  return {{"items", rows_as_items(rows)}, {"total", total}, {"limit", filter.limit}, {"offset", filter.offset}};
+}
+
+}  // namespace halld::auth

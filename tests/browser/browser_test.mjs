@@ -1,0 +1,191 @@
+// Browser tests: halld (the real binary) and a simulated hall, driven through Debian's Chromium
+// by playwright-core. Signs in, watches a hall's queue change live as the simulator issues
+// tickets, acknowledges an alarm and sees its state change, exports a report (CSV and Excel)
+// and opens the files, switches the language. A screenshot of each page goes to $HALLD_ARTIFACTS/browser.
+// Needs HALLD_TEST_PG (a PostgreSQL it may create databases in), HALLD_BINARY, HALL_SIM_BINARY.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const source = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// playwright-core is the web UI's development dependency (web/package-lock.json).
+const { chromium } = createRequire(join(source, 'web', 'package.json'))('playwright-core');
+const halldBinary = process.env.HALLD_BINARY;
+const simBinary = process.env.HALL_SIM_BINARY;
+const artifacts = join(process.env.HALLD_ARTIFACTS || join(tmpdir(), 'halld-artifacts'), 'browser');
+mkdirSync(artifacts, { recursive: true });
+const dir = mkdtempSync(join(tmpdir(), 'halld-browser-'));
+const children = [];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function start(binary, args, name) {
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.output = '';
+  child.stdout.on('data', (d) => (child.output += d));
+  child.stderr.on('data', (d) => (child.output += d));
+  child.name = name;
+  children.push(child);
+  return child;
+}
+async function until(what, check, ms = 30000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+    await sleep(100);
+  }
+}
+function stopAll() {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+}
+
+const database = 'halld_browser_' + process.pid;
+const pg = process.env.HALLD_TEST_PG;
+execFileSync('psql', ['-X', '-q', '-c', `CREATE DATABASE ${database}`, `${pg} dbname=postgres`]);
+const config = join(dir, 'halld.toml');
+writeFileSync(config, `[http]
+port = 0
+web_root = "${join(source, 'web')}"
+[database]
+conninfo = "${pg} dbname=${database}"
+[acquisition]
+batch_delay_ms = 20
+[kpi]
+flush_interval_s = 1
+[log]
+level = "info"
+file = "${join(dir, 'halld.log')}"
+`);
+
+let browser;
+try {
+  // One window and a customer every two seconds: the queue grows, and an alarm comes.
+  const sim = start(simBinary, ['--listen', '127.0.0.1:0', '--site', '4101001', '--source', '3', '--port-file', join(dir, 'sim.port'),
+    '--events', '0', '--speed', '1', '--hours', '24h', '--windows', '1', '--arrivals-per-hour', '1800'], 'hall_sim');
+  await until('the simulator', () => existsSync(join(dir, 'sim.port')) && readFileSync(join(dir, 'sim.port'), 'utf8').trim());
+  const archives = JSON.parse(readFileSync(join(source, 'tests/data/archives_small.json'), 'utf8'));
+  Object.assign(archives.channels[0], { host: '127.0.0.1', port: Number(readFileSync(join(dir, 'sim.port'), 'utf8')) });
+  writeFileSync(join(dir, 'archives.json'), JSON.stringify(archives));
+  execFileSync(halldBinary, ['import', '--config', config, join(dir, 'archives.json')]);
+  const firstAdmin = execFileSync(halldBinary, ['first-admin', '--config', config]).toString();
+  const password = firstAdmin.match(/: (\S+)\s*$/)[1];
+  const token = execFileSync(halldBinary, ['token', '--config', config, '--name', 'setup', '--role', 'province_admin', '--scope', 'province'])
+    .toString().match(/hld_[0-9a-f]{64}/)[0];
+
+  const halld = start(halldBinary, ['--config', config], 'halld');
+  const port = await until('halld to listen', () => (halld.output.match(/HTTP listening on 127\.0\.0\.1:(\d+)/) || [])[1]);
+  const base = `http://127.0.0.1:${port}`;
+  const setup = (method, path, body) => fetch(base + path, { method, headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    .then(async (r) => { const text = await r.text(); assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`); return JSON.parse(text); });
+  await setup('POST', '/api/v1/alarm-rules', { name: '浏览器测试：排队', kind: 'limit', indicator: 'queue_length', warning: 2, critical: 1000,
+    clear: 0, hold_s: 0, clear_hold_s: 3600, hall: '4101001', schedule: 'always' });
+
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !/401|Failed to load resource/.test(m.text()) && problems.push(m.text()));
+
+  // Sign in (a wrong password first).
+  await page.goto(base + '/');
+  await page.fill('input[name=username]', 'admin');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('[data-testid=sign-in]');
+  await page.waitForSelector('[data-testid=login-error]');
+  await page.screenshot({ path: join(artifacts, '01-login.png') });
+  await page.fill('input[name=password]', password);
+  await page.click('[data-testid=sign-in]');
+  await page.waitForSelector('[data-testid=tiles] .tile[data-hall="4101001"]');
+  assert.equal(await page.textContent('[data-testid=nav-alarms]'), '告警窗口');
+  await page.screenshot({ path: join(artifacts, '02-overview.png') });
+
+  // The hall's queue changes on the page, with no reload, as the simulator issues tickets.
+  await page.click('.tile[data-hall="4101001"]');
+  await page.waitForSelector('[data-testid=hall-waiting]');
+  let navigations = 0;
+  page.on('framenavigated', () => navigations++);
+  const before = await page.textContent('[data-testid=hall-waiting]');
+  await until('the queue to change live', async () => (await page.textContent('[data-testid=hall-waiting]')) !== before, 60000);
+  assert.equal(navigations, 0, 'the hall page must update without a reload');
+  await page.screenshot({ path: join(artifacts, '03-hall-live.png') });
+
+  // The alarm window: the queue alarm arrives; acknowledge it with a note; its state changes.
+  await page.click('[data-testid=nav-alarms]');
+  const ack = await page.waitForSelector('[data-testid^=ack-]', { timeout: 60000 });
+  const alarmId = (await ack.getAttribute('data-testid')).slice(4);
+  await page.screenshot({ path: join(artifacts, '04-alarms.png') });
+  await ack.click();
+  await page.fill('.el-message-box input', '已增开窗口');
+  await page.click('.el-message-box .el-button--primary');
+  await until('the alarm to show acknowledged', async () =>
+    (await page.textContent(`[data-testid=alarm-state-${alarmId}]`)) === '已确认');
+  const record = await setup('GET', `/api/v1/alarms/${alarmId}`);
+  assert.equal(record.state, 'acknowledged');
+  assert.equal(record.acknowledged_by, 'user:admin');
+  assert.equal(record.acknowledge_note, '已增开窗口');
+  await page.screenshot({ path: join(artifacts, '05-alarm-acknowledged.png') });
+
+  // A report exported as CSV, downloaded and opened.
+  await page.click('[data-testid=nav-reports]');
+  await page.waitForSelector('[data-testid=kpi-table]');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
+  const file = join(artifacts, 'report.csv');
+  await download.saveAs(file);
+  const csv = readFileSync(file, 'utf8').split('\n');
+  assert.match(csv[0], /period/);
+  assert.match(csv[0], /arrivals/);
+  assert.ok(csv.length >= 2, 'the report has rows');
+  const [workbook] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-xlsx]')]);
+  const xlsx = join(artifacts, 'report.xlsx');
+  await workbook.saveAs(xlsx);
+  const bytes = readFileSync(xlsx);
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK', 'an Excel workbook is a zip');
+  assert.ok(bytes.includes(Buffer.from('xl/worksheets/sheet1.xml')), 'with a worksheet');
+  await page.screenshot({ path: join(artifacts, '06-reports.png') });
+  // The saturation ranking and the clerk assessment show the API's figures (their fields are
+  // read by name: a renamed field would leave the columns empty).
+  await page.click('.el-tabs__item:has-text("饱和度排名")');
+  await page.waitForSelector('.el-tab-pane:not([style*="display: none"]) .el-table__body tr td:has-text("4101001"), .el-tab-pane:not([style*="display: none"]) .el-table__body tr td:has-text("%")');
+  const saturation = await page.$$eval('.el-tab-pane:not([style*="display: none"]) .el-table__body tr:first-child td', (tds) => tds.map((td) => td.textContent.trim()));
+  assert.equal(saturation[0], '1', 'ranked');
+  assert.match(saturation[3], /%$/, 'with its utilisation');
+  await page.click('.el-tabs__item:has-text("柜员考核")');
+  await page.waitForSelector('.el-tab-pane:not([style*="display: none"]) .el-table__body tr td:has-text("S0")');
+  await page.screenshot({ path: join(artifacts, '06b-clerks.png') });
+
+  // Administration, then the language switch.
+  await page.click('[data-testid=nav-admin]');
+  await page.click('.el-tabs__item:has-text("审计日志")');
+  await page.waitForSelector('[data-testid=audit-table] td:has-text("/acknowledge")');
+  await page.screenshot({ path: join(artifacts, '07-admin-audit.png') });
+  await page.click('[data-testid=language]');
+  await until('English', async () => (await page.textContent('[data-testid=nav-alarms]')) === 'Alarm window');
+  await page.screenshot({ path: join(artifacts, '08-english.png') });
+  await page.reload();
+  await page.waitForSelector('[data-testid=nav-alarms]');
+  assert.equal(await page.textContent('[data-testid=nav-alarms]'), 'Alarm window', 'the language is remembered');
+
+  // Signing out ends the session: the API refuses the old cookie.
+  await page.click('[data-testid=sign-out]');
+  await page.waitForSelector('[data-testid=sign-in]');
+  const after = await page.evaluate(() => fetch('/api/v1/halls').then((r) => r.status));
+  assert.equal(after, 401);
+  assert.deepEqual(problems, [], 'no errors in the page');
+  console.log('browser tests passed; screenshots in ' + artifacts);
+} catch (e) {
+  console.error(e);
+  for (const child of children) console.error(`--- ${child.name} ---\n${child.output.slice(-4000)}`);
+  process.exitCode = 1;
+} finally {
+  if (browser) await browser.close();
+  stopAll();
+  await sleep(500);
+  try { execFileSync('psql', ['-X', '-q', '-c', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, `${pg} dbname=postgres`]); } catch { /* left for the cluster's removal */ }
+}

@@ -1,0 +1,68 @@
+// The shell: sign-in, the navigation between pages (#/overview, #/hall/CODE, #/alarms,
+// #/reports, #/admin), the language switch.
+'use strict';
+const App = {
+  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, ReportsPage, AdminPage },
+  setup() {
+    const session = ref(null);
+    const checked = ref(false);
+    const route = ref(location.hash || '#/overview');
+    window.addEventListener('hashchange', () => (route.value = location.hash));
+    const page = computed(() => route.value.split('/')[1] || 'overview');
+    const hallCode = computed(() => decodeURIComponent(route.value.split('/')[2] || ''));
+    function signedIn(answer) {
+      session.value = answer;
+      api.setCsrf(answer.csrf_token);
+      if (answer.principal.scope.startsWith('hall:') && page.value === 'overview') location.hash = '#/hall/' + answer.principal.scope.slice(5);
+    }
+    async function signOut() {
+      try { await api.del('/api/v1/session'); } catch { /* ended already */ }
+      session.value = null;
+      api.setCsrf('');
+    }
+    api.onSignedOut(() => { session.value = null; });
+    onMounted(async () => {
+      try { signedIn(await api.get('/api/v1/session')); } catch { session.value = null; }
+      checked.value = true;
+    });
+    const locale = computed(() => (i18n.locale === 'en' ? ElementPlusLocaleEn : ElementPlusLocaleZhCn));
+    function switchLanguage() {
+      i18n.locale = i18n.locale === 'en' ? 'zh-CN' : 'en';
+      localStorage.setItem('halld.locale', i18n.locale);
+      document.documentElement.lang = i18n.locale;
+      document.title = t('app') + ' · halld';
+    }
+    const isAdmin = computed(() => session.value && session.value.principal.role === 'province_admin');
+    return { t, i18n, session, checked, page, hallCode, signedIn, signOut, locale, switchLanguage, isAdmin };
+  },
+  template: `
+  <el-config-provider :locale="locale">
+    <template v-if="checked">
+      <login-page v-if="!session" @signed-in="signedIn" />
+      <div v-else class="shell">
+        <header>
+          <span class="brand">{{ t('app') }}</span>
+          <nav>
+            <a href="#/overview" :class="{active: page === 'overview'}" data-testid="nav-overview">{{ t('overview') }}</a>
+            <a href="#/alarms" :class="{active: page === 'alarms'}" data-testid="nav-alarms">{{ t('alarms') }}</a>
+            <a href="#/reports" :class="{active: page === 'reports'}" data-testid="nav-reports">{{ t('reports') }}</a>
+            <a v-if="isAdmin" href="#/admin" :class="{active: page === 'admin'}" data-testid="nav-admin">{{ t('admin') }}</a>
+          </nav>
+          <span class="who">{{ session.principal.name }} · {{ session.principal.scope }}</span>
+          <el-button size="small" text @click="switchLanguage" data-testid="language">{{ t('language') }}</el-button>
+          <el-button size="small" @click="signOut" data-testid="sign-out">{{ t('signOut') }}</el-button>
+        </header>
+        <main>
+          <overview-page v-if="page === 'overview'" :principal="session.principal" />
+          <hall-page v-else-if="page === 'hall'" :code="hallCode" />
+          <alarms-page v-else-if="page === 'alarms'" :principal="session.principal" />
+          <reports-page v-else-if="page === 'reports'" :principal="session.principal" />
+          <admin-page v-else-if="page === 'admin' && isAdmin" />
+        </main>
+      </div>
+    </template>
+  </el-config-provider>`,
+};
+const app = Vue.createApp(App);
+app.use(ElementPlus);
+app.mount('#app');
