@@ -49,11 +49,17 @@ std::vector<QueuedText> load_queued(pqxx::transaction_base& tx, Timestamp since)
 
 void record_attempt(pqxx::transaction_base& tx, std::int64_t id, TextState state, int attempts,
                     const std::string& channel, const std::string& error) {
+  // The gateway may report delivery (or rejection) before this record is written: its report is
+  // newer news than "sent", so it keeps its state and error.
   tx.exec_params(
-      "UPDATE sms_message SET state = $2, attempts = $3, channel = NULLIF($4, ''), error = NULLIF($5, ''), "
-      "sent_at = CASE WHEN $2 IN ('sent', 'delivered') THEN now() ELSE sent_at END, "
-      "delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END, "
-      "failed_at = CASE WHEN $2 = 'failed' THEN now() ELSE failed_at END WHERE id = $1",
+      "UPDATE sms_message m SET attempts = $3, channel = NULLIF($4, ''), "
+      "state = CASE WHEN r.reported THEN m.state ELSE $2 END, "
+      "error = CASE WHEN r.reported THEN m.error ELSE NULLIF($5, '') END, "
+      "sent_at = CASE WHEN $2 IN ('sent', 'delivered') THEN coalesce(m.sent_at, now()) ELSE m.sent_at END, "
+      "delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE m.delivered_at END, "
+      "failed_at = CASE WHEN $2 = 'failed' THEN now() ELSE m.failed_at END "
+      "FROM (SELECT $2 = 'sent' AND state IN ('delivered', 'failed') AS reported FROM sms_message WHERE id = $1) r "
+      "WHERE m.id = $1",
       id, std::string(to_string(state)), attempts, channel, error);
 }
 
