@@ -6,16 +6,17 @@ const api = (() => {
   let onSignedOut = () => {};
 
   class ApiError extends Error {
-    constructor(status, code, message) { super(message); this.status = status; this.code = code; }
+    constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; }
   }
 
-  async function request(method, path, body) {
+  // `jsonText` is sent as it is (an archive file); else `body`, if any, is serialised.
+  async function request(method, path, body, jsonText) {
     const headers = {};
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (body !== undefined || jsonText !== undefined) headers['Content-Type'] = 'application/json';
     if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
     const response = await fetch(path, {
       method, headers, credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: jsonText !== undefined ? jsonText : body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
     let data = null;
@@ -23,7 +24,7 @@ const api = (() => {
     if (!response.ok) {
       const error = (data && data.error) || { code: 'http_' + response.status, message: response.statusText };
       if (response.status === 401 && path !== '/api/v1/session') onSignedOut();
-      throw new ApiError(response.status, error.code, error.message);
+      throw new ApiError(response.status, error.code, error.message, error.details);
     }
     return data;
   }
@@ -67,6 +68,7 @@ const api = (() => {
     ApiError, request, stream, localTime, today, query,
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body === undefined ? {} : body),
+    postText: (path, jsonText) => request('POST', path, undefined, jsonText),
     put: (path, body) => request('PUT', path, body),
     del: (path) => request('DELETE', path),
     setCsrf(token) { csrf = token || ''; },

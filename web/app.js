@@ -32,7 +32,12 @@ const App = {
       document.documentElement.lang = i18n.locale;
       document.title = t('app') + ' · halld';
     }
-    const isAdmin = computed(() => session.value && session.value.principal.role === 'province_admin');
+    // The administration page: everything for the province's administrator, the archives for a
+    // data clerk of the province (the server decides either way).
+    const isAdmin = computed(() => {
+      const principal = session.value && session.value.principal;
+      return !!principal && principal.scope === 'province' && ['province_admin', 'data_clerk'].includes(principal.role);
+    });
     return { t, i18n, session, checked, page, hallCode, signedIn, signOut, locale, switchLanguage, isAdmin };
   },
   template: `
@@ -57,7 +62,7 @@ const App = {
           <hall-page v-else-if="page === 'hall'" :code="hallCode" />
           <alarms-page v-else-if="page === 'alarms'" :principal="session.principal" />
           <reports-page v-else-if="page === 'reports'" :principal="session.principal" />
-          <admin-page v-else-if="page === 'admin' && isAdmin" />
+          <admin-page v-else-if="page === 'admin' && isAdmin" :principal="session.principal" />
         </main>
       </div>
     </template>

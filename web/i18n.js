@@ -28,6 +28,9 @@ const messages = {
     failures: '故障次数', rank: '排名', hallName: '营业厅', weekday: '星期', suggestion: '建议',
     confirmRevoke: '确定吊销该令牌？', saved: '已保存', progress: '进度',
     served: '办理笔数', weightedVolume: '加权业务量', weightedScore: '加权评价得分', avgHandling: '平均办理(分)',
+    archives: '档案管理', check: '校验', importArchives: '导入', imported: '已导入', validNothingApplied: '校验通过，未导入',
+    location: '位置', problem: '问题', search: '搜索编码、名称', county: '区县', edit: '编辑', delete: '删除', save: '保存',
+    confirmDelete: '确定删除？',
   },
   en: {
     app: 'Service Hall Management', signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
@@ -56,6 +59,9 @@ const messages = {
     failures: 'Failures', rank: 'Rank', hallName: 'Hall', weekday: 'Weekday', suggestion: 'Suggestion',
     confirmRevoke: 'Revoke this token?', saved: 'Saved', progress: 'Progress',
     served: 'Served', weightedVolume: 'Class-weighted volume', weightedScore: 'Class-weighted score', avgHandling: 'Average handling (min)',
+    archives: 'Archives', check: 'Check', importArchives: 'Import', imported: 'Imported', validNothingApplied: 'Valid, nothing applied',
+    location: 'Location', problem: 'Problem', search: 'Search code or name', county: 'County', edit: 'Edit', delete: 'Delete', save: 'Save',
+    confirmDelete: 'Delete this?',
   },
 };
 const i18n = Vue.reactive({ locale: localStorage.getItem('halld.locale') || 'zh-CN' });

@@ -47,6 +47,7 @@ constexpr std::array table{
     Entry{V::get, "/api/v1/kpi/breakdown", {Permission::view, ScopeRule::level_code_query}},
     Entry{V::get, "/api/v1/saturation", {Permission::view, ScopeRule::level_code_query}},
     Entry{V::get, "/api/v1/channels", province_view},
+    Entry{V::post, "/api/v1/archives/import", {Permission::edit_archives, ScopeRule::province}},
 
     Entry{V::get, "/api/v1/alarms/stream", {Permission::view, ScopeRule::city_hall_query}},
     Entry{V::get, "/api/v1/alarms", {Permission::view, ScopeRule::city_hall_query}},

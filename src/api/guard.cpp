@@ -97,6 +97,12 @@ void Guard::forget_tokens() {
   tokens_.clear();
 }
 
+void Guard::forget_halls() {
+  std::lock_guard lock(mutex_);
+  hall_cities_.clear();
+  halls_loaded_ = {};
+}
+
 asio::awaitable<std::optional<auth::TokenGrant>> Guard::token(std::string secret) {
   const auto key = auth::sha256(secret);
   const auto now = std::chrono::steady_clock::now();

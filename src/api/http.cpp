@@ -16,8 +16,10 @@ Response json_response(http::status status, std::string body) {
   return text_response(status, std::move(body), "application/json; charset=utf-8");
 }
 
-Response error_response(http::status status, std::string_view code, std::string_view message) {
+Response error_response(http::status status, std::string_view code, std::string_view message,
+                        nlohmann::json details) {
   nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+  if (!details.is_null()) body["error"]["details"] = std::move(details);
   return json_response(status, body.dump());
 }
 

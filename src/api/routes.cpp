@@ -40,6 +40,29 @@ void add_json_query(Router& router, store::Database& database, std::string patte
              });
 }
 
+// The answer to an import: its counts, or every problem found (nothing was applied).
+Response import_response(const store::ImportOutcome& outcome, store::ImportMode mode) {
+  if (!outcome.valid) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& problem : outcome.read.problems) {
+      problems.push_back({{"location", problem.location}, {"reason", problem.reason}});
+    }
+    const auto total = outcome.read.problems.size() + outcome.read.problems_not_listed;
+    return error_response(http::status::unprocessable_entity, "import_rejected",
+                          fmt::format("the archives were rejected with {} problem(s); nothing was imported", total),
+                          {{"problems", std::move(problems)}, {"problems_not_listed", outcome.read.problems_not_listed}});
+  }
+  const auto& n = outcome.counts;
+  nlohmann::json body = {{"applied", outcome.applied},
+                         {"dry_run", mode == store::ImportMode::dry_run},
+                         {"counts",
+                          {{"cities", n.cities}, {"business_types", n.business_types},
+                           {"customer_classes", n.customer_classes}, {"halls", n.halls}, {"windows", n.windows},
+                           {"clerks", n.clerks}, {"terminals", n.terminals}, {"devices", n.devices},
+                           {"channels", n.channels}}}};
+  return json_response(http::status::ok, body.dump());
+}
+
 }  // namespace
 
 std::string_view openapi_document() {
@@ -78,7 +101,27 @@ void add_system_routes(Router& router, store::Database& database, MetricsRegistr
   });
 }
 
-void add_archive_routes(Router& router, store::Database& database) {
+void add_archive_routes(Router& router, store::Database& database, std::function<void()> archives_changed) {
+  router.add(http::verb::post, "/api/v1/archives/import",
+             [&database, archives_changed = std::move(archives_changed)](RequestContext& context) -> asio::awaitable<Response> {
+               QueryReader query(context, {"dry_run"});
+               const auto dry_run = query.text("dry_run", 5);
+               if (!dry_run.empty() && dry_run != "true" && dry_run != "false") query.fail("'dry_run' must be true or false");
+               if (query.problem()) co_return bad_query(*query.problem());
+               if (!to_std(context.request[http::field::content_type]).starts_with("application/json")) {
+                 co_return error_response(http::status::unsupported_media_type, "unsupported_media_type",
+                                          "send the archives as application/json (docs/archives.md)");
+               }
+               const auto mode = dry_run == "true" ? store::ImportMode::dry_run : store::ImportMode::commit;
+               auto importing = database.run([text = context.request.body(), mode](pqxx::connection& c) {
+                 return store::import_archives(
+                     c, [&text](const archive::KnownCodes& known) { return archive::read_json(text, known); }, mode);
+               });
+               auto outcome = co_await std::move(importing);
+               if (outcome.applied) archives_changed();
+               co_return import_response(outcome, mode);
+             });
+
   add_json_query(router, database, "/api/v1/cities", {}, [](QueryReader&, const RequestContext&) -> TextJob {
     return store::list_cities_json;
   });

@@ -112,7 +112,7 @@ class Daemon {
     guard_ = std::make_unique<api::Guard>(*database_, config_.auth, metrics_);
     api::add_system_routes(router_, *database_, metrics_);
     api::add_auth_routes(router_, *database_, *guard_, config_.auth);
-    api::add_archive_routes(router_, *database_);
+    api::add_archive_routes(router_, *database_, [this] { guard_->forget_halls(); });
     api::add_kpi_routes(router_, *database_, *engine_);
     api::add_alarm_routes(router_, *database_, *alarms_, [this] { return notifier_->reload_contacts(); });
     api::add_acquisition_routes(router_, [this] {

@@ -160,8 +160,41 @@ try {
   await page.waitForSelector('.el-tab-pane:not([style*="display: none"]) .el-table__body tr td:has-text("S0")');
   await page.screenshot({ path: join(artifacts, '06b-clerks.png') });
 
-  // Administration, then the language switch.
+  // Administration: archives checked and imported from a file (a broken file lists its
+  // problems, nothing applied), a rule changed in the editor, the audit log; then the language.
   await page.click('[data-testid=nav-admin]');
+  await page.waitForSelector('[data-testid=archive-halls] td:has-text("4101001")');
+  const newHall = { ...archives.halls[0], code: '4101009', name: '郑州市浏览器测试营业厅', windows: [], clerks: [], terminals: [], devices: [] };
+  const brokenFile = join(dir, 'broken.json'), goodFile = join(dir, 'new-hall.json');
+  writeFileSync(brokenFile, JSON.stringify({ format: 'halld-archives-v1', halls: [{ ...newHall, city: '9999', level: 'Z' }] }));
+  writeFileSync(goodFile, JSON.stringify({ format: 'halld-archives-v1', halls: [newHall] }));
+  await page.setInputFiles('[data-testid=archive-file]', brokenFile);
+  await page.click('[data-testid=archive-check]');
+  await page.waitForSelector('[data-testid=archive-problems] td:has-text("9999")');
+  await page.screenshot({ path: join(artifacts, '07-admin-archive-problems.png') });
+  await page.setInputFiles('[data-testid=archive-file]', goodFile);
+  await page.click('[data-testid=archive-check]');
+  await page.waitForSelector('[data-testid=archive-result]:has-text("校验通过")');
+  assert.equal((await fetch(base + '/api/v1/halls/4101009', { headers: { Authorization: 'Bearer ' + token } })).status, 404, 'a check applies nothing');
+  await page.click('[data-testid=archive-import]');
+  await page.waitForSelector('[data-testid=archive-result]:has-text("已导入")');
+  await page.waitForSelector('[data-testid=archive-halls] td:has-text("4101009")');
+  assert.equal((await setup('GET', '/api/v1/halls/4101009')).name, newHall.name);
+  await page.screenshot({ path: join(artifacts, '07-admin-archives.png') });
+
+  await page.click('.el-tabs__item:has-text("告警规则")');
+  await page.click('[data-testid=rules-table] tr:has-text("浏览器测试") [data-testid=config-edit]');
+  const edited = JSON.parse(await page.inputValue('[data-testid=config-json]'));
+  await page.fill('[data-testid=config-json]', JSON.stringify({ ...edited, warning: 'many' }));
+  await page.click('[data-testid=config-save]');
+  await page.waitForSelector('[data-testid=config-error]:has-text("warning")');
+  await page.fill('[data-testid=config-json]', JSON.stringify({ ...edited, warning: 3 }));
+  await page.click('[data-testid=config-save]');
+  await until('the rule to change', async () =>
+    (await setup('GET', '/api/v1/alarm-rules')).items.some((r) => r.name === '浏览器测试：排队' && r.warning === 3));
+  await page.waitForSelector('[data-testid=config-json]', { state: 'hidden' });
+  await page.screenshot({ path: join(artifacts, '07-admin-rules.png') });
+
   await page.click('.el-tabs__item:has-text("审计日志")');
   await page.waitForSelector('[data-testid=audit-table] td:has-text("/acknowledge")');
   await page.screenshot({ path: join(artifacts, '07-admin-audit.png') });

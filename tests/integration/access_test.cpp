@@ -269,5 +269,66 @@ TEST_F(AccessTest, TokensAreRateLimitedRevokedAndExpire) {
   EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, {{"Authorization", "Basic eDp5"}}).status, 401);
 }
 
+// A data clerk of the province imports archives over the API: checked first (a dry run applies
+// nothing), then applied all or nothing, with every problem listed when rejected, and recorded.
+TEST_F(AccessTest, DataClerksImportArchivesAllOrNothing) {
+  const auto clerk = bearer(make_token({{"name", "档案员"}, {"role", "data_clerk"}, {"scope", "province"}}));
+  json hall = {{"code", "4101002"}, {"name", "郑州市二七区营业厅"}, {"city", "4101"}, {"county", "二七区"},
+               {"latitude", 34.72}, {"longitude", 113.62}, {"level", "B"}, {"status", "open"},
+               {"timezone", "Asia/Shanghai"},
+               {"opening_hours", {{"mon", "08:30-17:30"}, {"tue", "08:30-17:30"}, {"wed", "08:30-17:30"}, {"thu", "08:30-17:30"},
+                                  {"fri", "08:30-17:30"}, {"sat", "09:00-12:00"}, {"sun", "closed"}}},
+               {"windows", {{{"number", 1}, {"kind", "general"}, {"business_types", {"bill_payment"}}}}}};
+  const json document = {{"format", "halld-archives-v1"}, {"halls", {hall}}};
+
+  auto checked = send("POST", "/api/v1/archives/import?dry_run=true", document, clerk);
+  ASSERT_EQ(checked.status, 200) << checked.body;
+  EXPECT_EQ(json::parse(checked.body)["dry_run"], true);
+  EXPECT_EQ(json::parse(checked.body)["counts"]["halls"], 1);
+  EXPECT_EQ(admin("GET", "/api/v1/halls/4101002").status, 404);
+
+  auto imported = send("POST", "/api/v1/archives/import", document, clerk);
+  ASSERT_EQ(imported.status, 200) << imported.body;
+  EXPECT_EQ(json::parse(imported.body)["applied"], true);
+  EXPECT_EQ(json::parse(imported.body)["counts"]["windows"], 1);
+  EXPECT_EQ(json::parse(admin("GET", "/api/v1/halls/4101002").body)["city"]["code"], "4101");
+  // The new hall is city 4101's at once: its token reads it, city 4103's may not.
+  const auto city_4101 = bearer(make_token({{"name", "4101 feed"}, {"role", "city_manager"}, {"scope", "city:4101"}}));
+  const auto city_4103 = bearer(make_token({{"name", "4103 feed"}, {"role", "city_manager"}, {"scope", "city:4103"}}));
+  EXPECT_EQ(send("GET", "/api/v1/halls/4101002", nullptr, city_4101).status, 200);
+  EXPECT_EQ(send("GET", "/api/v1/halls/4101002", nullptr, city_4103).status, 403);
+
+  // A file with mistakes: every one listed, nothing applied (not even the valid hall).
+  json broken_hall = hall;
+  broken_hall["code"] = "4101003";
+  broken_hall["city"] = "9999";
+  broken_hall["level"] = "Z";
+  json good_hall = hall;
+  good_hall["code"] = "4101004";
+  auto rejected = send("POST", "/api/v1/archives/import", {{"format", "halld-archives-v1"}, {"halls", {good_hall, broken_hall}}}, clerk);
+  ASSERT_EQ(rejected.status, 422) << rejected.body;
+  const auto error = json::parse(rejected.body)["error"];
+  EXPECT_EQ(error["code"], "import_rejected");
+  ASSERT_GE(error["details"]["problems"].size(), 2u) << error.dump();
+  EXPECT_THAT(error["details"].dump(), HasSubstr("'9999'"));
+  EXPECT_EQ(admin("GET", "/api/v1/halls/4101004").status, 404);
+
+  EXPECT_EQ(send("POST", "/api/v1/archives/import?dry_run=yes", document, clerk).status, 400);
+  EXPECT_EQ(http_request(port, "POST", "/api/v1/archives/import", {{"Authorization", clerk.at("Authorization")}, {"Content-Type", "text/csv"}},
+                         "code,name\n").status, 415);
+  EXPECT_EQ(http_request(port, "POST", "/api/v1/archives/import", {{"Authorization", clerk.at("Authorization")}, {"Content-Type", "application/json"}},
+                         "{\"format\": ").status, 422);
+  // Only a data clerk or administrator of the whole province may import.
+  const auto city_clerk = bearer(make_token({{"name", "市档案员"}, {"role", "data_clerk"}, {"scope", "city:4101"}}));
+  const auto monitor = bearer(make_token({{"name", "watch"}, {"role", "monitor"}, {"scope", "province"}}));
+  EXPECT_EQ(send("POST", "/api/v1/archives/import", document, city_clerk).status, 403);
+  EXPECT_EQ(send("POST", "/api/v1/archives/import", document, monitor).status, 403);
+
+  auto audit = json::parse(admin("GET", "/api/v1/audit?path=/api/v1/archives/import").body);
+  ASSERT_GE(audit["total"].get<int>(), 3) << audit.dump();
+  EXPECT_THAT(audit.dump(), HasSubstr(R"("role":"data_clerk","status":200)"));  // the import, by the clerk's token
+  EXPECT_THAT(audit.dump(), HasSubstr("import_rejected"));
+}
+
 }  // namespace
 }  // namespace halld::testing

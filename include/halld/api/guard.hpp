@@ -64,6 +64,8 @@ class Guard {
   const auth::LoginPolicy& login_policy() const { return login_policy_; }
   // Tokens are cached briefly; a revocation through the API forgets them at once.
   void forget_tokens();
+  // An archive import may move halls between cities: the next scope check reads them afresh.
+  void forget_halls();
   void update(const AuthConfig& config);
 
   static constexpr std::string_view session_cookie = "halld_session";

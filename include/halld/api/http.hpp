@@ -37,8 +37,10 @@ struct RequestContext {
 inline std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
 
 Response json_response(http::status status, std::string body);
-// {"error":{"code":"not_found","message":"…"}}: the one shape of every error halld returns.
-Response error_response(http::status status, std::string_view code, std::string_view message);
+// {"error":{"code":"not_found","message":"…"}}: the one shape of every error halld returns;
+// `details` (when not null) lists what a client needs to mend, e.g. every problem of an import.
+Response error_response(http::status status, std::string_view code, std::string_view message,
+                        nlohmann::json details = nullptr);
 Response text_response(http::status status, std::string body, std::string_view content_type);
 
 // The request body as a JSON object, or the response refusing it (415 for another content

@@ -16,8 +16,10 @@ namespace halld::api {
 
 // /healthz, /readyz, /metrics and /api/v1/openapi.json.
 void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics);
-// Read-only archive endpoints under /api/v1.
-void add_archive_routes(Router& router, store::Database& database);
+// Archive endpoints under /api/v1: reads, and an import in the documented JSON format
+// (docs/archives.md) that applies all or nothing, as `halld import` does; `archives_changed`
+// runs after an import was applied.
+void add_archive_routes(Router& router, store::Database& database, std::function<void()> archives_changed);
 
 // Live status of the acquisition channels, as the daemon's channels report it.
 void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::json>()> channel_statuses);

@@ -23,7 +23,7 @@ class Routes : public ::testing::Test {
   Routes() {
     add_system_routes(router, database, metrics);
     add_auth_routes(router, database, guard, AuthConfig{});
-    add_archive_routes(router, database);
+    add_archive_routes(router, database, [] {});
     add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
     add_kpi_routes(router, database, engine);
     add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
