@@ -20,10 +20,10 @@ json principal_json(const auth::Principal& p) {
           {"scope", p.scope.to_string()}};
 }
 
-// halld speaks plain HTTP (TLS terminates in front of it), so the cookie carries no Secure flag.
-std::string session_cookie_header(std::string_view value, bool expire) {
-  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict{}", Guard::session_cookie, value,
-                     expire ? "; Max-Age=0" : "");
+// Secure under halld's own TLS: the browser then never sends the cookie over plain HTTP.
+std::string session_cookie_header(std::string_view value, bool expire, bool secure) {
+  return fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict{}{}", Guard::session_cookie, value,
+                     secure ? "; Secure" : "", expire ? "; Max-Age=0" : "");
 }
 
 std::string iso(std::chrono::system_clock::time_point t) {
@@ -77,8 +77,8 @@ bool is_self(const RequestContext& context, std::int64_t id) {
   return context.principal && context.principal->kind == auth::Principal::Kind::user && context.principal->id == id;
 }
 
-void add_session_routes(Router& router, store::Database& database, Guard& guard) {
-  router.add(http::verb::post, "/api/v1/session", [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {
+void add_session_routes(Router& router, store::Database& database, Guard& guard, bool secure_cookie) {
+  router.add(http::verb::post, "/api/v1/session", [&database, &guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
     auto parsed = json_body(context.request);
     if (auto* refusal = std::get_if<Response>(&parsed)) co_return std::move(*refusal);
     const auto& body = std::get<json>(parsed);
@@ -104,7 +104,7 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard)
                    {"csrf_token", opened.session.csrf_token},
                    {"expires_at", iso(opened.session.expires_at)}};
     auto response = json_response(http::status::ok, answer.dump());
-    response.set(http::field::set_cookie, session_cookie_header(opened.cookie, false));
+    response.set(http::field::set_cookie, session_cookie_header(opened.cookie, false, secure_cookie));
     co_return response;
   });
 
@@ -121,15 +121,15 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard)
     co_return json_response(http::status::ok, answer.dump());
   });
 
-  router.add(http::verb::delete_, "/api/v1/session", [&guard](RequestContext& context) -> asio::awaitable<Response> {
+  router.add(http::verb::delete_, "/api/v1/session", [&guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
     const auto cookie = cookie_value(to_std(context.request[http::field::cookie]), Guard::session_cookie);
     if (!cookie.empty()) guard.sessions().close(cookie);
     auto response = json_response(http::status::ok, R"({"signed_out":true})");
-    response.set(http::field::set_cookie, session_cookie_header("", true));
+    response.set(http::field::set_cookie, session_cookie_header("", true, secure_cookie));
     co_return response;
   });
 
-  router.add(http::verb::post, "/api/v1/session/password", [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {
+  router.add(http::verb::post, "/api/v1/session/password", [&database, &guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
     if (context.principal->kind != auth::Principal::Kind::user) {
       co_return error_response(http::status::forbidden, "forbidden", "a token has no password");
     }
@@ -150,7 +150,7 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard)
     if (!changed) co_return error_response(http::status::forbidden, "bad_credentials", "the current password is wrong");
     guard.sessions().close_user(id);  // every browser signed in as this user signs in again
     auto response = json_response(http::status::ok, R"({"changed":true})");
-    response.set(http::field::set_cookie, session_cookie_header("", true));
+    response.set(http::field::set_cookie, session_cookie_header("", true, secure_cookie));
     co_return response;
   });
 }
@@ -299,8 +299,9 @@ void add_audit_route(Router& router, store::Database& database) {
 
 }  // namespace
 
-void add_auth_routes(Router& router, store::Database& database, Guard& guard, const AuthConfig& config) {
-  add_session_routes(router, database, guard);
+void add_auth_routes(Router& router, store::Database& database, Guard& guard, const AuthConfig& config,
+                     bool secure_cookie) {
+  add_session_routes(router, database, guard, secure_cookie);
   add_user_routes(router, database, guard);
   add_token_routes(router, database, guard, config.token_days);
   add_audit_route(router, database);

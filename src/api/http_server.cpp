@@ -4,24 +4,90 @@
 #include <pqxx/except>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
 #include <charconv>
 #include <chrono>
+#include <type_traits>
 
 namespace halld::api {
 
 // The request's parameters, outside a coroutine frame (GCC 12 -Wmismatched-new-delete).
 static RequestContext context_of(const Request& request, const Router& router);
 
-struct HttpServer::Connection {
-  explicit Connection(asio::ip::tcp::socket socket) : remote(peer_of(socket)), stream(std::move(socket)) {}
-  static std::string peer_of(const asio::ip::tcp::socket& socket) {
+namespace {
+
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+
+template <class Stream>
+class WebSocketOver final : public WebSocket {
+ public:
+  explicit WebSocketOver(Stream stream) : stream_(std::move(stream)) { stream_.text(true); }
+  beast::websocket::stream<Stream>& stream() { return stream_; }
+
+  asio::any_io_executor get_executor() override { return stream_.get_executor(); }
+  asio::awaitable<boost::system::error_code> write_text(asio::const_buffer text) override {
     boost::system::error_code ec;
-    auto peer = socket.remote_endpoint(ec);
-    return ec ? std::string() : peer.address().to_string();
+    co_await stream_.async_write(text, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
   }
-  std::string remote;  // the peer's address, for the audit log
-  beast::tcp_stream stream;
-  WebSocket* websocket = nullptr;  // the stream's new owner once upgraded (on the connection's strand)
+  asio::awaitable<boost::system::error_code> read(beast::flat_buffer& buffer) override {
+    boost::system::error_code ec;
+    co_await stream_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+  }
+  asio::awaitable<boost::system::error_code> close(const beast::websocket::close_reason& reason) override {
+    boost::system::error_code ec;
+    co_await stream_.async_close(reason, asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+  }
+  void shut_down() override {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(asio::socket_base::shutdown_both, ignored);
+  }
+
+ private:
+  beast::websocket::stream<Stream> stream_;
+};
+
+std::string peer_of(const asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  return ec ? std::string() : peer.address().to_string();
+}
+
+}  // namespace
+
+// What stop() needs of a connection, whatever carries it.
+struct HttpServer::Connection {
+  explicit Connection(asio::ip::tcp::socket& socket) : remote(peer_of(socket)), executor(socket.get_executor()) {}
+  virtual ~Connection() = default;
+  // On the connection's executor. Ending the receive side ends an idle read at once, while a
+  // request in flight still gets its response written before the session sees end-of-stream.
+  virtual void stop_reading() = 0;
+
+  const std::string remote;  // the peer's address, for the audit log
+  const asio::any_io_executor executor;
+};
+
+template <class Stream>
+struct HttpServer::ConnectionOver final : Connection {
+  // `tls` is the TLS context, for a TLS stream only.
+  template <class... TlsContext>
+  ConnectionOver(asio::ip::tcp::socket socket, TlsContext&... tls) : Connection(socket), stream(std::move(socket), tls...) {}
+
+  void stop_reading() override {
+    boost::system::error_code ignored;
+    if (websocket) websocket->shut_down();
+    else if (!upgraded) beast::get_lowest_layer(stream).socket().shutdown(asio::socket_base::shutdown_receive, ignored);
+  }
+
+  Stream stream;  // moved into the WebSocket on an upgrade, and not touched after
+  bool upgraded = false;
+  WebSocketOver<Stream>* websocket = nullptr;  // the stream's owner while upgraded
 };
 
 HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
@@ -38,6 +104,8 @@ HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& ro
                                "HTTP connections closed at once because max_connections was reached.")),
       bad_requests_(metrics.counter("halld_http_bad_requests_total",
                                     "Requests rejected before routing (malformed, too large, timed out).")),
+      failed_handshakes_(metrics.counter("halld_http_tls_handshake_failures_total",
+                                         "TLS connections closed because their handshake failed or timed out.")),
       open_connections_(metrics.gauge("halld_http_open_connections", "HTTP connections open now.")) {}
 
 HttpServer::~HttpServer() = default;
@@ -54,6 +122,24 @@ void HttpServer::update_limits(const HttpConfig& config) {
 
 void HttpServer::start() {
   auto config = limits();
+  if (!config.tls_certificate.empty()) {
+    // TLS 1.2 and later only; the library's default ciphers for those are sound.
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                      asio::ssl::context::single_dh_use);
+    try {
+      tls_->use_certificate_chain_file(config.tls_certificate.string());
+    } catch (const boost::system::system_error& e) {
+      throw std::system_error(e.code(), fmt::format("TLS certificate {}", config.tls_certificate.string()));
+    }
+    try {
+      tls_->use_private_key_file(config.tls_private_key.string(), asio::ssl::context::pem);
+    } catch (const boost::system::system_error& e) {
+      throw std::system_error(e.code(), fmt::format("TLS private key {} (does it match the certificate?)",
+                                                    config.tls_private_key.string()));
+    }
+  }
   asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.listen_address), config.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -61,7 +147,7 @@ void HttpServer::start() {
   acceptor_.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
   asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-  spdlog::info("HTTP listening on {}:{}", config.listen_address, port_);
+  spdlog::info("HTTP listening on {}:{}{}", config.listen_address, port_, tls_ ? " (TLS)" : "");
 }
 
 void HttpServer::stop() {
@@ -73,13 +159,7 @@ void HttpServer::stop() {
   std::lock_guard lock(mutex_);
   for (auto& weak : connections_) {
     if (auto connection = weak.lock()) {
-      // Shutting down the receive side ends an idle read at once, while a request in flight
-      // still gets its response written before the session sees end-of-stream.
-      asio::post(connection->stream.get_executor(), [connection] {
-        boost::system::error_code ignored;
-        if (connection->websocket) connection->websocket->next_layer().socket().shutdown(asio::socket_base::shutdown_both, ignored);
-        else connection->stream.socket().shutdown(asio::socket_base::shutdown_receive, ignored);
-      });
+      asio::post(connection->executor, [connection] { connection->stop_reading(); });
     }
   }
 }
@@ -98,29 +178,66 @@ asio::awaitable<void> HttpServer::accept_loop() {
       continue;  // the socket closes as it goes out of scope
     }
     accepted_.inc();
-    auto connection = std::make_shared<Connection>(std::move(socket));
-    {
-      std::lock_guard lock(mutex_);
-      connections_.remove_if([](const auto& weak) { return weak.expired(); });
-      connections_.push_back(connection);
-    }
-    auto executor = connection->stream.get_executor();
-    asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
+    auto launch = [this](auto connection) {
+      {
+        std::lock_guard lock(mutex_);
+        connections_.remove_if([](const auto& weak) { return weak.expired(); });
+        connections_.push_back(connection);
+      }
+      auto executor = connection->executor;
+      asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
+    };
+    if (tls_) launch(std::make_shared<ConnectionOver<TlsStream>>(std::move(socket), *tls_));
+    else launch(std::make_shared<ConnectionOver<beast::tcp_stream>>(std::move(socket)));
   }
 }
 
-asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) {
+template <class Stream>
+asio::awaitable<bool> HttpServer::handshake(ConnectionOver<Stream>& connection) {
+  if constexpr (is_tls<Stream>) {
+    beast::get_lowest_layer(connection.stream).expires_after(limits().request_timeout);
+    boost::system::error_code ec;
+    co_await connection.stream.async_handshake(asio::ssl::stream_base::server,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      failed_handshakes_.inc();
+      spdlog::debug("TLS handshake with {} failed: {}", connection.remote, ec.message());
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::finish(ConnectionOver<Stream>& connection) {
+  if (connection.upgraded) co_return;  // the WebSocket session has closed it
+  boost::system::error_code ignored;
+  if constexpr (is_tls<Stream>) {
+    // close_notify, so that the client knows the response was whole; a client that never
+    // answers it is not waited for long.
+    beast::get_lowest_layer(connection.stream).expires_after(std::chrono::seconds(2));
+    co_await connection.stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ignored));
+    beast::get_lowest_layer(connection.stream).socket().close(ignored);
+  } else {
+    connection.stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> connection) {
   ++active_;
   open_connections_.add(1);
   beast::flat_buffer buffer;
   bool first = true;
-  for (;;) {
+  const bool secured = co_await handshake(*connection);
+  for (; secured;) {
     if (stopping_ && !first) break;
     auto config = limits();
     http::request_parser<http::string_body> parser;
     parser.body_limit(config.body_limit_bytes);
     parser.header_limit(static_cast<std::uint32_t>(config.header_limit_bytes));
-    connection->stream.expires_after(first ? config.request_timeout : config.idle_timeout);
+    auto& transport = beast::get_lowest_layer(connection->stream);
+    transport.expires_after(first ? config.request_timeout : config.idle_timeout);
     boost::system::error_code ec;
     co_await http::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     first = false;
@@ -136,7 +253,9 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
         // Beast has closed the socket already, so there is no one to answer. An idle keep-alive
         // connection timing out is normal; half a request is not.
         if (parser.got_some()) bad_requests_.inc();
-      } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+      } else if (ec.category() == asio::error::get_ssl_category() && ec != asio::ssl::error::stream_truncated) {
+        bad_requests_.inc();  // broken TLS records: nothing can be answered over them
+      } else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated &&
                  ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
         refusal = error_response(http::status::bad_request, "bad_request", ec.message());
       }
@@ -144,7 +263,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
       if (refusal) {
         refusal->keep_alive(false);
         refusal->prepare_payload();
-        connection->stream.expires_after(config.request_timeout);
+        transport.expires_after(config.request_timeout);
         co_await http::async_write(connection->stream, *refusal, asio::redirect_error(asio::use_awaitable, ec));
       }
       break;
@@ -165,14 +284,12 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
     } else {
       response.prepare_payload();
     }
-    connection->stream.expires_after(config.request_timeout);
+    transport.expires_after(config.request_timeout);
     boost::system::error_code write_ec;
     co_await http::async_write(connection->stream, response, asio::redirect_error(asio::use_awaitable, write_ec));
     if (write_ec || !response.keep_alive()) break;
   }
-  boost::system::error_code ignored;
-  if (!connection->websocket) connection->stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  connection->websocket = nullptr;
+  if (secured) co_await finish(*connection);
   open_connections_.add(-1);
   --active_;
 }
@@ -191,7 +308,8 @@ static RequestContext context_of(const Request& request, const Router& router) {
   return RequestContext{request, std::move(match.params), std::move(target->query), {}, {}};
 }
 
-asio::awaitable<void> HttpServer::open_websocket(Connection& connection, const Request& request, const Route& route,
+template <class Stream>
+asio::awaitable<void> HttpServer::open_websocket(ConnectionOver<Stream>& connection, const Request& request, const Route& route,
                                                  const std::string& remote) {
   RequestContext context = context_of(request, router_);
   context.remote = remote;
@@ -208,21 +326,24 @@ asio::awaitable<void> HttpServer::open_websocket(Connection& connection, const R
   co_await http::async_write(connection.stream, *refusal, asio::redirect_error(asio::use_awaitable, ec));
 }
 
-asio::awaitable<void> HttpServer::upgrade(Connection& connection, RequestContext& context, const Route& route) {
+template <class Stream>
+asio::awaitable<void> HttpServer::upgrade(ConnectionOver<Stream>& connection, RequestContext& context, const Route& route) {
   const Request& request = context.request;
   metrics_.counter("halld_http_websocket_sessions_total", "WebSocket sessions opened, by route.",
                    {{"route", route.pattern}})
       .inc();
-  connection.stream.expires_never();  // the WebSocket keeps its own timeouts
-  WebSocket websocket(std::move(connection.stream));
+  beast::get_lowest_layer(connection.stream).expires_never();  // the WebSocket keeps its own timeouts
+  WebSocketOver<Stream> websocket(std::move(connection.stream));
+  connection.upgraded = true;
   connection.websocket = &websocket;
+  auto& stream = websocket.stream();
   auto timeouts = beast::websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = std::chrono::seconds(60);
   timeouts.keep_alive_pings = true;  // a browser gone without a close is noticed within a minute
-  websocket.set_option(timeouts);
-  websocket.read_message_max(64 * 1024);
+  stream.set_option(timeouts);
+  stream.read_message_max(64 * 1024);
   boost::system::error_code ec;
-  co_await websocket.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+  co_await stream.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
   if (!ec && !stopping_) {
     try {
       co_await route.websocket(websocket, context);
@@ -230,7 +351,7 @@ asio::awaitable<void> HttpServer::upgrade(Connection& connection, RequestContext
       spdlog::warn("WebSocket {} ended: {}", route.pattern, e.what());
     }
   }
-  beast::get_lowest_layer(websocket).socket().close(ec);
+  beast::get_lowest_layer(stream).socket().close(ec);
   connection.websocket = nullptr;
 }
 

@@ -12,9 +12,9 @@ void Feed::post(const std::shared_ptr<Feed>& feed, std::shared_ptr<const std::st
 
 asio::awaitable<void> Feed::read_until_closed(WebSocket& websocket, std::shared_ptr<Feed> feed) {
   beast::flat_buffer buffer;
-  boost::system::error_code ec;
-  while (!ec) {
-    co_await websocket.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+  for (;;) {
+    const auto ec = co_await websocket.read(buffer);
+    if (ec) break;
     buffer.consume(buffer.size());  // clients say nothing the server needs
   }
   feed->reader_done_ = true;
@@ -22,9 +22,7 @@ asio::awaitable<void> Feed::read_until_closed(WebSocket& websocket, std::shared_
 }
 
 asio::awaitable<void> Feed::pump(WebSocket& websocket, std::shared_ptr<Feed> feed, std::string first) {
-  websocket.text(true);
-  boost::system::error_code ec;
-  co_await websocket.async_write(asio::buffer(first), asio::redirect_error(asio::use_awaitable, ec));
+  auto ec = co_await websocket.write_text(asio::buffer(first));
   asio::co_spawn(feed->executor_, read_until_closed(websocket, feed), asio::detached);
   while (!ec && !feed->reader_done_ && !feed->overflowed_) {
     if (feed->queue_.empty()) {
@@ -35,15 +33,16 @@ asio::awaitable<void> Feed::pump(WebSocket& websocket, std::shared_ptr<Feed> fee
     }
     const auto message = std::move(feed->queue_.front());
     feed->queue_.pop_front();
-    co_await websocket.async_write(asio::buffer(*message), asio::redirect_error(asio::use_awaitable, ec));
+    ec = co_await websocket.write_text(asio::buffer(*message));
   }
   if (feed->overflowed_ && !feed->reader_done_) {
-    co_await websocket.async_close(beast::websocket::close_reason(beast::websocket::close_code::try_again_later,
-                                                                  "too far behind; reconnect for a fresh snapshot"),
-                                   asio::redirect_error(asio::use_awaitable, ec));
+    const beast::websocket::close_reason reason(beast::websocket::close_code::try_again_later,
+                                                "too far behind; reconnect for a fresh snapshot");
+    auto closing = websocket.close(reason);
+    co_await std::move(closing);
   }
-  // The reader holds the stream until it sees the end; closing the socket ends it.
-  beast::get_lowest_layer(websocket).socket().shutdown(asio::socket_base::shutdown_both, ec);
+  // The reader holds the stream until it sees the end; shutting the connection down ends it.
+  websocket.shut_down();
   while (!feed->reader_done_) {
     feed->wake_.expires_after(std::chrono::seconds(1));
     co_await feed->wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

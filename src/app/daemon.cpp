@@ -111,7 +111,7 @@ class Daemon {
     }
     guard_ = std::make_unique<api::Guard>(*database_, config_.auth, metrics_);
     api::add_system_routes(router_, *database_, metrics_);
-    api::add_auth_routes(router_, *database_, *guard_, config_.auth);
+    api::add_auth_routes(router_, *database_, *guard_, config_.auth, !config_.http.tls_certificate.empty());
     api::add_archive_routes(router_, *database_, [this] { guard_->forget_halls(); });
     api::add_kpi_routes(router_, *database_, *engine_);
     api::add_alarm_routes(router_, *database_, *alarms_, [this] { return notifier_->reload_contacts(); });
@@ -124,7 +124,7 @@ class Daemon {
     try {
       server_->start();
     } catch (const std::system_error& e) {
-      spdlog::error("cannot listen on {}:{}: {}", config_.http.listen_address, config_.http.port, e.what());
+      spdlog::error("cannot serve HTTP on {}:{}: {}", config_.http.listen_address, config_.http.port, e.what());
       return exit_failure;
     }
     try {
@@ -203,7 +203,8 @@ class Daemon {
         channels.push_back(notify::make_log_channel(sms.log_file));
       } else if (name == "kannel") {
         auto callback = [this, configured = sms.callback_url] {
-          return configured.empty() ? fmt::format("http://127.0.0.1:{}", server_->port()) : configured;
+          return configured.empty() ? fmt::format("{}://127.0.0.1:{}", server_->tls() ? "https" : "http", server_->port())
+                                    : configured;
         };
         channels.push_back(notify::make_kannel_channel(
             io_.get_executor(),

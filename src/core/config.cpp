@@ -126,6 +126,10 @@ Schema make_schema() {
   s["http.port"] = integer_key(0, 65535, [](Config& c) -> auto& { return c.http.port; });
   s["http.web_root"] = string_key("a directory path", [](Config& c) -> auto& { return c.http.web_root; },
                                   non_empty);
+  s["http.tls_certificate"] = string_key("a PEM file path (certificate, then intermediates)",
+                                        [](Config& c) -> auto& { return c.http.tls_certificate; }, non_empty);
+  s["http.tls_private_key"] = string_key("a PEM file path (the certificate's unencrypted private key)",
+                                        [](Config& c) -> auto& { return c.http.tls_private_key; }, non_empty);
   s["http.body_limit_bytes"] = integer_key(
       1024, 1 << 30, [](Config& c) -> auto& { return c.http.body_limit_bytes; }, true);
   s["http.header_limit_bytes"] = integer_key(
@@ -217,9 +221,10 @@ Schema make_schema() {
   s["sms.kannel_username"] = string_key("a string", [](Config& c) -> auto& { return c.sms.kannel_username; }, any_string);
   s["sms.kannel_password"] = string_key("a string", [](Config& c) -> auto& { return c.sms.kannel_password; }, any_string);
   s["sms.kannel_from"] = string_key("a sender number", [](Config& c) -> auto& { return c.sms.kannel_from; }, non_empty);
-  s["sms.callback_url"] = string_key("an http:// URL (empty: http://127.0.0.1:<http.port>)",
-                                     [](Config& c) -> auto& { return c.sms.callback_url; },
-                                     [](const std::string& v) { return v.empty() || v.starts_with("http://"); });
+  s["sms.callback_url"] = string_key(
+      "an http:// or https:// URL (empty: halld's own, http(s)://127.0.0.1:<http.port>)",
+      [](Config& c) -> auto& { return c.sms.callback_url; },
+      [](const std::string& v) { return v.empty() || v.starts_with("http://") || v.starts_with("https://"); });
   s["sms.modem_devices"] = list_key("an array of serial device paths", [](Config& c) -> auto& { return c.sms.modem_devices; },
                                     non_empty);
   s["sms.modem_baud"] = integer_key(1200, 921600, [](Config& c) -> auto& { return c.sms.modem_baud; });
@@ -333,6 +338,11 @@ Config parse_config(std::string_view text, const std::filesystem::path& source_n
                                     path, spec.expected));
     }
   }
+  if (config.http.tls_certificate.empty() != config.http.tls_private_key.empty()) {
+    throw ConfigError(fmt::format("{}: keys 'http.tls_certificate' and 'http.tls_private_key' go together: set both "
+                                  "for TLS, or neither",
+                                  source_name.filename().string()));
+  }
   return config;
 }
 
@@ -344,7 +354,9 @@ Config load_config(const std::filesystem::path& file) {
   Config config = parse_config(buffer.str(), file);
   // Relative paths in the file are relative to the file, so a config works from any directory.
   auto base = std::filesystem::absolute(file).parent_path();
-  if (config.http.web_root.is_relative()) config.http.web_root = base / config.http.web_root;
+  for (auto* path : {&config.http.web_root, &config.http.tls_certificate, &config.http.tls_private_key}) {
+    if (!path->empty() && path->is_relative()) *path = base / *path;
+  }
   if (!config.log.file.empty() && config.log.file.is_relative()) config.log.file = base / config.log.file;
   auto& spool = config.acquisition.spool_file;
   if (!spool.empty() && spool.is_relative()) spool = base / spool;

@@ -41,7 +41,7 @@ TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
     EXPECT_EQ(result.output,
               "halld: config error: bad.toml:4:1: unknown key 'http.listen_adress'; expected one of: "
               "body_limit_bytes, header_limit_bytes, idle_timeout_s, listen, max_connections, port, "
-              "request_timeout_s, web_root\n");
+              "request_timeout_s, tls_certificate, tls_private_key, web_root\n");
   }
   EXPECT_EQ(halld_command({"check-config", write_config().string()}).exit_code, 0);
   auto example = halld_command({"check-config", HALLD_SOURCE_DIR "/config/halld.example.toml"});

@@ -1,7 +1,9 @@
 #include "http_client.hpp"
 
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <functional>
 
@@ -17,12 +19,16 @@ std::map<std::string, std::string>& default_headers() {
   return headers;
 }
 
-HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const std::map<std::string, std::string>& headers, const std::string& body) {
-  asio::io_context io;
-  beast::tcp_stream stream(io);
-  stream.expires_after(std::chrono::seconds(30));
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+std::filesystem::path& tls_trust() {
+  static std::filesystem::path ca_file;
+  return ca_file;
+}
+
+namespace {
+
+template <class Stream>
+HttpResult exchange(Stream& stream, const std::string& method, const std::string& target,
+                    const std::map<std::string, std::string>& headers, const std::string& body) {
   http::request<http::string_body> request{http::string_to_verb(method), target, 11};
   request.set(http::field::host, "127.0.0.1");
   for (const auto& [name, value] : default_headers()) request.set(name, value);
@@ -43,8 +49,36 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
     result.headers[name] = std::string(field.value());
   }
   result.body = parser.get().body();
+  return result;
+}
+
+}  // namespace
+
+std::unique_ptr<asio::ssl::context> trusting_context() {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  context->load_verify_file(tls_trust().string());
+  context->set_verify_mode(asio::ssl::verify_peer);
+  context->set_verify_callback(asio::ssl::host_name_verification("127.0.0.1"));
+  return context;
+}
+
+HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
+                        const std::map<std::string, std::string>& headers, const std::string& body) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  if (tls_trust().empty()) {
+    auto result = exchange(stream, method, target, headers, body);
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    return result;
+  }
+  auto context = trusting_context();
+  beast::ssl_stream<beast::tcp_stream> secure(std::move(stream), *context);
+  secure.handshake(asio::ssl::stream_base::client);
+  auto result = exchange(secure, method, target, headers, body);
+  secure.shutdown(ignored);
   return result;
 }
 

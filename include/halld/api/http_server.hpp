@@ -5,12 +5,16 @@
 // Routing: paths the Router knows go to their handlers, once the Guard has admitted them (and
 // every change is written to the audit log); anything else is a static file. An Upgrade request
 // on a WebSocket route, once admitted, hands the connection to that route's session.
+// TLS: with a certificate and key configured, every connection is TLS (HTTPS and wss://); the
+// same code serves both, templated on the stream.
 #pragma once
 
 #include <atomic>
 #include <list>
 #include <memory>
 #include <mutex>
+
+#include <boost/asio/ssl/context.hpp>
 
 #include "halld/api/guard.hpp"
 #include "halld/api/router.hpp"
@@ -26,8 +30,10 @@ class HttpServer {
              MetricsRegistry& metrics);
   ~HttpServer();
 
-  // Binds and starts accepting; throws std::system_error when the address cannot be bound.
+  // Loads the TLS certificate and key when configured, binds and starts accepting; throws
+  // std::system_error when the address cannot be bound or the certificate or key not used.
   void start();
+  bool tls() const { return tls_ != nullptr; }
   std::uint16_t port() const { return port_; }
 
   // Stops accepting, and closes every connection once its request in flight is answered.
@@ -40,18 +46,28 @@ class HttpServer {
 
  private:
   struct Connection;
+  template <class Stream>
+  struct ConnectionOver;
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  template <class Stream>
+  asio::awaitable<void> serve(std::shared_ptr<ConnectionOver<Stream>> connection);
+  // A TLS connection's handshake, within the request timeout; false when it failed.
+  template <class Stream>
+  asio::awaitable<bool> handshake(ConnectionOver<Stream>& connection);
+  template <class Stream>
+  asio::awaitable<void> finish(ConnectionOver<Stream>& connection);
   asio::awaitable<Response> respond(const Request& request, const std::string& remote);
   // A routed request: admitted by the guard, answered, and audited when it changes something.
   asio::awaitable<Response> handle(RequestContext& context, const Route& route);
   // The object a change is about, as a GET of it answers now (null when there is none).
   asio::awaitable<nlohmann::json> before_change(const RequestContext& context);
   // Admits an Upgrade request (or answers its refusal) and runs its WebSocket session.
-  asio::awaitable<void> open_websocket(Connection& connection, const Request& request, const Route& route,
+  template <class Stream>
+  asio::awaitable<void> open_websocket(ConnectionOver<Stream>& connection, const Request& request, const Route& route,
                                        const std::string& remote);
   // Hands an upgraded connection to its WebSocket route until the session ends.
-  asio::awaitable<void> upgrade(Connection& connection, RequestContext& context, const Route& route);
+  template <class Stream>
+  asio::awaitable<void> upgrade(ConnectionOver<Stream>& connection, RequestContext& context, const Route& route);
   // The WebSocket route an Upgrade request asks for; null for any other request.
   const Route* websocket_route(const Request& request) const;
   HttpConfig limits() const;
@@ -64,6 +80,7 @@ class HttpServer {
   mutable std::mutex mutex_;  // guards config_ and connections_
   HttpConfig config_;
   std::list<std::weak_ptr<Connection>> connections_;
+  std::unique_ptr<asio::ssl::context> tls_;  // set by start() when TLS is configured
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> active_{0};
@@ -72,6 +89,7 @@ class HttpServer {
   Counter& accepted_;
   Counter& refused_;
   Counter& bad_requests_;
+  Counter& failed_handshakes_;
   Gauge& open_connections_;
 };
 

@@ -14,7 +14,21 @@
 namespace halld::api {
 
 using Handler = std::function<asio::awaitable<Response>(RequestContext&)>;
-using WebSocket = beast::websocket::stream<beast::tcp_stream>;
+
+// An upgraded connection as a WebSocket route sees it, over plain TCP or TLS alike. The server
+// owns it for the session; a route uses it only from its executor. Each operation answers the
+// error that ended it (none when it worked).
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  virtual asio::any_io_executor get_executor() = 0;
+  virtual asio::awaitable<boost::system::error_code> write_text(asio::const_buffer text) = 0;
+  // Reads one whole message into `buffer`.
+  virtual asio::awaitable<boost::system::error_code> read(beast::flat_buffer& buffer) = 0;
+  virtual asio::awaitable<boost::system::error_code> close(const beast::websocket::close_reason& reason) = 0;
+  // Ends the connection in both directions at once: an operation waiting on it ends too.
+  virtual void shut_down() = 0;
+};
 // Runs a WebSocket session on an upgraded connection, until either side closes it.
 using WebSocketHandler = std::function<asio::awaitable<void>(WebSocket&, RequestContext&)>;
 

@@ -35,8 +35,10 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
                       std::function<asio::awaitable<void>()> contacts_changed);
 
 // Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the
-// audit log; sessions live in the guard.
-void add_auth_routes(Router& router, store::Database& database, Guard& guard, const AuthConfig& config);
+// audit log; sessions live in the guard. `secure_cookie`: the session cookie is marked Secure
+// (halld serves TLS itself).
+void add_auth_routes(Router& router, store::Database& database, Guard& guard, const AuthConfig& config,
+                     bool secure_cookie);
 
 std::string_view openapi_document();
 

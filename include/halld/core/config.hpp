@@ -22,6 +22,9 @@ struct HttpConfig {
   std::chrono::seconds request_timeout{30};
   std::chrono::seconds idle_timeout{60};
   std::size_t max_connections = 10000;
+  // TLS: both set (PEM files) or neither. With them every connection is HTTPS / wss://.
+  std::filesystem::path tls_certificate;  // the server's certificate, then any intermediates
+  std::filesystem::path tls_private_key;
 };
 
 enum class OldSchemaPolicy { migrate, refuse };
@@ -72,7 +75,7 @@ struct SmsConfig {
   std::string kannel_username;
   std::string kannel_password;
   std::string kannel_from = "95598";
-  // halld's base URL as Kannel reaches it, for delivery reports; empty: http://127.0.0.1:<http.port>.
+  // halld's base URL as Kannel reaches it, for delivery reports; empty: http(s)://127.0.0.1:<http.port>.
   std::string callback_url;
   std::vector<std::string> modem_devices;  // a pool: one text at a time per modem
   std::size_t modem_baud = 115200;

@@ -22,7 +22,7 @@ class Routes : public ::testing::Test {
  protected:
   Routes() {
     add_system_routes(router, database, metrics);
-    add_auth_routes(router, database, guard, AuthConfig{});
+    add_auth_routes(router, database, guard, AuthConfig{}, false);
     add_archive_routes(router, database, [] {});
     add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
     add_kpi_routes(router, database, engine);

@@ -91,6 +91,22 @@ TEST(Config, MissingRequiredKeyAndBrokenToml) {
   EXPECT_THAT(error_of("[database\n"), HasSubstr("not valid TOML"));
 }
 
+TEST(Config, TlsNeedsBothCertificateAndKeyAndARestart) {
+  EXPECT_THAT(error_of(std::string(minimal) + "[http]\ntls_certificate = \"cert.pem\"\n"),
+              HasSubstr("'http.tls_certificate' and 'http.tls_private_key' go together"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[http]\ntls_private_key = \"key.pem\"\n"),
+              HasSubstr("go together"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[http]\ntls_certificate = \"\"\ntls_private_key = \"\"\n"),
+              HasSubstr("key 'http.tls_certificate' expects a PEM file path"));
+  const auto tls = std::string(minimal) + "[http]\ntls_certificate = \"cert.pem\"\ntls_private_key = \"key.pem\"\n";
+  Config c = parse_config(tls, "halld.toml");
+  EXPECT_EQ(c.http.tls_certificate, "cert.pem");
+  EXPECT_EQ(c.http.tls_private_key, "key.pem");
+  auto reload = reload_config(parse_config(minimal, "a.toml"), c);
+  EXPECT_THAT(reload.need_restart, ::testing::ElementsAre("http.tls_certificate", "http.tls_private_key"));
+  EXPECT_TRUE(reload.next.http.tls_certificate.empty());
+}
+
 TEST(Config, ReloadTakesLiveKeysAndKeepsWhatNeedsARestart) {
   Config running = parse_config(minimal, "a.toml");
   Config fresh = parse_config(std::string(minimal) +
