@@ -20,7 +20,7 @@ const messages = {
     day: '日', week: '周', month: '月', query: '查询', exportCsv: '导出 CSV', exportExcel: '导出 Excel',
     bestHours: '最佳办理时段', saturation: '饱和度排名', clerkAssessment: '柜员考核', reliability: '终端可靠性',
     users: '用户', tokens: '接口令牌', audit: '审计日志', rules: '告警规则', contacts: '联系人与值班',
-    maintenance: '维护时段', role: '角色', scope: '范围', name: '名称', create: '新建', revoke: '吊销',
+    maintenance: '维护时段', recompute: 'KPI 重算', start: '开始重算', cancel: '停止', hallOrAll: '营业厅编码（空为全部）', hallDays: '厅·天', role: '角色', scope: '范围', name: '名称', create: '新建', revoke: '吊销',
     unlock: '解锁', actions: '操作', actor: '操作者', method: '方法', path: '路径', status: '状态码', at: '时间',
     secretOnce: '令牌只显示这一次，请妥善保存：', language: 'English', noData: '暂无数据', loading: '加载中…',
     exporting: '正在导出…', done: '完成', failed: '失败', newCritical: '新的严重告警', enabled: '启用',
@@ -30,7 +30,8 @@ const messages = {
     served: '办理笔数', weightedVolume: '加权业务量', weightedScore: '加权评价得分', avgHandling: '平均办理(分)',
     archives: '档案管理', check: '校验', importArchives: '导入', imported: '已导入', validNothingApplied: '校验通过，未导入',
     location: '位置', problem: '问题', search: '搜索编码、名称', county: '区县', edit: '编辑', delete: '删除', save: '保存',
-    confirmDelete: '确定删除？',
+    confirmDelete: '确定删除？', confirmStopRecompute: '停止这次重算？（已重算的日子保留）',
+    job_running: '进行中', job_cancelling: '正在停止', job_done: '完成', job_cancelled: '已停止', job_failed: '失败',
   },
   en: {
     app: 'Service Hall Management', signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
@@ -51,7 +52,7 @@ const messages = {
     day: 'day', week: 'week', month: 'month', query: 'Query', exportCsv: 'Export CSV', exportExcel: 'Export Excel',
     bestHours: 'Best time to visit', saturation: 'Saturation ranking', clerkAssessment: 'Clerk assessment', reliability: 'Terminal reliability',
     users: 'Users', tokens: 'API tokens', audit: 'Audit log', rules: 'Alarm rules', contacts: 'Contacts and duty',
-    maintenance: 'Maintenance windows', role: 'Role', scope: 'Scope', name: 'Name', create: 'Create', revoke: 'Revoke',
+    maintenance: 'Maintenance windows', recompute: 'Recompute KPIs', start: 'Start', cancel: 'Stop', hallOrAll: 'Hall code (empty: all)', hallDays: 'Hall-days', role: 'Role', scope: 'Scope', name: 'Name', create: 'Create', revoke: 'Revoke',
     unlock: 'Unlock', actions: 'Actions', actor: 'Actor', method: 'Method', path: 'Path', status: 'Status', at: 'At',
     secretOnce: 'The token is shown this once; keep it safe:', language: '中文', noData: 'No data', loading: 'Loading…',
     exporting: 'Exporting…', done: 'Done', failed: 'Failed', newCritical: 'New critical alarm', enabled: 'Enabled',
@@ -61,7 +62,8 @@ const messages = {
     served: 'Served', weightedVolume: 'Class-weighted volume', weightedScore: 'Class-weighted score', avgHandling: 'Average handling (min)',
     archives: 'Archives', check: 'Check', importArchives: 'Import', imported: 'Imported', validNothingApplied: 'Valid, nothing applied',
     location: 'Location', problem: 'Problem', search: 'Search code or name', county: 'County', edit: 'Edit', delete: 'Delete', save: 'Save',
-    confirmDelete: 'Delete this?',
+    confirmDelete: 'Delete this?', confirmStopRecompute: 'Stop this recomputation? (days already rebuilt stay)',
+    job_running: 'Running', job_cancelling: 'Stopping', job_done: 'Done', job_cancelled: 'Stopped', job_failed: 'Failed',
   },
 };
 const i18n = Vue.reactive({ locale: localStorage.getItem('halld.locale') || 'zh-CN' });

@@ -523,13 +523,13 @@ const AdminPage = {
   props: { principal: Object },
   setup(props) {
     const tabs = props.principal.role === 'province_admin'
-      ? ['archives', 'users', 'tokens', 'rules', 'contacts', 'maintenance', 'audit'] : ['archives'];
+      ? ['archives', 'users', 'tokens', 'rules', 'contacts', 'maintenance', 'recompute', 'audit'] : ['archives'];
     const tab = ref(tabs[0]);
     const rows = ref([]);
     const secret = ref('');
     const dialog = ref(false);
     const form = reactive({ username: '', display_name: '', password: '', name: '', role: 'city_manager', scope: 'city:', requests_per_minute: 600 });
-    const sources = { archives: '/api/v1/halls?limit=1000', users: '/api/v1/users', tokens: '/api/v1/tokens', audit: '/api/v1/audit?limit=200', rules: '/api/v1/alarm-rules', contacts: '/api/v1/contacts', maintenance: '/api/v1/maintenance-windows' };
+    const sources = { archives: '/api/v1/halls?limit=1000', users: '/api/v1/users', tokens: '/api/v1/tokens', audit: '/api/v1/audit?limit=200', rules: '/api/v1/alarm-rules', contacts: '/api/v1/contacts', maintenance: '/api/v1/maintenance-windows', recompute: '/api/v1/recomputations' };
     async function load() {
       try { rows.value = (await api.get(sources[tab.value])).items || []; } catch (e) { rows.value = []; ElMessage.error(e.message); }
     }
@@ -605,11 +605,27 @@ const AdminPage = {
     });
     const countsText = (counts) => Object.entries(counts || {}).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(' · ') || '0';
 
+    // Recomputations of KPI rollups run in the background; the page follows a running one's
+    // progress until it ends.
+    const yesterday = new Date(Date.now() + 480 * 60000 - 86400000).toISOString().slice(0, 10);
+    const recomputation = reactive({ from: yesterday, to: yesterday, hall: '' });
+    async function startRecomputation() {
+      try {
+        await api.post('/api/v1/recomputations', { from: recomputation.from, to: recomputation.to, hall: recomputation.hall.trim() || null });
+        load();
+      } catch (e) { ElMessage.error(e.message); }
+    }
+    const cancelRecomputation = (row) => confirmed(t('confirmStopRecompute'), t('recompute'), () => api.del('/api/v1/recomputations/' + row.id));
+    const following = setInterval(() => {
+      if (tab.value === 'recompute' && rows.value.some((r) => r.state === 'running' || r.state === 'cancelling')) load();
+    }, 1000);
+    onBeforeUnmount(() => clearInterval(following));
+
     watch(tab, () => { secret.value = ''; rows.value = []; load(); });
     onMounted(load);
     const roles = ['province_admin', 'city_manager', 'hall_manager', 'monitor', 'data_clerk'];
     return { t, tabs, tab, rows, dialog, form, create, revoke, unlock, secret, roles, editable, editor, edit, saveEdit, remove,
-      archive, pickArchive, importArchive, shownHalls, countsText, localTime: api.localTime, json: (v) => (v == null ? '' : JSON.stringify(v)) };
+      archive, pickArchive, importArchive, shownHalls, countsText, recomputation, startRecomputation, cancelRecomputation, localTime: api.localTime, json: (v) => (v == null ? '' : JSON.stringify(v)) };
   },
   template: `
   <div>
@@ -640,6 +656,26 @@ const AdminPage = {
         <el-table-column :label="t('city')"><template #default="s">{{ s.row.city && s.row.city.name }}</template></el-table-column>
         <el-table-column prop="county" :label="t('county')" /><el-table-column prop="level" :label="t('level')" width="70" />
         <el-table-column prop="status" :label="t('state')" width="100" />
+      </el-table>
+    </template>
+    <template v-if="tab === 'recompute'">
+      <div class="toolbar">
+        <el-date-picker v-model="recomputation.from" type="date" value-format="YYYY-MM-DD" style="width:150px" />
+        <el-date-picker v-model="recomputation.to" type="date" value-format="YYYY-MM-DD" style="width:150px" />
+        <el-input v-model="recomputation.hall" :placeholder="t('hallOrAll')" style="width:200px" clearable data-testid="recompute-hall" />
+        <el-button type="primary" @click="startRecomputation" data-testid="recompute-start">{{ t('start') }}</el-button>
+      </div>
+      <el-table :data="rows" size="small" :empty-text="t('noData')" data-testid="recompute-table">
+        <el-table-column prop="from" :label="t('from')" width="110" /><el-table-column prop="to" :label="t('to')" width="110" />
+        <el-table-column :label="t('hallName')" width="110"><template #default="s">{{ s.row.hall || '—' }}</template></el-table-column>
+        <el-table-column prop="hall_days" :label="t('hallDays')" width="90" />
+        <el-table-column :label="t('progress')" width="220"><template #default="s">
+          <el-progress :percentage="s.row.percent" :status="s.row.state === 'done' ? 'success' : s.row.state === 'failed' ? 'exception' : ''" data-testid="recompute-progress" /></template></el-table-column>
+        <el-table-column :label="t('state')" width="100"><template #default="s"><span :title="s.row.error || ''" :data-state="s.row.state" data-testid="recompute-state">{{ t('job_' + s.row.state) }}</span></template></el-table-column>
+        <el-table-column prop="requested_by" :label="t('by')" />
+        <el-table-column :label="t('at')" width="170"><template #default="s">{{ localTime(s.row.started_at, 480, true) }}</template></el-table-column>
+        <el-table-column :label="t('actions')" width="90"><template #default="s">
+          <el-button v-if="s.row.state === 'running'" size="small" type="danger" @click="cancelRecomputation(s.row)">{{ t('cancel') }}</el-button></template></el-table-column>
       </el-table>
     </template>
     <el-alert v-if="secret" type="success" :closable="true" @close="secret = ''" data-testid="token-secret"><b>{{ t('secretOnce') }}</b> <code>{{ secret }}</code></el-alert>

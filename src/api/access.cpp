@@ -47,6 +47,10 @@ constexpr std::array table{
     Entry{V::get, "/api/v1/kpi/breakdown", {Permission::view, ScopeRule::level_code_query}},
     Entry{V::get, "/api/v1/saturation", {Permission::view, ScopeRule::level_code_query}},
     Entry{V::get, "/api/v1/channels", province_view},
+    Entry{V::get, "/api/v1/recomputations", province_view},
+    Entry{V::get, "/api/v1/recomputations/{id}", province_view},
+    Entry{V::post, "/api/v1/recomputations", configure},
+    Entry{V::delete_, "/api/v1/recomputations/{id}", configure},
     Entry{V::post, "/api/v1/archives/import", {Permission::edit_archives, ScopeRule::province}},
 
     Entry{V::get, "/api/v1/alarms/stream", {Permission::view, ScopeRule::city_hall_query}},

@@ -28,11 +28,7 @@ constexpr minutes default_offset{8 * 60};
 using records::Instant;
 
 
-std::string date_text(sys_days d) {
-  const std::chrono::year_month_day ymd(d);
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()));
-}
+using records::date_text;
 
 void put(ordered_json& j, const char* name, const std::optional<double>& value) {
   j[name] = value ? ordered_json(*value) : ordered_json(nullptr);

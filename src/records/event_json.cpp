@@ -146,6 +146,12 @@ std::optional<std::chrono::sys_days> parse_date(std::string_view text) {
   return text.size() == 10 ? leading_date(text) : std::nullopt;
 }
 
+std::string date_text(std::chrono::sys_days day) {
+  const std::chrono::year_month_day ymd(day);
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()));
+}
+
 std::optional<Instant> parse_instant(std::string_view text, std::chrono::minutes date_offset) {
   using std::chrono::minutes;
   const auto date = leading_date(text);

@@ -44,11 +44,7 @@ const Column sum_columns[] = {
 
 std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
 std::int64_t day_number(sys_days d) { return d.time_since_epoch().count(); }
-std::string date_text(sys_days d) {
-  const std::chrono::year_month_day ymd(d);
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()));
-}
+using records::date_text;
 
 std::string histogram_text(const std::array<std::int32_t, kpi::wait_bins>& histogram) {
   std::size_t used = histogram.size();

@@ -63,6 +63,7 @@ file = "${join(dir, 'halld.log')}"
 `);
 
 let browser;
+let page;  // kept for a screenshot of the page as a failure left it
 try {
   // One window and a customer every two seconds: the queue grows, and an alarm comes.
   const sim = start(simBinary, ['--listen', '127.0.0.1:0', '--site', '4101001', '--source', '3', '--port-file', join(dir, 'sim.port'),
@@ -88,7 +89,7 @@ try {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
-  const page = await context.newPage();
+  page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && !/401|Failed to load resource/.test(m.text()) && problems.push(m.text()));
@@ -195,8 +196,17 @@ try {
   await page.waitForSelector('[data-testid=config-json]', { state: 'hidden' });
   await page.screenshot({ path: join(artifacts, '07-admin-rules.png') });
 
+  // A recomputation of yesterday's KPIs for one hall, followed to its end.
+  await page.click('.el-tabs__item:has-text("KPI 重算")');
+  await page.fill('[data-testid=recompute-hall]', '4101001');
+  await page.click('[data-testid=recompute-start]');
+  await page.waitForSelector('[data-testid=recompute-state][data-state=done]:has-text("完成")');
+  await page.waitForSelector('[data-testid=recompute-progress][aria-valuenow="100"]');
+  await page.screenshot({ path: join(artifacts, '07-admin-recompute.png') });
+
   await page.click('.el-tabs__item:has-text("审计日志")');
   await page.waitForSelector('[data-testid=audit-table] td:has-text("/acknowledge")');
+  await page.waitForSelector('[data-testid=audit-table] td:has-text("/api/v1/recomputations")');
   await page.screenshot({ path: join(artifacts, '07-admin-audit.png') });
   await page.click('[data-testid=language]');
   await until('English', async () => (await page.textContent('[data-testid=nav-alarms]')) === 'Alarm window');
@@ -214,6 +224,7 @@ try {
   console.log('browser tests passed; screenshots in ' + artifacts);
 } catch (e) {
   console.error(e);
+  if (page) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => {});
   for (const child of children) console.error(`--- ${child.name} ---\n${child.output.slice(-4000)}`);
   process.exitCode = 1;
 } finally {

@@ -141,6 +141,50 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
       EXPECT_EQ(rebuilt["windows"][i][field], live["windows"][i][field]) << "window " << i << ": " << field;
     }
   }
+
+  // The same from the web: a recomputation through the API, watched until it is done.
+  auto recompute = [&](const json& body) {
+    return http_request(port, "POST", "/api/v1/recomputations", {{"Content-Type", "application/json"}}, body.dump());
+  };
+  auto started = recompute({{"from", date_text(yesterday)}, {"to", date_text(today)}, {"hall", "4101001"}});
+  ASSERT_EQ(started.status, 202) << started.body;
+  EXPECT_EQ(json::parse(started.body)["hall_days"], 2);
+  const auto location = started.headers["location"];
+  json finished;
+  ASSERT_TRUE(eventually([&] {
+    finished = json::parse(http_get(port, location).body);
+    return finished["state"] != "running";
+  }));
+  EXPECT_EQ(finished["state"], "done") << finished.dump();
+  EXPECT_EQ(finished["done"], 2);
+  EXPECT_EQ(finished["percent"], 100);
+  EXPECT_THAT(finished["requested_by"].get<std::string>(), ::testing::StartsWith("token:"));
+  EXPECT_EQ(recompute({{"from", date_text(today)}, {"to", date_text(yesterday)}}).status, 422);
+  EXPECT_EQ(recompute({{"from", "2026-13-01"}, {"to", date_text(today)}}).status, 422);
+  EXPECT_EQ(recompute({{"from", date_text(today - days(3660))}, {"to", date_text(today)}}).status, 422);
+  EXPECT_EQ(recompute({{"from", date_text(today)}, {"to", date_text(today)}, {"hall", "9999999"}}).status, 404);
+  EXPECT_EQ(http_request(port, "POST", "/api/v1/recomputations", {{"Content-Type", "application/json"}}, "{").status, 400);
+
+  // A long one: another is refused while it runs; cancelled, it stops part-way.
+  auto long_one = recompute({{"from", date_text(today - days(3000))}, {"to", date_text(today)}});
+  ASSERT_EQ(long_one.status, 202) << long_one.body;
+  EXPECT_EQ(json::parse(long_one.body)["hall_days"], 2 * 3001);
+  auto busy = recompute({{"from", date_text(today)}, {"to", date_text(today)}});
+  EXPECT_EQ(busy.status, 409);
+  EXPECT_EQ(json::parse(busy.body)["error"]["code"], "busy");
+  const auto long_location = long_one.headers["location"];
+  EXPECT_EQ(http_request(port, "DELETE", long_location).status, 200);
+  ASSERT_TRUE(eventually([&] {
+    finished = json::parse(http_get(port, long_location).body);
+    return finished["state"] == "cancelled";
+  })) << finished.dump();
+  EXPECT_LT(finished["done"].get<int>(), 2 * 3001);
+  EXPECT_EQ(http_request(port, "DELETE", long_location).status, 409);
+  auto recent = json::parse(http_get(port, "/api/v1/recomputations").body)["items"];
+  ASSERT_EQ(recent.size(), 2u);
+  EXPECT_EQ(recent[0]["state"], "cancelled");
+  EXPECT_EQ(recent[1]["state"], "done");
+
   log_after_stop();
   EXPECT_EQ(rollups_before(today), live_rollups);
 }

@@ -28,6 +28,10 @@ void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::
 // assessment), best hours to visit, hall saturation; JSON or CSV.
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine);
 
+// Recomputations of KPI rollups from the event log (what `halld recompute` does), run in the
+// background one at a time with their progress readable, and cancellable.
+void add_recompute_routes(Router& router, store::Database& database);
+
 // Alarms: the standing list and the record, acknowledge and clear, the alarm window's WebSocket
 // stream, statistics, terminal reliability; rules, contacts and maintenance windows (each change
 // is applied at once: the engine reloads, `contacts_changed` tells the notifier).

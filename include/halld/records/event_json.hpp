@@ -30,5 +30,7 @@ struct Instant {
 std::optional<Instant> parse_instant(std::string_view text, std::chrono::minutes date_offset);
 // "2026-11-16" and nothing else.
 std::optional<std::chrono::sys_days> parse_date(std::string_view text);
+// The other way: "2026-11-16".
+std::string date_text(std::chrono::sys_days day);
 
 }  // namespace halld::records
