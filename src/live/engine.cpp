@@ -145,36 +145,42 @@ void Engine::stop(std::function<void()> done) {
 
 void Engine::apply(std::span<const store::IngestRecord> batch) {
   asio::post(strand_, [this, records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
-    for (const auto& r : records) apply_on_strand(r);
+    // Halls quiet for a publish period publish their change at once (alarms ride on it), all
+    // of this batch's together: a commit that wakes a thousand halls is one publication, not a
+    // thousand (each a message to every dashboard). The busy ones wait for the publisher.
+    std::vector<Hall*> woken;
+    const auto quiet_since = std::chrono::steady_clock::now() - options_.publish_every;
+    for (const auto& r : records) {
+      Hall* h = apply_on_strand(r);
+      if (h && h->published_at <= quiet_since) woken.push_back(h);
+    }
+    std::sort(woken.begin(), woken.end());
+    woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
+    publish(woken, clock_());
   });
 }
 
-void Engine::apply_on_strand(const store::IngestRecord& r) {
+Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
   auto& high = sequences_[r.source_id];
   if (r.sequence <= high) {
     resends_dropped_.inc();
-    return;
+    return nullptr;
   }
   high = r.sequence;
   Hall* h = r.hall_id != 0 ? hall(r.hall_id) : nullptr;
   if (!h) {
     unknown_hall_.inc();
-    return;
+    return nullptr;
   }
   if (r.event.at < h->horizon) {
     late_events_.inc();
     stale_[h->info->id].insert(h->info->terms.calendar.local_day(r.event.at));
-    return;
+    return nullptr;
   }
   apply_event(*h, r.event);
   h->changed = true;
   events_applied_.inc();
-  // A hall quiet for a publish period publishes its first change at once (alarms ride on it);
-  // the busy ones wait for the publisher's next turn.
-  if (std::chrono::steady_clock::now() - h->published_at >= options_.publish_every) {
-    Hall* const quiet[] = {h};
-    publish(quiet, clock_());
-  }
+  return h;
 }
 
 void Engine::apply_event(Hall& h, const records::Event& event) {

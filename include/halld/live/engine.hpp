@@ -98,7 +98,8 @@ class Engine {
   // hall is not shared yet).
   static std::unique_ptr<Hall> load_hall(pqxx::connection& c, store::KpiHall info, Timestamp now,
                                          std::size_t& events);
-  void apply_on_strand(const store::IngestRecord& record);
+  // The hall the record changed, or null when it changed none.
+  Hall* apply_on_strand(const store::IngestRecord& record);
   Hall* hall(int id);
   // Applies one event in the hall's model, starting its next local day first if the event is in it.
   static void apply_event(Hall& h, const records::Event& event);
