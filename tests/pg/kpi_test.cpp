@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "halld/live/engine.hpp"
@@ -191,6 +193,46 @@ std::vector<std::vector<std::int64_t>> rows_of(testing::TestDatabase& db, const 
   return rows;
 }
 
+// Runs an io_context on a thread; stops and joins even when an assertion returns early.
+struct IoRunner {
+  asio::io_context& io;
+  std::thread thread{[this] { io.run(); }};
+  ~IoRunner() {
+    io.stop();
+    thread.join();
+  }
+};
+
+// Halls quiet for a publish period publish a change at once; all that one ingest batch wakes
+// come in one publication (one message to each dashboard), not one each.
+TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
+  std::vector<store::IngestRecord> first_of_each;
+  std::set<int> seen;
+  for (const auto& r : records) {
+    if (seen.insert(r.hall_id).second) first_of_each.push_back(r);
+  }
+  ASSERT_EQ(first_of_each.size(), static_cast<std::size_t>(hall_count));
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  Engine engine(io.get_executor(), database, metrics, EngineOptions{1s, 30s, 20}, [] { return week_start + days(1); });
+  engine.rebuild();  // publishes every hall: they are quiet a publish period later
+  std::this_thread::sleep_for(1100ms);
+  std::mutex mutex;
+  std::vector<std::size_t> publications;  // the number of halls in each
+  engine.subscribe([&](const PublishedViews& views) {
+    std::lock_guard lock(mutex);
+    publications.push_back(views->size());
+  });
+  IoRunner runner{io};
+  store(first_of_each);
+  engine.apply(first_of_each);
+  auto& events_applied = metrics.counter("halld_model_events_applied_total", "");
+  ASSERT_TRUE(halld::testing::eventually([&] { return events_applied.value() == first_of_each.size(); }));
+  std::this_thread::sleep_for(100ms);
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(publications, std::vector<std::size_t>{static_cast<std::size_t>(hall_count)});
+}
+
 TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHalls) {
   ASSERT_GT(records.size(), 50'000u);
   // The live engine, on a clock that walks through the week one day at a time.
@@ -200,14 +242,7 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   Engine engine(io.get_executor(), database, metrics, EngineOptions{100ms, 1s, 20}, [&] { return now.load(); });
   engine.rebuild();
   engine.start();
-  struct Runner {  // stops and joins even when an assertion returns early
-    asio::io_context& io;
-    std::thread thread{[this] { io.run(); }};
-    ~Runner() {
-      io.stop();
-      thread.join();
-    }
-  } runner{io};
+  IoRunner runner{io};
   auto& events_applied = metrics.counter("halld_model_events_applied_total", "");
   auto& flushes = metrics.counter("halld_kpi_flushes_total", "");
   auto next = records.begin();
