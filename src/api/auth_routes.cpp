@@ -30,13 +30,6 @@ std::string iso(std::chrono::system_clock::time_point t) {
   return records::iso8601(std::chrono::time_point_cast<std::chrono::seconds>(t));
 }
 
-// The text at `name`, absent as "", or nullopt when it is not text or longer than `max`.
-std::optional<std::string> text_field(const json& body, const char* name, std::size_t max) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return std::string();
-  if (!it->is_string() || it->get_ref<const std::string&>().size() > max) return std::nullopt;
-  return it->get<std::string>();
-}
 
 // Role and scope of a user or token body, checked against each other.
 std::variant<std::pair<auth::Role, auth::Scope>, std::string> role_and_scope(const json& body) {

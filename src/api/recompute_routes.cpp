@@ -174,13 +174,7 @@ std::variant<RangeRequest, Response> read_range_request(const RequestContext& co
   auto parsed = json_body(context.request);
   if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
   const auto& body = std::get<json>(parsed);
-  auto text = [&body](const char* name) -> std::optional<std::string> {
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null()) return std::string();
-    if (!it->is_string() || it->get_ref<const std::string&>().size() > 32) return std::nullopt;
-    return it->get<std::string>();
-  };
-  const auto from = text("from"), to = text("to"), hall = text("hall");
+  const auto from = text_field(body, "from", 10), to = text_field(body, "to", 10), hall = text_field(body, "hall", 32);
   auto invalid = [](std::string_view message) { return error_response(http::status::unprocessable_entity, "invalid", message); };
   if (!body.is_object() || !from || !to || !hall) return invalid("send {\"from\": \"yyyy-mm-dd\", \"to\": \"yyyy-mm-dd\", \"hall\": code or null}");
   const auto first_day = records::parse_date(*from), last_day = records::parse_date(*to);

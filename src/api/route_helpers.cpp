@@ -6,6 +6,13 @@
 
 namespace halld::api {
 
+std::optional<std::string> text_field(const nlohmann::json& body, const char* name, std::size_t max) {
+  auto it = body.find(name);
+  if (it == body.end() || it->is_null()) return std::string();
+  if (!it->is_string() || it->get_ref<const std::string&>().size() > max) return std::nullopt;
+  return it->get<std::string>();
+}
+
 void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
                std::function<Prepared(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
   router.add(method, std::move(pattern),

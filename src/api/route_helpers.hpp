@@ -60,6 +60,10 @@ void add_list(Router& router, store::Database& database, std::string pattern,
 void add_object_read(Router& router, store::Database& database, std::string pattern, std::string noun,
                      std::function<std::string(pqxx::transaction_base&, int id)> text);
 
+// The text at `name` in a request body, absent or null as "", or nullopt when it is not text or
+// longer than `max`.
+std::optional<std::string> text_field(const nlohmann::json& body, const char* name, std::size_t max);
+
 // A JSON body turned into a configuration object by `from_json`, or the refusal.
 template <class T, class FromJson>
 std::variant<T, Response> read_object(const RequestContext& context, FromJson from_json) {
