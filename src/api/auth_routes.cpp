@@ -148,6 +148,22 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard,
   });
 }
 
+// An action on the {id} object (unlock a user, revoke a token): the object as it is afterwards,
+// or a 404 when there is none.
+using ObjectAction = bool (*)(pqxx::transaction_base&, int);
+using ObjectJson = std::string (*)(pqxx::transaction_base&, int);
+Prepared act_on_object(const RequestContext& context, std::string_view missing, ObjectAction action, ObjectJson show) {
+  auto id = id_param(context);
+  if (!id) return refuse(http::status::not_found, "not_found", missing);
+  return {std::nullopt, [id = static_cast<int>(*id), action, show](pqxx::connection& c) {
+            pqxx::work tx(c);
+            if (!action(tx, id)) return std::string();
+            auto answer = show(tx, id);
+            tx.commit();
+            return answer;
+          }};
+}
+
 void add_user_routes(Router& router, store::Database& database, Guard& guard) {
   add_list(router, database, "/api/v1/users", auth::list_users);
   add_object_read(router, database, "/api/v1/users/{id}", "user", auth::user_json);
@@ -199,15 +215,7 @@ void add_user_routes(Router& router, store::Database& database, Guard& guard) {
             }};
   });
   add_write(router, database, http::verb::post, "/api/v1/users/{id}/unlock", [](const RequestContext& context) -> Prepared {
-    auto id = id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such user");
-    return {std::nullopt, [id = static_cast<int>(*id)](pqxx::connection& c) {
-              pqxx::work tx(c);
-              if (!auth::unlock_user(tx, id)) return std::string();
-              auto answer = auth::user_json(tx, id);
-              tx.commit();
-              return answer;
-            }};
+    return act_on_object(context, "no such user", auth::unlock_user, auth::user_json);
   });
 }
 
@@ -251,15 +259,7 @@ void add_token_routes(Router& router, store::Database& database, Guard& guard, s
   add_write(
       router, database, http::verb::delete_, "/api/v1/tokens/{id}",
       [](const RequestContext& context) -> Prepared {
-        auto id = id_param(context);
-        if (!id) return refuse(http::status::not_found, "not_found", "no such token");
-        return {std::nullopt, [id = static_cast<int>(*id)](pqxx::connection& c) {
-                  pqxx::work tx(c);
-                  if (!auth::revoke_token(tx, id)) return std::string();
-                  auto answer = auth::token_json(tx, id);
-                  tx.commit();
-                  return answer;
-                }};
+        return act_on_object(context, "no such token", auth::revoke_token, auth::token_json);
       },
       [&guard]() -> asio::awaitable<void> {
         guard.forget_tokens();
