@@ -222,6 +222,7 @@ int windows_of(int hall) { return 2 + hall % 5; }
 
 int apply_events(const std::string& conninfo, int halls) {
   MetricsRegistry metrics;
+  asio::io_context io;  // outlives the pool, as store/database.hpp requires
   store::Database database(conninfo, 2, statements(), metrics);
   const auto ids = database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
   std::vector<store::IngestRecord> records;
@@ -247,7 +248,6 @@ int apply_events(const std::string& conninfo, int halls) {
   const double bare_s = seconds_since(started);
 
   // The engine on its strand; the clock stands at the end of the day (no flush during the run).
-  asio::io_context io;
   auto work = asio::make_work_guard(io);
   live::Engine engine(io.get_executor(), database, metrics, live::EngineOptions{std::chrono::hours(1), std::chrono::hours(1), 20},
                       [] { return first_instant + days(1); });

@@ -44,13 +44,14 @@ class IngestTest : public ::testing::Test {
 
   testing::TestDatabase db;
   MetricsRegistry metrics;
+  // Outlives the pool, as store/database.hpp requires.
+  asio::io_context io;
   store::Database database;
   int hall_id = 0;
   std::vector<int> sources;
 };
 
 TEST_F(IngestTest, EveryEventBecomesDurableOnceAndResendsAreNotStoredTwice) {
-  asio::io_context io;
   Ingest ingest(io.get_executor(), database, {.max_batch_rows = 1000, .max_delay = 20ms}, metrics);
   ingest.start();
   std::size_t durable = 0, submitted = 0;
@@ -84,7 +85,6 @@ TEST_F(IngestTest, EveryEventBecomesDurableOnceAndResendsAreNotStoredTwice) {
 }
 
 TEST_F(IngestTest, AGroupSplitAcrossBatchesIsDurableOnlyWhenAllOfItIs) {
-  asio::io_context io;
   Ingest ingest(io.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms}, metrics);
   ingest.start();
   std::vector<store::IngestRecord> group;
@@ -101,7 +101,6 @@ TEST_F(IngestTest, AGroupSplitAcrossBatchesIsDurableOnlyWhenAllOfItIs) {
 }
 
 TEST_F(IngestTest, APartialBatchGoesAfterTheDelay) {
-  asio::io_context io;
   Ingest ingest(io.get_executor(), database, {.max_batch_rows = 1000, .max_delay = 30ms}, metrics);
   ingest.start();
   bool durable = false;
@@ -113,7 +112,6 @@ TEST_F(IngestTest, APartialBatchGoesAfterTheDelay) {
 }
 
 TEST_F(IngestTest, WhileTheDatabaseRefusesNothingIsAcknowledgedThenAllIs) {
-  asio::io_context io;
   Ingest ingest(io.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms}, metrics);
   ingest.start();
   db.exec("ALTER TABLE acquisition_source RENAME TO acquisition_source_away");
@@ -132,7 +130,6 @@ TEST_F(IngestTest, WhileTheDatabaseRefusesNothingIsAcknowledgedThenAllIs) {
 TEST_F(IngestTest, WhileTheDatabaseRefusesEventsAreSpooledAcknowledgedAndLaterReplayedInOrder) {
   testing::TempDir dir;
   const auto file = dir.path() / "halld.spool";
-  asio::io_context io;
   auto ingest = std::make_unique<Ingest>(
       io.get_executor(), database, IngestLimits{.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms},
       metrics, std::make_unique<Spool>(file));
@@ -159,16 +156,16 @@ TEST_F(IngestTest, WhileTheDatabaseRefusesEventsAreSpooledAcknowledgedAndLaterRe
   ingest.reset();
 
   // The next halld finds the spool, takes new events behind it, and replays it first.
-  asio::io_context io2;
+  io.restart();
   MetricsRegistry metrics2;
-  Ingest next(io2.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms}, metrics2,
+  Ingest next(io.get_executor(), database, {.max_batch_rows = 100, .max_delay = 10ms, .retry_delay = 50ms}, metrics2,
               std::make_unique<Spool>(file));
   next.start();
   for (std::uint32_t seq = 401; seq <= 450; ++seq) next.submit({record(sources[0], seq)}, [&] { ++durable; });
-  run_until(io2, [&] { return durable == 450; }, 20s);
+  run_until(io, [&] { return durable == 450; }, 20s);
   EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "100") << "nothing reaches the database past the spool";
   db.exec("ALTER TABLE acquisition_source_away RENAME TO acquisition_source");
-  run_until(io2, [&] { return next.spool_bytes() == 0; }, 20s);
+  run_until(io, [&] { return next.spool_bytes() == 0; }, 20s);
   EXPECT_EQ(next.spool_bytes(), 0u);
   EXPECT_EQ(std::filesystem::file_size(file), 0u);
   EXPECT_EQ(db.query_value("SELECT count(*) || ' ' || min(sequence) || ' ' || max(sequence) FROM hall_event"),
@@ -179,7 +176,7 @@ TEST_F(IngestTest, WhileTheDatabaseRefusesEventsAreSpooledAcknowledgedAndLaterRe
 
   // Straight to the database again.
   for (std::uint32_t seq = 451; seq <= 460; ++seq) next.submit({record(sources[0], seq)}, [&] { ++durable; });
-  run_until(io2, [&] { return durable == 460; });
+  run_until(io, [&] { return durable == 460; });
   EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "460");
   EXPECT_EQ(next.spool_bytes(), 0u);
 }

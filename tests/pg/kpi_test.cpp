@@ -116,6 +116,8 @@ class KpiWeekTest : public ::testing::Test {
 
   testing::TestDatabase db;
   MetricsRegistry metrics;
+  // Outlives the pool, as store/database.hpp requires.
+  asio::io_context io;
   store::Database database;
   std::vector<store::IngestRecord> records;
   store::PartitionCache partitions;
@@ -212,7 +214,6 @@ TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
     if (seen.insert(r.hall_id).second) first_of_each.push_back(r);
   }
   ASSERT_EQ(first_of_each.size(), static_cast<std::size_t>(hall_count));
-  asio::io_context io;
   auto work = asio::make_work_guard(io);
   Engine engine(io.get_executor(), database, metrics, EngineOptions{1s, 30s, 20}, [] { return week_start + days(1); });
   engine.rebuild();  // publishes every hall: they are quiet a publish period later
@@ -236,7 +237,6 @@ TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
 TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHalls) {
   ASSERT_GT(records.size(), 50'000u);
   // The live engine, on a clock that walks through the week one day at a time.
-  asio::io_context io;
   auto work = asio::make_work_guard(io);
   std::atomic<Timestamp> now{week_start};
   Engine engine(io.get_executor(), database, metrics, EngineOptions{100ms, 1s, 20}, [&] { return now.load(); });

@@ -33,6 +33,8 @@ class StoreTest : public ::testing::Test {
 
   testing::TestDatabase db;
   MetricsRegistry metrics;
+  // Outlives the pool, as store/database.hpp requires.
+  asio::io_context io;
   Database database;
 };
 
@@ -172,7 +174,6 @@ TEST_F(StoreTest, PoolReconnectsAfterTheServerDropsItsConnection) {
 }
 
 TEST_F(StoreTest, AwaitedJobsResumeOnTheCallersExecutor) {
-  asio::io_context io;
   std::thread::id resumed_on;
   std::string answer;
   asio::co_spawn(io, [&]() -> asio::awaitable<void> {

@@ -39,7 +39,9 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Runs `job(connection)` on a pool thread; the awaiting coroutine resumes on its own executor
-  // with the result or the exception the job threw.
+  // with the result or the exception the job threw. The pool must be stopped (or destroyed)
+  // before that executor's io_context is destroyed: a pool thread that has just posted the
+  // result still holds a copy of the executor for a moment.
   template <class Job, class Result = std::invoke_result_t<Job, pqxx::connection&>>
   asio::awaitable<Result> run(Job job);
 
