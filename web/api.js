@@ -5,8 +5,12 @@ const api = (() => {
   let csrf = '';
   let onSignedOut = () => {};
 
+  // `message` is for people, in the UI's language (errorText); `serverMessage` as halld said it.
   class ApiError extends Error {
-    constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; }
+    constructor(status, code, serverMessage, details) {
+      super(errorText(code, serverMessage));
+      this.status = status; this.code = code; this.serverMessage = serverMessage; this.details = details;
+    }
   }
 
   // `jsonText` is sent as it is (an archive file); else `body`, if any, is serialised.

@@ -66,5 +66,22 @@ const messages = {
     job_running: 'Running', job_cancelling: 'Stopping', job_done: 'Done', job_cancelled: 'Stopped', job_failed: 'Failed',
   },
 };
+// What an API error code means, in zh-CN: the server's own message (English, exact) follows
+// in brackets. In English the server's message is shown as it is.
+const errorMeanings = {
+  bad_query: '查询参数有误', bad_body: '提交的内容有误', bad_json: 'JSON 格式错误', bad_request: '请求格式错误',
+  bad_target: '请求地址有误', not_found: '未找到', conflict: '与现有数据冲突', busy: '已有任务在进行，请稍后再试',
+  invalid: '数据不合法', import_rejected: '导入被拒绝，未做任何更改', not_running: '没有正在进行的任务',
+  too_many_rows: '结果过多，请缩短时间范围或加大粒度', forbidden: '无权执行此操作', out_of_scope: '超出您的管辖范围',
+  unauthenticated: '请先登录', session_expired: '登录已过期，请重新登录', csrf: '页面已过期，请刷新后重试',
+  bad_origin: '请求来自其他网站，已拒绝', rate_limited: '请求过于频繁，请稍后再试', locked: '账户已锁定',
+  bad_credentials: '用户名或密码错误', payload_too_large: '提交的内容过大', headers_too_large: '请求头过大',
+  unsupported_media_type: '提交的内容类型不受支持', method_not_allowed: '不支持该操作',
+  database_unavailable: '数据库暂时不可用，请稍后再试', internal_error: '服务器内部错误',
+};
+function errorText(code, message) {
+  const meaning = i18n.locale === 'zh-CN' && errorMeanings[code];
+  return meaning ? (message ? `${meaning}（${message}）` : meaning) : message || code;
+}
 const i18n = Vue.reactive({ locale: localStorage.getItem('halld.locale') || 'zh-CN' });
 function t(key) { return (messages[i18n.locale] || messages['zh-CN'])[key] || key; }

@@ -357,7 +357,10 @@ const AlarmsPage = {
 async function download(path, filename, progress) {
   progress.value = 0;
   const response = await fetch(path, { credentials: 'same-origin' });
-  if (!response.ok) throw new Error((await response.json()).error.message);
+  if (!response.ok) {
+    const { error } = await response.json();
+    throw new api.ApiError(response.status, error.code, error.message, error.details);
+  }
   const total = Number(response.headers.get('Content-Length')) || 0;
   const reader = response.body.getReader();
   const chunks = [];

@@ -93,6 +93,7 @@ try {
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && !/401|Failed to load resource/.test(m.text()) && problems.push(m.text()));
+  page.on('response', (r) => r.status() === 404 && problems.push('404 for ' + r.url()));  // a page asks only for what exists
 
   // Sign in (a wrong password first).
   await page.goto(base + '/');
@@ -105,6 +106,8 @@ try {
   await page.click('[data-testid=sign-in]');
   await page.waitForSelector('[data-testid=tiles] .tile[data-hall="4101001"]');
   assert.equal(await page.textContent('[data-testid=nav-alarms]'), '告警窗口');
+  const icon = new URL(await page.getAttribute('link[rel=icon]', 'href'), base + '/').href;
+  assert.equal((await page.request.get(icon)).status(), 200, 'the page icon is served');
   await page.screenshot({ path: join(artifacts, '02-overview.png') });
 
   // The hall's queue changes on the page, with no reload, as the simulator issues tickets.
@@ -188,7 +191,7 @@ try {
   const edited = JSON.parse(await page.inputValue('[data-testid=config-json]'));
   await page.fill('[data-testid=config-json]', JSON.stringify({ ...edited, warning: 'many' }));
   await page.click('[data-testid=config-save]');
-  await page.waitForSelector('[data-testid=config-error]:has-text("warning")');
+  await page.waitForSelector('[data-testid=config-error]:has-text("数据不合法"):has-text("warning")');
   await page.fill('[data-testid=config-json]', JSON.stringify({ ...edited, warning: 3 }));
   await page.click('[data-testid=config-save]');
   await until('the rule to change', async () =>
