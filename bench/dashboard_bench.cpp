@@ -88,11 +88,12 @@ int http_latency(int argc, char** argv) {
 
 // One subscribed client: connects, then reads until the io_context stops.
 struct Client : std::enable_shared_from_this<Client> {
-  Client(asio::io_context& io, std::vector<double>& lags, std::atomic<int>& connected)
-      : ws(io), lags(lags), connected(connected) {}
+  Client(asio::io_context& io, std::vector<double>& lags, std::uint64_t& bytes, std::atomic<int>& connected)
+      : ws(io), lags(lags), bytes(bytes), connected(connected) {}
   beast::websocket::stream<beast::tcp_stream> ws;
   beast::flat_buffer buffer;
-  std::vector<double>& lags;  // shared; one thread runs the io_context
+  std::vector<double>& lags;  // shared, as is `bytes`; one thread runs the io_context
+  std::uint64_t& bytes;
   std::atomic<int>& connected;
 
   void start(unsigned short port, const std::string& token, const std::string& target) {
@@ -113,6 +114,7 @@ struct Client : std::enable_shared_from_this<Client> {
       // bottleneck of a fan-out measurement.
       const auto text = beast::buffers_to_string(self->buffer.data());
       self->buffer.consume(self->buffer.size());
+      self->bytes += text.size();
       static constexpr std::string_view key = "\"published_ms\":";
       if (auto at = text.find(key); at != std::string::npos) {
         self->lags.push_back(now_ms - std::strtod(text.c_str() + at + key.size(), nullptr));
@@ -130,16 +132,18 @@ int fanout(int argc, char** argv) {
   const int seconds = std::stoi(option(argc, argv, "--seconds", "30"));
   asio::io_context io;
   std::vector<double> lags;
+  std::uint64_t bytes = 0;
   std::atomic<int> connected{0};
   std::vector<std::shared_ptr<Client>> all;
   for (int i = 0; i < clients; ++i) {
-    all.push_back(std::make_shared<Client>(io, lags, connected));
+    all.push_back(std::make_shared<Client>(io, lags, bytes, connected));
     all.back()->start(port, token, target);
   }
   io.run_for(std::chrono::seconds(seconds));
   std::cout << nlohmann::json{{"bench", "dashboard_fanout"}, {"clients", clients}, {"connected", connected.load()},
                               {"seconds", seconds}, {"messages", lags.size()},
                               {"messages_per_client", connected.load() ? static_cast<double>(lags.size()) / connected.load() : 0.0},
+                              {"bytes_per_message", lags.empty() ? 0.0 : static_cast<double>(bytes) / static_cast<double>(lags.size())},
                               {"lag_ms_p50", percentile(lags, 0.5)}, {"lag_ms_p99", percentile(lags, 0.99)},
                               {"lag_ms_max", percentile(lags, 1.0)}}
                    .dump()

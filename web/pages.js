@@ -92,7 +92,7 @@ const OverviewPage = {
       for (const k of Object.keys(halls)) delete halls[k];
       live = api.stream('/api/v1/live/stream' + api.query({ city: city.value }), (m) => {
         if (m.type === 'overview') for (const h of m.overview.halls) halls[h.hall] = h;
-        if (m.type === 'summaries') for (const h of m.halls) halls[h.hall] = h;
+        if (m.type === 'summaries') for (const h of m.halls) halls[h.hall] = { ...halls[h.hall], ...h };  // the fields that changed
       }, (up) => (connected.value = up));
       alarmStream = api.stream('/api/v1/alarms/stream' + api.query({ city: city.value }), (m) => {
         if (m.type === 'snapshot') alarms.value = m.alarms;

@@ -384,10 +384,23 @@ Response overview_response(OverviewTexts& overviews, const RequestContext& conte
 // The messages a publication is streamed as, made once per batch however many clients watch
 // it: one of the province's changed halls, one per city, one per hall (the engine tells its
 // subscribers one after another, on its strand). A client gets at most one message per batch.
+// A hall's entry in a summaries message is `hall` and the summary fields that changed since
+// the hall's previous publication (all of them the first time); clients apply it over what
+// they hold. A hall whose summary did not change is left out.
 class BatchTexts {
  public:
   using Text = std::shared_ptr<const std::string>;
-  // The summaries of the batch's halls in `city` (all halls when empty); null when none changed.
+  // Every publication must pass through here, watched or not, or a later entry would be taken
+  // against a stale base: the engine holds the texts for as long as it publishes.
+  static std::shared_ptr<BatchTexts> following(live::Engine& engine) {
+    auto texts = std::make_shared<BatchTexts>();
+    engine.subscribe([texts](const live::PublishedViews& batch) {
+      std::lock_guard lock(texts->mutex_);
+      texts->renew(batch);
+    });
+    return texts;
+  }
+  // The changed summaries of the batch's halls in `city` (all halls when empty); null when none.
   Text summaries(const live::PublishedViews& batch, const std::string& city) {
     std::lock_guard lock(mutex_);
     renew(batch);
@@ -395,9 +408,9 @@ class BatchTexts {
     if (fresh) {
       std::string halls;
       for (std::size_t i = 0; i < batch->size(); ++i) {
-        if (!city.empty() && (*batch)[i]->city_code != city) continue;
+        if ((!city.empty() && (*batch)[i]->city_code != city) || changes_[i].empty()) continue;
         if (!halls.empty()) halls += ',';
-        halls += summary_text(i);
+        halls += changes_[i];
       }
       if (!halls.empty()) {
         it->second = std::make_shared<const std::string>(
@@ -432,19 +445,28 @@ class BatchTexts {
     published_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
-    summary_texts_.assign(batch->size(), {});
+    changes_.clear();
+    for (const auto& view : *batch) changes_.push_back(changes_text(*view));
     summaries_.clear();
     positions_.clear();
     halls_.clear();
   }
-  const std::string& summary_text(std::size_t i) {
-    if (summary_texts_[i].empty()) summary_texts_[i] = summary_json(*(*batch_)[i]).dump();
-    return summary_texts_[i];
+  // The hall's entry for this publication, or empty when its summary is what it was.
+  std::string changes_text(const live::HallView& view) {
+    auto summary = summary_json(view);
+    auto& last = last_summaries_[view.code];
+    ordered_json changes{{"hall", view.code}};
+    for (const auto& field : summary.items()) {
+      if (!last.contains(field.key()) || last[field.key()] != field.value()) changes[field.key()] = field.value();
+    }
+    last = std::move(summary);
+    return changes.size() > 1 ? changes.dump() : std::string();
   }
   std::mutex mutex_;
   live::PublishedViews batch_;
   std::int64_t published_ms_ = 0;
-  std::vector<std::string> summary_texts_;  // by index in the batch, made on first use
+  std::vector<std::string> changes_;  // by index in the batch
+  std::unordered_map<std::string, ordered_json> last_summaries_;  // by hall code: the base of the next entry
   std::unordered_map<std::string, Text> summaries_;  // by city ("" for the province)
   std::unordered_map<std::string_view, std::size_t> positions_;  // hall code → index in the batch
   std::unordered_map<std::string, Text> halls_;  // by hall code, made on first use
@@ -546,7 +568,7 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
   router.add(http::verb::get, "/api/v1/live", [overviews](RequestContext& context) -> asio::awaitable<Response> {
     co_return overview_response(*overviews, context);
   });
-  router.add_websocket("/api/v1/live/stream", [&engine, overviews, texts = std::make_shared<BatchTexts>()](
+  router.add_websocket("/api/v1/live/stream", [&engine, overviews, texts = BatchTexts::following(engine)](
                                                   WebSocket& websocket, RequestContext& context) {
     return stream_live(engine, *texts, *overviews, websocket, context);
   });
