@@ -6,9 +6,11 @@
 //
 //   dashboard_bench fanout --port P --token T [--clients N] [--seconds S] [--target PATH]
 //     N WebSocket clients subscribe to the live stream (default: the province's hall
-//     summaries) and count for S seconds; each message carries the time the engine published it
+//     summaries); once every one has its snapshot (the overview, the stream's first message),
+//     they count for S seconds. Each later message carries the time the engine published it
 //     (published_ms), so lag = arrival − publication, on the same machine's clock. Prints how
-//     many clients connected, messages received and the lag percentiles (ms).
+//     many clients connected, how long until every snapshot arrived, messages received and the
+//     lag percentiles (ms); messages that came while snapshots were still being sent apart.
 #include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
 
 #include <algorithm>
@@ -86,15 +88,22 @@ int http_latency(int argc, char** argv) {
   return failures.load() == 0 ? 0 : 1;
 }
 
+// What all the clients received (one thread runs the io_context).
+struct Received {
+  int connected = 0;
+  int snapshots = 0;                        // clients that have their first message
+  bool settled = false;                     // every client has its snapshot
+  std::vector<double> settling_lags, lags;  // before and after settling
+  std::uint64_t bytes = 0;                  // of the messages in `lags`
+};
+
 // One subscribed client: connects, then reads until the io_context stops.
 struct Client : std::enable_shared_from_this<Client> {
-  Client(asio::io_context& io, std::vector<double>& lags, std::uint64_t& bytes, std::atomic<int>& connected)
-      : ws(io), lags(lags), bytes(bytes), connected(connected) {}
+  Client(asio::io_context& io, Received& received) : ws(io), received(received) {}
   beast::websocket::stream<beast::tcp_stream> ws;
   beast::flat_buffer buffer;
-  std::vector<double>& lags;  // shared, as is `bytes`; one thread runs the io_context
-  std::uint64_t& bytes;
-  std::atomic<int>& connected;
+  Received& received;
+  bool has_snapshot = false;
 
   void start(unsigned short port, const std::string& token, const std::string& target) {
     beast::get_lowest_layer(ws).connect({asio::ip::make_address("127.0.0.1"), port});
@@ -102,7 +111,7 @@ struct Client : std::enable_shared_from_this<Client> {
         [token](beast::websocket::request_type& request) { request.set(http::field::authorization, "Bearer " + token); }));
     ws.async_handshake("127.0.0.1", target, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return;
-      ++self->connected;
+      ++self->received.connected;
       self->read();
     });
   }
@@ -114,10 +123,19 @@ struct Client : std::enable_shared_from_this<Client> {
       // bottleneck of a fan-out measurement.
       const auto text = beast::buffers_to_string(self->buffer.data());
       self->buffer.consume(self->buffer.size());
-      self->bytes += text.size();
+      auto& r = self->received;
       static constexpr std::string_view key = "\"published_ms\":";
-      if (auto at = text.find(key); at != std::string::npos) {
-        self->lags.push_back(now_ms - std::strtod(text.c_str() + at + key.size(), nullptr));
+      if (!self->has_snapshot) {
+        self->has_snapshot = true;
+        ++r.snapshots;
+      } else if (auto at = text.find(key); at != std::string::npos) {
+        const double lag = now_ms - std::strtod(text.c_str() + at + key.size(), nullptr);
+        if (!r.settled) {
+          r.settling_lags.push_back(lag);
+        } else {
+          r.lags.push_back(lag);
+          r.bytes += text.size();
+        }
       }
       self->read();
     });
@@ -131,21 +149,32 @@ int fanout(int argc, char** argv) {
   const int clients = std::stoi(option(argc, argv, "--clients", "1000"));
   const int seconds = std::stoi(option(argc, argv, "--seconds", "30"));
   asio::io_context io;
-  std::vector<double> lags;
-  std::uint64_t bytes = 0;
-  std::atomic<int> connected{0};
+  Received received;
   std::vector<std::shared_ptr<Client>> all;
+  const auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < clients; ++i) {
-    all.push_back(std::make_shared<Client>(io, lags, bytes, connected));
+    all.push_back(std::make_shared<Client>(io, received));
     all.back()->start(port, token, target);
   }
+  // Until every client has its snapshot (a minute at most: some may fail to connect).
+  while (received.snapshots < clients && std::chrono::steady_clock::now() - started < std::chrono::minutes(1)) {
+    io.run_for(std::chrono::milliseconds(20));
+  }
+  const double snapshots_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  received.settled = true;
   io.run_for(std::chrono::seconds(seconds));
-  std::cout << nlohmann::json{{"bench", "dashboard_fanout"}, {"clients", clients}, {"connected", connected.load()},
+  const auto& lags = received.lags;
+  const int connected = received.connected;
+  std::cout << nlohmann::json{{"bench", "dashboard_fanout"}, {"clients", clients}, {"connected", connected},
+                              {"snapshots", received.snapshots}, {"all_snapshots_s", snapshots_s},
                               {"seconds", seconds}, {"messages", lags.size()},
-                              {"messages_per_client", connected.load() ? static_cast<double>(lags.size()) / connected.load() : 0.0},
-                              {"bytes_per_message", lags.empty() ? 0.0 : static_cast<double>(bytes) / static_cast<double>(lags.size())},
+                              {"messages_per_client", connected ? static_cast<double>(lags.size()) / connected : 0.0},
+                              {"bytes_per_message", lags.empty() ? 0.0 : static_cast<double>(received.bytes) / static_cast<double>(lags.size())},
                               {"lag_ms_p50", percentile(lags, 0.5)}, {"lag_ms_p99", percentile(lags, 0.99)},
-                              {"lag_ms_max", percentile(lags, 1.0)}}
+                              {"lag_ms_max", percentile(lags, 1.0)},
+                              {"settling_messages", received.settling_lags.size()},
+                              {"settling_lag_ms_p50", percentile(received.settling_lags, 0.5)},
+                              {"settling_lag_ms_p99", percentile(received.settling_lags, 0.99)}}
                    .dump()
             << std::endl;
   return 0;  // clients that could not connect in time are reported, not a failure to measure
