@@ -507,7 +507,7 @@ asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, Overv
 }
 
 // A KPI endpoint: reads the query, runs one rollup query, shapes the answer. The shaping runs
-// on the pool thread with the query: a 20,000-row Excel workbook takes about 0.6 s of CPU and a
+// on the pool thread with the query: an Excel workbook of up to 20,000 rows is CPU work and a
 // temporary file, which on an I/O thread would stall every connection that thread serves.
 using Shape = std::function<Response(const store::KpiQuery&, const Scope&, std::vector<store::KpiRow>, TableFormat)>;
 void add_kpi_query(Router& router, store::Database& database, live::Engine& engine, std::string pattern,

@@ -108,6 +108,14 @@ try {
   assert.equal(await page.textContent('[data-testid=nav-alarms]'), '告警窗口');
   const icon = new URL(await page.getAttribute('link[rel=icon]', 'href'), base + '/').href;
   assert.equal((await page.request.get(icon)).status(), 200, 'the page icon is served');
+  // The overview's tile changes live too; the stream's entries carry only what changed, so the
+  // tile must keep what they leave out (its name).
+  const tile = '.tile[data-hall="4101001"]';
+  const tileName = await page.textContent(tile + ' .tile-name');
+  const tileFigures = await page.textContent(tile + ' .tile-figures');
+  await until('the tile to change live', async () => (await page.textContent(tile + ' .tile-figures')) !== tileFigures, 60000);
+  assert.ok(tileName.trim(), 'the tile has a name');
+  assert.equal(await page.textContent(tile + ' .tile-name'), tileName, 'an entry of changes keeps the name');
   await page.screenshot({ path: join(artifacts, '02-overview.png') });
 
   // The hall's queue changes on the page, with no reload, as the simulator issues tickets.
