@@ -3,7 +3,8 @@
 const messages = {
   'zh-CN': {
     app: '供电营业厅管理', signIn: '登录', signOut: '退出', username: '用户名', password: '密码',
-    badCredentials: '用户名或密码错误', locked: '登录失败次数过多，账户已锁定',
+    badCredentials: '用户名或密码错误', throttled: '此处登录失败次数过多，请 {s} 秒后再试',
+    signInBusy: '登录请求过多，请稍后再试',
     overview: '全省总览', hall: '营业厅实时', alarms: '告警窗口', reports: '统计报表', admin: '系统管理',
     city: '地市公司', all: '全部', halls: '营业厅', waiting: '排队人数', longestWait: '最长等待(分)',
     openWindows: '开放窗口', arrivalsToday: '今日取号', avgWait: '平均等待(分)', satisfaction: '满意率',
@@ -35,7 +36,8 @@ const messages = {
   },
   en: {
     app: 'Service Hall Management', signIn: 'Sign in', signOut: 'Sign out', username: 'Username', password: 'Password',
-    badCredentials: 'Wrong username or password', locked: 'Too many failed sign-ins: the account is locked',
+    badCredentials: 'Wrong username or password', throttled: 'Too many failed sign-ins from here: try again in {s} s',
+    signInBusy: 'Too many sign-ins at once: try again shortly',
     overview: 'Province overview', hall: 'Hall live', alarms: 'Alarm window', reports: 'Reports', admin: 'Administration',
     city: 'City company', all: 'All', halls: 'Halls', waiting: 'Waiting', longestWait: 'Longest wait (min)',
     openWindows: 'Open windows', arrivalsToday: 'Tickets today', avgWait: 'Average wait (min)', satisfaction: 'Satisfaction',
@@ -74,7 +76,9 @@ const errorMeanings = {
   invalid: '数据不合法', import_rejected: '导入被拒绝，未做任何更改', not_running: '没有正在进行的任务',
   too_many_rows: '结果过多，请缩短时间范围或加大粒度', forbidden: '无权执行此操作', out_of_scope: '超出您的管辖范围',
   unauthenticated: '请先登录', session_expired: '登录已过期，请重新登录', csrf: '页面已过期，请刷新后重试',
-  bad_origin: '请求来自其他网站，已拒绝', rate_limited: '请求过于频繁，请稍后再试', locked: '账户已锁定',
+  bad_origin: '请求来自其他网站，已拒绝', rate_limited: '请求过于频繁，请稍后再试', throttled: '登录失败次数过多，请稍后再试',
+  overloaded: '服务器繁忙，请稍后再试', too_deep: '提交的 JSON 嵌套过深', bad_text: '提交的文字含有不允许的字符',
+  audit_unavailable: '审计日志暂不可写，操作未执行，请稍后再试',
   bad_credentials: '用户名或密码错误', payload_too_large: '提交的内容过大', headers_too_large: '请求头过大',
   unsupported_media_type: '提交的内容类型不受支持', method_not_allowed: '不支持该操作',
   database_unavailable: '数据库暂时不可用，请稍后再试', internal_error: '服务器内部错误',

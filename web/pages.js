@@ -38,7 +38,10 @@ const LoginPage = {
       try {
         emit('signed-in', await api.post('/api/v1/session', form));
       } catch (e) {
-        error.value = e.code === 'locked' ? t('locked') : e.code === 'bad_credentials' ? t('badCredentials') : e.message;
+        const wait = e.details && e.details.retry_after_s;
+        error.value = e.code === 'throttled' ? t('throttled').replace('{s}', wait)
+          : e.code === 'overloaded' ? t('signInBusy')
+          : e.code === 'bad_credentials' ? t('badCredentials') : e.message;
       } finally { busy.value = false; }
     }
     return { form, error, busy, submit, t };

@@ -69,7 +69,7 @@ Prepared list_alarms(const RequestContext& context, alarm::Engine& engine) {
     if (!alarm::parse_alarm_state(state)) query.fail("'state' must be standing, all, raised, acknowledged, cleared or closed");
     filter.states = {state};
   }
-  if (query.problem()) return {bad_query(*query.problem()), {}, {}};
+  if (query.problem()) return bad_query(*query.problem());
   if (state == "standing") {
     const bool ranged = context.query.contains("from") || context.query.contains("to");
     json items = json::array();
@@ -83,14 +83,12 @@ Prepared list_alarms(const RequestContext& context, alarm::Engine& engine) {
       ++total;
     }
     const auto body = json{{"total", total}, {"limit", filter.limit}, {"offset", filter.offset}, {"items", items}}.dump();
-    return {std::nullopt, [body](pqxx::connection&) { return body; }, {}};
+    return {[body](pqxx::connection&) { return body; }};
   }
-  return {std::nullopt,
-          [filter](pqxx::connection& c) {
+  return {[filter](pqxx::connection& c) {
             pqxx::read_transaction tx(c);
             return alarm::list_alarms(tx, filter).dump();
-          },
-          {}};
+          }};
 }
 
 // The operator's words from an acknowledge or clear body.
@@ -147,19 +145,16 @@ void add_object_writes(Router& router, store::Database& database, const std::str
                        std::variant<T, std::string> (*from_json)(const json&),
                        int (*insert)(pqxx::transaction_base&, const T&), bool (*update)(pqxx::transaction_base&, const T&),
                        std::function<asio::awaitable<void>()> after) {
-  const auto write = [=](const RequestContext& context, bool create) -> Prepared {
+  const auto write = [=](const RequestContext& context, bool create) -> PreparedWrite {
     std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
     if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
     auto read = read_object<T>(context, from_json);
-    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+    if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
     auto object = std::get<T>(std::move(read));
     object.id = static_cast<int>(*id);
-    return {std::nullopt,
-            [object, create, insert, update](pqxx::connection& c) mutable {
-              pqxx::work tx(c);
+    return {[object, create, insert, update](pqxx::work& tx) mutable {
               if (create) object.id = insert(tx, object);
               else if (!update(tx, object)) return std::string();
-              tx.commit();
               return alarm::to_json(object).dump();
             },
             create ? http::status::created : http::status::ok};
@@ -207,13 +202,11 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
   add_read(router, database, "/api/v1/alarms/{id}", [](const RequestContext& context) -> Prepared {
     auto id = id_param(context);
     if (!id) return refuse(http::status::not_found, "not_found", "no such alarm");
-    return {std::nullopt,
-            [id = *id](pqxx::connection& c) {
+    return {[id = *id](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               auto history = alarm::alarm_history(tx, id);
               return history.is_null() ? std::string() : history.dump();
-            },
-            {}};
+            }};
   });
   add_action(router, engine, "/api/v1/alarms/{id}/acknowledge", alarm::Action::Kind::acknowledge);
   add_action(router, engine, "/api/v1/alarms/{id}/clear", alarm::Action::Kind::clear);
@@ -226,24 +219,20 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
       query.fail("'group' must be kind, rule, hall, city, severity or day");
     }
     auto filter = read_filter(query, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), 30);
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [filter, group](pqxx::connection& c) {
+    if (query.problem()) return bad_query(*query.problem());
+    return {[filter, group](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return alarm::alarm_statistics(tx, filter, group).dump();
-            },
-            {}};
+            }};
   });
   add_read(router, database, "/api/v1/terminal-reliability", [](const RequestContext& context) -> Prepared {
     QueryReader query(context, {"city", "hall", "from", "to"});
     auto filter = read_filter(query, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), 90);
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [filter](pqxx::connection& c) {
+    if (query.problem()) return bad_query(*query.problem());
+    return {[filter](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return alarm::terminal_reliability(tx, filter).dump();
-            },
-            {}};
+            }};
   });
 
   auto reload = [&engine]() { return engine.reload(); };
@@ -259,17 +248,13 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
   const auto add_delete = [&router, &database](std::string pattern, bool (*remove)(pqxx::transaction_base&, int),
                                                std::function<asio::awaitable<void>()> after) {
     add_write(router, database, http::verb::delete_, std::move(pattern),
-              [remove](const RequestContext& context) -> Prepared {
+              [remove](const RequestContext& context) -> PreparedWrite {
                 auto id = id_param(context);
                 if (!id) return refuse(http::status::not_found, "not_found", "no such object");
-                return {std::nullopt,
-                        [remove, id = static_cast<int>(*id)](pqxx::connection& c) {
-                          pqxx::work tx(c);
+                return {[remove, id = static_cast<int>(*id)](pqxx::work& tx) {
                           if (!remove(tx, id)) return std::string();
-                          tx.commit();
                           return json{{"deleted", id}}.dump();
-                        },
-                        {}};
+                        }};
               },
               std::move(after));
   };
@@ -284,7 +269,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
     return items_of(alarm::list_maintenance(tx, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now())));
   });
   add_write(router, database, http::verb::post, "/api/v1/maintenance-windows",
-            [](const RequestContext& context) -> Prepared {
+            [](const RequestContext& context) -> PreparedWrite {
               auto read = read_object<alarm::StoredWindow>(context, [](const json& body) -> std::variant<alarm::StoredWindow, std::string> {
                 alarm::StoredWindow w;
                 const auto text = [&](const char* name) {
@@ -303,14 +288,11 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
                 w.window.until = until->at;
                 return w;
               });
-              if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+              if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
               auto window = std::get<alarm::StoredWindow>(std::move(read));
               window.created_by = context.principal ? context.principal->actor() : "anonymous";
-              return {std::nullopt,
-                      [w = std::move(window)](pqxx::connection& c) mutable {
-                        pqxx::work tx(c);
+              return {[w = std::move(window)](pqxx::work& tx) mutable {
                         w.id = alarm::insert_maintenance(tx, w);
-                        tx.commit();
                         return alarm::to_json(w).dump();
                       },
                       http::status::created};
@@ -331,13 +313,11 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
     if (int alarm_id = query.integer("alarm", 0, 1, std::numeric_limits<int>::max()); alarm_id > 0) filter.alarm_id = alarm_id;
     filter.limit = static_cast<std::size_t>(query.integer("limit", 100, 1, 1000));
     filter.offset = static_cast<std::size_t>(query.integer("offset", 0, 0, 10'000'000));
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [filter](pqxx::connection& c) {
+    if (query.problem()) return bad_query(*query.problem());
+    return {[filter](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return notify::list_texts(tx, filter).dump();
-            },
-            {}};
+            }};
   });
   // Kannel's delivery reports: a GET on the dlr-url each text carried, which quotes the text's
   // token, so nobody else can mark a text delivered.
@@ -350,15 +330,13 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
     if (!query.problem() && status != 1 && status != 2 && status != 4 && status != 8 && status != 16) {
       query.fail("'status' must be a Kannel report type: 1, 2, 4, 8 or 16");
     }
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt,
-            [id, token, status](pqxx::connection& c) {
+    if (query.problem()) return bad_query(*query.problem());
+    return {[id, token, status](pqxx::connection& c) {
               pqxx::work tx(c);
               if (notify::record_report(tx, id, token, status) != notify::ReportResult::recorded) return std::string();
               tx.commit();
               return json{{"id", id}, {"status", status}, {"recorded", true}}.dump();
-            },
-            {}};
+            }};
   });
 }
 

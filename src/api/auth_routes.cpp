@@ -1,6 +1,8 @@
 // Sign-in and sessions, users, intranet API tokens and the audit log.
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "halld/api/routes.hpp"
 #include "halld/auth/secrets.hpp"
 #include "halld/auth/user_store.hpp"
@@ -70,36 +72,171 @@ bool is_self(const RequestContext& context, std::int64_t id) {
   return context.principal && context.principal->kind == auth::Principal::Kind::user && context.principal->id == id;
 }
 
-void add_session_routes(Router& router, store::Database& database, Guard& guard, bool secure_cookie) {
-  router.add(http::verb::post, "/api/v1/session", [&database, &guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
-    auto parsed = json_body(context.request);
-    if (auto* refusal = std::get_if<Response>(&parsed)) co_return std::move(*refusal);
-    const auto& body = std::get<json>(parsed);
-    auto username = text_field(body, "username", 64);
-    auto password = text_field(body, "password", 256);
-    if (!username || !password || username->empty() || password->empty()) {
-      co_return error_response(http::status::bad_request, "bad_body", "send 'username' and 'password'");
-    }
-    auto pending = database.run([username = *username, password = *password, policy = guard.login_policy()](pqxx::connection& c) {
-      return auth::log_in(c, username, password, policy);
-    });
-    auth::LoginResult result = co_await std::move(pending);
-    using Outcome = auth::LoginResult::Outcome;
-    if (result.outcome == Outcome::locked) {
-      co_return error_response(http::status::locked, "locked", "too many failed sign-ins: the account is locked for a while");
-    }
-    if (result.outcome != Outcome::signed_in) {
-      co_return error_response(http::status::unauthorized, "bad_credentials", "wrong username or password");
-    }
-    auto opened = guard.sessions().open(*result.principal);
-    context.principal = result.principal;
-    json answer = {{"principal", principal_json(*result.principal)},
-                   {"csrf_token", opened.session.csrf_token},
-                   {"expires_at", iso(opened.session.expires_at)}};
-    auto response = json_response(http::status::ok, answer.dump());
-    response.set(http::field::set_cookie, session_cookie_header(opened.cookie, false, secure_cookie));
-    co_return response;
+// The answer to a sign-in that may not be checked now: throttled (429) or shed (503), with
+// the seconds to wait.
+Response try_later(http::status status, std::string_view code, std::string_view message, std::chrono::seconds wait) {
+  auto response = error_response(status, code, message, json{{"retry_after_s", wait.count()}});
+  response.set(http::field::retry_after, std::to_string(wait.count()));
+  return response;
+}
+
+// Checks a password on the guard's hashing pool; nullopt when the pool sheds it.
+asio::awaitable<std::optional<bool>> check_password(Guard& guard, std::string password, std::string hash) {
+  try {
+    auto checking = guard.hashing().verify(std::move(password), std::move(hash));
+    co_return co_await std::move(checking);
+  } catch (const auth::HashingOverloaded&) {
+    co_return std::nullopt;
+  }
+}
+
+Response overloaded() {
+  return try_later(http::status::service_unavailable, "overloaded", "too many sign-ins are being checked; try again shortly",
+                   std::chrono::seconds(1));
+}
+
+struct Credentials {
+  std::string username;
+  std::string password;
+};
+// (Plain functions build what holds JSON: a coroutine frame holding JSON values trips GCC 12's
+// -Wmismatched-new-delete.)
+std::variant<Credentials, Response> read_credentials(const RequestContext& context) {
+  auto parsed = json_body(context.request);
+  if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
+  const auto& body = std::get<json>(parsed);
+  auto username = text_field(body, "username", 64);
+  auto password = text_field(body, "password", 256);
+  if (!username || !password || username->empty() || password->empty()) {
+    return error_response(http::status::bad_request, "bad_body", "send 'username' and 'password'");
+  }
+  return Credentials{*username, *password};
+}
+
+// A wrong password (or a name nobody has): counted, and the count's block, when this failure
+// began one, said in the answer (and so in the audit log).
+Response refuse_sign_in(Guard& guard, const Credentials& credentials, const std::string& remote) {
+  const auto failure = guard.throttle().failed(credentials.username, remote);
+  json details = nullptr;
+  if (failure.block_began) {
+    guard.count_block(failure.by);
+    details = {{"throttled_for_s", failure.wait.count()}, {"counted_by", failure.by}};
+  }
+  return error_response(http::status::unauthorized, "bad_credentials", "wrong username or password", details);
+}
+
+std::string session_answer(const auth::Principal& principal, const auth::Sessions::Opened& opened) {
+  return json{{"principal", principal_json(principal)},
+              {"csrf_token", opened.session.csrf_token},
+              {"expires_at", iso(opened.session.expires_at)}}
+      .dump();
+}
+
+// A sign-in: throttled per (name, address) and per address before any password is checked, the
+// same answer and cost for a name nobody has as for a wrong password, the password checked on
+// the hashing pool, and the success recorded with its audit row in one transaction.
+asio::awaitable<Response> sign_in(store::Database& database, Guard& guard, bool secure_cookie, RequestContext& context) {
+  auto read = read_credentials(context);
+  if (auto* refusal = std::get_if<Response>(&read)) {
+    context.audit->skip();  // names no one
+    co_return std::move(*refusal);
+  }
+  const auto credentials = std::get<Credentials>(std::move(read));
+  if (const auto wait = guard.throttle().wait(credentials.username, context.remote); wait.count() > 0) {
+    context.audit->skip();  // recorded when the throttle began; a guesser's retries add nothing
+    co_return try_later(http::status::too_many_requests, "throttled", "too many failed sign-ins from here: wait and try again",
+                        wait);
+  }
+  auto finding = database.run([username = credentials.username](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return auth::find_sign_in(tx, username);
   });
+  std::optional<auth::SignInCandidate> candidate = co_await std::move(finding);
+  auto checking = check_password(guard, credentials.password, candidate ? candidate->password_hash : std::string());
+  std::optional<bool> matches = co_await std::move(checking);
+  if (!matches) {
+    context.audit->skip();
+    co_return overloaded();
+  }
+  if (!*matches) co_return refuse_sign_in(guard, credentials, context.remote);
+  guard.throttle().succeeded(credentials.username, context.remote);
+  context.principal = candidate->principal;
+  auto opened = guard.sessions().open(candidate->principal);
+  auto text = session_answer(candidate->principal, opened);
+  auto recording = database.run([id = candidate->principal.id, audit = context.audit, text](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auth::record_sign_in(tx, id);
+    audit->write(tx, 200, text);
+    tx.commit();
+  });
+  bool recorded = false;
+  try {
+    co_await std::move(recording);
+    recorded = true;
+  } catch (const AuditUnavailable&) {
+  }
+  if (!recorded) {
+    guard.sessions().close(opened.cookie);  // not recorded, so not signed in
+    throw AuditUnavailable("the sign-in was not recorded");
+  }
+  auto response = json_response(http::status::ok, std::move(text));
+  response.set(http::field::set_cookie, session_cookie_header(opened.cookie, false, secure_cookie));
+  co_return response;
+}
+
+// A change of one's own password: the current one checked and the new one hashed on the
+// hashing pool, the hash replaced (only if unchanged meanwhile) with the audit row.
+asio::awaitable<Response> change_password(store::Database& database, Guard& guard, bool secure_cookie, RequestContext& context) {
+  if (context.principal->kind != auth::Principal::Kind::user) {
+    co_return error_response(http::status::forbidden, "forbidden", "a token has no password");
+  }
+  auto parsed = json_body(context.request);
+  if (auto* refusal = std::get_if<Response>(&parsed)) co_return std::move(*refusal);
+  const auto& body = std::get<json>(parsed);
+  auto current = text_field(body, "current_password", 256);
+  auto next = text_field(body, "new_password", 256);
+  if (!current || !next) co_return error_response(http::status::bad_request, "bad_body", "send 'current_password' and 'new_password'");
+  if (auto problem = auth::password_problem(*next); !problem.empty()) {
+    co_return error_response(http::status::unprocessable_entity, "invalid", problem);
+  }
+  const int id = context.principal->id;
+  auto reading = database.run([id](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return auth::password_hash_of(tx, id);
+  });
+  std::optional<std::string> stored = co_await std::move(reading);
+  auto checking = check_password(guard, *current, stored.value_or(""));
+  std::optional<bool> matches = co_await std::move(checking);
+  if (!matches) co_return overloaded();
+  if (!*matches) co_return error_response(http::status::forbidden, "bad_credentials", "the current password is wrong");
+  std::string next_hash;
+  try {
+    auto hashing = guard.hashing().hash(*next);
+    next_hash = co_await std::move(hashing);
+  } catch (const auth::HashingOverloaded&) {
+    co_return overloaded();
+  }
+  const std::string answer = R"({"changed":true})";
+  auto replacing = database.run([id, stored = *stored, next_hash, audit = context.audit, answer](pqxx::connection& c) {
+    pqxx::work tx(c);
+    if (!auth::replace_password_hash(tx, id, stored, next_hash)) return false;
+    audit->write(tx, 200, answer);
+    tx.commit();
+    return true;
+  });
+  const bool changed = co_await std::move(replacing);
+  if (!changed) co_return error_response(http::status::conflict, "conflict", "the password changed meanwhile; sign in again");
+  guard.sessions().close_user(id);  // every browser signed in as this user signs in again
+  auto response = json_response(http::status::ok, answer);
+  response.set(http::field::set_cookie, session_cookie_header("", true, secure_cookie));
+  co_return response;
+}
+
+void add_session_routes(Router& router, store::Database& database, Guard& guard, bool secure_cookie) {
+  router.add(
+      http::verb::post, "/api/v1/session",
+      [&database, &guard, secure_cookie](RequestContext& context) { return sign_in(database, guard, secure_cookie, context); },
+      AuditMode::in_transaction);
 
   router.add(http::verb::get, "/api/v1/session", [&guard](RequestContext& context) -> asio::awaitable<Response> {
     json answer = {{"principal", principal_json(*context.principal)}};
@@ -122,107 +259,141 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard,
     co_return response;
   });
 
-  router.add(http::verb::post, "/api/v1/session/password", [&database, &guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
-    if (context.principal->kind != auth::Principal::Kind::user) {
-      co_return error_response(http::status::forbidden, "forbidden", "a token has no password");
-    }
-    auto parsed = json_body(context.request);
-    if (auto* refusal = std::get_if<Response>(&parsed)) co_return std::move(*refusal);
-    const auto& body = std::get<json>(parsed);
-    auto current = text_field(body, "current_password", 256);
-    auto next = text_field(body, "new_password", 256);
-    if (!current || !next) co_return error_response(http::status::bad_request, "bad_body", "send 'current_password' and 'new_password'");
-    if (auto problem = auth::password_problem(*next); !problem.empty()) {
-      co_return error_response(http::status::unprocessable_entity, "invalid", problem);
-    }
-    const int id = context.principal->id;
-    auto pending = database.run([id, current = *current, next = *next](pqxx::connection& c) {
-      return auth::change_own_password(c, id, current, next);
-    });
-    const bool changed = co_await std::move(pending);
-    if (!changed) co_return error_response(http::status::forbidden, "bad_credentials", "the current password is wrong");
-    guard.sessions().close_user(id);  // every browser signed in as this user signs in again
-    auto response = json_response(http::status::ok, R"({"changed":true})");
-    response.set(http::field::set_cookie, session_cookie_header("", true, secure_cookie));
-    co_return response;
-  });
+  router.add(
+      http::verb::post, "/api/v1/session/password",
+      [&database, &guard, secure_cookie](RequestContext& context) {
+        return change_password(database, guard, secure_cookie, context);
+      },
+      AuditMode::in_transaction);
 }
 
-// An action on the {id} object (unlock a user, revoke a token): the object as it is afterwards,
-// or a 404 when there is none.
-using ObjectAction = bool (*)(pqxx::transaction_base&, int);
-using ObjectJson = std::string (*)(pqxx::transaction_base&, int);
-Prepared act_on_object(const RequestContext& context, std::string_view missing, ObjectAction action, ObjectJson show) {
-  auto id = id_param(context);
-  if (!id) return refuse(http::status::not_found, "not_found", missing);
-  return {std::nullopt, [id = static_cast<int>(*id), action, show](pqxx::connection& c) {
-            pqxx::work tx(c);
-            if (!action(tx, id)) return std::string();
-            auto answer = show(tx, id);
-            tx.commit();
-            return answer;
-          }};
+// A user as the administration sees it: the stored fields, and whether the sign-in throttle
+// holds the name back anywhere now.
+void add_throttle_state(Guard& guard, json& user) {
+  const auto until = guard.throttle().blocked_until(user.value("username", ""));
+  user["locked"] = until.has_value();
+  user["locked_until"] = nullptr;
+  if (until) {
+    const auto in = std::chrono::duration_cast<std::chrono::system_clock::duration>(*until - std::chrono::steady_clock::now());
+    user["locked_until"] = iso(std::chrono::system_clock::now() + in);
+  }
+}
+std::string with_throttle(Guard& guard, const std::string& user_text) {
+  if (user_text.empty()) return user_text;
+  auto user = json::parse(user_text);
+  add_throttle_state(guard, user);
+  return user.dump();
 }
 
-void add_user_routes(Router& router, store::Database& database, Guard& guard) {
-  add_list(router, database, "/api/v1/users", auth::list_users);
-  add_object_read(router, database, "/api/v1/users/{id}", "user", auth::user_json);
-  add_write(router, database, http::verb::post, "/api/v1/users", [](const RequestContext& context) -> Prepared {
-    auto read = read_object<auth::UserFields>(context, [](const json& body) { return user_from_json(body, true); });
-    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
-    return {std::nullopt, [fields = std::get<auth::UserFields>(std::move(read))](pqxx::connection& c) {
-              pqxx::work tx(c);
-              int id = 0;
+// POST /api/v1/users (create) and PUT /api/v1/users/{id}: the body read, the password hashed on
+// the hashing pool, then written with the audit row.
+// The user a POST or PUT body describes, or its refusal.
+std::variant<auth::UserFields, Response> read_user(const RequestContext& context, std::optional<std::int64_t> id, bool create) {
+  if (!id || *id > std::numeric_limits<int>::max()) return error_response(http::status::not_found, "not_found", "no such user");
+  auto read = read_object<auth::UserFields>(context, [create](const json& body) { return user_from_json(body, create); });
+  if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
+  auto fields = std::get<auth::UserFields>(std::move(read));
+  if (!create && is_self(context, *id) && (fields.disabled || fields.role != context.principal->role)) {
+    return error_response(http::status::conflict, "conflict", "you cannot disable yourself or change your own role");
+  }
+  return fields;
+}
+
+PreparedWrite user_write(Guard& guard, auth::UserFields fields, int user_id, bool create) {
+  return {[fields = std::move(fields), user_id, create, &guard](pqxx::work& tx) {
+            int id = user_id;
+            if (create) {
               try {
                 id = auth::create_user(tx, fields);
               } catch (const pqxx::unique_violation&) {
                 throw Conflict("that username is taken");  // the constraint decides: no race
               }
-              auto answer = auth::user_json(tx, id);
-              tx.commit();
-              return answer;
-            }, http::status::created};
-  });
-  add_write(router, database, http::verb::put, "/api/v1/users/{id}", [&guard](const RequestContext& context) -> Prepared {
-    auto id = id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such user");
-    auto read = read_object<auth::UserFields>(context, [](const json& body) { return user_from_json(body, false); });
-    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
-    auto fields = std::get<auth::UserFields>(std::move(read));
-    if (is_self(context, *id) && (fields.disabled || fields.role != context.principal->role)) {
-      return refuse(http::status::conflict, "conflict", "you cannot disable yourself or change your own role");
+            } else if (!auth::update_user(tx, id, fields)) {
+              return std::string();
+            } else {
+              // Whoever the user was signed in as is no longer who they are: their sessions end.
+              guard.sessions().close_user(id);
+            }
+            return with_throttle(guard, auth::user_json(tx, id));
+          },
+          create ? http::status::created : http::status::ok};
+}
+
+// POST /api/v1/users (create) and PUT /api/v1/users/{id}: the body read, the password hashed on
+// the hashing pool, then written with the audit row.
+asio::awaitable<Response> write_user(store::Database& database, Guard& guard, RequestContext& context, bool create) {
+  const auto id = create ? std::optional<std::int64_t>(0) : id_param(context);
+  auto read = read_user(context, id, create);
+  if (auto* refusal = std::get_if<Response>(&read)) co_return std::move(*refusal);
+  auto fields = std::get<auth::UserFields>(std::move(read));
+  if (!fields.password.empty()) {
+    std::optional<std::string> hash;
+    try {
+      auto hashing = guard.hashing().hash(fields.password);
+      hash = co_await std::move(hashing);
+    } catch (const auth::HashingOverloaded&) {
     }
-    // Whoever the user was signed in as is no longer who they are: their sessions end.
-    guard.sessions().close_user(static_cast<int>(*id));
-    return {std::nullopt, [id = static_cast<int>(*id), fields = std::move(fields)](pqxx::connection& c) {
-              pqxx::work tx(c);
-              if (!auth::update_user(tx, id, fields)) return std::string();
-              auto answer = auth::user_json(tx, id);
-              tx.commit();
-              return answer;
-            }};
+    if (!hash) co_return overloaded();
+    fields.password_hash = std::move(*hash);
+  }
+  auto writing = run_write(database, context, user_write(guard, std::move(fields), static_cast<int>(*id), create));
+  Response response = co_await std::move(writing);
+  co_return response;
+}
+
+void add_user_routes(Router& router, store::Database& database, Guard& guard) {
+  add_read(router, database, "/api/v1/users", [&guard](const RequestContext& context) -> Prepared {
+    QueryReader query(context, {});
+    if (query.problem()) return bad_query(*query.problem());
+    return {[&guard](pqxx::connection& c) {
+      pqxx::read_transaction tx(c);
+      json items = auth::list_users(tx);
+      for (auto& user : items) add_throttle_state(guard, user);
+      return json{{"items", std::move(items)}}.dump();
+    }};
   });
-  add_write(router, database, http::verb::delete_, "/api/v1/users/{id}", [&guard](const RequestContext& context) -> Prepared {
+  add_object_read(router, database, "/api/v1/users/{id}", "user", [&guard](pqxx::transaction_base& tx, int id) {
+    return with_throttle(guard, auth::user_json(tx, id));
+  });
+  router.add(
+      http::verb::post, "/api/v1/users",
+      [&database, &guard](RequestContext& context) { return write_user(database, guard, context, true); },
+      AuditMode::in_transaction);
+  router.add(
+      http::verb::put, "/api/v1/users/{id}",
+      [&database, &guard](RequestContext& context) { return write_user(database, guard, context, false); },
+      AuditMode::in_transaction);
+  add_write(router, database, http::verb::delete_, "/api/v1/users/{id}", [&guard](const RequestContext& context) -> PreparedWrite {
     auto id = id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such user");
+    if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such user");
     if (is_self(context, *id)) return refuse(http::status::conflict, "conflict", "you cannot delete yourself");
-    guard.sessions().close_user(static_cast<int>(*id));
-    return {std::nullopt, [id = static_cast<int>(*id)](pqxx::connection& c) {
-              pqxx::work tx(c);
-              if (!auth::delete_user(tx, id)) return std::string();
-              tx.commit();
-              return json{{"deleted", id}}.dump();
-            }};
+    return {[id = static_cast<int>(*id), &guard](pqxx::work& tx) {
+      if (!auth::delete_user(tx, id)) return std::string();
+      guard.sessions().close_user(id);
+      return json{{"deleted", id}}.dump();
+    }};
   });
-  add_write(router, database, http::verb::post, "/api/v1/users/{id}/unlock", [](const RequestContext& context) -> Prepared {
-    return act_on_object(context, "no such user", auth::unlock_user, auth::user_json);
+  // Unlocking forgets the throttle's counts of the name at every address; the record of it is
+  // committed first (the counts live in memory).
+  router.add(http::verb::post, "/api/v1/users/{id}/unlock", [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {
+    auto id = id_param(context);
+    if (!id || *id > std::numeric_limits<int>::max()) co_return error_response(http::status::not_found, "not_found", "no such user");
+    auto reading = database.run([id = static_cast<int>(*id)](pqxx::connection& c) {
+      pqxx::read_transaction tx(c);
+      auto name = auth::username_of(tx, id);
+      return name ? std::pair{*name, auth::user_json(tx, id)} : std::pair<std::string, std::string>{};
+    });
+    auto [username, user_text] = co_await std::move(reading);
+    if (username.empty()) co_return error_response(http::status::not_found, "not_found", "no such user");
+    guard.throttle().unlock(username);
+    co_return json_response(http::status::ok, with_throttle(guard, user_text));
   });
 }
 
 void add_token_routes(Router& router, store::Database& database, Guard& guard, std::size_t default_days) {
   add_list(router, database, "/api/v1/tokens", auth::list_tokens);
   add_object_read(router, database, "/api/v1/tokens/{id}", "token", auth::token_json);
-  add_write(router, database, http::verb::post, "/api/v1/tokens", [default_days](const RequestContext& context) -> Prepared {
+  add_write(router, database, http::verb::post, "/api/v1/tokens", [default_days](const RequestContext& context) -> PreparedWrite {
     auto read = read_object<auth::TokenFields>(context, [&](const json& body) -> std::variant<auth::TokenFields, std::string> {
       auth::TokenFields fields;
       auto name = text_field(body, "name", 100);
@@ -245,21 +416,23 @@ void add_token_routes(Router& router, store::Database& database, Guard& guard, s
       fields.expires_at = std::chrono::system_clock::now() + std::chrono::days(*days);
       return fields;
     });
-    if (auto* refusal = std::get_if<Response>(&read)) return {std::move(*refusal), {}, {}};
+    if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
     auto fields = std::get<auth::TokenFields>(std::move(read));
     fields.created_by = context.principal->actor();
-    return {std::nullopt, [fields = std::move(fields)](pqxx::connection& c) {
-              pqxx::work tx(c);
+    return {[fields = std::move(fields)](pqxx::work& tx) {
               auto created = auth::create_token(tx, fields);
               json answer = {{"token", json::parse(auth::token_json(tx, created.id))}, {"secret", created.secret}};
-              tx.commit();
               return answer.dump();
             }, http::status::created};
   });
   add_write(
       router, database, http::verb::delete_, "/api/v1/tokens/{id}",
-      [](const RequestContext& context) -> Prepared {
-        return act_on_object(context, "no such token", auth::revoke_token, auth::token_json);
+      [](const RequestContext& context) -> PreparedWrite {
+        auto id = id_param(context);
+        if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such token");
+        return {[id = static_cast<int>(*id)](pqxx::work& tx) {
+          return auth::revoke_token(tx, id) ? auth::token_json(tx, id) : std::string();
+        }};
       },
       [&guard]() -> asio::awaitable<void> {
         guard.forget_tokens();
@@ -282,8 +455,8 @@ void add_audit_route(Router& router, store::Database& database) {
     }
     filter.limit = static_cast<std::size_t>(query.integer("limit", 100, 1, 1000));
     filter.offset = static_cast<std::size_t>(query.integer("offset", 0, 0, 10'000'000));
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt, [filter](pqxx::connection& c) {
+    if (query.problem()) return bad_query(*query.problem());
+    return {[filter](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return auth::list_audit(tx, filter).dump();
             }};

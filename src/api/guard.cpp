@@ -5,7 +5,9 @@
 
 #include <charconv>
 
+#include "halld/api/body.hpp"
 #include "halld/auth/secrets.hpp"
+#include "halld/core/text.hpp"
 
 namespace halld::api {
 namespace {
@@ -52,31 +54,13 @@ bool same_origin(const Request& request) {
   return origin == fmt::format("http://{}", host) || origin == fmt::format("https://{}", host);
 }
 
-// Secrets never reach the audit log.
-json masked(json value) {
-  if (value.is_object()) {
-    for (auto& [key, item] : value.items()) {
-      if (key.find("password") != std::string::npos || key == "secret") item = "***";
-      else item = masked(item);
-    }
-  } else if (value.is_array()) {
-    for (auto& item : value) item = masked(item);
-  }
-  return value;
-}
-
-json body_json(const std::string& body) {
-  if (body.empty()) return nullptr;
-  auto parsed = json::parse(body, nullptr, false);
-  return parsed.is_discarded() ? json(body.substr(0, 2000)) : masked(std::move(parsed));
-}
-
 }  // namespace
 
 Guard::Guard(store::Database& database, const AuthConfig& config, MetricsRegistry& metrics)
     : database_(database),
       sessions_(config.session_idle, config.session_absolute),
-      login_policy_{config.max_failed_logins, config.lockout},
+      throttle_(auth::ThrottlePolicy{config.max_failed_logins, config.max_failed_logins_per_address, config.lockout}),
+      hashing_(config.hashing_threads, config.hashing_queue, metrics),
       refused_unauthenticated_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
                                                {{"reason", "unauthenticated"}})),
       refused_forbidden_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
@@ -84,12 +68,24 @@ Guard::Guard(store::Database& database, const AuthConfig& config, MetricsRegistr
       refused_csrf_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
                                     {{"reason", "csrf"}})),
       refused_rate_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
-                                    {{"reason", "rate_limited"}})) {}
+                                    {{"reason", "rate_limited"}})),
+      blocks_by_account_address_(metrics.counter("halld_auth_signin_blocks_total",
+                                                 "Sign-in throttles begun, by what was counted (OWASP: no hard lockout).",
+                                                 {{"by", "account_address"}})),
+      blocks_by_address_(metrics.counter("halld_auth_signin_blocks_total",
+                                         "Sign-in throttles begun, by what was counted (OWASP: no hard lockout).",
+                                         {{"by", "address"}})) {
+  metrics.gauge_callback("halld_auth_signin_blocked", "Sign-in counts (account at an address, or an address) blocking now.",
+                         [this] { return static_cast<double>(throttle_.blocked()); });
+}
+
+void Guard::count_block(std::string_view by) {
+  (by == "address" ? blocks_by_address_ : blocks_by_account_address_).inc();
+}
 
 void Guard::update(const AuthConfig& config) {
   sessions_.set_timeouts(config.session_idle, config.session_absolute);
-  std::lock_guard lock(mutex_);
-  login_policy_ = {config.max_failed_logins, config.lockout};
+  throttle_.set_policy({config.max_failed_logins, config.max_failed_logins_per_address, config.lockout});
 }
 
 void Guard::forget_tokens() {
@@ -313,30 +309,86 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
   co_return out_of_scope(principal);
 }
 
-asio::awaitable<void> Guard::audit(const RequestContext& context, const Route& route, const Response& response,
-                                   json before) {
+std::shared_ptr<AuditRecord> Guard::audit_record(const RequestContext& context, const Route& route, json before) {
   auth::AuditEntry entry;
   entry.actor = context.principal ? context.principal->actor() : "anonymous";
   entry.role = context.principal ? std::string(auth::to_string(context.principal->role)) : "";
-  entry.remote = context.remote;
-  entry.method = std::string(to_std(context.request.method_string()));
-  entry.path = std::string(to_std(context.request.target()).substr(0, 500));
-  entry.status = static_cast<int>(response.result_int());
+  entry.remote = printable_excerpt(context.remote, 100);
+  entry.method = printable_excerpt(to_std(context.request.method_string()), 20);
+  entry.path = printable_excerpt(to_std(context.request.target()), 500);
   entry.object = route.pattern;
-  entry.before = masked(std::move(before));
-  const bool ok = response.result_int() < 300;
-  if (ok && context.request.method() != http::verb::delete_) entry.after = body_json(response.body());
-  if (!ok) entry.after = body_json(response.body());  // the refusal, so a failed attempt says why
-  entry.request = body_json(context.request.body());
+  mask_for_audit(before);
+  entry.before = std::move(before);
+  entry.request = audit_view_of_body(context.request.body());
+  return std::make_shared<AuditRecord>(database_, std::move(entry));
+}
+
+AuditRecord::AuditRecord(store::Database& database, auth::AuditEntry entry)
+    : database_(database), entry_(std::move(entry)) {}
+
+void AuditRecord::complete(int status, std::string_view response_body) {
+  entry_.status = status;
+  // A deletion's answer says only what went; a refusal's says why, which the record keeps.
+  const bool deleted = status < 300 && entry_.method == "DELETE";
+  entry_.after = deleted ? json() : audit_view_of_body(response_body);
+}
+
+void AuditRecord::write(pqxx::transaction_base& tx, int status, std::string_view response_body) {
+  complete(status, response_body);
   try {
-    auto pending = database_.run([entry = std::move(entry)](pqxx::connection& c) {
+    auth::insert_audit(tx, entry_);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw AuditUnavailable(fmt::format("the audit log refused the record: {}", e.what()));
+  }
+  written_ = true;
+}
+
+asio::awaitable<bool> AuditRecord::write_ahead() {
+  entry_.status = 0;  // under way: settle() gives the outcome
+  try {
+    auto pending = database_.run([entry = entry_](pqxx::connection& c) {
+      pqxx::work tx(c);
+      const auto id = auth::insert_audit(tx, entry);
+      tx.commit();
+      return id;
+    });
+    ahead_id_ = co_await std::move(pending);
+  } catch (const std::exception& e) {
+    spdlog::error("audit log: {} {} not done, its record could not be written: {}", entry_.method, entry_.path, e.what());
+    co_return false;
+  }
+  written_ = true;
+  co_return true;
+}
+
+asio::awaitable<void> AuditRecord::settle(int status, std::string_view response_body) {
+  complete(status, response_body);
+  try {
+    auto pending = database_.run([id = *ahead_id_, entry = entry_](pqxx::connection& c) {
+      pqxx::work tx(c);
+      auth::settle_audit(tx, id, entry);
+      tx.commit();
+    });
+    co_await std::move(pending);
+  } catch (const std::exception& e) {
+    spdlog::error("audit log: the outcome {} of record {} could not be added: {}", status, *ahead_id_, e.what());
+  }
+}
+
+asio::awaitable<void> AuditRecord::write_alone(int status, std::string_view response_body) {
+  complete(status, response_body);
+  try {
+    auto pending = database_.run([entry = entry_](pqxx::connection& c) {
       pqxx::work tx(c);
       auth::insert_audit(tx, entry);
       tx.commit();
     });
     co_await std::move(pending);
+    written_ = true;
   } catch (const std::exception& e) {
-    spdlog::error("audit log: could not record {} {}: {}", to_std(context.request.method_string()), route.pattern, e.what());
+    spdlog::error("audit log: could not record {} {} ({}): {}", entry_.method, entry_.path, status, e.what());
   }
 }
 

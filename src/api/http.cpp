@@ -1,6 +1,10 @@
 #include "halld/api/http.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "halld/api/body.hpp"
+#include "halld/core/text.hpp"
 
 namespace halld::api {
 
@@ -46,14 +50,17 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     if (c == '\0') return std::nullopt;
     out += c;
   }
+  if (!is_valid_utf8(out)) return std::nullopt;
   return out;
 }
 
-std::optional<Target> parse_target(std::string_view target) {
+std::variant<Target, std::string> parse_target(std::string_view target) {
   Target out;
   auto question = target.find('?');
   auto path = percent_decode(target.substr(0, question), false);
-  if (!path || path->empty() || path->front() != '/') return std::nullopt;
+  if (!path || path->empty() || path->front() != '/') {
+    return std::string("the path is malformed (a bad %-escape, a NUL or bytes that are not UTF-8)");
+  }
   out.path = std::move(*path);
   if (question == std::string_view::npos) return out;
   std::string_view query = target.substr(question + 1);
@@ -64,8 +71,11 @@ std::optional<Target> parse_target(std::string_view target) {
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
+    if (!key || key->empty()) return std::string("a query parameter's name is malformed or empty");
     auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
-    if (!key || !value || key->empty()) return std::nullopt;
+    if (!value) {
+      return fmt::format("query parameter '{}' is malformed (a bad %-escape, a NUL or bytes that are not UTF-8)", *key);
+    }
     out.query[std::move(*key)] = std::move(*value);
   }
   return out;
@@ -77,10 +87,13 @@ std::variant<nlohmann::json, Response> json_body(const Request& request) {
     return error_response(http::status::unsupported_media_type, "unsupported_media_type",
                           "send the body as application/json");
   }
-  auto body = nlohmann::json::parse(request.body(), nullptr, false);
-  if (body.is_discarded()) return error_response(http::status::bad_request, "bad_json", "the body is not valid JSON");
+  auto parsed = parse_body_json(request.body());
+  if (auto* problem = std::get_if<BodyProblem>(&parsed)) {
+    return error_response(http::status::bad_request, problem->code, problem->message);
+  }
+  auto& body = std::get<nlohmann::json>(parsed);
   if (!body.is_object()) return error_response(http::status::bad_request, "bad_json", "the body must be a JSON object");
-  return body;
+  return std::move(body);
 }
 
 }  // namespace halld::api

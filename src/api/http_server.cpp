@@ -18,6 +18,13 @@ static RequestContext context_of(const Request& request, const Router& router);
 
 namespace {
 
+Response audit_unavailable() {
+  auto response = error_response(http::status::service_unavailable, "audit_unavailable",
+                                 "the change was not made: its audit record could not be written; try again shortly");
+  response.set(http::field::retry_after, "5");
+  return response;
+}
+
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 template <class Stream>
 constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
@@ -53,7 +60,8 @@ class WebSocketOver final : public WebSocket {
   beast::websocket::stream<Stream> stream_;
 };
 
-std::string peer_of(const asio::ip::tcp::socket& socket) {
+template <class Socket>
+std::string peer_of(const Socket& socket) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   return ec ? std::string() : peer.address().to_string();
@@ -101,7 +109,10 @@ HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& ro
       acceptor_(asio::make_strand(io)),
       accepted_(metrics.counter("halld_http_connections_accepted_total", "HTTP connections accepted.")),
       refused_(metrics.counter("halld_http_connections_refused_total",
-                               "HTTP connections closed at once because max_connections was reached.")),
+                               "HTTP connections closed at once, by the limit they met.", {{"limit", "max_connections"}})),
+      refused_per_address_(metrics.counter("halld_http_connections_refused_total",
+                                           "HTTP connections closed at once, by the limit they met.",
+                                           {{"limit", "max_connections_per_address"}})),
       bad_requests_(metrics.counter("halld_http_bad_requests_total",
                                     "Requests rejected before routing (malformed, too large, timed out).")),
       failed_handshakes_(metrics.counter("halld_http_tls_handshake_failures_total",
@@ -173,9 +184,14 @@ asio::awaitable<void> HttpServer::accept_loop() {
       spdlog::warn("HTTP accept failed: {}", ec.message());
       continue;
     }
-    if (active_.load() >= limits().max_connections) {
+    const auto config = limits();
+    if (active_.load() >= config.max_connections) {
       refused_.inc();
       continue;  // the socket closes as it goes out of scope
+    }
+    if (!claim_address(peer_of(socket), config.max_connections_per_address)) {
+      refused_per_address_.inc();
+      continue;
     }
     accepted_.inc();
     auto launch = [this](auto connection) {
@@ -237,9 +253,15 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
     parser.body_limit(config.body_limit_bytes);
     parser.header_limit(static_cast<std::uint32_t>(config.header_limit_bytes));
     auto& transport = beast::get_lowest_layer(connection->stream);
-    transport.expires_after(first ? config.request_timeout : config.idle_timeout);
+    // The head first, against its own deadline (a head sent a byte at a time must not hold the
+    // connection for the whole request timeout), then the body.
+    transport.expires_after(first ? config.header_timeout : config.idle_timeout);
     boost::system::error_code ec;
-    co_await http::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !parser.is_done()) {
+      transport.expires_after(config.request_timeout);
+      co_await http::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    }
     first = false;
     if (ec) {
       std::optional<Response> refusal;
@@ -290,22 +312,41 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
     if (write_ec || !response.keep_alive()) break;
   }
   if (secured) co_await finish(*connection);
+  release_address(connection->remote);
   open_connections_.add(-1);
   --active_;
 }
 
+bool HttpServer::claim_address(const std::string& address, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  auto& held = connections_by_address_[address];
+  if (held >= limit) {
+    if (held == 0) connections_by_address_.erase(address);
+    return false;
+  }
+  ++held;
+  return true;
+}
+
+void HttpServer::release_address(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto it = connections_by_address_.find(address);
+  if (it != connections_by_address_.end() && --it->second == 0) connections_by_address_.erase(it);
+}
+
 const Route* HttpServer::websocket_route(const Request& request) const {
   if (!beast::websocket::is_upgrade(request)) return nullptr;
-  auto target = parse_target(to_std(request.target()));
+  auto parsed = parse_target(to_std(request.target()));
+  auto* target = std::get_if<Target>(&parsed);
   if (!target) return nullptr;
   auto match = router_.match(http::verb::get, target->path);
   return match.route && match.route->websocket ? match.route : nullptr;
 }
 
 static RequestContext context_of(const Request& request, const Router& router) {
-  auto target = parse_target(to_std(request.target()));
-  auto match = router.match(http::verb::get, target->path);
-  return RequestContext{request, std::move(match.params), std::move(target->query), {}, {}};
+  auto target = std::get<Target>(parse_target(to_std(request.target())));  // websocket_route read it
+  auto match = router.match(http::verb::get, target.path);
+  return RequestContext{request, std::move(match.params), std::move(target.query), {}, {}, {}};
 }
 
 template <class Stream>
@@ -356,15 +397,15 @@ asio::awaitable<void> HttpServer::upgrade(ConnectionOver<Stream>& connection, Re
 }
 
 asio::awaitable<nlohmann::json> HttpServer::before_change(const RequestContext& context) {
-  auto target = parse_target(to_std(context.request.target()));
-  auto match = router_.match(http::verb::get, target->path);
+  auto target = std::get<Target>(parse_target(to_std(context.request.target())));  // respond() read it
+  auto match = router_.match(http::verb::get, target.path);
   if (!match.route || match.route->websocket) {
     // An action on an object (/alarms/7/acknowledge) is about the object (/alarms/7).
-    const auto slash = target->path.rfind('/');
-    match = router_.match(http::verb::get, target->path.substr(0, slash));
+    const auto slash = target.path.rfind('/');
+    match = router_.match(http::verb::get, target.path.substr(0, slash));
     if (!match.route || !match.route->pattern.ends_with('}')) co_return nullptr;
   }
-  RequestContext probe{context.request, std::move(match.params), {}, context.principal, context.remote};
+  RequestContext probe{context.request, std::move(match.params), {}, context.principal, context.remote, {}};
   Response current = co_await match.route->handler(probe);
   if (current.result() != http::status::ok) co_return nullptr;
   auto parsed = nlohmann::json::parse(current.body(), nullptr, false);
@@ -375,19 +416,46 @@ asio::awaitable<Response> HttpServer::handle(RequestContext& context, const Rout
   auto admitting = guard_.admit(context, route);
   std::optional<Response> refusal = co_await std::move(admitting);
   const bool change = context.request.method() != http::verb::get && context.request.method() != http::verb::head;
-  // A change is audited whoever made it: refused ones too, once the caller is known (a login
-  // names no one until it succeeds).
+  // A change is audited whoever made it: refused ones too, once the caller is known; on a public
+  // route (the sign-in) the handler decides what names someone.
   const auto access = access_of(route.method, route.pattern);
   const bool audited = change && (context.principal || (access && access->rule == ScopeRule::public_route));
-  Response response;
-  nlohmann::json before;
   if (refusal) {
-    response = std::move(*refusal);
-  } else {
-    if (audited && context.principal) before = co_await before_change(context);
-    response = co_await route.handler(context);
+    if (audited) {
+      auto record = guard_.audit_record(context, route, nullptr);
+      auto recording = record->write_alone(refusal->result_int(), refusal->body());
+      co_await std::move(recording);
+    }
+    co_return std::move(*refusal);
   }
-  if (audited) co_await guard_.audit(context, route, response, std::move(before));
+  if (!audited) {
+    Response response = co_await route.handler(context);
+    co_return response;
+  }
+  nlohmann::json before;
+  if (context.principal) before = co_await before_change(context);
+  auto record = guard_.audit_record(context, route, std::move(before));
+  context.audit = record;
+  if (route.audit == AuditMode::ahead) {
+    auto writing = record->write_ahead();
+    const bool written = co_await std::move(writing);
+    if (!written) co_return audit_unavailable();
+  }
+  Response response;
+  try {
+    response = co_await route.handler(context);
+  } catch (const AuditUnavailable& e) {
+    spdlog::error("{} {} not done: {}", to_std(context.request.method_string()), route.pattern, e.what());
+    co_return audit_unavailable();
+  }
+  const int status = response.result_int();
+  if (record->ahead()) {
+    auto settling = record->settle(status, response.body());
+    co_await std::move(settling);
+  } else if (!record->written()) {
+    auto recording = record->write_alone(status, response.body());
+    co_await std::move(recording);
+  }
   co_return response;
 }
 
@@ -395,12 +463,13 @@ asio::awaitable<Response> HttpServer::respond(const Request& request, const std:
   const auto started = std::chrono::steady_clock::now();
   std::string route_label = "static";
   Response response;
-  auto target = parse_target(to_std(request.target()));
+  auto parsed = parse_target(to_std(request.target()));
+  auto* target = std::get_if<Target>(&parsed);
   if (!target) {
-    response = error_response(http::status::bad_request, "bad_target", "the request target is malformed");
+    response = error_response(http::status::bad_request, "bad_target", std::get<std::string>(parsed));
   } else if (auto match = router_.match(request.method(), target->path); match.route) {
     route_label = match.route->pattern;
-    RequestContext context{request, std::move(match.params), std::move(target->query), {}, remote};
+    RequestContext context{request, std::move(match.params), std::move(target->query), {}, remote, {}};
     try {
       response = co_await handle(context, *match.route);
     } catch (const pqxx::broken_connection& e) {

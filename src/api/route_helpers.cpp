@@ -2,6 +2,8 @@
 
 #include "query_reader.hpp"
 
+#include "halld/api/guard.hpp"
+
 #include <limits>
 
 namespace halld::api {
@@ -13,27 +15,40 @@ std::optional<std::string> text_field(const nlohmann::json& body, const char* na
   return it->get<std::string>();
 }
 
+asio::awaitable<Response> run_write(store::Database& database, const RequestContext& context, PreparedWrite prepared,
+                                    std::function<asio::awaitable<void>()> after) {
+  if (prepared.refusal) co_return std::move(*prepared.refusal);
+  const int status = static_cast<int>(prepared.status);
+  auto pending = database.run([job = std::move(prepared.job), audit = context.audit, status](pqxx::connection& c) {
+    pqxx::work tx(c);
+    auto body = job(tx);
+    if (body.empty()) return body;  // no such object: nothing changed, nothing committed
+    if (audit) audit->write(tx, status, body);
+    tx.commit();
+    return body;
+  });
+  std::string body;
+  try {
+    body = co_await std::move(pending);
+  } catch (const Conflict& e) {
+    co_return error_response(http::status::conflict, "conflict", e.what());
+  }
+  if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+  if (after) {
+    auto applying = after();
+    co_await std::move(applying);
+  }
+  co_return json_response(prepared.status, std::move(body));
+}
+
 void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
-               std::function<Prepared(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
-  router.add(method, std::move(pattern),
-             [&database, prepare = std::move(prepare), after = std::move(after)](
-                 RequestContext& context) -> asio::awaitable<Response> {
-               Prepared prepared = prepare(context);
-               if (prepared.refusal) co_return std::move(*prepared.refusal);
-               auto pending = database.run(std::move(prepared.job));
-               std::string body;
-               try {
-                 body = co_await std::move(pending);
-               } catch (const Conflict& e) {
-                 co_return error_response(http::status::conflict, "conflict", e.what());
-               }
-               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
-               if (after) {
-                 auto applying = after();
-                 co_await std::move(applying);
-               }
-               co_return json_response(prepared.status, std::move(body));
-             });
+               std::function<PreparedWrite(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
+  router.add(
+      method, std::move(pattern),
+      [&database, prepare = std::move(prepare), after = std::move(after)](RequestContext& context) {
+        return run_write(database, context, prepare(context), after);
+      },
+      AuditMode::in_transaction);
 }
 
 void add_read(Router& router, store::Database& database, std::string pattern,
@@ -53,8 +68,8 @@ void add_list(Router& router, store::Database& database, std::string pattern,
               std::function<nlohmann::json(pqxx::transaction_base&)> items) {
   add_read(router, database, std::move(pattern), [items](const RequestContext& context) -> Prepared {
     QueryReader query(context, {});
-    if (query.problem()) return {bad_query(*query.problem()), {}, {}};
-    return {std::nullopt, [items](pqxx::connection& c) {
+    if (query.problem()) return bad_query(*query.problem());
+    return {[items](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return nlohmann::json{{"items", items(tx)}}.dump();
             }};
@@ -66,7 +81,7 @@ void add_object_read(Router& router, store::Database& database, std::string patt
   add_read(router, database, std::move(pattern), [noun = std::move(noun), text](const RequestContext& context) -> Prepared {
     auto id = id_param(context);
     if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such " + noun);
-    return {std::nullopt, [text, id = static_cast<int>(*id)](pqxx::connection& c) {
+    return {[text, id = static_cast<int>(*id)](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return text(tx, id);
             }};

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 #include <variant>
 
@@ -19,16 +20,35 @@ namespace halld::api {
 
 // A database job whose result is a JSON text; "" means the object named does not exist.
 using TextJob = std::function<std::string(pqxx::connection&)>;
+// A change, made inside the request's transaction (which also takes the change's audit row and
+// commits both); its result is the JSON answered, or "" when the object named does not exist.
+using WriteJob = std::function<std::string(pqxx::work&)>;
 
-// A write request read and validated: either its refusal or the job to run.
+// A read request read and validated: either its refusal or the job to run.
 struct Prepared {
+  Prepared(Response refusal) : refusal(std::move(refusal)) {}
+  template <class Job>
+    requires std::is_invocable_r_v<std::string, Job&, pqxx::connection&>
+  Prepared(Job job) : job(std::move(job)) {}
+
   std::optional<Response> refusal;
   TextJob job;
+};
+
+// A write request read and validated: its refusal, or the change and the status it answers.
+struct PreparedWrite {
+  PreparedWrite(Response refusal) : refusal(std::move(refusal)) {}
+  template <class Job>
+    requires std::is_invocable_r_v<std::string, Job&, pqxx::work&>
+  PreparedWrite(Job job, http::status status = http::status::ok) : job(std::move(job)), status(status) {}
+
+  std::optional<Response> refusal;
+  WriteJob job;
   http::status status = http::status::ok;
 };
 
-inline Prepared refuse(http::status status, std::string_view code, std::string_view message) {
-  return {error_response(status, code, message), {}, {}};
+inline Response refuse(http::status status, std::string_view code, std::string_view message) {
+  return error_response(status, code, message);
 }
 
 inline std::optional<std::int64_t> id_param(const RequestContext& context) {
@@ -44,10 +64,15 @@ struct Conflict : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Runs a prepared write: its refusal, or the job and the change's audit row in one transaction
+// (a Conflict thrown by the job answers 409, "" answers 404), then `after`.
+asio::awaitable<Response> run_write(store::Database& database, const RequestContext& context, PreparedWrite prepared,
+                                    std::function<asio::awaitable<void>()> after = nullptr);
 // Registers an endpoint that changes something: `prepare` reads the request, the job writes
-// in one transaction, then `after` (if set) lets the running parts take the change.
+// in one transaction together with the change's audit row, then `after` (if set) lets the
+// running parts take the change.
 void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
-               std::function<Prepared(const RequestContext&)> prepare,
+               std::function<PreparedWrite(const RequestContext&)> prepare,
                std::function<asio::awaitable<void>()> after = nullptr);
 // A GET answered by one job; "" from the job is a 404.
 void add_read(Router& router, store::Database& database, std::string pattern,

@@ -23,9 +23,9 @@ bool is_param(std::string_view segment) {
 
 }  // namespace
 
-void Router::add(http::verb method, std::string pattern, Handler handler) {
+void Router::add(http::verb method, std::string pattern, Handler handler, AuditMode audit) {
   if (pattern.empty() || pattern.front() != '/') throw std::logic_error("route pattern must start with /");
-  routes_.push_back({method, std::move(pattern), std::move(handler), {}});
+  routes_.push_back({method, std::move(pattern), std::move(handler), {}, audit});
 }
 
 void Router::add_websocket(std::string pattern, WebSocketHandler handler) {

@@ -1,5 +1,7 @@
 #include "halld/api/routes.hpp"
 
+#include "halld/api/body.hpp"
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -111,6 +113,10 @@ void add_archive_routes(Router& router, store::Database& database, std::function
                if (!to_std(context.request[http::field::content_type]).starts_with("application/json")) {
                  co_return error_response(http::status::unsupported_media_type, "unsupported_media_type",
                                           "send the archives as application/json (docs/archives.md)");
+               }
+               // The same edge as every JSON body: nesting, UTF-8 and U+0000 refused before any work.
+               if (auto checked = parse_body_json(context.request.body()); auto* problem = std::get_if<BodyProblem>(&checked)) {
+                 co_return error_response(http::status::bad_request, problem->code, problem->message);
                }
                const auto mode = dry_run == "true" ? store::ImportMode::dry_run : store::ImportMode::commit;
                auto importing = database.run([text = context.request.body(), mode](pqxx::connection& c) {

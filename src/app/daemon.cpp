@@ -430,7 +430,8 @@ int run_first_admin(const Config& config, const std::string& username) {
   MetricsRegistry metrics;
   auto database = open_database(config, metrics, 1);
   if (int code = prepare_schema(*database, config); code != exit_ok) return code;
-  auth::UserFields admin{username, "省公司管理员", auth::Role::province_admin, auth::Scope{}, false, auth::random_password()};
+  auth::UserFields admin{username, "省公司管理员", auth::Role::province_admin, auth::Scope{}, false, auth::random_password(), {}};
+  admin.password_hash = auth::hash_password(admin.password);  // a command line, not a server: no pool needed
   const bool created = database->run_blocking([&](pqxx::connection& c) {
     pqxx::work tx(c);
     tx.exec("LOCK TABLE app_user IN EXCLUSIVE MODE");

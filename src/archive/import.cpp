@@ -1,5 +1,7 @@
 #include "halld/archive/import.hpp"
 
+#include "halld/core/text.hpp"
+
 #include <csv.h>
 #include <fmt/format.h>
 
@@ -112,6 +114,12 @@ class Fields {
     auto s = value->get<std::string>();
     if ((need == Need::required && s.empty()) || s.size() > max_chars) {
       return wrong(key, fmt::format("a {}string of at most {} bytes", need == Need::required ? "non-empty " : "", max_chars), *value);
+    }
+    // Names and addresses are read by people: text that hides or reorders characters (controls,
+    // bidi overrides, zero-width marks, a byte-order mark) would let one hall pass for another.
+    if (!is_display_text(s)) {
+      problems_.add(at(key), "holds control or invisible formatting characters (or is not UTF-8)");
+      return std::nullopt;
     }
     return s;
   }

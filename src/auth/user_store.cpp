@@ -17,8 +17,7 @@ double epoch(std::chrono::system_clock::time_point t) {
 constexpr const char* user_columns =
     "json_build_object('id', id, 'username', username, 'display_name', display_name, 'role', role, "
     "'scope', CASE WHEN scope_level = 'province' THEN 'province' ELSE scope_level || ':' || scope_code END, "
-    "'disabled', disabled, 'locked', coalesce(locked_until > now(), false), 'locked_until', locked_until, "
-    "'failed_logins', failed_logins, 'created_at', created_at, 'password_changed_at', password_changed_at, "
+    "'disabled', disabled, 'created_at', created_at, 'password_changed_at', password_changed_at, "
     "'last_login_at', last_login_at)::text";
 
 constexpr const char* token_columns =
@@ -27,12 +26,6 @@ constexpr const char* token_columns =
     "'requests_per_minute', requests_per_minute, 'created_by', created_by, 'created_at', created_at, "
     "'expires_at', expires_at, 'revoked_at', revoked_at, "
     "'state', CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= now() THEN 'expired' ELSE 'active' END)::text";
-
-// Hashed once, then used for names nobody has: a failed lookup costs what a wrong password does.
-const std::string& decoy_hash() {
-  static const std::string hash = hash_password(random_hex(16));
-  return hash;
-}
 
 json rows_as_items(const pqxx::result& rows) {
   json items = json::array();
@@ -54,34 +47,16 @@ Principal principal_of(const pqxx::row& row, Principal::Kind kind) {
 
 }  // namespace
 
-LoginResult log_in(pqxx::connection& connection, const std::string& username, const std::string& password,
-                   const LoginPolicy& policy) {
-  pqxx::work tx(connection);
+std::optional<SignInCandidate> find_sign_in(pqxx::transaction_base& tx, const std::string& username) {
   auto rows = tx.exec_params(
-      "SELECT id, username, role, scope_level, scope_code, password_hash, disabled, "
-      "coalesce(locked_until > now(), false) FROM app_user WHERE username = $1 FOR UPDATE",
+      "SELECT id, username, role, scope_level, scope_code, password_hash FROM app_user WHERE username = $1 AND NOT disabled",
       username);
-  if (rows.empty()) {
-    verify_password(password, decoy_hash());
-    return {};
-  }
-  const auto& row = rows[0];
-  if (row[6].as<bool>()) return {LoginResult::Outcome::disabled, {}};
-  if (row[7].as<bool>()) return {LoginResult::Outcome::locked, {}};
-  const int id = row[0].as<int>();
-  if (!verify_password(password, row[5].as<std::string>())) {
-    auto locked = tx.exec_params1(
-        "UPDATE app_user SET failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END, "
-        "locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) ELSE locked_until END "
-        "WHERE id = $1 RETURNING locked_until > now()",
-        id, static_cast<int>(policy.max_failed_logins), static_cast<double>(policy.lockout.count()));
-    tx.commit();
-    const bool now_locked = !locked[0].is_null() && locked[0].as<bool>();
-    return {now_locked ? LoginResult::Outcome::locked : LoginResult::Outcome::refused, {}};
-  }
-  tx.exec_params("UPDATE app_user SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1", id);
-  tx.commit();
-  return {LoginResult::Outcome::signed_in, principal_of(row, Principal::Kind::user)};
+  if (rows.empty()) return std::nullopt;
+  return SignInCandidate{principal_of(rows[0], Principal::Kind::user), rows[0][5].as<std::string>()};
+}
+
+void record_sign_in(pqxx::transaction_base& tx, int id) {
+  tx.exec_params("UPDATE app_user SET last_login_at = now() WHERE id = $1", id);
 }
 
 json list_users(pqxx::transaction_base& tx) {
@@ -98,14 +73,14 @@ int create_user(pqxx::transaction_base& tx, const UserFields& fields) {
       .exec_params1(
           "INSERT INTO app_user (username, display_name, password_hash, role, scope_level, scope_code, disabled) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-          fields.username, fields.display_name, hash_password(fields.password), std::string(to_string(fields.role)),
+          fields.username, fields.display_name, fields.password_hash, std::string(to_string(fields.role)),
           std::string(to_string(fields.scope.level)), fields.scope.code, fields.disabled)[0]
       .as<int>();
 }
 
 bool update_user(pqxx::transaction_base& tx, int id, const UserFields& fields) {
-  // A new password is hashed here; an empty one keeps the stored hash.
-  const std::string hash = fields.password.empty() ? std::string() : hash_password(fields.password);
+  // An empty hash keeps the stored one.
+  const std::string& hash = fields.password_hash;
   auto rows = tx.exec_params(
       "UPDATE app_user SET display_name = $2, role = $3, scope_level = $4, scope_code = $5, disabled = $6, "
       "password_hash = CASE WHEN $7 = '' THEN password_hash ELSE $7 END, "
@@ -120,19 +95,24 @@ bool delete_user(pqxx::transaction_base& tx, int id) {
   return !tx.exec_params("DELETE FROM app_user WHERE id = $1 RETURNING id", id).empty();
 }
 
-bool unlock_user(pqxx::transaction_base& tx, int id) {
-  return !tx.exec_params("UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING id", id)
-              .empty();
+std::optional<std::string> username_of(pqxx::transaction_base& tx, int id) {
+  auto rows = tx.exec_params("SELECT username FROM app_user WHERE id = $1", id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
 }
 
-bool change_own_password(pqxx::connection& connection, int id, const std::string& current, const std::string& next) {
-  pqxx::work tx(connection);
-  auto rows = tx.exec_params("SELECT password_hash FROM app_user WHERE id = $1 AND NOT disabled FOR UPDATE", id);
-  if (rows.empty() || !verify_password(current, rows[0][0].as<std::string>())) return false;
-  tx.exec_params("UPDATE app_user SET password_hash = $2, password_changed_at = now() WHERE id = $1", id,
-                 hash_password(next));
-  tx.commit();
-  return true;
+std::optional<std::string> password_hash_of(pqxx::transaction_base& tx, int id) {
+  auto rows = tx.exec_params("SELECT password_hash FROM app_user WHERE id = $1 AND NOT disabled", id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+bool replace_password_hash(pqxx::transaction_base& tx, int id, const std::string& current_hash, const std::string& next_hash) {
+  return !tx.exec_params(
+                "UPDATE app_user SET password_hash = $3, password_changed_at = now() "
+                "WHERE id = $1 AND password_hash = $2 AND NOT disabled RETURNING id",
+                id, current_hash, next_hash)
+              .empty();
 }
 
 std::size_t count_users(pqxx::transaction_base& tx) {
@@ -179,16 +159,26 @@ std::optional<TokenGrant> find_token(pqxx::transaction_base& tx, std::string_vie
   return grant;
 }
 
-void insert_audit(pqxx::transaction_base& tx, const AuditEntry& entry) {
-  auto text_or_null = [](const json& value) -> std::optional<std::string> {
-    if (value.is_null()) return std::nullopt;
-    return value.dump();
-  };
-  tx.exec_params(
-      "INSERT INTO audit_log (actor, role, remote, method, path, status, object, before, after, request) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb)",
-      entry.actor, entry.role, entry.remote, entry.method, entry.path, entry.status, entry.object,
-      text_or_null(entry.before), text_or_null(entry.after), text_or_null(entry.request));
+namespace {
+std::optional<std::string> json_or_null(const json& value) {
+  if (value.is_null()) return std::nullopt;
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace
+
+std::int64_t insert_audit(pqxx::transaction_base& tx, const AuditEntry& entry) {
+  return tx
+      .exec_params1(
+          "INSERT INTO audit_log (actor, role, remote, method, path, status, object, before, after, request) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::jsonb) RETURNING id",
+          entry.actor, entry.role, entry.remote, entry.method, entry.path, entry.status, entry.object,
+          json_or_null(entry.before), json_or_null(entry.after), json_or_null(entry.request))[0]
+      .as<std::int64_t>();
+}
+
+void settle_audit(pqxx::transaction_base& tx, std::int64_t id, const AuditEntry& entry) {
+  tx.exec_params("UPDATE audit_log SET status = $2, after = $3::jsonb WHERE id = $1 AND status = 0", id, entry.status,
+                 json_or_null(entry.after));
 }
 
 json list_audit(pqxx::transaction_base& tx, const AuditFilter& filter) {

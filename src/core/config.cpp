@@ -140,6 +140,10 @@ Schema make_schema() {
       seconds_key(1, 3600, [](Config& c) -> auto& { return c.http.idle_timeout; }, true);
   s["http.max_connections"] = integer_key(
       1, 1'000'000, [](Config& c) -> auto& { return c.http.max_connections; }, true);
+  s["http.max_connections_per_address"] = integer_key(
+      1, 1'000'000, [](Config& c) -> auto& { return c.http.max_connections_per_address; }, true);
+  s["http.header_timeout_s"] =
+      seconds_key(1, 3600, [](Config& c) -> auto& { return c.http.header_timeout; }, true);
 
   s["database.conninfo"] = string_key(
       "a libpq connection string such as \"host=127.0.0.1 port=5432 dbname=halld user=halld\"",
@@ -200,7 +204,11 @@ Schema make_schema() {
   s["auth.session_absolute_s"] =
       seconds_key(5, 7 * 86400, [](Config& c) -> auto& { return c.auth.session_absolute; }, true);
   s["auth.max_failed_logins"] = integer_key(1, 100, [](Config& c) -> auto& { return c.auth.max_failed_logins; }, true);
+  s["auth.max_failed_logins_per_address"] =
+      integer_key(1, 10'000, [](Config& c) -> auto& { return c.auth.max_failed_logins_per_address; }, true);
   s["auth.lockout_s"] = seconds_key(10, 86400, [](Config& c) -> auto& { return c.auth.lockout; }, true);
+  s["auth.hashing_threads"] = integer_key(1, 64, [](Config& c) -> auto& { return c.auth.hashing_threads; });
+  s["auth.hashing_queue"] = integer_key(1, 10'000, [](Config& c) -> auto& { return c.auth.hashing_queue; });
   s["auth.token_days"] = integer_key(1, 3660, [](Config& c) -> auto& { return c.auth.token_days; }, true);
   s["sms.channels"] = list_key("an array of \"kannel\", \"modem\" or \"log\"",
                                [](Config& c) -> auto& { return c.sms.channels; },

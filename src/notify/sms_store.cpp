@@ -47,47 +47,67 @@ std::vector<QueuedText> load_queued(pqxx::transaction_base& tx, Timestamp since)
   return texts;
 }
 
+namespace {
+
+std::optional<TextState> parse_state(std::string_view text) {
+  for (auto state : {TextState::queued, TextState::sent, TextState::delivered, TextState::failed}) {
+    if (to_string(state) == text) return state;
+  }
+  return std::nullopt;
+}
+
+// The text's state, its row locked until the transaction ends, so that what is decided from it
+// still holds when written; nullopt when no text has this id (and token, when one is given).
+std::optional<TextState> lock_state(pqxx::transaction_base& tx, std::int64_t id, const std::optional<std::string>& token) {
+  auto rows = tx.exec_params("SELECT state FROM sms_message WHERE id = $1 AND ($2::text IS NULL OR dlr_token = $2) FOR UPDATE",
+                             id, token);
+  if (rows.empty()) return std::nullopt;
+  return parse_state(rows[0][0].as<std::string>());
+}
+
+// Moves the text to `next` with the matching time stamp; `error` for a failure.
+void move_state(pqxx::transaction_base& tx, std::int64_t id, TextState next, const std::string& error) {
+  tx.exec_params(
+      "UPDATE sms_message SET state = $2, error = NULLIF($3, ''), "
+      "sent_at = CASE WHEN $2 IN ('sent', 'delivered') THEN coalesce(sent_at, now()) ELSE sent_at END, "
+      "delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END, "
+      "failed_at = CASE WHEN $2 = 'failed' THEN now() ELSE failed_at END WHERE id = $1",
+      id, std::string(to_string(next)), error);
+}
+
+}  // namespace
+
+bool moves_forward(TextState from, TextState to) {
+  const auto rank = [](TextState s) { return s == TextState::queued ? 0 : s == TextState::sent ? 1 : 2; };
+  return rank(from) < 2 && rank(to) > rank(from);
+}
+
 void record_attempt(pqxx::transaction_base& tx, std::int64_t id, TextState state, int attempts,
                     const std::string& channel, const std::string& error) {
-  // The gateway may report delivery (or rejection) before this record is written: its report is
-  // newer news than "sent", so it keeps its state and error.
-  tx.exec_params(
-      "UPDATE sms_message m SET attempts = $3, channel = NULLIF($4, ''), "
-      "state = CASE WHEN r.reported THEN m.state ELSE $2 END, "
-      "error = CASE WHEN r.reported THEN m.error ELSE NULLIF($5, '') END, "
-      "sent_at = CASE WHEN $2 IN ('sent', 'delivered') THEN coalesce(m.sent_at, now()) ELSE m.sent_at END, "
-      "delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE m.delivered_at END, "
-      "failed_at = CASE WHEN $2 = 'failed' THEN now() ELSE m.failed_at END "
-      "FROM (SELECT $2 = 'sent' AND state IN ('delivered', 'failed') AS reported FROM sms_message WHERE id = $1) r "
-      "WHERE m.id = $1",
-      id, std::string(to_string(state)), attempts, channel, error);
+  const auto current = lock_state(tx, id, std::nullopt);
+  if (!current) return;
+  tx.exec_params("UPDATE sms_message SET attempts = $2, channel = NULLIF($3, '') WHERE id = $1", id, attempts, channel);
+  // A report that came before this record is newer news than the attempt: it stands.
+  if (moves_forward(*current, state)) move_state(tx, id, state, error);
+  else if (*current == TextState::queued) tx.exec_params("UPDATE sms_message SET error = NULLIF($2, '') WHERE id = $1", id, error);
 }
 
 ReportResult record_report(pqxx::transaction_base& tx, std::int64_t id, const std::string& token, int status) {
-  const char* sql = nullptr;
-  switch (status) {
-    case 1:
-      sql = "UPDATE sms_message SET state = 'delivered', delivered_at = now(), error = NULL "
-            "WHERE id = $1 AND dlr_token = $2";
-      break;
-    case 2:
-    case 16:
-      // A text already delivered stays delivered: a late rejection of one part says nothing new.
-      sql = "UPDATE sms_message SET state = CASE WHEN state = 'delivered' THEN state ELSE 'failed' END, "
-            "failed_at = CASE WHEN state = 'delivered' THEN failed_at ELSE now() END, "
-            "error = CASE WHEN state = 'delivered' THEN error ELSE $3 END WHERE id = $1 AND dlr_token = $2";
-      break;
-    case 4:
-    case 8:
-      // Intermediate reports: the text is with the SMSC; it stays sent.
-      sql = "UPDATE sms_message SET sent_at = coalesce(sent_at, now()) WHERE id = $1 AND dlr_token = $2";
-      break;
-    default: return ReportResult::bad_status;
+  TextState next = TextState::sent;  // 4 and 8: with the SMSC
+  if (status == 1) next = TextState::delivered;
+  else if (status == 2 || status == 16) next = TextState::failed;
+  else if (status != 4 && status != 8) return ReportResult::bad_status;
+  const auto current = lock_state(tx, id, token);
+  if (!current) return ReportResult::unknown_text;
+  // A duplicate, a late report or one contradicting a final state is kept in the history only.
+  const bool applied = moves_forward(*current, next);
+  if (applied) {
+    move_state(tx, id, next,
+               next != TextState::failed ? ""
+               : status == 2             ? "not delivered to the phone (report 2)"
+                                         : "rejected by the SMSC (report 16)");
   }
-  const std::string reason = status == 2 ? "not delivered to the phone (report 2)" : "rejected by the SMSC (report 16)";
-  const auto result = status == 2 || status == 16 ? tx.exec_params(sql, id, token, reason) : tx.exec_params(sql, id, token);
-  if (result.affected_rows() == 0) return ReportResult::unknown_text;
-  tx.exec_params("INSERT INTO sms_report (message_id, status) VALUES ($1, $2)", id, status);
+  tx.exec_params("INSERT INTO sms_report (message_id, status, applied) VALUES ($1, $2, $3)", id, status, applied);
   return ReportResult::recorded;
 }
 
@@ -97,6 +117,7 @@ nlohmann::json list_texts(pqxx::transaction_base& tx, const TextFilter& filter) 
       "extract(epoch FROM m.created_at)::bigint, extract(epoch FROM m.sent_at)::bigint, "
       "extract(epoch FROM m.delivered_at)::bigint, extract(epoch FROM m.failed_at)::bigint, "
       "coalesce((SELECT array_agg(r.status ORDER BY r.id)::text FROM sms_report r WHERE r.message_id = m.id), '{}'), "
+      "coalesce((SELECT array_agg(r.status ORDER BY r.id)::text FROM sms_report r WHERE r.message_id = m.id AND NOT r.applied), '{}'), "
       "count(*) OVER () "
       "FROM sms_message m LEFT JOIN contact c ON c.id = m.contact_id "
       "WHERE ($1::text IS NULL OR m.state = $1) AND ($2::text IS NULL OR m.phone = $2) "
@@ -129,9 +150,10 @@ nlohmann::json list_texts(pqxx::transaction_base& tx, const TextFilter& filter) 
                      {"sent_at", iso_or_null(r[11])},
                      {"delivered_at", iso_or_null(r[12])},
                      {"failed_at", iso_or_null(r[13])},
-                     {"reports", ids_of(r[14].as<std::string>())}});
+                     {"reports", ids_of(r[14].as<std::string>())},
+                     {"reports_not_applied", ids_of(r[15].as<std::string>())}});
   }
-  const auto total = rows.empty() ? 0 : rows[0][15].as<std::int64_t>();
+  const auto total = rows.empty() ? 0 : rows[0][16].as<std::int64_t>();
   return {{"items", std::move(items)}, {"total", total}, {"limit", filter.limit}, {"offset", filter.offset}};
 }
 

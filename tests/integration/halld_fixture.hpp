@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 class HalldTest : public ::testing::Test {
  protected:
   std::filesystem::path write_config(const std::string& extra_database = "", const std::string& extra_top = "",
-                                     const std::string& log_level = "info", const std::string& extra_sections = "") {
+                                     const std::string& log_level = "info", const std::string& extra_sections = "",
+                                     const std::string& extra_http = "") {
     // Acquisition batches and KPI flushes are kept short so tests see their results quickly.
     return dir.write("halld.toml", fmt::format(R"({}
 shutdown_grace_s = 5
@@ -32,6 +33,7 @@ web_root = "{}"
 body_limit_bytes = 2048
 header_limit_bytes = 2048
 request_timeout_s = 2
+{}
 [database]
 conninfo = "{}"
 startup_wait_s = 5
@@ -45,7 +47,7 @@ flush_interval_s = 1
 level = "{}"
 file = "halld.log"
 {}
-)", extra_top, (dir.path() / "web").string(), db.conninfo(), extra_database, log_level, extra_sections));
+)", extra_top, (dir.path() / "web").string(), extra_http, db.conninfo(), extra_database, log_level, extra_sections));
   }
 
   // Starts halld and waits until it listens; returns its port.

@@ -73,5 +73,59 @@ TEST_F(SmsStoreTest, ReportsNeedTheTextsTokenAndAKnownStatus) {
   EXPECT_EQ(db.query_value("SELECT count(*) FROM sms_report"), "0");
 }
 
+// The finding: with a text's real token, a later "delivered" turned a failed text delivered.
+TEST_F(SmsStoreTest, AFinalStateNeverChangesAndLateReportsAreKeptUnapplied) {
+  attempt(TextState::sent);
+  EXPECT_EQ(report(2), ReportResult::recorded);
+  EXPECT_EQ(report(1), ReportResult::recorded);  // replayed or late
+  EXPECT_EQ(report(1), ReportResult::recorded);
+  EXPECT_EQ(column("state"), "failed");
+  EXPECT_EQ(column("delivered_at"), "");
+  EXPECT_EQ(column("error"), "not delivered to the phone (report 2)");
+  EXPECT_EQ(db.query_value("SELECT string_agg(status || ':' || applied, ',' ORDER BY id) FROM sms_report"), "2:true,1:false,1:false");
+  pqxx::read_transaction tx(connection);
+  auto listed = list_texts(tx, {});
+  EXPECT_EQ(listed["items"][0]["reports"], nlohmann::json({2, 1, 1}));
+  EXPECT_EQ(listed["items"][0]["reports_not_applied"], nlohmann::json({1, 1}));
+}
+
+TEST_F(SmsStoreTest, ADuplicateDeliveryIsRecordedNotApplied) {
+  attempt(TextState::sent);
+  EXPECT_EQ(report(1), ReportResult::recorded);
+  const auto delivered_at = column("delivered_at");
+  EXPECT_EQ(report(1), ReportResult::recorded);
+  EXPECT_EQ(report(8), ReportResult::recorded);  // "accepted by the SMSC", out of order
+  EXPECT_EQ(column("state"), "delivered");
+  EXPECT_EQ(column("delivered_at"), delivered_at);
+  EXPECT_EQ(db.query_value("SELECT string_agg(applied::text, ',' ORDER BY id) FROM sms_report"), "true,false,false");
+}
+
+// The race seen once in five texts through a real Kannel: the report commits while the sender's
+// record of the attempt waits for the row; the text must end delivered, with its time.
+TEST_F(SmsStoreTest, AReportRacingTheSendersRecordEndsDeliveredWithItsTime) {
+  pqxx::connection other(db.conninfo());
+  pqxx::work sender(connection);
+  sender.exec("SELECT 1");  // the sender's transaction has begun (and taken its snapshot)
+  {
+    pqxx::work gateway(other);
+    EXPECT_EQ(record_report(gateway, id, "token", 1), ReportResult::recorded);
+    gateway.commit();
+  }
+  record_attempt(sender, id, TextState::sent, 1, "kannel", "");
+  sender.commit();
+  EXPECT_EQ(column("state"), "delivered");
+  EXPECT_NE(column("delivered_at"), "");
+}
+
+TEST(SmsStates, MoveOnlyForward) {
+  EXPECT_TRUE(moves_forward(TextState::queued, TextState::sent));
+  EXPECT_TRUE(moves_forward(TextState::sent, TextState::delivered));
+  EXPECT_TRUE(moves_forward(TextState::queued, TextState::failed));
+  EXPECT_FALSE(moves_forward(TextState::failed, TextState::delivered));
+  EXPECT_FALSE(moves_forward(TextState::delivered, TextState::failed));
+  EXPECT_FALSE(moves_forward(TextState::sent, TextState::queued));
+  EXPECT_FALSE(moves_forward(TextState::sent, TextState::sent));
+}
+
 }  // namespace
 }  // namespace halld::notify

@@ -54,6 +54,22 @@ HttpResult exchange(Stream& stream, const std::string& method, const std::string
 
 }  // namespace
 
+std::string& source_address() {
+  static std::string address;
+  return address;
+}
+
+namespace {
+// Connects `socket` to halld's port on 127.0.0.1, from source_address() when one is set.
+void connect_from_source(asio::ip::tcp::socket& socket, std::uint16_t port) {
+  if (!source_address().empty()) {
+    socket.open(asio::ip::tcp::v4());
+    socket.bind(asio::ip::tcp::endpoint(asio::ip::make_address(source_address()), 0));
+  }
+  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+}
+}  // namespace
+
 std::unique_ptr<asio::ssl::context> trusting_context() {
   auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   context->load_verify_file(tls_trust().string());
@@ -67,7 +83,7 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(30));
-  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  connect_from_source(stream.socket(), port);
   beast::error_code ignored;
   if (tls_trust().empty()) {
     auto result = exchange(stream, method, target, headers, body);
@@ -87,7 +103,7 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, int timeo
   // simply left after timeout_ms.
   asio::io_context io;
   asio::ip::tcp::socket socket(io);
-  socket.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  connect_from_source(socket, port);
   beast::error_code ec;
   asio::write(socket, asio::buffer(bytes), ec);
   std::string answer;

@@ -21,6 +21,10 @@ struct HttpResult {
 // fixture puts its API token here once halld runs).
 std::map<std::string, std::string>& default_headers();
 
+// The loopback address this test process's HTTP clients connect from ("" for the system's
+// choice, 127.0.0.1): another one (127.0.0.2) is another intranet host as halld sees it.
+std::string& source_address();
+
 // The CA certificate this test process trusts. When set, HTTP and WebSocket clients speak TLS
 // and accept only a server whose certificate it signed for 127.0.0.1 (as curl --cacert does).
 std::filesystem::path& tls_trust();

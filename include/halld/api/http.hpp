@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <variant>
 #include <optional>
@@ -22,6 +23,8 @@ namespace http = beast::http;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+class AuditRecord;  // api/guard.hpp
+
 // What a route handler sees: the request, decoded path parameters ({code}) and query parameters
 // (after the guard has confined them to the caller's scope), and who is asking (null only on
 // public routes).
@@ -31,6 +34,9 @@ struct RequestContext {
   std::map<std::string, std::string, std::less<>> query;
   std::optional<auth::Principal> principal;
   std::string remote;  // the peer's address
+  // The audit row of a change (null for a read): a handler whose change is a database write
+  // writes it in that transaction (api/guard.hpp).
+  std::shared_ptr<AuditRecord> audit;
 };
 
 // Beast 1.74 speaks boost::string_view; halld speaks std::string_view.
@@ -44,17 +50,19 @@ Response error_response(http::status status, std::string_view code, std::string_
 Response text_response(http::status status, std::string body, std::string_view content_type);
 
 // The request body as a JSON object, or the response refusing it (415 for another content
-// type, 400 for malformed JSON or another JSON type).
+// type, 400 for malformed or too deeply nested JSON, text holding U+0000, or another JSON type).
 std::variant<nlohmann::json, Response> json_body(const Request& request);
 
-// Percent-decoding of a URL path or query component; nullopt for a malformed escape or a NUL.
+// Percent-decoding of a URL path or query component; nullopt for a malformed escape, a NUL or
+// bytes that are not UTF-8.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 
-// Splits "/a/b?x=1&y=2" into a decoded path and query map; nullopt if anything is malformed.
+// Splits "/a/b?x=1&y=2" into a decoded path and query map, or says what is malformed, naming
+// the query parameter (every decoded part is UTF-8 without U+0000).
 struct Target {
   std::string path;
   std::map<std::string, std::string, std::less<>> query;
 };
-std::optional<Target> parse_target(std::string_view target);
+std::variant<Target, std::string> parse_target(std::string_view target);
 
 }  // namespace halld::api

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -71,15 +72,19 @@ class HttpServer {
   // The WebSocket route an Upgrade request asks for; null for any other request.
   const Route* websocket_route(const Request& request) const;
   HttpConfig limits() const;
+  // Counts a connection against its address's share; false when the address holds `limit` already.
+  bool claim_address(const std::string& address, std::size_t limit);
+  void release_address(const std::string& address);
 
   asio::io_context& io_;
   const Router& router_;
   const StaticFiles& files_;
   Guard& guard_;
   MetricsRegistry& metrics_;
-  mutable std::mutex mutex_;  // guards config_ and connections_
+  mutable std::mutex mutex_;  // guards config_, connections_ and connections_by_address_
   HttpConfig config_;
   std::list<std::weak_ptr<Connection>> connections_;
+  std::map<std::string, std::size_t> connections_by_address_;
   std::unique_ptr<asio::ssl::context> tls_;  // set by start() when TLS is configured
   asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
@@ -88,6 +93,7 @@ class HttpServer {
 
   Counter& accepted_;
   Counter& refused_;
+  Counter& refused_per_address_;
   Counter& bad_requests_;
   Counter& failed_handshakes_;
   Gauge& open_connections_;

@@ -32,16 +32,23 @@ class WebSocket {
 // Runs a WebSocket session on an upgraded connection, until either side closes it.
 using WebSocketHandler = std::function<asio::awaitable<void>(WebSocket&, RequestContext&)>;
 
+// How a change's audit row is kept all-or-nothing with the change (api/guard.hpp, AuditRecord).
+enum class AuditMode {
+  ahead,           // committed before the handler runs; a handler that changes memory, not tables
+  in_transaction,  // the handler writes it inside the transaction of its change
+};
+
 struct Route {
   http::verb method;
   std::string pattern;
   Handler handler;            // a WebSocket route's answers a plain GET with 426
   WebSocketHandler websocket;  // set for a WebSocket route
+  AuditMode audit = AuditMode::ahead;  // for a change (any method but GET/HEAD)
 };
 
 class Router {
  public:
-  void add(http::verb method, std::string pattern, Handler handler);
+  void add(http::verb method, std::string pattern, Handler handler, AuditMode audit = AuditMode::ahead);
   // A GET that upgrades to a WebSocket. Register it before a {parameter} pattern it would match.
   void add_websocket(std::string pattern, WebSocketHandler handler);
 

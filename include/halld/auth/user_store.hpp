@@ -1,5 +1,5 @@
 // auth/user_store: the SQL of people (app_user), intranet API tokens (api_token) and the audit
-// log. Owns: those tables, the lockout rule and token lifetimes. Blocking: runs on the
+// log. Owns: those tables and token lifetimes. Blocking: runs on the
 // database pool. Must not touch: HTTP, sessions.
 #pragma once
 
@@ -13,20 +13,14 @@
 
 namespace halld::auth {
 
-struct LoginPolicy {
-  std::size_t max_failed_logins = 5;
-  std::chrono::seconds lockout{900};
+// Who a sign-in names, and the hash to check its password against; nullopt for a name nobody
+// has or a disabled account (the caller checks a decoy hash then, at the same cost).
+struct SignInCandidate {
+  Principal principal;
+  std::string password_hash;
 };
-
-struct LoginResult {
-  enum class Outcome { signed_in, refused, locked, disabled };
-  Outcome outcome = Outcome::refused;
-  std::optional<Principal> principal;
-};
-// Checks a password (argon2id, also for unknown names, so timing does not tell names apart),
-// counting failures: the max_failed_logins-th failure in a row locks the account.
-LoginResult log_in(pqxx::connection& connection, const std::string& username, const std::string& password,
-                   const LoginPolicy& policy);
+std::optional<SignInCandidate> find_sign_in(pqxx::transaction_base& tx, const std::string& username);
+void record_sign_in(pqxx::transaction_base& tx, int id);
 
 // A user as the administration needs it, or for creating one. An empty password leaves it.
 struct UserFields {
@@ -35,7 +29,8 @@ struct UserFields {
   Role role = Role::monitor;
   Scope scope;
   bool disabled = false;
-  std::string password;  // plain, hashed here; empty on update: unchanged
+  std::string password;       // plain, as sent: checked against the password rules, never stored
+  std::string password_hash;  // its argon2id hash (auth::HashingPool); empty on update: unchanged
 };
 nlohmann::json list_users(pqxx::transaction_base& tx);
 // "" when there is no such user.
@@ -44,9 +39,12 @@ std::string user_json(pqxx::transaction_base& tx, int id);
 int create_user(pqxx::transaction_base& tx, const UserFields& fields);
 bool update_user(pqxx::transaction_base& tx, int id, const UserFields& fields);
 bool delete_user(pqxx::transaction_base& tx, int id);
-bool unlock_user(pqxx::transaction_base& tx, int id);
-// Checks the current password before setting a new one.
-bool change_own_password(pqxx::connection& connection, int id, const std::string& current, const std::string& next);
+// The username of the user `id`, or nullopt.
+std::optional<std::string> username_of(pqxx::transaction_base& tx, int id);
+// The password hash of an enabled user, for checking their current password.
+std::optional<std::string> password_hash_of(pqxx::transaction_base& tx, int id);
+// Replaces the hash only if it is still `current_hash` (no change in between); false otherwise.
+bool replace_password_hash(pqxx::transaction_base& tx, int id, const std::string& current_hash, const std::string& next_hash);
 std::size_t count_users(pqxx::transaction_base& tx);
 
 struct TokenFields {
@@ -86,7 +84,10 @@ struct AuditEntry {
   nlohmann::json after;    // null when deleted or refused
   nlohmann::json request;  // the body sent (passwords and secrets masked)
 };
-void insert_audit(pqxx::transaction_base& tx, const AuditEntry& entry);
+// Returns the row's id. Every text must be valid UTF-8 without U+0000 (api/body masks them).
+std::int64_t insert_audit(pqxx::transaction_base& tx, const AuditEntry& entry);
+// Gives a row written ahead of its change (status 0) the change's outcome.
+void settle_audit(pqxx::transaction_base& tx, std::int64_t id, const AuditEntry& entry);
 
 struct AuditFilter {
   std::optional<std::string> actor;

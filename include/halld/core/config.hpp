@@ -22,6 +22,11 @@ struct HttpConfig {
   std::chrono::seconds request_timeout{30};
   std::chrono::seconds idle_timeout{60};
   std::size_t max_connections = 10000;
+  // One address (a script, or a flood of idle sockets) may hold no more than this, so it cannot
+  // starve the rest; a proxy in front of halld needs it raised to its own share.
+  std::size_t max_connections_per_address = 64;
+  // The whole head of a new connection's first request must arrive within this (slow-header floods).
+  std::chrono::seconds header_timeout{10};
   // TLS: both set (PEM files) or neither. With them every connection is HTTPS / wss://.
   std::filesystem::path tls_certificate;  // the server's certificate, then any intermediates
   std::filesystem::path tls_private_key;
@@ -87,8 +92,11 @@ struct SmsConfig {
 struct AuthConfig {
   std::chrono::seconds session_idle{30 * 60};       // a session unused this long ends
   std::chrono::seconds session_absolute{12 * 3600};  // and every session ends this long after login
-  std::size_t max_failed_logins = 5;                 // in a row, then the account is locked
-  std::chrono::seconds lockout{15 * 60};
+  std::size_t max_failed_logins = 5;                 // from one address, then each further wait doubles
+  std::size_t max_failed_logins_per_address = 20;    // over every name tried from one address
+  std::chrono::seconds lockout{15 * 60};             // the longest such wait
+  std::size_t hashing_threads = 1;                   // argon2id work beside the I/O and database threads
+  std::size_t hashing_queue = 32;                    // password checks waiting beyond this are shed (503)
   std::size_t token_days = 365;                      // a new token's lifetime unless it says otherwise
 };
 

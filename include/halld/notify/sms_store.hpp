@@ -30,12 +30,18 @@ std::vector<QueuedText> load_queued(pqxx::transaction_base& tx, Timestamp since)
 enum class TextState : std::uint8_t { queued, sent, delivered, failed };
 std::string_view to_string(TextState state);
 
+// A text's state moves only forward: queued → sent → delivered | failed; the last two are final.
+bool moves_forward(TextState from, TextState to);
+
 // One attempt's outcome: the state after it, the channel that took it, the error if none did.
+// A state that would not move forward (a report came first) is left as it is.
 void record_attempt(pqxx::transaction_base& tx, std::int64_t id, TextState state, int attempts,
                     const std::string& channel, const std::string& error);
 
 // Kannel's report types (dlr-mask bits): 1 delivered to the phone, 2 not delivered, 4 buffered
 // at the SMSC, 8 accepted by the SMSC, 16 rejected by the SMSC.
+// Every report is kept in the text's history; it moves the state only forward, so a duplicate,
+// late or contradicting report (a "delivered" after "failed") is recorded as not applied.
 enum class ReportResult : std::uint8_t { recorded, unknown_text, bad_status };
 ReportResult record_report(pqxx::transaction_base& tx, std::int64_t id, const std::string& token, int status);
 

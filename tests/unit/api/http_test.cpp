@@ -16,18 +16,29 @@ TEST(PercentDecode, DecodesAndRefusesMalformedEscapes) {
   EXPECT_FALSE(percent_decode("%4", false));
   EXPECT_FALSE(percent_decode("%zz", false));
   EXPECT_FALSE(percent_decode("a%00b", false));
+  EXPECT_FALSE(percent_decode("%C0%AF", false));  // not UTF-8: refused at the edge, never a 500 deeper in
+  EXPECT_FALSE(percent_decode("%FF", true));
 }
 
 TEST(ParseTarget, SplitsPathAndQuery) {
-  auto t = parse_target("/api/v1/halls?city=4101&q=%E9%87%91%E6%B0%B4&&flag");
+  auto parsed = parse_target("/api/v1/halls?city=4101&q=%E9%87%91%E6%B0%B4&&flag");
+  auto* t = std::get_if<Target>(&parsed);
   ASSERT_TRUE(t);
   EXPECT_EQ(t->path, "/api/v1/halls");
   EXPECT_EQ(t->query.at("city"), "4101");
   EXPECT_EQ(t->query.at("q"), "金水");
   EXPECT_EQ(t->query.at("flag"), "");
-  EXPECT_FALSE(parse_target("relative/path"));
-  EXPECT_FALSE(parse_target("/a?%zz=1"));
-  EXPECT_FALSE(parse_target("/a?=1"));
+  const auto problem = [](std::string_view target) {
+    auto result = parse_target(target);
+    return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : std::string();
+  };
+  EXPECT_NE(problem("relative/path"), "");
+  EXPECT_NE(problem("/a?%zz=1"), "");
+  EXPECT_NE(problem("/a?=1"), "");
+  EXPECT_NE(problem("/a%FF"), "");
+  // A malformed value is named by its parameter.
+  EXPECT_NE(problem("/api/v1/sms/dlr?id=1&token=%C0%AF&status=1").find("'token'"), std::string::npos);
+  EXPECT_NE(problem("/a?hall=x%00").find("'hall'"), std::string::npos);
 }
 
 Handler named(std::string name) {

@@ -1,0 +1,90 @@
+#include "halld/core/text.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace halld {
+namespace {
+
+constexpr std::string_view replacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// The code point at text[at] and its length in bytes; length 0 for a malformed sequence.
+struct Decoded {
+  char32_t code_point = 0;
+  std::size_t length = 0;
+};
+
+Decoded decode(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint8_t>(text[i]); };
+  const std::uint8_t lead = byte(at);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length = 0;
+  char32_t value = 0;
+  char32_t minimum = 0;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, value = lead & 0x1F, minimum = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, value = lead & 0x0F, minimum = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, value = lead & 0x07, minimum = 0x10000;
+  } else {
+    return {};
+  }
+  if (at + length > text.size()) return {};
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(at + i) & 0xC0) != 0x80) return {};
+    value = (value << 6) | (byte(at + i) & 0x3F);
+  }
+  if (value < minimum || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) return {};
+  return {value, length};
+}
+
+bool is_invisible_format(char32_t c) {
+  return (c >= 0x200B && c <= 0x200F) ||  // zero-width space, joiners, LRM, RLM
+         (c >= 0x202A && c <= 0x202E) ||  // bidi embeddings and overrides
+         (c >= 0x2060 && c <= 0x2069) ||  // word joiner, invisible operators, bidi isolates
+         c == 0xFEFF || c == 0x061C || c == 0x00AD;
+}
+
+template <class Accept>
+bool every_character(std::string_view text, Accept accept) {
+  for (std::size_t at = 0; at < text.size();) {
+    const auto decoded = decode(text, at);
+    if (decoded.length == 0 || !accept(decoded.code_point)) return false;
+    at += decoded.length;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) {
+  return every_character(text, [](char32_t) { return true; });
+}
+
+bool is_storable_text(std::string_view text) {
+  return every_character(text, [](char32_t c) { return c != 0; });
+}
+
+bool is_display_text(std::string_view text) {
+  return every_character(text, [](char32_t c) {
+    const bool control = c < 0x20 || (c >= 0x7F && c <= 0x9F);
+    return !control && !is_invisible_format(c);
+  });
+}
+
+std::string printable_excerpt(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  for (std::size_t at = 0; at < text.size();) {
+    const auto decoded = decode(text, at);
+    const bool good = decoded.length > 0 && decoded.code_point != 0;
+    const std::string_view piece = good ? text.substr(at, decoded.length) : replacement;
+    if (out.size() + piece.size() > max_bytes) break;
+    out += piece;
+    at += good ? decoded.length : 1;
+  }
+  return out;
+}
+
+}  // namespace halld
