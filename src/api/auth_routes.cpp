@@ -95,6 +95,14 @@ Response overloaded() {
                    std::chrono::seconds(1));
 }
 
+// What runs once a change to a user is committed: that user's sessions end.
+std::function<asio::awaitable<void>()> ending_sessions_of(Guard& guard, int user_id) {
+  return [&guard, user_id]() -> asio::awaitable<void> {
+    guard.sessions().close_user(user_id);
+    co_return;
+  };
+}
+
 struct Credentials {
   std::string username;
   std::string password;
@@ -310,9 +318,6 @@ PreparedWrite user_write(Guard& guard, auth::UserFields fields, int user_id, boo
               }
             } else if (!auth::update_user(tx, id, fields)) {
               return std::string();
-            } else {
-              // Whoever the user was signed in as is no longer who they are: their sessions end.
-              guard.sessions().close_user(id);
             }
             return with_throttle(guard, auth::user_json(tx, id));
           },
@@ -336,7 +341,11 @@ asio::awaitable<Response> write_user(store::Database& database, Guard& guard, Re
     if (!hash) co_return overloaded();
     fields.password_hash = std::move(*hash);
   }
-  auto writing = run_write(database, context, user_write(guard, std::move(fields), static_cast<int>(*id), create));
+  // Whoever the user was signed in as is no longer who they are: once the change is committed,
+  // their sessions end.
+  std::function<asio::awaitable<void>()> after;
+  if (!create) after = ending_sessions_of(guard, static_cast<int>(*id));
+  auto writing = run_write(database, context, user_write(guard, std::move(fields), static_cast<int>(*id), create), after);
   Response response = co_await std::move(writing);
   co_return response;
 }
@@ -363,16 +372,21 @@ void add_user_routes(Router& router, store::Database& database, Guard& guard) {
       http::verb::put, "/api/v1/users/{id}",
       [&database, &guard](RequestContext& context) { return write_user(database, guard, context, false); },
       AuditMode::in_transaction);
-  add_write(router, database, http::verb::delete_, "/api/v1/users/{id}", [&guard](const RequestContext& context) -> PreparedWrite {
-    auto id = id_param(context);
-    if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such user");
-    if (is_self(context, *id)) return refuse(http::status::conflict, "conflict", "you cannot delete yourself");
-    return {[id = static_cast<int>(*id), &guard](pqxx::work& tx) {
-      if (!auth::delete_user(tx, id)) return std::string();
-      guard.sessions().close_user(id);
-      return json{{"deleted", id}}.dump();
-    }};
-  });
+  router.add(
+      http::verb::delete_, "/api/v1/users/{id}",
+      [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {
+        auto id = id_param(context);
+        if (!id || *id > std::numeric_limits<int>::max()) co_return error_response(http::status::not_found, "not_found", "no such user");
+        if (is_self(context, *id)) co_return error_response(http::status::conflict, "conflict", "you cannot delete yourself");
+        const int user_id = static_cast<int>(*id);
+        PreparedWrite deletion([user_id](pqxx::work& tx) {
+          return auth::delete_user(tx, user_id) ? json{{"deleted", user_id}}.dump() : std::string();
+        });
+        auto writing = run_write(database, context, std::move(deletion), ending_sessions_of(guard, user_id));
+        Response response = co_await std::move(writing);
+        co_return response;
+      },
+      AuditMode::in_transaction);
   // Unlocking forgets the throttle's counts of the name at every address; the record of it is
   // committed first (the counts live in memory).
   router.add(http::verb::post, "/api/v1/users/{id}/unlock", [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {

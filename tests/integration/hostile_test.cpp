@@ -187,9 +187,9 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
                            {"until", "2030-01-01T09:00:00+08:00"}});
   ASSERT_EQ(window.status, 201) << window.body;
   auto user = send_json("POST", "/api/v1/users",
-                        {{"username", "zhao"}, {"password", "correct horse 1"}, {"role", "monitor"}});
+                        {{"username", "zhao"}, {"password", "correct horse 1"}, {"role", "monitor"}, {"scope", "province"}});
   ASSERT_EQ(user.status, 201) << user.body;
-  auto token = send_json("POST", "/api/v1/tokens", {{"name", "feed"}, {"role", "monitor"}});
+  auto token = send_json("POST", "/api/v1/tokens", {{"name", "feed"}, {"role", "monitor"}, {"scope", "province"}});
   ASSERT_EQ(token.status, 201) << token.body;
   auto recomputation = send_json("POST", "/api/v1/recomputations", {{"from", "2026-01-01"}, {"to", "2026-01-01"}, {"hall", nullptr}});
   ASSERT_EQ(recomputation.status, 202) << recomputation.body;
@@ -222,11 +222,11 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       {"post /api/v1/session", {"/api/v1/session", {{"username", "zhao"}, {"password", "correct horse 1"}}}},
       {"delete /api/v1/session", {"/api/v1/session", nullptr}},
       {"post /api/v1/session/password", {"/api/v1/session/password", {{"current_password", "correct horse 1"}, {"new_password", "battery staple 2"}}}},
-      {"post /api/v1/users", {"/api/v1/users", {{"username", "qian"}, {"password", "correct horse 1"}, {"role", "monitor"}}}},
-      {"put /api/v1/users/{id}", {"/api/v1/users/" + id_of(user), {{"username", "zhao"}, {"display_name", "赵"}, {"role", "monitor"}}}},
+      {"post /api/v1/users", {"/api/v1/users", {{"username", "qian"}, {"password", "correct horse 1"}, {"role", "monitor"}, {"scope", "province"}}}},
+      {"put /api/v1/users/{id}", {"/api/v1/users/" + id_of(user), {{"username", "zhao"}, {"display_name", "赵"}, {"role", "monitor"}, {"scope", "province"}}}},
       {"delete /api/v1/users/{id}", {"/api/v1/users/" + id_of(user), nullptr}},
       {"post /api/v1/users/{id}/unlock", {"/api/v1/users/" + id_of(user) + "/unlock", nullptr}},
-      {"post /api/v1/tokens", {"/api/v1/tokens", {{"name", "another"}, {"role", "monitor"}}}},
+      {"post /api/v1/tokens", {"/api/v1/tokens", {{"name", "another"}, {"role", "monitor"}, {"scope", "province"}}}},
       {"delete /api/v1/tokens/{id}", {"/api/v1/tokens/" + id_of(token, "/token/id"), nullptr}},
       {"post /api/v1/recomputations", {"/api/v1/recomputations", {{"from", "2026-01-02"}, {"to", "2026-01-02"}, {"hall", nullptr}}}},
       {"delete /api/v1/recomputations/{id}", {"/api/v1/recomputations/" + id_of(recomputation), nullptr}},
@@ -284,7 +284,9 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       EXPECT_LT(answer.status, 300) << name << ": " << answer.body;
     }
     EXPECT_EQ(std::stoi(db.query_value("SELECT count(*) FROM audit_log")), rows + 1) << name;
-    EXPECT_EQ(db.query_value("SELECT count(*) FROM audit_log WHERE status = 0"), "0") << name << ": an outcome not added";
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM audit_log WHERE status = 0 AND method <> 'CLI'"), "0")
+        << name << ": an outcome not added to "
+        << db.query_value("SELECT string_agg(id || ' ' || method || ' ' || path, ', ') FROM audit_log WHERE status = 0 AND method <> 'CLI'");
   }
 }
 
@@ -299,14 +301,14 @@ TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
   for (int i = 0; i < 3; ++i) {
     auto real = sign_in("wang", "guess " + std::to_string(i));
     auto unknown = sign_in("nobody", "guess " + std::to_string(i));
-    EXPECT_EQ(real.status, 401);
-    EXPECT_EQ(unknown.status, 401);
-    EXPECT_EQ(json::parse(real.body)["error"]["message"], json::parse(unknown.body)["error"]["message"]);
+    EXPECT_EQ(real.status, 401) << real.body;
+    EXPECT_EQ(unknown.status, 401) << unknown.body;
+    EXPECT_EQ(real.body, unknown.body);
   }
   // The fourth failure for each name begins a wait for that name at that address...
   auto fourth = sign_in("wang", "guess 4");
   EXPECT_EQ(fourth.status, 401);
-  EXPECT_EQ(json::parse(fourth.body)["error"]["details"]["throttled_for_s"], 1);
+  EXPECT_EQ(json::parse(fourth.body).value("/error/details/throttled_for_s"_json_pointer, 0), 1) << fourth.body;
   auto throttled = sign_in("wang", "right password");
   EXPECT_EQ(throttled.status, 429) << throttled.body;
   EXPECT_FALSE(throttled.headers["retry-after"].empty());
@@ -327,7 +329,7 @@ TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
   for (const auto& u : users) {
     if (u["username"] == "wang") wang = u;
   }
-  EXPECT_TRUE(wang["locked"].get<bool>()) << users.dump();
+  EXPECT_EQ(wang.value("locked", false), true) << users.dump();
   EXPECT_FALSE(wang.contains("failed_logins"));
   EXPECT_EQ(send("POST", fmt::format("/api/v1/users/{}/unlock", wang["id"].get<int>())).status, 200);
   source_address() = "127.0.0.2";
@@ -337,12 +339,12 @@ TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
   auto audit = json::parse(send("GET", "/api/v1/audit?path=/api/v1/session&limit=1000").body);
   int blocks = 0;
   for (const auto& row : audit["items"]) {
-    if (row["after"].is_object() && row["after"]["error"].contains("details")) ++blocks;
+    if (row.value("/after/error/details/throttled_for_s"_json_pointer, 0) > 0) ++blocks;
   }
   EXPECT_GE(blocks, 2) << audit.dump();
   for (const auto& row : audit["items"]) {
     if (row["status"] == 200) {
-      EXPECT_EQ(row["after"]["csrf_token"], "***");
+      EXPECT_EQ(row.value("/after/csrf_token"_json_pointer, std::string()), "***") << row.dump();
     }
   }
   const auto metrics = http_get(port, "/metrics").body;
