@@ -8,4 +8,4 @@ ALTER TABLE sms_report ADD COLUMN applied boolean NOT NULL DEFAULT true;
 
 -- status 0: a change to memory whose record was committed ahead of it and whose outcome has
 -- not been added (api/guard.hpp, AuditRecord).
-COMMENT ON COLUMN audit_log.status IS 'HTTP status answered; 0 = recorded ahead of a change, outcome not added';
+COMMENT ON COLUMN audit_log.status IS 'HTTP status answered; 0 = no HTTP answer: a command-line change (method CLI), or a change recorded ahead whose outcome was not added';
