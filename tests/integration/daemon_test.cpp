@@ -40,8 +40,8 @@ TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
     EXPECT_EQ(result.exit_code, 2);
     EXPECT_EQ(result.output,
               "halld: config error: bad.toml:4:1: unknown key 'http.listen_adress'; expected one of: "
-              "body_limit_bytes, header_limit_bytes, idle_timeout_s, listen, max_connections, port, "
-              "request_timeout_s, tls_certificate, tls_private_key, web_root\n");
+              "body_limit_bytes, header_limit_bytes, header_timeout_s, idle_timeout_s, listen, max_connections, "
+              "max_connections_per_address, port, request_timeout_s, tls_certificate, tls_private_key, web_root\n");
   }
   EXPECT_EQ(halld_command({"check-config", write_config().string()}).exit_code, 0);
   auto example = halld_command({"check-config", HALLD_SOURCE_DIR "/config/halld.example.toml"});
@@ -111,7 +111,7 @@ TEST_F(HalldTest, RefusesOversizedAndMalformedRequests) {
   EXPECT_THAT(garbage, HasSubstr("400 Bad Request"));
   auto bad_escape = raw_exchange(port, "GET /api/v1/halls?q=%zz HTTP/1.1\r\nHost: x\r\n\r\n", 1000);
   EXPECT_THAT(bad_escape, HasSubstr("bad_target"));
-  // Half a request is cut off after request_timeout_s (2 s here), with no answer.
+  // Half a request head is cut off after header_timeout_s (2 s here), with no answer.
   const auto sent = std::chrono::steady_clock::now();
   EXPECT_EQ(raw_exchange(port, "GET /healthz HTTP/1.1\r\nHost: x\r\n", 8000), "");
   EXPECT_LT(std::chrono::steady_clock::now() - sent, 6s);

@@ -33,6 +33,7 @@ web_root = "{}"
 body_limit_bytes = 2048
 header_limit_bytes = 2048
 request_timeout_s = 2
+header_timeout_s = 2
 {}
 [database]
 conninfo = "{}"
