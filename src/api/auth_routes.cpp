@@ -1,8 +1,6 @@
 // Sign-in and sessions, users, intranet API tokens and the audit log.
 #include <fmt/format.h>
 
-#include <limits>
-
 #include "halld/api/routes.hpp"
 #include "halld/auth/secrets.hpp"
 #include "halld/auth/user_store.hpp"
@@ -85,6 +83,16 @@ asio::awaitable<std::optional<bool>> check_password(Guard& guard, std::string pa
   try {
     auto checking = guard.hashing().verify(std::move(password), std::move(hash));
     co_return co_await std::move(checking);
+  } catch (const auth::HashingOverloaded&) {
+    co_return std::nullopt;
+  }
+}
+
+// A new hash of `password` made on the guard's hashing pool; nullopt when the pool sheds it.
+asio::awaitable<std::optional<std::string>> new_hash(Guard& guard, std::string password) {
+  try {
+    auto hashing = guard.hashing().hash(std::move(password));
+    co_return co_await std::move(hashing);
   } catch (const auth::HashingOverloaded&) {
     co_return std::nullopt;
   }
@@ -177,15 +185,15 @@ asio::awaitable<Response> sign_in(store::Database& database, Guard& guard, bool 
     audit->write(tx, 200, text);
     tx.commit();
   });
-  bool recorded = false;
+  std::exception_ptr failure;
   try {
     co_await std::move(recording);
-    recorded = true;
-  } catch (const AuditUnavailable&) {
+  } catch (...) {
+    failure = std::current_exception();
   }
-  if (!recorded) {
+  if (failure) {
     guard.sessions().close(opened.cookie);  // not recorded, so not signed in
-    throw AuditUnavailable("the sign-in was not recorded");
+    std::rethrow_exception(failure);
   }
   auto response = json_response(http::status::ok, std::move(text));
   response.set(http::field::set_cookie, session_cookie_header(opened.cookie, false, secure_cookie));
@@ -217,15 +225,11 @@ asio::awaitable<Response> change_password(store::Database& database, Guard& guar
   std::optional<bool> matches = co_await std::move(checking);
   if (!matches) co_return overloaded();
   if (!*matches) co_return error_response(http::status::forbidden, "bad_credentials", "the current password is wrong");
-  std::string next_hash;
-  try {
-    auto hashing = guard.hashing().hash(*next);
-    next_hash = co_await std::move(hashing);
-  } catch (const auth::HashingOverloaded&) {
-    co_return overloaded();
-  }
+  auto hashing = new_hash(guard, *next);
+  std::optional<std::string> next_hash = co_await std::move(hashing);
+  if (!next_hash) co_return overloaded();
   const std::string answer = R"({"changed":true})";
-  auto replacing = database.run([id, stored = *stored, next_hash, audit = context.audit, answer](pqxx::connection& c) {
+  auto replacing = database.run([id, stored = *stored, next_hash = *next_hash, audit = context.audit, answer](pqxx::connection& c) {
     pqxx::work tx(c);
     if (!auth::replace_password_hash(tx, id, stored, next_hash)) return false;
     audit->write(tx, 200, answer);
@@ -293,11 +297,9 @@ std::string with_throttle(Guard& guard, const std::string& user_text) {
   return user.dump();
 }
 
-// POST /api/v1/users (create) and PUT /api/v1/users/{id}: the body read, the password hashed on
-// the hashing pool, then written with the audit row.
 // The user a POST or PUT body describes, or its refusal.
-std::variant<auth::UserFields, Response> read_user(const RequestContext& context, std::optional<std::int64_t> id, bool create) {
-  if (!id || *id > std::numeric_limits<int>::max()) return error_response(http::status::not_found, "not_found", "no such user");
+std::variant<auth::UserFields, Response> read_user(const RequestContext& context, std::optional<int> id, bool create) {
+  if (!id) return error_response(http::status::not_found, "not_found", "no such user");
   auto read = read_object<auth::UserFields>(context, [create](const json& body) { return user_from_json(body, create); });
   if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
   auto fields = std::get<auth::UserFields>(std::move(read));
@@ -327,39 +329,30 @@ PreparedWrite user_write(Guard& guard, auth::UserFields fields, int user_id, boo
 // POST /api/v1/users (create) and PUT /api/v1/users/{id}: the body read, the password hashed on
 // the hashing pool, then written with the audit row.
 asio::awaitable<Response> write_user(store::Database& database, Guard& guard, RequestContext& context, bool create) {
-  const auto id = create ? std::optional<std::int64_t>(0) : id_param(context);
+  const auto id = create ? std::optional<int>(0) : int_id_param(context);
   auto read = read_user(context, id, create);
   if (auto* refusal = std::get_if<Response>(&read)) co_return std::move(*refusal);
   auto fields = std::get<auth::UserFields>(std::move(read));
   if (!fields.password.empty()) {
-    std::optional<std::string> hash;
-    try {
-      auto hashing = guard.hashing().hash(fields.password);
-      hash = co_await std::move(hashing);
-    } catch (const auth::HashingOverloaded&) {
-    }
+    auto hashing = new_hash(guard, fields.password);
+    std::optional<std::string> hash = co_await std::move(hashing);
     if (!hash) co_return overloaded();
     fields.password_hash = std::move(*hash);
   }
   // Whoever the user was signed in as is no longer who they are: once the change is committed,
   // their sessions end.
   std::function<asio::awaitable<void>()> after;
-  if (!create) after = ending_sessions_of(guard, static_cast<int>(*id));
-  auto writing = run_write(database, context, user_write(guard, std::move(fields), static_cast<int>(*id), create), after);
+  if (!create) after = ending_sessions_of(guard, *id);
+  auto writing = run_write(database, context, user_write(guard, std::move(fields), *id, create), after);
   Response response = co_await std::move(writing);
   co_return response;
 }
 
 void add_user_routes(Router& router, store::Database& database, Guard& guard) {
-  add_read(router, database, "/api/v1/users", [&guard](const RequestContext& context) -> Prepared {
-    QueryReader query(context, {});
-    if (query.problem()) return bad_query(*query.problem());
-    return {[&guard](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
-      json items = auth::list_users(tx);
-      for (auto& user : items) add_throttle_state(guard, user);
-      return json{{"items", std::move(items)}}.dump();
-    }};
+  add_list(router, database, "/api/v1/users", [&guard](pqxx::transaction_base& tx) {
+    json items = auth::list_users(tx);
+    for (auto& user : items) add_throttle_state(guard, user);
+    return items;
   });
   add_object_read(router, database, "/api/v1/users/{id}", "user", [&guard](pqxx::transaction_base& tx, int id) {
     return with_throttle(guard, auth::user_json(tx, id));
@@ -375,10 +368,10 @@ void add_user_routes(Router& router, store::Database& database, Guard& guard) {
   router.add(
       http::verb::delete_, "/api/v1/users/{id}",
       [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {
-        auto id = id_param(context);
-        if (!id || *id > std::numeric_limits<int>::max()) co_return error_response(http::status::not_found, "not_found", "no such user");
+        const auto id = int_id_param(context);
+        if (!id) co_return error_response(http::status::not_found, "not_found", "no such user");
         if (is_self(context, *id)) co_return error_response(http::status::conflict, "conflict", "you cannot delete yourself");
-        const int user_id = static_cast<int>(*id);
+        const int user_id = *id;
         PreparedWrite deletion([user_id](pqxx::work& tx) {
           return auth::delete_user(tx, user_id) ? json{{"deleted", user_id}}.dump() : std::string();
         });
@@ -390,9 +383,9 @@ void add_user_routes(Router& router, store::Database& database, Guard& guard) {
   // Unlocking forgets the throttle's counts of the name at every address; the record of it is
   // committed first (the counts live in memory).
   router.add(http::verb::post, "/api/v1/users/{id}/unlock", [&database, &guard](RequestContext& context) -> asio::awaitable<Response> {
-    auto id = id_param(context);
-    if (!id || *id > std::numeric_limits<int>::max()) co_return error_response(http::status::not_found, "not_found", "no such user");
-    auto reading = database.run([id = static_cast<int>(*id)](pqxx::connection& c) {
+    const auto id = int_id_param(context);
+    if (!id) co_return error_response(http::status::not_found, "not_found", "no such user");
+    auto reading = database.run([id = *id](pqxx::connection& c) {
       pqxx::read_transaction tx(c);
       auto name = auth::username_of(tx, id);
       return name ? std::pair{*name, auth::user_json(tx, id)} : std::pair<std::string, std::string>{};
@@ -442,9 +435,9 @@ void add_token_routes(Router& router, store::Database& database, Guard& guard, s
   add_write(
       router, database, http::verb::delete_, "/api/v1/tokens/{id}",
       [](const RequestContext& context) -> PreparedWrite {
-        auto id = id_param(context);
-        if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such token");
-        return {[id = static_cast<int>(*id)](pqxx::work& tx) {
+        const auto id = int_id_param(context);
+        if (!id) return refuse(http::status::not_found, "not_found", "no such token");
+        return {[id = *id](pqxx::work& tx) {
           return auth::revoke_token(tx, id) ? auth::token_json(tx, id) : std::string();
         }};
       },

@@ -345,16 +345,20 @@ void AuditRecord::write(pqxx::transaction_base& tx, int status, std::string_view
   written_ = true;
 }
 
+asio::awaitable<std::int64_t> AuditRecord::insert_alone() {
+  return database_.run([entry = entry_](pqxx::connection& c) {
+    pqxx::work tx(c);
+    const auto id = auth::insert_audit(tx, entry);
+    tx.commit();
+    return id;
+  });
+}
+
 asio::awaitable<bool> AuditRecord::write_ahead() {
   entry_.status = 0;  // under way: settle() gives the outcome
   try {
-    auto pending = database_.run([entry = entry_](pqxx::connection& c) {
-      pqxx::work tx(c);
-      const auto id = auth::insert_audit(tx, entry);
-      tx.commit();
-      return id;
-    });
-    ahead_id_ = co_await std::move(pending);
+    auto inserting = insert_alone();
+    ahead_id_ = co_await std::move(inserting);
   } catch (const std::exception& e) {
     spdlog::error("audit log: {} {} not done, its record could not be written: {}", entry_.method, entry_.path, e.what());
     co_return false;
@@ -380,12 +384,8 @@ asio::awaitable<void> AuditRecord::settle(int status, std::string_view response_
 asio::awaitable<void> AuditRecord::write_alone(int status, std::string_view response_body) {
   complete(status, response_body);
   try {
-    auto pending = database_.run([entry = entry_](pqxx::connection& c) {
-      pqxx::work tx(c);
-      auth::insert_audit(tx, entry);
-      tx.commit();
-    });
-    co_await std::move(pending);
+    auto inserting = insert_alone();
+    co_await std::move(inserting);
     written_ = true;
   } catch (const std::exception& e) {
     spdlog::error("audit log: could not record {} {} ({}): {}", entry_.method, entry_.path, status, e.what());

@@ -319,11 +319,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
 
 bool HttpServer::claim_address(const std::string& address, std::size_t limit) {
   std::lock_guard lock(mutex_);
-  auto& held = connections_by_address_[address];
-  if (held >= limit) {
-    if (held == 0) connections_by_address_.erase(address);
-    return false;
-  }
+  auto& held = connections_by_address_[address];  // limit >= 1: an entry made here is taken at once
+  if (held >= limit) return false;
   ++held;
   return true;
 }

@@ -79,9 +79,9 @@ void add_list(Router& router, store::Database& database, std::string pattern,
 void add_object_read(Router& router, store::Database& database, std::string pattern, std::string noun,
                      std::function<std::string(pqxx::transaction_base&, int id)> text) {
   add_read(router, database, std::move(pattern), [noun = std::move(noun), text](const RequestContext& context) -> Prepared {
-    auto id = id_param(context);
-    if (!id || *id > std::numeric_limits<int>::max()) return refuse(http::status::not_found, "not_found", "no such " + noun);
-    return {[text, id = static_cast<int>(*id)](pqxx::connection& c) {
+    auto id = int_id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
+    return {[text, id = *id](pqxx::connection& c) {
               pqxx::read_transaction tx(c);
               return text(tx, id);
             }};

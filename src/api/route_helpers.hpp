@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -57,6 +58,13 @@ inline std::optional<std::int64_t> id_param(const RequestContext& context) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return std::nullopt;
   return id;
+}
+
+// {id} of an object whose key is a PostgreSQL integer; nullopt (a 404) for anything else.
+inline std::optional<int> int_id_param(const RequestContext& context) {
+  auto id = id_param(context);
+  if (!id || *id > std::numeric_limits<int>::max()) return std::nullopt;
+  return static_cast<int>(*id);
 }
 
 // Thrown by a write job when the change would clash with what is stored: a 409 with its message.

@@ -74,13 +74,10 @@ bool SignInThrottle::unlock(std::string_view account) {
   const auto now = clock_();
   std::lock_guard lock(mutex_);
   bool was_blocking = false;
-  for (auto it = by_account_address_.begin(); it != by_account_address_.end();) {
-    if (it->first.first == account) {
-      was_blocking = was_blocking || it->second.blocked_until > now;
-      it = by_account_address_.erase(it);
-    } else {
-      ++it;
-    }
+  auto it = first_of(account);
+  while (it != by_account_address_.end() && it->first.first == account) {
+    was_blocking = was_blocking || it->second.blocked_until > now;
+    it = by_account_address_.erase(it);
   }
   return was_blocking;
 }
@@ -89,8 +86,9 @@ std::optional<std::chrono::steady_clock::time_point> SignInThrottle::blocked_unt
   const auto now = clock_();
   std::lock_guard lock(mutex_);
   std::optional<std::chrono::steady_clock::time_point> latest;
-  for (const auto& [key, c] : by_account_address_) {
-    if (key.first == account && c.blocked_until > now && (!latest || c.blocked_until > *latest)) latest = c.blocked_until;
+  for (auto it = first_of(account); it != by_account_address_.end() && it->first.first == account; ++it) {
+    const auto until = it->second.blocked_until;
+    if (until > now && (!latest || until > *latest)) latest = until;
   }
   return latest;
 }
@@ -101,6 +99,11 @@ std::size_t SignInThrottle::blocked() {
   const auto blocking = [now](const auto& entry) { return entry.second.blocked_until > now; };
   return static_cast<std::size_t>(std::count_if(by_account_address_.begin(), by_account_address_.end(), blocking) +
                                   std::count_if(by_address_.begin(), by_address_.end(), blocking));
+}
+
+SignInThrottle::PairCounts::iterator SignInThrottle::first_of(std::string_view account) {
+  // Pairs are ordered by account first: an account's counts are one run from here.
+  return by_account_address_.lower_bound(Pair(account, std::string()));
 }
 
 void SignInThrottle::forget_stale(std::chrono::steady_clock::time_point now) {

@@ -83,6 +83,8 @@ class AuditRecord {
 
  private:
   void complete(int status, std::string_view response_body);
+  // Inserts the row in a transaction of its own; answers its id.
+  asio::awaitable<std::int64_t> insert_alone();
 
   store::Database& database_;
   auth::AuditEntry entry_;

@@ -65,7 +65,11 @@ class SignInThrottle {
   Clock clock_;
   std::mutex mutex_;
   ThrottlePolicy policy_;
-  std::map<std::pair<std::string, std::string>, Count, std::less<>> by_account_address_;
+  using PairCounts = std::map<std::pair<std::string, std::string>, Count, std::less<>>;
+  // The first count of `account` (its addresses follow in order).
+  PairCounts::iterator first_of(std::string_view account);
+
+  PairCounts by_account_address_;
   std::map<std::string, Count, std::less<>> by_address_;
 };
 

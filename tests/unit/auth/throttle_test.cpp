@@ -55,7 +55,9 @@ TEST_F(ThrottleTest, SuccessAndUnlockForgetTheCounts) {
   throttle.succeeded("wang", "10.0.0.9");
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(throttle.failed("wang", "10.0.0.9").block_began);
   EXPECT_TRUE(throttle.failed("wang", "10.0.0.9").block_began);
+  for (int i = 0; i < 4; ++i) throttle.failed("wangx", "10.0.0.8");  // a name that sorts right after
   EXPECT_TRUE(throttle.unlock("wang"));
+  EXPECT_GT(throttle.wait("wangx", "10.0.0.8"), 0s);  // another name's counts stay
   EXPECT_EQ(throttle.wait("wang", "10.0.0.9"), 0s);
   EXPECT_FALSE(throttle.unlock("wang"));
   EXPECT_FALSE(throttle.blocked_until("wang"));
