@@ -232,6 +232,24 @@ try {
   const after = await page.evaluate(() => fetch('/api/v1/halls').then((r) => r.status));
   assert.equal(after, 401);
   assert.deepEqual(problems, [], 'no errors in the page');
+
+  // A guesser at the sign-in page, on a phone: after auth.max_failed_logins (5) failures the
+  // name waits at this address, and the page says so in Chinese with the seconds to wait.
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true });
+  page = await phone.newPage();
+  await page.goto(base + '/');
+  await page.fill('input[name=username]', 'zhangsan');
+  for (let attempt = 0; attempt < 7; ++attempt) {
+    await page.fill('input[name=password]', 'guess ' + attempt);
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/session'));
+    await page.click('[data-testid=sign-in]');
+    await answered;
+  }
+  const throttled = (await page.textContent('[data-testid=login-error]')).trim();
+  assert.match(throttled, /^此处登录失败次数过多，请 \d+ 秒后再试$/, 'the throttle is told in zh-CN: ' + throttled);
+  await page.screenshot({ path: join(artifacts, '09-login-throttled-phone.png') });
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.screenshot({ path: join(artifacts, '09-login-throttled-desktop.png') });
   console.log('browser tests passed; screenshots in ' + artifacts);
 } catch (e) {
   console.error(e);
