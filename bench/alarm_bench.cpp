@@ -51,7 +51,7 @@ live::HallView busy_hall(const std::string& code, const std::string& city, recor
   view.code = code;
   view.city_code = city;
   view.state.hall_id = info->id;
-  view.state.channels = {{fmt::format("qs-{}", code), true, now - std::chrono::hours(1)}};
+  view.state.channels = {{fmt::format("qs-{}", code), true, now - std::chrono::hours(1), std::nullopt, 0}};
   for (int i = 0; i < 40; ++i) {
     const std::string business = i % 2 ? "A" : "B";
     view.state.waiting.push_back({fmt::format("{}{}", business, i), business, {}, now - std::chrono::minutes(i)});

@@ -122,7 +122,7 @@ class PredictionCheck final : public model::FactSink {
   void predict_for(const std::string& ticket, Timestamp now) {
     const auto figures = recent_.figures(now, terms_);
     const auto today = kpi::sum_hall(tally_, terms_.calendar.day_start(day_), now + std::chrono::seconds(1));
-    const auto predictions = recent_.predict(hall_.snapshot(), figures.last_60_min, today, terms_, {});
+    const auto predictions = recent_.predict(hall_.snapshot(), figures.last_60_min, today, terms_, {}, now);
     std::erase_if(calls_, [&](const auto& c) { return c.first < now - std::chrono::hours(1); });
     double naive = 0;
     for (const auto& c : calls_) naive += static_cast<double>(c.second) / 60.0;
@@ -232,7 +232,7 @@ int apply_events(const std::string& conninfo, int halls) {
     });
     std::uint32_t sequence = 0;
     for (auto& e : hall_events(h, first_instant, first_instant + days(1), windows_of(h), 6.0 * windows_of(h))) {
-      records.push_back({source, ++sequence, ids[static_cast<std::size_t>(h - 1)], std::move(e), {}});
+      records.push_back({source, ++sequence, ids[static_cast<std::size_t>(h - 1)], std::move(e), {}, std::nullopt, false});
     }
   }
   std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.event.at < b.event.at; });

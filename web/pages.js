@@ -318,7 +318,7 @@ const AlarmsPage = {
       <el-input v-model="filters.city" :placeholder="t('city')" clearable style="width:120px" />
       <el-input v-model="filters.hall" :placeholder="t('hallName')" clearable style="width:140px" />
       <el-select v-model="filters.kind" :placeholder="t('kind')" clearable style="width:160px">
-        <el-option v-for="k in ['limit','terminal_fault','part_fault','door_open','comm_loss']" :key="k" :label="k" :value="k" />
+        <el-option v-for="k in ['limit','terminal_fault','part_fault','door_open','comm_loss','clock_skew']" :key="k" :label="k" :value="k" />
       </el-select>
       <el-tag :type="connected ? 'success' : 'danger'">{{ connected ? t('live') : t('offline') }}</el-tag>
     </div>

@@ -30,12 +30,16 @@ records::Timestamp now() {
 
 }  // namespace
 
-Channel::Channel(store::ChannelRow config, store::Database& database, Ingest& ingest, MetricsRegistry& metrics,
-                 const LinkFactory& make_link)
+Channel::Channel(store::ChannelRow config, ChannelOptions options, store::Database& database, Ingest& ingest,
+                 MetricsRegistry& metrics, const LinkFactory& make_link)
     : config_(std::move(config)),
+      options_(options),
       database_(database),
       ingest_(ingest),
       events_received_(metrics.counter("halld_acq_events_received_total", "Data frames received from devices.")),
+      skewed_(metrics.counter("halld_acq_events_clock_skewed_total",
+                              "Events dated outside the clock bounds around halld's clock: stored under their "
+                              "reception time and kept out of the KPIs.")),
       unattributed_(metrics.counter("halld_acq_events_unattributed_total",
                                     "Events stored without a hall: a server of many halls named a terminal "
                                     "missing from the archives (an import that adds it attributes them).")),
@@ -237,6 +241,40 @@ void Channel::on_bytes(std::span<const std::uint8_t> bytes) {
   count_new_errors();
 }
 
+void Channel::log_refusal(const proto::Session::Refused& refused) {
+  // A device sending garbage would otherwise fill the log; the counters hold the totals.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - refusal_logged_ < std::chrono::seconds(10)) {
+    ++refusals_unlogged_;
+    return;
+  }
+  spdlog::warn("channel {}: refused {} from {}: {}{}{}", code(), proto::to_string(refused.error),
+               refused.source ? fmt::format("device {}", *refused.source) : std::string("an unknown device"),
+               proto::to_hex(refused.head), refused.head.size() == proto::Session::refused_head_bytes ? " …" : "",
+               refusals_unlogged_ > 0 ? fmt::format(" ({} more refused since the last line)", refusals_unlogged_) : "");
+  refusal_logged_ = now;
+  refusals_unlogged_ = 0;
+}
+
+void Channel::note_clock_skew(std::uint32_t address, std::chrono::seconds off, std::size_t events) {
+  skewed_.inc(events);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - clock_noted_ < std::chrono::seconds(1)) return;
+  if (now - clock_noted_ > std::chrono::seconds(60)) {
+    spdlog::warn("channel {}: device {} dates its events {} s {} halld's clock, beyond the bounds (-{} s, +{} s): "
+                 "stored under their reception time and kept out of the KPIs; the heartbeat ack carries halld's time",
+                 code(), address, std::chrono::abs(off).count(), off.count() > 0 ? "ahead of" : "behind",
+                 options_.clock_behind.count(), options_.clock_ahead.count());
+  }
+  clock_noted_ = now;
+  if (clock_observer_) clock_observer_(off);
+}
+
+bool Channel::clock_skewed(const records::Event& event, std::chrono::system_clock::time_point received) const {
+  const auto at = std::chrono::system_clock::time_point(event.at.time_since_epoch());
+  return at > received + options_.clock_ahead || at < received - options_.clock_behind;
+}
+
 void Channel::count_new_errors() {
   const auto& errors = session_->errors();
   for (std::size_t kind = 0; kind < errors.size(); ++kind) {
@@ -252,8 +290,13 @@ void Channel::act(std::vector<proto::Session::Action> actions) {
       send(std::move(bytes->bytes));
     } else if (auto* event = std::get_if<proto::Session::Deliver>(&action)) {
       delivered[event->source].push_back(std::move(*event));
+    } else if (auto* refused = std::get_if<proto::Session::Refused>(&action)) {
+      log_refusal(*refused);
     } else if (auto* login = std::get_if<proto::Session::LoggedIn>(&action)) {
-      spdlog::info("channel {}: {} logged in as {}", code(), login->login.device_id, login->login.site);
+      const bool declares_epoch = login->login.version >= proto::login_with_epoch;
+      sources_[login->source].epoch = declares_epoch ? std::optional(login->login.epoch) : std::nullopt;
+      spdlog::info("channel {}: {} (device {}) logged in as {}{}", code(), login->login.device_id, login->source,
+                   login->login.site, declares_epoch ? fmt::format(", sequence epoch {}", login->login.epoch) : "");
       record_comm_event("logged_in", login->login.device_id);
       std::lock_guard lock(status_mutex_);
       status_.logged_in = true;
@@ -336,17 +379,29 @@ asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<
 }
 
 void Channel::submit(int source_id, std::vector<proto::Session::Deliver> delivered) {
+  if (delivered.empty()) return;
   std::vector<store::IngestRecord> records;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> to_ack;  // (address, sequence)
   records.reserve(delivered.size());
   to_ack.reserve(delivered.size());
   const auto received = std::chrono::system_clock::now();
+  const auto epoch = sources_[delivered.front().source].epoch;
+  std::optional<std::chrono::seconds> furthest;  // of the skewed events, off halld's clock
+  std::size_t skewed_events = 0;
   for (auto& d : delivered) {
     auto hall = hall_of(d.event);
     if (!hall) unattributed_.inc();
     to_ack.emplace_back(d.source, d.sequence);
-    records.push_back({source_id, d.sequence, hall.value_or(0), std::move(d.event), received});
+    const bool skewed = clock_skewed(d.event, received);
+    if (skewed) {
+      ++skewed_events;
+      const auto off = std::chrono::duration_cast<std::chrono::seconds>(d.event.at.time_since_epoch() -
+                                                                        received.time_since_epoch());
+      if (!furthest || std::chrono::abs(off) > std::chrono::abs(*furthest)) furthest = off;
+    }
+    records.push_back({source_id, d.sequence, hall.value_or(0), std::move(d.event), received, epoch, skewed});
   }
+  if (furthest) note_clock_skew(delivered.front().source, *furthest, skewed_events);
   auto on_durable = [self = shared_from_this(), connection = connection_, to_ack = std::move(to_ack)]() mutable {
     asio::post(self->link_->strand(), [self, connection, to_ack = std::move(to_ack)] {
       if (connection != self->connection_ || !self->session_) return;  // that connection is gone

@@ -14,6 +14,8 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
       stored_(metrics.counter("halld_ingest_events_stored_total", "Events committed to the event log.")),
       duplicates_(metrics.counter("halld_ingest_duplicates_total",
                                   "Events dropped as resends of events already stored.")),
+      restarts_(metrics.counter("halld_ingest_sequence_restarts_total",
+                                "Sources whose sequence numbers started afresh (a new epoch, or far below the highest).")),
       failed_batches_(metrics.counter("halld_ingest_failed_batches_total",
                                       "Batches the database refused or could not take.")),
       spooled_(metrics.counter("halld_ingest_events_spooled_total",
@@ -92,6 +94,22 @@ void Ingest::release(std::size_t rows) {
   }
 }
 
+void Ingest::note_restarts(const std::vector<store::SequenceRestart>& restarts) {
+  // Rare (a device restarted or was replaced) and worth a line each: a restart nobody declared
+  // can also be a device resending from a corrupted counter.
+  for (const auto& r : restarts) {
+    restarts_.inc();
+    if (r.new_epoch && r.old_epoch != r.new_epoch) {
+      spdlog::warn("ingest: source {} declared sequence epoch {} (was {}): its numbering starts afresh at {} "
+                   "after {}", r.source_id, *r.new_epoch, r.old_epoch ? std::to_string(*r.old_epoch) : "none", r.to,
+                   r.from);
+    } else {
+      spdlog::warn("ingest: source {} restarted its sequence numbers without a new epoch: {} is more than {} below "
+                   "the highest stored, {}; stored as a new numbering", r.source_id, r.to, store::resend_window, r.from);
+    }
+  }
+}
+
 void Ingest::warn_failure(std::string_view what, std::size_t rows, const std::exception& e) {
   // An outage fails an attempt every retry_delay; one line every 10 s says enough.
   ++failures_since_warning_;
@@ -128,6 +146,7 @@ asio::awaitable<bool> Ingest::store_batch(const std::vector<store::IngestRecord>
     commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     stored_.inc(outcome.stored);
     duplicates_.inc(outcome.duplicates);
+    note_restarts(outcome.restarts);
     batch_rows_.observe(static_cast<double>(batch.size()));
     if (observer_) observer_(batch);
     co_return true;

@@ -12,8 +12,14 @@
 namespace halld::acq {
 namespace {
 
-// The ingest fields ahead of the event's own payload inside the record's DATA.
+// The ingest fields ahead of the event's own payload inside the record's DATA: hall (u32),
+// reception time (i64 µs), then, when the hall's top bit is set, the record's epoch (u32) and
+// flags (u8: bit 0 an epoch is declared, bit 1 the clock is skewed). Hall ids never use the
+// top bit, so records written before the epoch existed read as they always did.
 constexpr std::size_t prefix_size = 4 + 8;
+constexpr std::size_t extension_size = 4 + 1;
+constexpr std::uint32_t extended = 0x8000'0000u;
+constexpr std::uint8_t has_epoch = 1, skewed = 2;
 
 [[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
   throw std::system_error(errno, std::generic_category(), what + " " + path.string());
@@ -45,8 +51,10 @@ std::optional<records::Event> event_of(const proto::Frame& frame) {
 std::vector<std::uint8_t> encode_spool_record(const store::IngestRecord& record) {
   auto frame = event_frame(record.event);
   proto::PayloadWriter prefix;
-  prefix.u32(static_cast<std::uint32_t>(record.hall_id));
+  prefix.u32(static_cast<std::uint32_t>(record.hall_id) | extended);
   prefix.i64(std::chrono::duration_cast<std::chrono::microseconds>(record.received_at.time_since_epoch()).count());
+  prefix.u32(record.epoch.value_or(0));
+  prefix.u8(static_cast<std::uint8_t>((record.epoch ? has_epoch : 0) | (record.clock_skewed ? skewed : 0)));
   auto payload = prefix.take();
   payload.insert(payload.end(), frame.payload.begin(), frame.payload.end());
   frame.source = static_cast<std::uint32_t>(record.source_id);
@@ -66,9 +74,25 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes) {
   }
   proto::Frame& frame = decoded->frame;
   proto::PayloadReader prefix(std::span(frame.payload).first(prefix_size));
-  const auto hall_id = prefix.u32();
+  auto hall_id = prefix.u32();
   const auto received_us = prefix.i64();
-  frame.payload.erase(frame.payload.begin(), frame.payload.begin() + prefix_size);
+  std::size_t taken = prefix_size;
+  std::optional<std::uint32_t> epoch;
+  bool clock_skewed = false;
+  if (hall_id & extended) {
+    hall_id &= ~extended;
+    if (frame.payload.size() < prefix_size + extension_size) {
+      out.status = SpoolRecordRead::Status::corrupt;
+      return out;
+    }
+    proto::PayloadReader extension(std::span(frame.payload).subspan(prefix_size, extension_size));
+    const auto declared = extension.u32();
+    const auto flags = extension.u8();
+    if (flags & has_epoch) epoch = declared;
+    clock_skewed = (flags & skewed) != 0;
+    taken += extension_size;
+  }
+  frame.payload.erase(frame.payload.begin(), frame.payload.begin() + static_cast<std::ptrdiff_t>(taken));
   auto event = event_of(frame);
   if (!event || hall_id > INT32_MAX) {
     out.status = SpoolRecordRead::Status::corrupt;
@@ -77,7 +101,7 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes) {
   out.status = SpoolRecordRead::Status::record;
   out.size = decoded->size;
   out.record = {static_cast<int>(frame.source), frame.sequence, static_cast<int>(hall_id), std::move(*event),
-                std::chrono::system_clock::time_point(std::chrono::microseconds(received_us))};
+                std::chrono::system_clock::time_point(std::chrono::microseconds(received_us)), epoch, clock_skewed};
   return out;
 }
 

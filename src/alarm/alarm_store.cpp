@@ -192,7 +192,9 @@ std::variant<Rule, std::string> rule_from_json(const json& body) {
     if (problem) return *problem;
   }
   auto parsed_kind = parse_rule_kind(kind);
-  if (!parsed_kind) return std::string("'kind' must be limit, terminal_fault, part_fault, door_open or comm_loss");
+  if (!parsed_kind) {
+    return std::string("'kind' must be limit, terminal_fault, part_fault, door_open, comm_loss or clock_skew");
+  }
   r.kind = *parsed_kind;
   if (r.kind == RuleKind::limit) {
     auto parsed = parse_indicator(indicator);

@@ -43,12 +43,13 @@ std::string what_of(const Alarm& a) {
     case RuleKind::part_fault: return "终端部件故障";
     case RuleKind::door_open: return "终端门开启";
     case RuleKind::comm_loss: return "通信中断";
+    case RuleKind::clock_skew: return "设备时钟偏差";
   }
   return "";
 }
 
 std::string unit_of(const Alarm& a) {
-  if (a.kind == RuleKind::comm_loss) return "秒";
+  if (a.kind == RuleKind::comm_loss || a.kind == RuleKind::clock_skew) return "秒";
   if (a.kind == RuleKind::limit) return std::string(unit_of(a.indicator.value_or(Indicator::queue_length)));
   return "";
 }

@@ -17,7 +17,7 @@ struct KindName {
 };
 constexpr std::array kind_names{KindName{RuleKind::limit, "limit"}, KindName{RuleKind::terminal_fault, "terminal_fault"},
                                 KindName{RuleKind::part_fault, "part_fault"}, KindName{RuleKind::door_open, "door_open"},
-                                KindName{RuleKind::comm_loss, "comm_loss"}};
+                                KindName{RuleKind::comm_loss, "comm_loss"}, KindName{RuleKind::clock_skew, "clock_skew"}};
 
 struct IndicatorInfo {
   Indicator indicator;
@@ -74,7 +74,7 @@ std::optional<double> today_rate(Indicator indicator, const kpi::Indicators& tod
 
 // Where the object's terminal is named, for maintenance windows on it: "T01/receipt_printer" → "T01".
 std::string_view terminal_of(std::string_view object) {
-  if (object.starts_with("channel:")) return {};
+  if (object.starts_with("channel:") || object.starts_with("clock:")) return {};
   return object.substr(0, object.find('/'));
 }
 
@@ -136,6 +136,9 @@ std::optional<std::string> check(const Rule& rule) {
   if (rule.part == records::TerminalPart::network) return "a terminal's network link is watched by comm-loss rules";
   if (rule.kind == RuleKind::comm_loss && rule.limit.direction != Direction::above) {
     return "comm loss is judged on seconds unreachable: the direction is above";
+  }
+  if (rule.kind == RuleKind::clock_skew && rule.limit.direction != Direction::above) {
+    return "clock skew is judged on seconds off: the direction is above";
   }
   return std::nullopt;
 }
@@ -253,6 +256,13 @@ std::vector<Evaluator::Observation> Evaluator::observe(const Rule& rule, const l
         if (!t.state || !terminal_in_scope(rule, view, t.id)) continue;
         const bool offline = *t.state == records::TerminalState::offline;
         out.push_back({t.id, offline ? std::chrono::duration<double>(now - t.state_since).count() : 0.0});
+      }
+      break;
+    case RuleKind::clock_skew:
+      // A device whose events stopped being out of bounds a quarter hour ago is judged right again.
+      for (const auto& c : state.channels) {
+        const bool recent = c.skewed_at && now - *c.skewed_at < std::chrono::minutes(15);
+        out.push_back({"clock:" + c.code, recent ? static_cast<double>(c.clock_skew_s) : 0.0, c.code});
       }
       break;
   }

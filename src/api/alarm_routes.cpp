@@ -40,7 +40,7 @@ alarm::AlarmFilter read_filter(QueryReader& query, Timestamp now, int days) {
   f.hall_code = query.text("hall", 32);
   f.kind = query.text("kind", 20);
   if (!f.kind.empty() && !alarm::parse_rule_kind(f.kind)) {
-    query.fail("'kind' must be limit, terminal_fault, part_fault, door_open or comm_loss");
+    query.fail("'kind' must be limit, terminal_fault, part_fault, door_open, comm_loss or clock_skew");
   }
   const Instant to{now + std::chrono::seconds(1), default_offset};
   const Instant from{to.at - std::chrono::days(days), default_offset};

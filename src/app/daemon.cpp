@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -33,6 +36,15 @@
 
 namespace halld::app {
 namespace {
+
+// Who ran a command-line change, for its record: the account of the process (not $USER, which
+// a service manager or su may leave unset or stale), and who became it through sudo.
+std::string operating_system_user() {
+  const passwd* account = ::getpwuid(::geteuid());
+  std::string name = account && account->pw_name ? account->pw_name : fmt::format("uid {}", ::geteuid());
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo && *sudo && name != sudo) name += fmt::format(" (sudo by {})", sudo);
+  return name;
+}
 
 std::unique_ptr<store::Database> open_database(const Config& config, MetricsRegistry& metrics, std::size_t threads) {
   // libpq reads its connect timeout from the environment whatever form the conninfo takes.
@@ -232,6 +244,7 @@ class Daemon {
     if (!config_.acquisition.spool_file.empty()) spool = std::make_unique<acq::Spool>(config_.acquisition.spool_file);
     ingest_ = std::make_unique<acq::Ingest>(io_.get_executor(), *database_, limits, metrics_, std::move(spool));
     ingest_->observe([engine = engine_.get()](std::span<const store::IngestRecord> batch) { engine->apply(batch); });
+    engine_->set_log_complete([ingest = ingest_.get()] { return ingest->spool_bytes() == 0; });
     ingest_->start();
     auto rows = database_->run_blocking(store::enabled_channels);
     link::Backoff backoff{std::chrono::milliseconds(500), config_.acquisition.reconnect_max};
@@ -239,13 +252,18 @@ class Daemon {
     link_maker_ = std::make_unique<acq::LinkMaker>(
         io_.get_executor(), backoff,
         link::DtuServerOptions{dtu.listen_address, dtu.port, dtu.registration_timeout, dtu.max_unregistered}, metrics_);
+    const acq::ChannelOptions channel_options{config_.acquisition.clock_ahead, config_.acquisition.clock_behind};
     for (auto& row : rows) {
       const auto code = row.channel.code;
       try {
         auto make_link = link_maker_->factory(row.channel);
-        auto channel = std::make_shared<acq::Channel>(std::move(row), *database_, *ingest_, metrics_, make_link);
+        auto channel = std::make_shared<acq::Channel>(std::move(row), channel_options, *database_, *ingest_, metrics_,
+                                                      make_link);
         if (auto hall = channel->hall_id()) {
           channel->observe_comm([engine = engine_.get(), hall = *hall, code](bool up) { engine->channel_state(hall, code, up); });
+          channel->observe_clock([engine = engine_.get(), hall = *hall, code](std::chrono::seconds off) {
+            engine->device_clock(hall, code, off);
+          });
         }
         channels_.push_back(std::move(channel));
       } catch (const std::invalid_argument& e) {
@@ -485,19 +503,30 @@ int run_command(const Config& config, const CommandRequest& request) {
     std::fprintf(stderr, "halld: no channel '%s'\n", request.channel.c_str());
     return exit_usage;
   }
+  auto device = request.device;
+  if (!device) {
+    // A guessed address would go to nobody, or to the wrong device on a bus.
+    const auto known = database->run_blocking([&](pqxx::connection& c) { return store::channel_devices(c, request.channel); });
+    if (known.size() != 1) {
+      std::fprintf(stderr, "halld: channel '%s' has %s; name the device with --device N\n", request.channel.c_str(),
+                   known.empty() ? "no device that has reported yet"
+                                 : fmt::format("{} devices ({})", known.size(), fmt::join(known, ", ")).c_str());
+      return exit_usage;
+    }
+    device = known.front();
+  }
   try {
-    proto::encode_command_json(*protocol, request.device, 0, command);  // refuses what the device could not be sent
+    proto::encode_command_json(*protocol, *device, 0, command);  // refuses what the device could not be sent
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "halld: %s\n", e.what());
     return exit_usage;
   }
-  const char* user = std::getenv("USER");
-  const auto requested_by = std::string("cli:") + (user ? user : "unknown");
+  const auto requested_by = "cli:" + operating_system_user();
   const auto id = database->run_blocking([&](pqxx::connection& c) {
-    return store::queue_command(c, request.channel, request.device, command, requested_by, request.expires_in);
+    return store::queue_command(c, request.channel, *device, command, requested_by, request.expires_in);
   });
-  std::printf("command %lld queued for channel %s, device %u\n", static_cast<long long>(id), request.channel.c_str(),
-              request.device);
+  std::printf("command %lld queued for channel %s, device %u by %s\n", static_cast<long long>(id),
+              request.channel.c_str(), *device, requested_by.c_str());
   std::fflush(stdout);
   const auto deadline = std::chrono::steady_clock::now() + request.wait;
   for (;;) {

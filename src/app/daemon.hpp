@@ -31,7 +31,7 @@ int run_create_token(const Config& config, const TokenRequest& request);
 
 struct CommandRequest {
   std::string channel;
-  std::uint32_t device = 0;
+  std::optional<std::uint32_t> device;  // nullopt: the channel's only device
   std::string command;  // JSON
   std::chrono::seconds wait{0};        // for the device's answer; 0: queue and return
   std::chrono::seconds expires_in{300};  // not sent by then: expired

@@ -24,6 +24,7 @@ constexpr const char* usage_text =
     "  halld import --config FILE [--dry-run] PATH\n"
     "                                          import archives from a .json file or a folder of .csv files\n"
     "  halld command --config FILE --channel CODE [--device N] [--wait S] [--expires S] JSON\n"
+    "                                          (--device may be left out only when the channel has one device)\n"
     "                                          queue a downlink command, e.g. '{\"kind\":\"open_window\",\"window\":3}',\n"
     "                                          and with --wait report the device's answer (docs/protocols/commands.md)\n"
     "  halld recompute --config FILE --from DATE --to DATE [--hall CODE]\n"
@@ -151,13 +152,13 @@ int main(std::span<const std::string_view> args) {
     }
     if (command == "command") {
       CommandRequest request;
-      auto device = options->number("--device", 0, 0, 4294967295L);
+      auto device = options->number("--device", -1, 0, 4294967295L);
       auto wait = options->number("--wait", 0, 0, 3600);
       auto expires = options->number("--expires", 300, 1, 86400);
       if (!device || !wait || !expires) {
         return usage("--device, --wait and --expires take whole numbers (--expires at least 1)");
       }
-      request.device = static_cast<std::uint32_t>(*device);
+      if (*device >= 0) request.device = static_cast<std::uint32_t>(*device);
       request.wait = std::chrono::seconds(*wait);
       request.expires_in = std::chrono::seconds(*expires);
       if (!options->values.contains("--channel")) return usage("command needs --channel CODE");

@@ -185,6 +185,20 @@ Schema make_schema() {
   s["acquisition.command_timeout_s"] =
       seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.command_timeout; });
 
+  s["acquisition.clock_ahead_s"] =
+      seconds_key(1, 86'400, [](Config& c) -> auto& { return c.acquisition.clock_ahead; });
+  s["acquisition.clock_behind_days"] = {
+      "a whole number of days from 1 to 3660",
+      [](const toml::node& node, Config& c) {
+        auto value = node.value_exact<std::int64_t>();
+        if (!value || *value < 1 || *value > 3660) return false;
+        c.acquisition.clock_behind = std::chrono::days(*value);
+        return true;
+      },
+      [](const Config& c) {
+        return std::to_string(std::chrono::duration_cast<std::chrono::days>(c.acquisition.clock_behind).count());
+      },
+      false, false, {}};
   s["acquisition.spool_file"] = string_key(
       "a file path (empty: no spool; events wait unacknowledged while the database is away)",
       [](Config& c) -> auto& { return c.acquisition.spool_file; }, any_string);

@@ -36,6 +36,7 @@ Tally& Tally::operator+=(const Tally& o) {
   calls_within_target += o.calls_within_target;
   abandoned += o.abandoned;
   abandoned_wait_sum_s += o.abandoned_wait_sum_s;
+  called_no_shows += o.called_no_shows;
   for (std::size_t i = 0; i < wait_bins; ++i) wait_histogram[i] += o.wait_histogram[i];
   served += o.served;
   handled += o.handled;
@@ -144,6 +145,13 @@ void add_fact(Tallies& tallies, const HallTerms& terms, const Fact& f) {
         t.abandoned_wait_sum_s += f.seconds;
       });
       break;
+    case FactKind::no_show:
+      keys.each(f, {D::business}, [&](Tally& t) {
+        ++t.abandoned;
+        t.abandoned_wait_sum_s += f.seconds;
+        ++t.called_no_shows;
+      });
+      break;
     case FactKind::service: {
       const auto target = terms.target_handling_s.find(f.business);
       keys.each(f, {D::business, D::window, D::clerk}, [&](Tally& t) {
@@ -245,7 +253,8 @@ Indicators indicators(const Tally& t) {
     k.p90_wait_min = std::min(*wait_quantile_minutes(t.wait_histogram, 0.9), *k.max_wait_min);
   }
   k.service_level = ratio(t.calls_within_target, t.calls);
-  k.abandonment_rate = ratio(t.abandoned, t.calls + t.abandoned);
+  // A customer who missed the call is one of the calls and one of the abandonments: once here.
+  k.abandonment_rate = ratio(t.abandoned, t.calls + t.abandoned - t.called_no_shows);
   k.served = t.served;
   if (t.handled > 0) k.average_handling_min = static_cast<double>(t.handling_sum_s) / static_cast<double>(t.handled) / 60.0;
   k.handling_over_target_rate = ratio(t.handled_over_target, t.handled);

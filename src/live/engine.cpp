@@ -20,11 +20,11 @@ constexpr days state_lookback{30};  // how far back a rebuild looks for window a
 // What a model needs to stand at `from` as the live one would: the last window, terminal and
 // part states known before the day before, then that day's events (its tickets can still be
 // called after midnight).
-std::vector<records::Event> read_context(pqxx::connection& c, int hall_id, const model::HallCalendar& calendar,
+std::vector<records::Event> read_context(pqxx::transaction_base& tx, int hall_id, const model::HallCalendar& calendar,
                                          Timestamp from) {
   const auto day_before = calendar.day_start(calendar.local_day(from) - days(1));
-  auto context = store::read_states_before(c, hall_id, day_before, state_lookback);
-  auto events = store::read_hall_events(c, hall_id, day_before, from);
+  auto context = store::read_states_before(tx, hall_id, day_before, state_lookback);
+  auto events = store::read_hall_events(tx, hall_id, day_before, from);
   context.insert(context.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
   return context;
 }
@@ -45,6 +45,9 @@ struct Engine::Hall {
   std::set<Timestamp> dirty;  // buckets changed since the last flush
   RecentFacts recent;
   sys_days day{};             // the local day the model is in
+  bool reload_due = false;    // a late event changed what the held days start from
+  bool reloading = false;     // a reload is reading the log: what is applied meanwhile is kept
+  std::vector<store::IngestRecord> since_reload;
   bool changed = true;        // since the last publication
   std::chrono::steady_clock::time_point published_at{};
 };
@@ -79,8 +82,12 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
                                        "Events the model had already applied (resent by a device).")),
       unknown_hall_(metrics.counter("halld_model_unknown_hall_events_total",
                                     "Events of halls the model did not know yet, or of no hall.")),
+      skewed_events_(metrics.counter("halld_model_skewed_events_total",
+                                     "Events left out of the model: their device time was outside the clock bounds.")),
       late_events_(metrics.counter("halld_model_late_events_total",
                                    "Events older than the model holds; their days are rebuilt from the log.")),
+      reloads_(metrics.counter("halld_model_hall_reloads_total",
+                               "Halls loaded again from the log because late events changed their held days.")),
       flushes_(metrics.counter("halld_kpi_flushes_total",
                                "Passes of the rollup flush, with or without anything to write.")),
       flushes_failed_(metrics.counter("halld_kpi_flushes_failed_total", "Rollup flushes the database refused.")),
@@ -94,12 +101,12 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
 
 Engine::~Engine() = default;
 
-std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::connection& c, store::KpiHall info, Timestamp now,
+std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::transaction_base& tx, store::KpiHall info, Timestamp now,
                                                std::size_t& events) {
   const auto today = info.terms.calendar.local_day(now);
   const auto from = info.terms.calendar.day_start(today - days(1));
-  const auto context = read_context(c, info.id, info.terms.calendar, from);
-  const auto log = store::read_hall_events(c, info.id, from, now + days(1));
+  const auto context = read_context(tx, info.id, info.terms.calendar, from);
+  const auto log = store::read_hall_events(tx, info.id, from, now + days(1));
   auto h = std::make_unique<Hall>(std::move(info), from);
   const auto& calendar = h->info->terms.calendar;
   h->day = today - days(1);
@@ -114,14 +121,15 @@ std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::connection& c, store::KpiH
 
 void Engine::rebuild() {
   auto halls = database_.run_blocking(store::load_kpi_halls);
-  auto sequences = database_.run_blocking(store::source_sequences);
+  auto sequences = database_.run_blocking([](pqxx::connection& c) { return store::source_sequences(c); });
   sequences_.insert(sequences.begin(), sequences.end());
   const auto now = clock_();
   std::size_t events = 0;
   for (auto& info : halls) {
     const int id = info.id;
     halls_.emplace(id, database_.run_blocking([&](pqxx::connection& c) {
-      return load_hall(c, std::move(info), now, events);
+      pqxx::read_transaction tx(c);
+      return load_hall(tx, std::move(info), now, events);
     }));
   }
   halls_loaded_ = std::chrono::steady_clock::now();
@@ -161,22 +169,31 @@ void Engine::apply(std::span<const store::IngestRecord> batch) {
 }
 
 Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
-  auto& high = sequences_[r.source_id];
-  if (r.sequence <= high) {
+  // The store's rule over the same order of records, so the model drops exactly what it dropped.
+  if (store::arrive(sequences_[r.source_id], r.epoch, r.sequence) == store::Arrival::resend) {
     resends_dropped_.inc();
     return nullptr;
   }
-  high = r.sequence;
+  if (r.clock_skewed) {
+    skewed_events_.inc();
+    return nullptr;
+  }
   Hall* h = r.hall_id != 0 ? hall(r.hall_id) : nullptr;
   if (!h) {
     unknown_hall_.inc();
     return nullptr;
   }
   if (r.event.at < h->horizon) {
+    // Its day and every day to the horizon are rebuilt from the log (a window it opened stays
+    // open after midnight); the days the model holds are reloaded from there as well.
     late_events_.inc();
-    stale_[h->info->id].insert(h->info->terms.calendar.local_day(r.event.at));
+    const auto& calendar = h->info->terms.calendar;
+    const auto first_held = calendar.local_day(h->horizon);
+    for (auto day = calendar.local_day(r.event.at); day < first_held; day += days(1)) stale_[h->info->id].insert(day);
+    h->reload_due = true;
     return nullptr;
   }
+  if (h->reloading) h->since_reload.push_back(r);
   apply_event(*h, r.event);
   h->changed = true;
   events_applied_.inc();
@@ -209,7 +226,8 @@ asio::awaitable<void> Engine::reload_halls() {
       std::vector<std::unique_ptr<Hall>> added;
       std::size_t events = 0;
       for (auto& info : store::load_kpi_halls(c)) {
-        if (!known.contains(info.id)) added.push_back(load_hall(c, std::move(info), now, events));
+        pqxx::read_transaction tx(c);
+        if (!known.contains(info.id)) added.push_back(load_hall(tx, std::move(info), now, events));
       }
       return added;
     });
@@ -230,6 +248,15 @@ void Engine::channel_state(int hall_id, std::string channel, bool up) {
   asio::post(strand_, [this, hall_id, channel = std::move(channel), up] {
     if (auto it = halls_.find(hall_id); it != halls_.end()) {
       it->second->model.set_channel(channel, up, clock_());
+      it->second->changed = true;
+    }
+  });
+}
+
+void Engine::device_clock(int hall_id, std::string channel, std::chrono::seconds off) {
+  asio::post(strand_, [this, hall_id, channel = std::move(channel), off] {
+    if (auto it = halls_.find(hall_id); it != halls_.end()) {
+      it->second->model.note_clock_skew(channel, off, clock_());
       it->second->changed = true;
     }
   });
@@ -259,7 +286,8 @@ std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const 
   auto recent = h.recent.figures(now, h.info->terms);
   view->last_15_min = recent.last_15_min;
   view->last_60_min = recent.last_60_min;
-  view->predictions = h.recent.predict(view->state, view->last_60_min, view->today, h.info->terms, h.info->window_business);
+  view->predictions =
+      h.recent.predict(view->state, view->last_60_min, view->today, h.info->terms, h.info->window_business, now);
   return view;
 }
 
@@ -377,6 +405,8 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
   if (!stopping_) {
     auto rebuilding = rebuild_stale_days(now);
     co_await std::move(rebuilding);
+    auto reloading = reload_late_halls(now);
+    co_await std::move(reloading);
   }
   flushes_.inc();
 }
@@ -402,13 +432,74 @@ asio::awaitable<void> Engine::rebuild_stale_days(Timestamp now) {
   }
 }
 
+asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
+  // Spooled events are applied but not in the log yet: a reload now would lose them.
+  if (log_complete_ && !log_complete_()) co_return;
+  std::vector<int> due;
+  for (auto& [id, h] : halls_) {
+    if (h->reload_due && !h->reloading) due.push_back(id);
+  }
+  for (int id : due) {
+    Hall& old = *halls_.at(id);
+    old.reload_due = false;
+    old.reloading = true;
+    old.since_reload.clear();
+    struct Loaded {
+      std::unique_ptr<Hall> hall;
+      std::map<int, store::SequenceMark> marks;  // of the same snapshot as the hall's events
+    };
+    std::optional<Loaded> loaded;
+    try {
+      auto loading = database_.run([info = *old.info, now](pqxx::connection& c) {
+        pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(c);
+        std::size_t events = 0;
+        Loaded out;
+        out.marks = store::source_sequences(tx);
+        out.hall = load_hall(tx, info, now, events);
+        return out;
+      });
+      loaded = co_await std::move(loading);
+    } catch (const std::exception& e) {
+      spdlog::warn("model: reloading hall {} after late events failed, will retry: {}", old.info->code, e.what());
+    }
+    auto it = halls_.find(id);
+    if (it == halls_.end()) continue;
+    Hall& current = *it->second;
+    current.reloading = false;
+    if (!loaded) {
+      current.reload_due = true;
+      continue;
+    }
+    // What was applied while the log was read and is not in the snapshot, applied again.
+    Hall& fresh = *loaded->hall;
+    for (const auto& r : current.since_reload) {
+      if (store::arrive(loaded->marks[r.source_id], r.epoch, r.sequence) == store::Arrival::resend) continue;
+      apply_event(fresh, r.event);
+    }
+    {
+      HallSink sink(fresh);
+      fresh.model.cut_intervals(now, sink);
+    }
+    for (const auto& [key, tally] : fresh.tallies) fresh.dirty.insert(key.bucket);  // flushed whole next time
+    fresh.reload_due = current.reload_due;
+    fresh.changed = true;
+    it->second = std::move(loaded->hall);
+    reloads_.inc();
+  }
+  if (!due.empty()) spdlog::info("model: reloaded {} hall(s) from the log after late events", due.size());
+}
+
 void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& hall, sys_days day, Timestamp now) {
   const auto& calendar = hall.terms.calendar;
   const auto from = calendar.day_start(day);
   const auto day_end = calendar.day_start(day + days(1));
   const auto until = std::min(day_end, std::max(now, from));
-  const auto before = read_context(connection, hall.id, calendar, from);
-  const auto events = store::read_hall_events(connection, hall.id, from, day_end);
+  std::vector<records::Event> before, events;
+  {
+    pqxx::read_transaction tx(connection);
+    before = read_context(tx, hall.id, calendar, from);
+    events = store::read_hall_events(tx, hall.id, from, day_end);
+  }
   store::HallRollup r;
   r.hall_id = hall.id;
   r.rollups = kpi::tally_events(hall.id, hall.terms, before, events, from, until);

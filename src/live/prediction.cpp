@@ -1,6 +1,7 @@
 #include "halld/live/prediction.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "halld/kpi/queueing.hpp"
 
@@ -14,7 +15,7 @@ namespace {
 constexpr auto recent_span = std::chrono::minutes(60);
 
 bool is_queue_fact(FactKind kind) {
-  return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment ||
+  return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment || kind == FactKind::no_show ||
          kind == FactKind::service || kind == FactKind::evaluation;
 }
 
@@ -72,9 +73,22 @@ RecentFacts::Figures RecentFacts::figures(Timestamp now, const kpi::HallTerms& t
   return out;
 }
 
+std::chrono::minutes RecentFacts::rate_span(Timestamp now, const model::HallCalendar& calendar) {
+  // Right after opening, the last hour holds only the minutes since: an hourly rate over the
+  // whole hour would read a fraction of the real one. Ten minutes at least, so that the first
+  // few tickets do not read as a rush.
+  const auto day = calendar.local_day(now);
+  const auto hours = calendar.hours_on(day);
+  if (!hours) return recent_span;
+  const auto opened = calendar.day_start(day) + std::chrono::minutes(hours->opens);
+  if (now <= opened) return recent_span;
+  const auto since = std::chrono::duration_cast<std::chrono::minutes>(now - opened);
+  return std::clamp(since, std::chrono::minutes(10), std::chrono::minutes(recent_span));
+}
+
 std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snapshot, const kpi::Tally& last_60_min,
                                                  const kpi::Tally& today, const kpi::HallTerms& terms,
-                                                 const WindowBusiness& window_business) const {
+                                                 const WindowBusiness& window_business, Timestamp now) const {
   std::map<std::string, BusinessFigures> by_business;
   for (const auto& r : facts_) {
     auto& figures = by_business[r.business];
@@ -84,6 +98,8 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
       ++figures.handled;
     }
   }
+  const double hours = std::chrono::duration<double>(rate_span(now, terms.calendar)).count() / 3600.0;
+  for (auto& [business, figures] : by_business) figures.arrivals_per_hour /= hours;
   for (const auto& w : snapshot.waiting) by_business.try_emplace(w.business);
   std::erase_if(by_business, [&](const auto& entry) {  // predicted: what came in the last hour or waits
     return entry.second.arrivals_per_hour == 0 &&
@@ -102,35 +118,56 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
     return it == window_business.end() || it->second.empty() ||
            std::find(it->second.begin(), it->second.end(), business) != it->second.end();
   };
-  int open = 0, busy = 0;
+  std::vector<const model::WindowLive*> open_windows;
   for (const auto& w : snapshot.windows) {
-    if (w.state != records::WindowState::open) continue;
-    ++open;
-    if (!w.ticket.empty()) ++busy;
+    if (w.state == records::WindowState::open) open_windows.push_back(&w);
   }
+  auto busy_count = [](const std::vector<const model::WindowLive*>& windows) {
+    return static_cast<int>(std::count_if(windows.begin(), windows.end(), [](const auto* w) { return !w->ticket.empty(); }));
+  };
+  // Customers who give up before they are served take no window time: of those ahead, this
+  // share will not be served (the last hour's abandonments, each customer counted once).
+  const kpi::Indicators hour = kpi::indicators(last_60_min);
+  const double served_share = 1.0 - hour.abandonment_rate.value_or(0.0);
 
   std::vector<WaitPrediction> out;
-  const kpi::Indicators hour = kpi::indicators(last_60_min);
   const kpi::Indicators day = kpi::indicators(today);
-  out.push_back(prediction("", static_cast<int>(snapshot.waiting.size()), open, busy, static_cast<double>(hour.arrivals),
+  const double hall_ahead = static_cast<double>(snapshot.waiting.size()) * served_share;
+  out.push_back(prediction("", static_cast<int>(std::lround(hall_ahead)), static_cast<int>(open_windows.size()),
+                           busy_count(open_windows), static_cast<double>(hour.arrivals) / hours,
                            hour.average_handling_min.value_or(day.average_handling_min.value_or(10.0)), target_min,
                            max_windows));
+
+  // Where windows serve chosen business types, each waiting ticket is spread evenly over the
+  // open windows that serve its business; a new ticket of `business` waits for what is spread
+  // over the windows that serve it: its own queue, and the share of other queues that compete
+  // for the same windows. Windows serving everything make this the hall's one queue.
+  std::map<std::string, int> serving_windows;  // business → open windows serving it
+  auto windows_serving = [&](const std::string& business) {
+    auto [it, fresh] = serving_windows.try_emplace(business, 0);
+    if (fresh) {
+      it->second = static_cast<int>(std::count_if(open_windows.begin(), open_windows.end(),
+                                                  [&](const auto* w) { return serves(*w, business); }));
+    }
+    return it->second;
+  };
   for (const auto& [business, figures] : by_business) {
-    int b_open = 0, b_busy = 0;
-    for (const auto& w : snapshot.windows) {
-      if (w.state != records::WindowState::open || !serves(w, business)) continue;
-      ++b_open;
-      if (!w.ticket.empty()) ++b_busy;
+    std::vector<const model::WindowLive*> mine;
+    for (const auto* w : open_windows) {
+      if (serves(*w, business)) mine.push_back(w);
     }
-    // Ahead of a new ticket: everyone waiting for what these windows serve.
-    int ahead = 0;
-    for (const auto& w : snapshot.waiting) {
-      const bool shared = std::any_of(snapshot.windows.begin(), snapshot.windows.end(), [&](const model::WindowLive& x) {
-        return x.state == records::WindowState::open && serves(x, business) && serves(x, w.business);
-      });
-      if (w.business == business || shared) ++ahead;
+    double ahead = 0;
+    for (const auto& waiting : snapshot.waiting) {
+      const int theirs = windows_serving(waiting.business);
+      if (theirs == 0) {
+        if (waiting.business == business) ahead += 1;  // no open window serves it: all of it ahead
+        continue;
+      }
+      const auto shared = std::count_if(mine.begin(), mine.end(), [&](const auto* w) { return serves(*w, waiting.business); });
+      ahead += static_cast<double>(shared) / theirs;
     }
-    out.push_back(prediction(business, ahead, b_open, b_busy, figures.arrivals_per_hour,
+    out.push_back(prediction(business, static_cast<int>(std::lround(ahead * served_share)), static_cast<int>(mine.size()),
+                             busy_count(mine), figures.arrivals_per_hour,
                              figures.mean_service_minutes().value_or(target_handling_min(business)), target_min,
                              max_windows));
   }

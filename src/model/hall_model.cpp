@@ -88,6 +88,7 @@ void HallModel::call(Timestamp at, const std::string& ticket, std::uint16_t numb
   const Timestamp since = waited_since->since;
   waiting_.erase(waited_since);
   info.called = at;
+  info.waited_s = seconds_between(since, at);
   close_window_interval(w, at, sink);  // from the call on, the window is busy with this customer
   w.ticket = ticket;
   w.business = info.business;
@@ -172,7 +173,12 @@ void HallModel::finish_service(Timestamp at, const ServiceFinished& s, FactSink&
 void HallModel::abandon(Timestamp at, const TicketAbandoned& a, FactSink& sink) {
   auto waited = std::find_if(waiting_.begin(), waiting_.end(), [&](const WaitingTicket& w) { return w.ticket == a.ticket; });
   if (waited == waiting_.end()) {
-    ++unpaired_;
+    auto found = tickets_.find(a.ticket);
+    if (found != tickets_.end() && found->second.called && !found->second.done) {
+      missed_call(at, a.ticket, found->second, sink);
+    } else {
+      ++unpaired_;
+    }
     return;
   }
   Fact fact;
@@ -184,6 +190,25 @@ void HallModel::abandon(Timestamp at, const TicketAbandoned& a, FactSink& sink) 
   sink.on_fact(fact);
   if (auto found = tickets_.find(a.ticket); found != tickets_.end()) found->second.done = true;
   waiting_.erase(waited);
+}
+
+void HallModel::missed_call(Timestamp at, const std::string& ticket, TicketInfo& info, FactSink& sink) {
+  // The window waited for this customer since the call; it is free again now.
+  for (auto& [number, w] : windows_) {
+    if (w.ticket != ticket) continue;
+    close_window_interval(w, at, sink);
+    w.ticket.clear();
+    w.business.clear();
+    w.service_started = {};
+  }
+  Fact fact;
+  fact.kind = FactKind::no_show;
+  fact.at = at;
+  fact.business = info.business;
+  fact.customer_class = info.customer_class;
+  fact.seconds = info.waited_s;
+  sink.on_fact(fact);
+  info.done = true;
 }
 
 void HallModel::evaluate(Timestamp at, const EvaluationGiven& e, FactSink& sink) {
@@ -332,6 +357,14 @@ void HallModel::set_channel(const std::string& code, bool up, Timestamp at) {
   c.code = code;
   if (c.up != up || c.since == Timestamp{}) c.since = at;
   c.up = up;
+}
+
+void HallModel::note_clock_skew(const std::string& code, std::chrono::seconds skew, Timestamp at) {
+  ++version_;
+  auto& c = channels_[code];
+  c.code = code;
+  c.skewed_at = at;
+  c.clock_skew_s = std::abs(skew.count());
 }
 
 HallSnapshot HallModel::snapshot() const {

@@ -27,6 +27,7 @@ std::vector<Statement> command_statements() {
        "WHERE (state = 'queued' AND expires_at < now()) OR (state = 'sent' AND sent_at < now() - $1 * interval '1 second')"},
       {"command_state", "SELECT state, detail FROM hall_command WHERE id = $1"},
       {"channel_protocol", "SELECT protocol FROM acquisition_channel WHERE code = $1"},
+      {"channel_devices", "SELECT address FROM acquisition_source WHERE channel = $1 ORDER BY address"},
   };
 }
 
@@ -35,6 +36,15 @@ std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& conne
   auto result = tx.exec_prepared("channel_protocol", channel_code);
   if (result.empty()) return std::nullopt;
   return records::parse_enum<records::ChannelProtocol>(result[0][0].as<std::string>());
+}
+
+std::vector<std::uint32_t> channel_devices(pqxx::connection& connection, const std::string& channel_code) {
+  pqxx::read_transaction tx(connection);
+  std::vector<std::uint32_t> addresses;
+  for (const auto& row : tx.exec_prepared("channel_devices", channel_code)) {
+    addresses.push_back(static_cast<std::uint32_t>(row[0].as<std::int64_t>()));
+  }
+  return addresses;
 }
 
 std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code, std::uint32_t address,

@@ -18,7 +18,7 @@ const std::vector<std::string> columns = {
     "hall_id", "occurred_at", "received_at", "source_id", "sequence", "kind", "ticket", "window_no", "staff_no",
     "business", "to_business", "customer_class", "ticket_source", "evaluation", "window_state", "abandon_reason",
     "terminal", "terminal_state", "part", "part_state", "alarm_kind", "transaction_id", "amount_fen",
-    "payment_method", "transaction_result", "duration_s", "customer_no", "detail"};
+    "payment_method", "transaction_result", "duration_s", "customer_no", "detail", "device_at"};
 
 // One hall_event row; the members follow `columns`.
 struct Row {
@@ -37,13 +37,13 @@ struct Row {
   Opt<std::int64_t> amount_fen;
   Opt<short> payment_method, transaction_result;
   Opt<int> duration_s;
-  Opt<std::string> customer_no, detail;
+  Opt<std::string> customer_no, detail, device_at;
 
   auto tuple() const {
     return std::tie(hall_id, occurred_at, received_at, source_id, sequence, kind, ticket, window_no, staff_no,
                     business, to_business, customer_class, ticket_source, evaluation, window_state, abandon_reason,
                     terminal, terminal_state, part, part_state, alarm_kind, transaction_id, amount_fen,
-                    payment_method, transaction_result, duration_s, customer_no, detail);
+                    payment_method, transaction_result, duration_s, customer_no, detail, device_at);
   }
 };
 
@@ -96,10 +96,17 @@ void fill(Row& r, const Event& event) {
       event.body);
 }
 
+// The time the row is stored under: the device's, unless its clock is out of bounds.
+Timestamp stored_at(const IngestRecord& record) {
+  if (!record.clock_skewed) return record.event.at;
+  return std::chrono::floor<std::chrono::seconds>(record.received_at);
+}
+
 Row row_of(const IngestRecord& record) {
   Row r;
   if (record.hall_id != 0) r.hall_id = record.hall_id;
-  r.occurred_at = iso8601(record.event.at);
+  r.occurred_at = iso8601(stored_at(record));
+  if (record.clock_skewed) r.device_at = iso8601(record.event.at);
   r.received_at = iso8601_micros(record.received_at);
   r.source_id = record.source_id;
   r.sequence = record.sequence;
@@ -169,12 +176,12 @@ Event event_of(const pqxx::row& row) {
 const std::string read_events_sql =
     "SELECT " + read_columns +
     " FROM hall_event WHERE hall_id = $1 AND occurred_at >= to_timestamp($2) AND occurred_at < to_timestamp($3) "
-    "AND kind <> 14 ORDER BY occurred_at, source_id, sequence";
+    "AND kind <> 14 AND device_at IS NULL ORDER BY occurred_at, source_id, sequence";
 // window_status, terminal_state, part_state: the latest of each window, terminal and part.
 const std::string read_states_sql =
     "SELECT * FROM (SELECT DISTINCT ON (kind, window_no, terminal, part) " + read_columns +
     " FROM hall_event WHERE hall_id = $1 AND kind IN (8, 10, 11) AND occurred_at >= to_timestamp($2) "
-    "AND occurred_at < to_timestamp($3) ORDER BY kind, window_no, terminal, part, occurred_at DESC, source_id DESC, "
+    "AND occurred_at < to_timestamp($3) AND device_at IS NULL ORDER BY kind, window_no, terminal, part, occurred_at DESC, source_id DESC, "
     "sequence DESC) AS last ORDER BY 1";
 
 std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
@@ -185,8 +192,10 @@ const std::vector<Statement> statements = {
      "ON CONFLICT (channel, address) DO UPDATE SET hall_id = coalesce(EXCLUDED.hall_id, acquisition_source.hall_id) "
      "RETURNING id, last_sequence"},
     {"lock_sources",
-     "SELECT id, last_sequence FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER BY id FOR UPDATE"},
-    {"advance_source", "UPDATE acquisition_source SET last_sequence = $2 WHERE id = $1"},
+     "SELECT id, last_sequence, epoch FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER BY id FOR UPDATE"},
+    {"advance_source", "UPDATE acquisition_source SET last_sequence = $2, epoch = $3 WHERE id = $1"},
+    {"restart_source",
+     "UPDATE acquisition_source SET restarts = restarts + $2, last_restart_at = now() WHERE id = $1"},
     {"event_partition", "SELECT halld_event_partition($1::timestamptz)"},
     {"read_hall_events", read_events_sql.c_str()},
     {"read_states_before", read_states_sql.c_str()},
@@ -214,32 +223,42 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
   std::set<int> source_ids;
   for (const auto& r : batch) source_ids.insert(r.source_id);
   // Source ids are integers, so the array literal needs no quoting.
-  std::map<int, std::int64_t> last;  // source → highest sequence stored
+  std::map<int, SequenceMark> marks;
   for (const auto& row : tx.exec_prepared("lock_sources", fmt::format("{{{}}}", fmt::join(source_ids, ",")))) {
-    last[row[0].as<int>()] = row[1].as<std::int64_t>();
+    auto& mark = marks[row[0].as<int>()];
+    mark.last = static_cast<std::uint32_t>(row[1].as<std::int64_t>());
+    if (!row[2].is_null()) mark.epoch = static_cast<std::uint32_t>(row[2].as<std::int64_t>());
   }
-  if (last.size() != source_ids.size()) throw std::invalid_argument("batch names a source that is not registered");
+  if (marks.size() != source_ids.size()) throw std::invalid_argument("batch names a source that is not registered");
 
   std::vector<const IngestRecord*> fresh;
-  std::map<int, std::int64_t> advanced;
+  std::set<int> advanced;
+  std::map<int, int> restarts;  // source → restarts in this batch
   for (const auto& r : batch) {
-    auto& high = last[r.source_id];
-    if (r.sequence <= high) {
-      ++outcome.duplicates;
-      continue;
+    auto& mark = marks[r.source_id];
+    const auto before = mark;
+    switch (arrive(mark, r.epoch, r.sequence)) {
+      case Arrival::resend:
+        ++outcome.duplicates;
+        if (mark != before) advanced.insert(r.source_id);  // a first declared epoch
+        continue;
+      case Arrival::restart:
+        ++restarts[r.source_id];
+        outcome.restarts.push_back({r.source_id, before.last, r.sequence, before.epoch, r.epoch});
+        break;
+      case Arrival::fresh: break;
     }
-    high = r.sequence;
-    advanced[r.source_id] = r.sequence;
+    advanced.insert(r.source_id);
     fresh.push_back(&r);
   }
 
   std::set<std::int64_t> new_months;
   for (const auto* r : fresh) {
-    if (auto month = month_of(r->event.at); !partitions.known(month)) new_months.insert(month);
+    if (auto month = month_of(stored_at(*r)); !partitions.known(month)) new_months.insert(month);
   }
   for (const auto* r : fresh) {
-    auto month = month_of(r->event.at);
-    if (new_months.erase(month)) tx.exec_prepared("event_partition", iso8601(r->event.at));
+    auto month = month_of(stored_at(*r));
+    if (new_months.erase(month)) tx.exec_prepared("event_partition", iso8601(stored_at(*r)));
   }
 
   if (!fresh.empty()) {
@@ -247,9 +266,15 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
     for (const auto* r : fresh) stream << row_of(*r).tuple();
     stream.complete();
   }
-  for (const auto& [source, sequence] : advanced) tx.exec_prepared("advance_source", source, sequence);
+  for (int source : advanced) {
+    const auto& mark = marks[source];
+    const auto last = static_cast<std::int64_t>(mark.last);
+    if (mark.epoch) tx.exec_prepared("advance_source", source, last, static_cast<std::int64_t>(*mark.epoch));
+    else tx.exec_prepared("advance_source", source, last, nullptr);
+  }
+  for (const auto& [source, count] : restarts) tx.exec_prepared("restart_source", source, count);
   tx.commit();
-  for (const auto* r : fresh) partitions.add(month_of(r->event.at));
+  for (const auto* r : fresh) partitions.add(month_of(stored_at(*r)));
   outcome.stored = fresh.size();
   return outcome;
 }
@@ -258,8 +283,7 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 
 namespace halld::store {
 
-std::vector<records::Event> read_hall_events(pqxx::connection& connection, int hall_id, Timestamp from, Timestamp until) {
-  pqxx::read_transaction tx(connection);
+std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id, Timestamp from, Timestamp until) {
   std::vector<records::Event> events;
   for (const auto& row : tx.exec_prepared("read_hall_events", hall_id, epoch(from), epoch(until))) {
     events.push_back(event_of(row));
@@ -267,9 +291,8 @@ std::vector<records::Event> read_hall_events(pqxx::connection& connection, int h
   return events;
 }
 
-std::vector<records::Event> read_states_before(pqxx::connection& connection, int hall_id, Timestamp at,
+std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id, Timestamp at,
                                                std::chrono::days lookback) {
-  pqxx::read_transaction tx(connection);
   std::vector<records::Event> events;
   for (const auto& row : tx.exec_prepared("read_states_before", hall_id, epoch(at - lookback), epoch(at))) {
     events.push_back(event_of(row));

@@ -29,6 +29,7 @@ struct Column {
 const Column sum_columns[] = {
     HALLD_TALLY_COLUMN(arrivals), HALLD_TALLY_COLUMN(calls), HALLD_TALLY_COLUMN(wait_sum_s),
     HALLD_TALLY_COLUMN(calls_within_target), HALLD_TALLY_COLUMN(abandoned), HALLD_TALLY_COLUMN(abandoned_wait_sum_s),
+    HALLD_TALLY_COLUMN(called_no_shows),
     HALLD_TALLY_COLUMN(served), HALLD_TALLY_COLUMN(handled), HALLD_TALLY_COLUMN(handling_sum_s),
     HALLD_TALLY_COLUMN(handled_over_target), HALLD_TALLY_COLUMN(weighted_served_milli),
     HALLD_EVALUATION_COLUMN("not_evaluated", not_evaluated), HALLD_EVALUATION_COLUMN("very_satisfied", very_satisfied),
@@ -112,7 +113,7 @@ const std::vector<Statement> statements = {
     {"kpi_window_business",
      "SELECT w.hall_id, w.number, b.business_code FROM counter_window w "
      "JOIN window_business_type b ON b.window_id = w.id"},
-    {"kpi_source_sequences", "SELECT id, last_sequence FROM acquisition_source"},
+    {"kpi_source_sequences", "SELECT id, last_sequence, epoch FROM acquisition_source"},
     {"kpi_delete_buckets", "DELETE FROM kpi_rollup WHERE hall_id = $1 AND bucket = ANY(SELECT to_timestamp(b) FROM unnest($2::double precision[]) b)"},
     {"kpi_delete_days",
      "DELETE FROM kpi_daily WHERE hall_id = $1 AND day = ANY(SELECT date '1970-01-01' + d FROM unnest($2::integer[]) d)"},
@@ -202,13 +203,19 @@ std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection) {
   return halls;
 }
 
-std::map<int, std::uint32_t> source_sequences(pqxx::connection& connection) {
+std::map<int, SequenceMark> source_sequences(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
-  std::map<int, std::uint32_t> sequences;
+  return source_sequences(tx);
+}
+
+std::map<int, SequenceMark> source_sequences(pqxx::transaction_base& tx) {
+  std::map<int, SequenceMark> marks;
   for (const auto& row : tx.exec_prepared("kpi_source_sequences")) {
-    sequences[row[0].as<int>()] = static_cast<std::uint32_t>(row[1].as<std::int64_t>());
+    auto& mark = marks[row[0].as<int>()];
+    mark.last = static_cast<std::uint32_t>(row[1].as<std::int64_t>());
+    if (!row[2].is_null()) mark.epoch = static_cast<std::uint32_t>(row[2].as<std::int64_t>());
   }
-  return sequences;
+  return marks;
 }
 
 void write_rollups(pqxx::connection& connection, std::span<const HallRollup> halls) {

@@ -51,7 +51,8 @@ class EventStoreTest : public ::testing::Test {
   std::vector<IngestRecord> records(const std::vector<Event>& events, std::uint32_t first_sequence, int source_id = 0) {
     std::vector<IngestRecord> out;
     for (const auto& e : events) {
-      out.push_back({source_id ? source_id : source.source_id, first_sequence++, hall_id, e, std::chrono::system_clock::now()});
+      out.push_back({source_id ? source_id : source.source_id, first_sequence++, hall_id, e,
+                     std::chrono::system_clock::now(), std::nullopt, false});
     }
     return out;
   }
@@ -98,6 +99,70 @@ TEST_F(EventStoreTest, EveryKindLandsInItsColumns) {
   EXPECT_EQ(value("SELECT count(*) FROM hall_event_2026m11"), "15") << "stored in November's partition";
   EXPECT_EQ(value("SELECT count(*) FROM hall_event WHERE received_at = date_trunc('second', received_at)"), "0")
       << "received_at keeps its microseconds (one in a million may land on a whole second)";
+}
+
+// A device that lost its counter sends 1…1000 after 20,000 were stored: every one is stored,
+// none is dropped as a duplicate, and the restart is on the source's record.
+TEST_F(EventStoreTest, ARestartedCounterIsStoredAsANewNumberingNotDroppedAsResends) {
+  std::vector<Event> events(1000, Event{november, TicketRecalled{"A001", 1}});
+  ASSERT_EQ(write(records({events[0]}, 20'000)).stored, 1u);
+  auto outcome = write(records(events, 1));
+  EXPECT_EQ(outcome.stored, 1000u);
+  EXPECT_EQ(outcome.duplicates, 0u);
+  ASSERT_EQ(outcome.restarts.size(), 1u);
+  EXPECT_EQ(outcome.restarts[0].from, 20'000u);
+  EXPECT_EQ(outcome.restarts[0].to, 1u);
+  EXPECT_EQ(value("SELECT last_sequence || ' ' || restarts || ' ' || (last_restart_at IS NOT NULL) FROM acquisition_source "
+                  "WHERE id = " + std::to_string(source.source_id)),
+            "1000 1 true");
+  // Resends of the new numbering are still resends.
+  EXPECT_EQ(write(records({events[0], events[1]}, 999)).duplicates, 2u);
+  EXPECT_EQ(value("SELECT count(*) FROM hall_event"), "1001");
+}
+
+TEST_F(EventStoreTest, ADeclaredEpochStartsTheNumberingAfreshAndIsKept) {
+  auto batch = records({one_of_each()[2], one_of_each()[2]}, 500);
+  for (auto& r : batch) r.epoch = 4;
+  ASSERT_EQ(write(batch).stored, 2u);
+  auto restarted = records({one_of_each()[2], one_of_each()[2]}, 1);
+  for (auto& r : restarted) r.epoch = 5;
+  auto outcome = write(restarted);
+  EXPECT_EQ(outcome.stored, 2u);
+  ASSERT_EQ(outcome.restarts.size(), 1u);
+  EXPECT_EQ(outcome.restarts[0].new_epoch, std::optional<std::uint32_t>(5));
+  EXPECT_EQ(value("SELECT epoch || '/' || last_sequence FROM acquisition_source WHERE id = " +
+                  std::to_string(source.source_id)),
+            "5/2");
+  // The highest sequence and the epoch travel together: a resend of epoch 5 is one.
+  EXPECT_EQ(write(restarted).duplicates, 2u);
+}
+
+TEST_F(EventStoreTest, ASequenceWrapsAt2To32WithoutLoss) {
+  ASSERT_EQ(write(records({one_of_each()[2], one_of_each()[2]}, 4'294'967'294u)).stored, 2u);
+  auto wrapped = write(records({one_of_each()[2], one_of_each()[2]}, 1));
+  EXPECT_EQ(wrapped.stored, 2u);
+  EXPECT_TRUE(wrapped.restarts.empty()) << "wrapping is not restarting";
+  EXPECT_EQ(value("SELECT count(*) FROM hall_event"), "4");
+}
+
+// An event dated 13 hours ahead is stored under its reception time, with the device's time
+// beside it, and is never read back for the KPIs.
+TEST_F(EventStoreTest, AnEventOutsideTheClockBoundsIsStoredUnderItsReceptionTimeAndNotReadBack) {
+  auto batch = records({Event{november + std::chrono::hours(13), TicketIssued{"A009", "bill_payment",
+                                                                              CustomerClassCode::general,
+                                                                              TicketSource::kiosk}}},
+                       1);
+  batch[0].received_at = std::chrono::system_clock::time_point(november.time_since_epoch()) + std::chrono::milliseconds(250);
+  batch[0].clock_skewed = true;
+  ASSERT_EQ(write(batch).stored, 1u);
+  EXPECT_EQ(value("SELECT (occurred_at AT TIME ZONE 'UTC')::text || ' ' || (device_at AT TIME ZONE 'UTC')::text "
+                  "FROM hall_event"),
+            "2026-11-23 09:15:00 2026-11-23 22:15:00");
+  auto events = database.run_blocking([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    return read_hall_events(tx, hall_id, november - std::chrono::hours(48), november + std::chrono::hours(48));
+  });
+  EXPECT_TRUE(events.empty());
 }
 
 TEST_F(EventStoreTest, ResentFramesAreStoredOnce) {

@@ -33,7 +33,7 @@ class IngestTest : public ::testing::Test {
   store::IngestRecord record(int source, std::uint32_t sequence) {
     return {source, sequence, hall_id,
             Event{Timestamp(std::chrono::seconds(1795425300 + sequence)), TicketRecalled{"A" + std::to_string(sequence), 1}},
-            std::chrono::system_clock::now()};
+            std::chrono::system_clock::now(), std::nullopt, false};
   }
 
   // Runs the io_context until `done` or the deadline.

@@ -77,7 +77,7 @@ class KpiWeekTest : public ::testing::Test {
       tools::QueueModel queue(q);
       std::uint32_t sequence = 0;
       for (Event e = queue.next(); e.at < week_end; e = queue.next()) {
-        records.push_back({queue_source, ++sequence, hall_id, e, {}});
+        records.push_back({queue_source, ++sequence, hall_id, e, {}, std::nullopt, false});
       }
       tools::TerminalFleetOptions t;
       t.seed = static_cast<std::uint64_t>(h);
@@ -87,7 +87,7 @@ class KpiWeekTest : public ::testing::Test {
       tools::TerminalFleet fleet(t);
       sequence = 0;
       for (Event e = fleet.next(); e.at < week_end; e = fleet.next()) {
-        records.push_back({terminal_source, ++sequence, hall_id, e, {}});
+        records.push_back({terminal_source, ++sequence, hall_id, e, {}, std::nullopt, false});
       }
     }
     // The order of arrival: by time, each source's own order kept.

@@ -13,6 +13,7 @@ using std::chrono::seconds;
 namespace {
 
 constexpr seconds snapshot_every{300};
+constexpr seconds no_show_wait{90};  // how long a window waits for a customer who does not come
 
 std::discrete_distribution<std::size_t> by_share(const std::vector<BusinessMix>& mix) {
   std::vector<double> shares;
@@ -107,17 +108,25 @@ bool QueueModel::start_service() {
     if (serving_[w] || !window_open_[w]) continue;
     Waiting ticket = queue_.front();
     queue_.pop_front();
-    // Some customers give up after a long wait and miss their call.
+    // Some customers give up after a long wait: half of them have left by the time they are
+    // due (the queue system drops them), the other half are called and never come, and the
+    // window waits for them a while before it calls the next.
     const double waited_min = std::chrono::duration<double>(clock_ - ticket.issued).count() / 60;
     std::bernoulli_distribution gave_up(std::min(0.5, waited_min / 120));
+    const auto window = static_cast<std::uint16_t>(w + 1);
     if (gave_up(random_)) {
-      ready_.push_back(Event{clock_, TicketAbandoned{ticket.ticket, AbandonReason::no_show}});
+      std::bernoulli_distribution called_in_vain(0.5);
+      if (!called_in_vain(random_)) {
+        ready_.push_back(Event{clock_, TicketAbandoned{ticket.ticket, AbandonReason::left_queue}});
+        return true;
+      }
+      serving_[w] = Serving{ticket, clock_ + no_show_wait, true};
+      ready_.push_back(Event{clock_, TicketCalled{ticket.ticket, window, staff_of(w)}});
       return true;
     }
     const double mean_minutes = options_.mix[ticket.business].service_minutes;
     std::lognormal_distribution<double> service(std::log(mean_minutes * 60) - 0.18, 0.6);
-    serving_[w] = Serving{ticket, clock_ + seconds(30 + static_cast<long>(service(random_)))};
-    const auto window = static_cast<std::uint16_t>(w + 1);
+    serving_[w] = Serving{ticket, clock_ + seconds(30 + static_cast<long>(service(random_))), false};
     ready_.push_back(Event{clock_, TicketCalled{ticket.ticket, window, staff_of(w)}});
     ready_.push_back(Event{clock_, ServiceStarted{ticket.ticket, window, staff_of(w)}});
     return true;
@@ -129,6 +138,11 @@ void QueueModel::finish(std::size_t w) {
   Serving serving = *serving_[w];
   serving_[w].reset();
   const auto window = static_cast<std::uint16_t>(w + 1);
+  if (serving.no_show) {
+    ready_.push_back(Event{clock_, TicketAbandoned{serving.ticket.ticket, AbandonReason::no_show}});
+    if (!hall_open_ && queue_.empty()) close_idle_windows();
+    return;
+  }
   // Evaluation gets worse with the wait: satisfied most of the time, less so after 20 minutes.
   const double waited_min = std::chrono::duration<double>(serving.finishes - serving.ticket.issued).count() / 60;
   std::uniform_real_distribution<double> mood(0, 1);

@@ -2,7 +2,7 @@
 // time; customers arrive (Poisson, with the hourly and Monday profile of schedule.hpp), take a
 // ticket for a business type from the hall's mix, are called to a window, served for a
 // log-normal time typical of their business, and evaluate the service — worse after long
-// waits; some leave before being called. A queue snapshot goes out every five minutes while
+// waits; some leave before being called, some are called and never come. A queue snapshot goes out every five minutes while
 // the hall is open. At closing time no more tickets are issued; each window closes once the
 // queue is served. Pure and deterministic from its seed (on one standard library: <random>'s
 // distributions differ between implementations).
@@ -52,6 +52,7 @@ class QueueModel {
   struct Serving {
     Waiting ticket;
     records::Timestamp finishes;
+    bool no_show;  // called, and never came: the window waits until `finishes`
   };
   void open_or_close();
   void arrive();

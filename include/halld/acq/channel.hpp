@@ -48,17 +48,29 @@ struct ChannelStatus {
 };
 nlohmann::json to_json(const ChannelStatus& status);
 
+// What every channel is told by the configuration.
+struct ChannelOptions {
+  // An event dated further ahead of halld's clock at its reception, or further behind, is
+  // stored under its reception time and kept out of the KPIs (store::IngestRecord::clock_skewed).
+  std::chrono::seconds clock_ahead{300};
+  std::chrono::seconds clock_behind{std::chrono::days(31)};
+};
+
 // Makes the channel's link, given the handler through which the link reports to the channel.
 using LinkFactory = std::function<std::shared_ptr<link::Link>(link::LinkHandler)>;
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
-  Channel(store::ChannelRow config, store::Database& database, Ingest& ingest, MetricsRegistry& metrics,
-          const LinkFactory& make_link);
+  Channel(store::ChannelRow config, ChannelOptions options, store::Database& database, Ingest& ingest,
+          MetricsRegistry& metrics, const LinkFactory& make_link);
 
   // Set before start(): told on the channel's strand each time the link comes up or goes down.
   using CommObserver = std::function<void(bool up)>;
   void observe_comm(CommObserver observer) { comm_observer_ = std::move(observer); }
+  // Set before start(): told on the channel's strand of events outside the clock bounds (at
+  // most once a second), with how far the furthest of them was off halld's clock.
+  using ClockObserver = std::function<void(std::chrono::seconds skew)>;
+  void observe_clock(ClockObserver observer) { clock_observer_ = std::move(observer); }
   std::optional<int> hall_id() const { return config_.hall_id; }
 
   void start();
@@ -78,6 +90,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
  private:
   struct Source {
     std::optional<int> id;
+    std::optional<std::uint32_t> epoch;  // declared in the device's last login (version 2)
     std::vector<proto::Session::Deliver> waiting;  // until the source is registered
   };
   void on_up();
@@ -94,11 +107,21 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void note_devices(std::uint32_t address, const std::vector<proto::Session::Deliver>& delivered);
   asio::awaitable<void> register_source(std::shared_ptr<Channel> keep_alive, std::uint32_t address);
   void count_new_errors();
+  // A rate-limited line naming what was refused, from which device, and its first bytes.
+  void log_refusal(const proto::Session::Refused& refused);
+  // Whether the event's time lies outside the clock bounds around `received`.
+  bool clock_skewed(const records::Event& event, std::chrono::system_clock::time_point received) const;
+  void note_clock_skew(std::uint32_t address, std::chrono::seconds off, std::size_t events);
   void send(std::vector<std::uint8_t> bytes);  // through the tap, when it is on
   void record_comm_event(std::string state, std::string detail);
 
   store::ChannelRow config_;
+  ChannelOptions options_;
   CommObserver comm_observer_;
+  ClockObserver clock_observer_;
+  std::chrono::steady_clock::time_point clock_noted_{};
+  std::chrono::steady_clock::time_point refusal_logged_{};
+  std::uint64_t refusals_unlogged_ = 0;  // since the last line
   store::Database& database_;
   Ingest& ingest_;
   std::shared_ptr<link::Link> link_;
@@ -117,12 +140,13 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::unordered_map<std::string, int> terminal_halls_;
   std::chrono::steady_clock::time_point terminal_halls_loaded_{};
 
-  mutable std::mutex status_mutex_;
+  mutable std::mutex status_mutex_;  // guards status_, devices_ and the sources' ids for readers
   ChannelStatus status_;
   std::map<std::string, DeviceStatus> devices_;
 
   std::array<Counter*, proto::session_error_kinds> error_counters_{};
   Counter& events_received_;
+  Counter& skewed_;
   Counter& unattributed_;
   Gauge& channels_up_;
 };

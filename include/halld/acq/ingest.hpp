@@ -79,6 +79,7 @@ class Ingest {
   bool spool(const std::vector<store::IngestRecord>& batch);  // false: the disk failed too
   asio::awaitable<bool> replay_spool();                        // false: the database is still away
   void warn_failure(std::string_view what, std::size_t rows, const std::exception& e);
+  void note_restarts(const std::vector<store::SequenceRestart>& restarts);
 
   asio::strand<asio::any_io_executor> strand_;
   store::Database& database_;
@@ -98,6 +99,7 @@ class Ingest {
 
   Counter& stored_;
   Counter& duplicates_;
+  Counter& restarts_;
   Counter& failed_batches_;
   Counter& spooled_;
   Counter& replayed_;

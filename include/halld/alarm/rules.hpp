@@ -1,7 +1,8 @@
 // alarm/rules: the alarm rules and their evaluation over the live hall views. A rule judges a
 // value per object of the halls in its scope — a hall's queue or KPI figure (limit rules), a
 // terminal's or component's fault, an open door (state rules: 1 while it lasts), the seconds a
-// channel or a terminal has been unreachable (comm-loss rules) — through alarm/limit, gated by
+// channel or a terminal has been unreachable (comm-loss rules), the seconds a channel's device
+// clock was found off within the last quarter hour (clock-skew rules) — through alarm/limit, gated by
 // alarm/gate: its schedule, the hall's data source (a hall whose channel is down raises only the
 // comm-loss alarm, its root cause) and maintenance windows.
 // Owns: rule definitions and checks, the indicators' values, the state of every (rule, hall,
@@ -22,7 +23,7 @@
 
 namespace halld::alarm {
 
-enum class RuleKind : std::uint8_t { limit, terminal_fault, part_fault, door_open, comm_loss };
+enum class RuleKind : std::uint8_t { limit, terminal_fault, part_fault, door_open, comm_loss, clock_skew };
 std::string_view to_string(RuleKind kind);
 std::optional<RuleKind> parse_rule_kind(std::string_view text);
 

@@ -47,6 +47,10 @@ struct AcquisitionConfig {
   std::chrono::milliseconds batch_delay{50};     // how long a partial batch may wait
   std::chrono::seconds reconnect_max{60};        // longest wait between connection attempts
   std::chrono::seconds command_timeout{30};      // a sent downlink command unanswered this long: expired
+  // How far a device's event time may lie ahead of halld's clock at reception, and behind it
+  // (a backlog is legitimately late; months late is a clock that was never set).
+  std::chrono::seconds clock_ahead{300};
+  std::chrono::seconds clock_behind{std::chrono::days(31)};
   std::filesystem::path spool_file = "spool/halld.spool";  // empty: no spool
   std::uint64_t spool_max_bytes = 1ull << 30;    // links pause above this
 };

@@ -42,6 +42,7 @@ struct Tally {
   std::int64_t calls_within_target = 0;
   std::int64_t abandoned = 0;
   std::int64_t abandoned_wait_sum_s = 0;
+  std::int64_t called_no_shows = 0;  // abandonments that were calls first (counted in both)
   std::array<std::int32_t, wait_bins> wait_histogram{};
   // handling
   std::int64_t served = 0;

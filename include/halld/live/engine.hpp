@@ -63,6 +63,10 @@ class Engine {
          Clock clock);
   ~Engine();
 
+  // Set before the executor runs: whether every event applied is in the log (false while ingest holds
+  // events in its spool); hall reloads wait until it is.
+  void set_log_complete(std::function<bool()> log_complete) { log_complete_ = std::move(log_complete); }
+
   // Blocking, before start(): loads the halls and rebuilds their state and tallies from
   // yesterday's and today's events in the log.
   void rebuild();
@@ -74,6 +78,8 @@ class Engine {
   void apply(std::span<const store::IngestRecord> batch);
   // Thread-safe. A channel of the hall came up or went down.
   void channel_state(int hall_id, std::string channel, bool up);
+  // Thread-safe. A device of the hall's channel dated events `off` halld's clock, beyond its bounds.
+  void device_clock(int hall_id, std::string channel, std::chrono::seconds off);
 
   // Thread-safe. The latest published view; null for a hall the engine does not know.
   std::shared_ptr<const HallView> view(int hall_id) const;
@@ -96,8 +102,10 @@ class Engine {
 
   // A hall's model and tallies of yesterday and today, from the log (outside the strand: the
   // hall is not shared yet).
-  static std::unique_ptr<Hall> load_hall(pqxx::connection& c, store::KpiHall info, Timestamp now,
+  static std::unique_ptr<Hall> load_hall(pqxx::transaction_base& tx, store::KpiHall info, Timestamp now,
                                          std::size_t& events);
+  // Halls whose held days a late event changed, loaded again from the log.
+  asio::awaitable<void> reload_late_halls(Timestamp now);
   // The hall the record changed, or null when it changed none.
   Hall* apply_on_strand(const store::IngestRecord& record);
   Hall* hall(int id);
@@ -119,7 +127,7 @@ class Engine {
   EngineOptions options_;
   Clock clock_;
   std::unordered_map<int, std::unique_ptr<Hall>> halls_;
-  std::unordered_map<int, std::uint32_t> sequences_;  // source → highest sequence applied
+  std::unordered_map<int, store::SequenceMark> sequences_;  // source → where its applied numbering stands
   std::map<int, std::set<std::chrono::sys_days>> stale_;  // hall-days to note for rebuilding
   std::map<std::uint64_t, Subscriber> subscribers_;  // guarded by subscribers_mutex_
   std::uint64_t next_subscriber_ = 1;
@@ -129,6 +137,7 @@ class Engine {
   asio::steady_timer publish_timer_;
   asio::steady_timer flush_timer_;
   std::function<void()> on_stopped_;
+  std::function<bool()> log_complete_;
 
   mutable std::mutex published_mutex_;  // readers' side: views and codes
   std::unordered_map<int, std::shared_ptr<const HallView>> published_;
@@ -139,7 +148,9 @@ class Engine {
   Counter& events_applied_;
   Counter& resends_dropped_;
   Counter& unknown_hall_;
+  Counter& skewed_events_;
   Counter& late_events_;
+  Counter& reloads_;
   Counter& flushes_;
   Counter& flushes_failed_;
   Histogram& flush_seconds_;

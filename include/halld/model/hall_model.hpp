@@ -24,7 +24,8 @@ namespace halld::model {
 enum class FactKind : std::uint8_t {
   arrival,        // a ticket was issued
   call,           // a waiting ticket was called to a window: seconds = its wait
-  abandonment,    // a waiting ticket left or missed its call: seconds = how long it had waited
+  abandonment,    // a waiting ticket left the queue: seconds = how long it had waited
+  no_show,        // a called ticket missed its call (an abandonment after its call): seconds = its wait to the call
   service,        // a service ended: seconds = its handling time
   evaluation,     // the customer evaluated the service
   window_time,    // a window was serving, idle (open, nobody served) or paused over [at, until)
@@ -97,6 +98,9 @@ struct ChannelLive {
   std::string code;
   bool up = false;
   Timestamp since{};
+  // The last event found outside the clock bounds: when it arrived, and how far off it was.
+  std::optional<Timestamp> skewed_at;
+  std::int64_t clock_skew_s = 0;
 };
 
 struct HallSnapshot {
@@ -130,6 +134,8 @@ class HallModel {
   // is applied, the day starts, and time-weighted states are counted from `from` on.
   void catch_up(std::span<const records::Event> context, Timestamp day_start, Timestamp forget_before, Timestamp from);
   void set_channel(const std::string& code, bool up, Timestamp at);
+  // An event of the channel arrived at `at` dated `skew` off halld's clock, beyond the bounds.
+  void note_clock_skew(const std::string& code, std::chrono::seconds skew, Timestamp at);
 
   HallSnapshot snapshot() const;
   std::uint64_t version() const { return version_; }
@@ -143,6 +149,7 @@ class HallModel {
     records::CustomerClassCode customer_class = records::CustomerClassCode::unknown;
     Timestamp issued{};
     std::optional<Timestamp> called;
+    std::int64_t waited_s = 0;  // to its call
     bool done = false;  // served, abandoned or replaced
   };
   void issue(const records::Event& e, const records::TicketIssued& t, FactSink& sink);
@@ -150,6 +157,8 @@ class HallModel {
   void start_service(Timestamp at, const records::ServiceStarted& s, FactSink& sink);
   void finish_service(Timestamp at, const records::ServiceFinished& s, FactSink& sink);
   void abandon(Timestamp at, const records::TicketAbandoned& a, FactSink& sink);
+  // Whatever the reason given, a ticket called and never served missed its call.
+  void missed_call(Timestamp at, const std::string& ticket, TicketInfo& info, FactSink& sink);
   void evaluate(Timestamp at, const records::EvaluationGiven& e, FactSink& sink);
   void transfer(Timestamp at, const records::TicketTransferred& t);
   void window_status(Timestamp at, const records::WindowStatusChanged& w, FactSink& sink);

@@ -22,6 +22,8 @@ std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& conne
 
 // Queues a command for the device at `address` of the channel; returns its id. Throws
 // std::invalid_argument when the channel does not exist.
+// The device addresses that have reported on the channel, ascending.
+std::vector<std::uint32_t> channel_devices(pqxx::connection& connection, const std::string& channel_code);
 std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code, std::uint32_t address,
                            const nlohmann::json& command, const std::string& requested_by,
                            std::chrono::seconds expires_in);

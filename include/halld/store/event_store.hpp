@@ -28,9 +28,18 @@ struct SourceRegistration {
 SourceRegistration register_source(pqxx::connection& connection, const std::string& channel, std::uint32_t address,
                                    std::optional<int> hall_id);
 
+// A source whose numbering started afresh within a batch (store::arrive said restart).
+struct SequenceRestart {
+  int source_id = 0;
+  std::uint32_t from = 0;  // the highest sequence stored before
+  std::uint32_t to = 0;    // the first of the new numbering
+  std::optional<std::uint32_t> old_epoch, new_epoch;
+};
+
 struct BatchOutcome {
   std::size_t stored = 0;
-  std::size_t duplicates = 0;  // at or below their source's last stored sequence
+  std::size_t duplicates = 0;  // resends (store::arrive) of events stored before
+  std::vector<SequenceRestart> restarts;
 };
 
 // Months for which a partition is known to exist, so that a batch asks the database only for
@@ -44,8 +53,8 @@ class PartitionCache {
   std::set<std::int64_t> months_;
 };
 
-// Stores a batch in one transaction: locks the batch's sources, drops duplicates, creates any
-// missing monthly partition, COPYs the rest and advances each source's last_sequence. All or
+// Stores a batch in one transaction: locks the batch's sources, drops resends (store::arrive),
+// creates any missing monthly partition, COPYs the rest and advances each source's mark. All or
 // nothing: on an exception nothing of the batch is stored.
 BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRecord> batch,
                           PartitionCache& partitions);
@@ -53,11 +62,12 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 // Reading the log back, for the real-time model and KPI recomputation. Settlements are left
 // out (till totals: records, not state). Events come in the order (occurred_at, source,
 // sequence): each source's own order, sources interleaved by time.
-std::vector<records::Event> read_hall_events(pqxx::connection& connection, int hall_id, records::Timestamp from,
+// Both read inside the caller's transaction, so that several reads can share one snapshot.
+std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id, records::Timestamp from,
                                              records::Timestamp until);
 // The last reported state of each window, terminal and terminal part of the hall in the
 // `lookback` before `at`, oldest first: what a model starting at `at` must know.
-std::vector<records::Event> read_states_before(pqxx::connection& connection, int hall_id, records::Timestamp at,
+std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id, records::Timestamp at,
                                                std::chrono::days lookback);
 
 }  // namespace halld::store

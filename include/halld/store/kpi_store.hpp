@@ -14,6 +14,7 @@
 
 #include "halld/kpi/tally.hpp"
 #include "halld/store/database.hpp"
+#include "halld/store/ingest_record.hpp"
 
 namespace halld::store {
 
@@ -31,8 +32,9 @@ struct KpiHall {
 };
 std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection);
 
-// The high-water sequence of every source, as ingest last stored it.
-std::map<int, std::uint32_t> source_sequences(pqxx::connection& connection);
+// Where every source's numbering stands, as ingest last stored it.
+std::map<int, SequenceMark> source_sequences(pqxx::connection& connection);
+std::map<int, SequenceMark> source_sequences(pqxx::transaction_base& tx);
 
 // A hall's rollups to replace: every row of the named buckets and days goes, and the tallies
 // given for them come in. Daily tallies carry the day as TallyKey::bucket (its 00:00 UTC).

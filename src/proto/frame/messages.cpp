@@ -10,6 +10,7 @@ void session_fields(V& v, T& message) {
     v.text(message.site);
     v.text(message.device_id);
     v.u16(message.version);
+    if (message.version >= login_with_epoch) v.u32(message.epoch);
   } else if constexpr (std::is_same_v<M, CommandResult>) {
     v.u32(message.command);
     v.code(message.outcome, CommandOutcome::done, CommandOutcome::failed);

@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include "halld/proto/frame/frame.hpp"
+
 #include "process.hpp"
 
 namespace halld::acq {
@@ -22,8 +24,10 @@ store::IngestRecord record(std::uint32_t sequence) {
                                TransactionResult::success, 42, "0012345678"}; break;
     default: body = Settlement{"T-01", at - std::chrono::hours(24), at, {{PaymentMethod::cash, 3, 900}, {PaymentMethod::bank_card, 1, -5}}};
   }
+  // Every third record declares an epoch, every fifth is clock-skewed.
   return {7, sequence, 3, Event{at, std::move(body)},
-          std::chrono::system_clock::time_point(std::chrono::microseconds(1795425300123456 + sequence))};
+          std::chrono::system_clock::time_point(std::chrono::microseconds(1795425300123456 + sequence)),
+          sequence % 3 == 1 ? std::optional<std::uint32_t>(sequence * 7) : std::nullopt, sequence % 5 == 0};
 }
 
 void expect_same(const store::IngestRecord& a, const store::IngestRecord& b) {
@@ -32,6 +36,21 @@ void expect_same(const store::IngestRecord& a, const store::IngestRecord& b) {
   EXPECT_EQ(a.hall_id, b.hall_id);
   EXPECT_EQ(a.event, b.event);
   EXPECT_EQ(a.received_at, b.received_at);
+  EXPECT_EQ(a.epoch, b.epoch);
+  EXPECT_EQ(a.clock_skewed, b.clock_skewed);
+}
+
+// A record spooled before epochs existed (hall, reception time, then the event) reads as it was.
+TEST(SpoolRecord, ARecordOfTheFormerLayoutStillReads) {
+  auto current = record(4);
+  auto frame = std::get<proto::Decoded>(proto::decode_frame(encode_spool_record(current))).frame;
+  frame.payload.erase(frame.payload.begin() + 12, frame.payload.begin() + 17);  // no epoch, no flags
+  frame.payload[3] &= 0x7F;                                                      // and no marker
+  auto read = decode_spool_record(proto::encode_frame(frame));
+  ASSERT_EQ(read.status, SpoolRecordRead::Status::record);
+  current.epoch.reset();
+  current.clock_skewed = false;
+  expect_same(read.record, current);
 }
 
 TEST(SpoolRecord, RoundTripsEventsOfBothProtocolsToTheMicrosecond) {

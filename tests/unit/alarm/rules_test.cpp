@@ -39,7 +39,7 @@ live::HallView view_of(const std::shared_ptr<store::KpiHall>& info) {
   v.code = info->code;
   v.city_code = info->city_code;
   v.state.hall_id = info->id;
-  v.state.channels = {{"qs-" + info->code, true, local(0, 8)}};
+  v.state.channels = {{"qs-" + info->code, true, local(0, 8), std::nullopt, 0}};
   return v;
 }
 
@@ -145,7 +145,7 @@ TEST(Rules, AHallWhoseChannelIsDownRaisesTheCommLossAlarmOnly) {
   Evaluator e;
   e.set_rules({low, comm});
   auto v = view_of(info);
-  v.state.channels[0] = {"qs-H1", false, local(0, 10)};
+  v.state.channels[0] = {"qs-H1", false, local(0, 10), std::nullopt, 0};
   EXPECT_TRUE(e.evaluate(v, local(0, 10, 0, 30)).empty()) << "zero waiting is no news; the comm loss not yet 60 s";
   auto d = e.evaluate(v, local(0, 10, 1));
   ASSERT_EQ(d.size(), 1u);
@@ -155,7 +155,7 @@ TEST(Rules, AHallWhoseChannelIsDownRaisesTheCommLossAlarmOnly) {
   d = e.evaluate(v, local(0, 10, 5));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].transition.kind, Kind::escalate);
-  v.state.channels[0] = {"qs-H1", true, local(0, 10, 6)};
+  v.state.channels[0] = {"qs-H1", true, local(0, 10, 6), std::nullopt, 0};
   d = e.evaluate(v, local(0, 10, 6));
   ASSERT_EQ(d.size(), 2u) << "the channel clears; now the empty queue is judged";
   EXPECT_EQ(d[0].rule_id, 1);

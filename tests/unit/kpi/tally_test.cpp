@@ -212,3 +212,56 @@ TEST(TallyTest, QuantilesComeFromTheHistogram) {
 
 }  // namespace
 }  // namespace halld::kpi
+
+namespace halld::kpi {
+namespace {
+
+// A ticket called at 10:40 after a 39-minute wait that never comes: the call stays a call with
+// its wait, the ticket is an abandonment too, and the abandonment rate counts the customer once.
+TEST(TallyTest, ANoShowAfterItsCallIsAnAbandonmentCountedOnce) {
+  const std::vector<Event> events = {
+      {utc(2, 0), WindowStatusChanged{1, WindowState::open, "S01"}},
+      {utc(2, 1), TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(2, 2), TicketIssued{"A002", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(2, 40), TicketCalled{"A001", 1, "S01"}},
+      {utc(2, 42), TicketAbandoned{"A001", AbandonReason::no_show}},
+      {utc(2, 43), TicketCalled{"A002", 1, "S01"}},
+      {utc(2, 44), ServiceStarted{"A002", 1, "S01"}},
+      {utc(2, 50), ServiceFinished{"A002", 1, "S01", "bill_payment"}},
+  };
+  const auto tallies = tally_events(1, terms(), {}, events, utc(2, 0), utc(3, 0));
+  const Tally hall = sum_hall(tallies, utc(2, 0), utc(3, 0));
+  EXPECT_EQ(hall.arrivals, 2);
+  EXPECT_EQ(hall.calls, 2);
+  EXPECT_EQ(hall.wait_sum_s, 39 * 60 + 41 * 60);
+  EXPECT_EQ(hall.abandoned, 1);
+  EXPECT_EQ(hall.abandoned_wait_sum_s, 39 * 60) << "its wait to the call";
+  EXPECT_EQ(hall.called_no_shows, 1);
+  EXPECT_EQ(hall.served, 1);
+  const auto k = indicators(hall);
+  ASSERT_TRUE(k.abandonment_rate);
+  EXPECT_DOUBLE_EQ(*k.abandonment_rate, 0.5) << "two customers, one of whom never came";
+  // The window waited from the call until the no-show, then served A002 from its call.
+  EXPECT_EQ(hall.serving_s, 2 * 60 + 7 * 60);
+}
+
+// Whether a no-show follows a call or not, the same events give the same figures in any split.
+TEST(TallyTest, ANoShowSplitFromItsCallAddsUpToTheWhole) {
+  const std::vector<Event> events = {
+      {utc(2, 0), WindowStatusChanged{1, WindowState::open, "S01"}},
+      {utc(2, 1), TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(2, 14), TicketCalled{"A001", 1, "S01"}},
+      {utc(2, 16), TicketAbandoned{"A001", AbandonReason::no_show}},
+  };
+  const auto whole = tally_events(1, terms(), {}, events, utc(2, 0), utc(3, 0));
+  const std::span all(events);
+  auto parts = tally_events(1, terms(), {}, all.first(3), utc(2, 0), utc(2, 15));
+  for (const auto& [key, tally] : tally_events(1, terms(), all.first(3), all.subspan(3), utc(2, 15), utc(3, 0))) {
+    parts[key] += tally;
+  }
+  EXPECT_EQ(sum_hall(parts, utc(2, 0), utc(3, 0)), sum_hall(whole, utc(2, 0), utc(3, 0)));
+  EXPECT_EQ(sum_hall(whole, utc(2, 15), utc(2, 30)).abandoned, 1) << "counted where it happened";
+}
+
+}  // namespace
+}  // namespace halld::kpi

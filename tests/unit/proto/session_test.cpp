@@ -147,7 +147,9 @@ TEST(Session, RefusesALoginForAnotherSite) {
   auto actions = session.on_bytes(encode_frame(encode_login(9, {"4199999", "QS-01", 1})), now);
   out.take(actions);
   EXPECT_EQ(out.closes, 1);
-  auto ack = decode_login_ack(std::get<Decoded>(decode_frame(std::get<Session::Send>(actions[0]).bytes)).frame);
+  auto send = std::find_if(actions.begin(), actions.end(), [](const auto& a) { return std::holds_alternative<Session::Send>(a); });
+  ASSERT_NE(send, actions.end());
+  auto ack = decode_login_ack(std::get<Decoded>(decode_frame(std::get<Session::Send>(*send).bytes)).frame);
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->outcome, LoginOutcome::unknown_site);
   EXPECT_TRUE(session.closed());
@@ -174,6 +176,60 @@ TEST(Session, BufferStaysBoundedUnderGarbage) {
   junk[1] = 0xff;
   session.on_bytes(junk, now);
   EXPECT_LE(session.buffered(), max_frame_size);
+}
+
+}  // namespace
+}  // namespace halld::proto
+
+namespace halld::proto {
+namespace {
+
+TEST(SessionTest, RefusedBytesAreReportedWithTheirDeviceAndFirstBytes) {
+  auto session = new_session();
+  Outcome outcome;
+  outcome.take(session.on_bytes(encode_frame(encode_login(9, {"4101001", "QS-01", 1})), now));
+  // Garbage, then a data frame with a damaged CRC, then one numbered 0.
+  std::vector<std::uint8_t> bytes = {0x01, 0x02, 0x03};
+  auto damaged = encode_frame(EventCodec<queue_eval::Protocol>::encode(9, 5, sample_events()[0]));
+  damaged[damaged.size() - 2] ^= 0xFF;
+  bytes.insert(bytes.end(), damaged.begin(), damaged.end());
+  auto zero = encode_frame(EventCodec<queue_eval::Protocol>::encode(9, 0, sample_events()[1]));
+  bytes.insert(bytes.end(), zero.begin(), zero.end());
+  std::vector<Session::Refused> refused;
+  for (auto& action : session.on_bytes(bytes, now)) {
+    if (auto* r = std::get_if<Session::Refused>(&action)) refused.push_back(*r);
+    EXPECT_FALSE(std::holds_alternative<Session::Deliver>(action)) << "nothing refused is delivered";
+  }
+  ASSERT_EQ(refused.size(), 3u);
+  EXPECT_EQ(refused[0].error, SessionError::garbage);
+  EXPECT_EQ(refused[0].source, std::nullopt);
+  EXPECT_EQ(refused[0].head, (std::vector<std::uint8_t>{0x01, 0x02, 0x03}));
+  EXPECT_EQ(refused[1].error, SessionError::bad_crc);
+  EXPECT_EQ(refused[1].head.size(), Session::refused_head_bytes);
+  EXPECT_EQ(refused[1].head.front(), 0x68);
+  EXPECT_EQ(refused[2].error, SessionError::zero_sequence);
+  EXPECT_EQ(refused[2].source, std::optional<std::uint32_t>(9));
+  EXPECT_EQ(session.errors()[static_cast<std::size_t>(SessionError::zero_sequence)], 1u);
+}
+
+TEST(SessionTest, ALoginOfVersionTwoDeclaresTheSequenceEpoch) {
+  auto session = new_session();
+  Login login{"4101001", "QS-01", login_with_epoch, 42};
+  const auto frame = encode_login(9, login);
+  ASSERT_EQ(frame.payload.size(), 1 + 7 + 1 + 5 + 2 + 4u);
+  std::optional<Session::LoggedIn> logged_in;
+  for (auto& action : session.on_bytes(encode_frame(frame), now)) {
+    if (auto* l = std::get_if<Session::LoggedIn>(&action)) logged_in = *l;
+  }
+  ASSERT_TRUE(logged_in);
+  EXPECT_EQ(logged_in->source, 9u);
+  EXPECT_EQ(logged_in->login.epoch, 42u);
+  // Version 3 is not known: refused with the login ack's "unsupported version".
+  auto later = new_session();
+  Outcome outcome;
+  outcome.take(later.on_bytes(encode_frame(encode_login(9, {"4101001", "QS-01", 3, 1})), now));
+  EXPECT_EQ(outcome.logins, 0);
+  EXPECT_EQ(outcome.closes, 1);
 }
 
 }  // namespace

@@ -26,10 +26,14 @@ inline constexpr std::uint8_t heartbeat_ack = 0x82;
 inline constexpr std::uint8_t poll = 0x83;  // RS-485 bus master to one device
 }  // namespace function
 
+// Login versions: 1 names site, device and version; 2 adds the sequence epoch, a number the
+// device changes whenever its sequence counter starts afresh (docs/protocols/framing.md).
+inline constexpr std::uint16_t login_with_epoch = 2;
 struct Login {
   std::string site;       // hall code (queue system) or server id (terminal management)
   std::string device_id;  // the device or server that speaks
   std::uint16_t version = protocol_version;
+  std::uint32_t epoch = 0;  // version 2 only
   bool operator==(const Login&) const = default;
 };
 struct Heartbeat {

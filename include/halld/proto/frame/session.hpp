@@ -8,6 +8,8 @@
 
 #include <array>
 #include <functional>
+#include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -21,8 +23,9 @@ enum class SessionError : std::uint8_t {
   unknown_function, malformed_payload, wrong_direction,    // messages (MessageError order)
   before_login,                                            // data or commands before a login
   wrong_site,                                              // login for another hall or server
+  zero_sequence,                                           // a data frame numbered 0
 };
-inline constexpr std::size_t session_error_kinds = 10;
+inline constexpr std::size_t session_error_kinds = 11;
 std::string_view to_string(SessionError error);
 
 struct SessionLimits {
@@ -46,12 +49,20 @@ class Session {
     CommandResult result;
   };
   struct LoggedIn {
+    std::uint32_t source;  // the login frame's SRC
     Login login;
+  };
+  // Bytes or a frame refused and counted: what an operator needs to find the device.
+  struct Refused {
+    SessionError error;
+    std::optional<std::uint32_t> source;  // the frame's SRC, when it was a whole frame
+    std::vector<std::uint8_t> head;       // the first bytes refused (at most refused_head_bytes)
   };
   struct Close {
     std::string reason;
   };
-  using Action = std::variant<Send, Deliver, Answered, LoggedIn, Close>;
+  using Action = std::variant<Send, Deliver, Answered, LoggedIn, Refused, Close>;
+  static constexpr std::size_t refused_head_bytes = 24;
 
   // `site` is what the device must name in its login (the hall code or server id the channel
   // is configured for).
@@ -68,8 +79,10 @@ class Session {
   std::size_t buffered() const { return buffer_.size(); }
 
  private:
-  void handle(const Frame& frame, records::Timestamp now, std::vector<Action>& actions);
-  void count(SessionError error, std::vector<Action>& actions);
+  void handle(const Frame& frame, std::span<const std::uint8_t> bytes, records::Timestamp now,
+              std::vector<Action>& actions);
+  void count(SessionError error, std::optional<std::uint32_t> source, std::span<const std::uint8_t> bytes,
+             std::vector<Action>& actions);
   void close(std::string reason, std::vector<Action>& actions);
 
   Decoder decoder_;
