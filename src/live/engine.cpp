@@ -46,6 +46,7 @@ struct Engine::Hall {
   RecentFacts recent;
   sys_days day{};             // the local day the model is in
   bool reload_due = false;    // a late event changed what the held days start from
+  std::optional<sys_days> reload_from;  // the first day held then: what the reload no longer holds is rebuilt
   bool reloading = false;     // a reload is reading the log: what is applied meanwhile is kept
   std::vector<store::IngestRecord> since_reload;
   bool changed = true;        // since the last publication
@@ -191,6 +192,7 @@ Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
     const auto first_held = calendar.local_day(h->horizon);
     for (auto day = calendar.local_day(r.event.at); day < first_held; day += days(1)) stale_[h->info->id].insert(day);
     h->reload_due = true;
+    if (!h->reload_from || first_held < *h->reload_from) h->reload_from = first_held;
     return nullptr;
   }
   if (h->reloading) h->since_reload.push_back(r);
@@ -442,6 +444,11 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
   for (int id : due) {
     Hall& old = *halls_.at(id);
     old.reload_due = false;
+    // Days held when the late event came and no longer held now are rebuilt from the log.
+    const auto& calendar = old.info->terms.calendar;
+    const auto first_loaded = calendar.local_day(now) - days(1);
+    for (auto day = old.reload_from.value_or(first_loaded); day < first_loaded; day += days(1)) stale_[id].insert(day);
+    old.reload_from.reset();
     old.reloading = true;
     old.since_reload.clear();
     struct Loaded {
@@ -468,6 +475,7 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
     current.reloading = false;
     if (!loaded) {
       current.reload_due = true;
+      current.reload_from = first_loaded;
       continue;
     }
     // What was applied while the log was read and is not in the snapshot, applied again.
@@ -482,6 +490,7 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
     }
     for (const auto& [key, tally] : fresh.tallies) fresh.dirty.insert(key.bucket);  // flushed whole next time
     fresh.reload_due = current.reload_due;
+    fresh.reload_from = current.reload_from;
     fresh.changed = true;
     it->second = std::move(loaded->hall);
     reloads_.inc();
