@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "halld/kpi/queueing.hpp"
 
@@ -28,6 +29,21 @@ struct BusinessFigures {
     return static_cast<double>(handling_sum_s) / static_cast<double>(handled) / 60.0;
   }
 };
+
+// When a window frees for a ticket drawn now. The windows' current customers need `remaining`
+// minutes more each (0: the window is free); the tickets ahead need `work` minutes of service
+// in all. Services vary, so the first window frees about when the first of several random
+// remainders ends — 1 / Σ 1/rᵢ, as for exponential ones — and from then on the windows take
+// the work ahead together: work / c more.
+double wait_behind_minutes(const std::vector<double>& remaining, double work) {
+  if (remaining.empty()) return 0;
+  double rate = 0;
+  for (double r : remaining) {
+    if (r <= 0) return work / static_cast<double>(remaining.size());  // a window is free now
+    rate += 1 / r;
+  }
+  return 1 / rate + work / static_cast<double>(remaining.size());
+}
 
 WaitPrediction prediction(std::string business, int waiting_ahead, int open, int busy, double arrivals_per_hour,
                           double mean_service_minutes, double target_wait_minutes, int max_windows) {
@@ -109,10 +125,6 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
 
   const double target_min = static_cast<double>(terms.target_wait_s) / 60.0;
   const int max_windows = std::max<int>(static_cast<int>(snapshot.windows.size()), 1) * 2;
-  auto target_handling_min = [&](const std::string& business) {
-    auto it = terms.target_handling_s.find(business);
-    return it == terms.target_handling_s.end() ? 10.0 : static_cast<double>(it->second) / 60.0;
-  };
   auto serves = [&](const model::WindowLive& w, const std::string& business) {
     auto it = window_business.find(w.number);
     return it == window_business.end() || it->second.empty() ||
@@ -132,11 +144,39 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
 
   std::vector<WaitPrediction> out;
   const kpi::Indicators day = kpi::indicators(today);
+  const double hall_service_min = hour.average_handling_min.value_or(day.average_handling_min.value_or(10.0));
+  // A business's mean service: its own of the last hour, else its target, else the hall's.
+  auto service_min = [&](const std::string& business) {
+    auto it = by_business.find(business);
+    if (it != by_business.end()) {
+      if (auto mean = it->second.mean_service_minutes()) return *mean;
+    }
+    auto target = terms.target_handling_s.find(business);
+    return target != terms.target_handling_s.end() ? static_cast<double>(target->second) / 60.0 : hall_service_min;
+  };
+  // What a window's current customer still needs: the mean of its business less what it has
+  // had, but never under a quarter of the mean (a long service is likely a long one).
+  auto free_in = [&](const model::WindowLive& w) {
+    if (w.ticket.empty()) return 0.0;
+    const double mean = service_min(w.business);
+    const double had = w.service_started == Timestamp{} || w.service_started > now
+                           ? 0.0
+                           : std::chrono::duration<double>(now - w.service_started).count() / 60.0;
+    return std::max(mean - had, mean / 2);
+  };
+  auto wait_behind = [&](const std::vector<const model::WindowLive*>& windows, double work) {
+    std::vector<double> remaining;
+    for (const auto* w : windows) remaining.push_back(free_in(*w));
+    return wait_behind_minutes(remaining, work);
+  };
+  double hall_work = 0;
+  for (const auto& waiting : snapshot.waiting) hall_work += service_min(waiting.business) * served_share;
   const double hall_ahead = static_cast<double>(snapshot.waiting.size()) * served_share;
-  out.push_back(prediction("", static_cast<int>(std::lround(hall_ahead)), static_cast<int>(open_windows.size()),
-                           busy_count(open_windows), static_cast<double>(hour.arrivals) / hours,
-                           hour.average_handling_min.value_or(day.average_handling_min.value_or(10.0)), target_min,
-                           max_windows));
+  auto hall = prediction("", static_cast<int>(std::lround(hall_ahead)), static_cast<int>(open_windows.size()),
+                         busy_count(open_windows), static_cast<double>(hour.arrivals) / hours, hall_service_min,
+                         target_min, max_windows);
+  if (!open_windows.empty()) hall.predicted_wait_min = wait_behind(open_windows, hall_work);
+  out.push_back(std::move(hall));
 
   // Where windows serve chosen business types, each waiting ticket is spread evenly over the
   // open windows that serve its business; a new ticket of `business` waits for what is spread
@@ -156,7 +196,7 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
     for (const auto* w : open_windows) {
       if (serves(*w, business)) mine.push_back(w);
     }
-    double ahead = 0;
+    double ahead = 0, work = 0;
     for (const auto& waiting : snapshot.waiting) {
       const int theirs = windows_serving(waiting.business);
       if (theirs == 0) {
@@ -165,11 +205,14 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
       }
       const auto shared = std::count_if(mine.begin(), mine.end(), [&](const auto* w) { return serves(*w, waiting.business); });
       ahead += static_cast<double>(shared) / theirs;
+      work += static_cast<double>(shared) / theirs * service_min(waiting.business) * served_share;
     }
-    out.push_back(prediction(business, static_cast<int>(std::lround(ahead * served_share)), static_cast<int>(mine.size()),
-                             busy_count(mine), figures.arrivals_per_hour,
-                             figures.mean_service_minutes().value_or(target_handling_min(business)), target_min,
-                             max_windows));
+    auto predicted = prediction(business, static_cast<int>(std::lround(ahead * served_share)),
+                                static_cast<int>(mine.size()), busy_count(mine), figures.arrivals_per_hour,
+                                service_min(business), target_min,
+                                max_windows);
+    if (!mine.empty()) predicted.predicted_wait_min = wait_behind(mine, work);
+    out.push_back(std::move(predicted));
   }
   return out;
 }
