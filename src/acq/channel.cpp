@@ -56,6 +56,11 @@ Channel::Channel(store::ChannelRow config, ChannelOptions options, store::Databa
   link_ = make_link(std::move(handler));
 }
 
+void Channel::know(const std::map<std::uint32_t, int>& sources, std::unordered_map<std::string, int> terminal_halls) {
+  for (const auto& [address, id] : sources) sources_[address].id = id;
+  terminal_halls_ = std::move(terminal_halls);
+}
+
 void Channel::start() {
   if (config_.hall_id) {
     link_->start();
@@ -326,6 +331,8 @@ void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver
     submit(*source.id, std::move(delivered));
     return;
   }
+  // Not acknowledged: the device sends them again once the source can be registered.
+  if (std::chrono::steady_clock::now() < source.retry_at) return;
   const bool first = source.waiting.empty();
   for (auto& d : delivered) source.waiting.push_back(std::move(d));
   if (first) asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
@@ -373,7 +380,10 @@ asio::awaitable<void> Channel::register_source([[maybe_unused]] std::shared_ptr<
   auto& source = sources_[address];
   auto waiting = std::move(source.waiting);
   source.waiting.clear();
-  if (!id) co_return;
+  if (!id) {
+    source.retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    co_return;
+  }
   source.id = id;
   submit(*id, std::move(waiting));
 }

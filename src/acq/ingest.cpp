@@ -176,11 +176,11 @@ asio::awaitable<void> Ingest::writer() {
   boost::system::error_code woken;
   auto replay_due = std::chrono::steady_clock::now();
   for (;;) {
-    const bool replay_now = spooling() && std::chrono::steady_clock::now() >= replay_due && !stopping_;
+    const bool replay_now = spooling() && !spool_only_ && std::chrono::steady_clock::now() >= replay_due && !stopping_;
     if (queued_rows_ == 0 && !replay_now) {
       if (stopping_) break;
       // Until the first event, the next replay attempt, or stop.
-      if (spooling()) wake_.expires_at(replay_due);
+      if (spooling() && !spool_only_) wake_.expires_at(replay_due);
       else wake_.expires_after(std::chrono::hours(24));
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       continue;
@@ -207,7 +207,7 @@ asio::awaitable<void> Ingest::writer() {
       }
       if (!failed) release(batch.size());
     }
-    if (!failed && spooling() && !stopping_ && std::chrono::steady_clock::now() >= replay_due) {
+    if (!failed && spooling() && !spool_only_ && !stopping_ && std::chrono::steady_clock::now() >= replay_due) {
       auto replay = replay_spool();
       const bool replayed = co_await std::move(replay);
       if (!replayed) replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;

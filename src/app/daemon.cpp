@@ -60,8 +60,9 @@ std::unique_ptr<store::Database> open_database(const Config& config, MetricsRegi
 }
 
 // Waits up to startup_wait for the database, then brings the schema to this binary's version
-// (or refuses, as configured). Returns an exit code, exit_ok when halld may go on.
-int prepare_schema(store::Database& database, const Config& config) {
+// (or refuses, as configured). Returns an exit code, exit_ok when halld may go on; sets
+// `unreachable` when the database could not be reached at all.
+int prepare_schema(store::Database& database, const Config& config, bool* unreachable = nullptr) {
   const auto known = store::known_migrations();
   const auto deadline = std::chrono::steady_clock::now() + config.database.startup_wait;
   store::SchemaState state;
@@ -72,6 +73,7 @@ int prepare_schema(store::Database& database, const Config& config) {
     } catch (const pqxx::broken_connection& e) {
       if (std::chrono::steady_clock::now() >= deadline) {
         spdlog::error("database unreachable after {} s: {}", config.database.startup_wait.count(), e.what());
+        if (unreachable) *unreachable = true;
         return exit_failure;
       }
       spdlog::warn("database not reachable yet, retrying: {}", e.what());
@@ -95,6 +97,131 @@ int prepare_schema(store::Database& database, const Config& config) {
   return exit_ok;
 }
 
+std::string read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw std::runtime_error(fmt::format("{}: cannot read: {}", path.string(), ec.message()));
+  if (size > archive::max_file_bytes) {
+    throw std::runtime_error(fmt::format("{}: larger than {} bytes", path.string(), archive::max_file_bytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The file beside the spool from which acquisition starts while the database is away.
+std::filesystem::path snapshot_path(const Config& config) {
+  return config.acquisition.spool_file.parent_path() / "acquisition.json";
+}
+
+void write_snapshot(const Config& config, const store::AcquisitionSnapshot& snapshot) {
+  if (config.acquisition.spool_file.empty()) return;
+  const auto path = snapshot_path(config);
+  const auto written = path.string() + ".new";
+  try {
+    std::filesystem::create_directories(path.parent_path().empty() ? "." : path.parent_path());
+    {
+      std::ofstream out(written, std::ios::trunc);
+      out << to_json(snapshot).dump();
+      if (!out.flush()) throw std::runtime_error("cannot write " + written);
+    }
+    std::filesystem::rename(written, path);  // whole or not at all
+  } catch (const std::exception& e) {
+    spdlog::warn("acquisition: snapshot not saved ({}); a start without the database cannot acquire", e.what());
+  }
+}
+
+// The channels of `rows`, each with its link; a channel whose link cannot be made is logged and left out.
+std::vector<std::shared_ptr<acq::Channel>> make_channels(std::vector<store::ChannelRow> rows, const Config& config,
+                                                         store::Database& database, acq::Ingest& ingest,
+                                                         MetricsRegistry& metrics, acq::LinkMaker& links) {
+  const acq::ChannelOptions options{config.acquisition.clock_ahead, config.acquisition.clock_behind};
+  std::vector<std::shared_ptr<acq::Channel>> channels;
+  for (auto& row : rows) {
+    const auto code = row.channel.code;
+    try {
+      auto make_link = links.factory(row.channel);
+      channels.push_back(std::make_shared<acq::Channel>(std::move(row), options, database, ingest, metrics, make_link));
+    } catch (const std::invalid_argument& e) {
+      spdlog::error("channel {} not started: {}", code, e.what());
+    }
+  }
+  return channels;
+}
+
+std::unique_ptr<acq::LinkMaker> make_link_maker(const Config& config, asio::io_context& io, MetricsRegistry& metrics) {
+  link::Backoff backoff{std::chrono::milliseconds(500), config.acquisition.reconnect_max};
+  const auto& dtu = config.dtu;
+  return std::make_unique<acq::LinkMaker>(
+      io.get_executor(), backoff,
+      link::DtuServerOptions{dtu.listen_address, dtu.port, dtu.registration_timeout, dtu.max_unregistered}, metrics);
+}
+
+// halld started while PostgreSQL is away: the channels of the last snapshot take events in and
+// acknowledge them once they are in the spool, until the database answers (true) or a signal
+// asks halld to stop (false, `stopped` set). Devices are disconnected when this ends and resend
+// what was not acknowledged to the halld that then starts in full; it replays the spool first.
+bool acquire_while_database_away(const Config& config, store::Database& database, bool& stopped) {
+  const auto path = snapshot_path(config);
+  if (config.acquisition.spool_file.empty() || !std::filesystem::exists(path)) {
+    spdlog::error("acquisition cannot start without the database: {}",
+                  config.acquisition.spool_file.empty() ? "no spool is configured"
+                                                        : "no snapshot of the channels yet (" + path.string() + ")");
+    return false;
+  }
+  store::AcquisitionSnapshot snapshot;
+  try {
+    snapshot = store::snapshot_from_json(nlohmann::json::parse(read_file(path)));
+  } catch (const std::exception& e) {
+    spdlog::error("acquisition cannot start without the database: {} is unreadable: {}", path.string(), e.what());
+    return false;
+  }
+  MetricsRegistry metrics;  // not served: HTTP waits for the database
+  asio::io_context io(static_cast<int>(config.io_threads));
+  acq::IngestLimits limits;
+  limits.max_batch_rows = config.acquisition.batch_rows;
+  limits.max_delay = config.acquisition.batch_delay;
+  limits.spool_max_bytes = config.acquisition.spool_max_bytes;
+  acq::Ingest ingest(io.get_executor(), database, limits, metrics, std::make_unique<acq::Spool>(config.acquisition.spool_file));
+  ingest.spool_only();
+  ingest.start();
+  auto links = make_link_maker(config, io, metrics);
+  auto channels = make_channels(snapshot.channels, config, database, ingest, metrics, *links);
+  for (auto& channel : channels) channel->know(snapshot.sources[channel->code()], snapshot.terminal_halls);
+  if (auto server = links->dtu_server()) server->start();
+  for (auto& channel : channels) channel->start();
+  spdlog::warn("the database is away: {} channel(s) acquire into the spool {} until it answers",
+               channels.size(), config.acquisition.spool_file.string());
+  std::atomic<bool> signalled{false};
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) { if (!ec) signalled = true; });
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < std::max<std::size_t>(config.io_threads, 1); ++i) threads.emplace_back([&io] { io.run(); });
+
+  const auto known = store::known_migrations();
+  while (!signalled) {
+    try {
+      database.run_blocking([&](pqxx::connection& c) { return store::inspect_schema(c, known); });
+      break;
+    } catch (const pqxx::broken_connection&) {
+      for (int i = 0; i < 20 && !signalled; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  stopped = signalled;
+  spdlog::info(stopped ? "stopping: what was acknowledged is in the spool"
+                       : "the database answers: acquisition restarts in full and replays the spool");
+  for (auto& channel : channels) channel->stop();
+  if (auto server = links->dtu_server()) server->stop();
+  std::atomic<bool> ingest_stopped{false};
+  ingest.stop([&] { ingest_stopped = true; });
+  for (int i = 0; i < 500 && !ingest_stopped; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  signals.cancel();
+  io.stop();
+  for (auto& t : threads) t.join();
+  return true;
+}
+
 // Owns the running server's parts in the order they must be torn down (reverse of members).
 class Daemon {
  public:
@@ -110,7 +237,13 @@ class Daemon {
 
   int run() {
     database_ = open_database(config_, metrics_, config_.database.pool_size);
-    if (int code = prepare_schema(*database_, config_); code != exit_ok) return code;
+    bool unreachable = false;
+    if (int code = prepare_schema(*database_, config_, &unreachable); code != exit_ok) {
+      bool stopped = false;
+      if (!unreachable || !acquire_while_database_away(config_, *database_, stopped)) return code;
+      if (stopped) return exit_ok;
+      if (int again = prepare_schema(*database_, config_); again != exit_ok) return again;
+    }
     const auto known = store::known_migrations();
     metrics_.gauge_callback("halld_schema_version", "Schema version this halld runs against.",
                             [v = known.back().version] { return static_cast<double>(v); });
@@ -154,6 +287,11 @@ class Daemon {
     io_.run();
     for (auto& t : threads) t.join();
 
+    try {  // the sources registered since the start, for a start without the database
+      write_snapshot(config_, database_->run_blocking(store::acquisition_snapshot));
+    } catch (const std::exception& e) {
+      spdlog::warn("acquisition: snapshot not refreshed at stop: {}", e.what());
+    }
     database_->stop();  // finishes queued work and closes the pool
     spdlog::info("halld stopped");
     spdlog::default_logger()->flush();
@@ -246,28 +384,18 @@ class Daemon {
     ingest_->observe([engine = engine_.get()](std::span<const store::IngestRecord> batch) { engine->apply(batch); });
     engine_->set_log_complete([ingest = ingest_.get()] { return ingest->spool_bytes() == 0; });
     ingest_->start();
-    auto rows = database_->run_blocking(store::enabled_channels);
-    link::Backoff backoff{std::chrono::milliseconds(500), config_.acquisition.reconnect_max};
-    const auto& dtu = config_.dtu;
-    link_maker_ = std::make_unique<acq::LinkMaker>(
-        io_.get_executor(), backoff,
-        link::DtuServerOptions{dtu.listen_address, dtu.port, dtu.registration_timeout, dtu.max_unregistered}, metrics_);
-    const acq::ChannelOptions channel_options{config_.acquisition.clock_ahead, config_.acquisition.clock_behind};
-    for (auto& row : rows) {
-      const auto code = row.channel.code;
-      try {
-        auto make_link = link_maker_->factory(row.channel);
-        auto channel = std::make_shared<acq::Channel>(std::move(row), channel_options, *database_, *ingest_, metrics_,
-                                                      make_link);
-        if (auto hall = channel->hall_id()) {
-          channel->observe_comm([engine = engine_.get(), hall = *hall, code](bool up) { engine->channel_state(hall, code, up); });
-          channel->observe_clock([engine = engine_.get(), hall = *hall, code](std::chrono::seconds off) {
-            engine->device_clock(hall, code, off);
-          });
-        }
-        channels_.push_back(std::move(channel));
-      } catch (const std::invalid_argument& e) {
-        spdlog::error("channel {} not started: {}", code, e.what());
+    auto snapshot = database_->run_blocking(store::acquisition_snapshot);
+    write_snapshot(config_, snapshot);
+    link_maker_ = make_link_maker(config_, io_, metrics_);
+    channels_ = make_channels(std::move(snapshot.channels), config_, *database_, *ingest_, metrics_, *link_maker_);
+    for (auto& channel : channels_) {
+      if (auto hall = channel->hall_id()) {
+        channel->observe_comm([engine = engine_.get(), hall = *hall, code = channel->code()](bool up) {
+          engine->channel_state(hall, code, up);
+        });
+        channel->observe_clock([engine = engine_.get(), hall = *hall, code = channel->code()](std::chrono::seconds off) {
+          engine->device_clock(hall, code, off);
+        });
       }
     }
     if (auto server = link_maker_->dtu_server()) server->start();  // before any DTU can register
@@ -359,18 +487,6 @@ class Daemon {
   std::shared_ptr<acq::CommandDispatcher> commands_;
 };
 
-std::string read_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) throw std::runtime_error(fmt::format("{}: cannot read: {}", path.string(), ec.message()));
-  if (size > archive::max_file_bytes) {
-    throw std::runtime_error(fmt::format("{}: larger than {} bytes", path.string(), archive::max_file_bytes));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 }  // namespace
 

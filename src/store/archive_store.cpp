@@ -65,6 +65,7 @@ const std::vector<Statement> statements = {
     {"attribute_orphan_events",
      "UPDATE hall_event e SET hall_id = t.hall_id FROM terminal t WHERE e.hall_id IS NULL AND e.terminal = t.code"},
     {"terminal_halls", "SELECT code, hall_id FROM terminal WHERE status = 'active'"},
+    {"known_sources", "SELECT channel, address, id FROM acquisition_source"},
     {"record_comm_event", "INSERT INTO channel_comm_event (channel_id, at, state, detail) VALUES ($1, $2::timestamptz, $3, $4)"},
     {"enabled_channels",
      "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, coalesce(c.port, 0), c.site, c.id, "
@@ -305,6 +306,60 @@ std::vector<ChannelRow> enabled_channels(pqxx::connection& connection) {
     out.push_back(std::move(c));
   }
   return out;
+}
+
+AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection) {
+  AcquisitionSnapshot snapshot;
+  snapshot.channels = enabled_channels(connection);
+  snapshot.terminal_halls = terminal_halls(connection);
+  pqxx::read_transaction tx(connection);
+  for (const auto& row : tx.exec_prepared("known_sources")) {
+    snapshot.sources[row[0].as<std::string>()][static_cast<std::uint32_t>(row[1].as<std::int64_t>())] = row[2].as<int>();
+  }
+  return snapshot;
+}
+
+nlohmann::json to_json(const AcquisitionSnapshot& snapshot) {
+  auto channels = nlohmann::json::array();
+  for (const auto& row : snapshot.channels) {
+    const auto& c = row.channel;
+    channels.push_back({{"code", c.code}, {"id", row.channel_id}, {"hall_id", row.hall_id ? nlohmann::json(*row.hall_id) : nullptr},
+                        {"hall", c.hall_code}, {"protocol", to_string(c.protocol)}, {"link", to_string(c.link)},
+                        {"host", c.host}, {"port", c.port}, {"site", c.site}, {"tap", c.tap},
+                        {"settings", link_settings_json(c)}});
+  }
+  auto sources = nlohmann::json::object();
+  for (const auto& [channel, addresses] : snapshot.sources) {
+    for (const auto& [address, id] : addresses) sources[channel][std::to_string(address)] = id;
+  }
+  return {{"channels", channels}, {"sources", sources}, {"terminal_halls", snapshot.terminal_halls}};
+}
+
+AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document) {
+  AcquisitionSnapshot snapshot;
+  for (const auto& j : document.at("channels")) {
+    ChannelRow row;
+    auto& c = row.channel;
+    c.code = j.at("code");
+    row.channel_id = j.at("id");
+    if (!j.at("hall_id").is_null()) row.hall_id = j.at("hall_id").get<int>();
+    c.hall_code = j.at("hall");
+    c.protocol = parse_enum<ChannelProtocol>(j.at("protocol").get<std::string>()).value();
+    c.link = parse_enum<ChannelLink>(j.at("link").get<std::string>()).value();
+    c.host = j.at("host");
+    c.port = j.at("port");
+    c.site = j.at("site");
+    c.tap = j.at("tap");
+    read_link_settings(j.at("settings"), c);
+    snapshot.channels.push_back(std::move(row));
+  }
+  for (const auto& [channel, addresses] : document.at("sources").items()) {
+    for (const auto& [address, id] : addresses.items()) {
+      snapshot.sources[channel][static_cast<std::uint32_t>(std::stoul(address))] = id.get<int>();
+    }
+  }
+  snapshot.terminal_halls = document.at("terminal_halls").get<std::unordered_map<std::string, int>>();
+  return snapshot;
 }
 
 void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at, const std::string& state,

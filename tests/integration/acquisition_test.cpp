@@ -464,5 +464,47 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   EXPECT_THAT(log, ::testing::HasSubstr("the spool is replayed"));
 }
 
+// A halld started while PostgreSQL is away takes events in from its last snapshot of the
+// channels, acknowledges them once they are in the spool, and when the database answers starts
+// in full and replays the spool: nothing lost, nothing twice.
+TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
+  PrivateCluster cluster;
+  auto text = read_text(config);
+  text.replace(text.find(db.conninfo()), db.conninfo().size(), cluster.conninfo());
+  text.replace(text.find("startup_wait_s = 5"), 18, "startup_wait_s = 1");
+  config = dir.write("halld.toml", text);
+  start_simulator({"--events", "2000", "--rate", "150"});
+  ASSERT_NE(start(config), 0);  // with the database: the snapshot of the channels is saved
+  auto stored = [&] {
+    pqxx::connection watch(cluster.conninfo());
+    return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
+  };
+  eventually([&] { return stored() >= 200; }, 6s);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "spool" / "acquisition.json"));
+  halld->signal(SIGTERM);
+  ASSERT_EQ(halld->wait(10s), 0);
+  cluster.stop();
+
+  const auto stdout_file = dir.path() / "stdout";
+  const auto earlier = std::filesystem::file_size(stdout_file);
+  halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
+  eventually([&] { return std::filesystem::exists(dir.path() / "spool" / "halld.spool") &&
+                          std::filesystem::file_size(dir.path() / "spool" / "halld.spool") > 20'000; },
+             20s);
+  EXPECT_TRUE(halld->running()) << halld->output().substr(earlier);
+  EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("acquire into the spool"));
+  cluster.start();
+  auto result = simulator_result(120s);
+  EXPECT_EQ(result["unacked"], 0);
+  eventually([&] { return stored() >= 2000; }, 20s);
+  pqxx::connection check(cluster.conninfo());
+  pqxx::read_transaction tx(check);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 2000);
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<int>(), 2000);
+  const auto log = log_after_stop();
+  EXPECT_THAT(log, ::testing::HasSubstr("the database answers"));
+  EXPECT_THAT(log, ::testing::HasSubstr("the spool is replayed"));
+}
+
 }  // namespace
 }  // namespace halld::testing

@@ -25,6 +25,7 @@ class HalldTest : public ::testing::Test {
                                      const std::string& log_level = "info", const std::string& extra_sections = "",
                                      const std::string& extra_http = "") {
     // Acquisition batches and KPI flushes are kept short so tests see their results quickly.
+    // A simulator paced by --rate runs its clock ahead of real time: a day ahead is accepted.
     return dir.write("halld.toml", fmt::format(R"({}
 shutdown_grace_s = 5
 [http]
@@ -42,6 +43,7 @@ startup_wait_s = 5
 [acquisition]
 batch_delay_ms = 20
 reconnect_max_s = 1
+clock_ahead_s = 86400
 [kpi]
 flush_interval_s = 1
 [log]

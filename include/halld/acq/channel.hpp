@@ -73,6 +73,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void observe_clock(ClockObserver observer) { clock_observer_ = std::move(observer); }
   std::optional<int> hall_id() const { return config_.hall_id; }
 
+  // Before start(), without the database: the sources registered on the channel (device
+  // address → source id) and where terminals stand, as a snapshot last saw them.
+  void know(const std::map<std::uint32_t, int>& sources, std::unordered_map<std::string, int> terminal_halls);
+
   void start();
   void stop();
   const std::string& code() const { return config_.channel.code; }
@@ -91,6 +95,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   struct Source {
     std::optional<int> id;
     std::optional<std::uint32_t> epoch;  // declared in the device's last login (version 2)
+    // After a failed registration (the database away), events wait unacknowledged until then.
+    std::chrono::steady_clock::time_point retry_at{};
     std::vector<proto::Session::Deliver> waiting;  // until the source is registered
   };
   void on_up();

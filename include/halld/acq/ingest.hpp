@@ -57,6 +57,10 @@ class Ingest {
   using Observer = std::function<void(std::span<const store::IngestRecord>)>;
   void observe(Observer observer) { observer_ = std::move(observer); }
 
+  // Set before start(): every batch goes to the spool and none to the database, which is not
+  // tried at all — halld started while PostgreSQL was away. Needs a spool.
+  void spool_only() { spool_only_ = true; }
+
   // Starts the writer. stop() writes what is queued (as long as the database takes it), then
   // ends the writer; `done` runs on the strand when it has.
   void start();
@@ -75,7 +79,7 @@ class Ingest {
   // One committed transaction of write_events, counted; false when the database refused it.
   asio::awaitable<bool> store_batch(const std::vector<store::IngestRecord>& batch, std::string_view what, bool warn);
   // Spooled events wait for replay: every batch goes to the spool until it has drained.
-  bool spooling() const { return spool_ && !spool_->drained(); }
+  bool spooling() const { return spool_ && (spool_only_ || !spool_->drained()); }
   bool spool(const std::vector<store::IngestRecord>& batch);  // false: the disk failed too
   asio::awaitable<bool> replay_spool();                        // false: the database is still away
   void warn_failure(std::string_view what, std::size_t rows, const std::exception& e);
@@ -92,6 +96,7 @@ class Ingest {
   Observer observer_;
   asio::steady_timer wake_;
   bool stopping_ = false;
+  bool spool_only_ = false;
   std::function<void()> on_stopped_;
   store::PartitionCache partitions_;  // used only inside database jobs, one at a time
   std::chrono::steady_clock::time_point last_warning_{};  // failures are logged at most every 10 s

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <string>
 #include <unordered_map>
@@ -57,6 +59,20 @@ std::vector<ChannelRow> enabled_channels(pqxx::connection& connection);
 // Which hall each active terminal stands in, by terminal code: how a terminal-management
 // server that speaks for many halls has its events attributed.
 std::unordered_map<std::string, int> terminal_halls(pqxx::connection& connection);
+
+// What acquisition needs of the database to start without it: the channels, the sources
+// registered on them (channel code → device address → source id) and where terminals stand.
+// Kept as a file beside the spool from each start with the database, so that a halld
+// started while PostgreSQL is away can still take events in and spool them.
+struct AcquisitionSnapshot {
+  std::vector<ChannelRow> channels;
+  std::map<std::string, std::map<std::uint32_t, int>> sources;
+  std::unordered_map<std::string, int> terminal_halls;
+};
+AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection);
+nlohmann::json to_json(const AcquisitionSnapshot& snapshot);
+// Throws std::exception for a document that is not a snapshot.
+AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document);
 
 // One change of a channel's comm status ("up", "logged_in", "down", and for a device on a polled
 // bus "device_up", "device_down"); `at` is ISO 8601.
