@@ -197,9 +197,15 @@ ordered_json compare(const ordered_json& mine, const ordered_json& average) {
   return out;
 }
 
+// Minutes from `since` to `now`; never negative (a device clock within its bounds may still run
+// a little ahead of halld's).
+double minutes_since(Timestamp since, Timestamp now) {
+  return std::max(0.0, static_cast<double>((now - since).count()) / 60.0);
+}
+
 ordered_json waiting_json(const model::WaitingTicket& w, Timestamp now) {
   return {{"ticket", w.ticket}, {"business", w.business}, {"since", records::iso8601(w.since)},
-          {"waited_min", static_cast<double>((now - w.since).count()) / 60.0}};
+          {"waited_min", minutes_since(w.since, now)}};
 }
 
 ordered_json prediction_json(const live::WaitPrediction& p) {
@@ -243,13 +249,13 @@ ordered_json live_json(const live::HallView& v) {
   j["last_event"] = s.last_event ? ordered_json(records::iso8601(*s.last_event)) : ordered_json(nullptr);
   j["target_wait_min"] = static_cast<double>(v.target_wait_s) / 60.0;
   j["waiting"] = s.waiting.size();
-  j["longest_wait_min"] = s.waiting.empty() ? 0.0 : static_cast<double>((v.as_of - s.waiting.front().since).count()) / 60.0;
+  j["longest_wait_min"] = s.waiting.empty() ? 0.0 : minutes_since(s.waiting.front().since, v.as_of);
   ordered_json queues = ordered_json::object();
   for (const auto& w : s.waiting) {
     auto& q = queues[w.business];
     if (q.is_null()) q = {{"waiting", 0}, {"longest_wait_min", 0.0}};
     q["waiting"] = q["waiting"].get<int>() + 1;
-    q["longest_wait_min"] = std::max(q["longest_wait_min"].get<double>(), static_cast<double>((v.as_of - w.since).count()) / 60.0);
+    q["longest_wait_min"] = std::max(q["longest_wait_min"].get<double>(), minutes_since(w.since, v.as_of));
   }
   j["queues"] = queues;
   ordered_json tickets = ordered_json::array();

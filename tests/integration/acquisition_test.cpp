@@ -1,5 +1,8 @@
 // Simulated hall ↔ halld ↔ PostgreSQL over real TCP: the database ends up holding exactly the
 // events the simulator made, no more and no fewer, however the stream is interrupted.
+#include <pwd.h>
+#include <unistd.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -176,6 +179,16 @@ TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
   auto elsewhere = halld_command({"command", "--config", config.string(), "--channel", "nowhere", R"({"kind":"open_window","window":1})"});
   EXPECT_EQ(elsewhere.exit_code, 2);
   EXPECT_THAT(elsewhere.output, ::testing::HasSubstr("no channel 'nowhere'"));
+  // Without --device: the channel's only device (3, the simulator's SRC), never a guessed 0.
+  auto only = halld_command({"command", "--config", config.string(), "--channel", "qs-4101001", "--wait", "10",
+                             R"({"kind":"open_window","window":2})"});
+  EXPECT_EQ(only.exit_code, 0) << only.output;
+  EXPECT_THAT(only.output, ::testing::HasSubstr("device 3 by cli:" + std::string(::getpwuid(::geteuid())->pw_name)));
+  db.exec("INSERT INTO acquisition_source (channel, address) VALUES ('qs-4101001', 9)");
+  auto ambiguous = halld_command({"command", "--config", config.string(), "--channel", "qs-4101001",
+                                  R"({"kind":"open_window","window":2})"});
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_THAT(ambiguous.output, ::testing::HasSubstr("has 2 devices (3, 9); name the device with --device N"));
 
   // The hall goes away: a command for it is not sent, and ends expired.
   simulator->signal(SIGKILL);
@@ -186,10 +199,11 @@ TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
   auto expired = command(R"({"kind":"open_window","window":1})", {"--expires", "1", "--wait", "5"});
   EXPECT_EQ(expired.exit_code, 1);
   EXPECT_THAT(expired.output, ::testing::HasSubstr("expired: not sent before it expired"));
-  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY id) FROM hall_command"), "done,refused,unsupported,done,expired");
-  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by LIKE 'cli:%' AND sent_at IS NOT NULL"), "4");
+  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY id) FROM hall_command"), "done,refused,unsupported,done,done,expired");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by LIKE 'cli:%' AND sent_at IS NOT NULL"), "5");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by = 'cli:unknown'"), "0");
   const auto metrics = http_get(http, "/metrics").body;
-  for (const auto& [state, count] : {std::pair{"done", "2"}, {"refused", "1"}, {"unsupported", "1"}, {"expired", "1"}}) {
+  for (const auto& [state, count] : {std::pair{"done", "3"}, {"refused", "1"}, {"unsupported", "1"}, {"expired", "1"}}) {
     EXPECT_THAT(metrics, ::testing::HasSubstr(fmt::format("halld_commands_total{{state=\"{}\"}} {}\n", state, count)));
   }
 }

@@ -164,6 +164,35 @@ TEST(Rules, AHallWhoseChannelIsDownRaisesTheCommLossAlarmOnly) {
   EXPECT_EQ(d[1].transition.kind, Kind::clear);
 }
 
+// A device found dating events outside the clock bounds raises the clock-skew alarm at once,
+// and it clears a quarter of an hour after the last such event.
+TEST(Rules, ADeviceClockOutOfBoundsRaisesTheClockSkewAlarmUntilItIsRightAgain) {
+  auto info = hall_info("H1", "C1");
+  Rule skew;
+  skew.id = 3;
+  skew.name = "clock";
+  skew.kind = RuleKind::clock_skew;
+  skew.limit.warning = 1;
+  skew.limit.critical = 3600;
+  skew.schedule = Schedule::always;
+  ASSERT_EQ(check(skew), std::nullopt);
+  Evaluator e;
+  e.set_rules({skew});
+  auto v = view_of(info);
+  EXPECT_TRUE(e.evaluate(v, local(0, 10)).empty());
+  v.state.channels[0].skewed_at = local(0, 10, 1);
+  v.state.channels[0].clock_skew_s = 13 * 3600;
+  auto d = e.evaluate(v, local(0, 10, 1));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].object, "clock:qs-H1");
+  EXPECT_EQ(d[0].transition.kind, Kind::raise);
+  EXPECT_EQ(d[0].transition.severity, Severity::critical);
+  EXPECT_TRUE(e.evaluate(v, local(0, 10, 15)).empty()) << "still within the quarter hour";
+  d = e.evaluate(v, local(0, 10, 16, 30));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].transition.kind, Kind::clear);
+}
+
 TEST(Rules, MaintenanceSilencesTheHallTheTerminalOrTheChannel) {
   auto info = hall_info("H1", "C1");
   Rule fault;
