@@ -197,7 +197,14 @@ bool acquire_while_database_away(const Config& config, store::Database& database
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) { if (!ec) signalled = true; });
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < std::max<std::size_t>(config.io_threads, 1); ++i) threads.emplace_back([&io] { io.run(); });
+  std::atomic<int> running{0};  // threads still in io.run()
+  for (std::size_t i = 0; i < std::max<std::size_t>(config.io_threads, 1); ++i) {
+    ++running;
+    threads.emplace_back([&io, &running] {
+      io.run();
+      --running;
+    });
+  }
 
   const auto known = store::known_migrations();
   while (!signalled) {
@@ -213,11 +220,18 @@ bool acquire_while_database_away(const Config& config, store::Database& database
                        : "the database answers: acquisition restarts in full and replays the spool");
   for (auto& channel : channels) channel->stop();
   if (auto server = links->dtu_server()) server->stop();
-  std::atomic<bool> ingest_stopped{false};
-  ingest.stop([&] { ingest_stopped = true; });
-  for (int i = 0; i < 500 && !ingest_stopped; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ingest.stop([] {});
   signals.cancel();
-  io.stop();
+  // Everything posted to this io_context (database answers included) must have run before its
+  // parts go: the threads end once nothing is left to do.
+  for (int i = 0; i < 300 && running > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (running > 0) {
+    // Its parts cannot be torn down safely with work still queued: start afresh instead (the
+    // service manager restarts halld; everything acknowledged is in the spool).
+    spdlog::error("acquisition without the database did not wind down within 15 s; exiting to start afresh");
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_failure);
+  }
   for (auto& t : threads) t.join();
   return true;
 }

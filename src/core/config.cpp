@@ -61,19 +61,25 @@ KeySpec megabytes_key(std::int64_t min, std::int64_t max, Field field) {
           false, false, {}};
 }
 
-template <class Field>
-KeySpec seconds_key(std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
-  return {fmt::format("a whole number of seconds from {} to {}", min, max),
+// A duration given as a whole number of `Unit`s ("seconds", "milliseconds", "days").
+template <class Unit, class Field>
+KeySpec duration_key(std::string_view unit, std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
+  return {fmt::format("a whole number of {} from {} to {}", unit, min, max),
           [=](const toml::node& node, Config& config) {
             auto value = node.value_exact<std::int64_t>();
             if (!value || *value < min || *value > max) return false;
-            field(config) = std::chrono::seconds(*value);
+            field(config) = Unit(*value);
             return true;
           },
           [=](const Config& config) {
-            return fmt::format("{}", field(const_cast<Config&>(config)).count());
+            return fmt::format("{}", std::chrono::duration_cast<Unit>(field(const_cast<Config&>(config))).count());
           },
           reloadable, false, copier(field)};
+}
+
+template <class Field>
+KeySpec seconds_key(std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
+  return duration_key<std::chrono::seconds>("seconds", min, max, field, reloadable);
 }
 
 template <class Field, class Valid>
@@ -171,15 +177,8 @@ Schema make_schema() {
 
   s["acquisition.batch_rows"] =
       integer_key(1, 100'000, [](Config& c) -> auto& { return c.acquisition.batch_rows; });
-  s["acquisition.batch_delay_ms"] = {
-      "a whole number of milliseconds from 1 to 10000",
-      [](const toml::node& node, Config& c) {
-        auto value = node.value_exact<std::int64_t>();
-        if (!value || *value < 1 || *value > 10000) return false;
-        c.acquisition.batch_delay = std::chrono::milliseconds(*value);
-        return true;
-      },
-      [](const Config& c) { return std::to_string(c.acquisition.batch_delay.count()); }, false, false, {}};
+  s["acquisition.batch_delay_ms"] = duration_key<std::chrono::milliseconds>(
+      "milliseconds", 1, 10'000, [](Config& c) -> auto& { return c.acquisition.batch_delay; });
   s["acquisition.reconnect_max_s"] =
       seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.reconnect_max; });
   s["acquisition.command_timeout_s"] =
@@ -187,18 +186,8 @@ Schema make_schema() {
 
   s["acquisition.clock_ahead_s"] =
       seconds_key(1, 86'400, [](Config& c) -> auto& { return c.acquisition.clock_ahead; });
-  s["acquisition.clock_behind_days"] = {
-      "a whole number of days from 1 to 3660",
-      [](const toml::node& node, Config& c) {
-        auto value = node.value_exact<std::int64_t>();
-        if (!value || *value < 1 || *value > 3660) return false;
-        c.acquisition.clock_behind = std::chrono::days(*value);
-        return true;
-      },
-      [](const Config& c) {
-        return std::to_string(std::chrono::duration_cast<std::chrono::days>(c.acquisition.clock_behind).count());
-      },
-      false, false, {}};
+  s["acquisition.clock_behind_days"] = duration_key<std::chrono::days>(
+      "days", 1, 3660, [](Config& c) -> auto& { return c.acquisition.clock_behind; });
   s["acquisition.spool_file"] = string_key(
       "a file path (empty: no spool; events wait unacknowledged while the database is away)",
       [](Config& c) -> auto& { return c.acquisition.spool_file; }, any_string);

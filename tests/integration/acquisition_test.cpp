@@ -436,23 +436,30 @@ class PrivateCluster {
   int port = 0;
 };
 
+// The events stored in the cluster's database.
+std::size_t stored_events(const PrivateCluster& cluster) {
+  pqxx::connection watch(cluster.conninfo());
+  return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
+}
+
+// The test's configuration, on the cluster's database instead of the shared one.
+std::string config_on(const PrivateCluster& cluster, std::string text, const std::string& shared_conninfo) {
+  text.replace(text.find(shared_conninfo), shared_conninfo.size(), cluster.conninfo());
+  return text;
+}
+
 // Fault scenario 3, made harder: halld spools while PostgreSQL is away, is killed with a full
 // spool halfway through the outage, and the next halld replays it once the database is back.
 TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   PrivateCluster cluster;
-  auto text = read_text(config);
-  text.replace(text.find(db.conninfo()), db.conninfo().size(), cluster.conninfo());
-  config = dir.write("halld.toml", text);
+  config = dir.write("halld.toml", config_on(cluster, read_text(config), db.conninfo()));
   start_simulator({"--events", "3000", "--rate", "150"});
   const auto port = start(config);
   ASSERT_NE(port, 0);
   auto acknowledged = [&] {
     return json::parse(http_get(port, "/api/v1/channels").body)["items"][0]["events_acknowledged"].get<int>();
   };
-  auto stored = [&] {
-    pqxx::connection watch(cluster.conninfo());
-    return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
-  };
+  auto stored = [&] { return stored_events(cluster); };
   eventually([&] { return stored() >= 500; }, 6s);
   cluster.stop();  // mid-stream: the simulator goes on sending
   const auto acked_at_outage = acknowledged();
@@ -483,16 +490,12 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
 // in full and replays the spool: nothing lost, nothing twice.
 TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
   PrivateCluster cluster;
-  auto text = read_text(config);
-  text.replace(text.find(db.conninfo()), db.conninfo().size(), cluster.conninfo());
+  auto text = config_on(cluster, read_text(config), db.conninfo());
   text.replace(text.find("startup_wait_s = 5"), 18, "startup_wait_s = 1");
   config = dir.write("halld.toml", text);
   start_simulator({"--events", "2000", "--rate", "150"});
   ASSERT_NE(start(config), 0);  // with the database: the snapshot of the channels is saved
-  auto stored = [&] {
-    pqxx::connection watch(cluster.conninfo());
-    return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
-  };
+  auto stored = [&] { return stored_events(cluster); };
   eventually([&] { return stored() >= 200; }, 6s);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "spool" / "acquisition.json"));
   halld->signal(SIGTERM);
