@@ -8,11 +8,15 @@
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
 //            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K] [--port-file F]
 //            [--stats-file F] [--write-log F] [--exit-when-acked] [--start 2026-11-21T00:30:00Z]
+//            [--backlog-hours A-B]
 //
 // --rate is events per second of real time (the simulated clock runs as fast as needed);
 // --speed instead paces events by their own times, S simulated seconds per real second (1: live);
 // --events 0 streams without end; --start sets the simulated clock's first instant (default:
 // now), e.g. to replay a past day or to deliver events late;
+// --backlog-hours A-B (with --speed) holds back the events of simulated hours A to B after the
+// start and sends them at hour B, oldest first, before anything later: a link lost for a while, its backlog
+// delivered late (ending, as a real one does, with windows open or a customer just called);
 // --cut-after drops the first connection after K data frames, unacknowledged ones included,
 // to test recovery; the stats file says how many events were made and acknowledged.
 #include <fmt/format.h>
@@ -29,6 +33,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "backlog.hpp"
 #include "bus_devices.hpp"
 #include "pty.hpp"
 #include "device.hpp"
@@ -59,6 +64,7 @@ struct Options {
   std::vector<tools::TerminalSpec> terminals;  // a terminal-management server for these terminals
   std::uint64_t seed = 1;  // hall i uses seed + i
   std::uint64_t cut_after = 0;
+  std::optional<std::pair<int, int>> backlog_hours;  // --backlog-hours A-B
   std::string port_file, stats_file;
   // Each write of data frames as a line "<CLOCK_MONOTONIC ns> <bytes> <site>", for latency benchmarks.
   std::string write_log;
@@ -169,8 +175,16 @@ class Simulator {
     return tools::QueueModel({.seed = hall.seed, .windows = o.windows, .arrivals_per_hour = o.arrivals_per_hour,
                               .hours = o.hours, .start = start});
   }
-  records::Event next_from_model() {
-    return std::visit([](auto& model) { return model.next(); }, model_);
+  static std::optional<tools::Backlog> backlog_of(const Options& o, records::Timestamp start) {
+    if (!o.backlog_hours) return std::nullopt;
+    return tools::Backlog(start + std::chrono::hours(o.backlog_hours->first), start + std::chrono::hours(o.backlog_hours->second));
+  }
+  tools::Backlog::Due next_from_model() {
+    auto from_model = [this] { return std::visit([](auto& model) { return model.next(); }, model_); };
+    if (backlog_) return backlog_->next(from_model);
+    auto event = from_model();
+    const auto at = event.at;
+    return {std::move(event), at};
   }
   // The frame of a new event, in the protocol of what is simulated.
   std::vector<std::uint8_t> add_to_outbox(const records::Event& event) {
@@ -213,10 +227,10 @@ class Simulator {
 
   bool all_made() const { return options_.events != 0 && outbox_.events_made() >= options_.events; }
 
-  // With --speed, how long until `event` is due; zero when it is (or in --rate mode).
-  std::chrono::steady_clock::duration until_due(const records::Event& event) const {
+  // With --speed, how long until simulated time `at` is due; zero when it is (or in --rate mode).
+  std::chrono::steady_clock::duration until_due(records::Timestamp at) const {
     if (options_.speed <= 0) return {};
-    auto simulated = std::chrono::duration<double>(event.at - simulation_start_);
+    auto simulated = std::chrono::duration<double>(at - simulation_start_);
     auto due = real_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(simulated / options_.speed);
     auto now = std::chrono::steady_clock::now();
     return due > now ? due - now : std::chrono::steady_clock::duration{};
@@ -311,8 +325,8 @@ class Simulator {
                                    (outbox_.events_made() - made_at_rate_start_);
         while (allowance-- > 0 && !all_made() && due.size() < 256 * 1024) {
           if (!next_event_) next_event_ = next_from_model();
-          if (until_due(*next_event_) != std::chrono::steady_clock::duration{}) break;
-          auto frame = add_to_outbox(*next_event_);
+          if (until_due(next_event_->at) != std::chrono::steady_clock::duration{}) break;
+          auto frame = add_to_outbox(next_event_->event);
           next_event_.reset();
           due.insert(due.end(), frame.begin(), frame.end());
           if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
@@ -337,7 +351,7 @@ class Simulator {
       }
       if (ec) break;
       auto wait = options_.speed > 0 && next_event_
-                      ? std::min<std::chrono::steady_clock::duration>(until_due(*next_event_), 200ms)
+                      ? std::min<std::chrono::steady_clock::duration>(until_due(next_event_->at), 200ms)
                       : std::chrono::steady_clock::duration(std::chrono::milliseconds(2));
       pace.expires_after(wait);
       co_await pace.async_wait(asio::use_awaitable);
@@ -358,7 +372,8 @@ class Simulator {
   tools::DeviceOutbox outbox_;
   std::unique_ptr<std::ofstream> write_log_;  // with --write-log
   Model model_;  // starts at simulation_start_, declared above it
-  std::optional<records::Event> next_event_;  // made by the model, not yet due
+  std::optional<tools::Backlog> backlog_ = backlog_of(options_, simulation_start_);
+  std::optional<tools::Backlog::Due> next_event_;  // made by the model, not yet due
   std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
   std::uint64_t made_at_rate_start_ = 0;
   std::uint64_t connections_ = 0;
@@ -489,6 +504,14 @@ std::optional<Options> parse(int argc, char** argv) {
       }
     } else if (arg == "--seed") ok = parse_number(value(), o.seed);
     else if (arg == "--cut-after") ok = parse_number(value(), o.cut_after);
+    else if (arg == "--backlog-hours") {
+      const auto range = value();
+      const auto dash = range.find('-');
+      int from = 0, until = 0;
+      ok = dash != std::string_view::npos && parse_number(range.substr(0, dash), from) &&
+           parse_number(range.substr(dash + 1), until) && 0 <= from && from < until;
+      if (ok) o.backlog_hours = std::pair{from, until};
+    }
     else if (arg == "--port-file") o.port_file = value();
     else if (arg == "--stats-file") o.stats_file = value();
     else if (arg == "--write-log") o.write_log = value();

@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "backlog.hpp"
 #include "bus_devices.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "queue_model.hpp"
@@ -164,4 +165,39 @@ TEST(BusDevices, AnswerOnlyTheirOwnPollsLoginFirstAndResendWhatIsNotAcknowledged
 }
 
 }  // namespace
+// A link lost from Tuesday 10:00 (local) to Wednesday 10:00: those events go out at Wednesday
+// 10:00, oldest first, before anything later; nothing is lost or reordered, and the backlog
+// ends with the windows open, as the hall was when the link came back.
+TEST(Backlog, HoldsBackAnOutageAndSendsItBeforeTheFirstLaterEvent) {
+  QueueModelOptions options{.seed = 8, .windows = 3, .arrivals_per_hour = 60, .hours = {},
+                            .start = monday_utc_midnight};
+  QueueModel plain(options), delayed(options);
+  const auto from = monday_utc_midnight + hours(24 + 2), until = monday_utc_midnight + hours(48 + 2);
+  Backlog backlog(from, until);
+  std::vector<Event> in_time, as_sent;
+  for (int i = 0; i < 12000; ++i) {
+    in_time.push_back(plain.next());
+    auto due = backlog.next([&] { return delayed.next(); });
+    if (due.event.at >= from && due.event.at < until) {
+      EXPECT_EQ(due.at, until) << "a held event goes out when the link is back";
+    } else {
+      EXPECT_EQ(due.at, due.event.at);
+    }
+    as_sent.push_back(std::move(due.event));
+  }
+  const auto first_held = std::find_if(as_sent.begin(), as_sent.end(), [&](const Event& e) { return e.at >= from; });
+  ASSERT_NE(first_held, as_sent.end());
+  auto backlog_end = std::find_if(first_held, as_sent.end(), [&](const Event& e) { return e.at >= until; });
+  ASSERT_NE(backlog_end, as_sent.end());
+  ASSERT_TRUE(std::is_sorted(first_held, backlog_end, [](const Event& a, const Event& b) { return a.at < b.at; }));
+  EXPECT_GT(backlog_end - first_held, 500);
+  std::optional<WindowState> last_state;
+  for (auto e = first_held; e != backlog_end; ++e) {
+    if (const auto* w = std::get_if<WindowStatusChanged>(&e->body)) last_state = w->state;
+  }
+  EXPECT_EQ(last_state, WindowState::open) << "the backlog ends with the windows open";
+  // The same events in the same order: only when they go out changes.
+  EXPECT_EQ(as_sent, in_time);
+}
+
 }  // namespace halld::tools
