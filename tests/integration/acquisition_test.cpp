@@ -442,6 +442,16 @@ std::size_t stored_events(const PrivateCluster& cluster) {
   return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
 }
 
+// After the simulator saw every one of its `events` acknowledged: the cluster holds each once.
+void expect_each_event_once(const PrivateCluster& cluster, const nlohmann::json& simulator_result, std::size_t events) {
+  EXPECT_EQ(simulator_result["unacked"], 0);
+  eventually([&] { return stored_events(cluster) >= events; }, 20s);
+  pqxx::connection check(cluster.conninfo());
+  pqxx::read_transaction tx(check);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<std::size_t>(), events);
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<std::size_t>(), events);
+}
+
 // The test's configuration, on the cluster's database instead of the shared one.
 std::string config_on(const PrivateCluster& cluster, std::string text, const std::string& shared_conninfo) {
   text.replace(text.find(shared_conninfo), shared_conninfo.size(), cluster.conninfo());
@@ -459,8 +469,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   auto acknowledged = [&] {
     return json::parse(http_get(port, "/api/v1/channels").body)["items"][0]["events_acknowledged"].get<int>();
   };
-  auto stored = [&] { return stored_events(cluster); };
-  eventually([&] { return stored() >= 500; }, 6s);
+  eventually([&] { return stored_events(cluster) >= 500; }, 6s);
   cluster.stop();  // mid-stream: the simulator goes on sending
   const auto acked_at_outage = acknowledged();
   std::this_thread::sleep_for(15s);
@@ -472,13 +481,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   std::this_thread::sleep_for(15s);
   cluster.start();
   ASSERT_NE(start(config), 0);  // finds the spool and replays it before anything new
-  auto result = simulator_result(120s);
-  EXPECT_EQ(result["unacked"], 0);
-  eventually([&] { return stored() >= 3000; }, 10s);
-  pqxx::connection check(cluster.conninfo());
-  pqxx::read_transaction tx(check);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 3000);
-  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<int>(), 3000);
+  expect_each_event_once(cluster, simulator_result(120s), 3000);
   const auto log = log_after_stop();
   EXPECT_THAT(log, ::testing::HasSubstr("spooling events to"));
   EXPECT_THAT(log, ::testing::HasSubstr("spooled events to replay"));
@@ -495,8 +498,7 @@ TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
   config = dir.write("halld.toml", text);
   start_simulator({"--events", "2000", "--rate", "150"});
   ASSERT_NE(start(config), 0);  // with the database: the snapshot of the channels is saved
-  auto stored = [&] { return stored_events(cluster); };
-  eventually([&] { return stored() >= 200; }, 6s);
+  eventually([&] { return stored_events(cluster) >= 200; }, 6s);
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "spool" / "acquisition.json"));
   halld->signal(SIGTERM);
   ASSERT_EQ(halld->wait(10s), 0);
@@ -511,13 +513,7 @@ TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
   EXPECT_TRUE(halld->running()) << halld->output().substr(earlier);
   EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("acquire into the spool"));
   cluster.start();
-  auto result = simulator_result(120s);
-  EXPECT_EQ(result["unacked"], 0);
-  eventually([&] { return stored() >= 2000; }, 20s);
-  pqxx::connection check(cluster.conninfo());
-  pqxx::read_transaction tx(check);
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<int>(), 2000);
-  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<int>(), 2000);
+  expect_each_event_once(cluster, simulator_result(120s), 2000);
   const auto log = log_after_stop();
   EXPECT_THAT(log, ::testing::HasSubstr("the database answers"));
   EXPECT_THAT(log, ::testing::HasSubstr("the spool is replayed"));
