@@ -146,7 +146,7 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::unordered_map<std::string, int> terminal_halls_;
   std::chrono::steady_clock::time_point terminal_halls_loaded_{};
 
-  mutable std::mutex status_mutex_;  // guards status_, devices_ and the sources' ids for readers
+  mutable std::mutex status_mutex_;
   ChannelStatus status_;
   std::map<std::string, DeviceStatus> devices_;
 

@@ -7,8 +7,10 @@
 // subscribers are told of each publication as one batch, so a consumer with many clients does
 // its per-client work once per batch, not once per hall.
 // Every flush period the changed buckets and days go to PostgreSQL whole (idempotent); an event
-// older than what the engine holds marks its hall-day stale, and the engine rebuilds that day
-// from the event log. Must not touch: links, sessions, HTTP.
+// older than what the engine holds marks its hall-day and the days after it stale, the engine
+// rebuilds those from the event log and loads the hall's held days again from it, so that live
+// and recomputed figures agree. Events outside the clock bounds are left out. Must not touch:
+// links, sessions, HTTP.
 #pragma once
 
 #include <functional>
