@@ -88,6 +88,11 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes) {
     proto::PayloadReader extension(std::span(frame.payload).subspan(prefix_size, extension_size));
     const auto declared = extension.u32();
     const auto flags = extension.u8();
+    // One way to write each record: no unknown flags, no epoch value without its flag.
+    if ((flags & ~(has_epoch | skewed)) != 0 || (!(flags & has_epoch) && declared != 0)) {
+      out.status = SpoolRecordRead::Status::corrupt;
+      return out;
+    }
     if (flags & has_epoch) epoch = declared;
     clock_skewed = (flags & skewed) != 0;
     taken += extension_size;
