@@ -51,18 +51,21 @@ live::HallView busy_hall(const std::string& code, const std::string& city, recor
   view.code = code;
   view.city_code = city;
   view.state.hall_id = info->id;
-  view.state.channels = {{fmt::format("qs-{}", code), true, now - std::chrono::hours(1), std::nullopt, 0}};
+  view.state.channels = {
+      {fmt::format("qs-{}", code), true, now - std::chrono::hours(1), std::nullopt, 0}};
   for (int i = 0; i < 40; ++i) {
     const std::string business = i % 2 ? "A" : "B";
-    view.state.waiting.push_back({fmt::format("{}{}", business, i), business, {}, now - std::chrono::minutes(i)});
+    view.state.waiting.push_back(
+        {fmt::format("{}{}", business, i), business, {}, now - std::chrono::minutes(i)});
   }
   return view;
 }
 
 std::vector<alarm::Rule> province_rules(int count, int halls) {
   std::vector<alarm::Rule> rules;
-  const alarm::Indicator indicators[] = {alarm::Indicator::queue_length, alarm::Indicator::longest_wait_min,
-                                         alarm::Indicator::predicted_wait_min, alarm::Indicator::average_wait_15_min};
+  const alarm::Indicator indicators[] = {
+      alarm::Indicator::queue_length, alarm::Indicator::longest_wait_min,
+      alarm::Indicator::predicted_wait_min, alarm::Indicator::average_wait_15_min};
   for (int i = 0; i < count; ++i) {
     alarm::Rule r;
     r.id = i + 1;
@@ -89,7 +92,8 @@ std::vector<alarm::Rule> province_rules(int count, int halls) {
 
 std::vector<alarm::Rule> default_rules() {
   std::vector<alarm::Rule> rules;
-  auto limit = [&](alarm::Indicator indicator, double warning, double critical, double clear, int hold) {
+  auto limit = [&](alarm::Indicator indicator, double warning, double critical, double clear,
+                   int hold) {
     alarm::Rule r;
     r.id = static_cast<int>(rules.size()) + 1;
     r.indicator = indicator;
@@ -101,8 +105,8 @@ std::vector<alarm::Rule> default_rules() {
   };
   limit(alarm::Indicator::queue_length, 15, 30, 10, 60);
   limit(alarm::Indicator::longest_wait_min, 20, 40, 15, 0);
-  for (auto kind : {alarm::RuleKind::comm_loss, alarm::RuleKind::terminal_fault, alarm::RuleKind::part_fault,
-                    alarm::RuleKind::door_open}) {
+  for (auto kind : {alarm::RuleKind::comm_loss, alarm::RuleKind::terminal_fault,
+                    alarm::RuleKind::part_fault, alarm::RuleKind::door_open}) {
     alarm::Rule r;
     r.id = static_cast<int>(rules.size()) + 1;
     r.kind = kind;
@@ -114,15 +118,18 @@ std::vector<alarm::Rule> default_rules() {
 }
 
 // ns per evaluation of the view, the median of 5 batches.
-double ns_per_view(std::vector<alarm::Rule> rules, const live::HallView& view, records::Timestamp now, int rounds) {
+double ns_per_view(std::vector<alarm::Rule> rules, const live::HallView& view,
+                   records::Timestamp now, int rounds) {
   alarm::Evaluator evaluator;
   evaluator.set_rules(std::move(rules));
   std::vector<double> batches;
   std::size_t decisions = 0;
   for (int batch = 0; batch < 5; ++batch) {
     const auto start = steady_clock::now();
-    for (int i = 0; i < rounds; ++i) decisions += evaluator.evaluate(view, now + std::chrono::seconds(i % 2)).size();
-    batches.push_back(std::chrono::duration<double, std::nano>(steady_clock::now() - start).count() / rounds);
+    for (int i = 0; i < rounds; ++i)
+      decisions += evaluator.evaluate(view, now + std::chrono::seconds(i % 2)).size();
+    batches.push_back(
+        std::chrono::duration<double, std::nano>(steady_clock::now() - start).count() / rounds);
   }
   if (decisions == static_cast<std::size_t>(-1)) std::cerr << "";  // keeps the work observable
   return percentile(batches, 0.5);
@@ -164,8 +171,10 @@ int latency(int argc, char** argv) {
   boost::asio::io_context io;
   beast::websocket::stream<beast::tcp_stream> ws(io);
   beast::get_lowest_layer(ws).connect({boost::asio::ip::make_address("127.0.0.1"), port});
-  ws.set_option(beast::websocket::stream_base::decorator(
-      [&](beast::websocket::request_type& request) { request.set(beast::http::field::authorization, "Bearer " + token); }));
+  ws.set_option(
+      beast::websocket::stream_base::decorator([&](beast::websocket::request_type& request) {
+        request.set(beast::http::field::authorization, "Bearer " + token);
+      }));
   ws.handshake("127.0.0.1", "/api/v1/alarms/stream");
   std::vector<std::pair<std::int64_t, std::string>> arrivals;  // steady ns, hall
   const auto until = steady_clock::now() + std::chrono::seconds(seconds);

@@ -11,8 +11,6 @@
 //     (published_ms), so lag = arrival − publication, on the same machine's clock. Prints how
 //     many clients connected, how long until every snapshot arrived, messages received and the
 //     lag percentiles (ms); messages that came while snapshots were still being sent apart.
-#include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -28,6 +26,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
 #include <vector>
 
 #include "options.hpp"
@@ -68,7 +67,8 @@ int http_latency(int argc, char** argv) {
         http::write(stream, request);
         http::response<http::string_body> response;
         http::read(stream, buffer, response);
-        latencies[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(steady_clock::now() - sent).count());
+        latencies[static_cast<std::size_t>(c)].push_back(
+            std::chrono::duration<double, std::milli>(steady_clock::now() - sent).count());
         if (response.result() != http::status::ok) ++failures;
         std::lock_guard lock(bytes_mutex);
         bytes = response.body().size();
@@ -79,9 +79,14 @@ int http_latency(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(steady_clock::now() - started).count();
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::cout << nlohmann::json{{"bench", "dashboard_http"}, {"target", target}, {"requests", all.size()},
-                              {"connections", connections}, {"failures", failures.load()}, {"body_bytes", bytes},
-                              {"latency_ms_p50", percentile(all, 0.5)}, {"latency_ms_p99", percentile(all, 0.99)},
+  std::cout << nlohmann::json{{"bench", "dashboard_http"},
+                              {"target", target},
+                              {"requests", all.size()},
+                              {"connections", connections},
+                              {"failures", failures.load()},
+                              {"body_bytes", bytes},
+                              {"latency_ms_p50", percentile(all, 0.5)},
+                              {"latency_ms_p99", percentile(all, 0.99)},
                               {"requests_per_s", static_cast<double>(all.size()) / seconds}}
                    .dump()
             << std::endl;
@@ -107,8 +112,10 @@ struct Client : std::enable_shared_from_this<Client> {
 
   void start(unsigned short port, const std::string& token, const std::string& target) {
     beast::get_lowest_layer(ws).connect({asio::ip::make_address("127.0.0.1"), port});
-    ws.set_option(beast::websocket::stream_base::decorator(
-        [token](beast::websocket::request_type& request) { request.set(http::field::authorization, "Bearer " + token); }));
+    ws.set_option(
+        beast::websocket::stream_base::decorator([token](beast::websocket::request_type& request) {
+          request.set(http::field::authorization, "Bearer " + token);
+        }));
     ws.async_handshake("127.0.0.1", target, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return;
       ++self->received.connected;
@@ -118,7 +125,9 @@ struct Client : std::enable_shared_from_this<Client> {
   void read() {
     ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
-      const auto now_ms = std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count();
+      const auto now_ms = std::chrono::duration<double, std::milli>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
       // Only the publication time is read (not the whole JSON): the client must not be the
       // bottleneck of a fan-out measurement.
       const auto text = beast::buffers_to_string(self->buffer.data());
@@ -157,20 +166,31 @@ int fanout(int argc, char** argv) {
     all.back()->start(port, token, target);
   }
   // Until every client has its snapshot (a minute at most: some may fail to connect).
-  while (received.snapshots < clients && std::chrono::steady_clock::now() - started < std::chrono::minutes(1)) {
+  while (received.snapshots < clients &&
+         std::chrono::steady_clock::now() - started < std::chrono::minutes(1)) {
     io.run_for(std::chrono::milliseconds(20));
   }
-  const double snapshots_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double snapshots_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   received.settled = true;
   io.run_for(std::chrono::seconds(seconds));
   const auto& lags = received.lags;
   const int connected = received.connected;
-  std::cout << nlohmann::json{{"bench", "dashboard_fanout"}, {"clients", clients}, {"connected", connected},
-                              {"snapshots", received.snapshots}, {"all_snapshots_s", snapshots_s},
-                              {"seconds", seconds}, {"messages", lags.size()},
-                              {"messages_per_client", connected ? static_cast<double>(lags.size()) / connected : 0.0},
-                              {"bytes_per_message", lags.empty() ? 0.0 : static_cast<double>(received.bytes) / static_cast<double>(lags.size())},
-                              {"lag_ms_p50", percentile(lags, 0.5)}, {"lag_ms_p99", percentile(lags, 0.99)},
+  std::cout << nlohmann::json{{"bench", "dashboard_fanout"},
+                              {"clients", clients},
+                              {"connected", connected},
+                              {"snapshots", received.snapshots},
+                              {"all_snapshots_s", snapshots_s},
+                              {"seconds", seconds},
+                              {"messages", lags.size()},
+                              {"messages_per_client",
+                               connected ? static_cast<double>(lags.size()) / connected : 0.0},
+                              {"bytes_per_message", lags.empty()
+                                                        ? 0.0
+                                                        : static_cast<double>(received.bytes) /
+                                                              static_cast<double>(lags.size())},
+                              {"lag_ms_p50", percentile(lags, 0.5)},
+                              {"lag_ms_p99", percentile(lags, 0.99)},
                               {"lag_ms_max", percentile(lags, 1.0)},
                               {"settling_messages", received.settling_lags.size()},
                               {"settling_lag_ms_p50", percentile(received.settling_lags, 0.5)},
@@ -186,7 +206,8 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "http") return http_latency(argc, argv);
   if (mode == "fanout") return fanout(argc, argv);
-  std::cerr << "usage: dashboard_bench http --port P --token T --target PATH [--requests N] [--connections C] | "
+  std::cerr << "usage: dashboard_bench http --port P --token T --target PATH [--requests N] "
+               "[--connections C] | "
                "fanout --port P --token T [--clients N] [--seconds S] [--target PATH]\n";
   return 2;
 }

@@ -16,6 +16,7 @@
 // One JSON line per measurement on stdout. The databases named must be empty: the schema is
 // created here.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,7 +25,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
-#include <spdlog/spdlog.h>
 #include <thread>
 
 #include "halld/live/engine.hpp"
@@ -43,7 +43,9 @@ using std::chrono::days;
 using std::chrono::sys_days;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 double quantile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
@@ -55,7 +57,8 @@ double quantile(std::vector<double> values, double p) {
 const sys_days first_day = sys_days(std::chrono::year(2026) / 11 / 2);
 const Timestamp first_instant = Timestamp(first_day) - std::chrono::hours(8);
 
-std::vector<Event> hall_events(int hall, Timestamp from, Timestamp until, int windows, double arrivals_per_hour) {
+std::vector<Event> hall_events(int hall, Timestamp from, Timestamp until, int windows,
+                               double arrivals_per_hour) {
   tools::QueueModelOptions q;
   q.seed = static_cast<std::uint64_t>(hall);
   q.windows = windows;
@@ -70,7 +73,8 @@ std::vector<Event> hall_events(int hall, Timestamp from, Timestamp until, int wi
   t.start = from;
   tools::TerminalFleet fleet(t);
   for (Event e = fleet.next(); e.at < until; e = fleet.next()) events.push_back(e);
-  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
   return events;
 }
 
@@ -83,13 +87,15 @@ kpi::HallTerms china_terms() {
 
 // --- prediction -----------------------------------------------------------------------------
 
-// Follows one simulated hall as the engine would and pairs each ticket's predicted wait with its actual one.
+// Follows one simulated hall as the engine would and pairs each ticket's predicted wait with its
+// actual one.
 class PredictionCheck final : public model::FactSink {
  public:
   struct Pair {
     double predicted, naive, actual;
   };
-  explicit PredictionCheck(kpi::HallTerms terms) : terms_(std::move(terms)), hall_(1), tallies_(tally_, terms_) {}
+  explicit PredictionCheck(kpi::HallTerms terms)
+      : terms_(std::move(terms)), hall_(1), tallies_(tally_, terms_) {}
 
   void run(const std::vector<Event>& events) {
     for (const auto& e : events) {
@@ -98,7 +104,8 @@ class PredictionCheck final : public model::FactSink {
         day_ = day;
         hall_.start_day(terms_.calendar.day_start(day), terms_.calendar.day_start(day - days(1)));
       }
-      if (const auto* issued = std::get_if<records::TicketIssued>(&e.body)) predict_for(issued->ticket, e.at);
+      if (const auto* issued = std::get_if<records::TicketIssued>(&e.body))
+        predict_for(issued->ticket, e.at);
       current_ = &e;
       hall_.apply(e, *this);
     }
@@ -121,8 +128,10 @@ class PredictionCheck final : public model::FactSink {
  private:
   void predict_for(const std::string& ticket, Timestamp now) {
     const auto figures = recent_.figures(now, terms_);
-    const auto today = kpi::sum_hall(tally_, terms_.calendar.day_start(day_), now + std::chrono::seconds(1));
-    const auto predictions = recent_.predict(hall_.snapshot(), figures.last_60_min, today, terms_, {}, now);
+    const auto today =
+        kpi::sum_hall(tally_, terms_.calendar.day_start(day_), now + std::chrono::seconds(1));
+    const auto predictions =
+        recent_.predict(hall_.snapshot(), figures.last_60_min, today, terms_, {}, now);
     std::erase_if(calls_, [&](const auto& c) { return c.first < now - std::chrono::hours(1); });
     double naive = 0;
     for (const auto& c : calls_) naive += static_cast<double>(c.second) / 60.0;
@@ -152,7 +161,8 @@ int prediction(int days_simulated) {
     for (int windows : {2, 3, 4, 6, 8}) {
       for (int seed = 1; seed <= 3; ++seed) {
         PredictionCheck check(terms);
-        check.run(hall_events(windows * 100 + seed, first_instant, first_instant + days(days_simulated), windows,
+        check.run(hall_events(windows * 100 + seed, first_instant,
+                              first_instant + days(days_simulated), windows,
                               load.per_window * windows));
         pairs.insert(pairs.end(), check.pairs.begin(), check.pairs.end());
       }
@@ -174,7 +184,8 @@ int prediction(int days_simulated) {
                                 {"load", load.name},
                                 {"tickets", pairs.size()},
                                 {"median_wait_min", quantile(actual, 0.5)},
-                                {"mae_min", pairs.empty() ? 0 : abs_error / static_cast<double>(pairs.size())},
+                                {"mae_min",
+                                 pairs.empty() ? 0 : abs_error / static_cast<double>(pairs.size())},
                                 {"tickets_waiting_5min_or_more", counted},
                                 {"mape_percent", mape},
                                 {"naive_mape_percent", naive_mape},
@@ -198,25 +209,33 @@ std::vector<store::Statement> statements() {
 std::vector<int> create_halls(pqxx::connection& c, int halls) {
   store::migrate(c, store::known_migrations());
   pqxx::work tx(c);
-  tx.exec(fmt::format("INSERT INTO city_company (code, name) SELECT 'C' || g, '城市' || g FROM generate_series(1, {}) g",
-                      (halls + 19) / 20));
+  tx.exec(
+      fmt::format("INSERT INTO city_company (code, name) SELECT 'C' || g, '城市' || g FROM "
+                  "generate_series(1, {}) g",
+                  (halls + 19) / 20));
   tx.exec(fmt::format(
       "INSERT INTO hall (code, name, city_id, latitude, longitude, level, status, target_wait_min) "
-      "SELECT 'H' || g, '营业厅' || g, (SELECT id FROM city_company WHERE code = 'C' || ((g - 1) / 20 + 1)), "
+      "SELECT 'H' || g, '营业厅' || g, (SELECT id FROM city_company WHERE code = 'C' || ((g - 1) / "
+      "20 + 1)), "
       "34.7, 113.6, 'B', 'open', 20 FROM generate_series(1, {}) g",
       halls));
-  tx.exec("INSERT INTO hall_opening_hours (hall_id, weekday, opens, closes) "
-          "SELECT h.id, d, '08:30', '17:30' FROM hall h, generate_series(1, 7) d");
-  tx.exec("INSERT INTO terminal (code, hall_id, type, placement, status) "
-          "SELECT 'T' || substr(code, 2) || 'a', id, 'payment', 'lobby', 'active' FROM hall UNION ALL "
-          "SELECT 'T' || substr(code, 2) || 'b', id, 'payment', 'zone_24h', 'active' FROM hall");
+  tx.exec(
+      "INSERT INTO hall_opening_hours (hall_id, weekday, opens, closes) "
+      "SELECT h.id, d, '08:30', '17:30' FROM hall h, generate_series(1, 7) d");
+  tx.exec(
+      "INSERT INTO terminal (code, hall_id, type, placement, status) "
+      "SELECT 'T' || substr(code, 2) || 'a', id, 'payment', 'lobby', 'active' FROM hall UNION ALL "
+      "SELECT 'T' || substr(code, 2) || 'b', id, 'payment', 'zone_24h', 'active' FROM hall");
   std::vector<int> ids;
-  for (const auto& row : tx.exec("SELECT id FROM hall ORDER BY substr(code, 2)::int")) ids.push_back(row[0].as<int>());
+  for (const auto& row : tx.exec("SELECT id FROM hall ORDER BY substr(code, 2)::int"))
+    ids.push_back(row[0].as<int>());
   tx.commit();
   return ids;
 }
 
-int windows_of(int hall) { return 2 + hall % 5; }
+int windows_of(int hall) {
+  return 2 + hall % 5;
+}
 
 // --- apply ----------------------------------------------------------------------------------
 
@@ -224,18 +243,29 @@ int apply_events(const std::string& conninfo, int halls) {
   MetricsRegistry metrics;
   asio::io_context io;  // outlives the pool, as store/database.hpp requires
   store::Database database(conninfo, 2, statements(), metrics);
-  const auto ids = database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
+  const auto ids =
+      database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
   std::vector<store::IngestRecord> records;
   for (int h = 1; h <= halls; ++h) {
     const auto source = database.run_blocking([&](pqxx::connection& c) {
-      return store::register_source(c, fmt::format("qs-{}", h), 1, ids[static_cast<std::size_t>(h - 1)]).source_id;
+      return store::register_source(c, fmt::format("qs-{}", h), 1,
+                                    ids[static_cast<std::size_t>(h - 1)])
+          .source_id;
     });
     std::uint32_t sequence = 0;
-    for (auto& e : hall_events(h, first_instant, first_instant + days(1), windows_of(h), 6.0 * windows_of(h))) {
-      records.push_back({source, ++sequence, ids[static_cast<std::size_t>(h - 1)], std::move(e), {}, std::nullopt, false});
+    for (auto& e : hall_events(h, first_instant, first_instant + days(1), windows_of(h),
+                               6.0 * windows_of(h))) {
+      records.push_back({source,
+                         ++sequence,
+                         ids[static_cast<std::size_t>(h - 1)],
+                         std::move(e),
+                         {},
+                         std::nullopt,
+                         false});
     }
   }
-  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return a.event.at < b.event.at; });
+  std::stable_sort(records.begin(), records.end(),
+                   [](const auto& a, const auto& b) { return a.event.at < b.event.at; });
 
   // Baseline: the bare models, one per hall, applying the same events.
   struct Discard final : model::FactSink {
@@ -249,7 +279,8 @@ int apply_events(const std::string& conninfo, int halls) {
 
   // The engine on its strand; the clock stands at the end of the day (no flush during the run).
   auto work = asio::make_work_guard(io);
-  live::Engine engine(io.get_executor(), database, metrics, live::EngineOptions{std::chrono::hours(1), std::chrono::hours(1), 20},
+  live::Engine engine(io.get_executor(), database, metrics,
+                      live::EngineOptions{std::chrono::hours(1), std::chrono::hours(1), 20},
                       [] { return first_instant + days(1); });
   engine.rebuild();
   std::thread runner([&] { io.run(); });
@@ -258,7 +289,8 @@ int apply_events(const std::string& conninfo, int halls) {
   for (std::size_t i = 0; i < records.size(); i += 1000) {
     engine.apply(std::span(records).subspan(i, std::min<std::size_t>(1000, records.size() - i)));
   }
-  while (applied.value() < records.size()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  while (applied.value() < records.size())
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
   const double engine_s = seconds_since(started);
   work.reset();
   io.stop();
@@ -281,23 +313,27 @@ int apply_events(const std::string& conninfo, int halls) {
 int history(const std::string& conninfo, int halls, int history_days, int queries) {
   MetricsRegistry metrics;
   store::Database database(conninfo, 1, statements(), metrics);
-  const auto ids = database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
+  const auto ids =
+      database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
   const auto halls_info = database.run_blocking(store::load_kpi_halls);
   constexpr int simulated_days = 7;
   auto started = Clock::now();
   for (const auto& hall : halls_info) {
     const int h = std::stoi(hall.code.substr(1));
-    const auto events = hall_events(h, first_instant, first_instant + days(simulated_days), windows_of(h), 6.0 * windows_of(h));
+    const auto events = hall_events(h, first_instant, first_instant + days(simulated_days),
+                                    windows_of(h), 6.0 * windows_of(h));
     std::vector<store::HallRollup> week;
     auto from = events.begin();
     for (int d = 0; d < simulated_days; ++d) {
       const auto day = first_day + days(d);
       const auto day_end = hall.terms.calendar.day_start(day + days(1));
-      const auto until = std::find_if(from, events.end(), [&](const Event& e) { return e.at >= day_end; });
+      const auto until =
+          std::find_if(from, events.end(), [&](const Event& e) { return e.at >= day_end; });
       store::HallRollup r;
       r.hall_id = hall.id;
-      r.rollups = kpi::tally_events(hall.id, hall.terms, std::span(events.begin(), from), std::span(from, until),
-                                    hall.terms.calendar.day_start(day), day_end);
+      r.rollups =
+          kpi::tally_events(hall.id, hall.terms, std::span(events.begin(), from),
+                            std::span(from, until), hall.terms.calendar.day_start(day), day_end);
       for (const auto& [key, tally] : r.rollups) r.buckets.insert(key.bucket);
       r.days = {day};
       r.daily = kpi::sum_day(r.rollups, hall.terms.calendar, day);
@@ -310,20 +346,26 @@ int history(const std::string& conninfo, int halls, int history_days, int querie
   database.run_blocking([&](pqxx::connection& c) {
     pqxx::work tx(c);
     auto columns = [&](const char* table, const char* moved) {
-      return tx.exec_params("SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns "
-                            "WHERE table_name = $1 AND column_name <> $2",
-                            table, moved)[0][0]
+      return tx
+          .exec_params(
+              "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM "
+              "information_schema.columns "
+              "WHERE table_name = $1 AND column_name <> $2",
+              table, moved)[0][0]
           .as<std::string>();
     };
     const auto rollup_columns = columns("kpi_rollup", "bucket");
     const auto daily_columns = columns("kpi_daily", "day");
     for (int week = 1; week * simulated_days < history_days + simulated_days; ++week) {
-      tx.exec(fmt::format("INSERT INTO kpi_rollup (bucket, {0}) SELECT bucket - interval '{1} days', {0} FROM kpi_rollup "
-                          "WHERE bucket >= '2026-11-02T00:00:00+08:00' AND bucket < '2026-11-09T00:00:00+08:00'",
-                          rollup_columns, week * simulated_days));
-      tx.exec(fmt::format("INSERT INTO kpi_daily (day, {0}) SELECT day - {1}, {0} FROM kpi_daily "
-                          "WHERE day >= '2026-11-02' AND day < '2026-11-09'",
-                          daily_columns, week * simulated_days));
+      tx.exec(fmt::format(
+          "INSERT INTO kpi_rollup (bucket, {0}) SELECT bucket - interval '{1} days', {0} FROM "
+          "kpi_rollup "
+          "WHERE bucket >= '2026-11-02T00:00:00+08:00' AND bucket < '2026-11-09T00:00:00+08:00'",
+          rollup_columns, week * simulated_days));
+      tx.exec(
+          fmt::format("INSERT INTO kpi_daily (day, {0}) SELECT day - {1}, {0} FROM kpi_daily "
+                      "WHERE day >= '2026-11-02' AND day < '2026-11-09'",
+                      daily_columns, week * simulated_days));
     }
     tx.exec("ANALYZE kpi_rollup");
     tx.exec("ANALYZE kpi_daily");
@@ -331,7 +373,10 @@ int history(const std::string& conninfo, int halls, int history_days, int querie
   });
   const auto rows = database.run_blocking([](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    return tx.exec("SELECT (SELECT count(*) FROM kpi_rollup) || '/' || (SELECT count(*) FROM kpi_daily)")[0][0].as<std::string>();
+    return tx
+        .exec("SELECT (SELECT count(*) FROM kpi_rollup) || '/' || (SELECT count(*) FROM kpi_daily)")
+            [0][0]
+        .as<std::string>();
   });
   const double setup_s = seconds_since(started);
 
@@ -350,21 +395,27 @@ int history(const std::string& conninfo, int halls, int history_days, int querie
   });
   const double baseline_p50 = quantile(round_trip, 0.5);
   const sys_days last_day = first_day + days(simulated_days);
-  for (const auto& [scope, members] : {std::pair{"hall", std::vector<int>{ids.front()}},
-                                       std::pair{"city", std::vector<int>(ids.begin(), ids.begin() + std::min<int>(20, halls))},
-                                       std::pair{"province", std::vector<int>{}}}) {
+  for (const auto& [scope, members] :
+       {std::pair{"hall", std::vector<int>{ids.front()}},
+        std::pair{"city", std::vector<int>(ids.begin(), ids.begin() + std::min<int>(20, halls))},
+        std::pair{"province", std::vector<int>{}}}) {
     store::KpiQuery q;
     q.halls = members;
     q.granularity = store::Granularity::day;
     q.first_day = last_day - days(history_days);
     q.last_day = last_day;
     std::size_t series = 0;
-    const auto ms = time_queries([&](pqxx::connection& c) { series = store::query_kpis(c, q, 100'000).size(); });
-    std::cout << nlohmann::json{{"bench", "history"},   {"scope", scope},
-                                {"halls", members.empty() ? halls : static_cast<int>(members.size())},
-                                {"days", history_days}, {"rows_returned", series},
+    const auto ms = time_queries(
+        [&](pqxx::connection& c) { series = store::query_kpis(c, q, 100'000).size(); });
+    std::cout << nlohmann::json{{"bench", "history"},
+                                {"scope", scope},
+                                {"halls",
+                                 members.empty() ? halls : static_cast<int>(members.size())},
+                                {"days", history_days},
+                                {"rows_returned", series},
                                 {"rollup_rows_rollup_daily", rows},
-                                {"setup_s", setup_s},   {"query_ms_p50", quantile(ms, 0.5)},
+                                {"setup_s", setup_s},
+                                {"query_ms_p50", quantile(ms, 0.5)},
                                 {"query_ms_p99", quantile(ms, 0.99)},
                                 {"round_trip_ms_p50", baseline_p50},
                                 {"p50_ratio_to_round_trip", quantile(ms, 0.5) / baseline_p50}}
@@ -386,10 +437,11 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);  // stdout is for the measurements
   try {
     if (mode == "prediction") return prediction(std::stoi(option("--days", "5")));
-    if (mode == "apply") return apply_events(option("--conninfo", ""), std::stoi(option("--halls", "200")));
+    if (mode == "apply")
+      return apply_events(option("--conninfo", ""), std::stoi(option("--halls", "200")));
     if (mode == "history") {
-      return history(option("--conninfo", ""), std::stoi(option("--halls", "200")), std::stoi(option("--days", "90")),
-                     std::stoi(option("--queries", "40")));
+      return history(option("--conninfo", ""), std::stoi(option("--halls", "200")),
+                     std::stoi(option("--days", "90")), std::stoi(option("--queries", "40")));
     }
   } catch (const std::exception& e) {
     std::cerr << "kpi_bench: " << e.what() << "\n";

@@ -7,7 +7,8 @@
 
 namespace halld::bench {
 
-inline std::string option(int argc, char** argv, const std::string& name, const std::string& fallback) {
+inline std::string option(int argc, char** argv, const std::string& name,
+                          const std::string& fallback) {
   for (int i = 2; i + 1 < argc; ++i) {
     if (argv[i] == name) return argv[i + 1];
   }

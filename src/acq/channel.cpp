@@ -1,21 +1,23 @@
 #include "halld/acq/channel.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "halld/proto/commands.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
-#include "halld/records/event_json.hpp"
 #include "halld/proto/terminal/terminal.hpp"
+#include "halld/records/event_json.hpp"
 
 namespace halld::acq {
 namespace {
 
 proto::Session::Decoder decoder_for(records::ChannelProtocol protocol) {
   switch (protocol) {
-    case records::ChannelProtocol::queue_eval: return proto::decode_uplink<proto::queue_eval::Protocol>;
-    case records::ChannelProtocol::terminal: return proto::decode_uplink<proto::terminal::Protocol>;
+    case records::ChannelProtocol::queue_eval:
+      return proto::decode_uplink<proto::queue_eval::Protocol>;
+    case records::ChannelProtocol::terminal:
+      return proto::decode_uplink<proto::terminal::Protocol>;
   }
   return proto::decode_uplink<proto::queue_eval::Protocol>;
 }
@@ -30,33 +32,37 @@ records::Timestamp now() {
 
 }  // namespace
 
-Channel::Channel(store::ChannelRow config, ChannelOptions options, store::Database& database, Ingest& ingest,
-                 MetricsRegistry& metrics, const LinkFactory& make_link)
+Channel::Channel(store::ChannelRow config, ChannelOptions options, store::Database& database,
+                 Ingest& ingest, MetricsRegistry& metrics, const LinkFactory& make_link)
     : config_(std::move(config)),
       options_(options),
       database_(database),
       ingest_(ingest),
-      events_received_(metrics.counter("halld_acq_events_received_total", "Data frames received from devices.")),
-      skewed_(metrics.counter("halld_acq_events_clock_skewed_total",
-                              "Events dated outside the clock bounds around halld's clock: stored under their "
-                              "reception time and kept out of the KPIs.")),
-      unattributed_(metrics.counter("halld_acq_events_unattributed_total",
-                                    "Events stored without a hall: a server of many halls named a terminal "
-                                    "missing from the archives (an import that adds it attributes them).")),
+      events_received_(
+          metrics.counter("halld_acq_events_received_total", "Data frames received from devices.")),
+      skewed_(metrics.counter(
+          "halld_acq_events_clock_skewed_total",
+          "Events dated outside the clock bounds around halld's clock: stored under their "
+          "reception time and kept out of the KPIs.")),
+      unattributed_(
+          metrics.counter("halld_acq_events_unattributed_total",
+                          "Events stored without a hall: a server of many halls named a terminal "
+                          "missing from the archives (an import that adds it attributes them).")),
       channels_up_(metrics.gauge("halld_acq_channels_up", "Channels whose link is connected.")) {
   for (std::size_t kind = 0; kind < proto::session_error_kinds; ++kind) {
     error_counters_[kind] = &metrics.counter(
         "halld_acq_frame_errors_total", "Frames and bytes refused by the protocol layer, by kind.",
         {{"kind", std::string(proto::to_string(static_cast<proto::SessionError>(kind)))}});
   }
-  link::LinkHandler handler{[this] { on_up(); }, [this](std::span<const std::uint8_t> b) { on_bytes(b); },
-                            [this](const std::string& why) { on_down(why); },
-                            [this] { return ingest_.saturated(); },
-                            [this](std::uint32_t address, bool answering) { on_device(address, answering); }};
+  link::LinkHandler handler{
+      [this] { on_up(); }, [this](std::span<const std::uint8_t> b) { on_bytes(b); },
+      [this](const std::string& why) { on_down(why); }, [this] { return ingest_.saturated(); },
+      [this](std::uint32_t address, bool answering) { on_device(address, answering); }};
   link_ = make_link(std::move(handler));
 }
 
-void Channel::know(const std::map<std::uint32_t, int>& sources, std::unordered_map<std::string, int> terminal_halls) {
+void Channel::know(const std::map<std::uint32_t, int>& sources,
+                   std::unordered_map<std::string, int> terminal_halls) {
   for (const auto& [address, id] : sources) sources_[address].id = id;
   terminal_halls_ = std::move(terminal_halls);
 }
@@ -67,11 +73,14 @@ void Channel::start() {
     return;
   }
   // A server of many halls: its terminals' halls are known before its first event arrives.
-  asio::co_spawn(link_->strand(), [self = shared_from_this()]() -> asio::awaitable<void> {
-    auto loading = self->load_terminal_halls();
-    co_await std::move(loading);
-    self->link_->start();
-  }, asio::detached);
+  asio::co_spawn(
+      link_->strand(),
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        auto loading = self->load_terminal_halls();
+        co_await std::move(loading);
+        self->link_->start();
+      },
+      asio::detached);
 }
 
 asio::awaitable<void> Channel::load_terminal_halls() {
@@ -87,21 +96,28 @@ asio::awaitable<void> Channel::load_terminal_halls() {
 std::optional<int> Channel::hall_of(const records::Event& event) {
   if (config_.hall_id) return config_.hall_id;
   auto terminal = records::terminal_of(event);
-  if (auto found = terminal_halls_.find(std::string(terminal)); found != terminal_halls_.end()) return found->second;
+  if (auto found = terminal_halls_.find(std::string(terminal)); found != terminal_halls_.end())
+    return found->second;
   // Stored without a hall for now; a terminal imported since the last load is known again soon.
   if (std::chrono::steady_clock::now() - terminal_halls_loaded_ > std::chrono::seconds(10)) {
     spdlog::warn("channel {}: events of {} are stored without a hall: {}", code(),
                  terminal.empty() ? "no terminal" : "terminal " + std::string(terminal),
-                 terminal.empty() ? "a server of many halls can only report terminals" : "it is not in the archives");
-    asio::co_spawn(link_->strand(), [self = shared_from_this()]() -> asio::awaitable<void> {
-      auto loading = self->load_terminal_halls();
-      co_await std::move(loading);
-    }, asio::detached);
+                 terminal.empty() ? "a server of many halls can only report terminals"
+                                  : "it is not in the archives");
+    asio::co_spawn(
+        link_->strand(),
+        [self = shared_from_this()]() -> asio::awaitable<void> {
+          auto loading = self->load_terminal_halls();
+          co_await std::move(loading);
+        },
+        asio::detached);
   }
   return std::nullopt;
 }
 
-void Channel::stop() { link_->stop(); }
+void Channel::stop() {
+  link_->stop();
+}
 
 bool Channel::logged_in() const {
   std::lock_guard lock(status_mutex_);
@@ -110,7 +126,8 @@ bool Channel::logged_in() const {
 
 void Channel::send_command(std::uint32_t address, std::int64_t command_id, nlohmann::json command,
                            CommandAnswer answered) {
-  asio::post(link_->strand(), [self = shared_from_this(), address, command_id, command = std::move(command),
+  asio::post(link_->strand(), [self = shared_from_this(), address, command_id,
+                               command = std::move(command),
                                answered = std::move(answered)]() mutable {
     if (!self->session_ || !self->session_->logged_in()) {
       answered(command_id, "failed", "the channel is not connected");
@@ -119,12 +136,14 @@ void Channel::send_command(std::uint32_t address, std::int64_t command_id, nlohm
     const auto sequence = static_cast<std::uint32_t>(command_id);
     std::vector<std::uint8_t> frame;
     try {
-      frame = proto::encode_command_json(self->config_.channel.protocol, address, sequence, command);
+      frame =
+          proto::encode_command_json(self->config_.channel.protocol, address, sequence, command);
     } catch (const std::exception& e) {
       answered(command_id, "failed", e.what());
       return;
     }
-    spdlog::info("channel {}: command {} to device {}: {}", self->code(), command_id, address, command.dump());
+    spdlog::info("channel {}: command {} to device {}: {}", self->code(), command_id, address,
+                 command.dump());
     self->commands_[{address, sequence}] = {command_id, std::move(answered)};
     self->send(std::move(frame));
   });
@@ -133,13 +152,15 @@ void Channel::send_command(std::uint32_t address, std::int64_t command_id, nlohm
 void Channel::fail_outstanding_commands(const std::string& why) {
   auto outstanding = std::move(commands_);
   commands_.clear();
-  for (auto& [key, command] : outstanding) command.answered(command.command_id, "failed", "the link went down before the device answered: " + why);
+  for (auto& [key, command] : outstanding)
+    command.answered(command.command_id, "failed",
+                     "the link went down before the device answered: " + why);
 }
 
 std::string ChannelStatus::state() const {
   if (!up) return "down";
-  const bool silent_device = std::any_of(devices.begin(), devices.end(),
-                                         [](const DeviceStatus& d) { return d.answering == false; });
+  const bool silent_device = std::any_of(
+      devices.begin(), devices.end(), [](const DeviceStatus& d) { return d.answering == false; });
   return logged_in && !silent_device ? "up" : "degraded";
 }
 
@@ -163,16 +184,25 @@ nlohmann::json to_json(const ChannelStatus& s) {
   for (const auto& d : s.devices) {
     nlohmann::json device = {{"device", d.device}, {"events", d.events}};
     if (d.answering) device["answering"] = *d.answering;
-    device["last_event_at"] = d.last_event ? nlohmann::json(records::iso8601_micros(*d.last_event)) : nlohmann::json();
+    device["last_event_at"] =
+        d.last_event ? nlohmann::json(records::iso8601_micros(*d.last_event)) : nlohmann::json();
     devices.push_back(std::move(device));
   }
-  return {{"code", s.code},         {"hall", s.hall},
-          {"protocol", s.protocol}, {"link", s.link},
-          {"peer", s.peer},         {"up", s.up},
-          {"logged_in", s.logged_in}, {"connects", s.connects},
-          {"events_received", s.events_received}, {"events_acknowledged", s.events_acknowledged},
-          {"bytes_in", s.bytes_in}, {"bytes_out", s.bytes_out},
-          {"last_down_reason", s.last_down_reason}, {"state", s.state()}, {"devices", devices}};
+  return {{"code", s.code},
+          {"hall", s.hall},
+          {"protocol", s.protocol},
+          {"link", s.link},
+          {"peer", s.peer},
+          {"up", s.up},
+          {"logged_in", s.logged_in},
+          {"connects", s.connects},
+          {"events_received", s.events_received},
+          {"events_acknowledged", s.events_acknowledged},
+          {"bytes_in", s.bytes_in},
+          {"bytes_out", s.bytes_out},
+          {"last_down_reason", s.last_down_reason},
+          {"state", s.state()},
+          {"devices", devices}};
 }
 
 void Channel::send(std::vector<std::uint8_t> bytes) {
@@ -188,14 +218,17 @@ void Channel::record_comm_event(std::string state, std::string detail) {
     store::record_comm_event(c, id, at, state, detail);
   };
   // Fire and forget: a status record that cannot be written is logged, never blocks the link.
-  asio::co_spawn(link_->strand(), [this, self = shared_from_this(), job = std::move(job)]() mutable -> asio::awaitable<void> {
-    try {
-      auto pending = database_.run(std::move(job));
-      co_await std::move(pending);
-    } catch (const std::exception& e) {
-      spdlog::warn("channel {}: comm status not recorded: {}", code(), e.what());
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      link_->strand(),
+      [this, self = shared_from_this(), job = std::move(job)]() mutable -> asio::awaitable<void> {
+        try {
+          auto pending = database_.run(std::move(job));
+          co_await std::move(pending);
+        } catch (const std::exception& e) {
+          spdlog::warn("channel {}: comm status not recorded: {}", code(), e.what());
+        }
+      },
+      asio::detached);
 }
 
 void Channel::on_up() {
@@ -253,10 +286,14 @@ void Channel::log_refusal(const proto::Session::Refused& refused) {
     ++refusals_unlogged_;
     return;
   }
-  spdlog::warn("channel {}: refused {} from {}: {}{}{}", code(), proto::to_string(refused.error),
-               refused.source ? fmt::format("device {}", *refused.source) : std::string("an unknown device"),
-               proto::to_hex(refused.head), refused.head.size() == proto::Session::refused_head_bytes ? " …" : "",
-               refusals_unlogged_ > 0 ? fmt::format(" ({} more refused since the last line)", refusals_unlogged_) : "");
+  spdlog::warn(
+      "channel {}: refused {} from {}: {}{}{}", code(), proto::to_string(refused.error),
+      refused.source ? fmt::format("device {}", *refused.source) : std::string("an unknown device"),
+      proto::to_hex(refused.head),
+      refused.head.size() == proto::Session::refused_head_bytes ? " …" : "",
+      refusals_unlogged_ > 0
+          ? fmt::format(" ({} more refused since the last line)", refusals_unlogged_)
+          : "");
   refusal_logged_ = now;
   refusals_unlogged_ = 0;
 }
@@ -266,16 +303,20 @@ void Channel::note_clock_skew(std::uint32_t address, std::chrono::seconds off, s
   const auto now = std::chrono::steady_clock::now();
   if (now - clock_noted_ < std::chrono::seconds(1)) return;
   if (now - clock_noted_ > std::chrono::seconds(60)) {
-    spdlog::warn("channel {}: device {} dates its events {} s {} halld's clock, beyond the bounds (-{} s, +{} s): "
-                 "stored under their reception time and kept out of the KPIs; the heartbeat ack carries halld's time",
-                 code(), address, std::chrono::abs(off).count(), off.count() > 0 ? "ahead of" : "behind",
-                 options_.clock_behind.count(), options_.clock_ahead.count());
+    spdlog::warn(
+        "channel {}: device {} dates its events {} s {} halld's clock, beyond the bounds (-{} s, "
+        "+{} s): "
+        "stored under their reception time and kept out of the KPIs; the heartbeat ack carries "
+        "halld's time",
+        code(), address, std::chrono::abs(off).count(), off.count() > 0 ? "ahead of" : "behind",
+        options_.clock_behind.count(), options_.clock_ahead.count());
   }
   clock_noted_ = now;
   if (clock_observer_) clock_observer_(off);
 }
 
-bool Channel::clock_skewed(const records::Event& event, std::chrono::system_clock::time_point received) const {
+bool Channel::clock_skewed(const records::Event& event,
+                           std::chrono::system_clock::time_point received) const {
   const auto at = std::chrono::system_clock::time_point(event.at.time_since_epoch());
   return at > received + options_.clock_ahead || at < received - options_.clock_behind;
 }
@@ -283,7 +324,8 @@ bool Channel::clock_skewed(const records::Event& event, std::chrono::system_cloc
 void Channel::count_new_errors() {
   const auto& errors = session_->errors();
   for (std::size_t kind = 0; kind < errors.size(); ++kind) {
-    if (errors[kind] > errors_seen_[kind]) error_counters_[kind]->inc(errors[kind] - errors_seen_[kind]);
+    if (errors[kind] > errors_seen_[kind])
+      error_counters_[kind]->inc(errors[kind] - errors_seen_[kind]);
   }
   errors_seen_ = errors;
 }
@@ -299,9 +341,11 @@ void Channel::act(std::vector<proto::Session::Action> actions) {
       log_refusal(*refused);
     } else if (auto* login = std::get_if<proto::Session::LoggedIn>(&action)) {
       const bool declares_epoch = login->login.version >= proto::login_with_epoch;
-      sources_[login->source].epoch = declares_epoch ? std::optional(login->login.epoch) : std::nullopt;
-      spdlog::info("channel {}: {} (device {}) logged in as {}{}", code(), login->login.device_id, login->source,
-                   login->login.site, declares_epoch ? fmt::format(", sequence epoch {}", login->login.epoch) : "");
+      sources_[login->source].epoch =
+          declares_epoch ? std::optional(login->login.epoch) : std::nullopt;
+      spdlog::info("channel {}: {} (device {}) logged in as {}{}", code(), login->login.device_id,
+                   login->source, login->login.site,
+                   declares_epoch ? fmt::format(", sequence epoch {}", login->login.epoch) : "");
       record_comm_event("logged_in", login->login.device_id);
       std::lock_guard lock(status_mutex_);
       status_.logged_in = true;
@@ -311,13 +355,15 @@ void Channel::act(std::vector<proto::Session::Action> actions) {
     } else if (auto* answer = std::get_if<proto::Session::Answered>(&action)) {
       auto outstanding = commands_.find({answer->source, answer->result.command});
       if (outstanding == commands_.end()) {
-        spdlog::warn("channel {}: device {} answered command {}, which is not waiting for an answer", code(),
-                     answer->source, answer->result.command);
+        spdlog::warn(
+            "channel {}: device {} answered command {}, which is not waiting for an answer", code(),
+            answer->source, answer->result.command);
         continue;
       }
       auto command = std::move(outstanding->second);
       commands_.erase(outstanding);
-      command.answered(command.command_id, std::string(proto::to_string(answer->result.outcome)), answer->result.detail);
+      command.answered(command.command_id, std::string(proto::to_string(answer->result.outcome)),
+                       answer->result.detail);
     }
   }
   for (auto& [address, events] : delivered) deliver(address, std::move(events));
@@ -335,10 +381,12 @@ void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver
   if (std::chrono::steady_clock::now() < source.retry_at) return;
   const bool first = source.waiting.empty();
   for (auto& d : delivered) source.waiting.push_back(std::move(d));
-  if (first) asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
+  if (first)
+    asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
 }
 
-void Channel::note_devices(std::uint32_t address, const std::vector<proto::Session::Deliver>& delivered) {
+void Channel::note_devices(std::uint32_t address,
+                           const std::vector<proto::Session::Deliver>& delivered) {
   const auto arrived = std::chrono::system_clock::now();
   std::lock_guard lock(status_mutex_);
   status_.events_received += delivered.size();
@@ -405,14 +453,16 @@ void Channel::submit(int source_id, std::vector<proto::Session::Deliver> deliver
     const bool skewed = clock_skewed(d.event, received);
     if (skewed) {
       ++skewed_events;
-      const auto off = std::chrono::duration_cast<std::chrono::seconds>(d.event.at.time_since_epoch() -
-                                                                        received.time_since_epoch());
+      const auto off = std::chrono::duration_cast<std::chrono::seconds>(
+          d.event.at.time_since_epoch() - received.time_since_epoch());
       if (!furthest || std::chrono::abs(off) > std::chrono::abs(*furthest)) furthest = off;
     }
-    records.push_back({source_id, d.sequence, hall.value_or(0), std::move(d.event), received, epoch, skewed});
+    records.push_back(
+        {source_id, d.sequence, hall.value_or(0), std::move(d.event), received, epoch, skewed});
   }
   if (furthest) note_clock_skew(delivered.front().source, *furthest, skewed_events);
-  auto on_durable = [self = shared_from_this(), connection = connection_, to_ack = std::move(to_ack)]() mutable {
+  auto on_durable = [self = shared_from_this(), connection = connection_,
+                     to_ack = std::move(to_ack)]() mutable {
     asio::post(self->link_->strand(), [self, connection, to_ack = std::move(to_ack)] {
       if (connection != self->connection_ || !self->session_) return;  // that connection is gone
       std::vector<std::uint8_t> acks;  // one write for the whole group

@@ -7,8 +7,8 @@
 namespace halld::acq {
 
 CommandDispatcher::CommandDispatcher(asio::any_io_executor executor, store::Database& database,
-                                     const std::vector<std::shared_ptr<Channel>>& channels, MetricsRegistry& metrics,
-                                     std::chrono::seconds answer_timeout)
+                                     const std::vector<std::shared_ptr<Channel>>& channels,
+                                     MetricsRegistry& metrics, std::chrono::seconds answer_timeout)
     : executor_(std::move(executor)),
       database_(database),
       metrics_(metrics),
@@ -18,10 +18,13 @@ CommandDispatcher::CommandDispatcher(asio::any_io_executor executor, store::Data
 }
 
 void CommandDispatcher::start() {
-  asio::co_spawn(executor_, [self = shared_from_this()]() -> asio::awaitable<void> {
-    auto running = self->run();
-    co_await std::move(running);
-  }, asio::detached);
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this()]() -> asio::awaitable<void> {
+        auto running = self->run();
+        co_await std::move(running);
+      },
+      asio::detached);
 }
 
 void CommandDispatcher::stop() {
@@ -47,48 +50,61 @@ asio::awaitable<void> CommandDispatcher::run() {
 }
 
 asio::awaitable<void> CommandDispatcher::cycle() {
-  auto expiring = database_.run([timeout = answer_timeout_](pqxx::connection& c) { return store::expire_commands(c, timeout); });
+  auto expiring = database_.run([timeout = answer_timeout_](pqxx::connection& c) {
+    return store::expire_commands(c, timeout);
+  });
   if (auto expired = co_await std::move(expiring); expired > 0) {
     ended("expired").inc(expired);
-    spdlog::warn("commands: {} expired (not sent in time, or not answered within {} s)", expired, answer_timeout_.count());
+    spdlog::warn("commands: {} expired (not sent in time, or not answered within {} s)", expired,
+                 answer_timeout_.count());
   }
   std::vector<int> ready;
   for (const auto& [id, channel] : channels_) {
     if (channel->logged_in()) ready.push_back(id);
   }
   if (ready.empty()) co_return;
-  auto claiming = database_.run([ready](pqxx::connection& c) { return store::claim_commands(c, ready); });
+  auto claiming =
+      database_.run([ready](pqxx::connection& c) { return store::claim_commands(c, ready); });
   auto claimed = co_await std::move(claiming);
   for (auto& command : claimed) {
     channels_.at(command.channel_id)
-        ->send_command(command.address, command.id, std::move(command.command),
-                       [self = shared_from_this()](std::int64_t id, std::string state, std::string detail) {
-                         self->record(id, std::move(state), std::move(detail));
-                       });
+        ->send_command(
+            command.address, command.id, std::move(command.command),
+            [self = shared_from_this()](std::int64_t id, std::string state, std::string detail) {
+              self->record(id, std::move(state), std::move(detail));
+            });
   }
 }
 
 void CommandDispatcher::record(std::int64_t command_id, std::string state, std::string detail) {
-  asio::co_spawn(executor_, [self = shared_from_this(), command_id, state = std::move(state),
-                             detail = std::move(detail)]() -> asio::awaitable<void> {
-    try {
-      auto recording = self->database_.run([&](pqxx::connection& c) { return store::finish_command(c, command_id, state, detail); });
-      if (!co_await std::move(recording)) {
-        spdlog::warn("command {}: answered '{}' after it had ended (expired); the record keeps the first ending",
-                     command_id, state);
-        co_return;
-      }
-      self->ended(state).inc();
-      spdlog::info("command {}: {}{}{}", command_id, state, detail.empty() ? "" : ": ", detail);
-    } catch (const std::exception& e) {
-      // Left 'sent'; the expiry marks it expired, which is the truth as far as the record goes.
-      spdlog::warn("command {}: answer not recorded: {}", command_id, e.what());
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this(), command_id, state = std::move(state),
+       detail = std::move(detail)]() -> asio::awaitable<void> {
+        try {
+          auto recording = self->database_.run([&](pqxx::connection& c) {
+            return store::finish_command(c, command_id, state, detail);
+          });
+          if (!co_await std::move(recording)) {
+            spdlog::warn(
+                "command {}: answered '{}' after it had ended (expired); the record keeps the "
+                "first ending",
+                command_id, state);
+            co_return;
+          }
+          self->ended(state).inc();
+          spdlog::info("command {}: {}{}{}", command_id, state, detail.empty() ? "" : ": ", detail);
+        } catch (const std::exception& e) {
+          // Left 'sent'; the expiry marks it expired, which is the truth as far as the record goes.
+          spdlog::warn("command {}: answer not recorded: {}", command_id, e.what());
+        }
+      },
+      asio::detached);
 }
 
 Counter& CommandDispatcher::ended(const std::string& state) {
-  return metrics_.counter("halld_commands_total", "Downlink commands by how they ended.", {{"state", state}});
+  return metrics_.counter("halld_commands_total", "Downlink commands by how they ended.",
+                          {{"state", state}});
 }
 
 }  // namespace halld::acq

@@ -11,17 +11,20 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
       limits_(limits),
       spool_(std::move(spool)),
       wake_(strand_),
-      stored_(metrics.counter("halld_ingest_events_stored_total", "Events committed to the event log.")),
+      stored_(metrics.counter("halld_ingest_events_stored_total",
+                              "Events committed to the event log.")),
       duplicates_(metrics.counter("halld_ingest_duplicates_total",
                                   "Events dropped as resends of events already stored.")),
       restarts_(metrics.counter("halld_ingest_sequence_restarts_total",
-                                "Sources whose sequence numbers started afresh (a new epoch, or far below the highest).")),
+                                "Sources whose sequence numbers started afresh (a new epoch, or "
+                                "far below the highest).")),
       failed_batches_(metrics.counter("halld_ingest_failed_batches_total",
                                       "Batches the database refused or could not take.")),
       spooled_(metrics.counter("halld_ingest_events_spooled_total",
                                "Events written to the local spool while the database was away.")),
-      replayed_(metrics.counter("halld_ingest_events_replayed_total",
-                                "Spooled events replayed into the database (stored or found stored).")),
+      replayed_(
+          metrics.counter("halld_ingest_events_replayed_total",
+                          "Spooled events replayed into the database (stored or found stored).")),
       batch_rows_(metrics.histogram("halld_ingest_batch_rows", "Events per committed batch.",
                                     {1, 10, 100, 1000, 5000, 20000})),
       commit_seconds_(metrics.histogram("halld_ingest_commit_seconds", "Time to commit one batch.",
@@ -33,14 +36,16 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
   if (spool_) {
     spool_bytes_ = spool_->bytes();
     if (spool_->damaged()) {
-      spdlog::error("ingest: {} is damaged at byte {}: cut {} bytes, which may have held acknowledged events",
-                    spool_->path().string(), spool_->bytes(), spool_->cut_bytes());
+      spdlog::error(
+          "ingest: {} is damaged at byte {}: cut {} bytes, which may have held acknowledged events",
+          spool_->path().string(), spool_->bytes(), spool_->cut_bytes());
     } else if (spool_->cut_bytes() > 0) {
-      spdlog::warn("ingest: cut a torn tail of {} bytes from {} (never acknowledged)", spool_->cut_bytes(),
-                   spool_->path().string());
+      spdlog::warn("ingest: cut a torn tail of {} bytes from {} (never acknowledged)",
+                   spool_->cut_bytes(), spool_->path().string());
     }
     if (spool_->records() > 0) {
-      spdlog::info("ingest: {} spooled events to replay from {}", spool_->records(), spool_->path().string());
+      spdlog::info("ingest: {} spooled events to replay from {}", spool_->records(),
+                   spool_->path().string());
     }
   }
 }
@@ -57,7 +62,9 @@ void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable
   });
 }
 
-void Ingest::start() { asio::co_spawn(strand_, writer(), asio::detached); }
+void Ingest::start() {
+  asio::co_spawn(strand_, writer(), asio::detached);
+}
 
 void Ingest::stop(std::function<void()> done) {
   asio::post(strand_, [this, done = std::move(done)]() mutable {
@@ -100,12 +107,18 @@ void Ingest::note_restarts(const std::vector<store::SequenceRestart>& restarts) 
   for (const auto& r : restarts) {
     restarts_.inc();
     if (r.new_epoch && r.old_epoch != r.new_epoch) {
-      spdlog::warn("ingest: source {} declared sequence epoch {} (was {}): its numbering starts afresh at {} "
-                   "after {}", r.source_id, *r.new_epoch, r.old_epoch ? std::to_string(*r.old_epoch) : "none", r.to,
-                   r.from);
+      spdlog::warn(
+          "ingest: source {} declared sequence epoch {} (was {}): its numbering starts afresh at "
+          "{} "
+          "after {}",
+          r.source_id, *r.new_epoch, r.old_epoch ? std::to_string(*r.old_epoch) : "none", r.to,
+          r.from);
     } else {
-      spdlog::warn("ingest: source {} restarted its sequence numbers without a new epoch: {} is more than {} below "
-                   "the highest stored, {}; stored as a new numbering", r.source_id, r.to, store::resend_window, r.from);
+      spdlog::warn(
+          "ingest: source {} restarted its sequence numbers without a new epoch: {} is more than "
+          "{} below "
+          "the highest stored, {}; stored as a new numbering",
+          r.source_id, r.to, store::resend_window, r.from);
     }
   }
 }
@@ -128,7 +141,8 @@ bool Ingest::spool(const std::vector<store::IngestRecord>& batch) {
     spool_bytes_ = spool_->bytes();
     spooled_.inc(batch.size());
     if (observer_) observer_(batch);
-    if (first) spdlog::warn("ingest: the database is away; spooling events to {}", spool_->path().string());
+    if (first)
+      spdlog::warn("ingest: the database is away; spooling events to {}", spool_->path().string());
     return true;
   } catch (const std::exception& e) {
     warn_failure("spooling a batch", batch.size(), e);
@@ -136,14 +150,17 @@ bool Ingest::spool(const std::vector<store::IngestRecord>& batch) {
   }
 }
 
-asio::awaitable<bool> Ingest::store_batch(const std::vector<store::IngestRecord>& batch, std::string_view what,
-                                          bool warn) {
+asio::awaitable<bool> Ingest::store_batch(const std::vector<store::IngestRecord>& batch,
+                                          std::string_view what, bool warn) {
   const auto started = std::chrono::steady_clock::now();
   try {
-    auto job = [&batch, this](pqxx::connection& c) { return store::write_events(c, batch, partitions_); };
+    auto job = [&batch, this](pqxx::connection& c) {
+      return store::write_events(c, batch, partitions_);
+    };
     auto pending = database_.run(std::move(job));
     store::BatchOutcome outcome = co_await std::move(pending);
-    commit_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    commit_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     stored_.inc(outcome.stored);
     duplicates_.inc(outcome.duplicates);
     note_restarts(outcome.restarts);
@@ -176,12 +193,15 @@ asio::awaitable<void> Ingest::writer() {
   boost::system::error_code woken;
   auto replay_due = std::chrono::steady_clock::now();
   for (;;) {
-    const bool replay_now = spooling() && !spool_only_ && std::chrono::steady_clock::now() >= replay_due && !stopping_;
+    const bool replay_now =
+        spooling() && !spool_only_ && std::chrono::steady_clock::now() >= replay_due && !stopping_;
     if (queued_rows_ == 0 && !replay_now) {
       if (stopping_) break;
       // Until the first event, the next replay attempt, or stop.
-      if (spooling() && !spool_only_) wake_.expires_at(replay_due);
-      else wake_.expires_after(std::chrono::hours(24));
+      if (spooling() && !spool_only_)
+        wake_.expires_at(replay_due);
+      else
+        wake_.expires_after(std::chrono::hours(24));
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       continue;
     }
@@ -207,15 +227,17 @@ asio::awaitable<void> Ingest::writer() {
       }
       if (!failed) release(batch.size());
     }
-    if (!failed && spooling() && !spool_only_ && !stopping_ && std::chrono::steady_clock::now() >= replay_due) {
+    if (!failed && spooling() && !spool_only_ && !stopping_ &&
+        std::chrono::steady_clock::now() >= replay_due) {
       auto replay = replay_spool();
       const bool replayed = co_await std::move(replay);
       if (!replayed) replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;
     }
     if (failed && stopping_) {
       // Not acknowledged, so the devices still hold these events and send them again.
-      spdlog::warn("ingest: stopping with {} events neither stored nor spooled; devices will resend them",
-                   queued_rows_);
+      spdlog::warn(
+          "ingest: stopping with {} events neither stored nor spooled; devices will resend them",
+          queued_rows_);
       break;
     }
     if (failed) {  // (no co_await is allowed inside a catch handler)

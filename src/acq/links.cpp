@@ -2,8 +2,8 @@
 
 #include "halld/link/bus.hpp"
 #include "halld/link/serial.hpp"
-#include "halld/proto/frame/messages.hpp"
 #include "halld/link/tcp_client.hpp"
+#include "halld/proto/frame/messages.hpp"
 
 namespace halld::acq {
 namespace {
@@ -27,26 +27,33 @@ link::SerialOptions serial_options(const records::SerialLinkSettings& s, link::B
 
 }  // namespace
 
-LinkMaker::LinkMaker(asio::any_io_executor executor, link::Backoff backoff, link::DtuServerOptions dtu,
-                     MetricsRegistry& metrics)
-    : executor_(std::move(executor)), backoff_(backoff), dtu_options_(std::move(dtu)), metrics_(metrics) {}
+LinkMaker::LinkMaker(asio::any_io_executor executor, link::Backoff backoff,
+                     link::DtuServerOptions dtu, MetricsRegistry& metrics)
+    : executor_(std::move(executor)),
+      backoff_(backoff),
+      dtu_options_(std::move(dtu)),
+      metrics_(metrics) {}
 
 LinkFactory LinkMaker::factory(const records::AcquisitionChannel& channel) {
   switch (channel.link) {
     case records::ChannelLink::tcp_client: {
-      link::TcpClientOptions options{.host = channel.host, .port = channel.port, .backoff = backoff_};
+      link::TcpClientOptions options{
+          .host = channel.host, .port = channel.port, .backoff = backoff_};
       return [this, options](link::LinkHandler handler) {
         return std::make_shared<link::TcpClient>(executor_, options, std::move(handler));
       };
     }
     case records::ChannelLink::dtu: {
       const auto& d = channel.dtu;
-      link::DtuLinkOptions options{d.identity, records::expand_packet_template(d.register_packet, d.identity),
-                                   records::expand_packet_template(d.heartbeat_packet, d.identity),
-                                   std::chrono::seconds(d.heartbeat_s), static_cast<unsigned>(d.offline_after)};
-      if (!dtu_server_) dtu_server_ = std::make_shared<link::DtuServer>(executor_, dtu_options_, metrics_);
+      link::DtuLinkOptions options{
+          d.identity, records::expand_packet_template(d.register_packet, d.identity),
+          records::expand_packet_template(d.heartbeat_packet, d.identity),
+          std::chrono::seconds(d.heartbeat_s), static_cast<unsigned>(d.offline_after)};
+      if (!dtu_server_)
+        dtu_server_ = std::make_shared<link::DtuServer>(executor_, dtu_options_, metrics_);
       return [this, options](link::LinkHandler handler) {
-        auto dtu = std::make_shared<link::DtuLink>(executor_, options, std::move(handler), metrics_);
+        auto dtu =
+            std::make_shared<link::DtuLink>(executor_, options, std::move(handler), metrics_);
         dtu_server_->add(dtu);
         return dtu;
       };
@@ -66,8 +73,9 @@ LinkFactory LinkMaker::factory(const records::AcquisitionChannel& channel) {
                                .retries = b.retries,
                                .gap = std::chrono::milliseconds(b.gap_ms)};
       // Both hall protocols share the frame layer, and with it the poll and the end of an answer.
-      link::BusDialect dialect{[](std::uint32_t address) { return proto::encode_frame(proto::encode_poll(address)); },
-                               proto::answer_size};
+      link::BusDialect dialect{
+          [](std::uint32_t address) { return proto::encode_frame(proto::encode_poll(address)); },
+          proto::answer_size};
       return [this, options, dialect](link::LinkHandler handler) {
         return std::make_shared<link::BusLink>(executor_, options, dialect, std::move(handler));
       };

@@ -52,9 +52,12 @@ std::vector<std::uint8_t> encode_spool_record(const store::IngestRecord& record)
   auto frame = event_frame(record.event);
   proto::PayloadWriter prefix;
   prefix.u32(static_cast<std::uint32_t>(record.hall_id) | extended);
-  prefix.i64(std::chrono::duration_cast<std::chrono::microseconds>(record.received_at.time_since_epoch()).count());
+  prefix.i64(
+      std::chrono::duration_cast<std::chrono::microseconds>(record.received_at.time_since_epoch())
+          .count());
   prefix.u32(record.epoch.value_or(0));
-  prefix.u8(static_cast<std::uint8_t>((record.epoch ? has_epoch : 0) | (record.clock_skewed ? skewed : 0)));
+  prefix.u8(static_cast<std::uint8_t>((record.epoch ? has_epoch : 0) |
+                                      (record.clock_skewed ? skewed : 0)));
   auto payload = prefix.take();
   payload.insert(payload.end(), frame.payload.begin(), frame.payload.end());
   frame.source = static_cast<std::uint32_t>(record.source_id);
@@ -68,7 +71,8 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes) {
   auto result = proto::decode_frame(bytes);
   if (std::holds_alternative<proto::NeedMore>(result)) return out;
   auto* decoded = std::get_if<proto::Decoded>(&result);
-  if (!decoded || decoded->frame.payload.size() < prefix_size || decoded->frame.source > INT32_MAX) {
+  if (!decoded || decoded->frame.payload.size() < prefix_size ||
+      decoded->frame.source > INT32_MAX) {
     out.status = SpoolRecordRead::Status::corrupt;
     return out;
   }
@@ -97,7 +101,8 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes) {
     clock_skewed = (flags & skewed) != 0;
     taken += extension_size;
   }
-  frame.payload.erase(frame.payload.begin(), frame.payload.begin() + static_cast<std::ptrdiff_t>(taken));
+  frame.payload.erase(frame.payload.begin(),
+                      frame.payload.begin() + static_cast<std::ptrdiff_t>(taken));
   auto event = event_of(frame);
   if (!event || hall_id > INT32_MAX) {
     out.status = SpoolRecordRead::Status::corrupt;
@@ -105,8 +110,13 @@ SpoolRecordRead decode_spool_record(std::span<const std::uint8_t> bytes) {
   }
   out.status = SpoolRecordRead::Status::record;
   out.size = decoded->size;
-  out.record = {static_cast<int>(frame.source), frame.sequence, static_cast<int>(hall_id), std::move(*event),
-                std::chrono::system_clock::time_point(std::chrono::microseconds(received_us)), epoch, clock_skewed};
+  out.record = {static_cast<int>(frame.source),
+                frame.sequence,
+                static_cast<int>(hall_id),
+                std::move(*event),
+                std::chrono::system_clock::time_point(std::chrono::microseconds(received_us)),
+                epoch,
+                clock_skewed};
   return out;
 }
 
@@ -119,7 +129,8 @@ Spool::Spool(std::filesystem::path file) : path_(std::move(file)) {
   std::vector<std::uint8_t> chunk(1 << 16);
   std::uint64_t good = 0;
   for (;;) {
-    const auto n = ::pread(fd_, chunk.data(), chunk.size(), static_cast<off_t>(good + buffer.size()));
+    const auto n =
+        ::pread(fd_, chunk.data(), chunk.size(), static_cast<off_t>(good + buffer.size()));
     if (n < 0) fail("cannot read the spool", path_);
     if (n == 0) break;
     buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + n);
@@ -160,12 +171,14 @@ void Spool::append(std::span<const store::IngestRecord> records) {
   }
   std::size_t written = 0;
   while (written < bytes.size()) {
-    const auto n = ::pwrite(fd_, bytes.data() + written, bytes.size() - written, static_cast<off_t>(size_ + written));
+    const auto n = ::pwrite(fd_, bytes.data() + written, bytes.size() - written,
+                            static_cast<off_t>(size_ + written));
     if (n < 0) {
       if (errno == EINTR) continue;
       // Leave the file as it was: a partial record would be cut when opening, but not in this run.
       const int saved = errno;
-      if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {}
+      if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      }
       errno = saved;
       fail("cannot write the spool", path_);
     }
@@ -191,7 +204,8 @@ std::vector<store::IngestRecord> Spool::peek(std::size_t max_records) {
       continue;
     }
     if (read.status == SpoolRecordRead::Status::corrupt) {
-      throw std::runtime_error("the spool " + path_.string() + " is damaged at byte " + std::to_string(offset + used));
+      throw std::runtime_error("the spool " + path_.string() + " is damaged at byte " +
+                               std::to_string(offset + used));
     }
     buffer.erase(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(used));
     offset += used;

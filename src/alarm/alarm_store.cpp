@@ -11,8 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
-Timestamp from_epoch(std::int64_t s) { return Timestamp(std::chrono::seconds(s)); }
+std::int64_t epoch(Timestamp t) {
+  return t.time_since_epoch().count();
+}
+Timestamp from_epoch(std::int64_t s) {
+  return Timestamp(std::chrono::seconds(s));
+}
 
 template <class T>
 std::optional<T> optional_of(const pqxx::field& f) {
@@ -20,7 +24,8 @@ std::optional<T> optional_of(const pqxx::field& f) {
 }
 
 constexpr const char* rule_columns =
-    "id, name, kind, indicator, direction, warning, critical, clear_at, hold_s, clear_hold_s, severity, part, "
+    "id, name, kind, indicator, direction, warning, critical, clear_at, hold_s, clear_hold_s, "
+    "severity, part, "
     "city_code, hall_code, business, terminal_type, schedule, enabled";
 
 Rule rule_of(const pqxx::row& row) {
@@ -28,7 +33,8 @@ Rule rule_of(const pqxx::row& row) {
   r.id = row[0].as<int>();
   r.name = row[1].as<std::string>();
   r.kind = parse_rule_kind(row[2].as<std::string>()).value_or(RuleKind::limit);
-  if (auto indicator = optional_of<std::string>(row[3])) r.indicator = parse_indicator(*indicator).value_or(r.indicator);
+  if (auto indicator = optional_of<std::string>(row[3]))
+    r.indicator = parse_indicator(*indicator).value_or(r.indicator);
   r.limit.direction = row[4].as<std::string>() == "below" ? Direction::below : Direction::above;
   r.limit.warning = optional_of<double>(row[5]);
   r.limit.critical = optional_of<double>(row[6]);
@@ -37,7 +43,8 @@ Rule rule_of(const pqxx::row& row) {
   r.limit.clear_hold = std::chrono::seconds(row[9].as<int>());
   r.severity = row[10].as<int>() == 2 ? Severity::critical : Severity::warning;
   if (auto part = optional_of<std::string>(row[11])) r.part = records::parse_part(*part);
-  r.scope = {row[12].as<std::string>(), row[13].as<std::string>(), row[14].as<std::string>(), row[15].as<std::string>()};
+  r.scope = {row[12].as<std::string>(), row[13].as<std::string>(), row[14].as<std::string>(),
+             row[15].as<std::string>()};
   r.schedule = row[16].as<std::string>() == "always" ? Schedule::always : Schedule::opening_hours;
   r.enabled = row[17].as<bool>();
   return r;
@@ -65,15 +72,18 @@ std::optional<std::string> take(const json& body, const char* name, T& out) {
   return std::nullopt;
 }
 
-std::optional<std::string> take_seconds(const json& body, const char* name, std::chrono::seconds& out) {
+std::optional<std::string> take_seconds(const json& body, const char* name,
+                                        std::chrono::seconds& out) {
   std::int64_t seconds = out.count();
   if (auto problem = take(body, name, seconds)) return problem;
-  if (seconds < 0 || seconds > 7 * 86400) return fmt::format("'{}' must be 0 to 604800 seconds", name);
+  if (seconds < 0 || seconds > 7 * 86400)
+    return fmt::format("'{}' must be 0 to 604800 seconds", name);
   out = std::chrono::seconds(seconds);
   return std::nullopt;
 }
 
-std::optional<std::string> take_optional_number(const json& body, const char* name, std::optional<double>& out) {
+std::optional<std::string> take_optional_number(const json& body, const char* name,
+                                                std::optional<double>& out) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::nullopt;
   if (!it->is_number()) return fmt::format("'{}' must be a number", name);
@@ -85,8 +95,10 @@ std::optional<int> minute_of_day(const json& v) {
   if (!v.is_string()) return std::nullopt;
   const auto text = v.get<std::string>();
   if (text.size() != 5 || text[2] != ':') return std::nullopt;
-  if (!std::isdigit(static_cast<unsigned char>(text[0])) || !std::isdigit(static_cast<unsigned char>(text[1])) ||
-      !std::isdigit(static_cast<unsigned char>(text[3])) || !std::isdigit(static_cast<unsigned char>(text[4]))) {
+  if (!std::isdigit(static_cast<unsigned char>(text[0])) ||
+      !std::isdigit(static_cast<unsigned char>(text[1])) ||
+      !std::isdigit(static_cast<unsigned char>(text[3])) ||
+      !std::isdigit(static_cast<unsigned char>(text[4]))) {
     return std::nullopt;
   }
   const int h = (text[0] - '0') * 10 + (text[1] - '0');
@@ -95,7 +107,9 @@ std::optional<int> minute_of_day(const json& v) {
   return h * 60 + m;
 }
 
-std::string clock_text(int minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
+std::string clock_text(int minute) {
+  return fmt::format("{:02}:{:02}", minute / 60, minute % 60);
+}
 
 bool valid_phone(const std::string& phone) {
   const std::size_t start = !phone.empty() && phone[0] == '+' ? 1 : 0;
@@ -109,14 +123,16 @@ bool valid_phone(const std::string& phone) {
 
 std::vector<Rule> load_rules(pqxx::transaction_base& tx) {
   std::vector<Rule> rules;
-  for (const auto& row : tx.exec(fmt::format("SELECT {} FROM alarm_rule ORDER BY id", rule_columns))) {
+  for (const auto& row :
+       tx.exec(fmt::format("SELECT {} FROM alarm_rule ORDER BY id", rule_columns))) {
     rules.push_back(rule_of(row));
   }
   return rules;
 }
 
 std::optional<Rule> load_rule(pqxx::transaction_base& tx, int id) {
-  auto rows = tx.exec_params(fmt::format("SELECT {} FROM alarm_rule WHERE id = $1", rule_columns), id);
+  auto rows =
+      tx.exec_params(fmt::format("SELECT {} FROM alarm_rule WHERE id = $1", rule_columns), id);
   if (rows.empty()) return std::nullopt;
   return rule_of(rows[0]);
 }
@@ -124,29 +140,36 @@ std::optional<Rule> load_rule(pqxx::transaction_base& tx, int id) {
 int insert_rule(pqxx::transaction_base& tx, const Rule& r) {
   return tx
       .exec_params1(
-          "INSERT INTO alarm_rule (name, kind, indicator, direction, warning, critical, clear_at, hold_s, clear_hold_s, "
+          "INSERT INTO alarm_rule (name, kind, indicator, direction, warning, critical, clear_at, "
+          "hold_s, clear_hold_s, "
           "severity, part, city_code, hall_code, business, terminal_type, schedule, enabled) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
-          r.name, std::string(to_string(r.kind)), indicator_of(r), r.limit.direction == Direction::below ? "below" : "above",
-          r.limit.warning, r.limit.critical, r.limit.clear, static_cast<int>(r.limit.hold.count()),
-          static_cast<int>(r.limit.clear_hold.count()), static_cast<int>(r.severity), part_of(r), r.scope.city_code,
-          r.scope.hall_code, r.scope.business, r.scope.terminal_type,
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
+          "RETURNING id",
+          r.name, std::string(to_string(r.kind)), indicator_of(r),
+          r.limit.direction == Direction::below ? "below" : "above", r.limit.warning,
+          r.limit.critical, r.limit.clear, static_cast<int>(r.limit.hold.count()),
+          static_cast<int>(r.limit.clear_hold.count()), static_cast<int>(r.severity), part_of(r),
+          r.scope.city_code, r.scope.hall_code, r.scope.business, r.scope.terminal_type,
           r.schedule == Schedule::always ? "always" : "opening_hours", r.enabled)[0]
       .as<int>();
 }
 
 bool update_rule(pqxx::transaction_base& tx, const Rule& r) {
-  return tx
-             .exec_params(
-                 "UPDATE alarm_rule SET name = $2, kind = $3, indicator = $4, direction = $5, warning = $6, critical = $7, "
-                 "clear_at = $8, hold_s = $9, clear_hold_s = $10, severity = $11, part = $12, city_code = $13, "
-                 "hall_code = $14, business = $15, terminal_type = $16, schedule = $17, enabled = $18, updated_at = now() "
-                 "WHERE id = $1",
-                 r.id, r.name, std::string(to_string(r.kind)), indicator_of(r),
-                 r.limit.direction == Direction::below ? "below" : "above", r.limit.warning, r.limit.critical,
-                 r.limit.clear, static_cast<int>(r.limit.hold.count()), static_cast<int>(r.limit.clear_hold.count()),
-                 static_cast<int>(r.severity), part_of(r), r.scope.city_code, r.scope.hall_code, r.scope.business,
-                 r.scope.terminal_type, r.schedule == Schedule::always ? "always" : "opening_hours", r.enabled)
+  return tx.exec_params(
+               "UPDATE alarm_rule SET name = $2, kind = $3, indicator = $4, direction = $5, "
+               "warning = $6, critical = $7, "
+               "clear_at = $8, hold_s = $9, clear_hold_s = $10, severity = $11, part = $12, "
+               "city_code = $13, "
+               "hall_code = $14, business = $15, terminal_type = $16, schedule = $17, enabled = "
+               "$18, updated_at = now() "
+               "WHERE id = $1",
+               r.id, r.name, std::string(to_string(r.kind)), indicator_of(r),
+               r.limit.direction == Direction::below ? "below" : "above", r.limit.warning,
+               r.limit.critical, r.limit.clear, static_cast<int>(r.limit.hold.count()),
+               static_cast<int>(r.limit.clear_hold.count()), static_cast<int>(r.severity),
+               part_of(r), r.scope.city_code, r.scope.hall_code, r.scope.business,
+               r.scope.terminal_type, r.schedule == Schedule::always ? "always" : "opening_hours",
+               r.enabled)
              .affected_rows() == 1;
 }
 
@@ -179,21 +202,26 @@ json to_json(const Rule& r) {
 std::variant<Rule, std::string> rule_from_json(const json& body) {
   if (!body.is_object()) return std::string("the body must be a JSON object");
   Rule r;
-  std::string kind, indicator, direction = "above", severity = "critical", schedule = "opening_hours", part;
-  for (auto problem : {take(body, "name", r.name), take(body, "kind", kind), take(body, "indicator", indicator),
-                       take(body, "direction", direction), take(body, "severity", severity),
-                       take(body, "schedule", schedule), take(body, "part", part), take(body, "enabled", r.enabled),
-                       take(body, "city", r.scope.city_code), take(body, "hall", r.scope.hall_code),
-                       take(body, "business", r.scope.business), take(body, "terminal_type", r.scope.terminal_type),
-                       take_seconds(body, "hold_s", r.limit.hold), take_seconds(body, "clear_hold_s", r.limit.clear_hold),
-                       take_optional_number(body, "warning", r.limit.warning),
-                       take_optional_number(body, "critical", r.limit.critical),
-                       take_optional_number(body, "clear", r.limit.clear)}) {
+  std::string kind, indicator, direction = "above", severity = "critical",
+                               schedule = "opening_hours", part;
+  for (auto problem :
+       {take(body, "name", r.name), take(body, "kind", kind), take(body, "indicator", indicator),
+        take(body, "direction", direction), take(body, "severity", severity),
+        take(body, "schedule", schedule), take(body, "part", part),
+        take(body, "enabled", r.enabled), take(body, "city", r.scope.city_code),
+        take(body, "hall", r.scope.hall_code), take(body, "business", r.scope.business),
+        take(body, "terminal_type", r.scope.terminal_type),
+        take_seconds(body, "hold_s", r.limit.hold),
+        take_seconds(body, "clear_hold_s", r.limit.clear_hold),
+        take_optional_number(body, "warning", r.limit.warning),
+        take_optional_number(body, "critical", r.limit.critical),
+        take_optional_number(body, "clear", r.limit.clear)}) {
     if (problem) return *problem;
   }
   auto parsed_kind = parse_rule_kind(kind);
   if (!parsed_kind) {
-    return std::string("'kind' must be limit, terminal_fault, part_fault, door_open, comm_loss or clock_skew");
+    return std::string(
+        "'kind' must be limit, terminal_fault, part_fault, door_open, comm_loss or clock_skew");
   }
   r.kind = *parsed_kind;
   if (r.kind == RuleKind::limit) {
@@ -203,11 +231,14 @@ std::variant<Rule, std::string> rule_from_json(const json& body) {
   } else if (!indicator.empty()) {
     return std::string("only limit rules have an indicator");
   }
-  if (direction != "above" && direction != "below") return std::string("'direction' must be above or below");
+  if (direction != "above" && direction != "below")
+    return std::string("'direction' must be above or below");
   r.limit.direction = direction == "below" ? Direction::below : Direction::above;
-  if (severity != "warning" && severity != "critical") return std::string("'severity' must be warning or critical");
+  if (severity != "warning" && severity != "critical")
+    return std::string("'severity' must be warning or critical");
   r.severity = severity == "critical" ? Severity::critical : Severity::warning;
-  if (schedule != "opening_hours" && schedule != "always") return std::string("'schedule' must be opening_hours or always");
+  if (schedule != "opening_hours" && schedule != "always")
+    return std::string("'schedule' must be opening_hours or always");
   r.schedule = schedule == "always" ? Schedule::always : Schedule::opening_hours;
   if (!part.empty()) {
     r.part = records::parse_part(part);
@@ -222,19 +253,22 @@ std::variant<Rule, std::string> rule_from_json(const json& body) {
 
 std::vector<MaintenanceWindow> load_maintenance(pqxx::transaction_base& tx, Timestamp now) {
   std::vector<MaintenanceWindow> windows;
-  for (const auto& row : tx.exec_params("SELECT target, extract(epoch FROM starts_at)::bigint, "
-                                        "extract(epoch FROM ends_at)::bigint FROM maintenance_window "
-                                        "WHERE ends_at > to_timestamp($1)",
-                                        epoch(now))) {
-    windows.push_back({row[0].as<std::string>(), from_epoch(row[1].as<std::int64_t>()), from_epoch(row[2].as<std::int64_t>())});
+  for (const auto& row :
+       tx.exec_params("SELECT target, extract(epoch FROM starts_at)::bigint, "
+                      "extract(epoch FROM ends_at)::bigint FROM maintenance_window "
+                      "WHERE ends_at > to_timestamp($1)",
+                      epoch(now))) {
+    windows.push_back({row[0].as<std::string>(), from_epoch(row[1].as<std::int64_t>()),
+                       from_epoch(row[2].as<std::int64_t>())});
   }
   return windows;
 }
 
 std::vector<Contact> load_contacts(pqxx::transaction_base& tx) {
   std::vector<Contact> contacts;
-  for (const auto& row : tx.exec("SELECT id, name, phone, level, city_code, hall_code, min_severity, duty_days, "
-                                 "quiet_from, quiet_until FROM contact WHERE enabled ORDER BY id")) {
+  for (const auto& row :
+       tx.exec("SELECT id, name, phone, level, city_code, hall_code, min_severity, duty_days, "
+               "quiet_from, quiet_until FROM contact WHERE enabled ORDER BY id")) {
     Contact c;
     c.id = row[0].as<int>();
     c.name = row[1].as<std::string>();
@@ -269,21 +303,26 @@ std::variant<Contact, std::string> contact_from_json(const json& body) {
   Contact c;
   std::string severity = "warning";
   int duty = c.duty_days;
-  for (auto problem : {take(body, "name", c.name), take(body, "phone", c.phone), take(body, "level", c.level),
-                       take(body, "city", c.city_code), take(body, "hall", c.hall_code),
-                       take(body, "min_severity", severity), take(body, "duty_days", duty)}) {
+  for (auto problem :
+       {take(body, "name", c.name), take(body, "phone", c.phone), take(body, "level", c.level),
+        take(body, "city", c.city_code), take(body, "hall", c.hall_code),
+        take(body, "min_severity", severity), take(body, "duty_days", duty)}) {
     if (problem) return *problem;
   }
-  if (c.name.empty() || c.name.size() > 100) return std::string("a contact needs a name of at most 100 bytes");
-  if (!valid_phone(c.phone)) return std::string("'phone' must be 5 to 20 digits, optionally after a '+'");
+  if (c.name.empty() || c.name.size() > 100)
+    return std::string("a contact needs a name of at most 100 bytes");
+  if (!valid_phone(c.phone))
+    return std::string("'phone' must be 5 to 20 digits, optionally after a '+'");
   if (c.level < 1 || c.level > 9) return std::string("'level' must be 1 to 9");
   if (duty < 0 || duty > 127) return std::string("'duty_days' is a mask of weekdays, 0 to 127");
   c.duty_days = static_cast<std::uint8_t>(duty);
-  if (severity != "warning" && severity != "critical") return std::string("'min_severity' must be warning or critical");
+  if (severity != "warning" && severity != "critical")
+    return std::string("'min_severity' must be warning or critical");
   c.min_severity = severity == "critical" ? Severity::critical : Severity::warning;
   const bool has_from = body.contains("quiet_from") && !body["quiet_from"].is_null();
   const bool has_until = body.contains("quiet_until") && !body["quiet_until"].is_null();
-  if (has_from != has_until) return std::string("quiet hours need both 'quiet_from' and 'quiet_until'");
+  if (has_from != has_until)
+    return std::string("quiet hours need both 'quiet_from' and 'quiet_until'");
   if (has_from) {
     auto from = minute_of_day(body["quiet_from"]);
     auto until = minute_of_day(body["quiet_until"]);
@@ -297,10 +336,14 @@ namespace {
 
 // The columns of an alarm as alarm_of() reads them (tables: alarm a, hall h, city_company c).
 constexpr const char* alarm_columns =
-    "a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, a.hall_id, h.code, h.name, c.code, a.object, "
-    "a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, a.last_value, "
-    "extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), coalesce(a.acknowledge_note, ''), "
-    "extract(epoch FROM a.cleared_at)::bigint, coalesce(a.cleared_by, ''), coalesce(a.clear_reason, ''), "
+    "a.id, coalesce(a.rule_id, 0), a.rule_name, a.kind, a.indicator, a.hall_id, h.code, h.name, "
+    "c.code, a.object, "
+    "a.severity, a.state, extract(epoch FROM a.raised_at)::bigint, a.raised_value, a.threshold, "
+    "a.last_value, "
+    "extract(epoch FROM a.acknowledged_at)::bigint, coalesce(a.acknowledged_by, ''), "
+    "coalesce(a.acknowledge_note, ''), "
+    "extract(epoch FROM a.cleared_at)::bigint, coalesce(a.cleared_by, ''), "
+    "coalesce(a.clear_reason, ''), "
     "extract(epoch FROM a.closed_at)::bigint";
 constexpr int alarm_column_count = 23;
 
@@ -336,9 +379,10 @@ Alarm alarm_of(const pqxx::row& row) {
 
 std::vector<Alarm> load_standing(pqxx::transaction_base& tx) {
   std::vector<Alarm> alarms;
-  for (const auto& row : tx.exec(fmt::format("SELECT {} FROM alarm a JOIN hall h ON h.id = a.hall_id "
-                                             "JOIN city_company c ON c.id = h.city_id WHERE a.state <> 'closed' ORDER BY a.id",
-                                             alarm_columns))) {
+  for (const auto& row : tx.exec(fmt::format(
+           "SELECT {} FROM alarm a JOIN hall h ON h.id = a.hall_id "
+           "JOIN city_company c ON c.id = h.city_id WHERE a.state <> 'closed' ORDER BY a.id",
+           alarm_columns))) {
     alarms.push_back(alarm_of(row));
   }
   return alarms;
@@ -349,29 +393,40 @@ std::int64_t max_alarm_id(pqxx::transaction_base& tx) {
 }
 
 void write_transition(pqxx::transaction_base& tx, const Alarm& a, Change change, Timestamp at,
-                      std::optional<double> value, const std::string& actor, const std::string& note) {
+                      std::optional<double> value, const std::string& actor,
+                      const std::string& note) {
   const auto opt_epoch = [](const std::optional<Timestamp>& t) {
     return t ? std::optional<std::int64_t>(epoch(*t)) : std::nullopt;
   };
-  const auto opt_text = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+  const auto opt_text = [](const std::string& s) {
+    return s.empty() ? std::nullopt : std::optional<std::string>(s);
+  };
   tx.exec_params(
-      "INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, object, severity, state, raised_at, "
-      "raised_value, threshold, last_value, acknowledged_at, acknowledged_by, acknowledge_note, cleared_at, cleared_by, "
-      "clear_reason, closed_at) VALUES ($1, (SELECT id FROM alarm_rule WHERE id = $2), $3, $4, $5, $6, $7, $8, $9, "
-      "to_timestamp($10), $11, $12, $13, to_timestamp($14), $15, $16, to_timestamp($17), $18, $19, to_timestamp($20)) "
+      "INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, object, severity, "
+      "state, raised_at, "
+      "raised_value, threshold, last_value, acknowledged_at, acknowledged_by, acknowledge_note, "
+      "cleared_at, cleared_by, "
+      "clear_reason, closed_at) VALUES ($1, (SELECT id FROM alarm_rule WHERE id = $2), $3, $4, $5, "
+      "$6, $7, $8, $9, "
+      "to_timestamp($10), $11, $12, $13, to_timestamp($14), $15, $16, to_timestamp($17), $18, $19, "
+      "to_timestamp($20)) "
       "ON CONFLICT (id) DO UPDATE SET severity = EXCLUDED.severity, state = EXCLUDED.state, "
       "last_value = EXCLUDED.last_value, acknowledged_at = EXCLUDED.acknowledged_at, "
       "acknowledged_by = EXCLUDED.acknowledged_by, acknowledge_note = EXCLUDED.acknowledge_note, "
-      "cleared_at = EXCLUDED.cleared_at, cleared_by = EXCLUDED.cleared_by, clear_reason = EXCLUDED.clear_reason, "
+      "cleared_at = EXCLUDED.cleared_at, cleared_by = EXCLUDED.cleared_by, clear_reason = "
+      "EXCLUDED.clear_reason, "
       "closed_at = EXCLUDED.closed_at",
       a.id, a.rule_id, a.rule_name, std::string(to_string(a.kind)),
-      a.indicator ? std::optional<std::string>(to_string(*a.indicator)) : std::nullopt, a.hall_id, a.object,
-      static_cast<int>(a.severity), std::string(to_string(a.state)), epoch(a.raised_at), a.raised_value, a.threshold,
-      a.last_value, opt_epoch(a.acknowledged_at), opt_text(a.acknowledged_by), opt_text(a.acknowledge_note),
-      opt_epoch(a.cleared_at), opt_text(a.cleared_by), opt_text(a.clear_reason), opt_epoch(a.closed_at));
-  tx.exec_params("INSERT INTO alarm_transition (alarm_id, at, kind, severity, value, actor, note) "
-                 "VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7)",
-                 a.id, epoch(at), std::string(to_string(change)), static_cast<int>(a.severity), value, actor, note);
+      a.indicator ? std::optional<std::string>(to_string(*a.indicator)) : std::nullopt, a.hall_id,
+      a.object, static_cast<int>(a.severity), std::string(to_string(a.state)), epoch(a.raised_at),
+      a.raised_value, a.threshold, a.last_value, opt_epoch(a.acknowledged_at),
+      opt_text(a.acknowledged_by), opt_text(a.acknowledge_note), opt_epoch(a.cleared_at),
+      opt_text(a.cleared_by), opt_text(a.clear_reason), opt_epoch(a.closed_at));
+  tx.exec_params(
+      "INSERT INTO alarm_transition (alarm_id, at, kind, severity, value, actor, note) "
+      "VALUES ($1, to_timestamp($2), $3, $4, $5, $6, $7)",
+      a.id, epoch(at), std::string(to_string(change)), static_cast<int>(a.severity), value, actor,
+      note);
 }
 
 }  // namespace halld::alarm
@@ -382,8 +437,10 @@ namespace {
 
 // The filter's conditions over `alarm a JOIN hall h JOIN city_company c`, as parameters $1–$7.
 constexpr const char* filter_condition =
-    "($1::text[] = '{}' OR a.state = ANY($1::text[])) AND ($2 = '' OR a.severity = CASE $2 WHEN 'critical' THEN 2 "
-    "ELSE 1 END) AND ($3 = '' OR c.code = $3) AND ($4 = '' OR h.code = $4) AND ($5 = '' OR a.kind = $5) "
+    "($1::text[] = '{}' OR a.state = ANY($1::text[])) AND ($2 = '' OR a.severity = CASE $2 WHEN "
+    "'critical' THEN 2 "
+    "ELSE 1 END) AND ($3 = '' OR c.code = $3) AND ($4 = '' OR h.code = $4) AND ($5 = '' OR a.kind "
+    "= $5) "
     "AND a.raised_at >= to_timestamp($6) AND a.raised_at < to_timestamp($7)";
 constexpr const char* filter_tables =
     "alarm a JOIN hall h ON h.id = a.hall_id JOIN city_company c ON c.id = h.city_id";
@@ -392,7 +449,9 @@ std::string array_literal(const std::vector<std::string>& words) {  // words are
   return fmt::format("{{{}}}", fmt::join(words, ","));
 }
 
-double minutes_or_zero(const pqxx::field& f) { return f.is_null() ? 0.0 : f.as<double>(); }
+double minutes_or_zero(const pqxx::field& f) {
+  return f.is_null() ? 0.0 : f.as<double>();
+}
 
 nlohmann::json nullable_number(const pqxx::field& f) {
   return f.is_null() ? nlohmann::json(nullptr) : nlohmann::json(f.as<double>());
@@ -401,12 +460,12 @@ nlohmann::json nullable_number(const pqxx::field& f) {
 }  // namespace
 
 nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& f) {
-  const auto rows = tx.exec_params(
-      fmt::format("SELECT {}, "
-                  "count(*) OVER () FROM {} WHERE {} ORDER BY a.raised_at DESC, a.id DESC LIMIT $8 OFFSET $9",
-                  alarm_columns, filter_tables, filter_condition),
-      array_literal(f.states), f.severity, f.city_code, f.hall_code, f.kind, epoch(f.from), epoch(f.until), f.limit,
-      f.offset);
+  const auto rows = tx.exec_params(fmt::format("SELECT {}, "
+                                               "count(*) OVER () FROM {} WHERE {} ORDER BY "
+                                               "a.raised_at DESC, a.id DESC LIMIT $8 OFFSET $9",
+                                               alarm_columns, filter_tables, filter_condition),
+                                   array_literal(f.states), f.severity, f.city_code, f.hall_code,
+                                   f.kind, epoch(f.from), epoch(f.until), f.limit, f.offset);
   nlohmann::json items = nlohmann::json::array();
   std::int64_t total = 0;
   for (const auto& row : rows) {
@@ -418,7 +477,8 @@ nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& f) {
 
 nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id) {
   // floor, not the cast's rounding: a raise at .6 s belongs to its own second.
-  const auto found = tx.exec_params("SELECT floor(extract(epoch FROM raised_at))::bigint FROM alarm WHERE id = $1", id);
+  const auto found = tx.exec_params(
+      "SELECT floor(extract(epoch FROM raised_at))::bigint FROM alarm WHERE id = $1", id);
   if (found.empty()) return nullptr;
   AlarmFilter same_second;  // the list's query, narrowed to the alarm's raising second
   same_second.from = from_epoch(found[0][0].as<std::int64_t>());
@@ -430,9 +490,10 @@ nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id) {
     if (item["id"] == id) alarm = std::move(item);
   }
   nlohmann::json transitions = nlohmann::json::array();
-  for (const auto& row : tx.exec_params("SELECT extract(epoch FROM at)::bigint, kind, severity, value, actor, note "
-                                        "FROM alarm_transition WHERE alarm_id = $1 ORDER BY id",
-                                        id)) {
+  for (const auto& row :
+       tx.exec_params("SELECT extract(epoch FROM at)::bigint, kind, severity, value, actor, note "
+                      "FROM alarm_transition WHERE alarm_id = $1 ORDER BY id",
+                      id)) {
     transitions.push_back({{"at", records::iso8601(from_epoch(row[0].as<std::int64_t>()))},
                            {"change", row[1].as<std::string>()},
                            {"severity", row[2].as<int>() == 2 ? "critical" : "warning"},
@@ -444,22 +505,31 @@ nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id) {
   return alarm;
 }
 
-nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& f, std::string_view group) {
+nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& f,
+                                std::string_view group) {
   std::string key;
-  if (group == "kind") key = "a.kind";
-  else if (group == "rule") key = "a.rule_name";
-  else if (group == "hall") key = "h.code";
-  else if (group == "city") key = "c.code";
-  else if (group == "severity") key = "CASE a.severity WHEN 2 THEN 'critical' ELSE 'warning' END";
-  else key = "to_char(a.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')";  // day
+  if (group == "kind")
+    key = "a.kind";
+  else if (group == "rule")
+    key = "a.rule_name";
+  else if (group == "hall")
+    key = "h.code";
+  else if (group == "city")
+    key = "c.code";
+  else if (group == "severity")
+    key = "CASE a.severity WHEN 2 THEN 'critical' ELSE 'warning' END";
+  else
+    key = "to_char(a.raised_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')";  // day
   const auto rows = tx.exec_params(
-      fmt::format("SELECT {0}, count(*), count(*) FILTER (WHERE a.severity = 2), "
-                  "count(*) FILTER (WHERE a.state IN ('raised', 'acknowledged')), "
-                  "avg(extract(epoch FROM a.acknowledged_at - a.raised_at) / 60), "
-                  "avg(extract(epoch FROM a.cleared_at - a.raised_at) / 60), count(a.acknowledged_at) "
-                  "FROM {1} WHERE {2} GROUP BY 1 ORDER BY 2 DESC, 1",
-                  key, filter_tables, filter_condition),
-      array_literal(f.states), f.severity, f.city_code, f.hall_code, f.kind, epoch(f.from), epoch(f.until));
+      fmt::format(
+          "SELECT {0}, count(*), count(*) FILTER (WHERE a.severity = 2), "
+          "count(*) FILTER (WHERE a.state IN ('raised', 'acknowledged')), "
+          "avg(extract(epoch FROM a.acknowledged_at - a.raised_at) / 60), "
+          "avg(extract(epoch FROM a.cleared_at - a.raised_at) / 60), count(a.acknowledged_at) "
+          "FROM {1} WHERE {2} GROUP BY 1 ORDER BY 2 DESC, 1",
+          key, filter_tables, filter_condition),
+      array_literal(f.states), f.severity, f.city_code, f.hall_code, f.kind, epoch(f.from),
+      epoch(f.until));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& row : rows) {
     items.push_back({{"key", row[0].as<std::string>()},
@@ -470,7 +540,10 @@ nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& f
                      {"mean_minutes_to_acknowledge", nullable_number(row[4])},
                      {"mean_minutes_to_clear", nullable_number(row[5])}});
   }
-  return {{"group", group}, {"from", records::iso8601(f.from)}, {"to", records::iso8601(f.until)}, {"items", items}};
+  return {{"group", group},
+          {"from", records::iso8601(f.from)},
+          {"to", records::iso8601(f.until)},
+          {"items", items}};
 }
 
 nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilter& f) {
@@ -478,22 +551,27 @@ nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilte
   // Downtime counts within the range; a fault still open counts until the range's end.
   const auto query = [&](const char* key, const char* kind) {
     return tx.exec_params(
-        fmt::format("SELECT {0}, count(*), sum(extract(epoch FROM least(coalesce(a.cleared_at, to_timestamp($7)), "
-                    "to_timestamp($7)) - a.raised_at) / 60), avg(extract(epoch FROM a.cleared_at - a.raised_at) / 60), "
-                    "min(h.code) FROM {1} WHERE {2} AND a.kind = '{3}' GROUP BY 1 ORDER BY 2 DESC, 1",
-                    key, filter_tables, filter_condition, kind),
-        array_literal(f.states), f.severity, f.city_code, f.hall_code, "", epoch(f.from), epoch(f.until));
+        fmt::format(
+            "SELECT {0}, count(*), sum(extract(epoch FROM least(coalesce(a.cleared_at, "
+            "to_timestamp($7)), "
+            "to_timestamp($7)) - a.raised_at) / 60), avg(extract(epoch FROM a.cleared_at - "
+            "a.raised_at) / 60), "
+            "min(h.code) FROM {1} WHERE {2} AND a.kind = '{3}' GROUP BY 1 ORDER BY 2 DESC, 1",
+            key, filter_tables, filter_condition, kind),
+        array_literal(f.states), f.severity, f.city_code, f.hall_code, "", epoch(f.from),
+        epoch(f.until));
   };
   const auto items = [&](const pqxx::result& rows, const char* name, bool with_hall) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& row : rows) {
       const auto failures = row[1].as<std::int64_t>();
       const double down = minutes_or_zero(row[2]);
-      nlohmann::json item{{name, row[0].as<std::string>()},
-                          {"failures", failures},
-                          {"downtime_min", down},
-                          {"mttr_min", nullable_number(row[3])},
-                          {"mtbf_hours", (range_minutes - down) / 60.0 / static_cast<double>(failures)}};
+      nlohmann::json item{
+          {name, row[0].as<std::string>()},
+          {"failures", failures},
+          {"downtime_min", down},
+          {"mttr_min", nullable_number(row[3])},
+          {"mtbf_hours", (range_minutes - down) / 60.0 / static_cast<double>(failures)}};
       if (with_hall) item["hall"] = row[4].as<std::string>();
       out.push_back(std::move(item));
     }
@@ -502,26 +580,32 @@ nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilte
   return {{"from", records::iso8601(f.from)},
           {"to", records::iso8601(f.until)},
           {"terminals", items(query("a.object", "terminal_fault"), "terminal", true)},
-          {"components", items(query("split_part(a.object, '/', 2)", "part_fault"), "component", false)}};
+          {"components",
+           items(query("split_part(a.object, '/', 2)", "part_fault"), "component", false)}};
 }
 
 int insert_contact(pqxx::transaction_base& tx, const Contact& c) {
   return tx
-      .exec_params1("INSERT INTO contact (name, phone, level, city_code, hall_code, min_severity, duty_days, quiet_from, "
-                    "quiet_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                    c.name, c.phone, c.level, c.city_code, c.hall_code, static_cast<int>(c.min_severity),
-                    static_cast<int>(c.duty_days), c.quiet ? std::optional(c.quiet->first) : std::nullopt,
-                    c.quiet ? std::optional(c.quiet->second) : std::nullopt)[0]
+      .exec_params1(
+          "INSERT INTO contact (name, phone, level, city_code, hall_code, min_severity, duty_days, "
+          "quiet_from, "
+          "quiet_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+          c.name, c.phone, c.level, c.city_code, c.hall_code, static_cast<int>(c.min_severity),
+          static_cast<int>(c.duty_days), c.quiet ? std::optional(c.quiet->first) : std::nullopt,
+          c.quiet ? std::optional(c.quiet->second) : std::nullopt)[0]
       .as<int>();
 }
 
 bool update_contact(pqxx::transaction_base& tx, const Contact& c) {
-  return tx
-             .exec_params("UPDATE contact SET name = $2, phone = $3, level = $4, city_code = $5, hall_code = $6, "
-                          "min_severity = $7, duty_days = $8, quiet_from = $9, quiet_until = $10 WHERE id = $1",
-                          c.id, c.name, c.phone, c.level, c.city_code, c.hall_code, static_cast<int>(c.min_severity),
-                          static_cast<int>(c.duty_days), c.quiet ? std::optional(c.quiet->first) : std::nullopt,
-                          c.quiet ? std::optional(c.quiet->second) : std::nullopt)
+  return tx.exec_params(
+               "UPDATE contact SET name = $2, phone = $3, level = $4, city_code = $5, hall_code = "
+               "$6, "
+               "min_severity = $7, duty_days = $8, quiet_from = $9, quiet_until = $10 WHERE id = "
+               "$1",
+               c.id, c.name, c.phone, c.level, c.city_code, c.hall_code,
+               static_cast<int>(c.min_severity), static_cast<int>(c.duty_days),
+               c.quiet ? std::optional(c.quiet->first) : std::nullopt,
+               c.quiet ? std::optional(c.quiet->second) : std::nullopt)
              .affected_rows() == 1;
 }
 
@@ -540,12 +624,14 @@ nlohmann::json to_json(const StoredWindow& w) {
 
 std::vector<StoredWindow> list_maintenance(pqxx::transaction_base& tx, Timestamp now) {
   std::vector<StoredWindow> out;
-  for (const auto& row : tx.exec_params("SELECT id, target, extract(epoch FROM starts_at)::bigint, "
-                                        "extract(epoch FROM ends_at)::bigint, reason, created_by "
-                                        "FROM maintenance_window WHERE ends_at > to_timestamp($1) ORDER BY starts_at, id",
-                                        epoch(now))) {
+  for (const auto& row : tx.exec_params(
+           "SELECT id, target, extract(epoch FROM starts_at)::bigint, "
+           "extract(epoch FROM ends_at)::bigint, reason, created_by "
+           "FROM maintenance_window WHERE ends_at > to_timestamp($1) ORDER BY starts_at, id",
+           epoch(now))) {
     out.push_back({row[0].as<int>(),
-                   {row[1].as<std::string>(), from_epoch(row[2].as<std::int64_t>()), from_epoch(row[3].as<std::int64_t>())},
+                   {row[1].as<std::string>(), from_epoch(row[2].as<std::int64_t>()),
+                    from_epoch(row[3].as<std::int64_t>())},
                    row[4].as<std::string>(),
                    row[5].as<std::string>()});
   }
@@ -554,9 +640,10 @@ std::vector<StoredWindow> list_maintenance(pqxx::transaction_base& tx, Timestamp
 
 int insert_maintenance(pqxx::transaction_base& tx, const StoredWindow& w) {
   return tx
-      .exec_params1("INSERT INTO maintenance_window (target, starts_at, ends_at, reason, created_by) "
-                    "VALUES ($1, to_timestamp($2), to_timestamp($3), $4, $5) RETURNING id",
-                    w.window.target, epoch(w.window.from), epoch(w.window.until), w.reason, w.created_by)[0]
+      .exec_params1(
+          "INSERT INTO maintenance_window (target, starts_at, ends_at, reason, created_by) "
+          "VALUES ($1, to_timestamp($2), to_timestamp($3), $4, $5) RETURNING id",
+          w.window.target, epoch(w.window.from), epoch(w.window.until), w.reason, w.created_by)[0]
       .as<int>();
 }
 

@@ -12,18 +12,23 @@ bool Dispatcher::covers(const Contact& c, const AlarmNotice& n, Timestamp now) c
   if (!c.hall_code.empty() && c.hall_code != n.hall_code) return false;
   if (n.facts.severity < c.min_severity) return false;
   const auto local = now + n.facts.utc_offset;
-  const auto weekday = std::chrono::weekday(std::chrono::floor<std::chrono::days>(local)).iso_encoding() - 1;
+  const auto weekday =
+      std::chrono::weekday(std::chrono::floor<std::chrono::days>(local)).iso_encoding() - 1;
   if ((c.duty_days & (1u << weekday)) == 0) return false;
   if (c.quiet && n.facts.severity != Severity::critical) {
-    const int minute = static_cast<int>((local - std::chrono::floor<std::chrono::days>(local)).count() / 60);
+    const int minute =
+        static_cast<int>((local - std::chrono::floor<std::chrono::days>(local)).count() / 60);
     const auto [from, until] = *c.quiet;
-    const bool quiet = from <= until ? (minute >= from && minute < until) : (minute >= from || minute < until);
+    const bool quiet =
+        from <= until ? (minute >= from && minute < until) : (minute >= from || minute < until);
     if (quiet) return false;
   }
   return true;
 }
 
-void Dispatcher::set_contacts(std::vector<Contact> contacts) { contacts_ = std::move(contacts); }
+void Dispatcher::set_contacts(std::vector<Contact> contacts) {
+  contacts_ = std::move(contacts);
+}
 
 void Dispatcher::tell(const Contact& c, const AlarmNotice& n, Timestamp now) {
   auto& inbox = inboxes_[c.id];
@@ -65,15 +70,19 @@ void Dispatcher::notify(const AlarmNotice& notice, Timestamp now) {
 }
 
 void Dispatcher::acknowledged(std::int64_t alarm_id) {
-  if (auto it = open_.find(alarm_id); it != open_.end()) it->second.next_escalation = Timestamp::max();
+  if (auto it = open_.find(alarm_id); it != open_.end())
+    it->second.next_escalation = Timestamp::max();
 }
 
-void Dispatcher::adopt(const AlarmNotice& raised, Timestamp raised_at, bool acknowledged, Timestamp now) {
+void Dispatcher::adopt(const AlarmNotice& raised, Timestamp raised_at, bool acknowledged,
+                       Timestamp now) {
   auto& open = open_[raised.alarm_id];
   open.raised = raised;
-  const auto steps = policy_.escalate_after.count() > 0 ? (now - raised_at) / policy_.escalate_after : 0;
+  const auto steps =
+      policy_.escalate_after.count() > 0 ? (now - raised_at) / policy_.escalate_after : 0;
   open.level = static_cast<int>(std::min<std::int64_t>(policy_.top_level, 1 + steps));
-  open.next_escalation = acknowledged ? Timestamp::max() : raised_at + policy_.escalate_after * open.level;
+  open.next_escalation =
+      acknowledged ? Timestamp::max() : raised_at + policy_.escalate_after * open.level;
   for (const auto& c : contacts_) {
     if (c.level <= open.level && covers(c, raised, now)) open.told.insert(c.id);
   }
@@ -92,9 +101,11 @@ std::vector<Outgoing> Dispatcher::due(Timestamp now) {
     auto it = inboxes_.find(c.id);
     if (it == inboxes_.end() || it->second.pending.empty()) continue;
     auto& inbox = it->second;
-    while (!inbox.sent.empty() && inbox.sent.front() <= now - std::chrono::hours(1)) inbox.sent.pop_front();
+    while (!inbox.sent.empty() && inbox.sent.front() <= now - std::chrono::hours(1))
+      inbox.sent.pop_front();
     if (now - *inbox.waiting_since < policy_.group_window) continue;
-    if (static_cast<int>(inbox.sent.size()) >= policy_.texts_per_hour) continue;  // waits for the next digest
+    if (static_cast<int>(inbox.sent.size()) >= policy_.texts_per_hour)
+      continue;  // waits for the next digest
     Outgoing o;
     o.contact_id = c.id;
     o.phone = c.phone;

@@ -1,10 +1,10 @@
-#include "halld/core/run_on.hpp"
 #include "halld/alarm/engine.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "halld/alarm/alarm_store.hpp"
+#include "halld/core/run_on.hpp"
 #include "halld/records/event_json.hpp"
 
 namespace halld::alarm {
@@ -26,8 +26,12 @@ struct Engine::Loaded {
   std::vector<MaintenanceWindow> maintenance;
 };
 
-std::string_view to_string(AlarmState state) { return state_names[static_cast<int>(state)]; }
-std::string_view to_string(Change change) { return change_names[static_cast<int>(change)]; }
+std::string_view to_string(AlarmState state) {
+  return state_names[static_cast<int>(state)];
+}
+std::string_view to_string(Change change) {
+  return change_names[static_cast<int>(change)];
+}
 
 std::optional<AlarmState> parse_alarm_state(std::string_view text) {
   for (std::size_t i = 0; i < std::size(state_names); ++i) {
@@ -38,19 +42,26 @@ std::optional<AlarmState> parse_alarm_state(std::string_view text) {
 
 std::string what_of(const Alarm& a) {
   switch (a.kind) {
-    case RuleKind::limit: return std::string(display_name(a.indicator.value_or(Indicator::queue_length)));
-    case RuleKind::terminal_fault: return "自助终端故障";
-    case RuleKind::part_fault: return "终端部件故障";
-    case RuleKind::door_open: return "终端门开启";
-    case RuleKind::comm_loss: return "通信中断";
-    case RuleKind::clock_skew: return "设备时钟偏差";
+    case RuleKind::limit:
+      return std::string(display_name(a.indicator.value_or(Indicator::queue_length)));
+    case RuleKind::terminal_fault:
+      return "自助终端故障";
+    case RuleKind::part_fault:
+      return "终端部件故障";
+    case RuleKind::door_open:
+      return "终端门开启";
+    case RuleKind::comm_loss:
+      return "通信中断";
+    case RuleKind::clock_skew:
+      return "设备时钟偏差";
   }
   return "";
 }
 
 std::string unit_of(const Alarm& a) {
   if (a.kind == RuleKind::comm_loss || a.kind == RuleKind::clock_skew) return "秒";
-  if (a.kind == RuleKind::limit) return std::string(unit_of(a.indicator.value_or(Indicator::queue_length)));
+  if (a.kind == RuleKind::limit)
+    return std::string(unit_of(a.indicator.value_or(Indicator::queue_length)));
   return "";
 }
 
@@ -59,7 +70,8 @@ nlohmann::json to_json(const Alarm& a) {
           {"rule_id", a.rule_id},
           {"rule", a.rule_name},
           {"kind", to_string(a.kind)},
-          {"indicator", a.indicator ? nlohmann::json(to_string(*a.indicator)) : nlohmann::json(nullptr)},
+          {"indicator",
+           a.indicator ? nlohmann::json(to_string(*a.indicator)) : nlohmann::json(nullptr)},
           {"what", what_of(a)},
           {"unit", unit_of(a)},
           {"hall", a.hall_code},
@@ -82,8 +94,12 @@ nlohmann::json to_json(const Alarm& a) {
 }
 
 nlohmann::json to_json(const AlarmEvent& e) {
-  return {{"type", "alarm"},        {"sequence", e.sequence}, {"change", to_string(e.change)},
-          {"at", records::iso8601(e.at)}, {"actor", e.actor},       {"note", e.note},
+  return {{"type", "alarm"},
+          {"sequence", e.sequence},
+          {"change", to_string(e.change)},
+          {"at", records::iso8601(e.at)},
+          {"actor", e.actor},
+          {"note", e.note},
           {"alarm", to_json(e.alarm)}};
 }
 
@@ -96,12 +112,17 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
       clock_(std::move(clock)),
       tick_timer_(strand_),
       write_timer_(strand_),
-      transitions_(metrics.counter("halld_alarm_transitions_total", "Alarm transitions (raise, escalate, acknowledge, clear, close).")),
-      write_failures_(metrics.counter("halld_alarm_write_failures_total",
-                                      "Attempts to store alarm transitions that failed (retried).")),
-      queued_writes_(metrics.gauge("halld_alarm_writes_queued", "Alarm transitions waiting to be stored.")),
-      evaluation_seconds_(metrics.histogram("halld_alarm_evaluation_seconds", "Time to judge one hall view with the rules.",
-                                            {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05})) {
+      transitions_(
+          metrics.counter("halld_alarm_transitions_total",
+                          "Alarm transitions (raise, escalate, acknowledge, clear, close).")),
+      write_failures_(
+          metrics.counter("halld_alarm_write_failures_total",
+                          "Attempts to store alarm transitions that failed (retried).")),
+      queued_writes_(
+          metrics.gauge("halld_alarm_writes_queued", "Alarm transitions waiting to be stored.")),
+      evaluation_seconds_(metrics.histogram(
+          "halld_alarm_evaluation_seconds", "Time to judge one hall view with the rules.",
+          {0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05})) {
   metrics.gauge_callback("halld_alarms_standing", "Alarms not closed.", [this] {
     std::lock_guard lock(mutex_);
     return static_cast<double>(standing_.size());
@@ -133,7 +154,8 @@ void Engine::load() {
   next_id_ = stored.max_id + 1;
   std::lock_guard lock(mutex_);
   for (auto& a : stored.standing) {
-    if (auto view = live_.view(a.hall_id); view && view->info) a.utc_offset = view->info->terms.calendar.utc_offset();
+    if (auto view = live_.view(a.hall_id); view && view->info)
+      a.utc_offset = view->info->terms.calendar.utc_offset();
     if (a.state == AlarmState::raised || a.state == AlarmState::acknowledged) {
       evaluator_.restore(a.rule_id, a.hall_id, a.object, a.severity, a.raised_at);
       open_[{a.rule_id, a.hall_id, a.object}] = a.id;
@@ -177,7 +199,8 @@ void Engine::on_views(const std::vector<std::shared_ptr<const live::HallView>>& 
 void Engine::evaluate(const live::HallView& view, Timestamp now) {
   const auto started = std::chrono::steady_clock::now();
   for (const auto& decision : evaluator_.evaluate(view, now)) decide(decision, view);
-  evaluation_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  evaluation_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
 void Engine::decide(const Decision& d, const live::HallView& view) {
@@ -247,8 +270,8 @@ Alarm Engine::clear_alarm(Alarm& a, Timestamp at, std::string actor, std::string
 }
 
 // Under mutex_.
-void Engine::emit(Alarm& alarm, Change change, Timestamp at, std::optional<double> value, std::string actor,
-                  std::string note) {
+void Engine::emit(Alarm& alarm, Change change, Timestamp at, std::optional<double> value,
+                  std::string actor, std::string note) {
   transitions_.inc();
   AlarmEvent event{++sequence_, change, at, actor, note, alarm};
   for (const auto& [id, subscriber] : subscribers_) subscriber(event);
@@ -266,12 +289,15 @@ ActionResult Engine::act_on_strand(const Action& action) {
   std::lock_guard lock(mutex_);
   auto it = standing_.find(action.alarm_id);
   if (it == standing_.end()) {
-    return {ActionResult::Outcome::not_found, fmt::format("no standing alarm {} (closed or never raised)", action.alarm_id), {}};
+    return {ActionResult::Outcome::not_found,
+            fmt::format("no standing alarm {} (closed or never raised)", action.alarm_id),
+            {}};
   }
   Alarm& a = it->second;
   if (action.kind == Action::Kind::acknowledge) {
     if (a.acknowledged_at) {
-      return {ActionResult::Outcome::conflict, fmt::format("alarm {} was acknowledged by {}", a.id, a.acknowledged_by), a};
+      return {ActionResult::Outcome::conflict,
+              fmt::format("alarm {} was acknowledged by {}", a.id, a.acknowledged_by), a};
     }
     a.acknowledged_at = now;
     a.acknowledged_by = action.actor;
@@ -290,7 +316,8 @@ ActionResult Engine::act_on_strand(const Action& action) {
     return {ActionResult::Outcome::done, "", after};
   }
   if (a.state == AlarmState::cleared) {
-    return {ActionResult::Outcome::conflict, fmt::format("alarm {} is cleared already; acknowledge it to close it", a.id), a};
+    return {ActionResult::Outcome::conflict,
+            fmt::format("alarm {} is cleared already; acknowledge it to close it", a.id), a};
   }
   open_.erase({a.rule_id, a.hall_id, a.object});
   evaluator_.forget(a.rule_id, a.hall_id, a.object);
@@ -307,7 +334,8 @@ asio::awaitable<void> Engine::reload() {
     return l;
   });
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
-  auto applying = run_on(strand_, [this, loaded = std::move(loaded)]() mutable { apply_loaded(std::move(loaded)); });
+  auto applying = run_on(
+      strand_, [this, loaded = std::move(loaded)]() mutable { apply_loaded(std::move(loaded)); });
   co_await std::move(applying);
 }
 
@@ -394,7 +422,8 @@ asio::awaitable<void> Engine::writer() {
     try {
       auto writing = database_.run([batch](pqxx::connection& c) {
         pqxx::work tx(c);
-        for (const auto& w : batch) write_transition(tx, w.alarm, w.change, w.at, w.value, w.actor, w.note);
+        for (const auto& w : batch)
+          write_transition(tx, w.alarm, w.change, w.at, w.value, w.actor, w.note);
         tx.commit();
       });
       co_await std::move(writing);
@@ -406,7 +435,8 @@ asio::awaitable<void> Engine::writer() {
     {
       std::lock_guard lock(mutex_);
       if (!written) {
-        writes_.insert(writes_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+        writes_.insert(writes_.begin(), std::make_move_iterator(batch.begin()),
+                       std::make_move_iterator(batch.end()));
       }
       queued_writes_.set(static_cast<double>(writes_.size()));
     }
@@ -416,7 +446,8 @@ asio::awaitable<void> Engine::writer() {
       co_await write_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
   }
-  if (!writes_.empty()) spdlog::error("alarms: {} transition(s) not stored at shutdown", writes_.size());
+  if (!writes_.empty())
+    spdlog::error("alarms: {} transition(s) not stored at shutdown", writes_.size());
   if (--running_loops_ == 0 && on_stopped_) on_stopped_();
 }
 

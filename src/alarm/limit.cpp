@@ -6,7 +6,9 @@ namespace halld::alarm {
 
 namespace {
 
-bool past(Direction d, double value, double threshold) { return d == Direction::above ? value >= threshold : value <= threshold; }
+bool past(Direction d, double value, double threshold) {
+  return d == Direction::above ? value >= threshold : value <= threshold;
+}
 
 // The threshold a clear is judged against: given, or the first one that raises.
 double clear_threshold(const Limit& l) {
@@ -63,10 +65,14 @@ std::optional<Transition> LimitState::observe(const Limit& l, double value, Time
     good_since_.reset();
   }
 
-  const auto held = [&](const std::optional<Timestamp>& since) { return since && at - *since >= l.hold; };
+  const auto held = [&](const std::optional<Timestamp>& since) {
+    return since && at - *since >= l.hold;
+  };
   std::optional<Severity> due;
-  if (held(critical_since_)) due = Severity::critical;
-  else if (held(warning_since_)) due = Severity::warning;
+  if (held(critical_since_))
+    due = Severity::critical;
+  else if (held(warning_since_))
+    due = Severity::warning;
 
   if (!open_) {
     if (!due) return std::nullopt;

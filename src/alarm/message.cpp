@@ -10,11 +10,13 @@ namespace halld::alarm {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> placeholders = {"state", "severity", "hall",  "hall_code", "indicator",
-                                                           "object", "value",   "limit", "unit",      "time"};
+constexpr std::array<std::string_view, 10> placeholders = {
+    "state",  "severity", "hall",  "hall_code", "indicator",
+    "object", "value",    "limit", "unit",      "time"};
 
 std::string number(double v) {
-  if (std::abs(v - std::round(v)) < 1e-9) return fmt::format("{}", static_cast<long long>(std::llround(v)));
+  if (std::abs(v - std::round(v)) < 1e-9)
+    return fmt::format("{}", static_cast<long long>(std::llround(v)));
   std::string text = fmt::format("{:.2f}", v);
   while (text.back() == '0') text.pop_back();
   return text;
@@ -22,14 +24,19 @@ std::string number(double v) {
 
 std::string_view state_name(Transition::Kind kind) {
   switch (kind) {
-    case Transition::Kind::raise: return "告警";
-    case Transition::Kind::escalate: return "升级";
-    case Transition::Kind::clear: return "恢复";
+    case Transition::Kind::raise:
+      return "告警";
+    case Transition::Kind::escalate:
+      return "升级";
+    case Transition::Kind::clear:
+      return "恢复";
   }
   return "";
 }
 
-std::string_view severity_name(Severity s) { return s == Severity::critical ? "严重" : "一般"; }
+std::string_view severity_name(Severity s) {
+  return s == Severity::critical ? "严重" : "一般";
+}
 
 std::string value_of(std::string_view name, const AlarmFacts& f) {
   if (name == "state") return std::string(state_name(f.kind));
@@ -42,7 +49,8 @@ std::string value_of(std::string_view name, const AlarmFacts& f) {
   if (name == "limit") return f.limit ? number(*f.limit) : "—";
   if (name == "unit") return f.unit;
   // time
-  return fmt::format("{:%m-%d %H:%M}", std::chrono::floor<std::chrono::minutes>(f.at + f.utc_offset));
+  return fmt::format("{:%m-%d %H:%M}",
+                     std::chrono::floor<std::chrono::minutes>(f.at + f.utc_offset));
 }
 
 // UTF-16 code units of UTF-8 text: one per character, two beyond the BMP.
@@ -57,7 +65,8 @@ std::size_t units(std::string_view utf8) {
 
 // Walks the template: literal text and placeholder names, in order.
 template <class Literal, class Placeholder>
-std::optional<std::string> walk(std::string_view text, Literal&& literal, Placeholder&& placeholder) {
+std::optional<std::string> walk(std::string_view text, Literal&& literal,
+                                Placeholder&& placeholder) {
   for (std::size_t at = 0; at < text.size();) {
     const auto open = text.find_first_of("{}", at);
     literal(text.substr(at, open == std::string_view::npos ? std::string_view::npos : open - at));
@@ -67,7 +76,8 @@ std::optional<std::string> walk(std::string_view text, Literal&& literal, Placeh
     if (close == std::string_view::npos) return fmt::format("a '{{' left open at byte {}", open);
     const auto name = text.substr(open + 1, close - open - 1);
     if (std::find(placeholders.begin(), placeholders.end(), name) == placeholders.end()) {
-      return fmt::format("unknown placeholder {{{}}}; known: {{{}}}", name, fmt::join(placeholders, "} {"));
+      return fmt::format("unknown placeholder {{{}}}; known: {{{}}}", name,
+                         fmt::join(placeholders, "} {"));
     }
     placeholder(name);
     at = close + 1;
@@ -79,7 +89,8 @@ std::optional<std::string> walk(std::string_view text, Literal&& literal, Placeh
 
 std::optional<std::string> check_template(std::string_view text) {
   bool any = false;
-  auto problem = walk(text, [](std::string_view) {}, [&](std::string_view) { any = true; });
+  auto problem = walk(
+      text, [](std::string_view) {}, [&](std::string_view) { any = true; });
   if (problem) return problem;
   if (!any) return "a template without a placeholder says nothing about the alarm";
   if (text.size() > 1000) return "a template of more than 1000 bytes";
@@ -88,8 +99,9 @@ std::optional<std::string> check_template(std::string_view text) {
 
 std::string render(std::string_view text, const AlarmFacts& facts) {
   std::string out;
-  walk(text, [&](std::string_view literal) { out += literal; },
-       [&](std::string_view name) { out += value_of(name, facts); });
+  walk(
+      text, [&](std::string_view literal) { out += literal; },
+      [&](std::string_view name) { out += value_of(name, facts); });
   return out;
 }
 

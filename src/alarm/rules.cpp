@@ -15,9 +15,12 @@ struct KindName {
   RuleKind kind;
   std::string_view name;
 };
-constexpr std::array kind_names{KindName{RuleKind::limit, "limit"}, KindName{RuleKind::terminal_fault, "terminal_fault"},
-                                KindName{RuleKind::part_fault, "part_fault"}, KindName{RuleKind::door_open, "door_open"},
-                                KindName{RuleKind::comm_loss, "comm_loss"}, KindName{RuleKind::clock_skew, "clock_skew"}};
+constexpr std::array kind_names{KindName{RuleKind::limit, "limit"},
+                                KindName{RuleKind::terminal_fault, "terminal_fault"},
+                                KindName{RuleKind::part_fault, "part_fault"},
+                                KindName{RuleKind::door_open, "door_open"},
+                                KindName{RuleKind::comm_loss, "comm_loss"},
+                                KindName{RuleKind::clock_skew, "clock_skew"}};
 
 struct IndicatorInfo {
   Indicator indicator;
@@ -30,13 +33,17 @@ constexpr std::array indicator_infos{
     IndicatorInfo{Indicator::queue_length, "queue_length", "排队人数", "人", true},
     IndicatorInfo{Indicator::longest_wait_min, "longest_wait_min", "最长等候", "分钟", true},
     IndicatorInfo{Indicator::predicted_wait_min, "predicted_wait_min", "预计等候", "分钟", true},
-    IndicatorInfo{Indicator::average_wait_15_min, "average_wait_15_min", "近15分钟平均等候", "分钟", false},
-    IndicatorInfo{Indicator::average_wait_60_min, "average_wait_60_min", "近1小时平均等候", "分钟", false},
+    IndicatorInfo{Indicator::average_wait_15_min, "average_wait_15_min", "近15分钟平均等候", "分钟",
+                  false},
+    IndicatorInfo{Indicator::average_wait_60_min, "average_wait_60_min", "近1小时平均等候", "分钟",
+                  false},
     IndicatorInfo{Indicator::service_level, "service_level", "服务水平", "", false},
     IndicatorInfo{Indicator::abandonment_rate, "abandonment_rate", "弃号率", "", false},
     IndicatorInfo{Indicator::satisfaction_rate, "satisfaction_rate", "满意率", "", false},
-    IndicatorInfo{Indicator::terminal_availability, "terminal_availability", "终端可用率", "", false},
-    IndicatorInfo{Indicator::transaction_success_rate, "transaction_success_rate", "交易成功率", "", false},
+    IndicatorInfo{Indicator::terminal_availability, "terminal_availability", "终端可用率", "",
+                  false},
+    IndicatorInfo{Indicator::transaction_success_rate, "transaction_success_rate", "交易成功率", "",
+                  false},
 };
 
 const IndicatorInfo& info(Indicator indicator) {
@@ -47,7 +54,8 @@ const IndicatorInfo& info(Indicator indicator) {
 constexpr std::array terminal_types{"payment", "business", "query", "internet"};
 
 bool is_state_rule(RuleKind kind) {
-  return kind == RuleKind::terminal_fault || kind == RuleKind::part_fault || kind == RuleKind::door_open;
+  return kind == RuleKind::terminal_fault || kind == RuleKind::part_fault ||
+         kind == RuleKind::door_open;
 }
 
 double minutes_between(Timestamp from, Timestamp to) {
@@ -63,16 +71,23 @@ bool terminal_in_scope(const Rule& rule, const live::HallView& view, const std::
 
 std::optional<double> today_rate(Indicator indicator, const kpi::Indicators& today) {
   switch (indicator) {
-    case Indicator::service_level: return today.service_level;
-    case Indicator::abandonment_rate: return today.abandonment_rate;
-    case Indicator::satisfaction_rate: return today.satisfaction_rate;
-    case Indicator::terminal_availability: return today.terminal_availability;
-    case Indicator::transaction_success_rate: return today.transaction_success_rate;
-    default: return std::nullopt;
+    case Indicator::service_level:
+      return today.service_level;
+    case Indicator::abandonment_rate:
+      return today.abandonment_rate;
+    case Indicator::satisfaction_rate:
+      return today.satisfaction_rate;
+    case Indicator::terminal_availability:
+      return today.terminal_availability;
+    case Indicator::transaction_success_rate:
+      return today.transaction_success_rate;
+    default:
+      return std::nullopt;
   }
 }
 
-// Where the object's terminal is named, for maintenance windows on it: "T01/receipt_printer" → "T01".
+// Where the object's terminal is named, for maintenance windows on it: "T01/receipt_printer" →
+// "T01".
 std::string_view terminal_of(std::string_view object) {
   if (object.starts_with("channel:") || object.starts_with("clock:")) return {};
   return object.substr(0, object.find('/'));
@@ -94,10 +109,18 @@ std::optional<RuleKind> parse_rule_kind(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view to_string(Indicator indicator) { return info(indicator).name; }
-std::string_view display_name(Indicator indicator) { return info(indicator).display; }
-std::string_view unit_of(Indicator indicator) { return info(indicator).unit; }
-bool per_business(Indicator indicator) { return info(indicator).per_business; }
+std::string_view to_string(Indicator indicator) {
+  return info(indicator).name;
+}
+std::string_view display_name(Indicator indicator) {
+  return info(indicator).display;
+}
+std::string_view unit_of(Indicator indicator) {
+  return info(indicator).unit;
+}
+bool per_business(Indicator indicator) {
+  return info(indicator).per_business;
+}
 
 std::optional<Indicator> parse_indicator(std::string_view text) {
   for (const auto& i : indicator_infos) {
@@ -116,24 +139,30 @@ Limit effective_limit(const Rule& rule) {
 }
 
 std::optional<std::string> check(const Rule& rule) {
-  if (rule.name.empty() || rule.name.size() > 200) return "a rule needs a name of at most 200 bytes";
+  if (rule.name.empty() || rule.name.size() > 200)
+    return "a rule needs a name of at most 200 bytes";
   if (!is_state_rule(rule.kind)) {
     if (auto problem = check(rule.limit)) return problem;
   } else if (rule.limit.hold.count() < 0 || rule.limit.clear_hold.count() < 0) {
     return "hold times must not be negative";
   }
-  if (!rule.scope.business.empty() && (rule.kind != RuleKind::limit || !per_business(rule.indicator))) {
-    return fmt::format("a business type narrows only the queue indicators, not {}",
-                       rule.kind == RuleKind::limit ? to_string(rule.indicator) : to_string(rule.kind));
+  if (!rule.scope.business.empty() &&
+      (rule.kind != RuleKind::limit || !per_business(rule.indicator))) {
+    return fmt::format(
+        "a business type narrows only the queue indicators, not {}",
+        rule.kind == RuleKind::limit ? to_string(rule.indicator) : to_string(rule.kind));
   }
   if (!rule.scope.terminal_type.empty()) {
     if (rule.kind == RuleKind::limit) return "a terminal type narrows only terminal rules";
-    if (std::find(terminal_types.begin(), terminal_types.end(), rule.scope.terminal_type) == terminal_types.end()) {
+    if (std::find(terminal_types.begin(), terminal_types.end(), rule.scope.terminal_type) ==
+        terminal_types.end()) {
       return "the terminal type must be payment, business, query or internet";
     }
   }
-  if (rule.part && rule.kind != RuleKind::part_fault) return "a component names only part-fault rules";
-  if (rule.part == records::TerminalPart::network) return "a terminal's network link is watched by comm-loss rules";
+  if (rule.part && rule.kind != RuleKind::part_fault)
+    return "a component names only part-fault rules";
+  if (rule.part == records::TerminalPart::network)
+    return "a terminal's network link is watched by comm-loss rules";
   if (rule.kind == RuleKind::comm_loss && rule.limit.direction != Direction::above) {
     return "comm loss is judged on seconds unreachable: the direction is above";
   }
@@ -156,15 +185,20 @@ void Evaluator::set_rules(std::vector<Rule> rules) {
   for (auto& rule : rules) {
     if (!rule.enabled) continue;
     const int id = rule.id;
-    if (!rule.scope.hall_code.empty()) hall_rules_[rule.scope.hall_code].push_back(id);
-    else if (!rule.scope.city_code.empty()) city_rules_[rule.scope.city_code].push_back(id);
-    else province_rules_.push_back(id);
+    if (!rule.scope.hall_code.empty())
+      hall_rules_[rule.scope.hall_code].push_back(id);
+    else if (!rule.scope.city_code.empty())
+      city_rules_[rule.scope.city_code].push_back(id);
+    else
+      province_rules_.push_back(id);
     rules_.emplace(id, std::move(rule));
   }
   std::erase_if(states_, [&](const auto& entry) { return !rules_.contains(entry.first.first); });
 }
 
-void Evaluator::set_maintenance(std::vector<MaintenanceWindow> windows) { maintenance_ = std::move(windows); }
+void Evaluator::set_maintenance(std::vector<MaintenanceWindow> windows) {
+  maintenance_ = std::move(windows);
+}
 
 const Rule* Evaluator::rule(int id) const {
   auto it = rules_.find(id);
@@ -195,9 +229,10 @@ std::vector<Evaluator::Observation> Evaluator::observe(const Rule& rule, const l
     case RuleKind::limit:
       switch (rule.indicator) {
         case Indicator::queue_length:
-          out.push_back({business, static_cast<double>(std::count_if(
-                                       state.waiting.begin(), state.waiting.end(),
-                                       [&](const model::WaitingTicket& t) { return wanted(t.business); }))});
+          out.push_back(
+              {business, static_cast<double>(std::count_if(
+                             state.waiting.begin(), state.waiting.end(),
+                             [&](const model::WaitingTicket& t) { return wanted(t.business); }))});
           break;
         case Indicator::longest_wait_min: {
           double longest = 0;
@@ -217,12 +252,14 @@ std::vector<Evaluator::Observation> Evaluator::observe(const Rule& rule, const l
         }
         case Indicator::average_wait_15_min:
         case Indicator::average_wait_60_min: {
-          const auto& tally = rule.indicator == Indicator::average_wait_15_min ? view.last_15_min : view.last_60_min;
+          const auto& tally = rule.indicator == Indicator::average_wait_15_min ? view.last_15_min
+                                                                               : view.last_60_min;
           if (auto wait = kpi::indicators(tally).average_wait_min) out.push_back({"", *wait});
           break;
         }
         default:
-          if (auto rate = today_rate(rule.indicator, kpi::indicators(view.today))) out.push_back({"", *rate});
+          if (auto rate = today_rate(rule.indicator, kpi::indicators(view.today)))
+            out.push_back({"", *rate});
           break;
       }
       break;
@@ -255,21 +292,24 @@ std::vector<Evaluator::Observation> Evaluator::observe(const Rule& rule, const l
       for (const auto& t : state.terminals) {
         if (!t.state || !terminal_in_scope(rule, view, t.id)) continue;
         const bool offline = *t.state == records::TerminalState::offline;
-        out.push_back({t.id, offline ? std::chrono::duration<double>(now - t.state_since).count() : 0.0});
+        out.push_back(
+            {t.id, offline ? std::chrono::duration<double>(now - t.state_since).count() : 0.0});
       }
       break;
     case RuleKind::clock_skew:
       // A device whose events stopped being out of bounds a quarter hour ago is judged right again.
       for (const auto& c : state.channels) {
         const bool recent = c.skewed_at && now - *c.skewed_at < std::chrono::minutes(15);
-        out.push_back({"clock:" + c.code, recent ? static_cast<double>(c.clock_skew_s) : 0.0, c.code});
+        out.push_back(
+            {"clock:" + c.code, recent ? static_cast<double>(c.clock_skew_s) : 0.0, c.code});
       }
       break;
   }
   return out;
 }
 
-void Evaluator::judge(const Rule& rule, const live::HallView& view, Timestamp now, std::vector<Decision>& out) {
+void Evaluator::judge(const Rule& rule, const live::HallView& view, Timestamp now,
+                      std::vector<Decision>& out) {
   auto observations = observe(rule, view, now);
   auto& states = states_[{rule.id, view.hall_id}];
   if (is_state_rule(rule.kind)) {
@@ -289,7 +329,8 @@ void Evaluator::judge(const Rule& rule, const live::HallView& view, Timestamp no
     GateInputs in;
     in.schedule = rule.schedule;
     // A terminal in the 24-hour zone serves round the clock, whatever the hall's hours.
-    if (!terminal.empty() && view.info && view.info->terms.round_the_clock_terminals.contains(terminal)) {
+    if (!terminal.empty() && view.info &&
+        view.info->terms.round_the_clock_terminals.contains(terminal)) {
       in.schedule = Schedule::always;
     }
     in.calendar = view.info ? &view.info->terms.calendar : nullptr;
@@ -305,7 +346,8 @@ void Evaluator::judge(const Rule& rule, const live::HallView& view, Timestamp no
     }
     ++judged_;
     if (it == states.end()) {
-      if (o.value == 0.0 && rule.kind != RuleKind::limit) continue;  // nothing wrong, nothing to hold
+      if (o.value == 0.0 && rule.kind != RuleKind::limit)
+        continue;  // nothing wrong, nothing to hold
       it = states.emplace(o.object, LimitState{}).first;
     }
     auto transition = it->second.observe(limit, o.value, now);
@@ -327,7 +369,8 @@ std::vector<Decision> Evaluator::evaluate(const live::HallView& view, Timestamp 
   return decisions;
 }
 
-void Evaluator::restore(int rule_id, int hall_id, const std::string& object, Severity severity, Timestamp since) {
+void Evaluator::restore(int rule_id, int hall_id, const std::string& object, Severity severity,
+                        Timestamp since) {
   states_[{rule_id, hall_id}][object].restore(severity, since);
 }
 

@@ -27,7 +27,8 @@ constexpr std::array table{
     Entry{V::get, "/readyz", open},
     Entry{V::get, "/metrics", open},  // Prometheus scrapes it; it carries counts, not hall data
     Entry{V::get, "/api/v1/openapi.json", open},
-    Entry{V::get, "/api/v1/sms/dlr", open},  // Kannel's reports: each carries its text's random token
+    Entry{V::get, "/api/v1/sms/dlr",
+          open},  // Kannel's reports: each carries its text's random token
     Entry{V::post, "/api/v1/session", open},
     Entry{V::get, "/api/v1/session", anyone},
     Entry{V::delete_, "/api/v1/session", anyone},
@@ -56,7 +57,9 @@ constexpr std::array table{
     Entry{V::get, "/api/v1/alarms/stream", {Permission::view, ScopeRule::city_hall_query}},
     Entry{V::get, "/api/v1/alarms", {Permission::view, ScopeRule::city_hall_query}},
     Entry{V::get, "/api/v1/alarms/{id}", {Permission::view, ScopeRule::alarm_path}},
-    Entry{V::post, "/api/v1/alarms/{id}/acknowledge", {Permission::handle_alarms, ScopeRule::alarm_path}},
+    Entry{V::post,
+          "/api/v1/alarms/{id}/acknowledge",
+          {Permission::handle_alarms, ScopeRule::alarm_path}},
     Entry{V::post, "/api/v1/alarms/{id}/clear", {Permission::handle_alarms, ScopeRule::alarm_path}},
     Entry{V::get, "/api/v1/alarm-statistics", {Permission::view, ScopeRule::city_hall_query}},
     Entry{V::get, "/api/v1/terminal-reliability", {Permission::view, ScopeRule::city_hall_query}},

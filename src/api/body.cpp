@@ -15,9 +15,12 @@ std::size_t nesting_depth(std::string_view text, std::size_t limit) {
   bool in_string = false, escaped = false;
   for (const char c : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -36,9 +39,12 @@ std::size_t nesting_depth(std::string_view text, std::size_t limit) {
 std::string pointer_token(std::string_view key) {
   std::string out;
   for (const char c : printable_excerpt(key, 64)) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -46,7 +52,8 @@ std::string pointer_token(std::string_view key) {
 // The JSON pointer of the first string or member name holding U+0000, or nullopt.
 std::optional<std::string> first_nul(const json& value, const std::string& at) {
   if (value.is_string()) {
-    if (value.get_ref<const std::string&>().find('\0') != std::string::npos) return at.empty() ? "/" : at;
+    if (value.get_ref<const std::string&>().find('\0') != std::string::npos)
+      return at.empty() ? "/" : at;
   } else if (value.is_object()) {
     for (const auto& [key, item] : value.items()) {
       const auto here = at + "/" + pointer_token(key);
@@ -74,7 +81,9 @@ std::string storable(const std::string& text) {
 
 std::variant<json, BodyProblem> parse_body_json(std::string_view text) {
   if (nesting_depth(text, max_json_depth) > max_json_depth) {
-    return BodyProblem{"too_deep", fmt::format("the body nests arrays and objects deeper than {} levels", max_json_depth)};
+    return BodyProblem{
+        "too_deep",
+        fmt::format("the body nests arrays and objects deeper than {} levels", max_json_depth)};
   }
   json value;
   try {
@@ -85,7 +94,8 @@ std::variant<json, BodyProblem> parse_body_json(std::string_view text) {
     return BodyProblem{"bad_json", "the body is not usable JSON (a number out of range)"};
   }
   if (auto at = first_nul(value, "")) {
-    return BodyProblem{"bad_text", fmt::format("'{}' holds U+0000, which no text field may contain", *at)};
+    return BodyProblem{"bad_text",
+                       fmt::format("'{}' holds U+0000, which no text field may contain", *at)};
   }
   return value;
 }
@@ -100,12 +110,15 @@ void mask_for_audit(json& value) {
     bool names_storable = true;
     for (auto& [key, item] : value.get_ref<json::object_t&>()) {
       names_storable = names_storable && is_storable_text(key);
-      if (is_secret(key)) item = "***";
-      else mask_for_audit(item);
+      if (is_secret(key))
+        item = "***";
+      else
+        mask_for_audit(item);
     }
     if (!names_storable) {
       json::object_t repaired;
-      for (auto& [key, item] : value.get_ref<json::object_t&>()) repaired.emplace(storable(key), std::move(item));
+      for (auto& [key, item] : value.get_ref<json::object_t&>())
+        repaired.emplace(storable(key), std::move(item));
       value = std::move(repaired);
     }
   }

@@ -12,8 +12,8 @@
 namespace halld::api {
 namespace {
 
-using nlohmann::json;
 using auth::ScopeLevel;
+using nlohmann::json;
 
 constexpr auto token_cache_for = std::chrono::seconds(10);
 constexpr auto halls_reload_after = std::chrono::seconds(5);
@@ -33,9 +33,11 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const auto semicolon = header.find(';');
     auto pair = header.substr(0, semicolon);
-    header = semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
+    header =
+        semicolon == std::string_view::npos ? std::string_view() : header.substr(semicolon + 1);
     while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
       return pair.substr(name.size() + 1);
     }
   }
@@ -44,7 +46,9 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
 
 namespace {
 
-bool changes_state(http::verb method) { return method != http::verb::get && method != http::verb::head; }
+bool changes_state(http::verb method) {
+  return method != http::verb::get && method != http::verb::head;
+}
 
 // A browser's Origin must be this server's own: what makes a cross-site form or WebSocket fail.
 bool same_origin(const Request& request) {
@@ -59,23 +63,31 @@ bool same_origin(const Request& request) {
 Guard::Guard(store::Database& database, const AuthConfig& config, MetricsRegistry& metrics)
     : database_(database),
       sessions_(config.session_idle, config.session_absolute),
-      throttle_(auth::ThrottlePolicy{config.max_failed_logins, config.max_failed_logins_per_address, config.lockout}),
+      throttle_(auth::ThrottlePolicy{config.max_failed_logins, config.max_failed_logins_per_address,
+                                     config.lockout}),
       hashing_(config.hashing_threads, config.hashing_queue, metrics),
-      refused_unauthenticated_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
+      refused_unauthenticated_(metrics.counter("halld_auth_refused_total",
+                                               "Requests refused by the guard, by reason.",
                                                {{"reason", "unauthenticated"}})),
-      refused_forbidden_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
+      refused_forbidden_(metrics.counter("halld_auth_refused_total",
+                                         "Requests refused by the guard, by reason.",
                                          {{"reason", "forbidden"}})),
-      refused_csrf_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
+      refused_csrf_(metrics.counter("halld_auth_refused_total",
+                                    "Requests refused by the guard, by reason.",
                                     {{"reason", "csrf"}})),
-      refused_rate_(metrics.counter("halld_auth_refused_total", "Requests refused by the guard, by reason.",
+      refused_rate_(metrics.counter("halld_auth_refused_total",
+                                    "Requests refused by the guard, by reason.",
                                     {{"reason", "rate_limited"}})),
-      blocks_by_account_address_(metrics.counter("halld_auth_signin_blocks_total",
-                                                 "Sign-in throttles begun, by what was counted (OWASP: no hard lockout).",
-                                                 {{"by", "account_address"}})),
-      blocks_by_address_(metrics.counter("halld_auth_signin_blocks_total",
-                                         "Sign-in throttles begun, by what was counted (OWASP: no hard lockout).",
-                                         {{"by", "address"}})) {
-  metrics.gauge_callback("halld_auth_signin_blocked", "Sign-in counts (account at an address, or an address) blocking now.",
+      blocks_by_account_address_(
+          metrics.counter("halld_auth_signin_blocks_total",
+                          "Sign-in throttles begun, by what was counted (OWASP: no hard lockout).",
+                          {{"by", "account_address"}})),
+      blocks_by_address_(
+          metrics.counter("halld_auth_signin_blocks_total",
+                          "Sign-in throttles begun, by what was counted (OWASP: no hard lockout).",
+                          {{"by", "address"}})) {
+  metrics.gauge_callback("halld_auth_signin_blocked",
+                         "Sign-in counts (account at an address, or an address) blocking now.",
                          [this] { return static_cast<double>(throttle_.blocked()); });
 }
 
@@ -85,7 +97,8 @@ void Guard::count_block(std::string_view by) {
 
 void Guard::update(const AuthConfig& config) {
   sessions_.set_timeouts(config.session_idle, config.session_absolute);
-  throttle_.set_policy({config.max_failed_logins, config.max_failed_logins_per_address, config.lockout});
+  throttle_.set_policy(
+      {config.max_failed_logins, config.max_failed_logins_per_address, config.lockout});
 }
 
 void Guard::forget_tokens() {
@@ -125,7 +138,8 @@ asio::awaitable<std::optional<auth::TokenGrant>> Guard::token(std::string secret
     throw;
   }
   std::lock_guard lock(mutex_);
-  if (tokens_.size() > 10'000) tokens_.clear();  // forged secrets must not grow the cache without end
+  if (tokens_.size() > 10'000)
+    tokens_.clear();  // forged secrets must not grow the cache without end
   tokens_[key] = {grant, now};
   co_return grant;
 }
@@ -134,12 +148,14 @@ asio::awaitable<std::optional<std::string>> Guard::city_of_hall(std::string hall
   {
     std::lock_guard lock(mutex_);
     if (auto found = hall_cities_.find(hall); found != hall_cities_.end()) co_return found->second;
-    if (std::chrono::steady_clock::now() - halls_loaded_ < halls_reload_after) co_return std::nullopt;
+    if (std::chrono::steady_clock::now() - halls_loaded_ < halls_reload_after)
+      co_return std::nullopt;
   }
   auto pending = database_.run([](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     std::map<std::string, std::string, std::less<>> cities;
-    for (const auto& row : tx.exec("SELECT h.code, c.code FROM hall h JOIN city_company c ON c.id = h.city_id")) {
+    for (const auto& row :
+         tx.exec("SELECT h.code, c.code FROM hall h JOIN city_company c ON c.id = h.city_id")) {
       cities.emplace(row[0].as<std::string>(), row[1].as<std::string>());
     }
     return cities;
@@ -158,18 +174,23 @@ asio::awaitable<Guard::Caller> Guard::identify(const RequestContext& context, co
   if (!authorization.empty()) {
     if (!authorization.starts_with("Bearer ")) {
       refused_unauthenticated_.inc();
-      co_return Caller{{}, refuse(http::status::unauthorized, "unauthenticated", "use 'Authorization: Bearer <token>'")};
+      co_return Caller{{},
+                       refuse(http::status::unauthorized, "unauthenticated",
+                              "use 'Authorization: Bearer <token>'")};
     }
     auto looking_up = token(std::string(authorization.substr(7)));
     std::optional<auth::TokenGrant> grant = co_await std::move(looking_up);
     if (!grant) {
       refused_unauthenticated_.inc();
-      co_return Caller{{}, refuse(http::status::unauthorized, "unauthenticated", "the token is unknown, revoked or expired")};
+      co_return Caller{{},
+                       refuse(http::status::unauthorized, "unauthenticated",
+                              "the token is unknown, revoked or expired")};
     }
     if (int wait = rate_limiter_.take(grant->principal.id, grant->requests_per_minute); wait > 0) {
       refused_rate_.inc();
-      auto response = refuse(http::status::too_many_requests, "rate_limited",
-                             fmt::format("this token may make {} requests a minute", grant->requests_per_minute));
+      auto response = refuse(
+          http::status::too_many_requests, "rate_limited",
+          fmt::format("this token may make {} requests a minute", grant->requests_per_minute));
       response.set(http::field::retry_after, std::to_string(wait));
       co_return Caller{{}, std::move(response)};
     }
@@ -179,9 +200,11 @@ asio::awaitable<Guard::Caller> Guard::identify(const RequestContext& context, co
   auto session = cookie.empty() ? std::nullopt : sessions_.use(cookie);
   if (!session) {
     refused_unauthenticated_.inc();
-    co_return Caller{{}, cookie.empty() ? refuse(http::status::unauthorized, "unauthenticated", "sign in first")
-                                        : refuse(http::status::unauthorized, "session_expired",
-                                                 "the session has ended; sign in again")};
+    co_return Caller{{},
+                     cookie.empty()
+                         ? refuse(http::status::unauthorized, "unauthenticated", "sign in first")
+                         : refuse(http::status::unauthorized, "session_expired",
+                                  "the session has ended; sign in again")};
   }
   // A cookie goes with every request the browser makes, whichever site caused it: state changes
   // and WebSockets must prove they come from halld's own pages.
@@ -191,12 +214,14 @@ asio::awaitable<Guard::Caller> Guard::identify(const RequestContext& context, co
     // Refused, but with the session's principal: the audit log names whose session was abused.
     if (!origin_ok) {
       refused_csrf_.inc();
-      co_return Caller{session->principal, refuse(http::status::forbidden, "bad_origin", "the request comes from another site")};
+      co_return Caller{session->principal, refuse(http::status::forbidden, "bad_origin",
+                                                  "the request comes from another site")};
     }
     if (!upgrade && to_std(request["X-CSRF-Token"]) != session->csrf_token) {
       refused_csrf_.inc();
-      co_return Caller{session->principal, refuse(http::status::forbidden, "csrf",
-                                                  "a state-changing request needs the session's X-CSRF-Token header")};
+      co_return Caller{session->principal,
+                       refuse(http::status::forbidden, "csrf",
+                              "a state-changing request needs the session's X-CSRF-Token header")};
     }
   }
   co_return Caller{std::move(session->principal), {}};
@@ -215,8 +240,9 @@ asio::awaitable<std::optional<Response>> Guard::admit(RequestContext& context, c
   if (caller.refusal) co_return std::move(caller.refusal);
   if (!context.principal->may(access->permission)) {
     refused_forbidden_.inc();
-    co_return refuse(http::status::forbidden, "forbidden",
-                     fmt::format("the role {} may not do this", auth::to_string(context.principal->role)));
+    co_return refuse(
+        http::status::forbidden, "forbidden",
+        fmt::format("the role {} may not do this", auth::to_string(context.principal->role)));
   }
   auto confining = confine(context, *access);
   std::optional<Response> refusal = co_await std::move(confining);
@@ -228,10 +254,11 @@ asio::awaitable<bool> Guard::covers(auth::Scope scope, std::string hall) {
   if (scope.level == ScopeLevel::hall) co_return hall == scope.code;
   auto looking_up = city_of_hall(std::move(hall));
   std::optional<std::string> city = co_await std::move(looking_up);
-  co_return city && *city == scope.code;
+  co_return city&&* city == scope.code;
 }
 
-asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context, const Access& access) {
+asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
+                                                        const Access& access) {
   const auto& principal = *context.principal;
   const auto& scope = principal.scope;
   if (scope.is_province() || access.rule == ScopeRule::any_hall) co_return std::nullopt;
@@ -243,11 +270,13 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
 
   switch (access.rule) {
     case ScopeRule::public_route:
-    case ScopeRule::any_hall: co_return std::nullopt;
-    case ScopeRule::province: co_return out_of_scope(principal);
+    case ScopeRule::any_hall:
+      co_return std::nullopt;
+    case ScopeRule::province:
+      co_return out_of_scope(principal);
     case ScopeRule::hall_path: {
       auto checking = covers(scope, context.path_params.at("code"));
-        const bool inside = co_await std::move(checking);
+      const bool inside = co_await std::move(checking);
       if (!inside) co_return out_of_scope(principal);
       co_return std::nullopt;
     }
@@ -279,7 +308,8 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
         query["code"] = scope.code;
         co_return std::nullopt;
       }
-      if (level == "city" && scope.level == ScopeLevel::city && code == scope.code) co_return std::nullopt;
+      if (level == "city" && scope.level == ScopeLevel::city && code == scope.code)
+        co_return std::nullopt;
       if (level == "hall") {
         auto checking = covers(scope, code);
         const bool inside = co_await std::move(checking);
@@ -291,17 +321,19 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
       const auto& text = context.path_params.at("id");
       std::int64_t id = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-      if (ec != std::errc() || end != text.data() + text.size()) co_return std::nullopt;  // the handler's 404
+      if (ec != std::errc() || end != text.data() + text.size())
+        co_return std::nullopt;  // the handler's 404
       auto pending = database_.run([id](pqxx::connection& c) -> std::optional<std::string> {
         pqxx::read_transaction tx(c);
-        auto rows = tx.exec_params("SELECT h.code FROM alarm a JOIN hall h ON h.id = a.hall_id WHERE a.id = $1", id);
+        auto rows = tx.exec_params(
+            "SELECT h.code FROM alarm a JOIN hall h ON h.id = a.hall_id WHERE a.id = $1", id);
         if (rows.empty()) return std::nullopt;
         return rows[0][0].as<std::string>();
       });
       std::optional<std::string> hall = co_await std::move(pending);
       if (!hall) co_return std::nullopt;
       auto checking = covers(scope, std::move(*hall));
-        const bool inside = co_await std::move(checking);
+      const bool inside = co_await std::move(checking);
       if (!inside) co_return out_of_scope(principal);
       co_return std::nullopt;
     }
@@ -309,7 +341,8 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
   co_return out_of_scope(principal);
 }
 
-std::shared_ptr<AuditRecord> Guard::audit_record(const RequestContext& context, const Route& route, json before) {
+std::shared_ptr<AuditRecord> Guard::audit_record(const RequestContext& context, const Route& route,
+                                                 json before) {
   auth::AuditEntry entry;
   entry.actor = context.principal ? context.principal->actor() : "anonymous";
   entry.role = context.principal ? std::string(auth::to_string(context.principal->role)) : "";
@@ -360,7 +393,8 @@ asio::awaitable<bool> AuditRecord::write_ahead() {
     auto inserting = insert_alone();
     ahead_id_ = co_await std::move(inserting);
   } catch (const std::exception& e) {
-    spdlog::error("audit log: {} {} not done, its record could not be written: {}", entry_.method, entry_.path, e.what());
+    spdlog::error("audit log: {} {} not done, its record could not be written: {}", entry_.method,
+                  entry_.path, e.what());
     co_return false;
   }
   written_ = true;
@@ -377,7 +411,8 @@ asio::awaitable<void> AuditRecord::settle(int status, std::string_view response_
     });
     co_await std::move(pending);
   } catch (const std::exception& e) {
-    spdlog::error("audit log: the outcome {} of record {} could not be added: {}", status, *ahead_id_, e.what());
+    spdlog::error("audit log: the outcome {} of record {} could not be added: {}", status,
+                  *ahead_id_, e.what());
   }
 }
 
@@ -388,7 +423,8 @@ asio::awaitable<void> AuditRecord::write_alone(int status, std::string_view resp
     co_await std::move(inserting);
     written_ = true;
   } catch (const std::exception& e) {
-    spdlog::error("audit log: could not record {} {} ({}): {}", entry_.method, entry_.path, status, e.what());
+    spdlog::error("audit log: could not record {} {} ({}): {}", entry_.method, entry_.path, status,
+                  e.what());
   }
 }
 

@@ -1,6 +1,7 @@
 #include "halld/api/http.hpp"
 
 #include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "halld/api/body.hpp"
@@ -72,9 +73,12 @@ std::variant<Target, std::string> parse_target(std::string_view target) {
     auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq), true);
     if (!key || key->empty()) return std::string("a query parameter's name is malformed or empty");
-    auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    auto value = percent_decode(
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!value) {
-      return fmt::format("query parameter '{}' is malformed (a bad %-escape, a NUL or bytes that are not UTF-8)", *key);
+      return fmt::format(
+          "query parameter '{}' is malformed (a bad %-escape, a NUL or bytes that are not UTF-8)",
+          *key);
     }
     out.query[std::move(*key)] = std::move(*value);
   }
@@ -92,7 +96,8 @@ std::variant<nlohmann::json, Response> json_body(const Request& request) {
     return error_response(http::status::bad_request, problem->code, problem->message);
   }
   auto& body = std::get<nlohmann::json>(parsed);
-  if (!body.is_object()) return error_response(http::status::bad_request, "bad_json", "the body must be a JSON object");
+  if (!body.is_object())
+    return error_response(http::status::bad_request, "bad_json", "the body must be a JSON object");
   return std::move(body);
 }
 

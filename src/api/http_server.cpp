@@ -1,14 +1,13 @@
 #include "halld/api/http_server.hpp"
 
 #include <fmt/format.h>
-#include <pqxx/except>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/ssl.hpp>
-
 #include <charconv>
 #include <chrono>
+#include <pqxx/except>
 #include <type_traits>
 
 namespace halld::api {
@@ -19,8 +18,9 @@ static RequestContext context_of(const Request& request, const Router& router);
 namespace {
 
 Response audit_unavailable() {
-  auto response = error_response(http::status::service_unavailable, "audit_unavailable",
-                                 "the change was not made: its audit record could not be written; try again shortly");
+  auto response = error_response(
+      http::status::service_unavailable, "audit_unavailable",
+      "the change was not made: its audit record could not be written; try again shortly");
   response.set(http::field::retry_after, "5");
   return response;
 }
@@ -46,7 +46,8 @@ class WebSocketOver final : public WebSocket {
     co_await stream_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
     co_return ec;
   }
-  asio::awaitable<boost::system::error_code> close(const beast::websocket::close_reason& reason) override {
+  asio::awaitable<boost::system::error_code> close(
+      const beast::websocket::close_reason& reason) override {
     boost::system::error_code ec;
     co_await stream_.async_close(reason, asio::redirect_error(asio::use_awaitable, ec));
     co_return ec;
@@ -71,7 +72,8 @@ std::string peer_of(const Socket& socket) {
 
 // What stop() needs of a connection, whatever carries it.
 struct HttpServer::Connection {
-  explicit Connection(asio::ip::tcp::socket& socket) : remote(peer_of(socket)), executor(socket.get_executor()) {}
+  explicit Connection(asio::ip::tcp::socket& socket)
+      : remote(peer_of(socket)), executor(socket.get_executor()) {}
   virtual ~Connection() = default;
   // On the connection's executor. Ending the receive side ends an idle read at once, while a
   // request in flight still gets its response written before the session sees end-of-stream.
@@ -85,12 +87,16 @@ template <class Stream>
 struct HttpServer::ConnectionOver final : Connection {
   // `tls` is the TLS context, for a TLS stream only.
   template <class... TlsContext>
-  ConnectionOver(asio::ip::tcp::socket socket, TlsContext&... tls) : Connection(socket), stream(std::move(socket), tls...) {}
+  ConnectionOver(asio::ip::tcp::socket socket, TlsContext&... tls)
+      : Connection(socket), stream(std::move(socket), tls...) {}
 
   void stop_reading() override {
     boost::system::error_code ignored;
-    if (websocket) websocket->shut_down();
-    else if (!upgraded) beast::get_lowest_layer(stream).socket().shutdown(asio::socket_base::shutdown_receive, ignored);
+    if (websocket)
+      websocket->shut_down();
+    else if (!upgraded)
+      beast::get_lowest_layer(stream).socket().shutdown(asio::socket_base::shutdown_receive,
+                                                        ignored);
   }
 
   Stream stream;  // moved into the WebSocket on an upgrade, and not touched after
@@ -98,8 +104,8 @@ struct HttpServer::ConnectionOver final : Connection {
   WebSocketOver<Stream>* websocket = nullptr;  // the stream's owner while upgraded
 };
 
-HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files,
-                       Guard& guard, MetricsRegistry& metrics)
+HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& router,
+                       const StaticFiles& files, Guard& guard, MetricsRegistry& metrics)
     : io_(io),
       router_(router),
       files_(files),
@@ -107,17 +113,23 @@ HttpServer::HttpServer(asio::io_context& io, HttpConfig config, const Router& ro
       metrics_(metrics),
       config_(std::move(config)),
       acceptor_(asio::make_strand(io)),
-      accepted_(metrics.counter("halld_http_connections_accepted_total", "HTTP connections accepted.")),
+      accepted_(
+          metrics.counter("halld_http_connections_accepted_total", "HTTP connections accepted.")),
       refused_(metrics.counter("halld_http_connections_refused_total",
-                               "HTTP connections closed at once, by the limit they met.", {{"limit", "max_connections"}})),
-      refused_per_address_(metrics.counter("halld_http_connections_refused_total",
-                                           "HTTP connections closed at once, by the limit they met.",
-                                           {{"limit", "max_connections_per_address"}})),
-      bad_requests_(metrics.counter("halld_http_bad_requests_total",
-                                    "Requests rejected before routing (malformed, too large, timed out).")),
-      failed_handshakes_(metrics.counter("halld_http_tls_handshake_failures_total",
-                                         "TLS connections closed because their handshake failed or timed out.")),
-      open_connections_(metrics.gauge("halld_http_open_connections", "HTTP connections open now.")) {}
+                               "HTTP connections closed at once, by the limit they met.",
+                               {{"limit", "max_connections"}})),
+      refused_per_address_(
+          metrics.counter("halld_http_connections_refused_total",
+                          "HTTP connections closed at once, by the limit they met.",
+                          {{"limit", "max_connections_per_address"}})),
+      bad_requests_(
+          metrics.counter("halld_http_bad_requests_total",
+                          "Requests rejected before routing (malformed, too large, timed out).")),
+      failed_handshakes_(
+          metrics.counter("halld_http_tls_handshake_failures_total",
+                          "TLS connections closed because their handshake failed or timed out.")),
+      open_connections_(
+          metrics.gauge("halld_http_open_connections", "HTTP connections open now.")) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -137,18 +149,20 @@ void HttpServer::start() {
     // TLS 1.2 and later only; the library's default ciphers for those are sound.
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
     tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
-                      asio::ssl::context::single_dh_use);
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
     try {
       tls_->use_certificate_chain_file(config.tls_certificate.string());
     } catch (const boost::system::system_error& e) {
-      throw std::system_error(e.code(), fmt::format("TLS certificate {}", config.tls_certificate.string()));
+      throw std::system_error(e.code(),
+                              fmt::format("TLS certificate {}", config.tls_certificate.string()));
     }
     try {
       tls_->use_private_key_file(config.tls_private_key.string(), asio::ssl::context::pem);
     } catch (const boost::system::system_error& e) {
-      throw std::system_error(e.code(), fmt::format("TLS private key {} (does it match the certificate?)",
-                                                    config.tls_private_key.string()));
+      throw std::system_error(e.code(),
+                              fmt::format("TLS private key {} (does it match the certificate?)",
+                                          config.tls_private_key.string()));
     }
   }
   asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.listen_address), config.port);
@@ -178,7 +192,8 @@ void HttpServer::stop() {
 asio::awaitable<void> HttpServer::accept_loop() {
   for (;;) {
     boost::system::error_code ec;
-    auto socket = co_await acceptor_.async_accept(asio::make_strand(io_), asio::redirect_error(asio::use_awaitable, ec));
+    auto socket = co_await acceptor_.async_accept(asio::make_strand(io_),
+                                                  asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping_) co_return;
       spdlog::warn("HTTP accept failed: {}", ec.message());
@@ -203,8 +218,10 @@ asio::awaitable<void> HttpServer::accept_loop() {
       auto executor = connection->executor;
       asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
     };
-    if (tls_) launch(std::make_shared<ConnectionOver<TlsStream>>(std::move(socket), *tls_));
-    else launch(std::make_shared<ConnectionOver<beast::tcp_stream>>(std::move(socket)));
+    if (tls_)
+      launch(std::make_shared<ConnectionOver<TlsStream>>(std::move(socket), *tls_));
+    else
+      launch(std::make_shared<ConnectionOver<beast::tcp_stream>>(std::move(socket)));
   }
 }
 
@@ -257,28 +274,34 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
     // connection for the whole request timeout), then the body.
     transport.expires_after(first ? config.header_timeout : config.idle_timeout);
     boost::system::error_code ec;
-    co_await http::async_read_header(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await http::async_read_header(connection->stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
     if (!ec && !parser.is_done()) {
       transport.expires_after(config.request_timeout);
-      co_await http::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+      co_await http::async_read(connection->stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
     }
     first = false;
     if (ec) {
       std::optional<Response> refusal;
       if (ec == http::error::body_limit) {
-        refusal = error_response(http::status::payload_too_large, "payload_too_large",
-                                 fmt::format("the request body exceeds {} bytes", config.body_limit_bytes));
+        refusal = error_response(
+            http::status::payload_too_large, "payload_too_large",
+            fmt::format("the request body exceeds {} bytes", config.body_limit_bytes));
       } else if (ec == http::error::header_limit) {
-        refusal = error_response(http::status::request_header_fields_too_large, "headers_too_large",
-                                 fmt::format("the request head exceeds {} bytes", config.header_limit_bytes));
+        refusal = error_response(
+            http::status::request_header_fields_too_large, "headers_too_large",
+            fmt::format("the request head exceeds {} bytes", config.header_limit_bytes));
       } else if (ec == beast::error::timeout) {
         // Beast has closed the socket already, so there is no one to answer. An idle keep-alive
         // connection timing out is normal; half a request is not.
         if (parser.got_some()) bad_requests_.inc();
-      } else if (ec.category() == asio::error::get_ssl_category() && ec != asio::ssl::error::stream_truncated) {
+      } else if (ec.category() == asio::error::get_ssl_category() &&
+                 ec != asio::ssl::error::stream_truncated) {
         bad_requests_.inc();  // broken TLS records: nothing can be answered over them
-      } else if (ec != http::error::end_of_stream && ec != asio::error::eof && ec != asio::ssl::error::stream_truncated &&
-                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+      } else if (ec != http::error::end_of_stream && ec != asio::error::eof &&
+                 ec != asio::ssl::error::stream_truncated && ec != asio::error::connection_reset &&
+                 ec != asio::error::operation_aborted) {
         refusal = error_response(http::status::bad_request, "bad_request", ec.message());
       }
       if (refusal) bad_requests_.inc();
@@ -286,7 +309,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
         refusal->keep_alive(false);
         refusal->prepare_payload();
         transport.expires_after(config.request_timeout);
-        co_await http::async_write(connection->stream, *refusal, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_write(connection->stream, *refusal,
+                                   asio::redirect_error(asio::use_awaitable, ec));
       }
       break;
     }
@@ -308,7 +332,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
     }
     transport.expires_after(config.request_timeout);
     boost::system::error_code write_ec;
-    co_await http::async_write(connection->stream, response, asio::redirect_error(asio::use_awaitable, write_ec));
+    co_await http::async_write(connection->stream, response,
+                               asio::redirect_error(asio::use_awaitable, write_ec));
     if (write_ec || !response.keep_alive()) break;
   }
   if (secured) co_await finish(*connection);
@@ -341,13 +366,15 @@ const Route* HttpServer::websocket_route(const Request& request) const {
 }
 
 static RequestContext context_of(const Request& request, const Router& router) {
-  auto target = std::get<Target>(parse_target(to_std(request.target())));  // websocket_route read it
+  auto target =
+      std::get<Target>(parse_target(to_std(request.target())));  // websocket_route read it
   auto match = router.match(http::verb::get, target.path);
   return RequestContext{request, std::move(match.params), std::move(target.query), {}, {}, {}};
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::open_websocket(ConnectionOver<Stream>& connection, const Request& request, const Route& route,
+asio::awaitable<void> HttpServer::open_websocket(ConnectionOver<Stream>& connection,
+                                                 const Request& request, const Route& route,
                                                  const std::string& remote) {
   RequestContext context = context_of(request, router_);
   context.remote = remote;
@@ -361,16 +388,20 @@ asio::awaitable<void> HttpServer::open_websocket(ConnectionOver<Stream>& connect
   refusal->keep_alive(false);
   refusal->prepare_payload();
   boost::system::error_code ec;
-  co_await http::async_write(connection.stream, *refusal, asio::redirect_error(asio::use_awaitable, ec));
+  co_await http::async_write(connection.stream, *refusal,
+                             asio::redirect_error(asio::use_awaitable, ec));
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::upgrade(ConnectionOver<Stream>& connection, RequestContext& context, const Route& route) {
+asio::awaitable<void> HttpServer::upgrade(ConnectionOver<Stream>& connection,
+                                          RequestContext& context, const Route& route) {
   const Request& request = context.request;
-  metrics_.counter("halld_http_websocket_sessions_total", "WebSocket sessions opened, by route.",
-                   {{"route", route.pattern}})
+  metrics_
+      .counter("halld_http_websocket_sessions_total", "WebSocket sessions opened, by route.",
+               {{"route", route.pattern}})
       .inc();
-  beast::get_lowest_layer(connection.stream).expires_never();  // the WebSocket keeps its own timeouts
+  beast::get_lowest_layer(connection.stream)
+      .expires_never();  // the WebSocket keeps its own timeouts
   WebSocketOver<Stream> websocket(std::move(connection.stream));
   connection.upgraded = true;
   connection.websocket = &websocket;
@@ -394,7 +425,8 @@ asio::awaitable<void> HttpServer::upgrade(ConnectionOver<Stream>& connection, Re
 }
 
 asio::awaitable<nlohmann::json> HttpServer::before_change(const RequestContext& context) {
-  auto target = std::get<Target>(parse_target(to_std(context.request.target())));  // respond() read it
+  auto target =
+      std::get<Target>(parse_target(to_std(context.request.target())));  // respond() read it
   auto match = router_.match(http::verb::get, target.path);
   if (!match.route || match.route->websocket) {
     // An action on an object (/alarms/7/acknowledge) is about the object (/alarms/7).
@@ -402,7 +434,8 @@ asio::awaitable<nlohmann::json> HttpServer::before_change(const RequestContext& 
     match = router_.match(http::verb::get, target.path.substr(0, slash));
     if (!match.route || !match.route->pattern.ends_with('}')) co_return nullptr;
   }
-  RequestContext probe{context.request, std::move(match.params), {}, context.principal, context.remote, {}};
+  RequestContext probe{context.request,   std::move(match.params), {},
+                       context.principal, context.remote,          {}};
   Response current = co_await match.route->handler(probe);
   if (current.result() != http::status::ok) co_return nullptr;
   auto parsed = nlohmann::json::parse(current.body(), nullptr, false);
@@ -412,11 +445,13 @@ asio::awaitable<nlohmann::json> HttpServer::before_change(const RequestContext& 
 asio::awaitable<Response> HttpServer::handle(RequestContext& context, const Route& route) {
   auto admitting = guard_.admit(context, route);
   std::optional<Response> refusal = co_await std::move(admitting);
-  const bool change = context.request.method() != http::verb::get && context.request.method() != http::verb::head;
+  const bool change =
+      context.request.method() != http::verb::get && context.request.method() != http::verb::head;
   // A change is audited whoever made it: refused ones too, once the caller is known; on a public
   // route (the sign-in) the handler decides what names someone.
   const auto access = access_of(route.method, route.pattern);
-  const bool audited = change && (context.principal || (access && access->rule == ScopeRule::public_route));
+  const bool audited =
+      change && (context.principal || (access && access->rule == ScopeRule::public_route));
   if (refusal) {
     if (audited) {
       auto record = guard_.audit_record(context, route, nullptr);
@@ -442,7 +477,8 @@ asio::awaitable<Response> HttpServer::handle(RequestContext& context, const Rout
   try {
     response = co_await route.handler(context);
   } catch (const AuditUnavailable& e) {
-    spdlog::error("{} {} not done: {}", to_std(context.request.method_string()), route.pattern, e.what());
+    spdlog::error("{} {} not done: {}", to_std(context.request.method_string()), route.pattern,
+                  e.what());
     co_return audit_unavailable();
   }
   const int status = response.result_int();
@@ -463,14 +499,17 @@ asio::awaitable<Response> HttpServer::respond(const Request& request, const std:
   auto parsed = parse_target(to_std(request.target()));
   auto* target = std::get_if<Target>(&parsed);
   if (!target) {
-    response = error_response(http::status::bad_request, "bad_target", std::get<std::string>(parsed));
+    response =
+        error_response(http::status::bad_request, "bad_target", std::get<std::string>(parsed));
   } else if (auto match = router_.match(request.method(), target->path); match.route) {
     route_label = match.route->pattern;
-    RequestContext context{request, std::move(match.params), std::move(target->query), {}, remote, {}};
+    RequestContext context{request, std::move(match.params), std::move(target->query), {}, remote,
+                           {}};
     try {
       response = co_await handle(context, *match.route);
     } catch (const pqxx::broken_connection& e) {
-      spdlog::warn("{} {}: database unavailable: {}", to_std(request.method_string()), route_label, e.what());
+      spdlog::warn("{} {}: database unavailable: {}", to_std(request.method_string()), route_label,
+                   e.what());
       response = error_response(http::status::service_unavailable, "database_unavailable",
                                 "the database is not reachable; try again shortly");
     } catch (const std::exception& e) {
@@ -480,8 +519,9 @@ asio::awaitable<Response> HttpServer::respond(const Request& request, const std:
     }
   } else if (match.path_known) {
     route_label = "method_not_allowed";
-    response = error_response(http::status::method_not_allowed, "method_not_allowed",
-                              fmt::format("{} is not allowed on this path", to_std(request.method_string())));
+    response = error_response(
+        http::status::method_not_allowed, "method_not_allowed",
+        fmt::format("{} is not allowed on this path", to_std(request.method_string())));
   } else if (target->path.starts_with("/api/")) {
     route_label = "not_found";
     response = error_response(http::status::not_found, "not_found", "no such endpoint");
@@ -489,11 +529,13 @@ asio::awaitable<Response> HttpServer::respond(const Request& request, const std:
     response = files_.serve(request, target->path);
   }
   auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  metrics_.counter("halld_http_requests_total", "HTTP requests answered, by route and status.",
-                   {{"route", route_label}, {"code", std::to_string(response.result_int())}})
+  metrics_
+      .counter("halld_http_requests_total", "HTTP requests answered, by route and status.",
+               {{"route", route_label}, {"code", std::to_string(response.result_int())}})
       .inc();
-  metrics_.histogram("halld_http_request_duration_seconds", "Time to answer an HTTP request, by route.",
-                     {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, {{"route", route_label}})
+  metrics_
+      .histogram("halld_http_request_duration_seconds", "Time to answer an HTTP request, by route.",
+                 {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5}, {{"route", route_label}})
       .observe(seconds);
   co_return response;
 }

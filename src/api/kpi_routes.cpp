@@ -1,10 +1,11 @@
 // The live model and KPI endpoints: /api/v1/halls/{code}/live, /api/v1/live, /api/v1/kpi,
-// /api/v1/live/stream, /api/v1/kpi/halls, /api/v1/kpi/breakdown, /api/v1/halls/{code}/best-hours, /api/v1/saturation.
+// /api/v1/live/stream, /api/v1/kpi/halls, /api/v1/kpi/breakdown, /api/v1/halls/{code}/best-hours,
+// /api/v1/saturation.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <charconv>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "halld/api/routes.hpp"
 #include "halld/records/event_json.hpp"
@@ -26,7 +27,6 @@ constexpr std::size_t max_rows = 20'000;
 constexpr minutes default_offset{8 * 60};
 
 using records::Instant;
-
 
 using records::date_text;
 
@@ -78,7 +78,9 @@ std::string to_csv(const ordered_json& rows) {
   std::string out;
   if (rows.empty()) return out;
   auto cell = [](const ordered_json& v) {
-    std::string text = v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+    std::string text = v.is_string() ? v.get<std::string>()
+                       : v.is_null() ? std::string()
+                                     : v.dump();
     if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
     std::string quoted = "\"";
     for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -103,17 +105,22 @@ std::string to_csv(const ordered_json& rows) {
 // How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.
 enum class TableFormat { json, csv, xlsx };
 
-Response table_response(const ordered_json& body, const ordered_json& rows, TableFormat format, std::string_view name) {
+Response table_response(const ordered_json& body, const ordered_json& rows, TableFormat format,
+                        std::string_view name) {
   if (format == TableFormat::json) return json_response(http::status::ok, body.dump());
   if (format == TableFormat::xlsx) {
-    auto response = text_response(http::status::ok, to_xlsx(rows, std::string(name)),
-                                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    response.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}.xlsx\"", name));
+    auto response =
+        text_response(http::status::ok, to_xlsx(rows, std::string(name)),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    response.set(http::field::content_disposition,
+                 fmt::format("attachment; filename=\"{}.xlsx\"", name));
     return response;
   }
-  auto response = text_response(http::status::ok, "\xEF\xBB\xBF" + to_csv(rows), "text/csv; charset=utf-8");
+  auto response =
+      text_response(http::status::ok, "\xEF\xBB\xBF" + to_csv(rows), "text/csv; charset=utf-8");
   // The byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
-  response.set(http::field::content_disposition, fmt::format("attachment; filename=\"{}.csv\"", name));
+  response.set(http::field::content_disposition,
+               fmt::format("attachment; filename=\"{}.csv\"", name));
   return response;
 }
 
@@ -125,7 +132,8 @@ struct Scope {
   std::map<int, std::shared_ptr<const live::HallView>> views;  // the halls in scope, by id
 };
 
-std::optional<Scope> read_scope(QueryReader& query, const live::Engine& engine, std::string& missing) {
+std::optional<Scope> read_scope(QueryReader& query, const live::Engine& engine,
+                                std::string& missing) {
   Scope scope{query.text("level", 16), query.text("code", 32), {}, {}};
   if (scope.level.empty()) scope.level = "province";
   if (scope.level != "hall" && scope.level != "city" && scope.level != "province") {
@@ -137,7 +145,8 @@ std::optional<Scope> read_scope(QueryReader& query, const live::Engine& engine, 
     return std::nullopt;
   }
   for (const auto& view : engine.views()) {
-    const bool in = scope.level == "province" || (scope.level == "hall" && view->code == scope.code) ||
+    const bool in = scope.level == "province" ||
+                    (scope.level == "hall" && view->code == scope.code) ||
                     (scope.level == "city" && view->city_code == scope.code);
     if (!in) continue;
     scope.views[view->hall_id] = view;
@@ -151,19 +160,24 @@ std::optional<Scope> read_scope(QueryReader& query, const live::Engine& engine, 
 }
 
 // from/to and granularity into a store query; defaults: today for 15min/hour, else 30 days.
-bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Granularity fallback) {
+bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now,
+                store::Granularity fallback) {
   const auto granularity_text = query.text("granularity", 8);
-  auto granularity = granularity_text.empty() ? std::optional(fallback) : store::parse_granularity(granularity_text);
+  auto granularity = granularity_text.empty() ? std::optional(fallback)
+                                              : store::parse_granularity(granularity_text);
   if (!granularity) {
     query.fail("'granularity' must be one of 15min, hour, day, week, month, total");
     return false;
   }
   q.granularity = *granularity;
-  const bool daily = q.granularity == store::Granularity::day || q.granularity == store::Granularity::week ||
+  const bool daily = q.granularity == store::Granularity::day ||
+                     q.granularity == store::Granularity::week ||
                      q.granularity == store::Granularity::month;
-  const Instant today{Timestamp(std::chrono::floor<days>(now + default_offset)) - default_offset, default_offset};
+  const Instant today{Timestamp(std::chrono::floor<days>(now + default_offset)) - default_offset,
+                      default_offset};
   Instant from = daily ? Instant{today.at - days(30), default_offset} : today;
-  auto range = query.range(from, Instant{now + std::chrono::seconds(1), default_offset}, default_offset);
+  auto range =
+      query.range(from, Instant{now + std::chrono::seconds(1), default_offset}, default_offset);
   if (!range) return false;
   from = range->first;
   const Instant to = range->second;
@@ -171,22 +185,27 @@ bool read_range(QueryReader& query, store::KpiQuery& q, Timestamp now, store::Gr
   q.until = to.at;
   q.first_day = from.local_day();
   // Days up to the one 'to' falls in, that one too unless 'to' is its very start.
-  q.last_day = to.local_day() + (to.at == Timestamp(to.local_day()) - to.offset ? days(0) : days(1));
+  q.last_day =
+      to.local_day() + (to.at == Timestamp(to.local_day()) - to.offset ? days(0) : days(1));
   return true;
 }
 
 ordered_json range_json(const store::KpiQuery& q) {
-  const bool daily = q.granularity == store::Granularity::day || q.granularity == store::Granularity::week ||
+  const bool daily = q.granularity == store::Granularity::day ||
+                     q.granularity == store::Granularity::week ||
                      q.granularity == store::Granularity::month;
-  if (daily) return {{"from", date_text(q.first_day)}, {"to", date_text(q.last_day - days(1))}};  // both included
+  if (daily)
+    return {{"from", date_text(q.first_day)},
+            {"to", date_text(q.last_day - days(1))}};  // both included
   return {{"from", records::iso8601(q.from)}, {"to", records::iso8601(q.until)}};
 }
 
 // -1, 0 or 1: a hall's value below, at or above the average.
 ordered_json compare(const ordered_json& mine, const ordered_json& average) {
   ordered_json out;
-  for (const char* name : {"average_wait_min", "service_level", "abandonment_rate", "average_handling_min",
-                           "satisfaction_rate", "window_utilisation", "terminal_availability"}) {
+  for (const char* name :
+       {"average_wait_min", "service_level", "abandonment_rate", "average_handling_min",
+        "satisfaction_rate", "window_utilisation", "terminal_availability"}) {
     if (mine[name].is_null() || average[name].is_null()) {
       out[name] = nullptr;
       continue;
@@ -204,7 +223,9 @@ double minutes_since(Timestamp since, Timestamp now) {
 }
 
 ordered_json waiting_json(const model::WaitingTicket& w, Timestamp now) {
-  return {{"ticket", w.ticket}, {"business", w.business}, {"since", records::iso8601(w.since)},
+  return {{"ticket", w.ticket},
+          {"business", w.business},
+          {"since", records::iso8601(w.since)},
           {"waited_min", minutes_since(w.since, now)}};
 }
 
@@ -225,15 +246,19 @@ ordered_json prediction_json(const live::WaitPrediction& p) {
 
 std::string_view state_name(records::WindowState s) {
   switch (s) {
-    case records::WindowState::open: return "open";
-    case records::WindowState::paused: return "paused";
-    case records::WindowState::closed: return "closed";
+    case records::WindowState::open:
+      return "open";
+    case records::WindowState::paused:
+      return "paused";
+    case records::WindowState::closed:
+      return "closed";
   }
   return "closed";
 }
 
 std::string_view state_name(records::TerminalState s) {
-  static constexpr std::string_view names[] = {"", "in_service", "idle", "busy", "fault", "maintenance", "offline"};
+  static constexpr std::string_view names[] = {"",      "in_service",  "idle",   "busy",
+                                               "fault", "maintenance", "offline"};
   const auto i = static_cast<std::size_t>(s);
   return i < std::size(names) ? names[i] : "unknown";
 }
@@ -246,7 +271,8 @@ ordered_json live_json(const live::HallView& v) {
   j["city"] = v.city_code;
   j["as_of"] = records::iso8601(v.as_of);
   j["version"] = s.version;
-  j["last_event"] = s.last_event ? ordered_json(records::iso8601(*s.last_event)) : ordered_json(nullptr);
+  j["last_event"] =
+      s.last_event ? ordered_json(records::iso8601(*s.last_event)) : ordered_json(nullptr);
   j["target_wait_min"] = static_cast<double>(v.target_wait_s) / 60.0;
   j["waiting"] = s.waiting.size();
   j["longest_wait_min"] = s.waiting.empty() ? 0.0 : minutes_since(s.waiting.front().since, v.as_of);
@@ -255,7 +281,8 @@ ordered_json live_json(const live::HallView& v) {
     auto& q = queues[w.business];
     if (q.is_null()) q = {{"waiting", 0}, {"longest_wait_min", 0.0}};
     q["waiting"] = q["waiting"].get<int>() + 1;
-    q["longest_wait_min"] = std::max(q["longest_wait_min"].get<double>(), minutes_since(w.since, v.as_of));
+    q["longest_wait_min"] =
+        std::max(q["longest_wait_min"].get<double>(), minutes_since(w.since, v.as_of));
   }
   j["queues"] = queues;
   ordered_json tickets = ordered_json::array();
@@ -263,12 +290,16 @@ ordered_json live_json(const live::HallView& v) {
   j["tickets"] = tickets;
   ordered_json windows = ordered_json::array();
   for (const auto& w : s.windows) {
-    ordered_json x{{"number", w.number}, {"state", state_name(w.state)}, {"clerk", w.clerk},
-                   {"ticket", w.ticket.empty() ? ordered_json(nullptr) : ordered_json(w.ticket)},
-                   {"business", w.business.empty() ? ordered_json(nullptr) : ordered_json(w.business)}};
-    x["serving_min"] = w.ticket.empty() || w.service_started == Timestamp{}
-                           ? ordered_json(nullptr)
-                           : ordered_json(static_cast<double>((v.as_of - w.service_started).count()) / 60.0);
+    ordered_json x{
+        {"number", w.number},
+        {"state", state_name(w.state)},
+        {"clerk", w.clerk},
+        {"ticket", w.ticket.empty() ? ordered_json(nullptr) : ordered_json(w.ticket)},
+        {"business", w.business.empty() ? ordered_json(nullptr) : ordered_json(w.business)}};
+    x["serving_min"] =
+        w.ticket.empty() || w.service_started == Timestamp{}
+            ? ordered_json(nullptr)
+            : ordered_json(static_cast<double>((v.as_of - w.service_started).count()) / 60.0);
     x["served_today"] = w.served_today;
     windows.push_back(std::move(x));
   }
@@ -276,15 +307,23 @@ ordered_json live_json(const live::HallView& v) {
   ordered_json terminals = ordered_json::array();
   for (const auto& t : s.terminals) {
     ordered_json faults = ordered_json::object();
-    for (const auto& [part, state] : t.faults) faults[std::to_string(static_cast<int>(part))] = static_cast<int>(state);
-    terminals.push_back({{"terminal", t.id}, {"state", t.state ? ordered_json(state_name(*t.state)) : ordered_json(nullptr)},
-                         {"since", records::iso8601(t.state_since)}, {"faulty_parts", faults}, {"door_open", t.door_open},
-                         {"last_transaction", t.last_transaction ? ordered_json(records::iso8601(*t.last_transaction)) : ordered_json(nullptr)},
-                         {"transactions_today", t.transactions_today}});
+    for (const auto& [part, state] : t.faults)
+      faults[std::to_string(static_cast<int>(part))] = static_cast<int>(state);
+    terminals.push_back(
+        {{"terminal", t.id},
+         {"state", t.state ? ordered_json(state_name(*t.state)) : ordered_json(nullptr)},
+         {"since", records::iso8601(t.state_since)},
+         {"faulty_parts", faults},
+         {"door_open", t.door_open},
+         {"last_transaction", t.last_transaction
+                                  ? ordered_json(records::iso8601(*t.last_transaction))
+                                  : ordered_json(nullptr)},
+         {"transactions_today", t.transactions_today}});
   }
   j["terminals"] = terminals;
   ordered_json channels = ordered_json::array();
-  for (const auto& c : s.channels) channels.push_back({{"channel", c.code}, {"up", c.up}, {"since", records::iso8601(c.since)}});
+  for (const auto& c : s.channels)
+    channels.push_back({{"channel", c.code}, {"up", c.up}, {"since", records::iso8601(c.since)}});
   j["channels"] = channels;
   j["unpaired_events"] = s.unpaired_events;
   j["today"] = indicators_json(v.today);
@@ -305,7 +344,9 @@ ordered_json summary_json(const live::HallView& v) {
   j["city"] = v.city_code;
   j["waiting"] = v.state.waiting.size();
   j["longest_wait_min"] =
-      v.state.waiting.empty() ? 0.0 : static_cast<double>((v.as_of - v.state.waiting.front().since).count()) / 60.0;
+      v.state.waiting.empty()
+          ? 0.0
+          : static_cast<double>((v.as_of - v.state.waiting.front().since).count()) / 60.0;
   int open = 0;
   for (const auto& w : v.state.windows) open += w.state == records::WindowState::open;
   j["open_windows"] = open;
@@ -331,22 +372,28 @@ Response live_response(const live::Engine& engine, const RequestContext& context
 }
 
 // The province (or a city) at a glance: every hall's summary, totals, today's pooled KPIs.
-ordered_json overview_json(const live::Engine& engine, const std::string& city, const std::string& hall) {
+ordered_json overview_json(const live::Engine& engine, const std::string& city,
+                           const std::string& hall) {
   ordered_json halls = ordered_json::array();
   std::int64_t waiting = 0, open_windows = 0;
   kpi::Tally pooled;
   for (const auto& view : engine.views()) {
-    if ((!city.empty() && view->city_code != city) || (!hall.empty() && view->code != hall)) continue;
+    if ((!city.empty() && view->city_code != city) || (!hall.empty() && view->code != hall))
+      continue;
     auto summary = summary_json(*view);
     waiting += summary["waiting"].get<std::int64_t>();
     open_windows += summary["open_windows"].get<std::int64_t>();
     pooled += view->today;
     halls.push_back(std::move(summary));
   }
-  ordered_json totals{{"halls", halls.size()}, {"waiting", waiting}, {"open_windows", open_windows},
+  ordered_json totals{{"halls", halls.size()},
+                      {"waiting", waiting},
+                      {"open_windows", open_windows},
                       {"arrivals_today", pooled.arrivals}};
-  return {{"city", city.empty() ? ordered_json(nullptr) : ordered_json(city)}, {"totals", totals},
-          {"today", indicators_json(pooled)}, {"halls", halls}};
+  return {{"city", city.empty() ? ordered_json(nullptr) : ordered_json(city)},
+          {"totals", totals},
+          {"today", indicators_json(pooled)},
+          {"halls", halls}};
 }
 
 // The overview texts, made at most once per publication for each city (or hall) asked for:
@@ -419,8 +466,8 @@ class BatchTexts {
         halls += changes_[i];
       }
       if (!halls.empty()) {
-        it->second = std::make_shared<const std::string>(
-            fmt::format(R"({{"type":"summaries","published_ms":{},"halls":[{}]}})", published_ms_, halls));
+        it->second = std::make_shared<const std::string>(fmt::format(
+            R"({{"type":"summaries","published_ms":{},"halls":[{}]}})", published_ms_, halls));
       }
     }
     return it->second;
@@ -436,9 +483,10 @@ class BatchTexts {
     if (position == positions_.end()) return nullptr;
     auto [it, fresh] = halls_.try_emplace(hall);
     if (fresh) {
-      it->second = std::make_shared<const std::string>(
-          ordered_json{{"type", "hall"}, {"published_ms", published_ms_}, {"hall", live_json(*(*batch)[position->second])}}
-              .dump());
+      it->second = std::make_shared<const std::string>(ordered_json{
+          {"type", "hall"},
+          {"published_ms", published_ms_},
+          {"hall", live_json(*(*batch)[position->second])}}.dump());
     }
     return it->second;
   }
@@ -463,7 +511,8 @@ class BatchTexts {
     auto& last = last_summaries_[view.code];
     ordered_json changes{{"hall", view.code}};
     for (const auto& field : summary.items()) {
-      if (!last.contains(field.key()) || last[field.key()] != field.value()) changes[field.key()] = field.value();
+      if (!last.contains(field.key()) || last[field.key()] != field.value())
+        changes[field.key()] = field.value();
     }
     last = std::move(summary);
     return changes.size() > 1 ? changes.dump() : std::string();
@@ -472,30 +521,32 @@ class BatchTexts {
   live::PublishedViews batch_;
   std::int64_t published_ms_ = 0;
   std::vector<std::string> changes_;  // by index in the batch
-  std::unordered_map<std::string, ordered_json> last_summaries_;  // by hall code: the base of the next entry
+  std::unordered_map<std::string, ordered_json>
+      last_summaries_;                               // by hall code: the base of the next entry
   std::unordered_map<std::string, Text> summaries_;  // by city ("" for the province)
   std::unordered_map<std::string_view, std::size_t> positions_;  // hall code → index in the batch
-  std::unordered_map<std::string, Text> halls_;  // by hall code, made on first use
+  std::unordered_map<std::string, Text> halls_;                  // by hall code, made on first use
 };
 
 // Per client, in batches: at four publications a second, half a minute.
 constexpr std::size_t max_queued_batches = 120;
 
 // The first message of a live stream: one hall's whole view, or the overview.
-std::string live_snapshot(const live::Engine& engine, OverviewTexts& overviews, const std::string& city,
-                          const std::string& hall) {
+std::string live_snapshot(const live::Engine& engine, OverviewTexts& overviews,
+                          const std::string& city, const std::string& hall) {
   if (!hall.empty()) {
     auto id = engine.hall_id(hall);
     auto view = id ? engine.view(*id) : nullptr;
-    return ordered_json{{"type", "hall"}, {"hall", view ? live_json(*view) : ordered_json(nullptr)}}.dump();
+    return ordered_json{{"type", "hall"}, {"hall", view ? live_json(*view) : ordered_json(nullptr)}}
+        .dump();
   }
   return fmt::format(R"({{"type":"overview","overview":{}}})", *overviews.text(city, hall));
 }
 
 // GET /api/v1/live/stream: with 'hall', that hall's whole view on each change; otherwise the
 // summaries of the halls (of 'city', or of the province) each publication changed.
-asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, OverviewTexts& overviews, WebSocket& websocket,
-                                  RequestContext& context) {
+asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, OverviewTexts& overviews,
+                                  WebSocket& websocket, RequestContext& context) {
   std::string city, hall;
   {
     QueryReader query(context, {"city", "hall"});
@@ -503,10 +554,11 @@ asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, Overv
     hall = query.text("hall", 32);
   }
   auto feed = std::make_shared<Feed>(websocket.get_executor(), max_queued_batches);
-  auto subscription = engine.subscribe([feed, &texts, city, hall](const live::PublishedViews& batch) {
-    auto text = hall.empty() ? texts.summaries(batch, city) : texts.hall(batch, hall);
-    if (text) Feed::post(feed, std::move(text));
-  });
+  auto subscription =
+      engine.subscribe([feed, &texts, city, hall](const live::PublishedViews& batch) {
+        auto text = hall.empty() ? texts.summaries(batch, city) : texts.hall(batch, hall);
+        if (text) Feed::post(feed, std::move(text));
+      });
   auto pumping = Feed::pump(websocket, feed, live_snapshot(engine, overviews, city, hall));
   co_await std::move(pumping);
   engine.unsubscribe(subscription);
@@ -515,51 +567,57 @@ asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, Overv
 // A KPI endpoint: reads the query, runs one rollup query, shapes the answer. The shaping runs
 // on the pool thread with the query: an Excel workbook of up to 20,000 rows is CPU work and a
 // temporary file, which on an I/O thread would stall every connection that thread serves.
-using Shape = std::function<Response(const store::KpiQuery&, const Scope&, std::vector<store::KpiRow>, TableFormat)>;
-void add_kpi_query(Router& router, store::Database& database, live::Engine& engine, std::string pattern,
-                   std::vector<std::string_view> parameters, store::Granularity fallback, bool per_hall,
-                   bool needs_dimension, Shape shape) {
-  router.add(http::verb::get, std::move(pattern),
-             [&database, &engine, parameters = std::move(parameters), fallback, per_hall, needs_dimension,
-              shape = std::move(shape)](RequestContext& context) -> asio::awaitable<Response> {
-               QueryReader query(context, parameters);
-               std::string missing;
-               auto scope = read_scope(query, engine, missing);
-               store::KpiQuery q;
-               q.per_hall = per_hall;
-               const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-               if (scope) read_range(query, q, now, fallback);
-               const auto business = query.text("business", 32);
-               const auto dimension_text = query.text("dimension", 16);
-               if (needs_dimension) {
-                 auto d = kpi::parse_dimension(dimension_text.empty() ? "clerk" : dimension_text);
-                 if (!d || *d == kpi::Dimension::hall) query.fail("'dimension' must be business, window, clerk, terminal, method or part");
-                 else q.dimension = *d;
-               } else if (!business.empty()) {
-                 q.dimension = kpi::Dimension::business;
-                 q.key = business;
-               }
-               const auto format = query.text("format", 8);
-               if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
-                 query.fail("'format' must be json, csv or xlsx");
-               }
-               if (query.problem()) co_return bad_query(*query.problem());
-               if (!scope) co_return error_response(http::status::not_found, "not_found", missing);
-               q.halls = scope->halls;
-               const auto table_format = format == "csv" ? TableFormat::csv
-                                         : format == "xlsx" ? TableFormat::xlsx
-                                                            : TableFormat::json;
-               try {
-                 auto answering = database.run([q, scope = std::move(*scope), table_format, &shape](pqxx::connection& c) {
-                   return shape(q, scope, store::query_kpis(c, q, max_rows), table_format);
-                 });
-                 auto response = co_await std::move(answering);
-                 co_return response;
-               } catch (const std::length_error& e) {
-                 co_return error_response(http::status::unprocessable_entity, "too_many_rows",
-                                          fmt::format("{}; ask for a coarser granularity or a shorter range", e.what()));
-               }
-             });
+using Shape = std::function<Response(const store::KpiQuery&, const Scope&,
+                                     std::vector<store::KpiRow>, TableFormat)>;
+void add_kpi_query(Router& router, store::Database& database, live::Engine& engine,
+                   std::string pattern, std::vector<std::string_view> parameters,
+                   store::Granularity fallback, bool per_hall, bool needs_dimension, Shape shape) {
+  router.add(
+      http::verb::get, std::move(pattern),
+      [&database, &engine, parameters = std::move(parameters), fallback, per_hall, needs_dimension,
+       shape = std::move(shape)](RequestContext& context) -> asio::awaitable<Response> {
+        QueryReader query(context, parameters);
+        std::string missing;
+        auto scope = read_scope(query, engine, missing);
+        store::KpiQuery q;
+        q.per_hall = per_hall;
+        const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        if (scope) read_range(query, q, now, fallback);
+        const auto business = query.text("business", 32);
+        const auto dimension_text = query.text("dimension", 16);
+        if (needs_dimension) {
+          auto d = kpi::parse_dimension(dimension_text.empty() ? "clerk" : dimension_text);
+          if (!d || *d == kpi::Dimension::hall)
+            query.fail("'dimension' must be business, window, clerk, terminal, method or part");
+          else
+            q.dimension = *d;
+        } else if (!business.empty()) {
+          q.dimension = kpi::Dimension::business;
+          q.key = business;
+        }
+        const auto format = query.text("format", 8);
+        if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
+          query.fail("'format' must be json, csv or xlsx");
+        }
+        if (query.problem()) co_return bad_query(*query.problem());
+        if (!scope) co_return error_response(http::status::not_found, "not_found", missing);
+        q.halls = scope->halls;
+        const auto table_format = format == "csv"    ? TableFormat::csv
+                                  : format == "xlsx" ? TableFormat::xlsx
+                                                     : TableFormat::json;
+        try {
+          auto answering = database.run(
+              [q, scope = std::move(*scope), table_format, &shape](pqxx::connection& c) {
+                return shape(q, scope, store::query_kpis(c, q, max_rows), table_format);
+              });
+          auto response = co_await std::move(answering);
+          co_return response;
+        } catch (const std::length_error& e) {
+          co_return error_response(
+              http::status::unprocessable_entity, "too_many_rows",
+              fmt::format("{}; ask for a coarser granularity or a shorter range", e.what()));
+        }
+      });
 }
 
 }  // namespace
@@ -567,148 +625,184 @@ void add_kpi_query(Router& router, store::Database& database, live::Engine& engi
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine) {
   // (Handlers without a wait build their answer in a plain function: a coroutine frame holding
   // these JSON values trips GCC 12's -Wmismatched-new-delete.)
-  router.add(http::verb::get, "/api/v1/halls/{code}/live", [&engine](RequestContext& context) -> asio::awaitable<Response> {
-    co_return live_response(engine, context);
-  });
-  auto overviews = std::make_shared<OverviewTexts>(engine);
-  router.add(http::verb::get, "/api/v1/live", [overviews](RequestContext& context) -> asio::awaitable<Response> {
-    co_return overview_response(*overviews, context);
-  });
-  router.add_websocket("/api/v1/live/stream", [&engine, overviews, texts = BatchTexts::following(engine)](
-                                                  WebSocket& websocket, RequestContext& context) {
-    return stream_live(engine, *texts, *overviews, websocket, context);
-  });
-
-  add_kpi_query(router, database, engine, "/api/v1/kpi",
-                {"level", "code", "from", "to", "granularity", "business", "format"}, store::Granularity::hour, false,
-                false, [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
-                  ordered_json series = ordered_json::array();
-                  kpi::Tally whole;
-                  for (const auto& r : rows) {
-                    ordered_json row{{"period", r.period}};
-                    row.update(indicators_json(r.tally));
-                    series.push_back(std::move(row));
-                    whole += r.tally;
-                  }
-                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)},
-                                    {"business", q.key.empty() ? ordered_json(nullptr) : ordered_json(q.key)}};
-                  body.update(range_json(q));
-                  body["series"] = series;
-                  body["whole_range"] = indicators_json(whole);  // the yardstick for "above / below average"
-                  return table_response(body, series, format, "kpi");
-                });
-
-  add_kpi_query(router, database, engine, "/api/v1/kpi/halls",
-                {"level", "code", "from", "to", "business", "format"}, store::Granularity::day, true, false,
-                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
-                  std::map<int, kpi::Tally> by_hall;
-                  kpi::Tally whole;
-                  for (const auto& r : rows) {
-                    by_hall[r.hall_id] += r.tally;
-                    whole += r.tally;
-                  }
-                  const auto average = indicators_json(whole);
-                  ordered_json halls = ordered_json::array();
-                  for (const auto& [id, tally] : by_hall) {
-                    auto view = scope.views.find(id);
-                    if (view == scope.views.end()) continue;
-                    ordered_json row{{"hall", view->second->code}, {"name", view->second->name}, {"city", view->second->city_code}};
-                    auto k = indicators_json(tally);
-                    row["compared_with_average"] = compare(k, average);
-                    row.update(k);
-                    halls.push_back(std::move(row));
-                  }
-                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
-                  body.update(range_json(q));
-                  body["average"] = average;
-                  body["halls"] = halls;
-                  return table_response(body, halls, format, "kpi-halls");
-                });
-
-  add_kpi_query(router, database, engine, "/api/v1/kpi/breakdown",
-                {"level", "code", "from", "to", "dimension", "format"}, store::Granularity::day, false, true,
-                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
-                  std::map<std::string, kpi::Tally> by_key;
-                  for (const auto& r : rows) by_key[r.key] += r.tally;
-                  ordered_json items = ordered_json::array();
-                  for (const auto& [key, tally] : by_key) {
-                    ordered_json row{{"key", key}};
-                    row.update(indicators_json(tally));
-                    items.push_back(std::move(row));
-                  }
-                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)},
-                                    {"dimension", kpi::to_string(q.dimension)}};
-                  body.update(range_json(q));
-                  body["items"] = items;
-                  return table_response(body, items, format, fmt::format("kpi-{}", kpi::to_string(q.dimension)));
-                });
-
-  add_kpi_query(router, database, engine, "/api/v1/saturation", {"level", "code", "from", "to", "format"},
-                store::Granularity::day, true, false,
-                [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows, TableFormat format) {
-                  std::map<int, kpi::Tally> by_hall;
-                  for (const auto& r : rows) by_hall[r.hall_id] += r.tally;
-                  std::vector<std::pair<double, ordered_json>> ranked;
-                  for (const auto& [id, tally] : by_hall) {
-                    auto view = scope.views.find(id);
-                    if (view == scope.views.end()) continue;
-                    const auto k = kpi::indicators(tally);
-                    if (!k.window_utilisation) continue;
-                    ordered_json row{{"hall", view->second->code}, {"name", view->second->name}, {"city", view->second->city_code},
-                                     {"utilisation", *k.window_utilisation}, {"served", k.served}};
-                    put(row, "average_wait_min", k.average_wait_min);
-                    put(row, "service_level", k.service_level);
-                    row["window_hours"] = static_cast<double>(tally.serving_s + tally.idle_s) / 3600.0;
-                    ranked.emplace_back(*k.window_utilisation, std::move(row));
-                  }
-                  std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-                  ordered_json halls = ordered_json::array();
-                  int rank = 0;
-                  for (auto& [u, row] : ranked) {
-                    ordered_json ranked_row{{"rank", ++rank}};
-                    ranked_row.update(row);
-                    halls.push_back(std::move(ranked_row));
-                  }
-                  ordered_json body{{"level", scope.level}, {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
-                  body.update(range_json(q));
-                  body["halls"] = halls;
-                  return table_response(body, halls, format, "saturation");
-                });
-
-  router.add(http::verb::get, "/api/v1/halls/{code}/best-hours",
-             [&database, &engine](RequestContext& context) -> asio::awaitable<Response> {
-               QueryReader query(context, {"weeks"});
-               const int weeks = query.integer("weeks", 8, 1, 52);
-               if (query.problem()) co_return bad_query(*query.problem());
-               auto id = engine.hall_id(context.path_params.at("code"));
-               auto view = id ? engine.view(*id) : nullptr;
-               if (!view) co_return error_response(http::status::not_found, "not_found", "no such hall");
-               const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-               auto reading = database.run([id = *id, weeks, now](pqxx::connection& c) {
-                 return store::hour_of_week_profile(c, id, default_offset, now - days(7 * weeks), now);
-               });
-               auto hours = co_await std::move(reading);
-               ordered_json by_day = ordered_json::array();
-               for (int weekday = 1; weekday <= 7; ++weekday) {
-                 ordered_json slots = ordered_json::array();
-                 std::vector<std::pair<double, int>> candidates;
-                 for (const auto& h : hours) {
-                   if (h.weekday != weekday || h.arrivals == 0) continue;
-                   const double wait = h.calls > 0 ? static_cast<double>(h.wait_sum_s) / static_cast<double>(h.calls) / 60.0 : 0.0;
-                   slots.push_back({{"hour", h.hour}, {"expected_wait_min", wait},
-                                    {"arrivals_per_hour", static_cast<double>(h.arrivals) / static_cast<double>(std::max<std::int64_t>(h.days, 1))},
-                                    {"days_observed", h.days}});
-                   candidates.emplace_back(wait, h.hour);
-                 }
-                 std::stable_sort(candidates.begin(), candidates.end());
-                 ordered_json best = ordered_json::array();
-                 for (std::size_t i = 0; i < candidates.size() && i < 3; ++i) best.push_back(candidates[i].second);
-                 by_day.push_back({{"weekday", weekday}, {"best_hours", best}, {"hours", slots}});
-               }
-               ordered_json body{{"hall", view->code}, {"weeks", weeks}, {"utc_offset_min", default_offset.count()},
-                                 {"days", by_day}};
-               co_return json_response(http::status::ok, body.dump());
+  router.add(http::verb::get, "/api/v1/halls/{code}/live",
+             [&engine](RequestContext& context) -> asio::awaitable<Response> {
+               co_return live_response(engine, context);
              });
+  auto overviews = std::make_shared<OverviewTexts>(engine);
+  router.add(http::verb::get, "/api/v1/live",
+             [overviews](RequestContext& context) -> asio::awaitable<Response> {
+               co_return overview_response(*overviews, context);
+             });
+  router.add_websocket("/api/v1/live/stream",
+                       [&engine, overviews, texts = BatchTexts::following(engine)](
+                           WebSocket& websocket, RequestContext& context) {
+                         return stream_live(engine, *texts, *overviews, websocket, context);
+                       });
+
+  add_kpi_query(
+      router, database, engine, "/api/v1/kpi",
+      {"level", "code", "from", "to", "granularity", "business", "format"},
+      store::Granularity::hour, false, false,
+      [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows,
+         TableFormat format) {
+        ordered_json series = ordered_json::array();
+        kpi::Tally whole;
+        for (const auto& r : rows) {
+          ordered_json row{{"period", r.period}};
+          row.update(indicators_json(r.tally));
+          series.push_back(std::move(row));
+          whole += r.tally;
+        }
+        ordered_json body{
+            {"level", scope.level},
+            {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)},
+            {"business", q.key.empty() ? ordered_json(nullptr) : ordered_json(q.key)}};
+        body.update(range_json(q));
+        body["series"] = series;
+        body["whole_range"] = indicators_json(whole);  // the yardstick for "above / below average"
+        return table_response(body, series, format, "kpi");
+      });
+
+  add_kpi_query(
+      router, database, engine, "/api/v1/kpi/halls",
+      {"level", "code", "from", "to", "business", "format"}, store::Granularity::day, true, false,
+      [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows,
+         TableFormat format) {
+        std::map<int, kpi::Tally> by_hall;
+        kpi::Tally whole;
+        for (const auto& r : rows) {
+          by_hall[r.hall_id] += r.tally;
+          whole += r.tally;
+        }
+        const auto average = indicators_json(whole);
+        ordered_json halls = ordered_json::array();
+        for (const auto& [id, tally] : by_hall) {
+          auto view = scope.views.find(id);
+          if (view == scope.views.end()) continue;
+          ordered_json row{{"hall", view->second->code},
+                           {"name", view->second->name},
+                           {"city", view->second->city_code}};
+          auto k = indicators_json(tally);
+          row["compared_with_average"] = compare(k, average);
+          row.update(k);
+          halls.push_back(std::move(row));
+        }
+        ordered_json body{
+            {"level", scope.level},
+            {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
+        body.update(range_json(q));
+        body["average"] = average;
+        body["halls"] = halls;
+        return table_response(body, halls, format, "kpi-halls");
+      });
+
+  add_kpi_query(
+      router, database, engine, "/api/v1/kpi/breakdown",
+      {"level", "code", "from", "to", "dimension", "format"}, store::Granularity::day, false, true,
+      [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows,
+         TableFormat format) {
+        std::map<std::string, kpi::Tally> by_key;
+        for (const auto& r : rows) by_key[r.key] += r.tally;
+        ordered_json items = ordered_json::array();
+        for (const auto& [key, tally] : by_key) {
+          ordered_json row{{"key", key}};
+          row.update(indicators_json(tally));
+          items.push_back(std::move(row));
+        }
+        ordered_json body{
+            {"level", scope.level},
+            {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)},
+            {"dimension", kpi::to_string(q.dimension)}};
+        body.update(range_json(q));
+        body["items"] = items;
+        return table_response(body, items, format,
+                              fmt::format("kpi-{}", kpi::to_string(q.dimension)));
+      });
+
+  add_kpi_query(
+      router, database, engine, "/api/v1/saturation", {"level", "code", "from", "to", "format"},
+      store::Granularity::day, true, false,
+      [](const store::KpiQuery& q, const Scope& scope, std::vector<store::KpiRow> rows,
+         TableFormat format) {
+        std::map<int, kpi::Tally> by_hall;
+        for (const auto& r : rows) by_hall[r.hall_id] += r.tally;
+        std::vector<std::pair<double, ordered_json>> ranked;
+        for (const auto& [id, tally] : by_hall) {
+          auto view = scope.views.find(id);
+          if (view == scope.views.end()) continue;
+          const auto k = kpi::indicators(tally);
+          if (!k.window_utilisation) continue;
+          ordered_json row{{"hall", view->second->code},
+                           {"name", view->second->name},
+                           {"city", view->second->city_code},
+                           {"utilisation", *k.window_utilisation},
+                           {"served", k.served}};
+          put(row, "average_wait_min", k.average_wait_min);
+          put(row, "service_level", k.service_level);
+          row["window_hours"] = static_cast<double>(tally.serving_s + tally.idle_s) / 3600.0;
+          ranked.emplace_back(*k.window_utilisation, std::move(row));
+        }
+        std::stable_sort(ranked.begin(), ranked.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        ordered_json halls = ordered_json::array();
+        int rank = 0;
+        for (auto& [u, row] : ranked) {
+          ordered_json ranked_row{{"rank", ++rank}};
+          ranked_row.update(row);
+          halls.push_back(std::move(ranked_row));
+        }
+        ordered_json body{
+            {"level", scope.level},
+            {"code", scope.level == "province" ? ordered_json(nullptr) : ordered_json(scope.code)}};
+        body.update(range_json(q));
+        body["halls"] = halls;
+        return table_response(body, halls, format, "saturation");
+      });
+
+  router.add(
+      http::verb::get, "/api/v1/halls/{code}/best-hours",
+      [&database, &engine](RequestContext& context) -> asio::awaitable<Response> {
+        QueryReader query(context, {"weeks"});
+        const int weeks = query.integer("weeks", 8, 1, 52);
+        if (query.problem()) co_return bad_query(*query.problem());
+        auto id = engine.hall_id(context.path_params.at("code"));
+        auto view = id ? engine.view(*id) : nullptr;
+        if (!view) co_return error_response(http::status::not_found, "not_found", "no such hall");
+        const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        auto reading = database.run([id = *id, weeks, now](pqxx::connection& c) {
+          return store::hour_of_week_profile(c, id, default_offset, now - days(7 * weeks), now);
+        });
+        auto hours = co_await std::move(reading);
+        ordered_json by_day = ordered_json::array();
+        for (int weekday = 1; weekday <= 7; ++weekday) {
+          ordered_json slots = ordered_json::array();
+          std::vector<std::pair<double, int>> candidates;
+          for (const auto& h : hours) {
+            if (h.weekday != weekday || h.arrivals == 0) continue;
+            const double wait = h.calls > 0 ? static_cast<double>(h.wait_sum_s) /
+                                                  static_cast<double>(h.calls) / 60.0
+                                            : 0.0;
+            slots.push_back(
+                {{"hour", h.hour},
+                 {"expected_wait_min", wait},
+                 {"arrivals_per_hour", static_cast<double>(h.arrivals) /
+                                           static_cast<double>(std::max<std::int64_t>(h.days, 1))},
+                 {"days_observed", h.days}});
+            candidates.emplace_back(wait, h.hour);
+          }
+          std::stable_sort(candidates.begin(), candidates.end());
+          ordered_json best = ordered_json::array();
+          for (std::size_t i = 0; i < candidates.size() && i < 3; ++i)
+            best.push_back(candidates[i].second);
+          by_day.push_back({{"weekday", weekday}, {"best_hours", best}, {"hours", slots}});
+        }
+        ordered_json body{{"hall", view->code},
+                          {"weeks", weeks},
+                          {"utc_offset_min", default_offset.count()},
+                          {"days", by_day}};
+        co_return json_response(http::status::ok, body.dump());
+      });
 }
 
 }  // namespace halld::api

@@ -19,10 +19,12 @@ namespace halld::api {
 // becomes a 400 with a message naming the parameter.
 class QueryReader {
  public:
-  QueryReader(const RequestContext& context, const std::vector<std::string_view>& allowed) : query_(context.query) {
+  QueryReader(const RequestContext& context, const std::vector<std::string_view>& allowed)
+      : query_(context.query) {
     for (const auto& [key, value] : query_) {
       if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        fail(fmt::format("unknown query parameter '{}'; this endpoint accepts: {}", key, fmt::join(allowed, ", ")));
+        fail(fmt::format("unknown query parameter '{}'; this endpoint accepts: {}", key,
+                         fmt::join(allowed, ", ")));
       }
     }
   }
@@ -30,7 +32,8 @@ class QueryReader {
   std::string text(std::string_view key, std::size_t max_size = 100) {
     auto it = query_.find(key);
     if (it == query_.end()) return {};
-    if (it->second.size() > max_size) fail(fmt::format("'{}' is longer than {} bytes", key, max_size));
+    if (it->second.size() > max_size)
+      fail(fmt::format("'{}' is longer than {} bytes", key, max_size));
     return it->second;
   }
 
@@ -38,8 +41,10 @@ class QueryReader {
     auto it = query_.find(key);
     if (it == query_.end()) return fallback;
     int value = 0;
-    auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
-    if (ec != std::errc() || end != it->second.data() + it->second.size() || value < min || value > max) {
+    auto [end, ec] =
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+    if (ec != std::errc() || end != it->second.data() + it->second.size() || value < min ||
+        value > max) {
       fail(fmt::format("'{}' must be a whole number from {} to {}", key, min, max));
       return fallback;
     }
@@ -48,15 +53,18 @@ class QueryReader {
 
   // 'from' and 'to' (dates or ISO-8601 times with offset; dates at `offset`; a date as 'to'
   // includes that day), each defaulting as given; nullopt after fail() when malformed or empty.
-  std::optional<std::pair<records::Instant, records::Instant>> range(records::Instant from, records::Instant to,
+  std::optional<std::pair<records::Instant, records::Instant>> range(records::Instant from,
+                                                                     records::Instant to,
                                                                      std::chrono::minutes offset) {
     for (auto [name, target] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
       const auto value = text(name, 40);
       if (value.empty()) continue;
       auto parsed = records::parse_instant(value, offset);
       if (!parsed) {
-        fail(fmt::format("'{}' must be a date (2026-11-16) or an ISO-8601 time with offset (2026-11-16T08:30:00+08:00)",
-                         name));
+        fail(
+            fmt::format("'{}' must be a date (2026-11-16) or an ISO-8601 time with offset "
+                        "(2026-11-16T08:30:00+08:00)",
+                        name));
         return std::nullopt;
       }
       *target = *parsed;

@@ -4,11 +4,11 @@
 // traffic in between. The record of recent ones lives in memory: a restart forgets it and ends
 // a running one (the days it rebuilt stay rebuilt).
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <deque>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "halld/api/routes.hpp"
 #include "halld/records/event_json.hpp"
@@ -30,7 +30,8 @@ struct Recomputation {
   std::chrono::sys_days first_day, last_day;
   std::string hall;  // empty: every hall
   std::string requested_by;
-  std::string state = "running";  // running, done, cancelled, failed (shown "cancelling" once asked to stop)
+  std::string state =
+      "running";  // running, done, cancelled, failed (shown "cancelling" once asked to stop)
   std::size_t hall_days = 0;
   std::size_t done = 0;
   Timestamp started_at;
@@ -54,7 +55,9 @@ json to_json(const Recomputation& r) {
           {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
 }
 
-Timestamp now_seconds() { return std::chrono::floor<std::chrono::seconds>(Clock::now()); }
+Timestamp now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(Clock::now());
+}
 
 // The record of recent recomputations, shared by the routes (on connections' strands) and the
 // running one.
@@ -120,9 +123,11 @@ class Recomputations {
   std::int64_t next_id_ = 1;
 };
 
-asio::awaitable<void> run_recomputation(std::shared_ptr<Recomputations> recomputations, store::Database& database,
-                                        std::int64_t id, std::vector<store::KpiHall> halls,
-                                        std::chrono::sys_days first_day, std::chrono::sys_days last_day) {
+asio::awaitable<void> run_recomputation(std::shared_ptr<Recomputations> recomputations,
+                                        store::Database& database, std::int64_t id,
+                                        std::vector<store::KpiHall> halls,
+                                        std::chrono::sys_days first_day,
+                                        std::chrono::sys_days last_day) {
   const auto started = std::chrono::steady_clock::now();
   const auto now = now_seconds();
   try {
@@ -133,7 +138,9 @@ asio::awaitable<void> run_recomputation(std::shared_ptr<Recomputations> recomput
           spdlog::info("recomputation {} cancelled", id);
           co_return;
         }
-        auto rebuilding = database.run([hall, day, now](pqxx::connection& c) { live::Engine::recompute_day(c, hall, day, now); });
+        auto rebuilding = database.run([hall, day, now](pqxx::connection& c) {
+          live::Engine::recompute_day(c, hall, day, now);
+        });
         co_await std::move(rebuilding);
         recomputations->advance(id);
       }
@@ -150,9 +157,12 @@ asio::awaitable<void> run_recomputation(std::shared_ptr<Recomputations> recomput
 Response recomputation_response(Recomputations& recomputations, std::optional<std::int64_t> id,
                                 http::status status = http::status::ok) {
   auto found = id ? recomputations.find(*id) : std::nullopt;
-  if (!found) return error_response(http::status::not_found, "not_found", "no such recomputation (a restart forgets them)");
+  if (!found)
+    return error_response(http::status::not_found, "not_found",
+                          "no such recomputation (a restart forgets them)");
   auto response = json_response(status, found->dump());
-  if (status == http::status::accepted) response.set(http::field::location, fmt::format("/api/v1/recomputations/{}", *id));
+  if (status == http::status::accepted)
+    response.set(http::field::location, fmt::format("/api/v1/recomputations/{}", *id));
   return response;
 }
 
@@ -160,7 +170,8 @@ Response recomputation_response(Recomputations& recomputations, std::optional<st
 Response cancel_response(Recomputations& recomputations, const RequestContext& context) {
   const auto id = id_param(context);
   if (id && !recomputations.cancel(*id) && recomputations.find(*id)) {
-    return error_response(http::status::conflict, "not_running", "the recomputation has ended already");
+    return error_response(http::status::conflict, "not_running",
+                          "the recomputation has ended already");
   }
   return recomputation_response(recomputations, id);
 }
@@ -174,18 +185,24 @@ std::variant<RangeRequest, Response> read_range_request(const RequestContext& co
   auto parsed = json_body(context.request);
   if (auto* refusal = std::get_if<Response>(&parsed)) return std::move(*refusal);
   const auto& body = std::get<json>(parsed);
-  const auto from = text_field(body, "from", 10), to = text_field(body, "to", 10), hall = text_field(body, "hall", 32);
-  auto invalid = [](std::string_view message) { return error_response(http::status::unprocessable_entity, "invalid", message); };
-  if (!body.is_object() || !from || !to || !hall) return invalid("send {\"from\": \"yyyy-mm-dd\", \"to\": \"yyyy-mm-dd\", \"hall\": code or null}");
+  const auto from = text_field(body, "from", 10), to = text_field(body, "to", 10),
+             hall = text_field(body, "hall", 32);
+  auto invalid = [](std::string_view message) {
+    return error_response(http::status::unprocessable_entity, "invalid", message);
+  };
+  if (!body.is_object() || !from || !to || !hall)
+    return invalid(
+        "send {\"from\": \"yyyy-mm-dd\", \"to\": \"yyyy-mm-dd\", \"hall\": code or null}");
   const auto first_day = records::parse_date(*from), last_day = records::parse_date(*to);
   if (!first_day || !last_day) return invalid("'from' and 'to' are dates, yyyy-mm-dd");
   if (*last_day < *first_day) return invalid("'to' is before 'from'");
-  if ((*last_day - *first_day).count() >= max_days) return invalid(fmt::format("a recomputation spans at most {} days", max_days));
+  if ((*last_day - *first_day).count() >= max_days)
+    return invalid(fmt::format("a recomputation spans at most {} days", max_days));
   return RangeRequest{*first_day, *last_day, *hall};
 }
 
-asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> recomputations, store::Database& database,
-                                              RequestContext& context) {
+asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> recomputations,
+                                              store::Database& database, RequestContext& context) {
   auto read = read_range_request(context);
   if (auto* refusal = std::get_if<Response>(&read)) co_return std::move(*refusal);
   const auto range = std::get<RangeRequest>(read);
@@ -193,19 +210,26 @@ asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> re
   auto halls = co_await std::move(loading);
   if (!range.hall.empty()) {
     std::erase_if(halls, [&](const store::KpiHall& h) { return h.code != range.hall; });
-    if (halls.empty()) co_return error_response(http::status::not_found, "not_found", fmt::format("no hall '{}'", range.hall));
+    if (halls.empty())
+      co_return error_response(http::status::not_found, "not_found",
+                               fmt::format("no hall '{}'", range.hall));
   }
   Recomputation r;
   r.first_day = range.first_day;
   r.last_day = range.last_day;
   r.hall = range.hall;
   r.requested_by = context.principal->actor();
-  r.hall_days = halls.size() * static_cast<std::size_t>((range.last_day - range.first_day).count() + 1);
+  r.hall_days =
+      halls.size() * static_cast<std::size_t>((range.last_day - range.first_day).count() + 1);
   spdlog::info("recomputation of {} hall-days asked for by {}", r.hall_days, r.requested_by);
   const auto id = recomputations->start(std::move(r));
-  if (!id) co_return error_response(http::status::conflict, "busy", "a recomputation is running; wait for it or cancel it");
+  if (!id)
+    co_return error_response(http::status::conflict, "busy",
+                             "a recomputation is running; wait for it or cancel it");
   auto executor = co_await asio::this_coro::executor;
-  asio::co_spawn(executor, run_recomputation(recomputations, database, *id, std::move(halls), range.first_day, range.last_day),
+  asio::co_spawn(executor,
+                 run_recomputation(recomputations, database, *id, std::move(halls), range.first_day,
+                                   range.last_day),
                  asio::detached);
   co_return recomputation_response(*recomputations, *id, http::status::accepted);
 }
@@ -215,13 +239,17 @@ asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> re
 void add_recompute_routes(Router& router, store::Database& database) {
   auto recomputations = std::make_shared<Recomputations>();
   router.add(http::verb::post, "/api/v1/recomputations",
-             [recomputations, &database](RequestContext& context) { return start_recomputation(recomputations, database, context); });
-  router.add(http::verb::get, "/api/v1/recomputations", [recomputations](RequestContext&) -> asio::awaitable<Response> {
-    co_return json_response(http::status::ok, recomputations->list().dump());
-  });
-  router.add(http::verb::get, "/api/v1/recomputations/{id}", [recomputations](RequestContext& context) -> asio::awaitable<Response> {
-    co_return recomputation_response(*recomputations, id_param(context));
-  });
+             [recomputations, &database](RequestContext& context) {
+               return start_recomputation(recomputations, database, context);
+             });
+  router.add(http::verb::get, "/api/v1/recomputations",
+             [recomputations](RequestContext&) -> asio::awaitable<Response> {
+               co_return json_response(http::status::ok, recomputations->list().dump());
+             });
+  router.add(http::verb::get, "/api/v1/recomputations/{id}",
+             [recomputations](RequestContext& context) -> asio::awaitable<Response> {
+               co_return recomputation_response(*recomputations, id_param(context));
+             });
   router.add(http::verb::delete_, "/api/v1/recomputations/{id}",
              [recomputations](RequestContext& context) -> asio::awaitable<Response> {
                co_return cancel_response(*recomputations, context);

@@ -1,39 +1,42 @@
 #include "route_helpers.hpp"
 
-#include "query_reader.hpp"
+#include <limits>
 
 #include "halld/api/guard.hpp"
-
-#include <limits>
+#include "query_reader.hpp"
 
 namespace halld::api {
 
-std::optional<std::string> text_field(const nlohmann::json& body, const char* name, std::size_t max) {
+std::optional<std::string> text_field(const nlohmann::json& body, const char* name,
+                                      std::size_t max) {
   auto it = body.find(name);
   if (it == body.end() || it->is_null()) return std::string();
   if (!it->is_string() || it->get_ref<const std::string&>().size() > max) return std::nullopt;
   return it->get<std::string>();
 }
 
-asio::awaitable<Response> run_write(store::Database& database, const RequestContext& context, PreparedWrite prepared,
+asio::awaitable<Response> run_write(store::Database& database, const RequestContext& context,
+                                    PreparedWrite prepared,
                                     std::function<asio::awaitable<void>()> after) {
   if (prepared.refusal) co_return std::move(*prepared.refusal);
   const int status = static_cast<int>(prepared.status);
-  auto pending = database.run([job = std::move(prepared.job), audit = context.audit, status](pqxx::connection& c) {
-    pqxx::work tx(c);
-    auto body = job(tx);
-    if (body.empty()) return body;  // no such object: nothing changed, nothing committed
-    if (audit) audit->write(tx, status, body);
-    tx.commit();
-    return body;
-  });
+  auto pending = database.run(
+      [job = std::move(prepared.job), audit = context.audit, status](pqxx::connection& c) {
+        pqxx::work tx(c);
+        auto body = job(tx);
+        if (body.empty()) return body;  // no such object: nothing changed, nothing committed
+        if (audit) audit->write(tx, status, body);
+        tx.commit();
+        return body;
+      });
   std::string body;
   try {
     body = co_await std::move(pending);
   } catch (const Conflict& e) {
     co_return error_response(http::status::conflict, "conflict", e.what());
   }
-  if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+  if (body.empty())
+    co_return error_response(http::status::not_found, "not_found", "no such object");
   if (after) {
     auto applying = after();
     co_await std::move(applying);
@@ -42,7 +45,8 @@ asio::awaitable<Response> run_write(store::Database& database, const RequestCont
 }
 
 void add_write(Router& router, store::Database& database, http::verb method, std::string pattern,
-               std::function<PreparedWrite(const RequestContext&)> prepare, std::function<asio::awaitable<void>()> after) {
+               std::function<PreparedWrite(const RequestContext&)> prepare,
+               std::function<asio::awaitable<void>()> after) {
   router.add(
       method, std::move(pattern),
       [&database, prepare = std::move(prepare), after = std::move(after)](RequestContext& context) {
@@ -54,38 +58,43 @@ void add_write(Router& router, store::Database& database, http::verb method, std
 void add_read(Router& router, store::Database& database, std::string pattern,
               std::function<Prepared(const RequestContext&)> prepare) {
   router.add(http::verb::get, std::move(pattern),
-             [&database, prepare = std::move(prepare)](RequestContext& context) -> asio::awaitable<Response> {
+             [&database,
+              prepare = std::move(prepare)](RequestContext& context) -> asio::awaitable<Response> {
                Prepared prepared = prepare(context);
                if (prepared.refusal) co_return std::move(*prepared.refusal);
                auto pending = database.run(std::move(prepared.job));
                std::string body = co_await std::move(pending);
-               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               if (body.empty())
+                 co_return error_response(http::status::not_found, "not_found", "no such object");
                co_return json_response(http::status::ok, std::move(body));
              });
 }
 
 void add_list(Router& router, store::Database& database, std::string pattern,
               std::function<nlohmann::json(pqxx::transaction_base&)> items) {
-  add_read(router, database, std::move(pattern), [items](const RequestContext& context) -> Prepared {
-    QueryReader query(context, {});
-    if (query.problem()) return bad_query(*query.problem());
-    return {[items](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              return nlohmann::json{{"items", items(tx)}}.dump();
-            }};
-  });
+  add_read(router, database, std::move(pattern),
+           [items](const RequestContext& context) -> Prepared {
+             QueryReader query(context, {});
+             if (query.problem()) return bad_query(*query.problem());
+             return {[items](pqxx::connection& c) {
+               pqxx::read_transaction tx(c);
+               return nlohmann::json{{"items", items(tx)}}.dump();
+             }};
+           });
 }
 
-void add_object_read(Router& router, store::Database& database, std::string pattern, std::string noun,
+void add_object_read(Router& router, store::Database& database, std::string pattern,
+                     std::string noun,
                      std::function<std::string(pqxx::transaction_base&, int id)> text) {
-  add_read(router, database, std::move(pattern), [noun = std::move(noun), text](const RequestContext& context) -> Prepared {
-    auto id = int_id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
-    return {[text, id = *id](pqxx::connection& c) {
-              pqxx::read_transaction tx(c);
-              return text(tx, id);
-            }};
-  });
+  add_read(router, database, std::move(pattern),
+           [noun = std::move(noun), text](const RequestContext& context) -> Prepared {
+             auto id = int_id_param(context);
+             if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
+             return {[text, id = *id](pqxx::connection& c) {
+               pqxx::read_transaction tx(c);
+               return text(tx, id);
+             }};
+           });
 }
 
 }  // namespace halld::api

@@ -6,13 +6,12 @@
 #include <charconv>
 #include <functional>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 #include "halld/api/router.hpp"
 #include "halld/store/database.hpp"
@@ -29,8 +28,8 @@ using WriteJob = std::function<std::string(pqxx::work&)>;
 struct Prepared {
   Prepared(Response refusal) : refusal(std::move(refusal)) {}
   template <class Job>
-    requires std::is_invocable_r_v<std::string, Job&, pqxx::connection&>
-  Prepared(Job job) : job(std::move(job)) {}
+  requires std::is_invocable_r_v<std::string, Job&, pqxx::connection&> Prepared(Job job)
+      : job(std::move(job)) {}
 
   std::optional<Response> refusal;
   TextJob job;
@@ -40,8 +39,9 @@ struct Prepared {
 struct PreparedWrite {
   PreparedWrite(Response refusal) : refusal(std::move(refusal)) {}
   template <class Job>
-    requires std::is_invocable_r_v<std::string, Job&, pqxx::work&>
-  PreparedWrite(Job job, http::status status = http::status::ok) : job(std::move(job)), status(status) {}
+  requires std::is_invocable_r_v<std::string, Job&, pqxx::work&> PreparedWrite(
+      Job job, http::status status = http::status::ok)
+      : job(std::move(job)), status(status) {}
 
   std::optional<Response> refusal;
   WriteJob job;
@@ -74,7 +74,8 @@ struct Conflict : std::runtime_error {
 
 // Runs a prepared write: its refusal, or the job and the change's audit row in one transaction
 // (a Conflict thrown by the job answers 409, "" answers 404), then `after`.
-asio::awaitable<Response> run_write(store::Database& database, const RequestContext& context, PreparedWrite prepared,
+asio::awaitable<Response> run_write(store::Database& database, const RequestContext& context,
+                                    PreparedWrite prepared,
                                     std::function<asio::awaitable<void>()> after = nullptr);
 // Registers an endpoint that changes something: `prepare` reads the request, the job writes
 // in one transaction together with the change's audit row, then `after` (if set) lets the
@@ -90,12 +91,14 @@ void add_read(Router& router, store::Database& database, std::string pattern,
 void add_list(Router& router, store::Database& database, std::string pattern,
               std::function<nlohmann::json(pqxx::transaction_base&)> items);
 // GET of one object by its {id}: `text` answers its JSON, or "" for none (a 404 naming `noun`).
-void add_object_read(Router& router, store::Database& database, std::string pattern, std::string noun,
+void add_object_read(Router& router, store::Database& database, std::string pattern,
+                     std::string noun,
                      std::function<std::string(pqxx::transaction_base&, int id)> text);
 
 // The text at `name` in a request body, absent or null as "", or nullopt when it is not text or
 // longer than `max`.
-std::optional<std::string> text_field(const nlohmann::json& body, const char* name, std::size_t max);
+std::optional<std::string> text_field(const nlohmann::json& body, const char* name,
+                                      std::size_t max);
 
 // A JSON body turned into a configuration object by `from_json`, or the refusal.
 template <class T, class FromJson>

@@ -24,7 +24,8 @@ bool is_param(std::string_view segment) {
 }  // namespace
 
 void Router::add(http::verb method, std::string pattern, Handler handler, AuditMode audit) {
-  if (pattern.empty() || pattern.front() != '/') throw std::logic_error("route pattern must start with /");
+  if (pattern.empty() || pattern.front() != '/')
+    throw std::logic_error("route pattern must start with /");
   routes_.push_back({method, std::move(pattern), std::move(handler), {}, audit});
 }
 
@@ -48,8 +49,11 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
     bool same = true;
     for (std::size_t i = 0; i < pattern.size() && same; ++i) {
       if (is_param(pattern[i])) {
-        if (wanted[i].empty()) same = false;
-        else params.emplace(std::string(pattern[i].substr(1, pattern[i].size() - 2)), std::string(wanted[i]));
+        if (wanted[i].empty())
+          same = false;
+        else
+          params.emplace(std::string(pattern[i].substr(1, pattern[i].size() - 2)),
+                         std::string(wanted[i]));
       } else {
         same = pattern[i] == wanted[i];
       }

@@ -1,16 +1,15 @@
 #include "halld/api/routes.hpp"
 
-#include "halld/api/body.hpp"
-
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
-#include "query_reader.hpp"
+#include "halld/api/body.hpp"
 #include "halld/records/archive.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/migrations.hpp"
+#include "query_reader.hpp"
 
 namespace halld::openapi_files {
 std::span<const EmbeddedFile> files();
@@ -30,14 +29,15 @@ void add_json_query(Router& router, store::Database& database, std::string patte
                     std::vector<std::string_view> parameters,
                     std::function<TextJob(QueryReader&, const RequestContext&)> prepare) {
   router.add(http::verb::get, std::move(pattern),
-             [&database, parameters = std::move(parameters), prepare = std::move(prepare)](
-                 RequestContext& context) -> asio::awaitable<Response> {
+             [&database, parameters = std::move(parameters),
+              prepare = std::move(prepare)](RequestContext& context) -> asio::awaitable<Response> {
                QueryReader query(context, parameters);
                TextJob job = prepare(query, context);
                if (query.problem()) co_return bad_query(*query.problem());
                auto pending = database.run(std::move(job));
                std::string body = co_await std::move(pending);
-               if (body.empty()) co_return error_response(http::status::not_found, "not_found", "no such object");
+               if (body.empty())
+                 co_return error_response(http::status::not_found, "not_found", "no such object");
                co_return json_response(http::status::ok, std::move(body));
              });
 }
@@ -50,17 +50,24 @@ Response import_response(const store::ImportOutcome& outcome, store::ImportMode 
       problems.push_back({{"location", problem.location}, {"reason", problem.reason}});
     }
     const auto total = outcome.read.problems.size() + outcome.read.problems_not_listed;
-    return error_response(http::status::unprocessable_entity, "import_rejected",
-                          fmt::format("the archives were rejected with {} problem(s); nothing was imported", total),
-                          {{"problems", std::move(problems)}, {"problems_not_listed", outcome.read.problems_not_listed}});
+    return error_response(
+        http::status::unprocessable_entity, "import_rejected",
+        fmt::format("the archives were rejected with {} problem(s); nothing was imported", total),
+        {{"problems", std::move(problems)},
+         {"problems_not_listed", outcome.read.problems_not_listed}});
   }
   const auto& n = outcome.counts;
   nlohmann::json body = {{"applied", outcome.applied},
                          {"dry_run", mode == store::ImportMode::dry_run},
                          {"counts",
-                          {{"cities", n.cities}, {"business_types", n.business_types},
-                           {"customer_classes", n.customer_classes}, {"halls", n.halls}, {"windows", n.windows},
-                           {"clerks", n.clerks}, {"terminals", n.terminals}, {"devices", n.devices},
+                          {{"cities", n.cities},
+                           {"business_types", n.business_types},
+                           {"customer_classes", n.customer_classes},
+                           {"halls", n.halls},
+                           {"windows", n.windows},
+                           {"clerks", n.clerks},
+                           {"terminals", n.terminals},
+                           {"devices", n.devices},
                            {"channels", n.channels}}}};
   return json_response(http::status::ok, body.dump());
 }
@@ -82,12 +89,14 @@ void add_system_routes(Router& router, store::Database& database, MetricsRegistr
   router.add(http::verb::get, "/readyz", [&database](RequestContext&) -> asio::awaitable<Response> {
     nlohmann::json body;
     try {
-      auto pending = database.run([](pqxx::connection& c) { return store::inspect_schema(c, store::known_migrations()); });
+      auto pending = database.run(
+          [](pqxx::connection& c) { return store::inspect_schema(c, store::known_migrations()); });
       auto state = co_await std::move(pending);
       body = {{"schema_version", state.current}, {"schema_expected", state.latest_known}};
       bool ready = state.current == state.latest_known;
       body["status"] = ready ? "ready" : "schema_mismatch";
-      co_return json_response(ready ? http::status::ok : http::status::service_unavailable, body.dump());
+      co_return json_response(ready ? http::status::ok : http::status::service_unavailable,
+                              body.dump());
     } catch (const std::exception& e) {
       body = {{"status", "database_unreachable"}, {"detail", e.what()}};
     }
@@ -95,84 +104,106 @@ void add_system_routes(Router& router, store::Database& database, MetricsRegistr
   });
 
   router.add(http::verb::get, "/metrics", [&metrics](RequestContext&) -> asio::awaitable<Response> {
-    co_return text_response(http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+    co_return text_response(http::status::ok, metrics.render(),
+                            "text/plain; version=0.0.4; charset=utf-8");
   });
 
-  router.add(http::verb::get, "/api/v1/openapi.json", [](RequestContext&) -> asio::awaitable<Response> {
-    co_return json_response(http::status::ok, std::string(openapi_document()));
-  });
+  router.add(http::verb::get, "/api/v1/openapi.json",
+             [](RequestContext&) -> asio::awaitable<Response> {
+               co_return json_response(http::status::ok, std::string(openapi_document()));
+             });
 }
 
-void add_archive_routes(Router& router, store::Database& database, std::function<void()> archives_changed) {
-  router.add(http::verb::post, "/api/v1/archives/import",
-             [&database, archives_changed = std::move(archives_changed)](RequestContext& context) -> asio::awaitable<Response> {
-               QueryReader query(context, {"dry_run"});
-               const auto dry_run = query.text("dry_run", 5);
-               if (!dry_run.empty() && dry_run != "true" && dry_run != "false") query.fail("'dry_run' must be true or false");
-               if (query.problem()) co_return bad_query(*query.problem());
-               if (!to_std(context.request[http::field::content_type]).starts_with("application/json")) {
-                 co_return error_response(http::status::unsupported_media_type, "unsupported_media_type",
-                                          "send the archives as application/json (docs/archives.md)");
-               }
-               // The same edge as every JSON body: nesting, UTF-8 and U+0000 refused before any work.
-               if (auto checked = parse_body_json(context.request.body()); auto* problem = std::get_if<BodyProblem>(&checked)) {
-                 co_return error_response(http::status::bad_request, problem->code, problem->message);
-               }
-               const auto mode = dry_run == "true" ? store::ImportMode::dry_run : store::ImportMode::commit;
-               auto importing = database.run([text = context.request.body(), mode](pqxx::connection& c) {
-                 return store::import_archives(
-                     c, [&text](const archive::KnownCodes& known) { return archive::read_json(text, known); }, mode);
-               });
-               auto outcome = co_await std::move(importing);
-               if (outcome.applied) archives_changed();
-               co_return import_response(outcome, mode);
-             });
+void add_archive_routes(Router& router, store::Database& database,
+                        std::function<void()> archives_changed) {
+  router.add(
+      http::verb::post, "/api/v1/archives/import",
+      [&database, archives_changed = std::move(archives_changed)](
+          RequestContext& context) -> asio::awaitable<Response> {
+        QueryReader query(context, {"dry_run"});
+        const auto dry_run = query.text("dry_run", 5);
+        if (!dry_run.empty() && dry_run != "true" && dry_run != "false")
+          query.fail("'dry_run' must be true or false");
+        if (query.problem()) co_return bad_query(*query.problem());
+        if (!to_std(context.request[http::field::content_type]).starts_with("application/json")) {
+          co_return error_response(http::status::unsupported_media_type, "unsupported_media_type",
+                                   "send the archives as application/json (docs/archives.md)");
+        }
+        // The same edge as every JSON body: nesting, UTF-8 and U+0000 refused before any work.
+        if (auto checked = parse_body_json(context.request.body());
+            auto* problem = std::get_if<BodyProblem>(&checked)) {
+          co_return error_response(http::status::bad_request, problem->code, problem->message);
+        }
+        const auto mode =
+            dry_run == "true" ? store::ImportMode::dry_run : store::ImportMode::commit;
+        auto importing = database.run([text = context.request.body(), mode](pqxx::connection& c) {
+          return store::import_archives(
+              c,
+              [&text](const archive::KnownCodes& known) { return archive::read_json(text, known); },
+              mode);
+        });
+        auto outcome = co_await std::move(importing);
+        if (outcome.applied) archives_changed();
+        co_return import_response(outcome, mode);
+      });
 
-  add_json_query(router, database, "/api/v1/cities", {}, [](QueryReader&, const RequestContext&) -> TextJob {
-    return store::list_cities_json;
-  });
+  add_json_query(
+      router, database, "/api/v1/cities", {},
+      [](QueryReader&, const RequestContext&) -> TextJob { return store::list_cities_json; });
 
-  add_json_query(router, database, "/api/v1/halls", {"city", "hall", "status", "q", "limit", "offset"},
-                 [](QueryReader& query, const RequestContext&) -> TextJob {
-                   store::HallFilter filter;
-                   filter.city = query.text("city", 32);
-                   filter.hall = query.text("hall", 32);
-                   filter.status = query.text("status", 16);
-                   filter.search = query.text("q", 100);
-                   filter.limit = query.integer("limit", 100, 1, 1000);
-                   filter.offset = query.integer("offset", 0, 0, 10'000'000);
-                   if (!filter.status.empty() && !records::parse_enum<records::HallStatus>(filter.status)) {
-                     query.fail(fmt::format("'status' must be one of: {}", records::enum_names<records::HallStatus>()));
-                   }
-                   return [filter](pqxx::connection& c) { return store::list_halls_json(c, filter); };
+  add_json_query(
+      router, database, "/api/v1/halls", {"city", "hall", "status", "q", "limit", "offset"},
+      [](QueryReader& query, const RequestContext&) -> TextJob {
+        store::HallFilter filter;
+        filter.city = query.text("city", 32);
+        filter.hall = query.text("hall", 32);
+        filter.status = query.text("status", 16);
+        filter.search = query.text("q", 100);
+        filter.limit = query.integer("limit", 100, 1, 1000);
+        filter.offset = query.integer("offset", 0, 0, 10'000'000);
+        if (!filter.status.empty() && !records::parse_enum<records::HallStatus>(filter.status)) {
+          query.fail(fmt::format("'status' must be one of: {}",
+                                 records::enum_names<records::HallStatus>()));
+        }
+        return [filter](pqxx::connection& c) { return store::list_halls_json(c, filter); };
+      });
+
+  add_json_query(router, database, "/api/v1/halls/{code}", {},
+                 [](QueryReader&, const RequestContext& context) -> TextJob {
+                   return [code = context.path_params.at("code")](pqxx::connection& c) {
+                     return store::hall_json(c, code);
+                   };
                  });
 
-  add_json_query(router, database, "/api/v1/halls/{code}", {}, [](QueryReader&, const RequestContext& context) -> TextJob {
-    return [code = context.path_params.at("code")](pqxx::connection& c) { return store::hall_json(c, code); };
-  });
+  add_json_query(router, database, "/api/v1/business-types", {},
+                 [](QueryReader&, const RequestContext&) -> TextJob {
+                   return store::list_business_types_json;
+                 });
 
-  add_json_query(router, database, "/api/v1/business-types", {}, [](QueryReader&, const RequestContext&) -> TextJob {
-    return store::list_business_types_json;
-  });
-
-  add_json_query(router, database, "/api/v1/customer-classes", {}, [](QueryReader&, const RequestContext&) -> TextJob {
-    return store::list_customer_classes_json;
-  });
+  add_json_query(router, database, "/api/v1/customer-classes", {},
+                 [](QueryReader&, const RequestContext&) -> TextJob {
+                   return store::list_customer_classes_json;
+                 });
 }
 
-void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::json>()> channel_statuses) {
-  router.add(http::verb::get, "/api/v1/channels",
-             [channel_statuses = std::move(channel_statuses)](RequestContext& context) -> asio::awaitable<Response> {
-               QueryReader query(context, {"up"});
-               const auto up = query.text("up", 5);
-               if (!up.empty() && up != "true" && up != "false") query.fail("'up' must be true or false");
-               if (query.problem()) co_return bad_query(*query.problem());
-               nlohmann::json items = nlohmann::json::array();
-               for (auto& status : channel_statuses()) {
-                 if (up.empty() || status["up"].get<bool>() == (up == "true")) items.push_back(std::move(status));
-               }
-               co_return json_response(http::status::ok, nlohmann::json{{"total", items.size()}, {"items", items}}.dump());
-             });
+void add_acquisition_routes(Router& router,
+                            std::function<std::vector<nlohmann::json>()> channel_statuses) {
+  router.add(
+      http::verb::get, "/api/v1/channels",
+      [channel_statuses =
+           std::move(channel_statuses)](RequestContext& context) -> asio::awaitable<Response> {
+        QueryReader query(context, {"up"});
+        const auto up = query.text("up", 5);
+        if (!up.empty() && up != "true" && up != "false") query.fail("'up' must be true or false");
+        if (query.problem()) co_return bad_query(*query.problem());
+        nlohmann::json items = nlohmann::json::array();
+        for (auto& status : channel_statuses()) {
+          if (up.empty() || status["up"].get<bool>() == (up == "true"))
+            items.push_back(std::move(status));
+        }
+        co_return json_response(http::status::ok,
+                                nlohmann::json{{"total", items.size()}, {"items", items}}.dump());
+      });
 }
 
 }  // namespace halld::api

@@ -14,13 +14,15 @@ constexpr std::uintmax_t max_asset_bytes = 32u << 20;
 
 bool path_is_safe(std::string_view path) {
   if (path.empty() || path.front() != '/') return false;
-  if (path.find('\\') != std::string_view::npos || path.find('\0') != std::string_view::npos) return false;
+  if (path.find('\\') != std::string_view::npos || path.find('\0') != std::string_view::npos)
+    return false;
   std::size_t start = 1;
   while (start <= path.size()) {
     auto slash = path.find('/', start);
     if (slash == std::string_view::npos) slash = path.size();
     auto segment = path.substr(start, slash - start);
-    if (segment == ".." || segment == "." || (segment.size() > 0 && segment.front() == '.')) return false;
+    if (segment == ".." || segment == "." || (segment.size() > 0 && segment.front() == '.'))
+      return false;
     start = slash + 1;
   }
   return true;
@@ -74,7 +76,8 @@ std::optional<std::filesystem::path> StaticFiles::resolve(std::string_view path)
   if (ec) return std::nullopt;
   if (std::filesystem::is_directory(candidate, ec)) candidate /= "index.html";
   // A symlink may point anywhere: what counts is where the canonical path lands.
-  auto [root_end, candidate_it] = std::mismatch(root_.begin(), root_.end(), candidate.begin(), candidate.end());
+  auto [root_end, candidate_it] =
+      std::mismatch(root_.begin(), root_.end(), candidate.begin(), candidate.end());
   if (root_end != root_.end()) return std::nullopt;
   if (!std::filesystem::is_regular_file(candidate, ec)) return std::nullopt;
   return candidate;
@@ -92,17 +95,22 @@ Response StaticFiles::serve(const Request& request, std::string_view path) const
   std::error_code ec;
   auto size = std::filesystem::file_size(*file, ec);
   auto modified = std::filesystem::last_write_time(*file, ec);
-  if (ec || size > max_asset_bytes) return error_response(http::status::not_found, "not_found", "no such file");
+  if (ec || size > max_asset_bytes)
+    return error_response(http::status::not_found, "not_found", "no such file");
   // The file clock's epoch is implementation-defined (counts may be negative): print it unsigned.
-  auto etag = fmt::format("\"{:x}-{:x}\"", size, static_cast<std::uint64_t>(modified.time_since_epoch().count()));
+  auto etag = fmt::format("\"{:x}-{:x}\"", size,
+                          static_cast<std::uint64_t>(modified.time_since_epoch().count()));
 
   Response response{http::status::ok, request.version()};
   response.set(http::field::content_type, std::string(mime_type(*file)));
   response.set(http::field::etag, etag);
   // index.html must be revalidated so a new release is seen at once; hashed bundles never change.
-  if (file->extension() == ".html") response.set(http::field::cache_control, "no-cache");
-  else if (path.starts_with("/assets/")) response.set(http::field::cache_control, "public, max-age=31536000, immutable");
-  else response.set(http::field::cache_control, "public, max-age=3600");
+  if (file->extension() == ".html")
+    response.set(http::field::cache_control, "no-cache");
+  else if (path.starts_with("/assets/"))
+    response.set(http::field::cache_control, "public, max-age=31536000, immutable");
+  else
+    response.set(http::field::cache_control, "public, max-age=3600");
 
   if (to_std(request[http::field::if_none_match]) == etag) {
     response.result(http::status::not_modified);

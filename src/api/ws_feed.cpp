@@ -4,8 +4,10 @@ namespace halld::api {
 
 void Feed::post(const std::shared_ptr<Feed>& feed, std::shared_ptr<const std::string> message) {
   asio::post(feed->executor_, [feed, text = std::move(message)]() mutable {
-    if (feed->queue_.size() >= feed->max_queued_) feed->overflowed_ = true;
-    else feed->queue_.push_back(std::move(text));
+    if (feed->queue_.size() >= feed->max_queued_)
+      feed->overflowed_ = true;
+    else
+      feed->queue_.push_back(std::move(text));
     feed->wake_.cancel();
   });
 }
@@ -21,7 +23,8 @@ asio::awaitable<void> Feed::read_until_closed(WebSocket& websocket, std::shared_
   feed->wake_.cancel();
 }
 
-asio::awaitable<void> Feed::pump(WebSocket& websocket, std::shared_ptr<Feed> feed, std::string first) {
+asio::awaitable<void> Feed::pump(WebSocket& websocket, std::shared_ptr<Feed> feed,
+                                 std::string first) {
   auto ec = co_await websocket.write_text(asio::buffer(first));
   asio::co_spawn(feed->executor_, read_until_closed(websocket, feed), asio::detached);
   while (!ec && !feed->reader_done_ && !feed->overflowed_) {

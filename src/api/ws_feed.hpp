@@ -15,11 +15,13 @@ namespace halld::api {
 
 class Feed {
  public:
-  Feed(asio::any_io_executor executor, std::size_t max_queued) : executor_(executor), wake_(executor), max_queued_(max_queued) {}
+  Feed(asio::any_io_executor executor, std::size_t max_queued)
+      : executor_(executor), wake_(executor), max_queued_(max_queued) {}
   // Thread-safe: hands the message to the client's executor (the posted work keeps the feed).
   static void post(const std::shared_ptr<Feed>& feed, std::shared_ptr<const std::string> message);
   // Sends `first`, then every message posted, until the client closes or falls behind.
-  static asio::awaitable<void> pump(WebSocket& websocket, std::shared_ptr<Feed> feed, std::string first);
+  static asio::awaitable<void> pump(WebSocket& websocket, std::shared_ptr<Feed> feed,
+                                    std::string first);
 
  private:
   static asio::awaitable<void> read_until_closed(WebSocket& websocket, std::shared_ptr<Feed> feed);

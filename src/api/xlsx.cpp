@@ -1,5 +1,6 @@
 #include "xlsx.hpp"
 
+#include <unistd.h>
 #include <xlsxwriter.h>
 
 #include <cstdlib>
@@ -7,7 +8,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <unistd.h>
 
 namespace halld::api {
 
@@ -28,21 +28,27 @@ std::string to_xlsx(const nlohmann::ordered_json& rows, const std::string& sheet
   format_set_bold(bold);
   if (!rows.empty()) {
     lxw_col_t column = 0;
-    for (const auto& [name, value] : rows.front().items()) worksheet_write_string(sheet, 0, column++, name.c_str(), bold);
+    for (const auto& [name, value] : rows.front().items())
+      worksheet_write_string(sheet, 0, column++, name.c_str(), bold);
     lxw_row_t row = 1;
     for (const auto& object : rows) {
       column = 0;
       for (const auto& [name, ignored] : rows.front().items()) {
         const auto& cell = object.contains(name) ? object[name] : nlohmann::ordered_json();
-        if (cell.is_number()) worksheet_write_number(sheet, row, column, cell.get<double>(), nullptr);
-        else if (cell.is_string()) worksheet_write_string(sheet, row, column, cell.get_ref<const std::string&>().c_str(), nullptr);
-        else if (!cell.is_null()) worksheet_write_string(sheet, row, column, cell.dump().c_str(), nullptr);
+        if (cell.is_number())
+          worksheet_write_number(sheet, row, column, cell.get<double>(), nullptr);
+        else if (cell.is_string())
+          worksheet_write_string(sheet, row, column, cell.get_ref<const std::string&>().c_str(),
+                                 nullptr);
+        else if (!cell.is_null())
+          worksheet_write_string(sheet, row, column, cell.dump().c_str(), nullptr);
         ++column;
       }
       ++row;
     }
   }
-  if (workbook_close(workbook) != LXW_NO_ERROR) throw std::runtime_error("cannot write the workbook");
+  if (workbook_close(workbook) != LXW_NO_ERROR)
+    throw std::runtime_error("cannot write the workbook");
   std::ifstream in(path, std::ios::binary);
   std::ostringstream bytes;
   bytes << in.rdbuf();

@@ -31,9 +31,9 @@ int run_create_token(const Config& config, const TokenRequest& request);
 
 struct CommandRequest {
   std::string channel;
-  std::optional<std::uint32_t> device;  // nullopt: the channel's only device
-  std::string command;  // JSON
-  std::chrono::seconds wait{0};        // for the device's answer; 0: queue and return
+  std::optional<std::uint32_t> device;   // nullopt: the channel's only device
+  std::string command;                   // JSON
+  std::chrono::seconds wait{0};          // for the device's answer; 0: queue and return
   std::chrono::seconds expires_in{300};  // not sent by then: expired
 };
 // Queues a downlink command (checked first) and, with a wait, reports the device's answer.

@@ -2,8 +2,8 @@
 
 #include <charconv>
 #include <cstdio>
-#include <map>
 #include <exception>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,20 +22,30 @@ constexpr const char* usage_text =
     "  halld check-config FILE                 check a configuration file and exit\n"
     "  halld migrate --config FILE             apply pending database migrations\n"
     "  halld import --config FILE [--dry-run] PATH\n"
-    "                                          import archives from a .json file or a folder of .csv files\n"
+    "                                          import archives from a .json file or a folder of "
+    ".csv files\n"
     "  halld command --config FILE --channel CODE [--device N] [--wait S] [--expires S] JSON\n"
-    "                                          (--device may be left out only when the channel has one device)\n"
-    "                                          queue a downlink command, e.g. '{\"kind\":\"open_window\",\"window\":3}',\n"
-    "                                          and with --wait report the device's answer (docs/protocols/commands.md)\n"
+    "                                          (--device may be left out only when the channel has "
+    "one device)\n"
+    "                                          queue a downlink command, e.g. "
+    "'{\"kind\":\"open_window\",\"window\":3}',\n"
+    "                                          and with --wait report the device's answer "
+    "(docs/protocols/commands.md)\n"
     "  halld recompute --config FILE --from DATE --to DATE [--hall CODE]\n"
-    "                                          rebuild the KPI rollups of local days DATE..DATE (inclusive,\n"
-    "                                          yyyy-mm-dd) from the event log, for every hall or one\n"
+    "                                          rebuild the KPI rollups of local days DATE..DATE "
+    "(inclusive,\n"
+    "                                          yyyy-mm-dd) from the event log, for every hall or "
+    "one\n"
     "  halld first-admin --config FILE [--username NAME]\n"
-    "                                          create the first province administrator (default 'admin')\n"
-    "                                          with a random password, printed once; nothing if users exist\n"
+    "                                          create the first province administrator (default "
+    "'admin')\n"
+    "                                          with a random password, printed once; nothing if "
+    "users exist\n"
     "  halld token --config FILE --name TEXT --role ROLE --scope SCOPE [--days N] [--rate N]\n"
-    "                                          create an intranet API token and print its secret once;\n"
-    "                                          SCOPE is province, city:CODE or hall:CODE (docs/api.md)\n"
+    "                                          create an intranet API token and print its secret "
+    "once;\n"
+    "                                          SCOPE is province, city:CODE or hall:CODE "
+    "(docs/api.md)\n"
     "  halld --version                         print the version\n";
 
 int usage(const std::string& problem) {
@@ -47,14 +57,17 @@ struct Options {
   std::string config;
   std::vector<std::string> positional;
   bool dry_run = false;
-  std::map<std::string, std::string, std::less<>> values;  // --channel, --device, --wait, --expires, --from …
+  std::map<std::string, std::string, std::less<>>
+      values;  // --channel, --device, --wait, --expires, --from …
 
   std::optional<long> number(const char* name, long fallback, long min, long max) const {
     auto found = values.find(name);
     if (found == values.end()) return fallback;
     long value = 0;
-    auto [end, ec] = std::from_chars(found->second.data(), found->second.data() + found->second.size(), value);
-    if (ec != std::errc() || end != found->second.data() + found->second.size() || value < min || value > max) {
+    auto [end, ec] =
+        std::from_chars(found->second.data(), found->second.data() + found->second.size(), value);
+    if (ec != std::errc() || end != found->second.data() + found->second.size() || value < min ||
+        value > max) {
       return std::nullopt;
     }
     return value;
@@ -65,7 +78,8 @@ struct Options {
   }
 };
 
-// Parses "--config FILE", "--dry-run", the command options and positional arguments after the subcommand.
+// Parses "--config FILE", "--dry-run", the command options and positional arguments after the
+// subcommand.
 std::optional<Options> parse_options(std::span<const std::string_view> args, std::string& problem) {
   Options options;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -77,9 +91,10 @@ std::optional<Options> parse_options(std::span<const std::string_view> args, std
       options.config = args[++i];
     } else if (args[i] == "--dry-run") {
       options.dry_run = true;
-    } else if (args[i] == "--channel" || args[i] == "--device" || args[i] == "--wait" || args[i] == "--expires" ||
-               args[i] == "--from" || args[i] == "--to" || args[i] == "--hall" || args[i] == "--username" ||
-               args[i] == "--name" || args[i] == "--role" || args[i] == "--scope" || args[i] == "--days" ||
+    } else if (args[i] == "--channel" || args[i] == "--device" || args[i] == "--wait" ||
+               args[i] == "--expires" || args[i] == "--from" || args[i] == "--to" ||
+               args[i] == "--hall" || args[i] == "--username" || args[i] == "--name" ||
+               args[i] == "--role" || args[i] == "--scope" || args[i] == "--days" ||
                args[i] == "--rate") {
       if (i + 1 >= args.size()) {
         problem = fmt::format("{} needs a value", args[i]);
@@ -117,18 +132,21 @@ int main(std::span<const std::string_view> args) {
       std::printf("%s: ok\n", std::string(args[1]).c_str());
       return exit_ok;
     }
-    const bool subcommand = command == "migrate" || command == "import" || command == "command" || command == "recompute" ||
-                            command == "first-admin" || command == "token";
+    const bool subcommand = command == "migrate" || command == "import" || command == "command" ||
+                            command == "recompute" || command == "first-admin" ||
+                            command == "token";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
     if (options->config.empty()) return usage("--config FILE is required");
     if (command == "import") {
-      if (options->positional.size() != 1) return usage("import takes one .json file or CSV folder");
+      if (options->positional.size() != 1)
+        return usage("import takes one .json file or CSV folder");
       return run_import(load_config(options->config), options->positional[0], options->dry_run);
     }
     if (command == "first-admin") {
-      if (!options->positional.empty()) return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
+      if (!options->positional.empty())
+        return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
       const auto username = options->text("--username", "admin");
       return run_first_admin(load_config(options->config), username);
     }
@@ -139,8 +157,10 @@ int main(std::span<const std::string_view> args) {
       auto scope = auth::Scope::parse(options->text("--scope"));
       auto days = options->number("--days", 365, 1, 3660);
       auto rate = options->number("--rate", 600, 1, 1'000'000);
-      if (request.name.empty() || request.name.size() > 100) return usage("token needs --name (1 to 100 bytes)");
-      if (!role) return usage("--role is province_admin, city_manager, hall_manager, monitor or data_clerk");
+      if (request.name.empty() || request.name.size() > 100)
+        return usage("token needs --name (1 to 100 bytes)");
+      if (!role)
+        return usage("--role is province_admin, city_manager, hall_manager, monitor or data_clerk");
       if (!scope) return usage("--scope is province, city:CODE or hall:CODE");
       if (auto problem = auth::scope_problem(*role, *scope)) return usage(*problem);
       if (!days || !rate) return usage("--days is 1 to 3660, --rate 1 to 1000000");
@@ -175,17 +195,23 @@ int main(std::span<const std::string_view> args) {
         return records::parse_date(found->second);
       };
       auto from = day("--from"), to = day("--to");
-      if (!from || !to || *to < *from) return usage("recompute needs --from and --to dates (yyyy-mm-dd), --to not before --from");
-      if (*to - *from > std::chrono::days(3660)) return usage("recompute spans at most ten years at a time");
+      if (!from || !to || *to < *from)
+        return usage("recompute needs --from and --to dates (yyyy-mm-dd), --to not before --from");
+      if (*to - *from > std::chrono::days(3660))
+        return usage("recompute spans at most ten years at a time");
       request.first_day = *from;
       request.last_day = *to;
-      if (auto hall = options->values.find("--hall"); hall != options->values.end()) request.hall = hall->second;
-      if (!options->positional.empty()) return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
+      if (auto hall = options->values.find("--hall"); hall != options->values.end())
+        request.hall = hall->second;
+      if (!options->positional.empty())
+        return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
       return run_recompute(load_config(options->config), request);
     }
-    if (!options->values.empty()) return usage(fmt::format("'{}' is only for a subcommand", options->values.begin()->first));
+    if (!options->values.empty())
+      return usage(fmt::format("'{}' is only for a subcommand", options->values.begin()->first));
     if (!options->positional.empty() || options->dry_run) {
-      return usage(fmt::format("unexpected argument '{}'", options->positional.empty() ? "--dry-run" : options->positional[0]));
+      return usage(fmt::format("unexpected argument '{}'",
+                               options->positional.empty() ? "--dry-run" : options->positional[0]));
     }
     if (command == "migrate") return run_migrate(load_config(options->config));
     return run_daemon(load_config(options->config));

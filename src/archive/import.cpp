@@ -1,13 +1,13 @@
 #include "halld/archive/import.hpp"
 
-#include "halld/core/text.hpp"
-
 #include <csv.h>
 #include <fmt/format.h>
 
 #include <charconv>
 #include <chrono>
 #include <cmath>
+
+#include "halld/core/text.hpp"
 
 namespace halld::archive {
 namespace {
@@ -18,8 +18,10 @@ using namespace halld::records;
 class Problems {
  public:
   void add(std::string location, std::string reason) {
-    if (list.size() < max_problems) list.push_back({std::move(location), std::move(reason)});
-    else ++not_listed;
+    if (list.size() < max_problems)
+      list.push_back({std::move(location), std::move(reason)});
+    else
+      ++not_listed;
   }
   std::vector<Problem> list;
   std::size_t not_listed = 0;
@@ -34,18 +36,24 @@ std::string describe(const json& value) {
     }
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return fmt::format("the number {}", value.dump());
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::null: return "null";
-    case json::value_t::array: return "an array";
-    default: return "an object";
+    case json::value_t::number_float:
+      return fmt::format("the number {}", value.dump());
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::array:
+      return "an array";
+    default:
+      return "an object";
   }
 }
 
 bool is_code(std::string_view text) {
   if (text.empty() || text.size() > 32) return false;
   for (char c : text) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      return false;
   }
   return true;
 }
@@ -57,7 +65,9 @@ bool is_iso_date(std::string_view text) {
   if (std::from_chars(text.data(), text.data() + 4, y).ptr != text.data() + 4) return false;
   if (std::from_chars(text.data() + 5, text.data() + 7, m).ptr != text.data() + 7) return false;
   if (std::from_chars(text.data() + 8, text.data() + 10, d).ptr != text.data() + 10) return false;
-  return std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}}.ok();
+  return std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
+                                     std::chrono::day{d}}
+      .ok();
 }
 
 // IANA names look like "Asia/Shanghai" or "America/Argentina/Buenos_Aires"; "UTC" stands alone.
@@ -66,7 +76,9 @@ bool is_time_zone_name(std::string_view text) {
   auto slash = text.find('/');
   if (slash == 0 || slash == std::string_view::npos || text.back() == '/') return false;
   for (char c : text) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' || c == '/')) return false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '+' ||
+          c == '/'))
+      return false;
   }
   return text.find("//") == std::string_view::npos;
 }
@@ -77,7 +89,8 @@ enum class Need { required, optional };
 // flagging keys nobody asked for (a misspelt key must not be silently ignored).
 class Fields {
  public:
-  Fields(const json& object, std::string path, Problems& problems) : object_(object), problems_(problems) {
+  Fields(const json& object, std::string path, Problems& problems)
+      : object_(object), problems_(problems) {
     auto origin = object.is_object() ? object.find("_origin") : object.end();
     if (origin != object.end() && origin->is_string()) {
       location_ = origin->get<std::string>();
@@ -86,7 +99,8 @@ class Fields {
     } else {
       location_ = std::move(path);
     }
-    if (!object.is_object()) problems_.add(this->location(), "expects an object, got " + describe(object));
+    if (!object.is_object())
+      problems_.add(this->location(), "expects an object, got " + describe(object));
   }
 
   bool valid() const { return object_.is_object(); }
@@ -113,7 +127,10 @@ class Fields {
     if (!value->is_string()) return wrong(key, "a string", *value);
     auto s = value->get<std::string>();
     if ((need == Need::required && s.empty()) || s.size() > max_chars) {
-      return wrong(key, fmt::format("a {}string of at most {} bytes", need == Need::required ? "non-empty " : "", max_chars), *value);
+      return wrong(key,
+                   fmt::format("a {}string of at most {} bytes",
+                               need == Need::required ? "non-empty " : "", max_chars),
+                   *value);
     }
     // Names and addresses are read by people: text that hides or reorders characters (controls,
     // bidi overrides, zero-width marks, a byte-order mark) would let one hall pass for another.
@@ -145,7 +162,8 @@ class Fields {
   std::optional<int> integer(std::string_view key, Need need, int min, int max) {
     const json* value = get(key, need);
     if (!value) return std::nullopt;
-    if (!value->is_number_integer() || value->get<std::int64_t>() < min || value->get<std::int64_t>() > max) {
+    if (!value->is_number_integer() || value->get<std::int64_t>() < min ||
+        value->get<std::int64_t>() > max) {
       return wrong(key, fmt::format("a whole number from {} to {}", min, max), *value);
     }
     return static_cast<int>(value->get<std::int64_t>());
@@ -180,7 +198,9 @@ class Fields {
     }
   }
 
-  void problem(std::string_view key, std::string reason) { problems_.add(at(key), std::move(reason)); }
+  void problem(std::string_view key, std::string reason) {
+    problems_.add(at(key), std::move(reason));
+  }
 
  private:
   std::nullopt_t wrong(std::string_view key, std::string_view expected, const json& got) {
@@ -198,9 +218,11 @@ class Fields {
 // Remembers codes seen so far in one namespace and reports the second use of each.
 class UniqueCodes {
  public:
-  bool claim(const std::string& code, const std::string& where, Problems& problems, std::string_view what) {
+  bool claim(const std::string& code, const std::string& where, Problems& problems,
+             std::string_view what) {
     auto [it, inserted] = first_.emplace(code, where);
-    if (!inserted) problems.add(where, fmt::format("{} '{}' is already defined at {}", what, code, it->second));
+    if (!inserted)
+      problems.add(where, fmt::format("{} '{}' is already defined at {}", what, code, it->second));
     return inserted;
   }
   bool contains(std::string_view code) const { return first_.contains(std::string(code)); }
@@ -223,13 +245,19 @@ class DocumentReader {
         top.problem("format", fmt::format("expects \"{}\", got \"{}\"", format_name, *format));
       }
       if (const json* province = top.get("province", Need::optional)) read_province(*province);
-      for_each_item(top, "cities", [this](const json& item, std::string at) { read_city(item, std::move(at)); });
-      for_each_item(top, "business_types",
-                    [this](const json& item, std::string at) { read_business_type(item, std::move(at)); });
-      for_each_item(top, "customer_classes",
-                    [this](const json& item, std::string at) { read_customer_class(item, std::move(at)); });
-      for_each_item(top, "halls", [this](const json& item, std::string at) { read_hall(item, std::move(at)); });
-      for_each_item(top, "channels", [this](const json& item, std::string at) { read_channel(item, std::move(at)); });
+      for_each_item(top, "cities",
+                    [this](const json& item, std::string at) { read_city(item, std::move(at)); });
+      for_each_item(top, "business_types", [this](const json& item, std::string at) {
+        read_business_type(item, std::move(at));
+      });
+      for_each_item(top, "customer_classes", [this](const json& item, std::string at) {
+        read_customer_class(item, std::move(at));
+      });
+      for_each_item(top, "halls",
+                    [this](const json& item, std::string at) { read_hall(item, std::move(at)); });
+      for_each_item(top, "channels", [this](const json& item, std::string at) {
+        read_channel(item, std::move(at));
+      });
       top.finish();
     }
     return {std::move(result_), std::move(problems_.list), problems_.not_listed};
@@ -240,7 +268,8 @@ class DocumentReader {
   template <class Read>
   static void for_each_item(Fields& parent, std::string_view key, Read read) {
     const json& items = parent.list(key);
-    for (std::size_t i = 0; i < items.size(); ++i) read(items[i], fmt::format("{}[{}]", parent.at(key), i));
+    for (std::size_t i = 0; i < items.size(); ++i)
+      read(items[i], fmt::format("{}[{}]", parent.at(key), i));
   }
 
   void read_province(const json& item) {
@@ -268,8 +297,10 @@ class DocumentReader {
     b.code = f.code("code").value_or("");
     b.name = f.text("name", Need::required).value_or("");
     b.name_en = f.text("name_en", Need::optional).value_or("");
-    b.channel = f.choice<ServiceChannel>("channel", Need::optional).value_or(ServiceChannel::counter);
-    b.target_handling_minutes = f.integer("target_handling_min", Need::optional, 1, 480).value_or(10);
+    b.channel =
+        f.choice<ServiceChannel>("channel", Need::optional).value_or(ServiceChannel::counter);
+    b.target_handling_minutes =
+        f.integer("target_handling_min", Need::optional, 1, 480).value_or(10);
     f.finish();
     if (!b.code.empty()) business_codes_.claim(b.code, f.location(), problems_, "business type");
     result_.business_types.push_back(std::move(b));
@@ -295,7 +326,10 @@ class DocumentReader {
     if (auto city = f.code("city")) {
       h.city_code = *city;
       if (!city_codes_.contains(*city) && !known_.cities.contains(*city)) {
-        f.problem("city", fmt::format("refers to city '{}', which is neither in the file nor in the database", *city));
+        f.problem(
+            "city",
+            fmt::format("refers to city '{}', which is neither in the file nor in the database",
+                        *city));
       }
     }
     h.county = f.text("county", Need::optional).value_or("");
@@ -306,16 +340,27 @@ class DocumentReader {
     h.target_wait_minutes = f.integer("target_wait_min", Need::optional, 1, 240).value_or(20);
     h.status = f.choice<HallStatus>("status", Need::optional).value_or(HallStatus::open);
     if (auto tz = f.text("timezone", Need::optional, 64)) {
-      if (is_time_zone_name(*tz)) h.timezone = *tz;
-      else f.problem("timezone", fmt::format("expects an IANA time zone such as Asia/Shanghai, got \"{}\"", *tz));
+      if (is_time_zone_name(*tz))
+        h.timezone = *tz;
+      else
+        f.problem("timezone",
+                  fmt::format("expects an IANA time zone such as Asia/Shanghai, got \"{}\"", *tz));
     }
-    if (const json* hours = f.get("opening_hours", Need::required)) read_week(*hours, f.at("opening_hours"), h);
+    if (const json* hours = f.get("opening_hours", Need::required))
+      read_week(*hours, f.at("opening_hours"), h);
     std::map<int, std::string> window_numbers;
-    for_each_item(f, "exceptions", [&](const json& item, std::string at) { read_exception(item, std::move(at), h); });
-    for_each_item(f, "windows", [&](const json& item, std::string at) { read_window(item, std::move(at), h, window_numbers); });
-    for_each_item(f, "clerks", [&](const json& item, std::string at) { read_clerk(item, std::move(at), h); });
-    for_each_item(f, "terminals", [&](const json& item, std::string at) { read_terminal(item, std::move(at), h); });
-    for_each_item(f, "devices", [&](const json& item, std::string at) { read_device(item, std::move(at), h); });
+    for_each_item(f, "exceptions", [&](const json& item, std::string at) {
+      read_exception(item, std::move(at), h);
+    });
+    for_each_item(f, "windows", [&](const json& item, std::string at) {
+      read_window(item, std::move(at), h, window_numbers);
+    });
+    for_each_item(f, "clerks",
+                  [&](const json& item, std::string at) { read_clerk(item, std::move(at), h); });
+    for_each_item(f, "terminals",
+                  [&](const json& item, std::string at) { read_terminal(item, std::move(at), h); });
+    for_each_item(f, "devices",
+                  [&](const json& item, std::string at) { read_device(item, std::move(at), h); });
     f.finish();
     if (!h.code.empty()) hall_codes_.claim(h.code, f.location(), problems_, "hall");
     result_.halls.push_back(std::move(h));
@@ -328,17 +373,24 @@ class DocumentReader {
     if (auto hall = f.code("hall", Need::optional)) {
       c.hall_code = *hall;
       if (!hall_codes_.contains(*hall) && !known_.halls.contains(*hall)) {
-        f.problem("hall", fmt::format("refers to hall '{}', which is neither in the file nor in the database", *hall));
+        f.problem(
+            "hall",
+            fmt::format("refers to hall '{}', which is neither in the file nor in the database",
+                        *hall));
       }
     }
-    c.protocol = f.choice<ChannelProtocol>("protocol", Need::required).value_or(ChannelProtocol::queue_eval);
+    c.protocol =
+        f.choice<ChannelProtocol>("protocol", Need::required).value_or(ChannelProtocol::queue_eval);
     c.link = f.choice<ChannelLink>("link", Need::required).value_or(ChannelLink::tcp_client);
     read_link_settings(f, c);
-    c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64).value_or(c.hall_code);
+    c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64)
+                 .value_or(c.hall_code);
     for (auto [key, target] : {std::pair{"enabled", &c.enabled}, std::pair{"tap", &c.tap}}) {
       if (const json* flag = f.get(key, Need::optional)) {
-        if (flag->is_boolean()) *target = flag->get<bool>();
-        else f.problem(key, "expects true or false, got " + describe(*flag));
+        if (flag->is_boolean())
+          *target = flag->get<bool>();
+        else
+          f.problem(key, "expects true or false, got " + describe(*flag));
       }
     }
     f.finish();
@@ -349,22 +401,30 @@ class DocumentReader {
   // The fields of the channel's own kind of link; a field of another kind is refused by name.
   void read_link_settings(Fields& f, AcquisitionChannel& c) {
     using enum ChannelLink;
-    static const std::vector<std::pair<std::string_view, std::vector<ChannelLink>>> fields_of_links = {
-        {"host", {tcp_client}}, {"port", {tcp_client}},
-        {"identity", {dtu}}, {"register", {dtu}}, {"heartbeat", {dtu}}, {"heartbeat_s", {dtu}}, {"offline_after", {dtu}},
-        {"device", {serial, rs485}}, {"baud", {serial, rs485}}, {"data_bits", {serial, rs485}},
-        {"parity", {serial, rs485}}, {"stop_bits", {serial, rs485}}, {"flow", {serial, rs485}},
-        {"addresses", {rs485}}, {"poll_ms", {rs485}}, {"timeout_ms", {rs485}}, {"retries", {rs485}}, {"gap_ms", {rs485}}};
+    static const std::vector<std::pair<std::string_view, std::vector<ChannelLink>>>
+        fields_of_links = {{"host", {tcp_client}},      {"port", {tcp_client}},
+                           {"identity", {dtu}},         {"register", {dtu}},
+                           {"heartbeat", {dtu}},        {"heartbeat_s", {dtu}},
+                           {"offline_after", {dtu}},    {"device", {serial, rs485}},
+                           {"baud", {serial, rs485}},   {"data_bits", {serial, rs485}},
+                           {"parity", {serial, rs485}}, {"stop_bits", {serial, rs485}},
+                           {"flow", {serial, rs485}},   {"addresses", {rs485}},
+                           {"poll_ms", {rs485}},        {"timeout_ms", {rs485}},
+                           {"retries", {rs485}},        {"gap_ms", {rs485}}};
     for (const auto& [key, links] : fields_of_links) {
-      if (std::find(links.begin(), links.end(), c.link) != links.end() || !f.get(key, Need::optional)) continue;
+      if (std::find(links.begin(), links.end(), c.link) != links.end() ||
+          !f.get(key, Need::optional))
+        continue;
       std::vector<std::string_view> names;
       for (auto link : links) names.push_back(to_string(link));
-      f.problem(key, fmt::format("applies only to link {}, not {}", fmt::join(names, " or "), to_string(c.link)));
+      f.problem(key, fmt::format("applies only to link {}, not {}", fmt::join(names, " or "),
+                                 to_string(c.link)));
     }
     switch (c.link) {
       case tcp_client:
         c.host = f.text("host", Need::required, 253).value_or("");
-        c.port = static_cast<std::uint16_t>(f.integer("port", Need::required, 1, 65535).value_or(1));
+        c.port =
+            static_cast<std::uint16_t>(f.integer("port", Need::required, 1, 65535).value_or(1));
         break;
       case dtu: {
         auto& d = c.dtu;
@@ -372,8 +432,10 @@ class DocumentReader {
         d.register_packet = f.text("register", Need::optional, 200).value_or(d.register_packet);
         d.heartbeat_packet = f.text("heartbeat", Need::optional, 200).value_or("");
         d.heartbeat_s = f.integer("heartbeat_s", Need::optional, 1, 3600).value_or(d.heartbeat_s);
-        d.offline_after = f.integer("offline_after", Need::optional, 2, 100).value_or(d.offline_after);
-        for (auto [key, text] : {std::pair{"register", &d.register_packet}, std::pair{"heartbeat", &d.heartbeat_packet}}) {
+        d.offline_after =
+            f.integer("offline_after", Need::optional, 2, 100).value_or(d.offline_after);
+        for (auto [key, text] : {std::pair{"register", &d.register_packet},
+                                 std::pair{"heartbeat", &d.heartbeat_packet}}) {
           try {
             expand_packet_template(*text, d.identity);
           } catch (const std::invalid_argument& e) {
@@ -384,7 +446,8 @@ class DocumentReader {
           f.problem("register", "must contain {id}: the registration names the DTU");
         } else if (!d.identity.empty()) {
           try {  // halld tells DTUs apart by their registration packets, so no two may be equal
-            dtu_packets_.claim(expand_packet_template(d.register_packet, d.identity), f.at("identity"), problems_,
+            dtu_packets_.claim(expand_packet_template(d.register_packet, d.identity),
+                               f.at("identity"), problems_,
                                "the DTU registration packet of identity " + d.identity + ",");
           } catch (const std::invalid_argument&) {  // reported above
           }
@@ -406,14 +469,18 @@ class DocumentReader {
         for (std::size_t i = 0; i < addresses.size(); ++i) {
           const auto& a = addresses[i];
           if (!a.is_number_integer() || a.get<std::int64_t>() < 1 || a.get<std::int64_t>() > 247) {
-            f.problem(fmt::format("addresses[{}]", i), "expects a bus address from 1 to 247, got " + describe(a));
-          } else if (std::find(b.addresses.begin(), b.addresses.end(), a.get<std::uint32_t>()) != b.addresses.end()) {
-            f.problem(fmt::format("addresses[{}]", i), fmt::format("address {} is listed twice", a.get<int>()));
+            f.problem(fmt::format("addresses[{}]", i),
+                      "expects a bus address from 1 to 247, got " + describe(a));
+          } else if (std::find(b.addresses.begin(), b.addresses.end(), a.get<std::uint32_t>()) !=
+                     b.addresses.end()) {
+            f.problem(fmt::format("addresses[{}]", i),
+                      fmt::format("address {} is listed twice", a.get<int>()));
           } else {
             b.addresses.push_back(a.get<std::uint32_t>());
           }
         }
-        if (addresses.empty()) f.problem("addresses", "is missing: a bus needs the addresses it polls");
+        if (addresses.empty())
+          f.problem("addresses", "is missing: a bus needs the addresses it polls");
         b.poll_ms = f.integer("poll_ms", Need::optional, 10, 3'600'000).value_or(b.poll_ms);
         b.timeout_ms = f.integer("timeout_ms", Need::optional, 5, 60'000).value_or(b.timeout_ms);
         b.retries = f.integer("retries", Need::optional, 0, 10).value_or(b.retries);
@@ -431,7 +498,10 @@ class DocumentReader {
       try {
         h.week[day] = parse_day_hours(*text);
       } catch (const std::invalid_argument& e) {
-        f.problem(weekdays[day], fmt::format("expects \"HH:MM-HH:MM\", \"HH:MM-HH:MM,HH:MM-HH:MM\" or \"closed\": {}", e.what()));
+        f.problem(
+            weekdays[day],
+            fmt::format("expects \"HH:MM-HH:MM\", \"HH:MM-HH:MM,HH:MM-HH:MM\" or \"closed\": {}",
+                        e.what()));
       }
     }
     f.finish();
@@ -441,8 +511,10 @@ class DocumentReader {
     Fields f(item, std::move(location), problems_);
     CalendarException e;
     if (auto date = f.text("date", Need::required, 10)) {
-      if (is_iso_date(*date)) e.date = *date;
-      else f.problem("date", fmt::format("expects a date yyyy-mm-dd, got \"{}\"", *date));
+      if (is_iso_date(*date))
+        e.date = *date;
+      else
+        f.problem("date", fmt::format("expects a date yyyy-mm-dd, got \"{}\"", *date));
     }
     if (auto hours = f.text("hours", Need::required, 40)) {
       try {
@@ -454,18 +526,21 @@ class DocumentReader {
     e.note = f.text("note", Need::optional).value_or("");
     f.finish();
     for (const auto& other : h.exceptions) {
-      if (!e.date.empty() && other.date == e.date) f.problem("date", fmt::format("{} is listed twice", e.date));
+      if (!e.date.empty() && other.date == e.date)
+        f.problem("date", fmt::format("{} is listed twice", e.date));
     }
     h.exceptions.push_back(std::move(e));
   }
 
-  void read_window(const json& item, std::string location, Hall& h, std::map<int, std::string>& numbers) {
+  void read_window(const json& item, std::string location, Hall& h,
+                   std::map<int, std::string>& numbers) {
     Fields f(item, std::move(location), problems_);
     Window w;
     if (auto number = f.integer("number", Need::required, 1, 999)) {
       w.number = *number;
       auto [it, inserted] = numbers.emplace(*number, f.location());
-      if (!inserted) f.problem("number", fmt::format("window {} is already defined at {}", *number, it->second));
+      if (!inserted)
+        f.problem("number", fmt::format("window {} is already defined at {}", *number, it->second));
     }
     w.kind = f.choice<WindowKind>("kind", Need::optional).value_or(WindowKind::general);
     const json& types = f.list("business_types");
@@ -476,7 +551,11 @@ class DocumentReader {
       }
       auto code = type.get<std::string>();
       if (!business_codes_.contains(code) && !known_.business_types.contains(code)) {
-        f.problem("business_types", fmt::format("refers to business type '{}', which is neither in the file nor in the database", code));
+        f.problem(
+            "business_types",
+            fmt::format(
+                "refers to business type '{}', which is neither in the file nor in the database",
+                code));
       }
       w.business_types.push_back(code);
     }
@@ -491,7 +570,8 @@ class DocumentReader {
     c.name = f.text("name", Need::required, 100).value_or("");
     c.status = f.choice<StaffStatus>("status", Need::optional).value_or(StaffStatus::active);
     f.finish();
-    if (!c.staff_no.empty()) staff_numbers_.claim(c.staff_no, f.location(), problems_, "staff number");
+    if (!c.staff_no.empty())
+      staff_numbers_.claim(c.staff_no, f.location(), problems_, "staff number");
     h.clerks.push_back(std::move(c));
   }
 
@@ -500,16 +580,20 @@ class DocumentReader {
     Terminal t;
     t.id = f.code("id").value_or("");
     t.type = f.choice<TerminalType>("type", Need::required).value_or(TerminalType::payment);
-    t.placement = f.choice<TerminalPlacement>("placement", Need::optional).value_or(TerminalPlacement::lobby);
+    t.placement =
+        f.choice<TerminalPlacement>("placement", Need::optional).value_or(TerminalPlacement::lobby);
     t.vendor = f.text("vendor", Need::optional, 100).value_or("");
     t.model = f.text("model", Need::optional, 100).value_or("");
     t.status = f.choice<AssetStatus>("status", Need::optional).value_or(AssetStatus::active);
     for (const auto& component : f.list("components")) {
       std::optional<TerminalComponent> parsed;
-      if (component.is_string()) parsed = parse_enum<TerminalComponent>(component.get<std::string>());
+      if (component.is_string())
+        parsed = parse_enum<TerminalComponent>(component.get<std::string>());
       if (!parsed) {
-        f.problem("components", fmt::format("expects components from: {}; got {}", enum_names<TerminalComponent>(), describe(component)));
-      } else if (std::find(t.components.begin(), t.components.end(), *parsed) != t.components.end()) {
+        f.problem("components", fmt::format("expects components from: {}; got {}",
+                                            enum_names<TerminalComponent>(), describe(component)));
+      } else if (std::find(t.components.begin(), t.components.end(), *parsed) !=
+                 t.components.end()) {
         f.problem("components", fmt::format("lists {} twice", to_string(*parsed)));
       } else {
         t.components.push_back(*parsed);
@@ -536,8 +620,8 @@ class DocumentReader {
   const KnownCodes& known_;
   Problems problems_;
   ArchiveSet result_;
-  UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_, terminal_ids_, device_ids_,
-      channel_codes_, dtu_packets_;
+  UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_,
+      terminal_ids_, device_ids_, channel_codes_, dtu_packets_;
 };
 
 }  // namespace
@@ -569,7 +653,8 @@ std::vector<std::vector<std::string>> parse_csv(std::string_view text) {
     std::vector<std::string> row;
   } state;
   csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) throw CsvError(0, "cannot initialise the CSV parser");
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+    throw CsvError(0, "cannot initialise the CSV parser");
   auto on_field = [](void* data, std::size_t size, void* user) {
     static_cast<State*>(user)->row.emplace_back(static_cast<const char*>(data), size);
   };
@@ -592,39 +677,59 @@ namespace {
 struct CsvLayout {
   std::string_view file;
   std::vector<std::string_view> columns;
-  std::vector<std::string_view> numeric;  // converted to JSON numbers (or booleans) when they parse as such
-  std::vector<std::string_view> lists;    // '|'-separated values → JSON arrays
-  std::string_view hall_array;            // empty: top-level table
+  std::vector<std::string_view>
+      numeric;  // converted to JSON numbers (or booleans) when they parse as such
+  std::vector<std::string_view> lists;  // '|'-separated values → JSON arrays
+  std::string_view hall_array;          // empty: top-level table
 };
 
 const std::vector<CsvLayout>& csv_layouts() {
   static const std::vector<CsvLayout> layouts = {
       {"province.csv", {"code", "name"}, {}, {}, ""},
       {"cities.csv", {"code", "name"}, {}, {}, ""},
-      {"business_types.csv", {"code", "name", "name_en", "channel", "target_handling_min"}, {"target_handling_min"}, {}, ""},
+      {"business_types.csv",
+       {"code", "name", "name_en", "channel", "target_handling_min"},
+       {"target_handling_min"},
+       {},
+       ""},
       {"customer_classes.csv", {"code", "name", "name_en", "weight"}, {"weight"}, {}, ""},
       {"halls.csv",
-       {"code", "name", "city", "county", "address", "latitude", "longitude", "level", "target_wait_min",
-        "status", "timezone", "mon", "tue", "wed", "thu", "fri", "sat", "sun"},
-       {"latitude", "longitude", "target_wait_min"}, {}, ""},
+       {"code", "name", "city", "county", "address", "latitude", "longitude", "level",
+        "target_wait_min", "status", "timezone", "mon", "tue", "wed", "thu", "fri", "sat", "sun"},
+       {"latitude", "longitude", "target_wait_min"},
+       {},
+       ""},
       {"holidays.csv", {"hall", "date", "hours", "note"}, {}, {}, "exceptions"},
-      {"windows.csv", {"hall", "number", "kind", "business_types"}, {"number"}, {"business_types"}, "windows"},
+      {"windows.csv",
+       {"hall", "number", "kind", "business_types"},
+       {"number"},
+       {"business_types"},
+       "windows"},
       {"clerks.csv", {"hall", "staff_no", "name", "status"}, {}, {}, "clerks"},
-      {"terminals.csv", {"hall", "id", "type", "placement", "vendor", "model", "components", "status"}, {}, {"components"}, "terminals"},
+      {"terminals.csv",
+       {"hall", "id", "type", "placement", "vendor", "model", "components", "status"},
+       {},
+       {"components"},
+       "terminals"},
       {"devices.csv", {"hall", "id", "kind", "name", "vendor", "model"}, {}, {}, "devices"},
       {"channels.csv",
-       {"code", "hall", "protocol", "link", "host", "port", "identity", "register", "heartbeat", "heartbeat_s",
-        "offline_after", "device", "baud", "data_bits", "parity", "stop_bits", "flow", "addresses", "poll_ms",
-        "timeout_ms", "retries", "gap_ms", "site", "enabled", "tap"},
-       {"port", "heartbeat_s", "offline_after", "baud", "data_bits", "stop_bits", "addresses", "poll_ms", "timeout_ms",
-        "retries", "gap_ms", "enabled", "tap"},
-       {"addresses"}, ""},
+       {"code",          "hall",     "protocol",  "link",      "host",
+        "port",          "identity", "register",  "heartbeat", "heartbeat_s",
+        "offline_after", "device",   "baud",      "data_bits", "parity",
+        "stop_bits",     "flow",     "addresses", "poll_ms",   "timeout_ms",
+        "retries",       "gap_ms",   "site",      "enabled",   "tap"},
+       {"port", "heartbeat_s", "offline_after", "baud", "data_bits", "stop_bits", "addresses",
+        "poll_ms", "timeout_ms", "retries", "gap_ms", "enabled", "tap"},
+       {"addresses"},
+       ""},
   };
   return layouts;
 }
 
 json csv_cell(const CsvLayout& layout, std::string_view column, const std::string& cell) {
-  auto has = [&](const auto& list) { return std::find(list.begin(), list.end(), column) != list.end(); };
+  auto has = [&](const auto& list) {
+    return std::find(list.begin(), list.end(), column) != list.end();
+  };
   auto value = [numeric = has(layout.numeric)](const std::string& text) -> json {
     if (numeric) {
       json number = json::parse(text, nullptr, false);
@@ -652,8 +757,10 @@ json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
   json document = {{"format", format_name}};
   std::map<std::string, std::size_t> hall_index;  // code → position in document["halls"]
   for (const auto& [name, text] : tables.files) {
-    if (std::find(std::begin(csv_file_names), std::end(csv_file_names), name) == std::end(csv_file_names)) {
-      problems.push_back({name, fmt::format("is not a known archive table; expected: {}", fmt::join(csv_file_names, ", "))});
+    if (std::find(std::begin(csv_file_names), std::end(csv_file_names), name) ==
+        std::end(csv_file_names)) {
+      problems.push_back({name, fmt::format("is not a known archive table; expected: {}",
+                                            fmt::join(csv_file_names, ", "))});
     }
   }
   for (const auto& layout : csv_layouts()) {
@@ -663,7 +770,8 @@ json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
     try {
       rows = parse_csv(file->second);
     } catch (const CsvError& e) {
-      problems.push_back({fmt::format("{} record {}", layout.file, e.line), fmt::format("is not valid CSV: {}", e.what())});
+      problems.push_back({fmt::format("{} record {}", layout.file, e.line),
+                          fmt::format("is not valid CSV: {}", e.what())});
       continue;
     }
     if (rows.empty()) continue;
@@ -672,7 +780,8 @@ json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
     for (const auto& column : header) {
       if (std::find(layout.columns.begin(), layout.columns.end(), column) == layout.columns.end()) {
         problems.push_back({fmt::format("{}:1", layout.file),
-                            fmt::format("unknown column '{}'; expected columns from: {}", column, fmt::join(layout.columns, ", "))});
+                            fmt::format("unknown column '{}'; expected columns from: {}", column,
+                                        fmt::join(layout.columns, ", "))});
         header_ok = false;
       }
     }
@@ -680,7 +789,8 @@ json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
     for (std::size_t r = 1; r < rows.size(); ++r) {
       std::string origin = fmt::format("{}:{}", layout.file, r + 1);
       if (rows[r].size() != header.size()) {
-        problems.push_back({origin, fmt::format("has {} fields, the header has {}", rows[r].size(), header.size())});
+        problems.push_back({origin, fmt::format("has {} fields, the header has {}", rows[r].size(),
+                                                header.size())});
         continue;
       }
       json object = {{"_origin", origin}};
@@ -690,9 +800,12 @@ json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
         const auto& column = header[c];
         const auto& cell = rows[r][c];
         if (cell.empty()) continue;
-        if (column == "hall" && !layout.hall_array.empty()) hall = cell;
-        else if (std::find(std::begin(weekdays), std::end(weekdays), column) != std::end(weekdays)) hours[column] = cell;
-        else object[column] = csv_cell(layout, column, cell);
+        if (column == "hall" && !layout.hall_array.empty())
+          hall = cell;
+        else if (std::find(std::begin(weekdays), std::end(weekdays), column) != std::end(weekdays))
+          hours[column] = cell;
+        else
+          object[column] = csv_cell(layout, column, cell);
       }
       if (layout.file == "halls.csv") {
         object["opening_hours"] = hours;
@@ -701,11 +814,13 @@ json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems) {
       } else if (layout.file == "province.csv") {
         document["province"] = std::move(object);
       } else if (layout.hall_array.empty()) {
-        document[std::string(layout.file.substr(0, layout.file.size() - 4))].push_back(std::move(object));
+        document[std::string(layout.file.substr(0, layout.file.size() - 4))].push_back(
+            std::move(object));
       } else if (auto it = hall_index.find(hall); it != hall_index.end()) {
         document["halls"][it->second][std::string(layout.hall_array)].push_back(std::move(object));
       } else {
-        problems.push_back({origin + " column hall", fmt::format("refers to hall '{}', which is not in halls.csv", hall)});
+        problems.push_back({origin + " column hall",
+                            fmt::format("refers to hall '{}', which is not in halls.csv", hall)});
       }
     }
   }

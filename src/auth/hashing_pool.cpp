@@ -9,11 +9,15 @@ namespace halld::auth {
 HashingPool::HashingPool(std::size_t threads, std::size_t max_waiting, MetricsRegistry& metrics)
     : pool_(threads),
       max_waiting_(max_waiting),
-      shed_(metrics.counter("halld_auth_hashing_shed_total",
-                            "Password checks refused at once (503) because the hashing queue was full.")),
-      queued_(metrics.gauge("halld_auth_hashing_queued", "Password checks and hashes waiting or running.")) {}
+      shed_(metrics.counter(
+          "halld_auth_hashing_shed_total",
+          "Password checks refused at once (503) because the hashing queue was full.")),
+      queued_(metrics.gauge("halld_auth_hashing_queued",
+                            "Password checks and hashes waiting or running.")) {}
 
-HashingPool::~HashingPool() { pool_.join(); }
+HashingPool::~HashingPool() {
+  pool_.join();
+}
 
 template <class Result, class Work>
 asio::awaitable<Result> HashingPool::run(Work work) {
@@ -24,24 +28,26 @@ asio::awaitable<Result> HashingPool::run(Work work) {
   }
   queued_.add(1);
   auto initiate = [this, work = std::move(work)](auto handler) mutable {
-    boost::asio::post(pool_, [this, work = std::move(work), handler = std::move(handler)]() mutable {
-      std::exception_ptr error;
-      Result value{};
-      try {
-        value = work();
-      } catch (...) {
-        error = std::current_exception();
-      }
-      --waiting_;
-      queued_.add(-1);
-      auto executor = asio::get_associated_executor(handler);
-      asio::post(executor, [handler = std::move(handler), error, value = std::move(value)]() mutable {
-        handler(error, std::move(value));
-      });
-    });
+    boost::asio::post(
+        pool_, [this, work = std::move(work), handler = std::move(handler)]() mutable {
+          std::exception_ptr error;
+          Result value{};
+          try {
+            value = work();
+          } catch (...) {
+            error = std::current_exception();
+          }
+          --waiting_;
+          queued_.add(-1);
+          auto executor = asio::get_associated_executor(handler);
+          asio::post(executor,
+                     [handler = std::move(handler), error, value = std::move(value)]() mutable {
+                       handler(error, std::move(value));
+                     });
+        });
   };
-  return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Result)>(std::move(initiate),
-                                                                                                asio::use_awaitable);
+  return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, Result)>(
+      std::move(initiate), asio::use_awaitable);
 }
 
 namespace {

@@ -30,7 +30,8 @@ std::string_view name_in(const Table& table, Value value) {
 }
 
 template <class Table>
-auto value_in(const Table& table, std::string_view text) -> std::optional<decltype(table[0].first)> {
+auto value_in(const Table& table, std::string_view text)
+    -> std::optional<decltype(table[0].first)> {
   for (const auto& [v, name] : table) {
     if (name == text) return v;
   }
@@ -40,7 +41,8 @@ auto value_in(const Table& table, std::string_view text) -> std::optional<declty
 bool valid_code(std::string_view code) {
   if (code.empty() || code.size() > 32) return false;
   for (char c : code) {
-    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '.' || c == '-';
+    const bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    c == '_' || c == '.' || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -50,9 +52,12 @@ bool valid_code(std::string_view code) {
 
 bool Scope::covers_hall(std::string_view city, std::string_view hall) const {
   switch (level) {
-    case ScopeLevel::province: return true;
-    case ScopeLevel::city: return code == city;
-    case ScopeLevel::hall: return code == hall;
+    case ScopeLevel::province:
+      return true;
+    case ScopeLevel::city:
+      return code == city;
+    case ScopeLevel::hall:
+      return code == hall;
   }
   return false;
 }
@@ -78,20 +83,32 @@ std::string Principal::actor() const {
 
 bool Principal::may(Permission permission) const {
   switch (permission) {
-    case Permission::view: return true;
+    case Permission::view:
+      return true;
     case Permission::handle_alarms:
-      return role == Role::province_admin || role == Role::city_manager || role == Role::hall_manager;
-    case Permission::edit_archives: return role == Role::province_admin || role == Role::data_clerk;
+      return role == Role::province_admin || role == Role::city_manager ||
+             role == Role::hall_manager;
+    case Permission::edit_archives:
+      return role == Role::province_admin || role == Role::data_clerk;
     case Permission::configure:
-    case Permission::administer: return role == Role::province_admin;
+    case Permission::administer:
+      return role == Role::province_admin;
   }
   return false;
 }
 
-std::string_view to_string(Role role) { return name_in(roles, role); }
-std::optional<Role> parse_role(std::string_view text) { return value_in(roles, text); }
-std::string_view to_string(ScopeLevel level) { return name_in(levels, level); }
-std::optional<ScopeLevel> parse_scope_level(std::string_view text) { return value_in(levels, text); }
+std::string_view to_string(Role role) {
+  return name_in(roles, role);
+}
+std::optional<Role> parse_role(std::string_view text) {
+  return value_in(roles, text);
+}
+std::string_view to_string(ScopeLevel level) {
+  return name_in(levels, level);
+}
+std::optional<ScopeLevel> parse_scope_level(std::string_view text) {
+  return value_in(levels, text);
+}
 
 std::optional<std::string> scope_problem(Role role, const Scope& scope) {
   switch (role) {
@@ -105,7 +122,8 @@ std::optional<std::string> scope_problem(Role role, const Scope& scope) {
       if (scope.level != ScopeLevel::hall) return "a hall manager's scope is one hall (hall:CODE)";
       break;
     case Role::monitor:
-    case Role::data_clerk: break;
+    case Role::data_clerk:
+      break;
   }
   return std::nullopt;
 }

@@ -18,7 +18,8 @@ constexpr std::size_t salt_bytes = 16;
 constexpr std::size_t hash_bytes = 32;
 
 void random_bytes(unsigned char* out, std::size_t size) {
-  if (RAND_bytes(out, static_cast<int>(size)) != 1) throw std::runtime_error("the system's random source failed");
+  if (RAND_bytes(out, static_cast<int>(size)) != 1)
+    throw std::runtime_error("the system's random source failed");
 }
 
 }  // namespace
@@ -26,10 +27,13 @@ void random_bytes(unsigned char* out, std::size_t size) {
 std::string hash_password(std::string_view password) {
   std::array<unsigned char, salt_bytes> salt{};
   random_bytes(salt.data(), salt.size());
-  std::string encoded(argon2_encodedlen(time_cost, memory_kib, lanes, salt_bytes, hash_bytes, Argon2_id), '\0');
-  const int rc = argon2id_hash_encoded(time_cost, memory_kib, lanes, password.data(), password.size(), salt.data(),
-                                       salt.size(), hash_bytes, encoded.data(), encoded.size());
-  if (rc != ARGON2_OK) throw std::runtime_error(std::string("argon2id: ") + argon2_error_message(rc));
+  std::string encoded(
+      argon2_encodedlen(time_cost, memory_kib, lanes, salt_bytes, hash_bytes, Argon2_id), '\0');
+  const int rc =
+      argon2id_hash_encoded(time_cost, memory_kib, lanes, password.data(), password.size(),
+                            salt.data(), salt.size(), hash_bytes, encoded.data(), encoded.size());
+  if (rc != ARGON2_OK)
+    throw std::runtime_error(std::string("argon2id: ") + argon2_error_message(rc));
   encoded.resize(encoded.find('\0'));
   return encoded;
 }
@@ -53,14 +57,16 @@ std::string random_hex(std::size_t bytes) {
 }
 
 std::string random_password() {
-  static constexpr std::string_view alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  static constexpr std::string_view alphabet =
+      "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   std::array<unsigned char, 16> raw{};
   std::string out;
   while (out.size() < raw.size()) {
     random_bytes(raw.data(), raw.size());
     for (unsigned char c : raw) {
       // Rejection sampling keeps every character equally likely.
-      if (c < 256 - 256 % alphabet.size() && out.size() < raw.size()) out += alphabet[c % alphabet.size()];
+      if (c < 256 - 256 % alphabet.size() && out.size() < raw.size())
+        out += alphabet[c % alphabet.size()];
     }
   }
   return out;
@@ -69,7 +75,8 @@ std::string random_password() {
 std::string sha256(std::string_view text) {
   std::string digest(32, '\0');
   unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), reinterpret_cast<unsigned char*>(digest.data()), &size, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(text.data(), text.size(), reinterpret_cast<unsigned char*>(digest.data()), &size,
+                 EVP_sha256(), nullptr) != 1) {
     throw std::runtime_error("SHA-256 failed");
   }
   return digest;

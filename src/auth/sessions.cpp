@@ -13,11 +13,12 @@ bool Sessions::expired(const Session& session, std::chrono::steady_clock::time_p
   return now - session.last_used >= idle_ || now - session.started >= absolute_;
 }
 
-std::chrono::system_clock::time_point Sessions::expiry(const Session& session,
-                                                       std::chrono::steady_clock::time_point now) const {
+std::chrono::system_clock::time_point Sessions::expiry(
+    const Session& session, std::chrono::steady_clock::time_point now) const {
   const auto remaining = std::min(session.last_used + idle_, session.started + absolute_) - now;
   return std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(remaining));
+      std::chrono::system_clock::now() +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(remaining));
 }
 
 Sessions::Opened Sessions::open(Principal principal) {
@@ -32,8 +33,9 @@ Sessions::Opened Sessions::open(Principal principal) {
 }
 
 void Sessions::evict_one() {
-  auto oldest = std::min_element(sessions_.begin(), sessions_.end(),
-                                 [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
+  auto oldest = std::min_element(
+      sessions_.begin(), sessions_.end(),
+      [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
   if (oldest != sessions_.end()) sessions_.erase(oldest);
 }
 
@@ -62,7 +64,8 @@ void Sessions::close(std::string_view cookie) {
 std::size_t Sessions::close_user(int user_id) {
   std::lock_guard lock(mutex_);
   return std::erase_if(sessions_, [&](const auto& entry) {
-    return entry.second.principal.kind == Principal::Kind::user && entry.second.principal.id == user_id;
+    return entry.second.principal.kind == Principal::Kind::user &&
+           entry.second.principal.id == user_id;
   });
 }
 

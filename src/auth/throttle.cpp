@@ -11,14 +11,16 @@ constexpr std::size_t max_counts = 100'000;
 
 using Pair = std::pair<std::string, std::string>;
 
-std::chrono::seconds remaining(std::chrono::steady_clock::time_point until, std::chrono::steady_clock::time_point now) {
+std::chrono::seconds remaining(std::chrono::steady_clock::time_point until,
+                               std::chrono::steady_clock::time_point now) {
   if (until <= now) return std::chrono::seconds(0);
   return std::chrono::ceil<std::chrono::seconds>(until - now);
 }
 
 }  // namespace
 
-SignInThrottle::SignInThrottle(ThrottlePolicy policy, Clock clock) : clock_(std::move(clock)), policy_(policy) {}
+SignInThrottle::SignInThrottle(ThrottlePolicy policy, Clock clock)
+    : clock_(std::move(clock)), policy_(policy) {}
 
 void SignInThrottle::set_policy(ThrottlePolicy policy) {
   std::lock_guard lock(mutex_);
@@ -38,14 +40,16 @@ std::chrono::seconds SignInThrottle::wait(std::string_view account, std::string_
   return longest;
 }
 
-bool SignInThrottle::count(Count& c, std::size_t allowance, std::chrono::steady_clock::time_point now) {
+bool SignInThrottle::count(Count& c, std::size_t allowance,
+                           std::chrono::steady_clock::time_point now) {
   // A count left alone for twice the ceiling starts over: the guesser has gone.
   if (c.failures > 0 && now - c.last_failure > 2 * policy_.max_wait) c.failures = 0;
   ++c.failures;
   c.last_failure = now;
   if (c.failures <= allowance) return false;
   const auto doublings = std::min<std::size_t>(c.failures - allowance - 1, 30);
-  const auto wait = std::min<std::chrono::seconds>(std::chrono::seconds(1LL << doublings), policy_.max_wait);
+  const auto wait =
+      std::min<std::chrono::seconds>(std::chrono::seconds(1LL << doublings), policy_.max_wait);
   c.blocked_until = now + wait;
   return c.failures == allowance + 1;
 }
@@ -58,7 +62,8 @@ SignInThrottle::Failure SignInThrottle::failed(std::string_view account, std::st
   auto& from = by_address_.try_emplace(std::string(address)).first->second;
   Failure failure;
   if (count(pair, policy_.free_failures_per_account, now)) failure = {{}, true, "account_address"};
-  if (count(from, policy_.free_failures_per_address, now) && !failure.block_began) failure = {{}, true, "address"};
+  if (count(from, policy_.free_failures_per_address, now) && !failure.block_began)
+    failure = {{}, true, "address"};
   failure.wait = std::max(remaining(pair.blocked_until, now), remaining(from.blocked_until, now));
   return failure;
 }
@@ -82,11 +87,13 @@ bool SignInThrottle::unlock(std::string_view account) {
   return was_blocking;
 }
 
-std::optional<std::chrono::steady_clock::time_point> SignInThrottle::blocked_until(std::string_view account) {
+std::optional<std::chrono::steady_clock::time_point> SignInThrottle::blocked_until(
+    std::string_view account) {
   const auto now = clock_();
   std::lock_guard lock(mutex_);
   std::optional<std::chrono::steady_clock::time_point> latest;
-  for (auto it = first_of(account); it != by_account_address_.end() && it->first.first == account; ++it) {
+  for (auto it = first_of(account); it != by_account_address_.end() && it->first.first == account;
+       ++it) {
     const auto until = it->second.blocked_until;
     if (until > now && (!latest || until > *latest)) latest = until;
   }
@@ -97,8 +104,9 @@ std::size_t SignInThrottle::blocked() {
   const auto now = clock_();
   std::lock_guard lock(mutex_);
   const auto blocking = [now](const auto& entry) { return entry.second.blocked_until > now; };
-  return static_cast<std::size_t>(std::count_if(by_account_address_.begin(), by_account_address_.end(), blocking) +
-                                  std::count_if(by_address_.begin(), by_address_.end(), blocking));
+  return static_cast<std::size_t>(
+      std::count_if(by_account_address_.begin(), by_account_address_.end(), blocking) +
+      std::count_if(by_address_.begin(), by_address_.end(), blocking));
 }
 
 SignInThrottle::PairCounts::iterator SignInThrottle::first_of(std::string_view account) {

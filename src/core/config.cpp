@@ -1,6 +1,7 @@
 #include "halld/core/config.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
@@ -9,16 +10,15 @@
 #include <limits>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace halld {
 namespace {
 
 // One configuration key: where it lives, what it accepts, and how it lands in Config.
 struct KeySpec {
-  std::string expected;                                        // for error messages
-  std::function<bool(const toml::node&, Config&)> read;        // false: value not acceptable
-  std::function<std::string(const Config&)> show;              // for reload comparison
+  std::string expected;                                  // for error messages
+  std::function<bool(const toml::node&, Config&)> read;  // false: value not acceptable
+  std::function<std::string(const Config&)> show;        // for reload comparison
   bool reloadable = false;
   bool required = false;
   // Takes the key's value from `from` into `to`; every reloadable key has one.
@@ -34,16 +34,19 @@ using Schema = std::map<std::string, KeySpec, std::less<>>;
 
 template <class Field>
 KeySpec integer_key(std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
-  return {fmt::format("an integer from {} to {}", min, max),
-          [=](const toml::node& node, Config& config) {
-            auto value = node.value_exact<std::int64_t>();
-            if (!value || *value < min || *value > max) return false;
-            using Target = std::remove_reference_t<decltype(field(config))>;
-            field(config) = static_cast<Target>(*value);
-            return true;
-          },
-          [=](const Config& config) { return fmt::format("{}", field(const_cast<Config&>(config))); },
-          reloadable, false, copier(field)};
+  return {
+      fmt::format("an integer from {} to {}", min, max),
+      [=](const toml::node& node, Config& config) {
+        auto value = node.value_exact<std::int64_t>();
+        if (!value || *value < min || *value > max) return false;
+        using Target = std::remove_reference_t<decltype(field(config))>;
+        field(config) = static_cast<Target>(*value);
+        return true;
+      },
+      [=](const Config& config) { return fmt::format("{}", field(const_cast<Config&>(config))); },
+      reloadable,
+      false,
+      copier(field)};
 }
 
 // A size given in the file in mebibytes and kept in bytes.
@@ -57,13 +60,18 @@ KeySpec megabytes_key(std::int64_t min, std::int64_t max, Field field) {
             field(config) = static_cast<Target>(*value) << 20;
             return true;
           },
-          [=](const Config& config) { return fmt::format("{}", field(const_cast<Config&>(config)) >> 20); },
-          false, false, {}};
+          [=](const Config& config) {
+            return fmt::format("{}", field(const_cast<Config&>(config)) >> 20);
+          },
+          false,
+          false,
+          {}};
 }
 
 // A duration given as a whole number of `Unit`s ("seconds", "milliseconds", "days").
 template <class Unit, class Field>
-KeySpec duration_key(std::string_view unit, std::int64_t min, std::int64_t max, Field field, bool reloadable = false) {
+KeySpec duration_key(std::string_view unit, std::int64_t min, std::int64_t max, Field field,
+                     bool reloadable = false) {
   return {fmt::format("a whole number of {} from {} to {}", unit, min, max),
           [=](const toml::node& node, Config& config) {
             auto value = node.value_exact<std::int64_t>();
@@ -72,9 +80,12 @@ KeySpec duration_key(std::string_view unit, std::int64_t min, std::int64_t max, 
             return true;
           },
           [=](const Config& config) {
-            return fmt::format("{}", std::chrono::duration_cast<Unit>(field(const_cast<Config&>(config))).count());
+            return fmt::format(
+                "{}", std::chrono::duration_cast<Unit>(field(const_cast<Config&>(config))).count());
           },
-          reloadable, false, copier(field)};
+          reloadable,
+          false,
+          copier(field)};
 }
 
 template <class Field>
@@ -95,7 +106,9 @@ KeySpec string_key(std::string expected, Field field, Valid valid, bool reloadab
           [=](const Config& config) {
             return fmt::format("{}", std::string(field(const_cast<Config&>(config))));
           },
-          reloadable, required, copier(field)};
+          reloadable,
+          required,
+          copier(field)};
 }
 
 // An array of strings, each of them valid.
@@ -114,8 +127,12 @@ KeySpec list_key(std::string expected, Field field, Valid valid) {
             field(config) = std::move(values);
             return true;
           },
-          [=](const Config& config) { return fmt::format("{}", fmt::join(field(const_cast<Config&>(config)), ",")); },
-          false, false, {}};
+          [=](const Config& config) {
+            return fmt::format("{}", fmt::join(field(const_cast<Config&>(config)), ","));
+          },
+          false,
+          false,
+          {}};
 }
 
 const auto any_string = [](const std::string&) { return true; };
@@ -123,133 +140,175 @@ const auto non_empty = [](const std::string& s) { return !s.empty(); };
 
 Schema make_schema() {
   Schema s;
-  s["io_threads"] = integer_key(1, 64, [](Config& c) -> auto& { return c.io_threads; });
-  s["shutdown_grace_s"] =
-      seconds_key(1, 600, [](Config& c) -> auto& { return c.shutdown_grace; }, true);
+  s["io_threads"] = integer_key(
+      1, 64, [](Config & c) -> auto& { return c.io_threads; });
+  s["shutdown_grace_s"] = seconds_key(
+      1, 600, [](Config & c) -> auto& { return c.shutdown_grace; }, true);
 
-  s["http.listen"] = string_key("an IP address such as \"127.0.0.1\" or \"0.0.0.0\"",
-                                [](Config& c) -> auto& { return c.http.listen_address; }, non_empty);
-  s["http.port"] = integer_key(0, 65535, [](Config& c) -> auto& { return c.http.port; });
-  s["http.web_root"] = string_key("a directory path", [](Config& c) -> auto& { return c.http.web_root; },
-                                  non_empty);
-  s["http.tls_certificate"] = string_key("a PEM file path (certificate, then intermediates)",
-                                        [](Config& c) -> auto& { return c.http.tls_certificate; }, non_empty);
-  s["http.tls_private_key"] = string_key("a PEM file path (the certificate's unencrypted private key)",
-                                        [](Config& c) -> auto& { return c.http.tls_private_key; }, non_empty);
+  s["http.listen"] = string_key(
+      "an IP address such as \"127.0.0.1\" or \"0.0.0.0\"",
+      [](Config & c) -> auto& { return c.http.listen_address; }, non_empty);
+  s["http.port"] = integer_key(
+      0, 65535, [](Config & c) -> auto& { return c.http.port; });
+  s["http.web_root"] = string_key(
+      "a directory path", [](Config & c) -> auto& { return c.http.web_root; }, non_empty);
+  s["http.tls_certificate"] = string_key(
+      "a PEM file path (certificate, then intermediates)",
+      [](Config & c) -> auto& { return c.http.tls_certificate; }, non_empty);
+  s["http.tls_private_key"] = string_key(
+      "a PEM file path (the certificate's unencrypted private key)",
+      [](Config & c) -> auto& { return c.http.tls_private_key; }, non_empty);
   s["http.body_limit_bytes"] = integer_key(
-      1024, 1 << 30, [](Config& c) -> auto& { return c.http.body_limit_bytes; }, true);
+      1024, 1 << 30, [](Config & c) -> auto& { return c.http.body_limit_bytes; }, true);
   s["http.header_limit_bytes"] = integer_key(
-      1024, 1 << 20, [](Config& c) -> auto& { return c.http.header_limit_bytes; }, true);
+      1024, 1 << 20, [](Config & c) -> auto& { return c.http.header_limit_bytes; }, true);
   s["http.request_timeout_s"] = seconds_key(
-      1, 3600, [](Config& c) -> auto& { return c.http.request_timeout; }, true);
-  s["http.idle_timeout_s"] =
-      seconds_key(1, 3600, [](Config& c) -> auto& { return c.http.idle_timeout; }, true);
+      1, 3600, [](Config & c) -> auto& { return c.http.request_timeout; }, true);
+  s["http.idle_timeout_s"] = seconds_key(
+      1, 3600, [](Config & c) -> auto& { return c.http.idle_timeout; }, true);
   s["http.max_connections"] = integer_key(
-      1, 1'000'000, [](Config& c) -> auto& { return c.http.max_connections; }, true);
+      1, 1'000'000, [](Config & c) -> auto& { return c.http.max_connections; }, true);
   s["http.max_connections_per_address"] = integer_key(
-      1, 1'000'000, [](Config& c) -> auto& { return c.http.max_connections_per_address; }, true);
-  s["http.header_timeout_s"] =
-      seconds_key(1, 3600, [](Config& c) -> auto& { return c.http.header_timeout; }, true);
+      1, 1'000'000, [](Config & c) -> auto& { return c.http.max_connections_per_address; }, true);
+  s["http.header_timeout_s"] = seconds_key(
+      1, 3600, [](Config & c) -> auto& { return c.http.header_timeout; }, true);
 
   s["database.conninfo"] = string_key(
       "a libpq connection string such as \"host=127.0.0.1 port=5432 dbname=halld user=halld\"",
-      [](Config& c) -> auto& { return c.database.conninfo; }, non_empty, false, true);
-  s["database.pool_size"] =
-      integer_key(1, 256, [](Config& c) -> auto& { return c.database.pool_size; });
-  s["database.connect_timeout_s"] =
-      seconds_key(1, 300, [](Config& c) -> auto& { return c.database.connect_timeout; });
-  s["database.startup_wait_s"] =
-      seconds_key(0, 3600, [](Config& c) -> auto& { return c.database.startup_wait; });
+      [](Config & c) -> auto& { return c.database.conninfo; }, non_empty, false, true);
+  s["database.pool_size"] = integer_key(
+      1, 256, [](Config & c) -> auto& { return c.database.pool_size; });
+  s["database.connect_timeout_s"] = seconds_key(
+      1, 300, [](Config & c) -> auto& { return c.database.connect_timeout; });
+  s["database.startup_wait_s"] = seconds_key(
+      0, 3600, [](Config & c) -> auto& { return c.database.startup_wait; });
   s["database.on_old_schema"] = {
       "\"migrate\" or \"refuse\"",
       [](const toml::node& node, Config& c) {
         auto value = node.value_exact<std::string>();
-        if (value == "migrate") c.database.on_old_schema = OldSchemaPolicy::migrate;
-        else if (value == "refuse") c.database.on_old_schema = OldSchemaPolicy::refuse;
-        else return false;
+        if (value == "migrate")
+          c.database.on_old_schema = OldSchemaPolicy::migrate;
+        else if (value == "refuse")
+          c.database.on_old_schema = OldSchemaPolicy::refuse;
+        else
+          return false;
         return true;
       },
       [](const Config& c) {
         return std::string(c.database.on_old_schema == OldSchemaPolicy::migrate ? "migrate"
                                                                                 : "refuse");
       },
-      false, false, {}};
+      false,
+      false,
+      {}};
 
-  s["acquisition.batch_rows"] =
-      integer_key(1, 100'000, [](Config& c) -> auto& { return c.acquisition.batch_rows; });
+  s["acquisition.batch_rows"] = integer_key(
+      1, 100'000, [](Config & c) -> auto& { return c.acquisition.batch_rows; });
   s["acquisition.batch_delay_ms"] = duration_key<std::chrono::milliseconds>(
-      "milliseconds", 1, 10'000, [](Config& c) -> auto& { return c.acquisition.batch_delay; });
-  s["acquisition.reconnect_max_s"] =
-      seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.reconnect_max; });
-  s["acquisition.command_timeout_s"] =
-      seconds_key(1, 3600, [](Config& c) -> auto& { return c.acquisition.command_timeout; });
+      "milliseconds", 1, 10'000, [](Config & c) -> auto& { return c.acquisition.batch_delay; });
+  s["acquisition.reconnect_max_s"] = seconds_key(
+      1, 3600, [](Config & c) -> auto& { return c.acquisition.reconnect_max; });
+  s["acquisition.command_timeout_s"] = seconds_key(
+      1, 3600, [](Config & c) -> auto& { return c.acquisition.command_timeout; });
 
-  s["acquisition.clock_ahead_s"] =
-      seconds_key(1, 86'400, [](Config& c) -> auto& { return c.acquisition.clock_ahead; });
+  s["acquisition.clock_ahead_s"] = seconds_key(
+      1, 86'400, [](Config & c) -> auto& { return c.acquisition.clock_ahead; });
   s["acquisition.clock_behind_days"] = duration_key<std::chrono::days>(
-      "days", 1, 3660, [](Config& c) -> auto& { return c.acquisition.clock_behind; });
+      "days", 1, 3660, [](Config & c) -> auto& { return c.acquisition.clock_behind; });
   s["acquisition.spool_file"] = string_key(
       "a file path (empty: no spool; events wait unacknowledged while the database is away)",
-      [](Config& c) -> auto& { return c.acquisition.spool_file; }, any_string);
-  s["acquisition.spool_max_mb"] =
-      megabytes_key(1, 1'048'576, [](Config& c) -> auto& { return c.acquisition.spool_max_bytes; });
+      [](Config & c) -> auto& { return c.acquisition.spool_file; }, any_string);
+  s["acquisition.spool_max_mb"] = megabytes_key(
+      1, 1'048'576, [](Config & c) -> auto& { return c.acquisition.spool_max_bytes; });
 
-  s["dtu.listen"] = string_key("an IP address such as \"0.0.0.0\"",
-                              [](Config& c) -> auto& { return c.dtu.listen_address; }, non_empty);
-  s["dtu.port"] = integer_key(0, 65535, [](Config& c) -> auto& { return c.dtu.port; });
-  s["dtu.registration_timeout_s"] =
-      seconds_key(1, 600, [](Config& c) -> auto& { return c.dtu.registration_timeout; });
-  s["dtu.max_unregistered"] = integer_key(1, 1'000'000, [](Config& c) -> auto& { return c.dtu.max_unregistered; });
+  s["dtu.listen"] = string_key(
+      "an IP address such as \"0.0.0.0\"", [](Config & c) -> auto& { return c.dtu.listen_address; },
+      non_empty);
+  s["dtu.port"] = integer_key(
+      0, 65535, [](Config & c) -> auto& { return c.dtu.port; });
+  s["dtu.registration_timeout_s"] = seconds_key(
+      1, 600, [](Config & c) -> auto& { return c.dtu.registration_timeout; });
+  s["dtu.max_unregistered"] = integer_key(
+      1, 1'000'000, [](Config & c) -> auto& { return c.dtu.max_unregistered; });
 
-  s["kpi.flush_interval_s"] = seconds_key(1, 3600, [](Config& c) -> auto& { return c.kpi.flush_interval; });
+  s["kpi.flush_interval_s"] = seconds_key(
+      1, 3600, [](Config & c) -> auto& { return c.kpi.flush_interval; });
 
-  s["auth.session_idle_s"] = seconds_key(5, 86400, [](Config& c) -> auto& { return c.auth.session_idle; }, true);
-  s["auth.session_absolute_s"] =
-      seconds_key(5, 7 * 86400, [](Config& c) -> auto& { return c.auth.session_absolute; }, true);
-  s["auth.max_failed_logins"] = integer_key(1, 100, [](Config& c) -> auto& { return c.auth.max_failed_logins; }, true);
-  s["auth.max_failed_logins_per_address"] =
-      integer_key(1, 10'000, [](Config& c) -> auto& { return c.auth.max_failed_logins_per_address; }, true);
-  s["auth.lockout_s"] = seconds_key(10, 86400, [](Config& c) -> auto& { return c.auth.lockout; }, true);
-  s["auth.hashing_threads"] = integer_key(1, 64, [](Config& c) -> auto& { return c.auth.hashing_threads; });
-  s["auth.hashing_queue"] = integer_key(1, 10'000, [](Config& c) -> auto& { return c.auth.hashing_queue; });
-  s["auth.token_days"] = integer_key(1, 3660, [](Config& c) -> auto& { return c.auth.token_days; }, true);
-  s["sms.channels"] = list_key("an array of \"kannel\", \"modem\" or \"log\"",
-                               [](Config& c) -> auto& { return c.sms.channels; },
-                               [](const std::string& v) { return v == "kannel" || v == "modem" || v == "log"; });
-  s["sms.escalate_after_s"] = seconds_key(10, 86400, [](Config& c) -> auto& { return c.sms.escalate_after; });
-  s["sms.group_window_s"] = seconds_key(0, 3600, [](Config& c) -> auto& { return c.sms.group_window; });
-  s["sms.texts_per_hour"] = integer_key(1, 3600, [](Config& c) -> auto& { return c.sms.texts_per_hour; });
-  s["sms.max_attempts"] = integer_key(1, 100, [](Config& c) -> auto& { return c.sms.max_attempts; });
-  s["sms.retry_after_s"] = seconds_key(1, 3600, [](Config& c) -> auto& { return c.sms.retry_after; });
-  s["sms.template"] = string_key("a text with {placeholders} (empty: the built-in)",
-                                 [](Config& c) -> auto& { return c.sms.text_template; }, any_string);
-  s["sms.state_template"] = string_key("a text with {placeholders} (empty: the built-in)",
-                                       [](Config& c) -> auto& { return c.sms.state_template; }, any_string);
-  s["sms.log_file"] = string_key("a file path", [](Config& c) -> auto& { return c.sms.log_file; }, non_empty);
-  s["sms.kannel_url"] = string_key("an http:// URL of Kannel's sendsms",
-                                   [](Config& c) -> auto& { return c.sms.kannel_url; },
-                                   [](const std::string& v) { return v.starts_with("http://"); });
-  s["sms.kannel_username"] = string_key("a string", [](Config& c) -> auto& { return c.sms.kannel_username; }, any_string);
-  s["sms.kannel_password"] = string_key("a string", [](Config& c) -> auto& { return c.sms.kannel_password; }, any_string);
-  s["sms.kannel_from"] = string_key("a sender number", [](Config& c) -> auto& { return c.sms.kannel_from; }, non_empty);
+  s["auth.session_idle_s"] = seconds_key(
+      5, 86400, [](Config & c) -> auto& { return c.auth.session_idle; }, true);
+  s["auth.session_absolute_s"] = seconds_key(
+      5, 7 * 86400, [](Config & c) -> auto& { return c.auth.session_absolute; }, true);
+  s["auth.max_failed_logins"] = integer_key(
+      1, 100, [](Config & c) -> auto& { return c.auth.max_failed_logins; }, true);
+  s["auth.max_failed_logins_per_address"] = integer_key(
+      1, 10'000, [](Config & c) -> auto& { return c.auth.max_failed_logins_per_address; }, true);
+  s["auth.lockout_s"] = seconds_key(
+      10, 86400, [](Config & c) -> auto& { return c.auth.lockout; }, true);
+  s["auth.hashing_threads"] = integer_key(
+      1, 64, [](Config & c) -> auto& { return c.auth.hashing_threads; });
+  s["auth.hashing_queue"] = integer_key(
+      1, 10'000, [](Config & c) -> auto& { return c.auth.hashing_queue; });
+  s["auth.token_days"] = integer_key(
+      1, 3660, [](Config & c) -> auto& { return c.auth.token_days; }, true);
+  s["sms.channels"] = list_key(
+      "an array of \"kannel\", \"modem\" or \"log\"",
+      [](Config & c) -> auto& { return c.sms.channels; },
+      [](const std::string& v) { return v == "kannel" || v == "modem" || v == "log"; });
+  s["sms.escalate_after_s"] = seconds_key(
+      10, 86400, [](Config & c) -> auto& { return c.sms.escalate_after; });
+  s["sms.group_window_s"] = seconds_key(
+      0, 3600, [](Config & c) -> auto& { return c.sms.group_window; });
+  s["sms.texts_per_hour"] = integer_key(
+      1, 3600, [](Config & c) -> auto& { return c.sms.texts_per_hour; });
+  s["sms.max_attempts"] = integer_key(
+      1, 100, [](Config & c) -> auto& { return c.sms.max_attempts; });
+  s["sms.retry_after_s"] = seconds_key(
+      1, 3600, [](Config & c) -> auto& { return c.sms.retry_after; });
+  s["sms.template"] = string_key(
+      "a text with {placeholders} (empty: the built-in)",
+      [](Config & c) -> auto& { return c.sms.text_template; }, any_string);
+  s["sms.state_template"] = string_key(
+      "a text with {placeholders} (empty: the built-in)",
+      [](Config & c) -> auto& { return c.sms.state_template; }, any_string);
+  s["sms.log_file"] = string_key(
+      "a file path", [](Config & c) -> auto& { return c.sms.log_file; }, non_empty);
+  s["sms.kannel_url"] = string_key(
+      "an http:// URL of Kannel's sendsms", [](Config & c) -> auto& { return c.sms.kannel_url; },
+      [](const std::string& v) { return v.starts_with("http://"); });
+  s["sms.kannel_username"] = string_key(
+      "a string", [](Config & c) -> auto& { return c.sms.kannel_username; }, any_string);
+  s["sms.kannel_password"] = string_key(
+      "a string", [](Config & c) -> auto& { return c.sms.kannel_password; }, any_string);
+  s["sms.kannel_from"] = string_key(
+      "a sender number", [](Config & c) -> auto& { return c.sms.kannel_from; }, non_empty);
   s["sms.callback_url"] = string_key(
       "an http:// or https:// URL (empty: halld's own, http(s)://127.0.0.1:<http.port>)",
-      [](Config& c) -> auto& { return c.sms.callback_url; },
-      [](const std::string& v) { return v.empty() || v.starts_with("http://") || v.starts_with("https://"); });
-  s["sms.modem_devices"] = list_key("an array of serial device paths", [](Config& c) -> auto& { return c.sms.modem_devices; },
-                                    non_empty);
-  s["sms.modem_baud"] = integer_key(1200, 921600, [](Config& c) -> auto& { return c.sms.modem_baud; });
-  s["sms.modem_pin"] = string_key("the SIM's PIN (empty: none)", [](Config& c) -> auto& { return c.sms.modem_pin; },
-                                  any_string);
-  s["sms.modem_timeout_s"] = seconds_key(1, 300, [](Config& c) -> auto& { return c.sms.modem_timeout; });
+      [](Config & c) -> auto& { return c.sms.callback_url; },
+      [](const std::string& v) {
+        return v.empty() || v.starts_with("http://") || v.starts_with("https://");
+      });
+  s["sms.modem_devices"] = list_key(
+      "an array of serial device paths", [](Config & c) -> auto& { return c.sms.modem_devices; },
+      non_empty);
+  s["sms.modem_baud"] = integer_key(
+      1200, 921600, [](Config & c) -> auto& { return c.sms.modem_baud; });
+  s["sms.modem_pin"] = string_key(
+      "the SIM's PIN (empty: none)", [](Config & c) -> auto& { return c.sms.modem_pin; },
+      any_string);
+  s["sms.modem_timeout_s"] = seconds_key(
+      1, 300, [](Config & c) -> auto& { return c.sms.modem_timeout; });
 
-  s["log.level"] = string_key("one of trace, debug, info, warn, error, critical, off",
-                              [](Config& c) -> auto& { return c.log.level; },
-                              [](const std::string& v) { return is_valid_log_level(v); }, true);
-  s["log.file"] = string_key("a file path (empty: console only)",
-                             [](Config& c) -> auto& { return c.log.file; }, any_string);
-  s["log.max_file_mb"] = megabytes_key(1, 4096, [](Config& c) -> auto& { return c.log.max_file_bytes; });
-  s["log.max_files"] = integer_key(1, 1000, [](Config& c) -> auto& { return c.log.max_files; });
+  s["log.level"] = string_key(
+      "one of trace, debug, info, warn, error, critical, off",
+      [](Config & c) -> auto& { return c.log.level; },
+      [](const std::string& v) { return is_valid_log_level(v); }, true);
+  s["log.file"] = string_key(
+      "a file path (empty: console only)", [](Config & c) -> auto& { return c.log.file; },
+      any_string);
+  s["log.max_file_mb"] = megabytes_key(
+      1, 4096, [](Config & c) -> auto& { return c.log.max_file_bytes; });
+  s["log.max_files"] = integer_key(
+      1, 1000, [](Config & c) -> auto& { return c.log.max_files; });
   return s;
 }
 
@@ -259,23 +318,32 @@ const Schema& schema() {
 }
 
 std::string where(const std::filesystem::path& source, const toml::source_region& region) {
-  return fmt::format("{}:{}:{}", source.filename().string(), region.begin.line, region.begin.column);
+  return fmt::format("{}:{}:{}", source.filename().string(), region.begin.line,
+                     region.begin.column);
 }
 
 std::string describe_type(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return fmt::format("the string \"{}\"", *node.value<std::string>());
-    case toml::node_type::integer: return fmt::format("the integer {}", *node.value<std::int64_t>());
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    default: return "a date or time";
+    case toml::node_type::string:
+      return fmt::format("the string \"{}\"", *node.value<std::string>());
+    case toml::node_type::integer:
+      return fmt::format("the integer {}", *node.value<std::int64_t>());
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    default:
+      return "a date or time";
   }
 }
 
 // The [tables] of a configuration file, in the order error messages list them.
-constexpr std::array<std::string_view, 8> sections{"acquisition", "auth", "database", "dtu", "http", "kpi", "log", "sms"};
+constexpr std::array<std::string_view, 8> sections{"acquisition", "auth", "database", "dtu",
+                                                   "http",        "kpi",  "log",      "sms"};
 
 // Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
 std::string keys_in_section(std::string_view section) {
@@ -283,7 +351,8 @@ std::string keys_in_section(std::string_view section) {
   for (const auto& [path, spec] : schema()) {
     auto dot = path.rfind('.');
     std::string_view parent = dot == std::string::npos ? "" : std::string_view(path).substr(0, dot);
-    std::string_view name = dot == std::string::npos ? path : std::string_view(path).substr(dot + 1);
+    std::string_view name =
+        dot == std::string::npos ? path : std::string_view(path).substr(dot + 1);
     if (parent == section) names.emplace_back(name);
   }
   if (section.empty()) {
@@ -298,14 +367,16 @@ bool is_section(std::string_view path) {
   return std::find(sections.begin(), sections.end(), path) != sections.end();
 }
 
-void read_table(const toml::table& table, std::string_view prefix, const std::filesystem::path& source,
-                Config& config, std::vector<std::string>& seen) {
+void read_table(const toml::table& table, std::string_view prefix,
+                const std::filesystem::path& source, Config& config,
+                std::vector<std::string>& seen) {
   for (const auto& [key, node] : table) {
-    std::string path = prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
+    std::string path =
+        prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
     if (prefix.empty() && is_section(path)) {
       if (!node.is_table()) {
-        throw ConfigError(fmt::format("{}: key '{}' must be a table [{}]", where(source, node.source()),
-                                      path, path));
+        throw ConfigError(fmt::format("{}: key '{}' must be a table [{}]",
+                                      where(source, node.source()), path, path));
       }
       read_table(*node.as_table(), path, source, config, seen);
       continue;
@@ -345,14 +416,15 @@ Config parse_config(std::string_view text, const std::filesystem::path& source_n
   read_table(document, "", source_name, config, seen);
   for (const auto& [path, spec] : schema()) {
     if (spec.required && std::find(seen.begin(), seen.end(), path) == seen.end()) {
-      throw ConfigError(fmt::format("{}: missing key '{}'; expected {}", source_name.filename().string(),
-                                    path, spec.expected));
+      throw ConfigError(fmt::format("{}: missing key '{}'; expected {}",
+                                    source_name.filename().string(), path, spec.expected));
     }
   }
   if (config.http.tls_certificate.empty() != config.http.tls_private_key.empty()) {
-    throw ConfigError(fmt::format("{}: keys 'http.tls_certificate' and 'http.tls_private_key' go together: set both "
-                                  "for TLS, or neither",
-                                  source_name.filename().string()));
+    throw ConfigError(fmt::format(
+        "{}: keys 'http.tls_certificate' and 'http.tls_private_key' go together: set both "
+        "for TLS, or neither",
+        source_name.filename().string()));
   }
   return config;
 }
@@ -365,10 +437,12 @@ Config load_config(const std::filesystem::path& file) {
   Config config = parse_config(buffer.str(), file);
   // Relative paths in the file are relative to the file, so a config works from any directory.
   auto base = std::filesystem::absolute(file).parent_path();
-  for (auto* path : {&config.http.web_root, &config.http.tls_certificate, &config.http.tls_private_key}) {
+  for (auto* path :
+       {&config.http.web_root, &config.http.tls_certificate, &config.http.tls_private_key}) {
     if (!path->empty() && path->is_relative()) *path = base / *path;
   }
-  if (!config.log.file.empty() && config.log.file.is_relative()) config.log.file = base / config.log.file;
+  if (!config.log.file.empty() && config.log.file.is_relative())
+    config.log.file = base / config.log.file;
   auto& spool = config.acquisition.spool_file;
   if (!spool.empty() && spool.is_relative()) spool = base / spool;
   return config;

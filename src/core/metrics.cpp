@@ -107,10 +107,14 @@ namespace {
 std::string escape_label(std::string_view value) {
   std::string out;
   for (char c : value) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -148,7 +152,8 @@ std::string MetricsRegistry::render() const {
       } else {
         auto snap = s.histogram->snapshot();
         for (std::size_t i = 0; i < snap.upper_bounds.size(); ++i) {
-          out += fmt::format("{}_bucket{} {}\n", name, label_text(s.labels, "le", number(snap.upper_bounds[i])),
+          out += fmt::format("{}_bucket{} {}\n", name,
+                             label_text(s.labels, "le", number(snap.upper_bounds[i])),
                              snap.cumulative[i]);
         }
         out += fmt::format("{}_bucket{} {}\n", name, label_text(s.labels, "le", "+Inf"),
@@ -193,18 +198,19 @@ double boot_time_seconds() {
 void register_process_metrics(MetricsRegistry& registry) {
   const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
-  registry.counter_callback("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
-                          [ticks] {
-                            auto f = proc_stat_fields();
-                            if (f.size() < 13) return 0.0;
-                            return (std::stod(f[11]) + std::stod(f[12])) / ticks;
+  registry.counter_callback("process_cpu_seconds_total",
+                            "Total user and system CPU time spent in seconds.", [ticks] {
+                              auto f = proc_stat_fields();
+                              if (f.size() < 13) return 0.0;
+                              return (std::stod(f[11]) + std::stod(f[12])) / ticks;
+                            });
+  registry.gauge_callback("process_resident_memory_bytes", "Resident memory size in bytes.",
+                          [page] {
+                            std::ifstream in("/proc/self/statm");
+                            double size = 0, resident = 0;
+                            in >> size >> resident;
+                            return resident * page;
                           });
-  registry.gauge_callback("process_resident_memory_bytes", "Resident memory size in bytes.", [page] {
-    std::ifstream in("/proc/self/statm");
-    double size = 0, resident = 0;
-    in >> size >> resident;
-    return resident * page;
-  });
   registry.gauge_callback("process_open_fds", "Number of open file descriptors.", [] {
     std::error_code ec;
     double n = 0;

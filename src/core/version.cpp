@@ -2,6 +2,8 @@
 
 namespace halld {
 
-std::string_view version() { return HALLD_VERSION; }
+std::string_view version() {
+  return HALLD_VERSION;
+}
 
 }  // namespace halld

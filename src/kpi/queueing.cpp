@@ -28,15 +28,17 @@ std::optional<double> steady_state_wait_minutes(const QueueRates& rates) {
   return erlang_c(rates.open_windows, load) / (rates.open_windows * mu - lambda);
 }
 
-double wait_for_arrival_now_minutes(int waiting_ahead, int busy_windows, int open_windows, double mean_service_minutes) {
-  if (open_windows <= 0) return waiting_ahead > 0 || busy_windows > 0 ? mean_service_minutes * (waiting_ahead + 1) : 0;
+double wait_for_arrival_now_minutes(int waiting_ahead, int busy_windows, int open_windows,
+                                    double mean_service_minutes) {
+  if (open_windows <= 0)
+    return waiting_ahead > 0 || busy_windows > 0 ? mean_service_minutes * (waiting_ahead + 1) : 0;
   if (busy_windows < open_windows && waiting_ahead == 0) return 0;
   // Memoryless services: departures come at rate c μ while every window is busy.
   return (std::max(waiting_ahead, 0) + 1) * mean_service_minutes / open_windows;
 }
 
-std::optional<int> windows_needed(double arrivals_per_hour, double mean_service_minutes, double target_wait_minutes,
-                                  int max_windows) {
+std::optional<int> windows_needed(double arrivals_per_hour, double mean_service_minutes,
+                                  double target_wait_minutes, int max_windows) {
   for (int c = 1; c <= max_windows; ++c) {
     auto wait = steady_state_wait_minutes({arrivals_per_hour, mean_service_minutes, c});
     if (wait && *wait <= target_wait_minutes) return c;

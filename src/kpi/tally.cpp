@@ -26,7 +26,9 @@ std::int64_t wait_bin_start(std::size_t bin) {
   return 3600 + static_cast<std::int64_t>(bin - 60) * 600;
 }
 
-std::int64_t wait_bin_width(std::size_t bin) { return bin < 60 ? 60 : 600; }
+std::int64_t wait_bin_width(std::size_t bin) {
+  return bin < 60 ? 60 : 600;
+}
 
 Tally& Tally::operator+=(const Tally& o) {
   arrivals += o.arrivals;
@@ -61,7 +63,8 @@ Tally& Tally::operator+=(const Tally& o) {
 
 namespace {
 
-constexpr std::string_view dimension_names[] = {"hall", "business", "window", "clerk", "terminal", "method", "part"};
+constexpr std::string_view dimension_names[] = {"hall",     "business", "window", "clerk",
+                                                "terminal", "method",   "part"};
 
 std::int64_t weight_milli(const HallTerms& terms, records::CustomerClassCode c) {
   auto it = terms.class_weight_milli.find(c);
@@ -71,10 +74,14 @@ std::int64_t weight_milli(const HallTerms& terms, records::CustomerClassCode c) 
 // Scores of docs/kpi.md: very satisfied 100, satisfied 80, basic 60, dissatisfied 0.
 std::int64_t score_of(records::EvaluationResult r) {
   switch (r) {
-    case records::EvaluationResult::very_satisfied: return 100;
-    case records::EvaluationResult::satisfied: return 80;
-    case records::EvaluationResult::basic: return 60;
-    default: return 0;
+    case records::EvaluationResult::very_satisfied:
+      return 100;
+    case records::EvaluationResult::satisfied:
+      return 80;
+    case records::EvaluationResult::basic:
+      return 60;
+    default:
+      return 0;
   }
 }
 
@@ -88,13 +95,26 @@ struct Keys {
     for (auto d : dims) {
       std::string key;
       switch (d) {
-        case Dimension::business: key = f.business; break;
-        case Dimension::window: key = f.window ? std::to_string(f.window) : std::string(); break;
-        case Dimension::clerk: key = f.clerk; break;
-        case Dimension::terminal: key = f.terminal; break;
-        case Dimension::method: key = std::to_string(static_cast<int>(f.method)); break;
-        case Dimension::part: key = std::to_string(static_cast<int>(f.part)); break;
-        case Dimension::hall: break;
+        case Dimension::business:
+          key = f.business;
+          break;
+        case Dimension::window:
+          key = f.window ? std::to_string(f.window) : std::string();
+          break;
+        case Dimension::clerk:
+          key = f.clerk;
+          break;
+        case Dimension::terminal:
+          key = f.terminal;
+          break;
+        case Dimension::method:
+          key = std::to_string(static_cast<int>(f.method));
+          break;
+        case Dimension::part:
+          key = std::to_string(static_cast<int>(f.part));
+          break;
+        case Dimension::hall:
+          break;
       }
       if (!key.empty()) add(tallies[TallyKey{bucket, d, std::move(key)}]);
     }
@@ -114,7 +134,9 @@ void per_bucket(Timestamp from, Timestamp until, F&& add) {
 
 }  // namespace
 
-std::string_view to_string(Dimension d) { return dimension_names[static_cast<std::size_t>(d)]; }
+std::string_view to_string(Dimension d) {
+  return dimension_names[static_cast<std::size_t>(d)];
+}
 
 std::optional<Dimension> parse_dimension(std::string_view text) {
   for (std::size_t i = 0; i < std::size(dimension_names); ++i) {
@@ -160,7 +182,8 @@ void add_fact(Tallies& tallies, const HallTerms& terms, const Fact& f) {
         if (f.seconds < 0) return;
         ++t.handled;
         t.handling_sum_s += f.seconds;
-        if (target != terms.target_handling_s.end() && f.seconds > target->second) ++t.handled_over_target;
+        if (target != terms.target_handling_s.end() && f.seconds > target->second)
+          ++t.handled_over_target;
       });
       break;
     }
@@ -179,9 +202,15 @@ void add_fact(Tallies& tallies, const HallTerms& terms, const Fact& f) {
         const auto s = (until - from).count();
         part.each(f, {D::window, D::clerk}, [&](Tally& t) {
           switch (f.activity) {
-            case model::WindowActivity::serving: t.serving_s += s; break;
-            case model::WindowActivity::idle: t.idle_s += s; break;
-            case model::WindowActivity::paused: t.paused_s += s; break;
+            case model::WindowActivity::serving:
+              t.serving_s += s;
+              break;
+            case model::WindowActivity::idle:
+              t.idle_s += s;
+              break;
+            case model::WindowActivity::paused:
+              t.paused_s += s;
+              break;
           }
         });
       });
@@ -216,7 +245,8 @@ void add_fact(Tallies& tallies, const HallTerms& terms, const Fact& f) {
   }
 }
 
-std::optional<double> wait_quantile_minutes(const std::array<std::int32_t, wait_bins>& histogram, double p) {
+std::optional<double> wait_quantile_minutes(const std::array<std::int32_t, wait_bins>& histogram,
+                                            double p) {
   std::int64_t total = 0;
   for (auto n : histogram) total += n;
   if (total == 0) return std::nullopt;
@@ -226,7 +256,9 @@ std::optional<double> wait_quantile_minutes(const std::array<std::int32_t, wait_
     const double n = histogram[bin];
     if (n > 0 && below + n >= rank) {
       const double within = (rank - below) / n;
-      return (static_cast<double>(wait_bin_start(bin)) + within * static_cast<double>(wait_bin_width(bin))) / 60.0;
+      return (static_cast<double>(wait_bin_start(bin)) +
+              within * static_cast<double>(wait_bin_width(bin))) /
+             60.0;
     }
     below += n;
   }
@@ -256,17 +288,21 @@ Indicators indicators(const Tally& t) {
   // A customer who missed the call is one of the calls and one of the abandonments: once here.
   k.abandonment_rate = ratio(t.abandoned, t.calls + t.abandoned - t.called_no_shows);
   k.served = t.served;
-  if (t.handled > 0) k.average_handling_min = static_cast<double>(t.handling_sum_s) / static_cast<double>(t.handled) / 60.0;
+  if (t.handled > 0)
+    k.average_handling_min =
+        static_cast<double>(t.handling_sum_s) / static_cast<double>(t.handled) / 60.0;
   k.handling_over_target_rate = ratio(t.handled_over_target, t.handled);
   k.self_service_share = ratio(t.transactions_ok, t.served + t.transactions_ok);
   using R = records::EvaluationResult;
   auto count = [&](R r) { return t.evaluations[static_cast<std::size_t>(r)]; };
-  k.evaluated = count(R::very_satisfied) + count(R::satisfied) + count(R::basic) + count(R::dissatisfied);
+  k.evaluated =
+      count(R::very_satisfied) + count(R::satisfied) + count(R::basic) + count(R::dissatisfied);
   k.satisfaction_rate = ratio(count(R::very_satisfied) + count(R::satisfied), k.evaluated);
   k.participation_rate = ratio(k.evaluated, t.served);
   k.dissatisfied = count(R::dissatisfied);
   if (t.weighted_evaluated_milli > 0) {
-    k.weighted_score = static_cast<double>(t.weighted_score_milli) / static_cast<double>(t.weighted_evaluated_milli);
+    k.weighted_score = static_cast<double>(t.weighted_score_milli) /
+                       static_cast<double>(t.weighted_evaluated_milli);
   }
   k.weighted_volume = static_cast<double>(t.weighted_served_milli) / 1000.0;
   k.window_utilisation = ratio(t.serving_s, t.serving_s + t.idle_s);
@@ -284,7 +320,8 @@ namespace halld::kpi {
 void TallySink::on_fact(const model::Fact& fact) {
   add_fact(tallies_, terms_, fact);
   const auto last = fact.until > fact.at ? fact.until - std::chrono::seconds(1) : fact.at;
-  for (auto bucket = bucket_of(fact.at); bucket <= last; bucket += std::chrono::duration_cast<seconds>(bucket_length)) {
+  for (auto bucket = bucket_of(fact.at); bucket <= last;
+       bucket += std::chrono::duration_cast<seconds>(bucket_length)) {
     touched_.insert(bucket);
   }
 }
@@ -294,7 +331,8 @@ Tallies tally_events(int hall_id, const HallTerms& terms, std::span<const record
   model::HallModel hall(hall_id);
   const auto& calendar = terms.calendar;
   const auto day = calendar.local_day(from);
-  hall.catch_up(before, calendar.day_start(day), calendar.day_start(day - std::chrono::days(1)), from);
+  hall.catch_up(before, calendar.day_start(day), calendar.day_start(day - std::chrono::days(1)),
+                from);
   Tallies tallies;
   TallySink sink(tallies, terms);
   for (const auto& e : events) hall.apply(e, sink);
@@ -302,12 +340,13 @@ Tallies tally_events(int hall_id, const HallTerms& terms, std::span<const record
   return tallies;
 }
 
-Tallies sum_day(const Tallies& tallies, const model::HallCalendar& calendar, std::chrono::sys_days day) {
+Tallies sum_day(const Tallies& tallies, const model::HallCalendar& calendar,
+                std::chrono::sys_days day) {
   Tallies daily;
   const auto from = calendar.day_start(day);
   const auto until = calendar.day_start(day + std::chrono::days(1));
-  for (auto it = tallies.lower_bound(TallyKey{from, Dimension::hall, {}}); it != tallies.end() && it->first.bucket < until;
-       ++it) {
+  for (auto it = tallies.lower_bound(TallyKey{from, Dimension::hall, {}});
+       it != tallies.end() && it->first.bucket < until; ++it) {
     daily[TallyKey{Timestamp(day), it->first.dimension, it->first.key}] += it->second;
   }
   return daily;
@@ -317,7 +356,8 @@ Tally sum_hall(const Tallies& tallies, Timestamp from, Timestamp until) {
   Tally total;
   const auto step = std::chrono::duration_cast<seconds>(bucket_length);
   for (auto bucket = bucket_of(from); bucket < until; bucket += step) {
-    if (auto it = tallies.find(TallyKey{bucket, Dimension::hall, {}}); it != tallies.end()) total += it->second;
+    if (auto it = tallies.find(TallyKey{bucket, Dimension::hall, {}}); it != tallies.end())
+      total += it->second;
   }
   return total;
 }

@@ -11,14 +11,17 @@ constexpr std::size_t max_answer_bytes = 64 * 1024;
 
 }  // namespace
 
-BusLink::BusLink(asio::any_io_executor executor, BusOptions options, BusDialect dialect, LinkHandler handler)
+BusLink::BusLink(asio::any_io_executor executor, BusOptions options, BusDialect dialect,
+                 LinkHandler handler)
     : SerialLink(std::move(executor), options.serial, std::move(handler)),
       bus_(std::move(options)),
       dialect_(std::move(dialect)),
       answer_timer_(strand_),
       gap_timer_(strand_) {}
 
-std::string BusLink::peer() const { return fmt::format("{} bus {}", SerialLink::peer(), fmt::join(bus_.addresses, ",")); }
+std::string BusLink::peer() const {
+  return fmt::format("{} bus {}", SerialLink::peer(), fmt::join(bus_.addresses, ","));
+}
 
 asio::awaitable<void> BusLink::talk(std::uint64_t generation) {
   auto live = [&] { return generation == generation_ && up_; };

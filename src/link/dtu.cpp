@@ -11,8 +11,10 @@ namespace {
 std::string printable(std::string_view bytes) {
   std::string out;
   for (unsigned char c : bytes.substr(0, 64)) {
-    if (std::isprint(c) && c != '\\') out += static_cast<char>(c);
-    else out += fmt::format("\\x{:02x}", c);
+    if (std::isprint(c) && c != '\\')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("\\x{:02x}", c);
   }
   if (bytes.size() > 64) out += "…";
   return out;
@@ -25,8 +27,9 @@ std::string endpoint_text(const asio::ip::tcp::socket& socket) {
 }
 
 // Why a connection did not register: (metric label, log text).
-std::pair<std::string, std::string> registration_refusal(const std::string& received, const std::string& from,
-                                                         bool timed_out, RegistrationTable::Match::Kind kind) {
+std::pair<std::string, std::string> registration_refusal(const std::string& received,
+                                                         const std::string& from, bool timed_out,
+                                                         RegistrationTable::Match::Kind kind) {
   if (received.empty()) return {timed_out ? "timeout" : "closed", "no registration from " + from};
   if (kind == RegistrationTable::Match::Kind::need_more) {
     return {"timeout", "incomplete registration \"" + printable(received) + "\" from " + from};
@@ -46,23 +49,26 @@ RegistrationTable::Match RegistrationTable::match(std::string_view received, boo
   Match found{Match::Kind::unknown, {}, 0};
   for (const auto& [length, count] : lengths_) {  // shortest first, so the longest match is last
     if (length > received.size()) break;
-    if (auto it = keys_.find(received.substr(0, length)); it != keys_.end()) found = {Match::Kind::found, it->second, length};
+    if (auto it = keys_.find(received.substr(0, length)); it != keys_.end())
+      found = {Match::Kind::found, it->second, length};
   }
   // A longer packet that begins with everything received could still complete.
   auto longer = keys_.upper_bound(received);
   const bool could_grow = longer != keys_.end() && longer->first.size() > received.size() &&
                           std::string_view(longer->first).substr(0, received.size()) == received;
   if (could_grow && !(final && found.kind == Match::Kind::found)) {
-    if (found.kind == Match::Kind::found && found.size < received.size()) return found;  // bytes beyond it: data
+    if (found.kind == Match::Kind::found && found.size < received.size())
+      return found;  // bytes beyond it: data
     return {Match::Kind::need_more, {}, 0};
   }
   return found;
 }
 
-std::span<const std::uint8_t> strip_heartbeats(std::span<const std::uint8_t> bytes, std::string_view heartbeat,
-                                               std::size_t& stripped) {
+std::span<const std::uint8_t> strip_heartbeats(std::span<const std::uint8_t> bytes,
+                                               std::string_view heartbeat, std::size_t& stripped) {
   if (heartbeat.empty()) return bytes;
-  const auto packet = std::span(reinterpret_cast<const std::uint8_t*>(heartbeat.data()), heartbeat.size());
+  const auto packet =
+      std::span(reinterpret_cast<const std::uint8_t*>(heartbeat.data()), heartbeat.size());
   while (bytes.size() >= packet.size() && std::equal(packet.begin(), packet.end(), bytes.begin())) {
     bytes = bytes.subspan(packet.size());
     ++stripped;
@@ -72,14 +78,17 @@ std::span<const std::uint8_t> strip_heartbeats(std::span<const std::uint8_t> byt
 
 DtuLink::DtuLink(asio::any_io_executor executor, DtuLinkOptions options, LinkHandler handler,
                  MetricsRegistry& metrics)
-    : StreamLink(std::move(executor), std::move(handler), Backoff{std::chrono::milliseconds(0), std::chrono::milliseconds(0)}),
+    : StreamLink(std::move(executor), std::move(handler),
+                 Backoff{std::chrono::milliseconds(0), std::chrono::milliseconds(0)}),
       options_(std::move(options)),
       adopt_wake_(strand_),
       watchdog_(strand_),
       peer_("DTU " + options_.identity + " (not connected)"),
-      heartbeats_(metrics.counter("halld_dtu_heartbeats_total", "Heartbeat packets received from DTUs.")),
-      offline_(metrics.counter("halld_dtu_offline_total",
-                               "DTU connections closed because nothing came within offline_after heartbeat intervals.")),
+      heartbeats_(
+          metrics.counter("halld_dtu_heartbeats_total", "Heartbeat packets received from DTUs.")),
+      offline_(metrics.counter(
+          "halld_dtu_offline_total",
+          "DTU connections closed because nothing came within offline_after heartbeat intervals.")),
       replaced_(metrics.counter("halld_dtu_replaced_total",
                                 "DTU connections closed because the same DTU registered again.")) {}
 
@@ -93,8 +102,8 @@ void DtuLink::adopt(asio::ip::tcp::socket socket, std::string rest) {
   const auto protocol = socket.local_endpoint().protocol();
   const auto from = endpoint_text(socket);
   auto native = socket.release();
-  asio::post(strand_, [self = std::static_pointer_cast<DtuLink>(shared_from_this()), protocol, native, from,
-                       rest = std::move(rest)]() mutable {
+  asio::post(strand_, [self = std::static_pointer_cast<DtuLink>(shared_from_this()), protocol,
+                       native, from, rest = std::move(rest)]() mutable {
     asio::ip::tcp::socket adopted(self->strand_);
     adopted.assign(protocol, native);
     if (self->stopping_) return;  // `adopted` closes it
@@ -135,7 +144,8 @@ void DtuLink::after_up() {
     rest_.clear();
     on_read(std::span(reinterpret_cast<const std::uint8_t*>(rest.data()), rest.size()));
   }
-  asio::co_spawn(strand_, watch(std::static_pointer_cast<DtuLink>(shared_from_this()), generation_), asio::detached);
+  asio::co_spawn(strand_, watch(std::static_pointer_cast<DtuLink>(shared_from_this()), generation_),
+                 asio::detached);
 }
 
 void DtuLink::on_read(std::span<const std::uint8_t> bytes) {
@@ -158,7 +168,8 @@ void DtuLink::on_stop() {
   waiting_.reset();
 }
 
-asio::awaitable<void> DtuLink::watch([[maybe_unused]] std::shared_ptr<DtuLink> self, std::uint64_t generation) {
+asio::awaitable<void> DtuLink::watch([[maybe_unused]] std::shared_ptr<DtuLink> self,
+                                     std::uint64_t generation) {
   const auto silence_allowed = options_.heartbeat_interval * options_.offline_after;
   while (generation == generation_ && up_) {
     watchdog_.expires_at(last_heard_ + silence_allowed);
@@ -167,25 +178,28 @@ asio::awaitable<void> DtuLink::watch([[maybe_unused]] std::shared_ptr<DtuLink> s
     if (generation != generation_ || !up_) co_return;
     if (std::chrono::steady_clock::now() >= last_heard_ + silence_allowed) {
       offline_.inc();
-      drop_reason_ = fmt::format("offline: nothing for {} s ({} heartbeat intervals)", silence_allowed.count(),
-                                 options_.offline_after);
+      drop_reason_ = fmt::format("offline: nothing for {} s ({} heartbeat intervals)",
+                                 silence_allowed.count(), options_.offline_after);
       close_stream();
       co_return;
     }
   }
 }
 
-DtuServer::DtuServer(asio::any_io_executor executor, DtuServerOptions options, MetricsRegistry& metrics)
+DtuServer::DtuServer(asio::any_io_executor executor, DtuServerOptions options,
+                     MetricsRegistry& metrics)
     : strand_(asio::make_strand(executor)),
       options_(std::move(options)),
       acceptor_(strand_),
       metrics_(metrics),
-      accepted_(metrics.counter("halld_dtu_connections_accepted_total", "Connections DTUs made to halld.")) {}
+      accepted_(metrics.counter("halld_dtu_connections_accepted_total",
+                                "Connections DTUs made to halld.")) {}
 
 void DtuServer::add(std::shared_ptr<DtuLink> link) {
   const auto& o = link->options();
   if (!table_.add(o.registration, o.identity)) {
-    throw std::invalid_argument("DTU " + o.identity + ": another DTU registers with the same packet");
+    throw std::invalid_argument("DTU " + o.identity +
+                                ": another DTU registers with the same packet");
   }
   links_[o.identity] = link;
 }
@@ -197,7 +211,8 @@ void DtuServer::start() {
   acceptor_.bind(endpoint);
   acceptor_.listen();
   bound_port_ = acceptor_.local_endpoint().port();
-  spdlog::info("DTU server listening on {}:{} for {} DTU(s)", options_.listen_address, bound_port_, table_.size());
+  spdlog::info("DTU server listening on {}:{} for {} DTU(s)", options_.listen_address, bound_port_,
+               table_.size());
   asio::co_spawn(strand_, accept_loop(shared_from_this()), asio::detached);
 }
 
@@ -226,7 +241,9 @@ asio::awaitable<void> DtuServer::accept_loop(std::shared_ptr<DtuServer> self) {
       continue;  // `socket` closes
     }
     ++registering_;
-    asio::co_spawn(strand_, handshake(self, std::make_shared<Registering>(std::move(socket), strand_)), asio::detached);
+    asio::co_spawn(strand_,
+                   handshake(self, std::make_shared<Registering>(std::move(socket), strand_)),
+                   asio::detached);
   }
 }
 
@@ -256,7 +273,8 @@ asio::awaitable<void> DtuServer::handshake([[maybe_unused]] std::shared_ptr<DtuS
     kind = table_.match(r->received).kind;
     if (kind != RegistrationTable::Match::Kind::need_more) break;
     boost::system::error_code ec;
-    auto n = co_await r->socket.async_read_some(asio::buffer(r->buffer), asio::redirect_error(asio::use_awaitable, ec));
+    auto n = co_await r->socket.async_read_some(asio::buffer(r->buffer),
+                                                asio::redirect_error(asio::use_awaitable, ec));
     r->received.append(r->buffer.data(), n);
     if (ec && !r->timed_out) break;
   }
@@ -280,11 +298,15 @@ void DtuServer::settle(Registering& r) {
 
 void DtuServer::refuse(const std::pair<std::string, std::string>& why) {
   const auto& [reason_label, detail] = why;
-  metrics_.counter("halld_dtu_refused_total", "DTU connections refused, by reason.", {{"reason", reason_label}}).inc();
+  metrics_
+      .counter("halld_dtu_refused_total", "DTU connections refused, by reason.",
+               {{"reason", reason_label}})
+      .inc();
   // A misconfigured or hostile DTU retries every few seconds; one line every 10 s says enough.
   ++refused_since_warning_;
   if (std::chrono::steady_clock::now() - last_warning_ > std::chrono::seconds(10)) {
-    spdlog::warn("DTU server: refused {} ({} refused since the last line)", detail, refused_since_warning_);
+    spdlog::warn("DTU server: refused {} ({} refused since the last line)", detail,
+                 refused_since_warning_);
     last_warning_ = std::chrono::steady_clock::now();
     refused_since_warning_ = 0;
   }

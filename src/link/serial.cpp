@@ -5,7 +5,8 @@
 namespace halld::link {
 
 SerialLink::SerialLink(asio::any_io_executor executor, SerialOptions options, LinkHandler handler)
-    : StreamLink(std::move(executor), std::move(handler), options.backoff), options_(std::move(options)) {}
+    : StreamLink(std::move(executor), std::move(handler), options.backoff),
+      options_(std::move(options)) {}
 
 asio::awaitable<bool> SerialLink::open() {
   boost::system::error_code ec;

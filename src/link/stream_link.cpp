@@ -106,7 +106,8 @@ asio::awaitable<void> StreamLink<Stream>::read_loop() {
   std::vector<std::uint8_t> buffer;
   if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
     boost::system::error_code ignored;
-    stream_.non_blocking(true, ignored);  // a read after a spurious wake-up says would_block, never waits
+    stream_.non_blocking(true,
+                         ignored);  // a read after a spurious wake-up says would_block, never waits
   } else {
     buffer.resize(16 * 1024);
   }
@@ -123,14 +124,16 @@ asio::awaitable<void> StreamLink<Stream>::read_loop() {
     std::size_t n = 0;
     std::span<std::uint8_t> into;
     if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) {
-      co_await stream_.async_wait(asio::ip::tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      co_await stream_.async_wait(asio::ip::tcp::socket::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
       into = thread_read_buffer();
       if (!ec) n = stream_.read_some(asio::buffer(into.data(), into.size()), ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
       if (!ec && n == 0) ec = asio::error::eof;
     } else {
       into = buffer;
-      n = co_await stream_.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+      n = co_await stream_.async_read_some(asio::buffer(buffer),
+                                           asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {
       if (drop_reason_.empty() && ec != asio::error::eof) drop_reason_ = ec.message();
@@ -144,7 +147,8 @@ asio::awaitable<void> StreamLink<Stream>::read_loop() {
 template <class Stream>
 asio::awaitable<bool> StreamLink<Stream>::write(const std::vector<std::uint8_t>& bytes) {
   boost::system::error_code ec;
-  co_await asio::async_write(stream_, asio::buffer(bytes), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(stream_, asio::buffer(bytes),
+                             asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     close_stream();
     co_return false;
@@ -170,8 +174,8 @@ asio::awaitable<void> StreamLink<Stream>::talk(std::uint64_t generation) {
 }
 
 template <class Stream>
-asio::awaitable<void> StreamLink<Stream>::talk_alive([[maybe_unused]] std::shared_ptr<StreamLink> keep_alive,
-                                                     std::uint64_t generation) {
+asio::awaitable<void> StreamLink<Stream>::talk_alive(
+    [[maybe_unused]] std::shared_ptr<StreamLink> keep_alive, std::uint64_t generation) {
   auto talking = talk(generation);
   co_await std::move(talking);
 }

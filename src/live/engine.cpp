@@ -20,12 +20,13 @@ constexpr days state_lookback{30};  // how far back a rebuild looks for window a
 // What a model needs to stand at `from` as the live one would: the last window, terminal and
 // part states known before the day before, then that day's events (its tickets can still be
 // called after midnight).
-std::vector<records::Event> read_context(pqxx::transaction_base& tx, int hall_id, const model::HallCalendar& calendar,
-                                         Timestamp from) {
+std::vector<records::Event> read_context(pqxx::transaction_base& tx, int hall_id,
+                                         const model::HallCalendar& calendar, Timestamp from) {
   const auto day_before = calendar.day_start(calendar.local_day(from) - days(1));
   auto context = store::read_states_before(tx, hall_id, day_before, state_lookback);
   auto events = store::read_hall_events(tx, hall_id, day_before, from);
-  context.insert(context.end(), std::make_move_iterator(events.begin()), std::make_move_iterator(events.end()));
+  context.insert(context.end(), std::make_move_iterator(events.begin()),
+                 std::make_move_iterator(events.end()));
   return context;
 }
 
@@ -44,12 +45,13 @@ struct Engine::Hall {
   Timestamp horizon;          // tallies are whole from here on
   std::set<Timestamp> dirty;  // buckets changed since the last flush
   RecentFacts recent;
-  sys_days day{};             // the local day the model is in
-  bool reload_due = false;    // a late event changed what the held days start from
-  std::optional<sys_days> reload_from;  // the first day held then: what the reload no longer holds is rebuilt
-  bool reloading = false;     // a reload is reading the log: what is applied meanwhile is kept
+  sys_days day{};           // the local day the model is in
+  bool reload_due = false;  // a late event changed what the held days start from
+  std::optional<sys_days>
+      reload_from;         // the first day held then: what the reload no longer holds is rebuilt
+  bool reloading = false;  // a reload is reading the log: what is applied meanwhile is kept
   std::vector<store::IngestRecord> since_reload;
-  bool changed = true;        // since the last publication
+  bool changed = true;  // since the last publication
   std::chrono::steady_clock::time_point published_at{};
 };
 
@@ -78,21 +80,28 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
       clock_(std::move(clock)),
       publish_timer_(strand_),
       flush_timer_(strand_),
-      events_applied_(metrics.counter("halld_model_events_applied_total", "Events applied to the real-time model.")),
-      resends_dropped_(metrics.counter("halld_model_resends_dropped_total",
-                                       "Events the model had already applied (resent by a device).")),
+      events_applied_(metrics.counter("halld_model_events_applied_total",
+                                      "Events applied to the real-time model.")),
+      resends_dropped_(
+          metrics.counter("halld_model_resends_dropped_total",
+                          "Events the model had already applied (resent by a device).")),
       unknown_hall_(metrics.counter("halld_model_unknown_hall_events_total",
                                     "Events of halls the model did not know yet, or of no hall.")),
-      skewed_events_(metrics.counter("halld_model_skewed_events_total",
-                                     "Events left out of the model: their device time was outside the clock bounds.")),
-      late_events_(metrics.counter("halld_model_late_events_total",
-                                   "Events older than the model holds; their days are rebuilt from the log.")),
-      reloads_(metrics.counter("halld_model_hall_reloads_total",
-                               "Halls loaded again from the log because late events changed their held days.")),
+      skewed_events_(metrics.counter(
+          "halld_model_skewed_events_total",
+          "Events left out of the model: their device time was outside the clock bounds.")),
+      late_events_(metrics.counter(
+          "halld_model_late_events_total",
+          "Events older than the model holds; their days are rebuilt from the log.")),
+      reloads_(metrics.counter(
+          "halld_model_hall_reloads_total",
+          "Halls loaded again from the log because late events changed their held days.")),
       flushes_(metrics.counter("halld_kpi_flushes_total",
                                "Passes of the rollup flush, with or without anything to write.")),
-      flushes_failed_(metrics.counter("halld_kpi_flushes_failed_total", "Rollup flushes the database refused.")),
-      flush_seconds_(metrics.histogram("halld_kpi_flush_seconds", "Time to write one flush of rollups.",
+      flushes_failed_(metrics.counter("halld_kpi_flushes_failed_total",
+                                      "Rollup flushes the database refused.")),
+      flush_seconds_(metrics.histogram("halld_kpi_flush_seconds",
+                                       "Time to write one flush of rollups.",
                                        {0.01, 0.05, 0.1, 0.5, 1, 5, 30})) {
   metrics.gauge_callback("halld_model_halls", "Halls in the real-time model.", [this] {
     std::lock_guard lock(published_mutex_);
@@ -102,8 +111,8 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
 
 Engine::~Engine() = default;
 
-std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::transaction_base& tx, store::KpiHall info, Timestamp now,
-                                               std::size_t& events) {
+std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::transaction_base& tx, store::KpiHall info,
+                                                Timestamp now, std::size_t& events) {
   const auto today = info.terms.calendar.local_day(now);
   const auto from = info.terms.calendar.day_start(today - days(1));
   const auto context = read_context(tx, info.id, info.terms.calendar, from);
@@ -122,7 +131,8 @@ std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::transaction_base& tx, stor
 
 void Engine::rebuild() {
   auto halls = database_.run_blocking(store::load_kpi_halls);
-  auto sequences = database_.run_blocking([](pqxx::connection& c) { return store::source_sequences(c); });
+  auto sequences =
+      database_.run_blocking([](pqxx::connection& c) { return store::source_sequences(c); });
   sequences_.insert(sequences.begin(), sequences.end());
   const auto now = clock_();
   std::size_t events = 0;
@@ -135,7 +145,8 @@ void Engine::rebuild() {
   }
   halls_loaded_ = std::chrono::steady_clock::now();
   publish_changed(now);
-  spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(), events);
+  spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(),
+               events);
 }
 
 void Engine::start() {
@@ -153,20 +164,22 @@ void Engine::stop(std::function<void()> done) {
 }
 
 void Engine::apply(std::span<const store::IngestRecord> batch) {
-  asio::post(strand_, [this, records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
-    // Halls quiet for a publish period publish their change at once (alarms ride on it), all
-    // of this batch's together: a commit that wakes a thousand halls is one publication, not a
-    // thousand (each a message to every dashboard). The busy ones wait for the publisher.
-    std::vector<Hall*> woken;
-    const auto quiet_since = std::chrono::steady_clock::now() - options_.publish_every;
-    for (const auto& r : records) {
-      Hall* h = apply_on_strand(r);
-      if (h && h->published_at <= quiet_since) woken.push_back(h);
-    }
-    std::sort(woken.begin(), woken.end());
-    woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
-    publish(woken, clock_());
-  });
+  asio::post(strand_,
+             [this, records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
+               // Halls quiet for a publish period publish their change at once (alarms ride on it),
+               // all of this batch's together: a commit that wakes a thousand halls is one
+               // publication, not a thousand (each a message to every dashboard). The busy ones
+               // wait for the publisher.
+               std::vector<Hall*> woken;
+               const auto quiet_since = std::chrono::steady_clock::now() - options_.publish_every;
+               for (const auto& r : records) {
+                 Hall* h = apply_on_strand(r);
+                 if (h && h->published_at <= quiet_since) woken.push_back(h);
+               }
+               std::sort(woken.begin(), woken.end());
+               woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
+               publish(woken, clock_());
+             });
 }
 
 Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
@@ -190,7 +203,8 @@ Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
     late_events_.inc();
     const auto& calendar = h->info->terms.calendar;
     const auto first_held = calendar.local_day(h->horizon);
-    for (auto day = calendar.local_day(r.event.at); day < first_held; day += days(1)) stale_[h->info->id].insert(day);
+    for (auto day = calendar.local_day(r.event.at); day < first_held; day += days(1))
+      stale_[h->info->id].insert(day);
     h->reload_due = true;
     if (!h->reload_from || first_held < *h->reload_from) h->reload_from = first_held;
     return nullptr;
@@ -288,8 +302,8 @@ std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const 
   auto recent = h.recent.figures(now, h.info->terms);
   view->last_15_min = recent.last_15_min;
   view->last_60_min = recent.last_60_min;
-  view->predictions =
-      h.recent.predict(view->state, view->last_60_min, view->today, h.info->terms, h.info->window_business, now);
+  view->predictions = h.recent.predict(view->state, view->last_60_min, view->today, h.info->terms,
+                                       h.info->window_business, now);
   return view;
 }
 
@@ -330,7 +344,8 @@ asio::awaitable<void> Engine::publisher() {
   boost::system::error_code ec;
   while (!stopping_) {
     // Finer than the period, so a hall's trailing change waits little past its period.
-    publish_timer_.expires_after(std::max(options_.publish_every / 4, std::chrono::milliseconds(10)));
+    publish_timer_.expires_after(
+        std::max(options_.publish_every / 4, std::chrono::milliseconds(10)));
     co_await publish_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_) break;
     publish_changed(clock_());
@@ -384,7 +399,8 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
         for (const auto& [hall_id, days] : stale) store::note_stale_days(c, hall_id, days);
       });
       co_await std::move(writing);
-      flush_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      flush_seconds_.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     } catch (const std::exception& e) {
       written = false;
       flushes_failed_.inc();
@@ -401,7 +417,8 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
     const auto& calendar = h->info->terms.calendar;
     const auto keep_from = calendar.day_start(calendar.local_day(now) - days(1));
     if (keep_from <= h->horizon) continue;
-    h->tallies.erase(h->tallies.begin(), h->tallies.lower_bound(kpi::TallyKey{keep_from, kpi::Dimension::hall, {}}));
+    h->tallies.erase(h->tallies.begin(),
+                     h->tallies.lower_bound(kpi::TallyKey{keep_from, kpi::Dimension::hall, {}}));
     h->horizon = keep_from;
   }
   if (!stopping_) {
@@ -428,7 +445,8 @@ asio::awaitable<void> Engine::rebuild_stale_days(Timestamp now) {
       });
       co_await std::move(rebuilding);
     }
-    if (!days.empty()) spdlog::info("kpi: rebuilt {} hall-day(s) of late events from the event log", days.size());
+    if (!days.empty())
+      spdlog::info("kpi: rebuilt {} hall-day(s) of late events from the event log", days.size());
   } catch (const std::exception& e) {
     spdlog::warn("kpi: rebuilding stale days failed, will retry: {}", e.what());
   }
@@ -447,7 +465,8 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
     // Days held when the late event came and no longer held now are rebuilt from the log.
     const auto& calendar = old.info->terms.calendar;
     const auto first_loaded = calendar.local_day(now) - days(1);
-    for (auto day = old.reload_from.value_or(first_loaded); day < first_loaded; day += days(1)) stale_[id].insert(day);
+    for (auto day = old.reload_from.value_or(first_loaded); day < first_loaded; day += days(1))
+      stale_[id].insert(day);
     old.reload_from.reset();
     old.reloading = true;
     old.since_reload.clear();
@@ -467,7 +486,8 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
       });
       loaded = co_await std::move(loading);
     } catch (const std::exception& e) {
-      spdlog::warn("model: reloading hall {} after late events failed, will retry: {}", old.info->code, e.what());
+      spdlog::warn("model: reloading hall {} after late events failed, will retry: {}",
+                   old.info->code, e.what());
     }
     auto it = halls_.find(id);
     if (it == halls_.end()) continue;
@@ -481,24 +501,28 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
     // What was applied while the log was read and is not in the snapshot, applied again.
     Hall& fresh = *loaded->hall;
     for (const auto& r : current.since_reload) {
-      if (store::arrive(loaded->marks[r.source_id], r.epoch, r.sequence) == store::Arrival::resend) continue;
+      if (store::arrive(loaded->marks[r.source_id], r.epoch, r.sequence) == store::Arrival::resend)
+        continue;
       apply_event(fresh, r.event);
     }
     {
       HallSink sink(fresh);
       fresh.model.cut_intervals(now, sink);
     }
-    for (const auto& [key, tally] : fresh.tallies) fresh.dirty.insert(key.bucket);  // flushed whole next time
+    for (const auto& [key, tally] : fresh.tallies)
+      fresh.dirty.insert(key.bucket);  // flushed whole next time
     fresh.reload_due = current.reload_due;
     fresh.reload_from = current.reload_from;
     fresh.changed = true;
     it->second = std::move(loaded->hall);
     reloads_.inc();
   }
-  if (!due.empty()) spdlog::info("model: reloaded {} hall(s) from the log after late events", due.size());
+  if (!due.empty())
+    spdlog::info("model: reloaded {} hall(s) from the log after late events", due.size());
 }
 
-void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& hall, sys_days day, Timestamp now) {
+void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& hall, sys_days day,
+                           Timestamp now) {
   const auto& calendar = hall.terms.calendar;
   const auto from = calendar.day_start(day);
   const auto day_end = calendar.day_start(day + days(1));
@@ -512,7 +536,8 @@ void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& h
   store::HallRollup r;
   r.hall_id = hall.id;
   r.rollups = kpi::tally_events(hall.id, hall.terms, before, events, from, until);
-  for (auto bucket = from; bucket < day_end; bucket += std::chrono::duration_cast<std::chrono::seconds>(kpi::bucket_length)) {
+  for (auto bucket = from; bucket < day_end;
+       bucket += std::chrono::duration_cast<std::chrono::seconds>(kpi::bucket_length)) {
     r.buckets.insert(bucket);
   }
   r.days = {day};

@@ -16,8 +16,8 @@ namespace {
 constexpr auto recent_span = std::chrono::minutes(60);
 
 bool is_queue_fact(FactKind kind) {
-  return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment || kind == FactKind::no_show ||
-         kind == FactKind::service || kind == FactKind::evaluation;
+  return kind == FactKind::arrival || kind == FactKind::call || kind == FactKind::abandonment ||
+         kind == FactKind::no_show || kind == FactKind::service || kind == FactKind::evaluation;
 }
 
 struct BusinessFigures {
@@ -45,8 +45,9 @@ double wait_behind_minutes(const std::vector<double>& remaining, double work) {
   return 1 / rate + work / static_cast<double>(remaining.size());
 }
 
-WaitPrediction prediction(std::string business, int waiting_ahead, int open, int busy, double arrivals_per_hour,
-                          double mean_service_minutes, double target_wait_minutes, int max_windows) {
+WaitPrediction prediction(std::string business, int waiting_ahead, int open, int busy,
+                          double arrivals_per_hour, double mean_service_minutes,
+                          double target_wait_minutes, int max_windows) {
   WaitPrediction p;
   p.business = std::move(business);
   p.waiting_ahead = waiting_ahead;
@@ -56,9 +57,11 @@ WaitPrediction prediction(std::string business, int waiting_ahead, int open, int
   p.mean_service_minutes = mean_service_minutes;
   const kpi::QueueRates rates{arrivals_per_hour, mean_service_minutes, open};
   p.utilisation = kpi::utilisation(rates);
-  p.predicted_wait_min = kpi::wait_for_arrival_now_minutes(waiting_ahead, busy, open, mean_service_minutes);
+  p.predicted_wait_min =
+      kpi::wait_for_arrival_now_minutes(waiting_ahead, busy, open, mean_service_minutes);
   p.steady_state_wait_min = kpi::steady_state_wait_minutes(rates);
-  p.windows_needed = kpi::windows_needed(arrivals_per_hour, mean_service_minutes, target_wait_minutes, max_windows);
+  p.windows_needed = kpi::windows_needed(arrivals_per_hour, mean_service_minutes,
+                                         target_wait_minutes, max_windows);
   return p;
 }
 
@@ -66,8 +69,8 @@ WaitPrediction prediction(std::string business, int waiting_ahead, int open, int
 
 void RecentFacts::add(const Fact& f) {
   if (!is_queue_fact(f.kind)) return;
-  facts_.push_back(Recent{f.at, f.kind, static_cast<std::int32_t>(f.seconds), f.evaluation, f.customer_class,
-                          std::string(f.business)});
+  facts_.push_back(Recent{f.at, f.kind, static_cast<std::int32_t>(f.seconds), f.evaluation,
+                          f.customer_class, std::string(f.business)});
 }
 
 RecentFacts::Figures RecentFacts::figures(Timestamp now, const kpi::HallTerms& terms) {
@@ -102,9 +105,9 @@ std::chrono::minutes RecentFacts::rate_span(Timestamp now, const model::HallCale
   return std::clamp(since, std::chrono::minutes(10), std::chrono::minutes(recent_span));
 }
 
-std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snapshot, const kpi::Tally& last_60_min,
-                                                 const kpi::Tally& today, const kpi::HallTerms& terms,
-                                                 const WindowBusiness& window_business, Timestamp now) const {
+std::vector<WaitPrediction> RecentFacts::predict(
+    const model::HallSnapshot& snapshot, const kpi::Tally& last_60_min, const kpi::Tally& today,
+    const kpi::HallTerms& terms, const WindowBusiness& window_business, Timestamp now) const {
   std::map<std::string, BusinessFigures> by_business;
   for (const auto& r : facts_) {
     auto& figures = by_business[r.business];
@@ -114,14 +117,17 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
       ++figures.handled;
     }
   }
-  const double hours = std::chrono::duration<double>(rate_span(now, terms.calendar)).count() / 3600.0;
+  const double hours =
+      std::chrono::duration<double>(rate_span(now, terms.calendar)).count() / 3600.0;
   for (auto& [business, figures] : by_business) figures.arrivals_per_hour /= hours;
   for (const auto& w : snapshot.waiting) by_business.try_emplace(w.business);
-  std::erase_if(by_business, [&](const auto& entry) {  // predicted: what came in the last hour or waits
-    return entry.second.arrivals_per_hour == 0 &&
-           std::none_of(snapshot.waiting.begin(), snapshot.waiting.end(),
-                        [&](const model::WaitingTicket& w) { return w.business == entry.first; });
-  });
+  std::erase_if(
+      by_business, [&](const auto& entry) {  // predicted: what came in the last hour or waits
+        return entry.second.arrivals_per_hour == 0 &&
+               std::none_of(
+                   snapshot.waiting.begin(), snapshot.waiting.end(),
+                   [&](const model::WaitingTicket& w) { return w.business == entry.first; });
+      });
 
   const double target_min = static_cast<double>(terms.target_wait_s) / 60.0;
   const int max_windows = std::max<int>(static_cast<int>(snapshot.windows.size()), 1) * 2;
@@ -135,7 +141,8 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
     if (w.state == records::WindowState::open) open_windows.push_back(&w);
   }
   auto busy_count = [](const std::vector<const model::WindowLive*>& windows) {
-    return static_cast<int>(std::count_if(windows.begin(), windows.end(), [](const auto* w) { return !w->ticket.empty(); }));
+    return static_cast<int>(std::count_if(windows.begin(), windows.end(),
+                                          [](const auto* w) { return !w->ticket.empty(); }));
   };
   // Customers who give up before they are served take no window time: of those ahead, this
   // share will not be served (the last hour's abandonments, each customer counted once).
@@ -144,7 +151,8 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
 
   std::vector<WaitPrediction> out;
   const kpi::Indicators day = kpi::indicators(today);
-  const double hall_service_min = hour.average_handling_min.value_or(day.average_handling_min.value_or(10.0));
+  const double hall_service_min =
+      hour.average_handling_min.value_or(day.average_handling_min.value_or(10.0));
   // A business's mean service: its own of the last hour, else its target, else the hall's.
   auto service_min = [&](const std::string& business) {
     auto it = by_business.find(business);
@@ -152,7 +160,8 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
       if (auto mean = it->second.mean_service_minutes()) return *mean;
     }
     auto target = terms.target_handling_s.find(business);
-    return target != terms.target_handling_s.end() ? static_cast<double>(target->second) / 60.0 : hall_service_min;
+    return target != terms.target_handling_s.end() ? static_cast<double>(target->second) / 60.0
+                                                   : hall_service_min;
   };
   // What a window's current customer still needs: the mean of its business less what it has
   // had, but never under a quarter of the mean (a long service is likely a long one).
@@ -170,11 +179,13 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
     return wait_behind_minutes(remaining, work);
   };
   double hall_work = 0;
-  for (const auto& waiting : snapshot.waiting) hall_work += service_min(waiting.business) * served_share;
+  for (const auto& waiting : snapshot.waiting)
+    hall_work += service_min(waiting.business) * served_share;
   const double hall_ahead = static_cast<double>(snapshot.waiting.size()) * served_share;
-  auto hall = prediction("", static_cast<int>(std::lround(hall_ahead)), static_cast<int>(open_windows.size()),
-                         busy_count(open_windows), static_cast<double>(hour.arrivals) / hours, hall_service_min,
-                         target_min, max_windows);
+  auto hall = prediction("", static_cast<int>(std::lround(hall_ahead)),
+                         static_cast<int>(open_windows.size()), busy_count(open_windows),
+                         static_cast<double>(hour.arrivals) / hours, hall_service_min, target_min,
+                         max_windows);
   if (!open_windows.empty()) hall.predicted_wait_min = wait_behind(open_windows, hall_work);
   out.push_back(std::move(hall));
 
@@ -186,8 +197,9 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
   auto windows_serving = [&](const std::string& business) {
     auto [it, fresh] = serving_windows.try_emplace(business, 0);
     if (fresh) {
-      it->second = static_cast<int>(std::count_if(open_windows.begin(), open_windows.end(),
-                                                  [&](const auto* w) { return serves(*w, business); }));
+      it->second =
+          static_cast<int>(std::count_if(open_windows.begin(), open_windows.end(),
+                                         [&](const auto* w) { return serves(*w, business); }));
     }
     return it->second;
   };
@@ -203,14 +215,15 @@ std::vector<WaitPrediction> RecentFacts::predict(const model::HallSnapshot& snap
         if (waiting.business == business) ahead += 1;  // no open window serves it: all of it ahead
         continue;
       }
-      const auto shared = std::count_if(mine.begin(), mine.end(), [&](const auto* w) { return serves(*w, waiting.business); });
+      const auto shared = std::count_if(
+          mine.begin(), mine.end(), [&](const auto* w) { return serves(*w, waiting.business); });
       ahead += static_cast<double>(shared) / theirs;
       work += static_cast<double>(shared) / theirs * service_min(waiting.business) * served_share;
     }
-    auto predicted = prediction(business, static_cast<int>(std::lround(ahead * served_share)),
-                                static_cast<int>(mine.size()), busy_count(mine), figures.arrivals_per_hour,
-                                service_min(business), target_min,
-                                max_windows);
+    auto predicted =
+        prediction(business, static_cast<int>(std::lround(ahead * served_share)),
+                   static_cast<int>(mine.size()), busy_count(mine), figures.arrivals_per_hour,
+                   service_min(business), target_min, max_windows);
     if (!mine.empty()) predicted.predicted_wait_min = wait_behind(mine, work);
     out.push_back(std::move(predicted));
   }

@@ -24,9 +24,13 @@ HallCalendar HallCalendar::always_open(minutes utc_offset) {
   return HallCalendar(utc_offset, week, {});
 }
 
-sys_days HallCalendar::local_day(Timestamp at) const { return std::chrono::floor<days>(at + utc_offset_); }
+sys_days HallCalendar::local_day(Timestamp at) const {
+  return std::chrono::floor<days>(at + utc_offset_);
+}
 
-Timestamp HallCalendar::day_start(sys_days local_day) const { return Timestamp(local_day) - utc_offset_; }
+Timestamp HallCalendar::day_start(sys_days local_day) const {
+  return Timestamp(local_day) - utc_offset_;
+}
 
 std::optional<records::DayHours> HallCalendar::hours_on(sys_days day) const {
   if (auto e = exceptions_.find(day); e != exceptions_.end()) return e->second;

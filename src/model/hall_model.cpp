@@ -14,10 +14,13 @@ struct Overloaded : Ts... {
 };
 
 bool counts_as_available(TerminalState state) {
-  return state == TerminalState::in_service || state == TerminalState::idle || state == TerminalState::busy;
+  return state == TerminalState::in_service || state == TerminalState::idle ||
+         state == TerminalState::busy;
 }
 
-std::int64_t seconds_between(Timestamp from, Timestamp to) { return to > from ? (to - from).count() : 0; }
+std::int64_t seconds_between(Timestamp from, Timestamp to) {
+  return to > from ? (to - from).count() : 0;
+}
 
 }  // namespace
 
@@ -42,8 +45,10 @@ void HallModel::apply(const Event& event, FactSink& sink) {
                  [&](const TerminalStateChanged& t) { terminal_state(at, t, sink); },
                  [&](const PartStateChanged& p) { part_state(at, p, sink); },
                  [&](const TerminalAlarm& a) {
-                   if (a.kind == TerminalAlarmKind::door_open) terminal(a.terminal).door_open = true;
-                   if (a.kind == TerminalAlarmKind::door_closed) terminal(a.terminal).door_open = false;
+                   if (a.kind == TerminalAlarmKind::door_open)
+                     terminal(a.terminal).door_open = true;
+                   if (a.kind == TerminalAlarmKind::door_closed)
+                     terminal(a.terminal).door_open = false;
                  },
                  [&](const Transaction& t) { transaction(at, t, sink); },
                  [&](const Settlement&) {},  // a till total: a record, not a KPI input
@@ -65,14 +70,15 @@ void HallModel::issue(const Event& e, const TicketIssued& t, FactSink& sink) {
 }
 
 bool HallModel::remove_waiting(const std::string& ticket) {
-  auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const WaitingTicket& w) { return w.ticket == ticket; });
+  auto it = std::find_if(waiting_.begin(), waiting_.end(),
+                         [&](const WaitingTicket& w) { return w.ticket == ticket; });
   if (it == waiting_.end()) return false;
   waiting_.erase(it);
   return true;
 }
 
-void HallModel::call(Timestamp at, const std::string& ticket, std::uint16_t number, const std::string& clerk,
-                     FactSink& sink) {
+void HallModel::call(Timestamp at, const std::string& ticket, std::uint16_t number,
+                     const std::string& clerk, FactSink& sink) {
   auto& w = window(number);
   if (!clerk.empty()) w.clerk = clerk;
   auto found = tickets_.find(ticket);
@@ -83,7 +89,8 @@ void HallModel::call(Timestamp at, const std::string& ticket, std::uint16_t numb
   auto& info = found->second;
   // Only the first call after (re-)entering the queue ends a wait; a call to a ticket no longer
   // waiting is a repeated call.
-  auto waited_since = std::find_if(waiting_.begin(), waiting_.end(), [&](const WaitingTicket& x) { return x.ticket == ticket; });
+  auto waited_since = std::find_if(waiting_.begin(), waiting_.end(),
+                                   [&](const WaitingTicket& x) { return x.ticket == ticket; });
   if (waited_since == waiting_.end()) return;
   const Timestamp since = waited_since->since;
   waiting_.erase(waited_since);
@@ -121,14 +128,16 @@ void HallModel::transfer(Timestamp at, const TicketTransferred& t) {
 
 void HallModel::start_service(Timestamp at, const ServiceStarted& s, FactSink& sink) {
   // Queue systems that report no separate call: the start of service is the call.
-  if (std::any_of(waiting_.begin(), waiting_.end(), [&](const WaitingTicket& w) { return w.ticket == s.ticket; })) {
+  if (std::any_of(waiting_.begin(), waiting_.end(),
+                  [&](const WaitingTicket& w) { return w.ticket == s.ticket; })) {
     call(at, s.ticket, s.window, s.staff_no, sink);
   }
   auto& w = window(s.window);
   close_window_interval(w, at, sink);
   if (!s.staff_no.empty()) w.clerk = s.staff_no;
   w.ticket = s.ticket;
-  if (auto found = tickets_.find(s.ticket); found != tickets_.end()) w.business = found->second.business;
+  if (auto found = tickets_.find(s.ticket); found != tickets_.end())
+    w.business = found->second.business;
   w.service_started = at;
   if (w.state == WindowState::closed) {
     // Serving proves the window open, whatever the last status said.
@@ -141,8 +150,10 @@ void HallModel::finish_service(Timestamp at, const ServiceFinished& s, FactSink&
   auto& w = window(s.window);
   auto found = tickets_.find(s.ticket);
   std::optional<Timestamp> started;
-  if (w.ticket == s.ticket && w.service_started != Timestamp{}) started = w.service_started;
-  else if (found != tickets_.end() && found->second.called) started = found->second.called;
+  if (w.ticket == s.ticket && w.service_started != Timestamp{})
+    started = w.service_started;
+  else if (found != tickets_.end() && found->second.called)
+    started = found->second.called;
   if (!started) {
     ++unpaired_;
   }
@@ -151,7 +162,7 @@ void HallModel::finish_service(Timestamp at, const ServiceFinished& s, FactSink&
   Fact fact;
   fact.kind = FactKind::service;
   fact.at = at;
-  fact.business = !s.business.empty() ? std::string_view(s.business)
+  fact.business = !s.business.empty()       ? std::string_view(s.business)
                   : found != tickets_.end() ? std::string_view(found->second.business)
                                             : std::string_view(w.business);
   fact.window = s.window;
@@ -171,7 +182,8 @@ void HallModel::finish_service(Timestamp at, const ServiceFinished& s, FactSink&
 }
 
 void HallModel::abandon(Timestamp at, const TicketAbandoned& a, FactSink& sink) {
-  auto waited = std::find_if(waiting_.begin(), waiting_.end(), [&](const WaitingTicket& w) { return w.ticket == a.ticket; });
+  auto waited = std::find_if(waiting_.begin(), waiting_.end(),
+                             [&](const WaitingTicket& w) { return w.ticket == a.ticket; });
   if (waited == waiting_.end()) {
     auto found = tickets_.find(a.ticket);
     if (found != tickets_.end() && found->second.called && !found->second.done) {
@@ -192,7 +204,8 @@ void HallModel::abandon(Timestamp at, const TicketAbandoned& a, FactSink& sink) 
   waiting_.erase(waited);
 }
 
-void HallModel::missed_call(Timestamp at, const std::string& ticket, TicketInfo& info, FactSink& sink) {
+void HallModel::missed_call(Timestamp at, const std::string& ticket, TicketInfo& info,
+                            FactSink& sink) {
   // The window waited for this customer since the call; it is free again now.
   for (auto& [number, w] : windows_) {
     if (w.ticket != ticket) continue;
@@ -342,7 +355,8 @@ void HallModel::start_day(Timestamp day_start, Timestamp forget_before) {
   std::erase_if(waiting_, [&](const WaitingTicket& w) { return !tickets_.contains(w.ticket); });
 }
 
-void HallModel::catch_up(std::span<const Event> context, Timestamp day_start, Timestamp forget_before, Timestamp from) {
+void HallModel::catch_up(std::span<const Event> context, Timestamp day_start,
+                         Timestamp forget_before, Timestamp from) {
   struct Uncounted final : FactSink {
     void on_fact(const Fact&) override {}
   } uncounted;

@@ -1,8 +1,9 @@
 // Kannel's smsbox: one HTTP GET per text (sendsms), the text as UTF-8 with coding=2 so Kannel
 // sends UCS-2, and a dlr-url on which Kannel reports delivery (%d becomes the report type).
+#include <fmt/format.h>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include "halld/notify/channel.hpp"
 
@@ -33,7 +34,8 @@ struct Endpoint {
 // "http://host[:port]/path"; the configuration admits http:// URLs only.
 Endpoint split_url(std::string_view url) {
   constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) throw std::invalid_argument(fmt::format("not an http:// URL: {}", url));
+  if (!url.starts_with(scheme))
+    throw std::invalid_argument(fmt::format("not an http:// URL: {}", url));
   url.remove_prefix(scheme.size());
   const auto slash = url.find('/');
   const auto authority = url.substr(0, slash);
@@ -49,7 +51,9 @@ Endpoint split_url(std::string_view url) {
 class KannelChannel final : public Channel {
  public:
   KannelChannel(asio::any_io_executor executor, KannelOptions options)
-      : executor_(std::move(executor)), options_(std::move(options)), endpoint_(split_url(options_.sendsms_url)) {}
+      : executor_(std::move(executor)),
+        options_(std::move(options)),
+        endpoint_(split_url(options_.sendsms_url)) {}
   std::string_view name() const override { return "kannel"; }
 
   asio::awaitable<SendOutcome> send(const TextMessage& message) override {
@@ -59,7 +63,8 @@ class KannelChannel final : public Channel {
     asio::ip::tcp::resolver resolver(executor_);
     http::response<http::string_body> response;
     try {
-      auto addresses = co_await resolver.async_resolve(endpoint_.host, endpoint_.port, asio::use_awaitable);
+      auto addresses =
+          co_await resolver.async_resolve(endpoint_.host, endpoint_.port, asio::use_awaitable);
       co_await stream.async_connect(addresses, asio::use_awaitable);
       http::request<http::empty_body> request{http::verb::get, target, 11};
       request.set(http::field::host, endpoint_.host);
@@ -71,8 +76,10 @@ class KannelChannel final : public Channel {
       co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
       response = parser.release();
     } catch (const boost::system::system_error& e) {
-      co_return SendOutcome{false, fmt::format("Kannel at {}:{}: {}", endpoint_.host, endpoint_.port, e.code().message()),
-                            false};
+      co_return SendOutcome{
+          false,
+          fmt::format("Kannel at {}:{}: {}", endpoint_.host, endpoint_.port, e.code().message()),
+          false};
     }
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -81,12 +88,14 @@ class KannelChannel final : public Channel {
 
  private:
   std::string sendsms_target(const TextMessage& message) const {
-    const auto dlr_url = fmt::format("{}/api/v1/sms/dlr?id={}&token={}&status=%d", options_.callback_url(), message.id,
-                                     message.dlr_token);
-    return fmt::format("{}?username={}&password={}&from={}&to={}&text={}&charset=UTF-8&coding=2&dlr-mask=31&dlr-url={}",
-                       endpoint_.path, percent_encode(options_.username), percent_encode(options_.password),
-                       percent_encode(options_.from), percent_encode(message.phone), percent_encode(message.text),
-                       percent_encode(dlr_url));
+    const auto dlr_url = fmt::format("{}/api/v1/sms/dlr?id={}&token={}&status=%d",
+                                     options_.callback_url(), message.id, message.dlr_token);
+    return fmt::format(
+        "{}?username={}&password={}&from={}&to={}&text={}&charset=UTF-8&coding=2&dlr-mask=31&dlr-"
+        "url={}",
+        endpoint_.path, percent_encode(options_.username), percent_encode(options_.password),
+        percent_encode(options_.from), percent_encode(message.phone), percent_encode(message.text),
+        percent_encode(dlr_url));
   }
 
   // 202 "0: Accepted for delivery" or "3: Queued for later delivery"; anything else is a refusal.
@@ -106,7 +115,8 @@ class KannelChannel final : public Channel {
 
 }  // namespace
 
-std::unique_ptr<Channel> make_kannel_channel(asio::any_io_executor executor, KannelOptions options) {
+std::unique_ptr<Channel> make_kannel_channel(asio::any_io_executor executor,
+                                             KannelOptions options) {
   return std::make_unique<KannelChannel>(std::move(executor), std::move(options));
 }
 

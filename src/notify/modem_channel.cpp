@@ -25,7 +25,8 @@ struct Modem {
   asio::serial_port port;
   sms::ModemSession session;
   bool borrowed = false;
-  std::optional<std::chrono::steady_clock::time_point> answer_due;  // while the modem owes an answer
+  std::optional<std::chrono::steady_clock::time_point>
+      answer_due;                     // while the modem owes an answer
   std::optional<SendOutcome> result;  // of the message in flight
   asio::steady_timer wake;            // cancelled when `result` is set
   std::string trouble;                // why it is not ready
@@ -37,13 +38,16 @@ class ModemChannel final : public Channel {
       : strand_(asio::make_strand(executor)),
         options_(std::move(options)),
         idle_(strand_),
-        failures_(metrics.counter("halld_sms_modem_failures_total", "Texts a modem refused or did not answer.")) {
-    if (options_.devices.empty()) throw std::invalid_argument("the modem channel needs at least one device");
+        failures_(metrics.counter("halld_sms_modem_failures_total",
+                                  "Texts a modem refused or did not answer.")) {
+    if (options_.devices.empty())
+      throw std::invalid_argument("the modem channel needs at least one device");
     for (const auto& device : options_.devices) {
       auto& modem = modems_.emplace_back(strand_, device, options_.pin);
       asio::co_spawn(strand_, run(modem), asio::detached);
     }
-    metrics.gauge_callback("halld_sms_modems_ready", "GSM modems ready to send.", [this] { return static_cast<double>(ready_); });
+    metrics.gauge_callback("halld_sms_modems_ready", "GSM modems ready to send.",
+                           [this] { return static_cast<double>(ready_); });
   }
 
   std::string_view name() const override { return "modem"; }
@@ -68,14 +72,17 @@ class ModemChannel final : public Channel {
   asio::awaitable<SendOutcome> send_on_strand(TextMessage message) {
     // Each message gets its own concatenation reference so that the parts of two texts to one
     // phone never mix.
-    auto encoded = sms::encode_submit(message.phone, message.text, {.concat_reference = next_reference_++});
-    if (auto* error = std::get_if<sms::PduError>(&encoded)) co_return SendOutcome{false, error->message, false};
+    auto encoded =
+        sms::encode_submit(message.phone, message.text, {.concat_reference = next_reference_++});
+    if (auto* error = std::get_if<sms::PduError>(&encoded))
+      co_return SendOutcome{false, error->message, false};
     auto parts = std::get<std::vector<sms::EncodedPdu>>(std::move(encoded));
 
     const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
     Modem* modem = nullptr;
     while (!stopping_ && !(modem = idle_modem())) {
-      if (std::chrono::steady_clock::now() >= deadline) co_return SendOutcome{false, describe_trouble(), false};
+      if (std::chrono::steady_clock::now() >= deadline)
+        co_return SendOutcome{false, describe_trouble(), false};
       idle_.expires_after(200ms);
       boost::system::error_code ignored;
       co_await idle_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
@@ -111,9 +118,11 @@ class ModemChannel final : public Channel {
   std::string describe_trouble() const {
     std::vector<std::string> troubles;
     for (const auto& modem : modems_) {
-      troubles.push_back(fmt::format("{}: {}", modem.device, modem.trouble.empty() ? "busy" : modem.trouble));
+      troubles.push_back(
+          fmt::format("{}: {}", modem.device, modem.trouble.empty() ? "busy" : modem.trouble));
     }
-    return fmt::format("no modem free within {} s ({})", options_.timeout.count(), fmt::join(troubles, "; "));
+    return fmt::format("no modem free within {} s ({})", options_.timeout.count(),
+                       fmt::join(troubles, "; "));
   }
 
   void write(Modem& modem, const std::string& bytes) {
@@ -142,15 +151,20 @@ class ModemChannel final : public Channel {
         spdlog::warn("sms: modem {} not ready: {}", modem.device, not_ready->reason);
       } else if (auto* sent = std::get_if<sms::MessageSent>(&outcome)) {
         modem.answer_due.reset();
-        modem.result = SendOutcome{true, fmt::format("{} (references {})", modem.device, fmt::join(sent->message_references, ",")), false};
+        modem.result = SendOutcome{true,
+                                   fmt::format("{} (references {})", modem.device,
+                                               fmt::join(sent->message_references, ",")),
+                                   false};
         modem.wake.cancel();
       } else if (auto* failed = std::get_if<sms::MessageFailed>(&outcome)) {
         modem.answer_due.reset();
-        modem.result = SendOutcome{false, fmt::format("{}: {}", modem.device, failed->reason), false};
+        modem.result =
+            SendOutcome{false, fmt::format("{}: {}", modem.device, failed->reason), false};
         modem.wake.cancel();
       }
     }
-    ready_ = static_cast<std::size_t>(std::count_if(modems_.begin(), modems_.end(), [](const Modem& m) { return m.session.ready(); }));
+    ready_ = static_cast<std::size_t>(std::count_if(
+        modems_.begin(), modems_.end(), [](const Modem& m) { return m.session.ready(); }));
   }
 
   bool open(Modem& modem) {
@@ -159,8 +173,11 @@ class ModemChannel final : public Channel {
     if (!ec) modem.port.set_option(asio::serial_port::baud_rate(options_.baud), ec);
     if (!ec) modem.port.set_option(asio::serial_port::character_size(8), ec);
     if (!ec) modem.port.set_option(asio::serial_port::parity(asio::serial_port::parity::none), ec);
-    if (!ec) modem.port.set_option(asio::serial_port::stop_bits(asio::serial_port::stop_bits::one), ec);
-    if (!ec) modem.port.set_option(asio::serial_port::flow_control(asio::serial_port::flow_control::none), ec);
+    if (!ec)
+      modem.port.set_option(asio::serial_port::stop_bits(asio::serial_port::stop_bits::one), ec);
+    if (!ec)
+      modem.port.set_option(asio::serial_port::flow_control(asio::serial_port::flow_control::none),
+                            ec);
     if (ec) {
       modem.trouble = fmt::format("cannot open: {}", ec.message());
       boost::system::error_code ignored;
@@ -186,7 +203,8 @@ class ModemChannel final : public Channel {
       char buffer[512];
       for (;;) {
         boost::system::error_code ec;
-        const auto n = co_await modem.port.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+        const auto n = co_await modem.port.async_read_some(
+            asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
           if (!stopping_) modem.trouble = fmt::format("read: {}", ec.message());
           break;
@@ -217,12 +235,14 @@ class ModemChannel final : public Channel {
       co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
       const auto now = std::chrono::steady_clock::now();
       if (modem.answer_due && now > *modem.answer_due) {
-        spdlog::warn("sms: modem {} did not answer within {} s", modem.device, options_.timeout.count());
+        spdlog::warn("sms: modem {} did not answer within {} s", modem.device,
+                     options_.timeout.count());
         modem.trouble = "no answer";
         modem.answer_due.reset();
         handle(modem, modem.session.timed_out());
         write(modem, modem.session.start());
-      } else if (!modem.session.ready() && !modem.session.busy() && !modem.answer_due && now > next_check) {
+      } else if (!modem.session.ready() && !modem.session.busy() && !modem.answer_due &&
+                 now > next_check) {
         next_check = now + 30s;
         write(modem, modem.session.start());
       }
@@ -242,7 +262,8 @@ class ModemChannel final : public Channel {
 
 }  // namespace
 
-std::unique_ptr<Channel> make_modem_channel(asio::any_io_executor executor, ModemOptions options, MetricsRegistry& metrics) {
+std::unique_ptr<Channel> make_modem_channel(asio::any_io_executor executor, ModemOptions options,
+                                            MetricsRegistry& metrics) {
   return std::make_unique<ModemChannel>(std::move(executor), std::move(options), metrics);
 }
 

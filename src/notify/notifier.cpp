@@ -1,4 +1,3 @@
-#include "halld/core/run_on.hpp"
 #include "halld/notify/notifier.hpp"
 
 #include <fmt/format.h>
@@ -7,6 +6,7 @@
 #include <random>
 
 #include "halld/alarm/alarm_store.hpp"
+#include "halld/core/run_on.hpp"
 
 namespace halld::notify {
 namespace {
@@ -22,10 +22,17 @@ std::string fresh_token() {
 std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
   alarm::Transition::Kind kind;
   switch (event.change) {
-    case alarm::Change::raise: kind = alarm::Transition::Kind::raise; break;
-    case alarm::Change::escalate: kind = alarm::Transition::Kind::escalate; break;
-    case alarm::Change::clear: kind = alarm::Transition::Kind::clear; break;
-    default: return std::nullopt;
+    case alarm::Change::raise:
+      kind = alarm::Transition::Kind::raise;
+      break;
+    case alarm::Change::escalate:
+      kind = alarm::Transition::Kind::escalate;
+      break;
+    case alarm::Change::clear:
+      kind = alarm::Transition::Kind::clear;
+      break;
+    default:
+      return std::nullopt;
   }
   const auto& a = event.alarm;
   alarm::AlarmNotice notice;
@@ -48,8 +55,9 @@ std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
   return notice;
 }
 
-Notifier::Notifier(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
-                   alarm::Engine& alarms, std::vector<std::unique_ptr<Channel>> channels, NotifierOptions options,
+Notifier::Notifier(asio::any_io_executor executor, store::Database& database,
+                   MetricsRegistry& metrics, alarm::Engine& alarms,
+                   std::vector<std::unique_ptr<Channel>> channels, NotifierOptions options,
                    Clock clock)
     : strand_(asio::make_strand(executor)),
       database_(database),
@@ -60,11 +68,14 @@ Notifier::Notifier(asio::any_io_executor executor, store::Database& database, Me
       dispatcher_(options_.policy, {}),
       tick_timer_(strand_),
       send_timer_(strand_),
-      texts_queued_(metrics.counter("halld_sms_texts_queued_total", "Alarm texts handed over by the dispatcher.")),
+      texts_queued_(metrics.counter("halld_sms_texts_queued_total",
+                                    "Alarm texts handed over by the dispatcher.")),
       texts_sent_(metrics.counter("halld_sms_texts_sent_total", "Alarm texts a channel accepted.")),
-      texts_failed_(metrics.counter("halld_sms_texts_failed_total", "Alarm texts given up after every attempt.")),
-      channel_refusals_(metrics.counter("halld_sms_channel_refusals_total",
-                                        "Attempts on one channel that failed (the next channel is tried).")) {}
+      texts_failed_(metrics.counter("halld_sms_texts_failed_total",
+                                    "Alarm texts given up after every attempt.")),
+      channel_refusals_(
+          metrics.counter("halld_sms_channel_refusals_total",
+                          "Attempts on one channel that failed (the next channel is tried).")) {}
 
 Notifier::~Notifier() = default;
 
@@ -77,7 +88,8 @@ void Notifier::load() {
   dispatcher_.set_contacts(std::move(contacts));
   const auto now = std::chrono::steady_clock::now();
   for (auto& text : queued) pending_.push_back({std::move(text), now});
-  if (!pending_.empty()) spdlog::info("sms: {} text(s) left queued by the last run will be sent", pending_.size());
+  if (!pending_.empty())
+    spdlog::info("sms: {} text(s) left queued by the last run will be sent", pending_.size());
 }
 
 void Notifier::start() {
@@ -88,7 +100,8 @@ void Notifier::start() {
   // Alarms open from before a restart keep climbing the escalation chain.
   asio::post(strand_, [this, standing = std::move(standing)] {
     for (const auto& a : standing) {
-      if (a.state != alarm::AlarmState::raised && a.state != alarm::AlarmState::acknowledged) continue;
+      if (a.state != alarm::AlarmState::raised && a.state != alarm::AlarmState::acknowledged)
+        continue;
       auto notice = notice_of({0, alarm::Change::raise, a.raised_at, "", "", a});
       if (notice) dispatcher_.adopt(*notice, a.raised_at, a.acknowledged_at.has_value(), clock_());
     }
@@ -115,7 +128,9 @@ asio::awaitable<void> Notifier::reload_contacts() {
     return alarm::load_contacts(tx);
   });
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
-  auto applying = run_on(strand_, [this, contacts = std::move(contacts)]() mutable { dispatcher_.set_contacts(std::move(contacts)); });
+  auto applying = run_on(strand_, [this, contacts = std::move(contacts)]() mutable {
+    dispatcher_.set_contacts(std::move(contacts));
+  });
   co_await std::move(applying);
 }
 
@@ -148,8 +163,10 @@ asio::awaitable<void> Notifier::ticker() {
       stored = co_await std::move(storing);
     } catch (const std::exception& e) {
       // Sent unrecorded rather than not at all: the alarm matters more than its paperwork.
-      spdlog::error("sms: cannot record {} text(s), sending them unrecorded: {}", due.size(), e.what());
-      for (const auto& outgoing : due) stored.push_back({{0, outgoing.phone, outgoing.text, ""}, 0});
+      spdlog::error("sms: cannot record {} text(s), sending them unrecorded: {}", due.size(),
+                    e.what());
+      for (const auto& outgoing : due)
+        stored.push_back({{0, outgoing.phone, outgoing.text, ""}, 0});
     }
     const auto now = std::chrono::steady_clock::now();
     for (auto& text : stored) pending_.push_back({std::move(text), now});
@@ -163,7 +180,8 @@ asio::awaitable<void> Notifier::sender() {
   boost::system::error_code ec;
   while (!stopping_) {
     const auto now = std::chrono::steady_clock::now();
-    auto next = std::find_if(pending_.begin(), pending_.end(), [now](const Pending& p) { return p.next_try <= now; });
+    auto next = std::find_if(pending_.begin(), pending_.end(),
+                             [now](const Pending& p) { return p.next_try <= now; });
     if (next == pending_.end()) {
       send_timer_.expires_after(std::chrono::seconds(1));
       co_await send_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -195,14 +213,15 @@ asio::awaitable<void> Notifier::attempt(Pending& pending) {
     }
     channel_refusals_.inc();
     refusals.push_back(fmt::format("{}: {}", channel->name(), outcome.detail));
-    spdlog::warn("sms: text {} to {} not taken by {}: {}", text.message.id, text.message.phone, channel->name(),
-                 outcome.detail);
+    spdlog::warn("sms: text {} to {} not taken by {}: {}", text.message.id, text.message.phone,
+                 channel->name(), outcome.detail);
   }
   if (state == TextState::queued) {
     if (text.attempts >= options_.max_attempts || channels_.empty()) {
       state = TextState::failed;
       texts_failed_.inc();
-      spdlog::error("sms: text {} to {} failed after {} attempt(s)", text.message.id, text.message.phone, text.attempts);
+      spdlog::error("sms: text {} to {} failed after {} attempt(s)", text.message.id,
+                    text.message.phone, text.attempts);
     } else {
       pending.next_try = std::chrono::steady_clock::now() + options_.retry_after;
     }
@@ -212,7 +231,8 @@ asio::awaitable<void> Notifier::attempt(Pending& pending) {
   if (text.message.id == 0) co_return;
   const auto error = fmt::format("{}", fmt::join(refusals, "; "));
   try {
-    auto recording = database_.run([id = text.message.id, state, attempts = text.attempts, taken_by, error](pqxx::connection& c) {
+    auto recording = database_.run([id = text.message.id, state, attempts = text.attempts, taken_by,
+                                    error](pqxx::connection& c) {
       pqxx::work tx(c);
       record_attempt(tx, id, state, attempts, taken_by, error);
       tx.commit();

@@ -20,7 +20,8 @@ class Fields {
   explicit Fields(const json& command) : command_(command) {}
 
   template <class Int>
-  Int integer(const char* name, Int min, Int max, std::optional<Int> fallback = std::nullopt) const {
+  Int integer(const char* name, Int min, Int max,
+              std::optional<Int> fallback = std::nullopt) const {
     if (!command_.contains(name)) {
       if (fallback) return *fallback;
       throw std::invalid_argument(fmt::format("'{}' is missing", name));
@@ -28,7 +29,8 @@ class Fields {
     const auto& v = command_[name];
     if (!v.is_number_integer() || v.get<std::int64_t>() < static_cast<std::int64_t>(min) ||
         v.get<std::int64_t>() > static_cast<std::int64_t>(max)) {
-      throw std::invalid_argument(fmt::format("'{}' must be a whole number from {} to {}", name, min, max));
+      throw std::invalid_argument(
+          fmt::format("'{}' must be a whole number from {} to {}", name, min, max));
     }
     return static_cast<Int>(v.get<std::int64_t>());
   }
@@ -37,9 +39,11 @@ class Fields {
       if (required) throw std::invalid_argument(fmt::format("'{}' is missing", name));
       return {};
     }
-    if (!command_[name].is_string()) throw std::invalid_argument(fmt::format("'{}' must be text", name));
+    if (!command_[name].is_string())
+      throw std::invalid_argument(fmt::format("'{}' must be text", name));
     auto value = command_[name].get<std::string>();
-    if (value.size() > max_bytes) throw std::invalid_argument(fmt::format("'{}' is longer than {} bytes", name, max_bytes));
+    if (value.size() > max_bytes)
+      throw std::invalid_argument(fmt::format("'{}' is longer than {} bytes", name, max_bytes));
     if (required && value.empty()) throw std::invalid_argument(fmt::format("'{}' is empty", name));
     return value;
   }
@@ -73,49 +77,65 @@ queue_eval::Command queue_command(const std::string& kind, const Fields& f) {
   if (kind == "open_window") return OpenWindow{f.integer<std::uint16_t>("window", 1, 999)};
   if (kind == "close_window") return CloseWindow{f.integer<std::uint16_t>("window", 1, 999)};
   if (kind == "show_message") {
-    return ShowMessage{f.choice<Display>("display", {{"led_boards", Display::led_boards}, {"screens", Display::screens},
-                                                     {"all", Display::all}}, Display::all),
-                       f.integer<std::uint16_t>("seconds", 0, 65535, 60), f.text("text", max_message_bytes, true)};
+    return ShowMessage{f.choice<Display>("display",
+                                         {{"led_boards", Display::led_boards},
+                                          {"screens", Display::screens},
+                                          {"all", Display::all}},
+                                         Display::all),
+                       f.integer<std::uint16_t>("seconds", 0, 65535, 60),
+                       f.text("text", max_message_bytes, true)};
   }
   if (kind == "set_queue_parameter") {
-    return SetQueueParameter{f.text("business", 32, false),
-                             f.choice<QueueParameter>("parameter", {{"max_waiting", QueueParameter::max_waiting},
-                                                                    {"call_repeat_s", QueueParameter::call_repeat_s},
-                                                                    {"no_show_after_calls", QueueParameter::no_show_after_calls}}),
-                             f.integer<std::uint32_t>("value", 0, std::numeric_limits<std::uint32_t>::max())};
+    return SetQueueParameter{
+        f.text("business", 32, false),
+        f.choice<QueueParameter>("parameter",
+                                 {{"max_waiting", QueueParameter::max_waiting},
+                                  {"call_repeat_s", QueueParameter::call_repeat_s},
+                                  {"no_show_after_calls", QueueParameter::no_show_after_calls}}),
+        f.integer<std::uint32_t>("value", 0, std::numeric_limits<std::uint32_t>::max())};
   }
-  throw std::invalid_argument(fmt::format(
-      "unknown command '{}' for a queue-evaluation channel (open_window, close_window, show_message, set_queue_parameter)",
-      kind));
+  throw std::invalid_argument(
+      fmt::format("unknown command '{}' for a queue-evaluation channel (open_window, close_window, "
+                  "show_message, set_queue_parameter)",
+                  kind));
 }
 
 terminal::Command terminal_command(const std::string& kind, const Fields& f) {
   using namespace terminal;
   if (kind == "publish_notice") {
-    return PublishNotice{f.text("terminal", 32, false), f.integer<std::uint16_t>("seconds", 0, 65535, 0),
+    return PublishNotice{f.text("terminal", 32, false),
+                         f.integer<std::uint16_t>("seconds", 0, 65535, 0),
                          f.text("text", max_message_bytes, true)};
   }
   if (kind == "set_in_service") {
-    return SetInService{f.text("terminal", 32, false), f.flag("in_service") ? ServiceMode::in_service : ServiceMode::out_of_service};
+    return SetInService{f.text("terminal", 32, false), f.flag("in_service")
+                                                           ? ServiceMode::in_service
+                                                           : ServiceMode::out_of_service};
   }
   if (kind == "reboot") return Reboot{f.text("terminal", 32, false)};
-  throw std::invalid_argument(fmt::format(
-      "unknown command '{}' for a terminal-management channel (publish_notice, set_in_service, reboot)", kind));
+  throw std::invalid_argument(
+      fmt::format("unknown command '{}' for a terminal-management channel (publish_notice, "
+                  "set_in_service, reboot)",
+                  kind));
 }
 
 }  // namespace
 
-std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol, std::uint32_t address,
-                                              std::uint32_t command_id, const nlohmann::json& command) {
+std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol,
+                                              std::uint32_t address, std::uint32_t command_id,
+                                              const nlohmann::json& command) {
   if (!command.is_object()) throw std::invalid_argument("a command is a JSON object");
-  if (!command.contains("kind") || !command["kind"].is_string()) throw std::invalid_argument("'kind' is missing");
+  if (!command.contains("kind") || !command["kind"].is_string())
+    throw std::invalid_argument("'kind' is missing");
   const auto kind = command["kind"].get<std::string>();
   Fields fields(command);
   switch (protocol) {
     case records::ChannelProtocol::queue_eval:
-      return encode_frame(encode_command<queue_eval::Protocol>(address, command_id, queue_command(kind, fields)));
+      return encode_frame(
+          encode_command<queue_eval::Protocol>(address, command_id, queue_command(kind, fields)));
     case records::ChannelProtocol::terminal:
-      return encode_frame(encode_command<terminal::Protocol>(address, command_id, terminal_command(kind, fields)));
+      return encode_frame(
+          encode_command<terminal::Protocol>(address, command_id, terminal_command(kind, fields)));
   }
   throw std::invalid_argument("unknown protocol");
 }

@@ -13,17 +13,19 @@ namespace {
 template <class Enum, std::size_t N>
 using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
 
-constexpr NameTable<HallLevel, 4> hall_levels{{
-    {HallLevel::a, "A"}, {HallLevel::b, "B"}, {HallLevel::c, "C"}, {HallLevel::d, "D"}}};
-constexpr NameTable<HallStatus, 3> hall_statuses{{
-    {HallStatus::open, "open"}, {HallStatus::suspended, "suspended"}, {HallStatus::closed, "closed"}}};
+constexpr NameTable<HallLevel, 4> hall_levels{
+    {{HallLevel::a, "A"}, {HallLevel::b, "B"}, {HallLevel::c, "C"}, {HallLevel::d, "D"}}};
+constexpr NameTable<HallStatus, 3> hall_statuses{{{HallStatus::open, "open"},
+                                                  {HallStatus::suspended, "suspended"},
+                                                  {HallStatus::closed, "closed"}}};
 constexpr NameTable<WindowKind, 4> window_kinds{{{WindowKind::general, "general"},
                                                  {WindowKind::vip, "vip"},
                                                  {WindowKind::pre_processing, "pre_processing"},
                                                  {WindowKind::interactive, "interactive"}}};
-constexpr NameTable<ServiceChannel, 3> service_channels{{{ServiceChannel::counter, "counter"},
-                                                         {ServiceChannel::self_service, "self_service"},
-                                                         {ServiceChannel::both, "both"}}};
+constexpr NameTable<ServiceChannel, 3> service_channels{
+    {{ServiceChannel::counter, "counter"},
+     {ServiceChannel::self_service, "self_service"},
+     {ServiceChannel::both, "both"}}};
 constexpr NameTable<StaffStatus, 2> staff_statuses{
     {{StaffStatus::active, "active"}, {StaffStatus::inactive, "inactive"}}};
 constexpr NameTable<TerminalType, 4> terminal_types{{{TerminalType::payment, "payment"},
@@ -55,29 +57,45 @@ constexpr NameTable<DeviceKind, 5> device_kinds{{{DeviceKind::info_screen, "info
 constexpr NameTable<ChannelProtocol, 2> channel_protocols{
     {{ChannelProtocol::queue_eval, "queue_eval"}, {ChannelProtocol::terminal, "terminal"}}};
 constexpr NameTable<ChannelLink, 4> channel_links{{{ChannelLink::tcp_client, "tcp_client"},
-                                                  {ChannelLink::dtu, "dtu"},
-                                                  {ChannelLink::serial, "serial"},
-                                                  {ChannelLink::rs485, "rs485"}}};
-constexpr NameTable<Parity, 3> parities{{{Parity::none, "none"}, {Parity::odd, "odd"}, {Parity::even, "even"}}};
-constexpr NameTable<FlowControl, 3> flow_controls{
-    {{FlowControl::none, "none"}, {FlowControl::software, "software"}, {FlowControl::hardware, "hardware"}}};
+                                                   {ChannelLink::dtu, "dtu"},
+                                                   {ChannelLink::serial, "serial"},
+                                                   {ChannelLink::rs485, "rs485"}}};
+constexpr NameTable<Parity, 3> parities{
+    {{Parity::none, "none"}, {Parity::odd, "odd"}, {Parity::even, "even"}}};
+constexpr NameTable<FlowControl, 3> flow_controls{{{FlowControl::none, "none"},
+                                                   {FlowControl::software, "software"},
+                                                   {FlowControl::hardware, "hardware"}}};
 
 template <class Enum>
 constexpr const auto& table_of() {
-  if constexpr (std::is_same_v<Enum, HallLevel>) return hall_levels;
-  else if constexpr (std::is_same_v<Enum, HallStatus>) return hall_statuses;
-  else if constexpr (std::is_same_v<Enum, WindowKind>) return window_kinds;
-  else if constexpr (std::is_same_v<Enum, ServiceChannel>) return service_channels;
-  else if constexpr (std::is_same_v<Enum, StaffStatus>) return staff_statuses;
-  else if constexpr (std::is_same_v<Enum, TerminalType>) return terminal_types;
-  else if constexpr (std::is_same_v<Enum, TerminalPlacement>) return terminal_placements;
-  else if constexpr (std::is_same_v<Enum, TerminalComponent>) return terminal_components;
-  else if constexpr (std::is_same_v<Enum, AssetStatus>) return asset_statuses;
-  else if constexpr (std::is_same_v<Enum, DeviceKind>) return device_kinds;
-  else if constexpr (std::is_same_v<Enum, ChannelProtocol>) return channel_protocols;
-  else if constexpr (std::is_same_v<Enum, Parity>) return parities;
-  else if constexpr (std::is_same_v<Enum, FlowControl>) return flow_controls;
-  else return channel_links;
+  if constexpr (std::is_same_v<Enum, HallLevel>)
+    return hall_levels;
+  else if constexpr (std::is_same_v<Enum, HallStatus>)
+    return hall_statuses;
+  else if constexpr (std::is_same_v<Enum, WindowKind>)
+    return window_kinds;
+  else if constexpr (std::is_same_v<Enum, ServiceChannel>)
+    return service_channels;
+  else if constexpr (std::is_same_v<Enum, StaffStatus>)
+    return staff_statuses;
+  else if constexpr (std::is_same_v<Enum, TerminalType>)
+    return terminal_types;
+  else if constexpr (std::is_same_v<Enum, TerminalPlacement>)
+    return terminal_placements;
+  else if constexpr (std::is_same_v<Enum, TerminalComponent>)
+    return terminal_components;
+  else if constexpr (std::is_same_v<Enum, AssetStatus>)
+    return asset_statuses;
+  else if constexpr (std::is_same_v<Enum, DeviceKind>)
+    return device_kinds;
+  else if constexpr (std::is_same_v<Enum, ChannelProtocol>)
+    return channel_protocols;
+  else if constexpr (std::is_same_v<Enum, Parity>)
+    return parities;
+  else if constexpr (std::is_same_v<Enum, FlowControl>)
+    return flow_controls;
+  else
+    return channel_links;
 }
 
 template <class Enum>
@@ -103,31 +121,62 @@ MinuteOfDay parse_clock(std::string_view text) {
 
 std::pair<MinuteOfDay, MinuteOfDay> parse_interval(std::string_view text) {
   auto dash = text.find('-');
-  if (dash == std::string_view::npos) throw std::invalid_argument("an interval must be HH:MM-HH:MM");
+  if (dash == std::string_view::npos)
+    throw std::invalid_argument("an interval must be HH:MM-HH:MM");
   auto from = parse_clock(text.substr(0, dash));
   auto to = parse_clock(text.substr(dash + 1));
   if (from >= to) throw std::invalid_argument(fmt::format("'{}' ends before it starts", text));
   return {from, to};
 }
 
-std::string clock_text(MinuteOfDay minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
+std::string clock_text(MinuteOfDay minute) {
+  return fmt::format("{:02}:{:02}", minute / 60, minute % 60);
+}
 
 }  // namespace
 
-std::string_view to_string(HallLevel v) { return name_of(v); }
-std::string_view to_string(HallStatus v) { return name_of(v); }
-std::string_view to_string(WindowKind v) { return name_of(v); }
-std::string_view to_string(ServiceChannel v) { return name_of(v); }
-std::string_view to_string(StaffStatus v) { return name_of(v); }
-std::string_view to_string(TerminalType v) { return name_of(v); }
-std::string_view to_string(TerminalPlacement v) { return name_of(v); }
-std::string_view to_string(TerminalComponent v) { return name_of(v); }
-std::string_view to_string(AssetStatus v) { return name_of(v); }
-std::string_view to_string(DeviceKind v) { return name_of(v); }
-std::string_view to_string(ChannelProtocol v) { return name_of(v); }
-std::string_view to_string(ChannelLink v) { return name_of(v); }
-std::string_view to_string(Parity v) { return name_of(v); }
-std::string_view to_string(FlowControl v) { return name_of(v); }
+std::string_view to_string(HallLevel v) {
+  return name_of(v);
+}
+std::string_view to_string(HallStatus v) {
+  return name_of(v);
+}
+std::string_view to_string(WindowKind v) {
+  return name_of(v);
+}
+std::string_view to_string(ServiceChannel v) {
+  return name_of(v);
+}
+std::string_view to_string(StaffStatus v) {
+  return name_of(v);
+}
+std::string_view to_string(TerminalType v) {
+  return name_of(v);
+}
+std::string_view to_string(TerminalPlacement v) {
+  return name_of(v);
+}
+std::string_view to_string(TerminalComponent v) {
+  return name_of(v);
+}
+std::string_view to_string(AssetStatus v) {
+  return name_of(v);
+}
+std::string_view to_string(DeviceKind v) {
+  return name_of(v);
+}
+std::string_view to_string(ChannelProtocol v) {
+  return name_of(v);
+}
+std::string_view to_string(ChannelLink v) {
+  return name_of(v);
+}
+std::string_view to_string(Parity v) {
+  return name_of(v);
+}
+std::string_view to_string(FlowControl v) {
+  return name_of(v);
+}
 
 template <class Enum>
 std::optional<Enum> parse_enum(std::string_view text) {
@@ -147,7 +196,7 @@ std::string enum_names() {
   return out;
 }
 
-#define HALLD_INSTANTIATE(Enum)                                 \
+#define HALLD_INSTANTIATE(Enum)                                    \
   template std::optional<Enum> parse_enum<Enum>(std::string_view); \
   template std::string enum_names<Enum>();
 HALLD_INSTANTIATE(HallLevel)
@@ -177,7 +226,8 @@ std::optional<DayHours> parse_day_hours(std::string_view text) {
   auto [morning_from, morning_to] = parse_interval(text.substr(0, comma));
   auto [afternoon_from, afternoon_to] = parse_interval(text.substr(comma + 1));
   if (afternoon_from <= morning_to) {
-    throw std::invalid_argument(fmt::format("'{}': the afternoon must start after the morning ends", text));
+    throw std::invalid_argument(
+        fmt::format("'{}': the afternoon must start after the morning ends", text));
   }
   hours.opens = morning_from;
   hours.closes = afternoon_to;
@@ -204,12 +254,14 @@ std::string expand_packet_template(std::string_view text, std::string_view ident
     } else if (text.substr(i, 2) == "\\\\") {
       out += '\\';
       i += 2;
-    } else if (text.size() - i >= 4 && text[i + 1] == 'x' && std::isxdigit(static_cast<unsigned char>(text[i + 2])) &&
+    } else if (text.size() - i >= 4 && text[i + 1] == 'x' &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 2])) &&
                std::isxdigit(static_cast<unsigned char>(text[i + 3]))) {
       out += static_cast<char>(std::stoi(std::string(text.substr(i + 2, 2)), nullptr, 16));
       i += 4;
     } else {
-      throw std::invalid_argument(fmt::format("at character {}: a backslash must start \\xHH or \\\\", i + 1));
+      throw std::invalid_argument(
+          fmt::format("at character {}: a backslash must start \\xHH or \\\\", i + 1));
     }
   }
   return out;

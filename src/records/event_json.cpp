@@ -17,7 +17,8 @@ std::string_view name(TicketSource v) {
   return n[static_cast<int>(v)];
 }
 std::string_view name(EvaluationResult v) {
-  static constexpr std::string_view n[] = {"not_evaluated", "very_satisfied", "satisfied", "basic", "dissatisfied"};
+  static constexpr std::string_view n[] = {"not_evaluated", "very_satisfied", "satisfied", "basic",
+                                           "dissatisfied"};
   return n[static_cast<int>(v)];
 }
 std::string_view name(WindowState v) {
@@ -29,15 +30,27 @@ std::string_view name(AbandonReason v) {
   return n[static_cast<int>(v)];
 }
 std::string_view name(TerminalState v) {
-  static constexpr std::string_view n[] = {"", "in_service", "idle", "busy", "fault", "maintenance", "offline"};
+  static constexpr std::string_view n[] = {"",      "in_service",  "idle",   "busy",
+                                           "fault", "maintenance", "offline"};
   return n[static_cast<int>(v)];
 }
-constexpr std::string_view part_names[] = {"", "card_reader", "id_card_reader", "receipt_printer", "invoice_printer",
-                                           "cash_acceptor", "change_dispenser", "pin_pad", "touch_screen", "camera",
+constexpr std::string_view part_names[] = {"",
+                                           "card_reader",
+                                           "id_card_reader",
+                                           "receipt_printer",
+                                           "invoice_printer",
+                                           "cash_acceptor",
+                                           "change_dispenser",
+                                           "pin_pad",
+                                           "touch_screen",
+                                           "camera",
                                            "network"};
-std::string_view name(TerminalPart v) { return part_names[static_cast<int>(v)]; }
+std::string_view name(TerminalPart v) {
+  return part_names[static_cast<int>(v)];
+}
 std::string_view name(PartState v) {
-  static constexpr std::string_view n[] = {"ok", "paper_low", "paper_out", "jam", "box_full", "fault"};
+  static constexpr std::string_view n[] = {"ok",  "paper_low", "paper_out",
+                                           "jam", "box_full",  "fault"};
   return n[static_cast<int>(v)];
 }
 std::string_view name(TerminalAlarmKind v) {
@@ -54,47 +67,79 @@ std::string_view name(TransactionResult v) {
 }
 
 json fields(const TicketIssued& e) {
-  return {{"ticket", e.ticket}, {"business", e.business}, {"customer_class", name(e.customer_class)}, {"source", name(e.source)}};
+  return {{"ticket", e.ticket},
+          {"business", e.business},
+          {"customer_class", name(e.customer_class)},
+          {"source", name(e.source)}};
 }
-json fields(const TicketCalled& e) { return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}}; }
-json fields(const TicketRecalled& e) { return {{"ticket", e.ticket}, {"window", e.window}}; }
-json fields(const TicketTransferred& e) { return {{"ticket", e.ticket}, {"to_business", e.to_business}}; }
-json fields(const ServiceStarted& e) { return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}}; }
+json fields(const TicketCalled& e) {
+  return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}};
+}
+json fields(const TicketRecalled& e) {
+  return {{"ticket", e.ticket}, {"window", e.window}};
+}
+json fields(const TicketTransferred& e) {
+  return {{"ticket", e.ticket}, {"to_business", e.to_business}};
+}
+json fields(const ServiceStarted& e) {
+  return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}};
+}
 json fields(const ServiceFinished& e) {
-  return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}, {"business", e.business}};
+  return {{"ticket", e.ticket},
+          {"window", e.window},
+          {"staff_no", e.staff_no},
+          {"business", e.business}};
 }
-json fields(const TicketAbandoned& e) { return {{"ticket", e.ticket}, {"reason", name(e.reason)}}; }
+json fields(const TicketAbandoned& e) {
+  return {{"ticket", e.ticket}, {"reason", name(e.reason)}};
+}
 json fields(const EvaluationGiven& e) {
-  return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}, {"result", name(e.result)}};
+  return {{"ticket", e.ticket},
+          {"window", e.window},
+          {"staff_no", e.staff_no},
+          {"result", name(e.result)}};
 }
-json fields(const WindowStatusChanged& e) { return {{"window", e.window}, {"state", name(e.state)}, {"staff_no", e.staff_no}}; }
+json fields(const WindowStatusChanged& e) {
+  return {{"window", e.window}, {"state", name(e.state)}, {"staff_no", e.staff_no}};
+}
 json fields(const QueueSnapshot& e) {
   json queues = json::array();
   for (const auto& q : e.queues) {
-    queues.push_back({{"business", q.business}, {"waiting", q.waiting}, {"longest_wait_s", q.longest_wait_s}});
+    queues.push_back(
+        {{"business", q.business}, {"waiting", q.waiting}, {"longest_wait_s", q.longest_wait_s}});
   }
   return {{"queues", queues}};
 }
-json fields(const TerminalStateChanged& e) { return {{"terminal", e.terminal}, {"state", name(e.state)}}; }
+json fields(const TerminalStateChanged& e) {
+  return {{"terminal", e.terminal}, {"state", name(e.state)}};
+}
 json fields(const PartStateChanged& e) {
   return {{"terminal", e.terminal}, {"part", name(e.part)}, {"state", name(e.state)}};
 }
-json fields(const TerminalAlarm& e) { return {{"terminal", e.terminal}, {"kind", name(e.kind)}}; }
+json fields(const TerminalAlarm& e) {
+  return {{"terminal", e.terminal}, {"kind", name(e.kind)}};
+}
 json fields(const Transaction& e) {
-  return {{"terminal", e.terminal}, {"transaction_id", e.transaction_id}, {"business", e.business},
-          {"amount_fen", e.amount_fen}, {"method", name(e.method)}, {"result", name(e.result)},
+  return {{"terminal", e.terminal},     {"transaction_id", e.transaction_id},
+          {"business", e.business},     {"amount_fen", e.amount_fen},
+          {"method", name(e.method)},   {"result", name(e.result)},
           {"duration_s", e.duration_s}, {"customer_no", e.customer_no}};
 }
 json fields(const Settlement& e) {
   json lines = json::array();
-  for (const auto& l : e.lines) lines.push_back({{"method", name(l.method)}, {"count", l.count}, {"total_fen", l.total_fen}});
-  return {{"terminal", e.terminal}, {"period_start", iso8601(e.period_start)}, {"period_end", iso8601(e.period_end)},
+  for (const auto& l : e.lines)
+    lines.push_back({{"method", name(l.method)}, {"count", l.count}, {"total_fen", l.total_fen}});
+  return {{"terminal", e.terminal},
+          {"period_start", iso8601(e.period_start)},
+          {"period_end", iso8601(e.period_end)},
           {"lines", lines}};
 }
 
 }  // namespace
 
-std::string_view part_name(TerminalPart part) { return name(part); }
+std::string_view part_name(TerminalPart part) {
+  return name(part);
+}
 std::optional<TerminalPart> parse_part(std::string_view text) {
   for (std::size_t i = 1; i < std::size(part_names); ++i) {
     if (part_names[i] == text) return static_cast<TerminalPart>(i);
@@ -104,14 +149,17 @@ std::optional<TerminalPart> parse_part(std::string_view text) {
 
 std::string_view type_name(const EventBody& body) {
   static constexpr std::string_view names[] = {
-      "ticket_issued",  "ticket_called",    "ticket_recalled", "ticket_transferred",     "service_started",
-      "service_finished", "ticket_abandoned", "evaluation",    "window_status",          "queue_snapshot",
-      "terminal_state", "part_state",       "terminal_alarm",  "transaction",            "settlement"};
+      "ticket_issued",   "ticket_called",    "ticket_recalled",  "ticket_transferred",
+      "service_started", "service_finished", "ticket_abandoned", "evaluation",
+      "window_status",   "queue_snapshot",   "terminal_state",   "part_state",
+      "terminal_alarm",  "transaction",      "settlement"};
   static_assert(std::size(names) == std::variant_size_v<EventBody>);
   return names[body.index()];
 }
 
-std::string iso8601(Timestamp t) { return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", t); }
+std::string iso8601(Timestamp t) {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", t);
+}
 
 std::string iso8601_micros(std::chrono::system_clock::time_point t) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(t);
@@ -134,7 +182,8 @@ std::optional<int> digits(std::string_view text, std::size_t from, std::size_t c
 std::optional<std::chrono::sys_days> leading_date(std::string_view text) {
   auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
   if (!y || !mo || !d || text[4] != '-' || text[7] != '-') return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(*y), std::chrono::month(static_cast<unsigned>(*mo)),
+  const std::chrono::year_month_day ymd{std::chrono::year(*y),
+                                        std::chrono::month(static_cast<unsigned>(*mo)),
                                         std::chrono::day(static_cast<unsigned>(*d))};
   if (!ymd.ok()) return std::nullopt;
   return std::chrono::sys_days(ymd);
@@ -148,8 +197,8 @@ std::optional<std::chrono::sys_days> parse_date(std::string_view text) {
 
 std::string date_text(std::chrono::sys_days day) {
   const std::chrono::year_month_day ymd(day);
-  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                     static_cast<unsigned>(ymd.day()));
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
 
 std::optional<Instant> parse_instant(std::string_view text, std::chrono::minutes date_offset) {
@@ -172,14 +221,16 @@ std::optional<Instant> parse_instant(std::string_view text, std::chrono::minutes
     at += 1;
   } else if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
     auto oh = digits(text, at + 1, 2), om = digits(text, at + 4, 2);
-    if (!oh || !om || text.size() != at + 6 || text[at + 3] != ':' || *oh > 14 || *om > 59) return std::nullopt;
+    if (!oh || !om || text.size() != at + 6 || text[at + 3] != ':' || *oh > 14 || *om > 59)
+      return std::nullopt;
     offset = minutes(*oh * 60 + *om) * (text[at] == '-' ? -1 : 1);
     at += 6;
   } else {
     return std::nullopt;
   }
   if (at != text.size()) return std::nullopt;
-  const auto local = Timestamp(*date) + std::chrono::hours(*h) + minutes(*mi) + std::chrono::seconds(s);
+  const auto local =
+      Timestamp(*date) + std::chrono::hours(*h) + minutes(*mi) + std::chrono::seconds(s);
   return Instant{local - offset, offset};
 }
 

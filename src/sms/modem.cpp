@@ -21,8 +21,10 @@ AtLine classify(std::string text) {
   using K = AtLine::Kind;
   if (text == "OK") return {K::ok, std::move(text), -1};
   if (text == "ERROR") return {K::error, std::move(text), -1};
-  if (text.starts_with("+CMS ERROR:")) return {K::cms_error, text, number_after(text, "+CMS ERROR:")};
-  if (text.starts_with("+CME ERROR:")) return {K::cme_error, text, number_after(text, "+CME ERROR:")};
+  if (text.starts_with("+CMS ERROR:"))
+    return {K::cms_error, text, number_after(text, "+CMS ERROR:")};
+  if (text.starts_with("+CME ERROR:"))
+    return {K::cme_error, text, number_after(text, "+CME ERROR:")};
   return {K::info, std::move(text), -1};
 }
 
@@ -52,14 +54,22 @@ std::vector<AtLine> AtReader::feed(std::string_view bytes) {
 
 std::string ModemSession::command_for(Step step) const {
   switch (step) {
-    case Step::at: return "AT\r";
-    case Step::echo_off: return "ATE0\r";
-    case Step::pin_query: return "AT+CPIN?\r";
-    case Step::pin_entry: return fmt::format("AT+CPIN=\"{}\"\r", pin_);
-    case Step::registration: return "AT+CREG?\r";
-    case Step::pdu_mode: return "AT+CMGF=0\r";
-    case Step::prompt: return fmt::format("AT+CMGS={}\r", parts_[part_].tpdu_octets);
-    default: return {};
+    case Step::at:
+      return "AT\r";
+    case Step::echo_off:
+      return "ATE0\r";
+    case Step::pin_query:
+      return "AT+CPIN?\r";
+    case Step::pin_entry:
+      return fmt::format("AT+CPIN=\"{}\"\r", pin_);
+    case Step::registration:
+      return "AT+CREG?\r";
+    case Step::pdu_mode:
+      return "AT+CMGF=0\r";
+    case Step::prompt:
+      return fmt::format("AT+CMGS={}\r", parts_[part_].tpdu_octets);
+    default:
+      return {};
   }
 }
 
@@ -88,14 +98,18 @@ std::vector<ModemOutcome> ModemSession::feed(std::string_view bytes, std::string
 
 std::vector<ModemOutcome> ModemSession::timed_out() {
   std::vector<ModemOutcome> outcomes;
-  if (busy()) outcomes.push_back(MessageFailed{fmt::format("no answer from the modem to part {} of {}", part_ + 1, parts_.size()), -1});
-  else if (step_ != Step::idle && step_ != Step::ready) outcomes.push_back(ModemNotReady{"no answer from the modem"});
+  if (busy())
+    outcomes.push_back(MessageFailed{
+        fmt::format("no answer from the modem to part {} of {}", part_ + 1, parts_.size()), -1});
+  else if (step_ != Step::idle && step_ != Step::ready)
+    outcomes.push_back(ModemNotReady{"no answer from the modem"});
   if (step_ != Step::ready) step_ = Step::idle;
   parts_.clear();
   return outcomes;
 }
 
-void ModemSession::on_line(const AtLine& line, std::string& to_write, std::vector<ModemOutcome>& outcomes) {
+void ModemSession::on_line(const AtLine& line, std::string& to_write,
+                           std::vector<ModemOutcome>& outcomes) {
   using K = AtLine::Kind;
   const bool sending = busy();
   auto not_ready = [&](std::string reason) {
@@ -109,8 +123,10 @@ void ModemSession::on_line(const AtLine& line, std::string& to_write, std::vecto
   };
   switch (line.kind) {
     case K::info:
-      if (step_ == Step::submitted && line.text.starts_with("+CMGS:")) pending_reference_ = number_after(line.text, "+CMGS:");
-      else last_info_ = line.text;
+      if (step_ == Step::submitted && line.text.starts_with("+CMGS:"))
+        pending_reference_ = number_after(line.text, "+CMGS:");
+      else
+        last_info_ = line.text;
       return;
     case K::prompt:
       if (step_ != Step::prompt) return;
@@ -125,30 +141,48 @@ void ModemSession::on_line(const AtLine& line, std::string& to_write, std::vecto
       if (sending) {
         step_ = Step::ready;
         parts_.clear();
-        outcomes.push_back(MessageFailed{fmt::format("the modem refused part {}: {}", part_ + 1, line.text),
-                                         line.kind == K::cms_error ? line.code : -1});
+        outcomes.push_back(
+            MessageFailed{fmt::format("the modem refused part {}: {}", part_ + 1, line.text),
+                          line.kind == K::cms_error ? line.code : -1});
       } else if (step_ != Step::idle && step_ != Step::ready) {
-        not_ready(fmt::format("{} answered {}", command_for(step_).substr(0, command_for(step_).size() - 1), line.text));
+        not_ready(fmt::format("{} answered {}",
+                              command_for(step_).substr(0, command_for(step_).size() - 1),
+                              line.text));
       }
       return;
-    case K::ok: break;
+    case K::ok:
+      break;
   }
   switch (step_) {
-    case Step::at: next(Step::echo_off); break;
-    case Step::echo_off: next(Step::pin_query); break;
-    case Step::pin_query:
-      if (last_info_.find("READY") != std::string::npos) next(Step::registration);
-      else if (last_info_.find("SIM PIN") != std::string::npos && !pin_.empty()) next(Step::pin_entry);
-      else if (last_info_.find("SIM PIN") != std::string::npos) not_ready("SIM PIN required and none configured");
-      else not_ready(fmt::format("SIM not ready ({})", last_info_.empty() ? "no answer" : last_info_));
+    case Step::at:
+      next(Step::echo_off);
       break;
-    case Step::pin_entry: next(Step::pin_query); break;
+    case Step::echo_off:
+      next(Step::pin_query);
+      break;
+    case Step::pin_query:
+      if (last_info_.find("READY") != std::string::npos)
+        next(Step::registration);
+      else if (last_info_.find("SIM PIN") != std::string::npos && !pin_.empty())
+        next(Step::pin_entry);
+      else if (last_info_.find("SIM PIN") != std::string::npos)
+        not_ready("SIM PIN required and none configured");
+      else
+        not_ready(fmt::format("SIM not ready ({})", last_info_.empty() ? "no answer" : last_info_));
+      break;
+    case Step::pin_entry:
+      next(Step::pin_query);
+      break;
     case Step::registration: {
       // +CREG: <n>,<stat>: 1 registered at home, 5 roaming.
       const auto comma = last_info_.find(',');
-      const auto stat = comma == std::string::npos ? std::string() : last_info_.substr(comma + 1, 1);
-      if (stat == "1" || stat == "5") next(Step::pdu_mode);
-      else not_ready(fmt::format("not registered on the network ({})", last_info_.empty() ? "no answer" : last_info_));
+      const auto stat =
+          comma == std::string::npos ? std::string() : last_info_.substr(comma + 1, 1);
+      if (stat == "1" || stat == "5")
+        next(Step::pdu_mode);
+      else
+        not_ready(fmt::format("not registered on the network ({})",
+                              last_info_.empty() ? "no answer" : last_info_));
       break;
     }
     case Step::pdu_mode:
@@ -167,7 +201,8 @@ void ModemSession::on_line(const AtLine& line, std::string& to_write, std::vecto
         outcomes.push_back(MessageSent{references_});
       }
       break;
-    default: break;
+    default:
+      break;
   }
 }
 

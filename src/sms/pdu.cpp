@@ -21,8 +21,12 @@ constexpr std::uint8_t toa_unknown = 0x81;
 constexpr std::size_t max_address_digits = 20;
 constexpr std::size_t user_data_octets = 140;
 
-bool is_high_surrogate(char16_t u) { return u >= 0xD800 && u <= 0xDBFF; }
-bool is_low_surrogate(char16_t u) { return u >= 0xDC00 && u <= 0xDFFF; }
+bool is_high_surrogate(char16_t u) {
+  return u >= 0xD800 && u <= 0xDBFF;
+}
+bool is_low_surrogate(char16_t u) {
+  return u >= 0xDC00 && u <= 0xDFFF;
+}
 
 void put_hex(std::string& out, std::uint8_t octet) {
   static constexpr char digits[] = "0123456789ABCDEF";
@@ -58,7 +62,9 @@ class Octets {
   std::size_t at_ = 0;
 };
 
-PduError error(std::string message) { return PduError{std::move(message)}; }
+PduError error(std::string message) {
+  return PduError{std::move(message)};
+}
 
 }  // namespace
 
@@ -66,9 +72,17 @@ std::variant<std::u16string, PduError> utf16_of(std::string_view utf8) {
   std::u16string out;
   for (std::size_t i = 0; i < utf8.size();) {
     const auto lead = static_cast<unsigned char>(utf8[i]);
-    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > utf8.size()) return error(fmt::format("the text is not UTF-8 at byte {}", i));
-    char32_t code = length == 1 ? lead : length == 2 ? (lead & 0x1F) : length == 3 ? (lead & 0x0F) : (lead & 0x07);
+    const std::size_t length = lead < 0x80           ? 1
+                               : (lead >> 5) == 0x6  ? 2
+                               : (lead >> 4) == 0xE  ? 3
+                               : (lead >> 3) == 0x1E ? 4
+                                                     : 0;
+    if (length == 0 || i + length > utf8.size())
+      return error(fmt::format("the text is not UTF-8 at byte {}", i));
+    char32_t code = length == 1   ? lead
+                    : length == 2 ? (lead & 0x1F)
+                    : length == 3 ? (lead & 0x0F)
+                                  : (lead & 0x07);
     for (std::size_t k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(utf8[i + k]);
       if ((next >> 6) != 0x2) return error(fmt::format("the text is not UTF-8 at byte {}", i));
@@ -119,14 +133,16 @@ std::string utf8_of(std::u16string_view utf16) {
   return out;
 }
 
-std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view destination, std::string_view utf8_text,
+std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view destination,
+                                                              std::string_view utf8_text,
                                                               const SubmitOptions& options) {
   const bool international = !destination.empty() && destination.front() == '+';
   const std::string_view digits = international ? destination.substr(1) : destination;
   if (digits.empty() || digits.size() > max_address_digits ||
       digits.find_first_not_of("0123456789") != std::string_view::npos) {
-    return error(fmt::format("'{}' is not a phone number (digits, optionally after '+', at most {})", destination,
-                             max_address_digits));
+    return error(
+        fmt::format("'{}' is not a phone number (digits, optionally after '+', at most {})",
+                    destination, max_address_digits));
   }
   auto converted = utf16_of(utf8_text);
   if (auto* e = std::get_if<PduError>(&converted)) return *e;
@@ -145,7 +161,8 @@ std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view d
       at += n;
     }
   }
-  if (parts.size() > max_parts) return error(fmt::format("the text needs {} parts; at most {}", parts.size(), max_parts));
+  if (parts.size() > max_parts)
+    return error(fmt::format("the text needs {} parts; at most {}", parts.size(), max_parts));
 
   std::string address;
   put_hex(address, static_cast<std::uint8_t>(digits.size()));
@@ -160,7 +177,8 @@ std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view d
   for (std::size_t p = 0; p < parts.size(); ++p) {
     const bool concatenated = parts.size() > 1;
     std::string hex = "00";  // no SMSC here: the modem uses the one on its SIM
-    put_hex(hex, static_cast<std::uint8_t>(mti_submit | vpf_relative | (options.status_report ? srr : 0) |
+    put_hex(hex, static_cast<std::uint8_t>(mti_submit | vpf_relative |
+                                           (options.status_report ? srr : 0) |
                                            (concatenated ? udhi : 0)));
     put_hex(hex, 0x00);  // TP-MR: the modem sets it
     hex += address;
@@ -170,8 +188,9 @@ std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view d
     const std::size_t header = concatenated ? 6 : 0;
     put_hex(hex, static_cast<std::uint8_t>(header + 2 * parts[p].size()));
     if (concatenated) {
-      for (std::uint8_t octet : {std::uint8_t{0x05}, std::uint8_t{0x00}, std::uint8_t{0x03}, options.concat_reference,
-                                 static_cast<std::uint8_t>(parts.size()), static_cast<std::uint8_t>(p + 1)}) {
+      for (std::uint8_t octet :
+           {std::uint8_t{0x05}, std::uint8_t{0x00}, std::uint8_t{0x03}, options.concat_reference,
+            static_cast<std::uint8_t>(parts.size()), static_cast<std::uint8_t>(p + 1)}) {
         put_hex(hex, octet);
       }
     }
@@ -198,7 +217,8 @@ std::variant<Submit, PduError> decode_submit(std::string_view hex) {
   if (!smsc_length || !in.take(*smsc_length)) return error("the SMSC field is cut short");
   const auto first = in.next();
   if (!first) return error("no first octet");
-  if ((*first & 0x03) != mti_submit) return error(fmt::format("not an SMS-SUBMIT (TP-MTI {})", *first & 0x03));
+  if ((*first & 0x03) != mti_submit)
+    return error(fmt::format("not an SMS-SUBMIT (TP-MTI {})", *first & 0x03));
   Submit s;
   s.status_report = (*first & srr) != 0;
   const auto reference = in.next();
@@ -222,16 +242,22 @@ std::variant<Submit, PduError> decode_submit(std::string_view hex) {
   const auto dcs = in.next();
   if (!pid || !dcs) return error("cut short before the data coding");
   s.data_coding = *dcs;
-  if (*dcs != dcs_ucs2 && *dcs != dcs_8bit) return error(fmt::format("data coding 0x{:02X} is not UCS-2 or 8-bit", *dcs));
-  const std::size_t validity = (*first & vpf_mask) == 0 ? 0 : (*first & vpf_mask) == vpf_relative ? 1 : 7;
+  if (*dcs != dcs_ucs2 && *dcs != dcs_8bit)
+    return error(fmt::format("data coding 0x{:02X} is not UCS-2 or 8-bit", *dcs));
+  const std::size_t validity = (*first & vpf_mask) == 0              ? 0
+                               : (*first & vpf_mask) == vpf_relative ? 1
+                                                                     : 7;
   if (!in.take(validity)) return error("the validity period is cut short");
   const auto udl = in.next();
   if (!udl) return error("no user data length");
-  if (*udl > user_data_octets) return error(fmt::format("{} octets of user data; at most {}", *udl, user_data_octets));
-  if (in.left() != *udl) return error(fmt::format("user data length {} but {} octets follow", *udl, in.left()));
+  if (*udl > user_data_octets)
+    return error(fmt::format("{} octets of user data; at most {}", *udl, user_data_octets));
+  if (in.left() != *udl)
+    return error(fmt::format("user data length {} but {} octets follow", *udl, in.left()));
   auto data = *in.take(*udl);
   if (*first & udhi) {
-    if (data.empty() || data[0] + 1u > data.size()) return error("the user data header is cut short");
+    if (data.empty() || data[0] + 1u > data.size())
+      return error("the user data header is cut short");
     Octets header(data.subspan(1, data[0]));
     while (header.left() > 0) {
       const auto id = header.next();
@@ -241,7 +267,8 @@ std::variant<Submit, PduError> decode_submit(std::string_view hex) {
       if (!body) return error("an information element is cut short");
       if ((*id == 0x00 && *length == 3) || (*id == 0x08 && *length == 4)) {
         Concatenation c;
-        c.reference = *id == 0x00 ? (*body)[0] : static_cast<std::uint16_t>((*body)[0] << 8 | (*body)[1]);
+        c.reference =
+            *id == 0x00 ? (*body)[0] : static_cast<std::uint16_t>((*body)[0] << 8 | (*body)[1]);
         c.total = (*body)[*length - 2];
         c.sequence = (*body)[*length - 1];
         if (c.total == 0 || c.sequence == 0 || c.sequence > c.total) {
@@ -254,7 +281,8 @@ std::variant<Submit, PduError> decode_submit(std::string_view hex) {
   }
   if (*dcs == dcs_ucs2) {
     if (data.size() % 2 != 0) return error("UCS-2 text of an odd number of octets");
-    for (std::size_t i = 0; i < data.size(); i += 2) s.text += static_cast<char16_t>(data[i] << 8 | data[i + 1]);
+    for (std::size_t i = 0; i < data.size(); i += 2)
+      s.text += static_cast<char16_t>(data[i] << 8 | data[i + 1]);
   } else {
     for (auto octet : data) s.text += static_cast<char16_t>(octet);
   }

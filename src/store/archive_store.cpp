@@ -10,29 +10,38 @@ namespace {
 using namespace halld::records;
 
 // SQL that formats a day's hours the way import files write them ("08:30-12:00,13:30-17:30").
-#define HALLD_HOURS_TEXT(t)                                                                       \
-  "CASE WHEN " t ".opens IS NULL THEN 'closed' "                                                  \
-  "WHEN " t ".lunch_starts IS NULL THEN to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t     \
-  ".closes, 'HH24:MI') "                                                                          \
-  "ELSE to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t ".lunch_starts, 'HH24:MI') || ',' " \
+#define HALLD_HOURS_TEXT(t)                                                                   \
+  "CASE WHEN " t                                                                              \
+  ".opens IS NULL THEN 'closed' "                                                             \
+  "WHEN " t ".lunch_starts IS NULL THEN to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t \
+  ".closes, 'HH24:MI') "                                                                      \
+  "ELSE to_char(" t ".opens, 'HH24:MI') || '-' || to_char(" t                                 \
+  ".lunch_starts, 'HH24:MI') || ',' "                                                         \
   "|| to_char(" t ".lunch_ends, 'HH24:MI') || '-' || to_char(" t ".closes, 'HH24:MI') END"
 
 // A channel's link settings as stored in acquisition_channel.settings; the keys are the
 // import file's (docs/archives.md), and only the importer's checked values get there.
 nlohmann::json link_settings_json(const AcquisitionChannel& c) {
   switch (c.link) {
-    case ChannelLink::tcp_client: return nlohmann::json::object();
+    case ChannelLink::tcp_client:
+      return nlohmann::json::object();
     case ChannelLink::dtu:
-      return {{"identity", c.dtu.identity}, {"register", c.dtu.register_packet}, {"heartbeat", c.dtu.heartbeat_packet},
-              {"heartbeat_s", c.dtu.heartbeat_s}, {"offline_after", c.dtu.offline_after}};
+      return {{"identity", c.dtu.identity},
+              {"register", c.dtu.register_packet},
+              {"heartbeat", c.dtu.heartbeat_packet},
+              {"heartbeat_s", c.dtu.heartbeat_s},
+              {"offline_after", c.dtu.offline_after}};
     case ChannelLink::serial:
     case ChannelLink::rs485: {
-      nlohmann::json j = {{"device", c.serial.device}, {"baud", c.serial.baud}, {"data_bits", c.serial.data_bits},
-                          {"parity", to_string(c.serial.parity)}, {"stop_bits", c.serial.stop_bits},
-                          {"flow", to_string(c.serial.flow)}};
+      nlohmann::json j = {{"device", c.serial.device},       {"baud", c.serial.baud},
+                          {"data_bits", c.serial.data_bits}, {"parity", to_string(c.serial.parity)},
+                          {"stop_bits", c.serial.stop_bits}, {"flow", to_string(c.serial.flow)}};
       if (c.link == ChannelLink::rs485) {
-        j.update({{"addresses", c.bus.addresses}, {"poll_ms", c.bus.poll_ms}, {"timeout_ms", c.bus.timeout_ms},
-                  {"retries", c.bus.retries}, {"gap_ms", c.bus.gap_ms}});
+        j.update({{"addresses", c.bus.addresses},
+                  {"poll_ms", c.bus.poll_ms},
+                  {"timeout_ms", c.bus.timeout_ms},
+                  {"retries", c.bus.retries},
+                  {"gap_ms", c.bus.gap_ms}});
       }
       return j;
     }
@@ -42,12 +51,15 @@ nlohmann::json link_settings_json(const AcquisitionChannel& c) {
 
 void read_link_settings(const nlohmann::json& j, AcquisitionChannel& c) {
   if (c.link == ChannelLink::dtu) {
-    c.dtu = {j.at("identity"), j.at("register"), j.at("heartbeat"), j.at("heartbeat_s"), j.at("offline_after")};
+    c.dtu = {j.at("identity"), j.at("register"), j.at("heartbeat"), j.at("heartbeat_s"),
+             j.at("offline_after")};
   } else if (c.link == ChannelLink::serial || c.link == ChannelLink::rs485) {
-    c.serial = {j.at("device"), j.at("baud"), j.at("data_bits"), *parse_enum<Parity>(j.at("parity").get<std::string>()),
+    c.serial = {j.at("device"),    j.at("baud"),
+                j.at("data_bits"), *parse_enum<Parity>(j.at("parity").get<std::string>()),
                 j.at("stop_bits"), *parse_enum<FlowControl>(j.at("flow").get<std::string>())};
     if (c.link == ChannelLink::rs485) {
-      c.bus = {j.at("addresses"), j.at("poll_ms"), j.at("timeout_ms"), j.at("retries"), j.at("gap_ms")};
+      c.bus = {j.at("addresses"), j.at("poll_ms"), j.at("timeout_ms"), j.at("retries"),
+               j.at("gap_ms")};
     }
   }
 }
@@ -57,37 +69,52 @@ const std::vector<Statement> statements = {
     {"known_business_types", "SELECT code FROM business_type"},
     {"known_halls", "SELECT code FROM hall"},
     {"upsert_channel",
-     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled, tap, settings) "
-     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8, $9, $10::jsonb) "
+     "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled, "
+     "tap, settings) "
+     "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8, $9, "
+     "$10::jsonb) "
      "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, protocol = EXCLUDED.protocol, "
      "link = EXCLUDED.link, host = EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
      "enabled = EXCLUDED.enabled, tap = EXCLUDED.tap, settings = EXCLUDED.settings"},
     {"attribute_orphan_events",
-     "UPDATE hall_event e SET hall_id = t.hall_id FROM terminal t WHERE e.hall_id IS NULL AND e.terminal = t.code"},
+     "UPDATE hall_event e SET hall_id = t.hall_id FROM terminal t WHERE e.hall_id IS NULL AND "
+     "e.terminal = t.code"},
     {"terminal_halls", "SELECT code, hall_id FROM terminal WHERE status = 'active'"},
     {"known_sources", "SELECT channel, address, id FROM acquisition_source"},
-    {"record_comm_event", "INSERT INTO channel_comm_event (channel_id, at, state, detail) VALUES ($1, $2::timestamptz, $3, $4)"},
+    {"record_comm_event",
+     "INSERT INTO channel_comm_event (channel_id, at, state, detail) VALUES ($1, $2::timestamptz, "
+     "$3, $4)"},
     {"enabled_channels",
-     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, coalesce(c.port, 0), c.site, c.id, "
+     "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, coalesce(c.port, "
+     "0), c.site, c.id, "
      "c.tap, c.settings "
-     "FROM acquisition_channel c LEFT JOIN hall h ON h.id = c.hall_id WHERE c.enabled ORDER BY c.code"},
+     "FROM acquisition_channel c LEFT JOIN hall h ON h.id = c.hall_id WHERE c.enabled ORDER BY "
+     "c.code"},
     {"upsert_province",
-     "INSERT INTO province (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
+     "INSERT INTO province (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = "
+     "EXCLUDED.name"},
     {"upsert_city",
-     "INSERT INTO city_company (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name"},
+     "INSERT INTO city_company (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name "
+     "= EXCLUDED.name"},
     {"upsert_business_type",
-     "INSERT INTO business_type (code, name, name_en, channel, target_handling_min) VALUES ($1, $2, $3, $4, $5) "
+     "INSERT INTO business_type (code, name, name_en, channel, target_handling_min) VALUES ($1, "
+     "$2, $3, $4, $5) "
      "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, "
      "channel = EXCLUDED.channel, target_handling_min = EXCLUDED.target_handling_min"},
     {"upsert_customer_class",
      "INSERT INTO customer_class (code, name, name_en, weight) VALUES ($1, $2, $3, $4) "
-     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, weight = EXCLUDED.weight"},
+     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, name_en = EXCLUDED.name_en, weight = "
+     "EXCLUDED.weight"},
     {"upsert_hall",
-     "INSERT INTO hall (code, name, city_id, county, address, latitude, longitude, level, target_wait_min, status, "
-     "timezone) VALUES ($1, $2, (SELECT id FROM city_company WHERE code = $3), $4, $5, $6, $7, $8, $9, $10, $11) "
-     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, city_id = EXCLUDED.city_id, county = EXCLUDED.county, "
+     "INSERT INTO hall (code, name, city_id, county, address, latitude, longitude, level, "
+     "target_wait_min, status, "
+     "timezone) VALUES ($1, $2, (SELECT id FROM city_company WHERE code = $3), $4, $5, $6, $7, $8, "
+     "$9, $10, $11) "
+     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, city_id = EXCLUDED.city_id, county = "
+     "EXCLUDED.county, "
      "address = EXCLUDED.address, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude, "
-     "level = EXCLUDED.level, target_wait_min = EXCLUDED.target_wait_min, status = EXCLUDED.status, "
+     "level = EXCLUDED.level, target_wait_min = EXCLUDED.target_wait_min, status = "
+     "EXCLUDED.status, "
      "timezone = EXCLUDED.timezone RETURNING id"},
     {"clear_hall_hours", "DELETE FROM hall_opening_hours WHERE hall_id = $1"},
     {"insert_hall_hours",
@@ -95,7 +122,8 @@ const std::vector<Statement> statements = {
      "VALUES ($1, $2, $3::time, $4::time, NULLIF($5, '')::time, NULLIF($6, '')::time)"},
     {"clear_hall_exceptions", "DELETE FROM hall_calendar_exception WHERE hall_id = $1"},
     {"insert_hall_exception",
-     "INSERT INTO hall_calendar_exception (hall_id, day, opens, closes, lunch_starts, lunch_ends, note) "
+     "INSERT INTO hall_calendar_exception (hall_id, day, opens, closes, lunch_starts, lunch_ends, "
+     "note) "
      "VALUES ($1, $2::date, NULLIF($3, '')::time, NULLIF($4, '')::time, NULLIF($5, '')::time, "
      "NULLIF($6, '')::time, $7)"},
     {"upsert_window",
@@ -105,96 +133,131 @@ const std::vector<Statement> statements = {
     {"insert_window_business_types",
      "INSERT INTO window_business_type (window_id, business_code) SELECT $1, unnest($2::text[])"},
     {"upsert_clerk",
-     "INSERT INTO clerk (staff_no, name, hall_id, status) VALUES ($1, $2, $3, $4) ON CONFLICT (staff_no) "
+     "INSERT INTO clerk (staff_no, name, hall_id, status) VALUES ($1, $2, $3, $4) ON CONFLICT "
+     "(staff_no) "
      "DO UPDATE SET name = EXCLUDED.name, hall_id = EXCLUDED.hall_id, status = EXCLUDED.status"},
     {"upsert_terminal",
      "INSERT INTO terminal (code, hall_id, type, placement, vendor, model, status) "
-     "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, "
-     "type = EXCLUDED.type, placement = EXCLUDED.placement, vendor = EXCLUDED.vendor, model = EXCLUDED.model, "
+     "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (code) DO UPDATE SET hall_id = "
+     "EXCLUDED.hall_id, "
+     "type = EXCLUDED.type, placement = EXCLUDED.placement, vendor = EXCLUDED.vendor, model = "
+     "EXCLUDED.model, "
      "status = EXCLUDED.status RETURNING id"},
     {"clear_terminal_components", "DELETE FROM terminal_component WHERE terminal_id = $1"},
-    {"insert_terminal_components", "INSERT INTO terminal_component (terminal_id, kind) SELECT $1, unnest($2::text[])"},
+    {"insert_terminal_components",
+     "INSERT INTO terminal_component (terminal_id, kind) SELECT $1, unnest($2::text[])"},
     {"upsert_device",
-     "INSERT INTO hall_device (code, hall_id, kind, name, vendor, model) VALUES ($1, $2, $3, $4, $5, $6) "
-     "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, kind = EXCLUDED.kind, name = EXCLUDED.name, "
+     "INSERT INTO hall_device (code, hall_id, kind, name, vendor, model) VALUES ($1, $2, $3, $4, "
+     "$5, $6) "
+     "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, kind = EXCLUDED.kind, name = "
+     "EXCLUDED.name, "
      "vendor = EXCLUDED.vendor, model = EXCLUDED.model"},
 
     {"cities_json",
      "SELECT json_build_object('total', count(*), 'items', coalesce(json_agg(json_build_object("
-     "'code', c.code, 'name', c.name, 'halls', (SELECT count(*) FROM hall h WHERE h.city_id = c.id)) "
+     "'code', c.code, 'name', c.name, 'halls', (SELECT count(*) FROM hall h WHERE h.city_id = "
+     "c.id)) "
      "ORDER BY c.code), '[]'::json))::text FROM city_company c"},
     {"halls_json",
      "WITH matching AS ("
-     " SELECT h.*, c.code AS city_code, c.name AS city_name FROM hall h JOIN city_company c ON c.id = h.city_id"
+     " SELECT h.*, c.code AS city_code, c.name AS city_name FROM hall h JOIN city_company c ON "
+     "c.id = h.city_id"
      " WHERE ($1 = '' OR c.code = $1) AND ($2 = '' OR h.status = $2)"
-     "   AND ($3 = '' OR strpos(h.name, $3) > 0 OR strpos(h.code, $3) > 0 OR strpos(h.county, $3) > 0)"
+     "   AND ($3 = '' OR strpos(h.name, $3) > 0 OR strpos(h.code, $3) > 0 OR strpos(h.county, $3) "
+     "> 0)"
      "   AND ($6 = '' OR h.code = $6)) "
-     "SELECT json_build_object('total', (SELECT count(*) FROM matching), 'limit', $4::int, 'offset', $5::int, "
+     "SELECT json_build_object('total', (SELECT count(*) FROM matching), 'limit', $4::int, "
+     "'offset', $5::int, "
      " 'items', coalesce((SELECT json_agg(page.item ORDER BY page.code) FROM ("
      "  SELECT m.code, json_build_object('code', m.code, 'name', m.name, "
      "   'city', json_build_object('code', m.city_code, 'name', m.city_name), 'county', m.county, "
      "   'level', m.level, 'status', m.status, 'latitude', m.latitude, 'longitude', m.longitude, "
      "   'target_wait_min', m.target_wait_min, "
      "   'windows', (SELECT count(*) FROM counter_window w WHERE w.hall_id = m.id), "
-     "   'terminals', (SELECT count(*) FROM terminal t WHERE t.hall_id = m.id AND t.status = 'active')) AS item "
+     "   'terminals', (SELECT count(*) FROM terminal t WHERE t.hall_id = m.id AND t.status = "
+     "'active')) AS item "
      "  FROM matching m ORDER BY m.code LIMIT $4 OFFSET $5) page), '[]'::json))::text"},
     {"hall_json",
      "SELECT json_build_object('code', h.code, 'name', h.name, "
-     " 'city', json_build_object('code', c.code, 'name', c.name), 'county', h.county, 'address', h.address, "
+     " 'city', json_build_object('code', c.code, 'name', c.name), 'county', h.county, 'address', "
+     "h.address, "
      " 'latitude', h.latitude, 'longitude', h.longitude, 'level', h.level, 'status', h.status, "
      " 'target_wait_min', h.target_wait_min, 'timezone', h.timezone, "
-     " 'opening_hours', (SELECT json_object_agg((ARRAY['mon','tue','wed','thu','fri','sat','sun'])[d.n], "
-     "    " HALLD_HOURS_TEXT("o") " ORDER BY d.n) "
-     "    FROM generate_series(1, 7) AS d(n) "
-     "    LEFT JOIN hall_opening_hours o ON o.hall_id = h.id AND o.weekday = d.n), "
-     " 'exceptions', (SELECT coalesce(json_agg(json_build_object('date', e.day, 'hours', " HALLD_HOURS_TEXT("e") ", "
-     "    'note', e.note) ORDER BY e.day), '[]'::json) FROM hall_calendar_exception e WHERE e.hall_id = h.id), "
-     " 'windows', (SELECT coalesce(json_agg(json_build_object('number', w.number, 'kind', w.kind, "
-     "    'business_types', (SELECT coalesce(json_agg(b.business_code ORDER BY b.business_code), '[]'::json) "
-     "      FROM window_business_type b WHERE b.window_id = w.id)) ORDER BY w.number), '[]'::json) "
-     "    FROM counter_window w WHERE w.hall_id = h.id), "
-     " 'clerks', (SELECT coalesce(json_agg(json_build_object('staff_no', k.staff_no, 'name', k.name, "
-     "    'status', k.status) ORDER BY k.staff_no), '[]'::json) FROM clerk k WHERE k.hall_id = h.id), "
-     " 'terminals', (SELECT coalesce(json_agg(json_build_object('id', t.code, 'type', t.type, "
-     "    'placement', t.placement, 'vendor', t.vendor, 'model', t.model, 'status', t.status, "
-     "    'components', (SELECT coalesce(json_agg(p.kind ORDER BY p.kind), '[]'::json) "
-     "      FROM terminal_component p WHERE p.terminal_id = t.id)) ORDER BY t.code), '[]'::json) "
-     "    FROM terminal t WHERE t.hall_id = h.id), "
-     " 'devices', (SELECT coalesce(json_agg(json_build_object('id', v.code, 'kind', v.kind, 'name', v.name, "
-     "    'vendor', v.vendor, 'model', v.model) ORDER BY v.code), '[]'::json) "
-     "    FROM hall_device v WHERE v.hall_id = h.id))::text "
-     "FROM hall h JOIN city_company c ON c.id = h.city_id WHERE h.code = $1"},
+     " 'opening_hours', (SELECT "
+     "json_object_agg((ARRAY['mon','tue','wed','thu','fri','sat','sun'])[d.n], "
+     "    " HALLD_HOURS_TEXT(
+         "o") " ORDER BY d.n) "
+              "    FROM generate_series(1, 7) AS d(n) "
+              "    LEFT JOIN hall_opening_hours o ON o.hall_id = h.id AND o.weekday = d.n), "
+              " 'exceptions', (SELECT coalesce(json_agg(json_build_object('date', e.day, "
+              "'hours', " HALLD_HOURS_TEXT(
+                  "e") ", "
+                       "    'note', e.note) ORDER BY e.day), '[]'::json) FROM "
+                       "hall_calendar_exception e WHERE e.hall_id = h.id), "
+                       " 'windows', (SELECT coalesce(json_agg(json_build_object('number', "
+                       "w.number, 'kind', w.kind, "
+                       "    'business_types', (SELECT coalesce(json_agg(b.business_code ORDER BY "
+                       "b.business_code), '[]'::json) "
+                       "      FROM window_business_type b WHERE b.window_id = w.id)) ORDER BY "
+                       "w.number), '[]'::json) "
+                       "    FROM counter_window w WHERE w.hall_id = h.id), "
+                       " 'clerks', (SELECT coalesce(json_agg(json_build_object('staff_no', "
+                       "k.staff_no, 'name', k.name, "
+                       "    'status', k.status) ORDER BY k.staff_no), '[]'::json) FROM clerk k "
+                       "WHERE k.hall_id = h.id), "
+                       " 'terminals', (SELECT coalesce(json_agg(json_build_object('id', t.code, "
+                       "'type', t.type, "
+                       "    'placement', t.placement, 'vendor', t.vendor, 'model', t.model, "
+                       "'status', t.status, "
+                       "    'components', (SELECT coalesce(json_agg(p.kind ORDER BY p.kind), "
+                       "'[]'::json) "
+                       "      FROM terminal_component p WHERE p.terminal_id = t.id)) ORDER BY "
+                       "t.code), '[]'::json) "
+                       "    FROM terminal t WHERE t.hall_id = h.id), "
+                       " 'devices', (SELECT coalesce(json_agg(json_build_object('id', v.code, "
+                       "'kind', v.kind, 'name', v.name, "
+                       "    'vendor', v.vendor, 'model', v.model) ORDER BY v.code), '[]'::json) "
+                       "    FROM hall_device v WHERE v.hall_id = h.id))::text "
+                       "FROM hall h JOIN city_company c ON c.id = h.city_id WHERE h.code = $1"},
     {"business_types_json",
      "SELECT json_build_object('total', count(*), 'items', coalesce(json_agg(json_build_object("
      "'code', code, 'name', name, 'name_en', name_en, 'channel', channel, "
-     "'target_handling_min', target_handling_min) ORDER BY code), '[]'::json))::text FROM business_type"},
+     "'target_handling_min', target_handling_min) ORDER BY code), '[]'::json))::text FROM "
+     "business_type"},
     {"customer_classes_json",
      "SELECT json_build_object('total', count(*), 'items', coalesce(json_agg(json_build_object("
-     "'code', code, 'name', name, 'name_en', name_en, 'weight', weight) ORDER BY weight DESC), '[]'::json))::text "
+     "'code', code, 'name', name, 'name_en', name_en, 'weight', weight) ORDER BY weight DESC), "
+     "'[]'::json))::text "
      "FROM customer_class"},
 };
 #undef HALLD_HOURS_TEXT
 
-std::string clock(MinuteOfDay minute) { return fmt::format("{:02}:{:02}", minute / 60, minute % 60); }
-std::string clock(const std::optional<MinuteOfDay>& minute) { return minute ? clock(*minute) : ""; }
+std::string clock(MinuteOfDay minute) {
+  return fmt::format("{:02}:{:02}", minute / 60, minute % 60);
+}
+std::string clock(const std::optional<MinuteOfDay>& minute) {
+  return minute ? clock(*minute) : "";
+}
 
 // A PostgreSQL array literal of codes. Safe without quoting only because archive/import admits
-// nothing but [A-Za-z0-9_.-] in codes and enum names; one statement per window instead of one per code.
+// nothing but [A-Za-z0-9_.-] in codes and enum names; one statement per window instead of one per
+// code.
 std::string array_literal(const std::vector<std::string>& codes) {
   return fmt::format("{{{}}}", fmt::join(codes, ","));
 }
 
 void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
-  int hall_id = tx.exec_prepared1("upsert_hall", h.code, h.name, h.city_code, h.county, h.address, h.latitude,
-                                  h.longitude, std::string(to_string(h.level)), h.target_wait_minutes,
-                                  std::string(to_string(h.status)), h.timezone)[0]
-                    .as<int>();
+  int hall_id =
+      tx.exec_prepared1("upsert_hall", h.code, h.name, h.city_code, h.county, h.address, h.latitude,
+                        h.longitude, std::string(to_string(h.level)), h.target_wait_minutes,
+                        std::string(to_string(h.status)), h.timezone)[0]
+          .as<int>();
   tx.exec_prepared0("clear_hall_hours", hall_id);
   for (int day = 0; day < 7; ++day) {
     const auto& hours = h.week[day];
     if (!hours) continue;
-    tx.exec_prepared0("insert_hall_hours", hall_id, day + 1, clock(hours->opens), clock(hours->closes),
-                      clock(hours->lunch_starts), clock(hours->lunch_ends));
+    tx.exec_prepared0("insert_hall_hours", hall_id, day + 1, clock(hours->opens),
+                      clock(hours->closes), clock(hours->lunch_starts), clock(hours->lunch_ends));
   }
   tx.exec_prepared0("clear_hall_exceptions", hall_id);
   for (const auto& e : h.exceptions) {
@@ -205,23 +268,28 @@ void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
       lunch_starts = clock(e.hours->lunch_starts);
       lunch_ends = clock(e.hours->lunch_ends);
     }
-    tx.exec_prepared0("insert_hall_exception", hall_id, e.date, opens, closes, lunch_starts, lunch_ends, e.note);
+    tx.exec_prepared0("insert_hall_exception", hall_id, e.date, opens, closes, lunch_starts,
+                      lunch_ends, e.note);
   }
   for (const auto& w : h.windows) {
-    int window_id = tx.exec_prepared1("upsert_window", hall_id, w.number, std::string(to_string(w.kind)))[0].as<int>();
+    int window_id =
+        tx.exec_prepared1("upsert_window", hall_id, w.number, std::string(to_string(w.kind)))[0]
+            .as<int>();
     tx.exec_prepared0("clear_window_business_types", window_id);
     tx.exec_prepared0("insert_window_business_types", window_id, array_literal(w.business_types));
     ++counts.windows;
   }
   for (const auto& c : h.clerks) {
-    tx.exec_prepared0("upsert_clerk", c.staff_no, c.name, hall_id, std::string(to_string(c.status)));
+    tx.exec_prepared0("upsert_clerk", c.staff_no, c.name, hall_id,
+                      std::string(to_string(c.status)));
     ++counts.clerks;
   }
   for (const auto& t : h.terminals) {
-    int terminal_id = tx.exec_prepared1("upsert_terminal", t.id, hall_id, std::string(to_string(t.type)),
-                                        std::string(to_string(t.placement)), t.vendor, t.model,
-                                        std::string(to_string(t.status)))[0]
-                          .as<int>();
+    int terminal_id =
+        tx.exec_prepared1("upsert_terminal", t.id, hall_id, std::string(to_string(t.type)),
+                          std::string(to_string(t.placement)), t.vendor, t.model,
+                          std::string(to_string(t.status)))[0]
+            .as<int>();
     tx.exec_prepared0("clear_terminal_components", terminal_id);
     std::vector<std::string> components;
     for (auto component : t.components) components.emplace_back(to_string(component));
@@ -229,7 +297,8 @@ void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
     ++counts.terminals;
   }
   for (const auto& d : h.devices) {
-    tx.exec_prepared0("upsert_device", d.id, hall_id, std::string(to_string(d.kind)), d.name, d.vendor, d.model);
+    tx.exec_prepared0("upsert_device", d.id, hall_id, std::string(to_string(d.kind)), d.name,
+                      d.vendor, d.model);
     ++counts.devices;
   }
   ++counts.halls;
@@ -242,19 +311,24 @@ std::string single_text(pqxx::connection& connection, const char* statement) {
 
 }  // namespace
 
-std::vector<Statement> archive_statements() { return statements; }
+std::vector<Statement> archive_statements() {
+  return statements;
+}
 
-ImportOutcome import_archives(pqxx::connection& connection,
-                              const std::function<archive::ReadResult(const archive::KnownCodes&)>& read,
-                              ImportMode mode) {
+ImportOutcome import_archives(
+    pqxx::connection& connection,
+    const std::function<archive::ReadResult(const archive::KnownCodes&)>& read, ImportMode mode) {
   ImportOutcome outcome;
   pqxx::work tx(connection);
   // Imports are serialised so that the codes checked are the codes still there at commit.
   tx.exec("LOCK TABLE city_company, business_type IN SHARE ROW EXCLUSIVE MODE");
   archive::KnownCodes known;
-  for (const auto& row : tx.exec_prepared("known_cities")) known.cities.insert(row[0].as<std::string>());
-  for (const auto& row : tx.exec_prepared("known_business_types")) known.business_types.insert(row[0].as<std::string>());
-  for (const auto& row : tx.exec_prepared("known_halls")) known.halls.insert(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared("known_cities"))
+    known.cities.insert(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared("known_business_types"))
+    known.business_types.insert(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared("known_halls"))
+    known.halls.insert(row[0].as<std::string>());
   outcome.read = read(known);
   if (!outcome.read.problems.empty()) return outcome;  // the transaction rolls back unapplied
 
@@ -262,16 +336,17 @@ ImportOutcome import_archives(pqxx::connection& connection,
   if (set.province) tx.exec_prepared0("upsert_province", set.province->code, set.province->name);
   for (const auto& c : set.cities) tx.exec_prepared0("upsert_city", c.code, c.name);
   for (const auto& b : set.business_types) {
-    tx.exec_prepared0("upsert_business_type", b.code, b.name, b.name_en, std::string(to_string(b.channel)),
-                      b.target_handling_minutes);
+    tx.exec_prepared0("upsert_business_type", b.code, b.name, b.name_en,
+                      std::string(to_string(b.channel)), b.target_handling_minutes);
   }
-  for (const auto& c : set.customer_classes) tx.exec_prepared0("upsert_customer_class", c.code, c.name, c.name_en, c.weight);
+  for (const auto& c : set.customer_classes)
+    tx.exec_prepared0("upsert_customer_class", c.code, c.name, c.name_en, c.weight);
   for (const auto& h : set.halls) apply_hall(tx, h, outcome.counts);
   for (const auto& c : set.channels) {
     tx.exec_prepared0("upsert_channel", c.code, c.hall_code, std::string(to_string(c.protocol)),
                       std::string(to_string(c.link)), c.host,
-                      c.link == ChannelLink::tcp_client ? std::optional<int>(c.port) : std::nullopt, c.site, c.enabled,
-                      c.tap, link_settings_json(c).dump());
+                      c.link == ChannelLink::tcp_client ? std::optional<int>(c.port) : std::nullopt,
+                      c.site, c.enabled, c.tap, link_settings_json(c).dump());
   }
   // Events that arrived for terminals missing from the archives now have their hall.
   if (!set.halls.empty()) tx.exec_prepared0("attribute_orphan_events");
@@ -314,7 +389,9 @@ AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection) {
   snapshot.terminal_halls = terminal_halls(connection);
   pqxx::read_transaction tx(connection);
   for (const auto& row : tx.exec_prepared("known_sources")) {
-    snapshot.sources[row[0].as<std::string>()][static_cast<std::uint32_t>(row[1].as<std::int64_t>())] = row[2].as<int>();
+    snapshot
+        .sources[row[0].as<std::string>()][static_cast<std::uint32_t>(row[1].as<std::int64_t>())] =
+        row[2].as<int>();
   }
   return snapshot;
 }
@@ -323,16 +400,24 @@ nlohmann::json to_json(const AcquisitionSnapshot& snapshot) {
   auto channels = nlohmann::json::array();
   for (const auto& row : snapshot.channels) {
     const auto& c = row.channel;
-    channels.push_back({{"code", c.code}, {"id", row.channel_id}, {"hall_id", row.hall_id ? nlohmann::json(*row.hall_id) : nullptr},
-                        {"hall", c.hall_code}, {"protocol", to_string(c.protocol)}, {"link", to_string(c.link)},
-                        {"host", c.host}, {"port", c.port}, {"site", c.site}, {"tap", c.tap},
+    channels.push_back({{"code", c.code},
+                        {"id", row.channel_id},
+                        {"hall_id", row.hall_id ? nlohmann::json(*row.hall_id) : nullptr},
+                        {"hall", c.hall_code},
+                        {"protocol", to_string(c.protocol)},
+                        {"link", to_string(c.link)},
+                        {"host", c.host},
+                        {"port", c.port},
+                        {"site", c.site},
+                        {"tap", c.tap},
                         {"settings", link_settings_json(c)}});
   }
   auto sources = nlohmann::json::object();
   for (const auto& [channel, addresses] : snapshot.sources) {
     for (const auto& [address, id] : addresses) sources[channel][std::to_string(address)] = id;
   }
-  return {{"channels", channels}, {"sources", sources}, {"terminal_halls", snapshot.terminal_halls}};
+  return {
+      {"channels", channels}, {"sources", sources}, {"terminal_halls", snapshot.terminal_halls}};
 }
 
 AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document) {
@@ -358,12 +443,13 @@ AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document) {
       snapshot.sources[channel][static_cast<std::uint32_t>(std::stoul(address))] = id.get<int>();
     }
   }
-  snapshot.terminal_halls = document.at("terminal_halls").get<std::unordered_map<std::string, int>>();
+  snapshot.terminal_halls =
+      document.at("terminal_halls").get<std::unordered_map<std::string, int>>();
   return snapshot;
 }
 
-void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at, const std::string& state,
-                       const std::string& detail) {
+void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at,
+                       const std::string& state, const std::string& detail) {
   pqxx::work tx(connection);
   tx.exec_prepared0("record_comm_event", channel_id, at, state, detail);
   tx.commit();
@@ -372,15 +458,20 @@ void record_comm_event(pqxx::connection& connection, int channel_id, const std::
 std::unordered_map<std::string, int> terminal_halls(pqxx::connection& connection) {
   pqxx::read_transaction tx(connection);
   std::unordered_map<std::string, int> out;
-  for (const auto& row : tx.exec_prepared("terminal_halls")) out.emplace(row[0].as<std::string>(), row[1].as<int>());
+  for (const auto& row : tx.exec_prepared("terminal_halls"))
+    out.emplace(row[0].as<std::string>(), row[1].as<int>());
   return out;
 }
 
-std::string list_cities_json(pqxx::connection& connection) { return single_text(connection, "cities_json"); }
+std::string list_cities_json(pqxx::connection& connection) {
+  return single_text(connection, "cities_json");
+}
 
 std::string list_halls_json(pqxx::connection& connection, const HallFilter& filter) {
   pqxx::read_transaction tx(connection);
-  return tx.exec_prepared1("halls_json", filter.city, filter.status, filter.search, filter.limit, filter.offset, filter.hall)[0]
+  return tx
+      .exec_prepared1("halls_json", filter.city, filter.status, filter.search, filter.limit,
+                      filter.offset, filter.hall)[0]
       .as<std::string>();
 }
 

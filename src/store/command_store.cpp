@@ -11,7 +11,8 @@ std::vector<Statement> command_statements() {
   return {
       {"queue_command",
        "INSERT INTO hall_command (channel_id, address, command, requested_by, expires_at) "
-       "SELECT id, $2, $3::jsonb, $4, now() + $5 * interval '1 second' FROM acquisition_channel WHERE code = $1 "
+       "SELECT id, $2, $3::jsonb, $4, now() + $5 * interval '1 second' FROM acquisition_channel "
+       "WHERE code = $1 "
        "RETURNING id"},
       {"claim_commands",
        "UPDATE hall_command SET state = 'sent', sent_at = now() WHERE id IN ("
@@ -19,26 +20,32 @@ std::vector<Statement> command_statements() {
        "  ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED) "
        "RETURNING id, channel_id, address, command::text"},
       {"finish_command",
-       "UPDATE hall_command SET state = $2, detail = $3, answered_at = now() WHERE id = $1 AND state IN ('queued', 'sent')"},
+       "UPDATE hall_command SET state = $2, detail = $3, answered_at = now() WHERE id = $1 AND "
+       "state IN ('queued', 'sent')"},
       {"expire_commands",
        "UPDATE hall_command SET state = 'expired', answered_at = now(), "
-       "  detail = CASE WHEN state = 'queued' THEN 'not sent before it expired: the channel was down or nobody logged in' "
+       "  detail = CASE WHEN state = 'queued' THEN 'not sent before it expired: the channel was "
+       "down or nobody logged in' "
        "                ELSE 'no answer from the device' END "
-       "WHERE (state = 'queued' AND expires_at < now()) OR (state = 'sent' AND sent_at < now() - $1 * interval '1 second')"},
+       "WHERE (state = 'queued' AND expires_at < now()) OR (state = 'sent' AND sent_at < now() - "
+       "$1 * interval '1 second')"},
       {"command_state", "SELECT state, detail FROM hall_command WHERE id = $1"},
       {"channel_protocol", "SELECT protocol FROM acquisition_channel WHERE code = $1"},
-      {"channel_devices", "SELECT address FROM acquisition_source WHERE channel = $1 ORDER BY address"},
+      {"channel_devices",
+       "SELECT address FROM acquisition_source WHERE channel = $1 ORDER BY address"},
   };
 }
 
-std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection, const std::string& channel_code) {
+std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection,
+                                                         const std::string& channel_code) {
   pqxx::read_transaction tx(connection);
   auto result = tx.exec_prepared("channel_protocol", channel_code);
   if (result.empty()) return std::nullopt;
   return records::parse_enum<records::ChannelProtocol>(result[0][0].as<std::string>());
 }
 
-std::vector<std::uint32_t> channel_devices(pqxx::connection& connection, const std::string& channel_code) {
+std::vector<std::uint32_t> channel_devices(pqxx::connection& connection,
+                                           const std::string& channel_code) {
   pqxx::read_transaction tx(connection);
   std::vector<std::uint32_t> addresses;
   for (const auto& row : tx.exec_prepared("channel_devices", channel_code)) {
@@ -47,23 +54,26 @@ std::vector<std::uint32_t> channel_devices(pqxx::connection& connection, const s
   return addresses;
 }
 
-std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code, std::uint32_t address,
-                           const nlohmann::json& command, const std::string& requested_by,
-                           std::chrono::seconds expires_in) {
+std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code,
+                           std::uint32_t address, const nlohmann::json& command,
+                           const std::string& requested_by, std::chrono::seconds expires_in) {
   pqxx::work tx(connection);
-  auto result = tx.exec_prepared("queue_command", channel_code, static_cast<std::int64_t>(address), command.dump(),
-                                 requested_by, expires_in.count());
+  auto result = tx.exec_prepared("queue_command", channel_code, static_cast<std::int64_t>(address),
+                                 command.dump(), requested_by, expires_in.count());
   if (result.empty()) throw std::invalid_argument(fmt::format("no channel '{}'", channel_code));
   tx.commit();
   return result[0][0].as<std::int64_t>();
 }
 
-std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const std::vector<int>& channel_ids) {
-  const auto ids = fmt::format("{{{}}}", fmt::join(channel_ids, ","));  // a PostgreSQL array literal
+std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection,
+                                           const std::vector<int>& channel_ids) {
+  const auto ids =
+      fmt::format("{{{}}}", fmt::join(channel_ids, ","));  // a PostgreSQL array literal
   pqxx::work tx(connection);
   std::vector<ClaimedCommand> out;
   for (const auto& row : tx.exec_prepared("claim_commands", ids)) {
-    out.push_back({row[0].as<std::int64_t>(), row[1].as<int>(), static_cast<std::uint32_t>(row[2].as<std::int64_t>()),
+    out.push_back({row[0].as<std::int64_t>(), row[1].as<int>(),
+                   static_cast<std::uint32_t>(row[2].as<std::int64_t>()),
                    nlohmann::json::parse(row[3].as<std::string>())});
   }
   tx.commit();
@@ -71,7 +81,8 @@ std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const s
   return out;
 }
 
-bool finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail) {
+bool finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state,
+                    const std::string& detail) {
   pqxx::work tx(connection);
   auto result = tx.exec_prepared0("finish_command", id, state, detail);
   tx.commit();

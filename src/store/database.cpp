@@ -11,7 +11,8 @@ Database::Database(std::string conninfo, std::size_t threads, std::vector<Statem
     : conninfo_(std::move(conninfo)),
       statements_(std::move(statements)),
       jobs_(metrics.counter("halld_db_jobs_total", "Database jobs run by the pool.")),
-      failures_(metrics.counter("halld_db_job_failures_total", "Database jobs that ended in an error.")),
+      failures_(
+          metrics.counter("halld_db_job_failures_total", "Database jobs that ended in an error.")),
       reconnects_(metrics.counter("halld_db_connects_total", "Connections opened by the pool.")),
       busy_(metrics.gauge("halld_db_pool_busy", "Pool connections running a job now.")),
       job_seconds_(metrics.histogram("halld_db_job_duration_seconds", "Time a database job took.",
@@ -23,7 +24,9 @@ Database::Database(std::string conninfo, std::size_t threads, std::vector<Statem
   for (std::size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
-Database::~Database() { stop(); }
+Database::~Database() {
+  stop();
+}
 
 void Database::stop() {
   {
@@ -75,7 +78,8 @@ void Database::worker_loop() {
     if (!task(slot)) failures_.inc();
     jobs_.inc();
     busy_.add(-1);
-    job_seconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    job_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
   if (slot) slot->disconnect();
 }

@@ -15,10 +15,12 @@ template <class T>
 using Opt = std::optional<T>;
 
 const std::vector<std::string> columns = {
-    "hall_id", "occurred_at", "received_at", "source_id", "sequence", "kind", "ticket", "window_no", "staff_no",
-    "business", "to_business", "customer_class", "ticket_source", "evaluation", "window_state", "abandon_reason",
-    "terminal", "terminal_state", "part", "part_state", "alarm_kind", "transaction_id", "amount_fen",
-    "payment_method", "transaction_result", "duration_s", "customer_no", "detail", "device_at"};
+    "hall_id",        "occurred_at",    "received_at",    "source_id",      "sequence",
+    "kind",           "ticket",         "window_no",      "staff_no",       "business",
+    "to_business",    "customer_class", "ticket_source",  "evaluation",     "window_state",
+    "abandon_reason", "terminal",       "terminal_state", "part",           "part_state",
+    "alarm_kind",     "transaction_id", "amount_fen",     "payment_method", "transaction_result",
+    "duration_s",     "customer_no",    "detail",         "device_at"};
 
 // One hall_event row; the members follow `columns`.
 struct Row {
@@ -40,10 +42,11 @@ struct Row {
   Opt<std::string> customer_no, detail, device_at;
 
   auto tuple() const {
-    return std::tie(hall_id, occurred_at, received_at, source_id, sequence, kind, ticket, window_no, staff_no,
-                    business, to_business, customer_class, ticket_source, evaluation, window_state, abandon_reason,
-                    terminal, terminal_state, part, part_state, alarm_kind, transaction_id, amount_fen,
-                    payment_method, transaction_result, duration_s, customer_no, detail, device_at);
+    return std::tie(hall_id, occurred_at, received_at, source_id, sequence, kind, ticket, window_no,
+                    staff_no, business, to_business, customer_class, ticket_source, evaluation,
+                    window_state, abandon_reason, terminal, terminal_state, part, part_state,
+                    alarm_kind, transaction_id, amount_fen, payment_method, transaction_result,
+                    duration_s, customer_no, detail, device_at);
   }
 };
 
@@ -122,9 +125,12 @@ std::int64_t month_of(Timestamp t) {
 
 // The columns event_of reads, in its order.
 const std::string read_columns =
-    "extract(epoch FROM occurred_at)::bigint, kind, ticket, window_no, staff_no, business, to_business, "
-    "customer_class, ticket_source, evaluation, window_state, abandon_reason, terminal, terminal_state, part, "
-    "part_state, alarm_kind, transaction_id, amount_fen, payment_method, transaction_result, duration_s, "
+    "extract(epoch FROM occurred_at)::bigint, kind, ticket, window_no, staff_no, business, "
+    "to_business, "
+    "customer_class, ticket_source, evaluation, window_state, abandon_reason, terminal, "
+    "terminal_state, part, "
+    "part_state, alarm_kind, transaction_id, amount_fen, payment_method, transaction_result, "
+    "duration_s, "
     "customer_no, detail::text";
 
 // A hall_event row back into the event it stored (the inverse of fill).
@@ -137,65 +143,106 @@ Event event_of(const pqxx::row& row) {
   e.at = Timestamp(std::chrono::seconds(row[0].as<std::int64_t>()));
   switch (row[1].as<int>()) {
     case 0:
-      e.body = TicketIssued{text(2), text(5), static_cast<CustomerClassCode>(number(7)), static_cast<TicketSource>(number(8))};
+      e.body = TicketIssued{text(2), text(5), static_cast<CustomerClassCode>(number(7)),
+                            static_cast<TicketSource>(number(8))};
       break;
-    case 1: e.body = TicketCalled{text(2), window(), text(4)}; break;
-    case 2: e.body = TicketRecalled{text(2), window()}; break;
-    case 3: e.body = TicketTransferred{text(2), text(6)}; break;
-    case 4: e.body = ServiceStarted{text(2), window(), text(4)}; break;
-    case 5: e.body = ServiceFinished{text(2), window(), text(4), text(5)}; break;
-    case 6: e.body = TicketAbandoned{text(2), static_cast<AbandonReason>(number(11))}; break;
-    case 7: e.body = EvaluationGiven{text(2), window(), text(4), static_cast<EvaluationResult>(number(9))}; break;
-    case 8: e.body = WindowStatusChanged{window(), static_cast<WindowState>(number(10)), text(4)}; break;
+    case 1:
+      e.body = TicketCalled{text(2), window(), text(4)};
+      break;
+    case 2:
+      e.body = TicketRecalled{text(2), window()};
+      break;
+    case 3:
+      e.body = TicketTransferred{text(2), text(6)};
+      break;
+    case 4:
+      e.body = ServiceStarted{text(2), window(), text(4)};
+      break;
+    case 5:
+      e.body = ServiceFinished{text(2), window(), text(4), text(5)};
+      break;
+    case 6:
+      e.body = TicketAbandoned{text(2), static_cast<AbandonReason>(number(11))};
+      break;
+    case 7:
+      e.body =
+          EvaluationGiven{text(2), window(), text(4), static_cast<EvaluationResult>(number(9))};
+      break;
+    case 8:
+      e.body = WindowStatusChanged{window(), static_cast<WindowState>(number(10)), text(4)};
+      break;
     case 9: {
       QueueSnapshot snapshot;
       const auto detail = nlohmann::json::parse(text(23), nullptr, false);
       if (detail.is_object() && detail.contains("queues") && detail["queues"].is_array()) {
         for (const auto& q : detail["queues"]) {
-          snapshot.queues.push_back(QueueLength{q.value("business", ""), q.value<std::uint16_t>("waiting", 0),
+          snapshot.queues.push_back(QueueLength{q.value("business", ""),
+                                                q.value<std::uint16_t>("waiting", 0),
                                                 q.value<std::uint32_t>("longest_wait_s", 0)});
         }
       }
       e.body = std::move(snapshot);
       break;
     }
-    case 10: e.body = TerminalStateChanged{text(12), static_cast<TerminalState>(number(13))}; break;
+    case 10:
+      e.body = TerminalStateChanged{text(12), static_cast<TerminalState>(number(13))};
+      break;
     case 11:
-      e.body = PartStateChanged{text(12), static_cast<TerminalPart>(number(14)), static_cast<PartState>(number(15))};
+      e.body = PartStateChanged{text(12), static_cast<TerminalPart>(number(14)),
+                                static_cast<PartState>(number(15))};
       break;
-    case 12: e.body = TerminalAlarm{text(12), static_cast<TerminalAlarmKind>(number(16))}; break;
+    case 12:
+      e.body = TerminalAlarm{text(12), static_cast<TerminalAlarmKind>(number(16))};
+      break;
     case 13:
-      e.body = Transaction{text(12), text(17), text(5), big(18), static_cast<PaymentMethod>(number(19)),
-                           static_cast<TransactionResult>(number(20)), static_cast<std::uint16_t>(number(21)), text(22)};
+      e.body = Transaction{text(12),
+                           text(17),
+                           text(5),
+                           big(18),
+                           static_cast<PaymentMethod>(number(19)),
+                           static_cast<TransactionResult>(number(20)),
+                           static_cast<std::uint16_t>(number(21)),
+                           text(22)};
       break;
-    default: throw std::runtime_error(fmt::format("hall_event: kind {} cannot be read back", row[1].as<int>()));
+    default:
+      throw std::runtime_error(
+          fmt::format("hall_event: kind {} cannot be read back", row[1].as<int>()));
   }
   return e;
 }
 
 const std::string read_events_sql =
     "SELECT " + read_columns +
-    " FROM hall_event WHERE hall_id = $1 AND occurred_at >= to_timestamp($2) AND occurred_at < to_timestamp($3) "
+    " FROM hall_event WHERE hall_id = $1 AND occurred_at >= to_timestamp($2) AND occurred_at < "
+    "to_timestamp($3) "
     "AND kind <> 14 AND device_at IS NULL ORDER BY occurred_at, source_id, sequence";
 // window_status, terminal_state, part_state: the latest of each window, terminal and part.
 const std::string read_states_sql =
     "SELECT * FROM (SELECT DISTINCT ON (kind, window_no, terminal, part) " + read_columns +
-    " FROM hall_event WHERE hall_id = $1 AND kind IN (8, 10, 11) AND occurred_at >= to_timestamp($2) "
-    "AND occurred_at < to_timestamp($3) AND device_at IS NULL ORDER BY kind, window_no, terminal, part, occurred_at DESC, source_id DESC, "
+    " FROM hall_event WHERE hall_id = $1 AND kind IN (8, 10, 11) AND occurred_at >= "
+    "to_timestamp($2) "
+    "AND occurred_at < to_timestamp($3) AND device_at IS NULL ORDER BY kind, window_no, terminal, "
+    "part, occurred_at DESC, source_id DESC, "
     "sequence DESC) AS last ORDER BY 1";
 
-std::int64_t epoch(Timestamp t) { return t.time_since_epoch().count(); }
+std::int64_t epoch(Timestamp t) {
+  return t.time_since_epoch().count();
+}
 
 const std::vector<Statement> statements = {
     {"register_source",
      "INSERT INTO acquisition_source (channel, address, hall_id) VALUES ($1, $2, $3) "
-     "ON CONFLICT (channel, address) DO UPDATE SET hall_id = coalesce(EXCLUDED.hall_id, acquisition_source.hall_id) "
+     "ON CONFLICT (channel, address) DO UPDATE SET hall_id = coalesce(EXCLUDED.hall_id, "
+     "acquisition_source.hall_id) "
      "RETURNING id, last_sequence"},
     {"lock_sources",
-     "SELECT id, last_sequence, epoch FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER BY id FOR UPDATE"},
-    {"advance_source", "UPDATE acquisition_source SET last_sequence = $2, epoch = $3 WHERE id = $1"},
+     "SELECT id, last_sequence, epoch FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER "
+     "BY id FOR UPDATE"},
+    {"advance_source",
+     "UPDATE acquisition_source SET last_sequence = $2, epoch = $3 WHERE id = $1"},
     {"restart_source",
-     "UPDATE acquisition_source SET restarts = restarts + $2, last_restart_at = now() WHERE id = $1"},
+     "UPDATE acquisition_source SET restarts = restarts + $2, last_restart_at = now() WHERE id = "
+     "$1"},
     {"event_partition", "SELECT halld_event_partition($1::timestamptz)"},
     {"read_hall_events", read_events_sql.c_str()},
     {"read_states_before", read_states_sql.c_str()},
@@ -203,13 +250,17 @@ const std::vector<Statement> statements = {
 
 }  // namespace
 
-std::vector<Statement> event_statements() { return statements; }
+std::vector<Statement> event_statements() {
+  return statements;
+}
 
-SourceRegistration register_source(pqxx::connection& connection, const std::string& channel, std::uint32_t address,
-                                   std::optional<int> hall_id) {
+SourceRegistration register_source(pqxx::connection& connection, const std::string& channel,
+                                   std::uint32_t address, std::optional<int> hall_id) {
   pqxx::work tx(connection);
-  auto row = hall_id ? tx.exec_prepared1("register_source", channel, static_cast<std::int64_t>(address), *hall_id)
-                     : tx.exec_prepared1("register_source", channel, static_cast<std::int64_t>(address), nullptr);
+  auto row = hall_id ? tx.exec_prepared1("register_source", channel,
+                                         static_cast<std::int64_t>(address), *hall_id)
+                     : tx.exec_prepared1("register_source", channel,
+                                         static_cast<std::int64_t>(address), nullptr);
   tx.commit();
   return {row[0].as<int>(), static_cast<std::uint32_t>(row[1].as<std::int64_t>())};
 }
@@ -224,12 +275,14 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
   for (const auto& r : batch) source_ids.insert(r.source_id);
   // Source ids are integers, so the array literal needs no quoting.
   std::map<int, SequenceMark> marks;
-  for (const auto& row : tx.exec_prepared("lock_sources", fmt::format("{{{}}}", fmt::join(source_ids, ",")))) {
+  for (const auto& row :
+       tx.exec_prepared("lock_sources", fmt::format("{{{}}}", fmt::join(source_ids, ",")))) {
     auto& mark = marks[row[0].as<int>()];
     mark.last = static_cast<std::uint32_t>(row[1].as<std::int64_t>());
     if (!row[2].is_null()) mark.epoch = static_cast<std::uint32_t>(row[2].as<std::int64_t>());
   }
-  if (marks.size() != source_ids.size()) throw std::invalid_argument("batch names a source that is not registered");
+  if (marks.size() != source_ids.size())
+    throw std::invalid_argument("batch names a source that is not registered");
 
   std::vector<const IngestRecord*> fresh;
   std::set<int> advanced;
@@ -246,7 +299,8 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
         ++restarts[r.source_id];
         outcome.restarts.push_back({r.source_id, before.last, r.sequence, before.epoch, r.epoch});
         break;
-      case Arrival::fresh: break;
+      case Arrival::fresh:
+        break;
     }
     advanced.insert(r.source_id);
     fresh.push_back(&r);
@@ -269,8 +323,10 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
   for (int source : advanced) {
     const auto& mark = marks[source];
     const auto last = static_cast<std::int64_t>(mark.last);
-    if (mark.epoch) tx.exec_prepared("advance_source", source, last, static_cast<std::int64_t>(*mark.epoch));
-    else tx.exec_prepared("advance_source", source, last, nullptr);
+    if (mark.epoch)
+      tx.exec_prepared("advance_source", source, last, static_cast<std::int64_t>(*mark.epoch));
+    else
+      tx.exec_prepared("advance_source", source, last, nullptr);
   }
   for (const auto& [source, count] : restarts) tx.exec_prepared("restart_source", source, count);
   tx.commit();
@@ -283,7 +339,8 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 
 namespace halld::store {
 
-std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id, Timestamp from, Timestamp until) {
+std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id,
+                                             Timestamp from, Timestamp until) {
   std::vector<records::Event> events;
   for (const auto& row : tx.exec_prepared("read_hall_events", hall_id, epoch(from), epoch(until))) {
     events.push_back(event_of(row));
@@ -291,10 +348,11 @@ std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hal
   return events;
 }
 
-std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id, Timestamp at,
-                                               std::chrono::days lookback) {
+std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id,
+                                               Timestamp at, std::chrono::days lookback) {
   std::vector<records::Event> events;
-  for (const auto& row : tx.exec_prepared("read_states_before", hall_id, epoch(at - lookback), epoch(at))) {
+  for (const auto& row :
+       tx.exec_prepared("read_states_before", hall_id, epoch(at - lookback), epoch(at))) {
     events.push_back(event_of(row));
   }
   return events;

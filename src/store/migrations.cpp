@@ -32,7 +32,8 @@ int current_version(pqxx::transaction_base& tx) {
 void refuse_if_newer(int current, int latest) {
   if (current > latest) {
     throw SchemaTooNew(fmt::format(
-        "the database schema is at version {}, newer than this halld knows ({}); upgrade halld", current, latest));
+        "the database schema is at version {}, newer than this halld knows ({}); upgrade halld",
+        current, latest));
   }
 }
 
@@ -45,22 +46,27 @@ std::vector<Migration> parse_migrations(std::span<const EmbeddedFile> files) {
     auto name = file.name;
     auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), version);
     auto digits = static_cast<std::size_t>(end - name.data());
-    if (ec != std::errc() || digits != 4 || name.size() < 10 || name[4] != '_' || !name.ends_with(".sql")) {
+    if (ec != std::errc() || digits != 4 || name.size() < 10 || name[4] != '_' ||
+        !name.ends_with(".sql")) {
       throw std::logic_error(fmt::format("migration file '{}' is not named NNNN_name.sql", name));
     }
     out.push_back({version, std::string(name.substr(5, name.size() - 9)), file.content});
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.version < b.version; });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.version < b.version; });
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (out[i].version != static_cast<int>(i) + 1) {
-      throw std::logic_error(fmt::format("migration versions must run 1, 2, 3 … without gaps; found {} at position {}",
-                                         out[i].version, i + 1));
+      throw std::logic_error(
+          fmt::format("migration versions must run 1, 2, 3 … without gaps; found {} at position {}",
+                      out[i].version, i + 1));
     }
   }
   return out;
 }
 
-std::vector<Migration> known_migrations() { return parse_migrations(sql_files::files()); }
+std::vector<Migration> known_migrations() {
+  return parse_migrations(sql_files::files());
+}
 
 SchemaState inspect_schema(pqxx::connection& connection, const std::vector<Migration>& known) {
   pqxx::read_transaction tx(connection);
@@ -88,7 +94,8 @@ std::vector<int> migrate(pqxx::connection& connection, const std::vector<Migrati
     refuse_if_newer(current, latest);
     if (m.version <= current) continue;  // applied, perhaps by another process meanwhile
     tx.exec(std::string(m.sql));
-    tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name);
+    tx.exec_params("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,
+                   m.name);
     tx.commit();
     spdlog::info("applied migration {:04}_{}", m.version, m.name);
     applied.push_back(m.version);

@@ -30,7 +30,9 @@ void check(halld::records::ChannelProtocol protocol, const nlohmann::json& comma
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto command = nlohmann::json::parse(data, data + size, nullptr, false);
   if (command.is_discarded()) return 0;
-  check<halld::proto::queue_eval::Protocol, halld::proto::queue_eval::Command>(halld::records::ChannelProtocol::queue_eval, command);
-  check<halld::proto::terminal::Protocol, halld::proto::terminal::Command>(halld::records::ChannelProtocol::terminal, command);
+  check<halld::proto::queue_eval::Protocol, halld::proto::queue_eval::Command>(
+      halld::records::ChannelProtocol::queue_eval, command);
+  check<halld::proto::terminal::Protocol, halld::proto::terminal::Command>(
+      halld::records::ChannelProtocol::terminal, command);
   return 0;
 }

@@ -16,7 +16,8 @@ void check(const halld::proto::Frame& frame) {
   using namespace halld::proto;
   auto uplink = decode_uplink<Protocol>(frame);
   if (auto* event = std::get_if<halld::records::Event>(&uplink)) {
-    if (EventCodec<Protocol>::encode(frame.source, frame.sequence, *event) != frame) __builtin_trap();
+    if (EventCodec<Protocol>::encode(frame.source, frame.sequence, *event) != frame)
+      __builtin_trap();
   }
 }
 
@@ -30,13 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (spooled.status == halld::acq::SpoolRecordRead::Status::record) {
     const auto written = halld::acq::encode_spool_record(spooled.record);
     const bool former_layout = size > 16 && (data[16] & 0x80) == 0;  // the hall id's last byte
-    if (!former_layout && written != std::vector<std::uint8_t>(data, data + spooled.size)) __builtin_trap();
+    if (!former_layout && written != std::vector<std::uint8_t>(data, data + spooled.size))
+      __builtin_trap();
     const auto again = halld::acq::decode_spool_record(written);
     const auto& a = again.record;
     const auto& b = spooled.record;
     if (again.status != halld::acq::SpoolRecordRead::Status::record || a.source_id != b.source_id ||
-        a.sequence != b.sequence || a.hall_id != b.hall_id || !(a.event == b.event) || a.received_at != b.received_at ||
-        a.epoch != b.epoch || a.clock_skewed != b.clock_skewed) {
+        a.sequence != b.sequence || a.hall_id != b.hall_id || !(a.event == b.event) ||
+        a.received_at != b.received_at || a.epoch != b.epoch || a.clock_skewed != b.clock_skewed) {
       __builtin_trap();
     }
   }
@@ -51,7 +53,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       continue;
     }
     const auto& decoded = std::get<Decoded>(result);
-    if (encode_frame(decoded.frame) != std::vector<std::uint8_t>(rest.begin(), rest.begin() + decoded.size)) __builtin_trap();
+    if (encode_frame(decoded.frame) !=
+        std::vector<std::uint8_t>(rest.begin(), rest.begin() + decoded.size))
+      __builtin_trap();
     check<queue_eval::Protocol>(decoded.frame);
     check<terminal::Protocol>(decoded.frame);
     (void)decode_command<queue_eval::Protocol, queue_eval::Command>(decoded.frame);

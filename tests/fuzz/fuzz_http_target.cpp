@@ -23,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto hours = halld::records::parse_day_hours(text);
     // What parses must format back to something that parses to the same hours.
     auto again = halld::records::parse_day_hours(halld::records::format_day_hours(hours));
-    if (hours.has_value() != again.has_value() || (hours && (hours->opens != again->opens || hours->closes != again->closes))) {
+    if (hours.has_value() != again.has_value() ||
+        (hours && (hours->opens != again->opens || hours->closes != again->closes))) {
       __builtin_trap();
     }
   } catch (const std::invalid_argument&) {

@@ -14,11 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     halld::api::mask_for_audit(*value);
     // What the audit log keeps must be storable: valid UTF-8 without an escaped U+0000.
     const auto dumped = value->dump();
-    if (!halld::is_storable_text(dumped) || dumped.find("\\u0000") != std::string::npos) __builtin_trap();
+    if (!halld::is_storable_text(dumped) || dumped.find("\\u0000") != std::string::npos)
+      __builtin_trap();
   }
   const auto view = halld::api::audit_view_of_body(text);
   const auto dumped = view.dump();
-  if (!halld::is_storable_text(dumped) || dumped.find("\\u0000") != std::string::npos) __builtin_trap();
+  if (!halld::is_storable_text(dumped) || dumped.find("\\u0000") != std::string::npos)
+    __builtin_trap();
   halld::printable_excerpt(text, 64);
   return 0;
 }

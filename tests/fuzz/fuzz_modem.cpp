@@ -11,8 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
   ModemSession session("1234");
   std::string to_write = session.start();
-  const auto parts = std::get<std::vector<EncodedPdu>>(encode_submit("+8613800138000", "告警：排队人数 35", {}));
-  for (std::size_t at = 0; at < bytes.size(); at += 7) {  // in chunks, as a serial port delivers them
+  const auto parts =
+      std::get<std::vector<EncodedPdu>>(encode_submit("+8613800138000", "告警：排队人数 35", {}));
+  for (std::size_t at = 0; at < bytes.size();
+       at += 7) {  // in chunks, as a serial port delivers them
     to_write.clear();
     session.feed(bytes.substr(at, 7), to_write);
     if (session.ready()) session.send(parts, to_write);

@@ -3,8 +3,8 @@
 // out, tokens revoked, expired and rate-limited, and the audit log of it all.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "halld_fixture.hpp"
@@ -20,14 +20,19 @@ using ::testing::HasSubstr;
 class AccessTest : public HalldTest {
  protected:
   void SetUp() override {
-    config = write_config("", "", "info", "[auth]\nsession_idle_s = 5\nmax_failed_logins = 3\nlockout_s = 600\n");
-    auto imported = halld_command({"import", "--config", config.string(), HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
+    config = write_config("", "", "info",
+                          "[auth]\nsession_idle_s = 5\nmax_failed_logins = 3\nlockout_s = 600\n");
+    auto imported = halld_command({"import", "--config", config.string(),
+                                   HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
     // A standing alarm in hall 4101001 (city 4101) that will not clear by itself during the test.
     db.exec("UPDATE alarm_rule SET clear_hold_s = 86400 WHERE id = 1");
-    db.exec("INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, severity, state, raised_at, raised_value, "
-            "threshold, last_value) SELECT 1001, 1, '排队人数过多', 'limit', 'queue_length', id, 1, 'raised', now(), 16, 15, 16 "
-            "FROM hall WHERE code = '4101001'");
+    db.exec(
+        "INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, severity, state, "
+        "raised_at, raised_value, "
+        "threshold, last_value) SELECT 1001, 1, '排队人数过多', 'limit', 'queue_length', id, 1, "
+        "'raised', now(), 16, 15, 16 "
+        "FROM hall WHERE code = '4101001'");
     port = start(config);
     ASSERT_NE(port, 0);
   }
@@ -35,10 +40,12 @@ class AccessTest : public HalldTest {
   HttpResult send(const std::string& method, const std::string& target, const json& body,
                   std::map<std::string, std::string> headers) {
     if (!body.is_null()) headers["Content-Type"] = "application/json";
-    return http_request(port, method, target, headers, body.is_null() ? std::string() : body.dump());
+    return http_request(port, method, target, headers,
+                        body.is_null() ? std::string() : body.dump());
   }
   // As the province's administrator (the fixture's token).
-  HttpResult admin(const std::string& method, const std::string& target, const json& body = nullptr) {
+  HttpResult admin(const std::string& method, const std::string& target,
+                   const json& body = nullptr) {
     return send(method, target, body, {});
   }
   std::string make_token(const json& fields) {
@@ -55,7 +62,8 @@ class AccessTest : public HalldTest {
     std::string csrf;
   };
   // Signs in as a browser would: no Authorization header, the cookie from Set-Cookie.
-  std::optional<Browser> sign_in(const std::string& username, const std::string& password, int* status = nullptr) {
+  std::optional<Browser> sign_in(const std::string& username, const std::string& password,
+                                 int* status = nullptr) {
     auto answer = send("POST", "/api/v1/session", {{"username", username}, {"password", password}},
                        {{"Authorization", ""}, {"Origin", "http://127.0.0.1"}});
     if (status) *status = answer.status;
@@ -63,12 +71,15 @@ class AccessTest : public HalldTest {
     const auto& set_cookie = answer.headers["set-cookie"];
     EXPECT_THAT(set_cookie, HasSubstr("HttpOnly"));
     EXPECT_THAT(set_cookie, HasSubstr("SameSite=Strict"));
-    Browser browser{set_cookie.substr(0, set_cookie.find(';')), json::parse(answer.body)["csrf_token"]};
+    Browser browser{set_cookie.substr(0, set_cookie.find(';')),
+                    json::parse(answer.body)["csrf_token"]};
     return browser;
   }
-  HttpResult as(const Browser& browser, const std::string& method, const std::string& target, const json& body = nullptr,
-                bool with_csrf = true, const std::string& origin = "http://127.0.0.1") {
-    std::map<std::string, std::string> headers{{"Authorization", ""}, {"Cookie", browser.cookie}, {"Origin", origin}};
+  HttpResult as(const Browser& browser, const std::string& method, const std::string& target,
+                const json& body = nullptr, bool with_csrf = true,
+                const std::string& origin = "http://127.0.0.1") {
+    std::map<std::string, std::string> headers{
+        {"Authorization", ""}, {"Cookie", browser.cookie}, {"Origin", origin}};
     if (with_csrf) headers["X-CSRF-Token"] = browser.csrf;
     return send(method, target, body, headers);
   }
@@ -80,11 +91,13 @@ class AccessTest : public HalldTest {
 // Every documented endpoint, asked by city 4103's token about city 4101's halls (by path, by
 // query, through an alarm), or for the province's configuration: refused, and nothing changes.
 TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
-  const auto other = bearer(make_token({{"name", "4103 feed"}, {"role", "city_manager"}, {"scope", "city:4103"}}));
+  const auto other =
+      bearer(make_token({{"name", "4103 feed"}, {"role", "city_manager"}, {"scope", "city:4103"}}));
   auto document = json::parse(http_get(port, "/api/v1/openapi.json").body);
   // Answer no hall's data, so any principal may call them.
-  const std::set<std::string> unscoped = {"get /api/v1/cities", "get /api/v1/business-types", "get /api/v1/customer-classes",
-                                          "get /api/v1/session", "delete /api/v1/session", "post /api/v1/session/password"};
+  const std::set<std::string> unscoped = {
+      "get /api/v1/cities",  "get /api/v1/business-types", "get /api/v1/customer-classes",
+      "get /api/v1/session", "delete /api/v1/session",     "post /api/v1/session/password"};
   int tried = 0;
   for (const auto& [pattern, operations] : document["paths"].items()) {
     for (const auto& [method, operation] : operations.items()) {
@@ -93,11 +106,13 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
       if (unscoped.contains(name)) continue;
       std::string path = pattern;
       for (auto [param, value] : {std::pair{"{code}", "4101001"}, std::pair{"{id}", "1001"}}) {
-        if (auto at = path.find(param); at != std::string::npos) path.replace(at, std::string_view(param).size(), value);
+        if (auto at = path.find(param); at != std::string::npos)
+          path.replace(at, std::string_view(param).size(), value);
       }
       std::vector<std::string> queries;
       std::set<std::string> params;
-      for (const auto& p : operation.value("parameters", json::array())) params.insert(p.value("name", ""));
+      for (const auto& p : operation.value("parameters", json::array()))
+        params.insert(p.value("name", ""));
       if (params.contains("city")) queries.push_back("city=4101");
       if (params.contains("hall")) queries.push_back("hall=4101001");
       if (params.contains("level")) {
@@ -110,7 +125,8 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
       for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       for (const auto& query : queries) {
         const auto target = query.empty() ? path : path + "?" + query;
-        const json body = method == "get" || method == "delete" ? json() : json{{"note", "x"}, {"reason", "x"}};
+        const json body =
+            method == "get" || method == "delete" ? json() : json{{"note", "x"}, {"reason", "x"}};
         auto answer = send(upper, target, body, other);
         EXPECT_EQ(answer.status, 403) << upper << " " << target << ": " << answer.body;
         ++tried;
@@ -126,7 +142,8 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
   // Nothing changed: the alarm still stands unacknowledged, no rule or user is gone.
   auto alarm = json::parse(admin("GET", "/api/v1/alarms/1001").body);
   EXPECT_EQ(alarm["state"], "raised") << alarm.dump();
-  EXPECT_EQ(json::parse(admin("GET", "/api/v1/alarm-rules").body)["items"].size(), 7u) << "the seven default rules";
+  EXPECT_EQ(json::parse(admin("GET", "/api/v1/alarm-rules").body)["items"].size(), 7u)
+      << "the seven default rules";
 
   // Unnamed, a query is narrowed to the caller's own city.
   auto halls = json::parse(send("GET", "/api/v1/halls", nullptr, other).body);
@@ -142,21 +159,41 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
   // And its own city's hall is answered.
   EXPECT_EQ(send("GET", "/api/v1/halls/4103001/live", nullptr, other).status, 200);
   // City 4101's manager may acknowledge its alarm; a monitor of the whole province may not.
-  const auto own = bearer(make_token({{"name", "4101 feed"}, {"role", "city_manager"}, {"scope", "city:4101"}}));
-  const auto monitor = bearer(make_token({{"name", "watch"}, {"role", "monitor"}, {"scope", "province"}}));
+  const auto own =
+      bearer(make_token({{"name", "4101 feed"}, {"role", "city_manager"}, {"scope", "city:4101"}}));
+  const auto monitor =
+      bearer(make_token({{"name", "watch"}, {"role", "monitor"}, {"scope", "province"}}));
   EXPECT_EQ(send("POST", "/api/v1/alarms/1001/acknowledge", {{"note", "看"}}, monitor).status, 403);
   EXPECT_EQ(send("POST", "/api/v1/alarms/1001/acknowledge", {{"note", "已处理"}}, own).status, 200);
 }
 
 TEST_F(AccessTest, BrowserSessionsNeedTheirCsrfTokenAndEnd) {
-  auto created = admin("POST", "/api/v1/users", {{"username", "zhang"}, {"display_name", "张经理"}, {"password", "correct horse 1"},
-                                                 {"role", "city_manager"}, {"scope", "city:4101"}});
+  auto created = admin("POST", "/api/v1/users",
+                       {{"username", "zhang"},
+                        {"display_name", "张经理"},
+                        {"password", "correct horse 1"},
+                        {"role", "city_manager"},
+                        {"scope", "city:4101"}});
   ASSERT_EQ(created.status, 201) << created.body;
-  EXPECT_EQ(admin("POST", "/api/v1/users", {{"username", "zhang"}, {"password", "another one 22"}, {"role", "monitor"},
-                                            {"scope", "province"}}).status, 409);
-  EXPECT_EQ(admin("POST", "/api/v1/users", {{"username", "li"}, {"password", "short"}, {"role", "monitor"}, {"scope", "province"}}).status, 422);
-  EXPECT_EQ(admin("POST", "/api/v1/users", {{"username", "li"}, {"password", "long enough 1"}, {"role", "city_manager"},
-                                            {"scope", "province"}}).status, 422);  // a city manager's scope is a city
+  EXPECT_EQ(admin("POST", "/api/v1/users",
+                  {{"username", "zhang"},
+                   {"password", "another one 22"},
+                   {"role", "monitor"},
+                   {"scope", "province"}})
+                .status,
+            409);
+  EXPECT_EQ(
+      admin("POST", "/api/v1/users",
+            {{"username", "li"}, {"password", "short"}, {"role", "monitor"}, {"scope", "province"}})
+          .status,
+      422);
+  EXPECT_EQ(admin("POST", "/api/v1/users",
+                  {{"username", "li"},
+                   {"password", "long enough 1"},
+                   {"role", "city_manager"},
+                   {"scope", "province"}})
+                .status,
+            422);  // a city manager's scope is a city
 
   // No session, no data.
   EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, {{"Authorization", ""}}).status, 401);
@@ -173,9 +210,13 @@ TEST_F(AccessTest, BrowserSessionsNeedTheirCsrfTokenAndEnd) {
   auto no_csrf = as(*browser, "POST", "/api/v1/alarms/1001/acknowledge", {{"note", "x"}}, false);
   EXPECT_EQ(no_csrf.status, 403);
   EXPECT_THAT(no_csrf.body, HasSubstr("csrf"));
-  EXPECT_EQ(as(*browser, "POST", "/api/v1/alarms/1001/acknowledge", {{"note", "x"}}, true, "http://evil.example").status, 403);
+  EXPECT_EQ(as(*browser, "POST", "/api/v1/alarms/1001/acknowledge", {{"note", "x"}}, true,
+               "http://evil.example")
+                .status,
+            403);
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/alarms/1001").body)["state"], "raised");
-  auto acknowledged = as(*browser, "POST", "/api/v1/alarms/1001/acknowledge", {{"note", "已增开窗口"}});
+  auto acknowledged =
+      as(*browser, "POST", "/api/v1/alarms/1001/acknowledge", {{"note", "已增开窗口"}});
   ASSERT_EQ(acknowledged.status, 200) << acknowledged.body;
   EXPECT_EQ(json::parse(acknowledged.body)["acknowledged_by"], "user:zhang");
   // A browser's WebSocket is admitted from halld's own pages only.
@@ -213,8 +254,13 @@ TEST_F(AccessTest, BrowserSessionsNeedTheirCsrfTokenAndEnd) {
 }
 
 TEST_F(AccessTest, RepeatedWrongPasswordsHoldBackTheGuesserNotTheAccount) {
-  ASSERT_EQ(admin("POST", "/api/v1/users", {{"username", "wang"}, {"password", "right password"}, {"role", "monitor"},
-                                            {"scope", "province"}}).status, 201);
+  ASSERT_EQ(admin("POST", "/api/v1/users",
+                  {{"username", "wang"},
+                   {"password", "right password"},
+                   {"role", "monitor"},
+                   {"scope", "province"}})
+                .status,
+            201);
   int status = 0;
   EXPECT_FALSE(sign_in("nobody", "whatever pw", &status));
   EXPECT_EQ(status, 401);
@@ -242,23 +288,31 @@ TEST_F(AccessTest, RepeatedWrongPasswordsHoldBackTheGuesserNotTheAccount) {
   EXPECT_EQ(as(*browser, "POST", "/api/v1/alarms/1001/acknowledge", {{"note", "x"}}).status, 403);
   // An oversized sign-in is refused before it is read.
   const std::string huge = json{{"username", "wang"}, {"password", std::string(5000, 'x')}}.dump();
-  EXPECT_THAT(raw_exchange(port, fmt::format("POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                             "Content-Length: {}\r\n\r\n{}", huge.size(), huge)),
-              HasSubstr("413 Payload Too Large"));
+  EXPECT_THAT(
+      raw_exchange(
+          port, fmt::format(
+                    "POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: {}\r\n\r\n{}",
+                    huge.size(), huge)),
+      HasSubstr("413 Payload Too Large"));
 }
 
 TEST_F(AccessTest, TokensAreRateLimitedRevokedAndExpire) {
-  const auto limited = make_token({{"name", "slow"}, {"role", "monitor"}, {"scope", "city:4101"}, {"requests_per_minute", 3}});
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer(limited)).status, 200);
+  const auto limited = make_token(
+      {{"name", "slow"}, {"role", "monitor"}, {"scope", "city:4101"}, {"requests_per_minute", 3}});
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer(limited)).status, 200);
   auto refused = send("GET", "/api/v1/halls", nullptr, bearer(limited));
   EXPECT_EQ(refused.status, 429);
   EXPECT_FALSE(refused.headers["retry-after"].empty());
 
-  auto created = admin("POST", "/api/v1/tokens", {{"name", "revoked"}, {"role", "monitor"}, {"scope", "province"}});
+  auto created = admin("POST", "/api/v1/tokens",
+                       {{"name", "revoked"}, {"role", "monitor"}, {"scope", "province"}});
   const auto id = json::parse(created.body)["token"]["id"].get<int>();
   const auto secret = json::parse(created.body)["secret"].get<std::string>();
   EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer(secret)).status, 200);
-  EXPECT_EQ(json::parse(admin("DELETE", fmt::format("/api/v1/tokens/{}", id)).body)["state"], "revoked");
+  EXPECT_EQ(json::parse(admin("DELETE", fmt::format("/api/v1/tokens/{}", id)).body)["state"],
+            "revoked");
   EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer(secret)).status, 401);
   EXPECT_THAT(admin("GET", "/api/v1/tokens").body, ::testing::Not(HasSubstr(secret)));
   EXPECT_EQ(db.query_value("SELECT count(*) FROM audit_log WHERE after::text LIKE '%hld_%'"), "0");
@@ -266,20 +320,35 @@ TEST_F(AccessTest, TokensAreRateLimitedRevokedAndExpire) {
   const auto expiring = make_token({{"name", "old"}, {"role", "monitor"}, {"scope", "province"}});
   db.exec("UPDATE api_token SET expires_at = now() - interval '1 second' WHERE name = 'old'");
   EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer(expiring)).status, 401);
-  EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer("hld_" + std::string(64, '0'))).status, 401);
+  EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, bearer("hld_" + std::string(64, '0'))).status,
+            401);
   EXPECT_EQ(send("GET", "/api/v1/halls", nullptr, {{"Authorization", "Basic eDp5"}}).status, 401);
 }
 
 // A data clerk of the province imports archives over the API: checked first (a dry run applies
 // nothing), then applied all or nothing, with every problem listed when rejected, and recorded.
 TEST_F(AccessTest, DataClerksImportArchivesAllOrNothing) {
-  const auto clerk = bearer(make_token({{"name", "档案员"}, {"role", "data_clerk"}, {"scope", "province"}}));
-  json hall = {{"code", "4101002"}, {"name", "郑州市二七区营业厅"}, {"city", "4101"}, {"county", "二七区"},
-               {"latitude", 34.72}, {"longitude", 113.62}, {"level", "B"}, {"status", "open"},
-               {"timezone", "Asia/Shanghai"},
-               {"opening_hours", {{"mon", "08:30-17:30"}, {"tue", "08:30-17:30"}, {"wed", "08:30-17:30"}, {"thu", "08:30-17:30"},
-                                  {"fri", "08:30-17:30"}, {"sat", "09:00-12:00"}, {"sun", "closed"}}},
-               {"windows", {{{"number", 1}, {"kind", "general"}, {"business_types", {"bill_payment"}}}}}};
+  const auto clerk =
+      bearer(make_token({{"name", "档案员"}, {"role", "data_clerk"}, {"scope", "province"}}));
+  json hall = {
+      {"code", "4101002"},
+      {"name", "郑州市二七区营业厅"},
+      {"city", "4101"},
+      {"county", "二七区"},
+      {"latitude", 34.72},
+      {"longitude", 113.62},
+      {"level", "B"},
+      {"status", "open"},
+      {"timezone", "Asia/Shanghai"},
+      {"opening_hours",
+       {{"mon", "08:30-17:30"},
+        {"tue", "08:30-17:30"},
+        {"wed", "08:30-17:30"},
+        {"thu", "08:30-17:30"},
+        {"fri", "08:30-17:30"},
+        {"sat", "09:00-12:00"},
+        {"sun", "closed"}}},
+      {"windows", {{{"number", 1}, {"kind", "general"}, {"business_types", {"bill_payment"}}}}}};
   const json document = {{"format", "halld-archives-v1"}, {"halls", {hall}}};
 
   auto checked = send("POST", "/api/v1/archives/import?dry_run=true", document, clerk);
@@ -294,8 +363,10 @@ TEST_F(AccessTest, DataClerksImportArchivesAllOrNothing) {
   EXPECT_EQ(json::parse(imported.body)["counts"]["windows"], 1);
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/halls/4101002").body)["city"]["code"], "4101");
   // The new hall is city 4101's at once: its token reads it, city 4103's may not.
-  const auto city_4101 = bearer(make_token({{"name", "4101 feed"}, {"role", "city_manager"}, {"scope", "city:4101"}}));
-  const auto city_4103 = bearer(make_token({{"name", "4103 feed"}, {"role", "city_manager"}, {"scope", "city:4103"}}));
+  const auto city_4101 =
+      bearer(make_token({{"name", "4101 feed"}, {"role", "city_manager"}, {"scope", "city:4101"}}));
+  const auto city_4103 =
+      bearer(make_token({{"name", "4103 feed"}, {"role", "city_manager"}, {"scope", "city:4103"}}));
   EXPECT_EQ(send("GET", "/api/v1/halls/4101002", nullptr, city_4101).status, 200);
   EXPECT_EQ(send("GET", "/api/v1/halls/4101002", nullptr, city_4103).status, 403);
 
@@ -306,7 +377,9 @@ TEST_F(AccessTest, DataClerksImportArchivesAllOrNothing) {
   broken_hall["level"] = "Z";
   json good_hall = hall;
   good_hall["code"] = "4101004";
-  auto rejected = send("POST", "/api/v1/archives/import", {{"format", "halld-archives-v1"}, {"halls", {good_hall, broken_hall}}}, clerk);
+  auto rejected =
+      send("POST", "/api/v1/archives/import",
+           {{"format", "halld-archives-v1"}, {"halls", {good_hall, broken_hall}}}, clerk);
   ASSERT_EQ(rejected.status, 422) << rejected.body;
   const auto error = json::parse(rejected.body)["error"];
   EXPECT_EQ(error["code"], "import_rejected");
@@ -315,19 +388,31 @@ TEST_F(AccessTest, DataClerksImportArchivesAllOrNothing) {
   EXPECT_EQ(admin("GET", "/api/v1/halls/4101004").status, 404);
 
   EXPECT_EQ(send("POST", "/api/v1/archives/import?dry_run=yes", document, clerk).status, 400);
-  EXPECT_EQ(http_request(port, "POST", "/api/v1/archives/import", {{"Authorization", clerk.at("Authorization")}, {"Content-Type", "text/csv"}},
-                         "code,name\n").status, 415);
-  EXPECT_EQ(http_request(port, "POST", "/api/v1/archives/import", {{"Authorization", clerk.at("Authorization")}, {"Content-Type", "application/json"}},
-                         "{\"format\": ").status, 400);  // refused at the edge, as every JSON body
+  EXPECT_EQ(
+      http_request(port, "POST", "/api/v1/archives/import",
+                   {{"Authorization", clerk.at("Authorization")}, {"Content-Type", "text/csv"}},
+                   "code,name\n")
+          .status,
+      415);
+  EXPECT_EQ(http_request(port, "POST", "/api/v1/archives/import",
+                         {{"Authorization", clerk.at("Authorization")},
+                          {"Content-Type", "application/json"}},
+                         "{\"format\": ")
+                .status,
+            400);  // refused at the edge, as every JSON body
   // Only a data clerk or administrator of the whole province may import.
-  const auto city_clerk = bearer(make_token({{"name", "市档案员"}, {"role", "data_clerk"}, {"scope", "city:4101"}}));
-  const auto monitor = bearer(make_token({{"name", "watch"}, {"role", "monitor"}, {"scope", "province"}}));
+  const auto city_clerk =
+      bearer(make_token({{"name", "市档案员"}, {"role", "data_clerk"}, {"scope", "city:4101"}}));
+  const auto monitor =
+      bearer(make_token({{"name", "watch"}, {"role", "monitor"}, {"scope", "province"}}));
   EXPECT_EQ(send("POST", "/api/v1/archives/import", document, city_clerk).status, 403);
   EXPECT_EQ(send("POST", "/api/v1/archives/import", document, monitor).status, 403);
 
   auto audit = json::parse(admin("GET", "/api/v1/audit?path=/api/v1/archives/import").body);
   ASSERT_GE(audit["total"].get<int>(), 3) << audit.dump();
-  EXPECT_THAT(audit.dump(), HasSubstr(R"("role":"data_clerk","status":200)"));  // the import, by the clerk's token
+  EXPECT_THAT(
+      audit.dump(),
+      HasSubstr(R"("role":"data_clerk","status":200)"));  // the import, by the clerk's token
   EXPECT_THAT(audit.dump(), HasSubstr("import_rejected"));
 }
 

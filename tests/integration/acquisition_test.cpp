@@ -1,15 +1,14 @@
 // Simulated hall ↔ halld ↔ PostgreSQL over real TCP: the database ends up holding exactly the
 // events the simulator made, no more and no fewer, however the stream is interrupted.
-#include <pwd.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <set>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "halld/core/asio.hpp"
 #include "halld_fixture.hpp"
@@ -24,11 +23,12 @@ class AcquisitionTest : public SimulatedHallTest {
  protected:
   void expect_exactly(std::uint64_t events) {
     EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), std::to_string(events));
-    EXPECT_EQ(db.query_value("SELECT count(DISTINCT sequence) FROM hall_event"), std::to_string(events));
-    EXPECT_EQ(db.query_value("SELECT min(sequence) || '-' || max(sequence) FROM hall_event"), "1-" + std::to_string(events));
+    EXPECT_EQ(db.query_value("SELECT count(DISTINCT sequence) FROM hall_event"),
+              std::to_string(events));
+    EXPECT_EQ(db.query_value("SELECT min(sequence) || '-' || max(sequence) FROM hall_event"),
+              "1-" + std::to_string(events));
     EXPECT_EQ(db.query_value("SELECT count(DISTINCT hall_id) FROM hall_event"), "1");
   }
-
 };
 
 TEST_F(AcquisitionTest, EveryEventOnceOverAPlainStream) {
@@ -38,7 +38,8 @@ TEST_F(AcquisitionTest, EveryEventOnceOverAPlainStream) {
   EXPECT_EQ(result["events"], 1500);
   EXPECT_EQ(result["unacked"], 0);
   expect_exactly(1500);
-  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event e JOIN event_kind k ON k.id = e.kind WHERE k.name = 'ticket_issued'"),
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event e JOIN event_kind k ON k.id = e.kind "
+                           "WHERE k.name = 'ticket_issued'"),
             db.query_value("SELECT count(DISTINCT ticket) FROM hall_event"));
 }
 
@@ -59,12 +60,15 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossALinkCut) {
   EXPECT_EQ(status["hall"], "4101001");
   EXPECT_GE(status["connects"].get<int>(), 2);
   EXPECT_GE(status["events_received"].get<int>(), 2000);
-  EXPECT_GE(status["events_acknowledged"].get<int>(), 2000 - 600) << "at least what came after the cut";
+  EXPECT_GE(status["events_acknowledged"].get<int>(), 2000 - 600)
+      << "at least what came after the cut";
   // Every change of the channel's comm status is on record, in order.
-  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY at) FROM "
-                           "(SELECT state, at FROM channel_comm_event ORDER BY at LIMIT 5) first_five"),
-            "up,logged_in,down,up,logged_in");
-  EXPECT_NE(db.query_value("SELECT detail FROM channel_comm_event WHERE state = 'down' LIMIT 1"), "");
+  EXPECT_EQ(
+      db.query_value("SELECT string_agg(state, ',' ORDER BY at) FROM "
+                     "(SELECT state, at FROM channel_comm_event ORDER BY at LIMIT 5) first_five"),
+      "up,logged_in,down,up,logged_in");
+  EXPECT_NE(db.query_value("SELECT detail FROM channel_comm_event WHERE state = 'down' LIMIT 1"),
+            "");
 }
 
 TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
@@ -74,7 +78,8 @@ TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
   EXPECT_EQ(simulator_result()["unacked"], 0);
   const auto log = log_after_stop();
   EXPECT_THAT(log, ::testing::HasSubstr("channel qs-4101001 rx 68 "));
-  EXPECT_THAT(log, ::testing::HasSubstr("channel qs-4101001 tx 68 0a 00 81 03 00 00 00 01 00 00 00 80"))
+  EXPECT_THAT(log,
+              ::testing::HasSubstr("channel qs-4101001 tx 68 0a 00 81 03 00 00 00 01 00 00 00 80"))
       << "the data ack of sequence 1 from source 3";
 }
 
@@ -100,9 +105,10 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
 TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTerminalsHall) {
   simulator = std::make_unique<Process>(
       HALL_SIM_BINARY,
-      std::vector<std::string>{"--listen", "127.0.0.1:0", "--site", "TM-4101", "--terminals", "T0001,T0002:24h,T0301,T9999",
-                               "--hours", "24h", "--events", "600", "--rate", "1000", "--port-file",
-                               (dir.path() / "sim.port").string(), "--stats-file", (dir.path() / "sim.json").string()},
+      std::vector<std::string>{"--listen", "127.0.0.1:0", "--site", "TM-4101", "--terminals",
+                               "T0001,T0002:24h,T0301,T9999", "--hours", "24h", "--events", "600",
+                               "--rate", "1000", "--port-file", (dir.path() / "sim.port").string(),
+                               "--stats-file", (dir.path() / "sim.json").string()},
       dir.path() / "sim.out");
   eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
   auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
@@ -110,9 +116,12 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
   archives["channels"][1]["host"] = "127.0.0.1";
   archives["channels"][1]["port"] = std::stoi(read_text(dir.path() / "sim.port"));
   archives["channels"][1]["enabled"] = true;
-  archives["halls"][1]["terminals"] = json::array({{{"id", "T0301"}, {"type", "payment"}, {"placement", "lobby"}}});
+  archives["halls"][1]["terminals"] =
+      json::array({{{"id", "T0301"}, {"type", "payment"}, {"placement", "lobby"}}});
   auto import = [&] {
-    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), dir.write("archives.json", archives.dump()).string()});
+    auto imported =
+        run_program(HALLD_BINARY, {"import", "--config", config.string(),
+                                   dir.write("archives.json", archives.dump()).string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
   };
   import();
@@ -134,10 +143,12 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
   ASSERT_NE(metrics.find(unattributed), std::string::npos);
   EXPECT_EQ(std::stoi(metrics.substr(metrics.find(unattributed) + unattributed.size())),
             std::stoi(db.query_value("SELECT count(*) FROM hall_event WHERE hall_id IS NULL")));
-  EXPECT_NE(db.query_value("SELECT count(*) FROM hall_event WHERE kind = 14"), "0") << "the 24-hour terminal settled a day";
+  EXPECT_NE(db.query_value("SELECT count(*) FROM hall_event WHERE kind = 14"), "0")
+      << "the 24-hour terminal settled a day";
 
   // The missing terminal is imported: its waiting events get their hall.
-  archives["halls"][1]["terminals"].push_back({{"id", "T9999"}, {"type", "query"}, {"placement", "lobby"}});
+  archives["halls"][1]["terminals"].push_back(
+      {{"id", "T9999"}, {"type", "query"}, {"placement", "lobby"}});
   import();
   EXPECT_EQ(db.query_value(by_terminal), "T0001=4101001,T0002=4101001,T0301=4103001,T9999=4103001");
 }
@@ -148,11 +159,15 @@ TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
   start_simulator({"--events", "0", "--rate", "50", "--windows", "4"});
   const auto http = start(config);
   ASSERT_NE(http, 0);
-  for (int i = 0; i < 200 && !json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["logged_in"].get<bool>(); ++i) {
+  for (int i = 0;
+       i < 200 &&
+       !json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["logged_in"].get<bool>();
+       ++i) {
     std::this_thread::sleep_for(20ms);
   }
   auto command = [&](const std::string& body, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"command", "--config", config.string(), "--channel", "qs-4101001", "--device", "3"};
+    std::vector<std::string> args = {
+        "command", "--config", config.string(), "--channel", "qs-4101001", "--device", "3"};
     args.insert(args.end(), extra.begin(), extra.end());
     args.push_back(body);
     return halld_command(args);
@@ -163,9 +178,11 @@ TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
   auto refused = command(R"({"kind":"close_window","window":99})", {"--wait", "10"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.output, ::testing::HasSubstr("refused: no window 99"));
-  auto unsupported = command(R"({"kind":"set_queue_parameter","parameter":"max_waiting","value":80})", {"--wait", "10"});
+  auto unsupported = command(
+      R"({"kind":"set_queue_parameter","parameter":"max_waiting","value":80})", {"--wait", "10"});
   EXPECT_THAT(unsupported.output, ::testing::HasSubstr("unsupported: queue parameters are set"));
-  auto message = command(R"({"kind":"show_message","text":"营业厅将于17:30关门，请抓紧办理"})", {"--wait", "10"});
+  auto message = command(R"({"kind":"show_message","text":"营业厅将于17:30关门，请抓紧办理"})",
+                         {"--wait", "10"});
   EXPECT_EQ(message.exit_code, 0) << message.output;
 
   auto unknown = command(R"({"kind":"self_destruct"})");
@@ -173,48 +190,67 @@ TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
   EXPECT_THAT(unknown.output, ::testing::HasSubstr("unknown command 'self_destruct'"));
   auto bad_field = command(R"({"kind":"open_window","window":"two"})");
   EXPECT_EQ(bad_field.exit_code, 2);
-  EXPECT_THAT(bad_field.output, ::testing::HasSubstr("'window' must be a whole number from 1 to 999"));
+  EXPECT_THAT(bad_field.output,
+              ::testing::HasSubstr("'window' must be a whole number from 1 to 999"));
   auto not_json = command("{open");
   EXPECT_EQ(not_json.exit_code, 2);
-  auto elsewhere = halld_command({"command", "--config", config.string(), "--channel", "nowhere", R"({"kind":"open_window","window":1})"});
+  auto elsewhere = halld_command({"command", "--config", config.string(), "--channel", "nowhere",
+                                  R"({"kind":"open_window","window":1})"});
   EXPECT_EQ(elsewhere.exit_code, 2);
   EXPECT_THAT(elsewhere.output, ::testing::HasSubstr("no channel 'nowhere'"));
   // Without --device: the channel's only device (3, the simulator's SRC), never a guessed 0.
-  auto only = halld_command({"command", "--config", config.string(), "--channel", "qs-4101001", "--wait", "10",
-                             R"({"kind":"open_window","window":2})"});
+  auto only = halld_command({"command", "--config", config.string(), "--channel", "qs-4101001",
+                             "--wait", "10", R"({"kind":"open_window","window":2})"});
   EXPECT_EQ(only.exit_code, 0) << only.output;
-  EXPECT_THAT(only.output, ::testing::HasSubstr("device 3 by cli:" + std::string(::getpwuid(::geteuid())->pw_name)));
+  EXPECT_THAT(only.output, ::testing::HasSubstr("device 3 by cli:" +
+                                                std::string(::getpwuid(::geteuid())->pw_name)));
   db.exec("INSERT INTO acquisition_source (channel, address) VALUES ('qs-4101001', 9)");
   auto ambiguous = halld_command({"command", "--config", config.string(), "--channel", "qs-4101001",
                                   R"({"kind":"open_window","window":2})"});
   EXPECT_EQ(ambiguous.exit_code, 2);
-  EXPECT_THAT(ambiguous.output, ::testing::HasSubstr("has 2 devices (3, 9); name the device with --device N"));
+  EXPECT_THAT(ambiguous.output,
+              ::testing::HasSubstr("has 2 devices (3, 9); name the device with --device N"));
 
   // The hall goes away: a command for it is not sent, and ends expired.
   simulator->signal(SIGKILL);
   simulator->wait(5s);
-  for (int i = 0; i < 200 && json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>(); ++i) {
+  for (int i = 0;
+       i < 200 &&
+       json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>();
+       ++i) {
     std::this_thread::sleep_for(20ms);
   }
   auto expired = command(R"({"kind":"open_window","window":1})", {"--expires", "1", "--wait", "5"});
   EXPECT_EQ(expired.exit_code, 1);
   EXPECT_THAT(expired.output, ::testing::HasSubstr("expired: not sent before it expired"));
-  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY id) FROM hall_command"), "done,refused,unsupported,done,done,expired");
-  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by LIKE 'cli:%' AND sent_at IS NOT NULL"), "5");
-  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by = 'cli:unknown'"), "0");
+  EXPECT_EQ(db.query_value("SELECT string_agg(state, ',' ORDER BY id) FROM hall_command"),
+            "done,refused,unsupported,done,done,expired");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by LIKE 'cli:%' AND "
+                           "sent_at IS NOT NULL"),
+            "5");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_command WHERE requested_by = 'cli:unknown'"),
+            "0");
   const auto metrics = http_get(http, "/metrics").body;
-  for (const auto& [state, count] : {std::pair{"done", "3"}, {"refused", "1"}, {"unsupported", "1"}, {"expired", "1"}}) {
-    EXPECT_THAT(metrics, ::testing::HasSubstr(fmt::format("halld_commands_total{{state=\"{}\"}} {}\n", state, count)));
+  for (const auto& [state, count] :
+       {std::pair{"done", "3"}, {"refused", "1"}, {"unsupported", "1"}, {"expired", "1"}}) {
+    EXPECT_THAT(metrics, ::testing::HasSubstr(fmt::format(
+                             "halld_commands_total{{state=\"{}\"}} {}\n", state, count)));
   }
 }
 
 // A hall's devices at the far end of a serial line: a pseudo-terminal that hall_sim holds.
 class SerialTest : public AcquisitionTest {
  protected:
-  // Starts hall_sim on a pty and imports hall 4101001's queue channel on that line, with `link`'s fields.
+  // Starts hall_sim on a pty and imports hall 4101001's queue channel on that line, with `link`'s
+  // fields.
   void start_serial_simulator(const std::vector<std::string>& extra, const json& link) {
-    std::vector<std::string> args = {"--serial", "--site", "4101001", "--port-file", (dir.path() / "sim.port").string(),
-                                     "--stats-file", (dir.path() / "sim.json").string()};
+    std::vector<std::string> args = {"--serial",
+                                     "--site",
+                                     "4101001",
+                                     "--port-file",
+                                     (dir.path() / "sim.port").string(),
+                                     "--stats-file",
+                                     (dir.path() / "sim.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
     eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
@@ -227,7 +263,8 @@ class SerialTest : public AcquisitionTest {
     channel.update(link);
     channel["device"] = device;
     auto file = dir.write("archives.json", archives.dump());
-    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
+    auto imported =
+        run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
   }
   // The simulator's account once it has made `events` and seen them all acknowledged; it goes
@@ -241,13 +278,15 @@ class SerialTest : public AcquisitionTest {
       }
       std::this_thread::sleep_for(100ms);
     }
-    ADD_FAILURE() << "not all acknowledged: " << stats.dump() << "\nhalld:\n" << (halld ? halld->output() : "");
+    ADD_FAILURE() << "not all acknowledged: " << stats.dump() << "\nhalld:\n"
+                  << (halld ? halld->output() : "");
     return stats;
   }
 };
 
 TEST_F(SerialTest, EveryEventOnceOverAPointToPointLine) {
-  start_serial_simulator({"--source", "3", "--events", "800", "--rate", "800"}, {{"link", "serial"}, {"baud", 115200}});
+  start_serial_simulator({"--source", "3", "--events", "800", "--rate", "800"},
+                         {{"link", "serial"}, {"baud", 115200}});
   const auto http = start(config);
   ASSERT_NE(http, 0);
   simulator_when_acked(800);
@@ -264,17 +303,24 @@ TEST_F(SerialTest, EveryEventOnceOverAPointToPointLine) {
 // where no keypad answers: halld polls them one at a time, stores every evaluation once and
 // shows the silent one.
 TEST_F(SerialTest, EveryEventOnceFromTheKeypadsOnAPolledBus) {
-  start_serial_simulator({"--bus", "1,2,5", "--events", "40"},
-                         {{"link", "rs485"}, {"addresses", {1, 2, 5, 9}}, {"poll_ms", 40}, {"timeout_ms", 30},
-                          {"retries", 1}, {"gap_ms", 2}});
+  start_serial_simulator({"--bus", "1,2,5", "--events", "40"}, {{"link", "rs485"},
+                                                                {"addresses", {1, 2, 5, 9}},
+                                                                {"poll_ms", 40},
+                                                                {"timeout_ms", 30},
+                                                                {"retries", 1},
+                                                                {"gap_ms", 2}});
   const auto http = start(config);
   ASSERT_NE(http, 0);
   simulator_when_acked(120);
   EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "120");
-  EXPECT_EQ(db.query_value("SELECT string_agg(n::text, ',' ORDER BY address) FROM (SELECT s.address, count(DISTINCT e.sequence) n "
-                           "FROM hall_event e JOIN acquisition_source s ON s.id = e.source_id GROUP BY s.address) per_keypad"),
+  EXPECT_EQ(db.query_value("SELECT string_agg(n::text, ',' ORDER BY address) FROM (SELECT "
+                           "s.address, count(DISTINCT e.sequence) n "
+                           "FROM hall_event e JOIN acquisition_source s ON s.id = e.source_id "
+                           "GROUP BY s.address) per_keypad"),
             "40,40,40");
-  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event e JOIN event_kind k ON k.id = e.kind WHERE k.name <> 'evaluation'"), "0");
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM hall_event e JOIN event_kind k ON k.id = e.kind "
+                           "WHERE k.name <> 'evaluation'"),
+            "0");
   auto status = json::parse(http_get(http, "/api/v1/channels").body)["items"][0];
   EXPECT_EQ(status["link"], "rs485");
   EXPECT_EQ(status["state"], "degraded") << "one configured keypad does not answer";
@@ -286,7 +332,10 @@ TEST_F(SerialTest, EveryEventOnceFromTheKeypadsOnAPolledBus) {
     EXPECT_EQ(devices[address]["answering"], true);
     EXPECT_EQ(devices[address]["events"], 40);
   }
-  EXPECT_EQ(db.query_value("SELECT string_agg(detail, ',') FROM channel_comm_event WHERE state = 'device_down'"), "9");
+  EXPECT_EQ(
+      db.query_value(
+          "SELECT string_agg(detail, ',') FROM channel_comm_event WHERE state = 'device_down'"),
+      "9");
 }
 
 // A hall whose queue server sits behind a GPRS DTU that dials halld.
@@ -304,13 +353,15 @@ class DtuTest : public AcquisitionTest {
     channel["heartbeat_s"] = 1;
     channel["offline_after"] = 3;
     auto file = dir.write("archives.json", archives.dump());
-    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
+    auto imported =
+        run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
   }
   // Starts halld with its DTU server on a free port; returns the HTTP port and sets dtu_port.
   std::uint16_t start_with_dtu_server() {
     config = write_config("", "", "info");
-    auto text = read_text(config) + "[dtu]\nlisten = \"127.0.0.1\"\nport = 0\nregistration_timeout_s = 2\n";
+    auto text =
+        read_text(config) + "[dtu]\nlisten = \"127.0.0.1\"\nport = 0\nregistration_timeout_s = 2\n";
     config = dir.write("halld.toml", text);
     const auto http = start(config);
     const std::string listening = "DTU server listening on 127.0.0.1:";
@@ -328,7 +379,9 @@ class DtuTest : public AcquisitionTest {
   std::string metric(std::uint16_t http, const std::string& series) {
     auto text = http_get(http, "/metrics").body;
     auto at = text.find("\n" + series + " ");
-    return at == std::string::npos ? "" : text.substr(at + series.size() + 2, text.find('\n', at + 1) - at - series.size() - 2);
+    return at == std::string::npos ? ""
+                                   : text.substr(at + series.size() + 2,
+                                                 text.find('\n', at + 1) - at - series.size() - 2);
   }
   std::uint16_t dtu_port = 0;
 };
@@ -337,14 +390,32 @@ TEST_F(DtuTest, EveryEventOnceThroughADtuThatDialsInAndDialsAgainAfterACut) {
   import_dtu_channel();
   const auto http = start_with_dtu_server();
   ASSERT_NE(dtu_port, 0);
-  simulator = std::make_unique<Process>(
-      HALL_SIM_BINARY,
-      std::vector<std::string>{"--dtu", "127.0.0.1:" + std::to_string(dtu_port), "--identity", "13800000001",
-                               "--register", "\\x7eREG{id}\\x7e", "--dtu-heartbeat", "\\xfe", "--dtu-heartbeat-ms", "300",
-                               "--site", "4101001", "--source", "3", "--events", "2000", "--rate", "400",
-                               "--cut-after", "600", "--stats-file", (dir.path() / "sim.json").string(),
-                               "--exit-when-acked"},
-      dir.path() / "sim.out");
+  simulator =
+      std::make_unique<Process>(HALL_SIM_BINARY,
+                                std::vector<std::string>{"--dtu",
+                                                         "127.0.0.1:" + std::to_string(dtu_port),
+                                                         "--identity",
+                                                         "13800000001",
+                                                         "--register",
+                                                         "\\x7eREG{id}\\x7e",
+                                                         "--dtu-heartbeat",
+                                                         "\\xfe",
+                                                         "--dtu-heartbeat-ms",
+                                                         "300",
+                                                         "--site",
+                                                         "4101001",
+                                                         "--source",
+                                                         "3",
+                                                         "--events",
+                                                         "2000",
+                                                         "--rate",
+                                                         "400",
+                                                         "--cut-after",
+                                                         "600",
+                                                         "--stats-file",
+                                                         (dir.path() / "sim.json").string(),
+                                                         "--exit-when-acked"},
+                                dir.path() / "sim.out");
   auto result = simulator_result();
   EXPECT_EQ(result["unacked"], 0);
   EXPECT_GE(result["connections"].get<int>(), 2);
@@ -379,11 +450,15 @@ TEST_F(DtuTest, StrangersAreRefusedASecondLoginReplacesTheFirstAndSilenceMeansOf
   EXPECT_EQ(metric(http, "halld_dtu_refused_total{reason=\"unknown\"}"), "1");
 
   auto first = dial("\x7eREG13800000001\x7e");
-  for (int i = 0; i < 100 && !json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>(); ++i) {
+  for (int i = 0;
+       i < 100 &&
+       !json::parse(http_get(http, "/api/v1/channels").body)["items"][0]["up"].get<bool>();
+       ++i) {
     std::this_thread::sleep_for(20ms);
   }
   auto second = dial("\x7eREG13800000001\x7e");
-  EXPECT_TRUE(closed_by_halld(first)) << "the same DTU registering again replaces its old connection";
+  EXPECT_TRUE(closed_by_halld(first))
+      << "the same DTU registering again replaces its old connection";
   EXPECT_EQ(metric(http, "halld_dtu_replaced_total"), "1");
   // Heartbeats keep a DTU online past 3 intervals, and are not fed to the protocol.
   for (int i = 0; i < 8; ++i) {
@@ -399,12 +474,17 @@ TEST_F(DtuTest, StrangersAreRefusedASecondLoginReplacesTheFirstAndSilenceMeansOf
   EXPECT_EQ(metric(http, "halld_dtu_offline_total"), "1");
   // Comm events are written after the fact, off the link's path: the last may still be on its way.
   std::string downs;
-  eventually([&] {
-    downs = db.query_value("SELECT string_agg(detail, '|' ORDER BY at) FROM channel_comm_event WHERE state = 'down'");
-    return downs.find("offline: nothing for 3 s") != std::string::npos;
-  }, 5s);
-  EXPECT_THAT(downs, ::testing::AllOf(::testing::HasSubstr("replaced by a new registration from 127.0.0.1:"),
-                                      ::testing::HasSubstr("offline: nothing for 3 s")));
+  eventually(
+      [&] {
+        downs = db.query_value(
+            "SELECT string_agg(detail, '|' ORDER BY at) FROM channel_comm_event WHERE state = "
+            "'down'");
+        return downs.find("offline: nothing for 3 s") != std::string::npos;
+      },
+      5s);
+  EXPECT_THAT(downs, ::testing::AllOf(
+                         ::testing::HasSubstr("replaced by a new registration from 127.0.0.1:"),
+                         ::testing::HasSubstr("offline: nothing for 3 s")));
 
   auto mute = dial("");
   EXPECT_TRUE(closed_by_halld(mute)) << "no registration within registration_timeout_s";
@@ -415,22 +495,26 @@ TEST_F(DtuTest, StrangersAreRefusedASecondLoginReplacesTheFirstAndSilenceMeansOf
 class PrivateCluster {
  public:
   PrivateCluster() {
-    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_exec |
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all |
+                                                 std::filesystem::perms::group_exec |
                                                  std::filesystem::perms::others_exec);
     port = std::stoi(run_program("/bin/bash", {"-c", script("free_port")}).output);
     start();
   }
   ~PrivateCluster() { run_program("/bin/bash", {"-c", script("pg_stop " + data())}); }
   void start() {
-    auto result = run_program("/bin/bash", {"-c", script("pg_init " + data() + " trust && pg_start " + data() + " " +
-                                                         std::to_string(port))});
+    auto result =
+        run_program("/bin/bash", {"-c", script("pg_init " + data() + " trust && pg_start " +
+                                               data() + " " + std::to_string(port))});
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
   void stop() {
     auto result = run_program("/bin/bash", {"-c", script("pg_stop " + data())});
     ASSERT_EQ(result.exit_code, 0) << result.output;
   }
-  std::string conninfo() const { return fmt::format("host=127.0.0.1 port={} user=postgres dbname=postgres", port); }
+  std::string conninfo() const {
+    return fmt::format("host=127.0.0.1 port={} user=postgres dbname=postgres", port);
+  }
 
  private:
   std::string data() const { return (dir.path() / "data").string(); }
@@ -444,21 +528,25 @@ class PrivateCluster {
 // The events stored in the cluster's database.
 std::size_t stored_events(const PrivateCluster& cluster) {
   pqxx::connection watch(cluster.conninfo());
-  return std::stoul(pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
+  return std::stoul(
+      pqxx::read_transaction(watch).exec1("SELECT count(*) FROM hall_event")[0].c_str());
 }
 
 // After the simulator saw every one of its `events` acknowledged: the cluster holds each once.
-void expect_each_event_once(const PrivateCluster& cluster, const nlohmann::json& simulator_result, std::size_t events) {
+void expect_each_event_once(const PrivateCluster& cluster, const nlohmann::json& simulator_result,
+                            std::size_t events) {
   EXPECT_EQ(simulator_result["unacked"], 0);
   eventually([&] { return stored_events(cluster) >= events; }, 20s);
   pqxx::connection check(cluster.conninfo());
   pqxx::read_transaction tx(check);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<std::size_t>(), events);
-  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<std::size_t>(), events);
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT sequence) FROM hall_event")[0].as<std::size_t>(),
+            events);
 }
 
 // The test's configuration, on the cluster's database instead of the shared one.
-std::string config_on(const PrivateCluster& cluster, std::string text, const std::string& shared_conninfo) {
+std::string config_on(const PrivateCluster& cluster, std::string text,
+                      const std::string& shared_conninfo) {
   text.replace(text.find(shared_conninfo), shared_conninfo.size(), cluster.conninfo());
   return text;
 }
@@ -472,7 +560,8 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   const auto port = start(config);
   ASSERT_NE(port, 0);
   auto acknowledged = [&] {
-    return json::parse(http_get(port, "/api/v1/channels").body)["items"][0]["events_acknowledged"].get<int>();
+    return json::parse(http_get(port, "/api/v1/channels").body)["items"][0]["events_acknowledged"]
+        .get<int>();
   };
   eventually([&] { return stored_events(cluster) >= 500; }, 6s);
   cluster.stop();  // mid-stream: the simulator goes on sending
@@ -511,10 +600,14 @@ TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
 
   const auto stdout_file = dir.path() / "stdout";
   const auto earlier = std::filesystem::file_size(stdout_file);
-  halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
-  eventually([&] { return std::filesystem::exists(dir.path() / "spool" / "halld.spool") &&
-                          std::filesystem::file_size(dir.path() / "spool" / "halld.spool") > 20'000; },
-             20s);
+  halld = std::make_unique<Process>(
+      HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
+  eventually(
+      [&] {
+        return std::filesystem::exists(dir.path() / "spool" / "halld.spool") &&
+               std::filesystem::file_size(dir.path() / "spool" / "halld.spool") > 20'000;
+      },
+      20s);
   EXPECT_TRUE(halld->running()) << halld->output().substr(earlier);
   EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("acquire into the spool"));
   cluster.start();

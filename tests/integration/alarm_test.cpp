@@ -20,58 +20,75 @@ using ::testing::HasSubstr;
 class AlarmTest : public SimulatedHallTest {
  protected:
   void SetUp() override {
-    config = write_config("", "", "info", fmt::format(R"([sms]
+    config = write_config("", "", "info",
+                          fmt::format(R"([sms]
 channels = ["log"]
 log_file = "{}"
 group_window_s = 0
-)", (dir.path() / "sms.jsonl").string()));
+)",
+                                      (dir.path() / "sms.jsonl").string()));
   }
 
   void TearDown() override {
     if (HasFailure() && halld) {
       const auto output = halld->output();
-      std::cerr << "halld's output (the end):\n" << output.substr(output.size() > 200000 ? output.size() - 200000 : 0);
+      std::cerr << "halld's output (the end):\n"
+                << output.substr(output.size() > 200000 ? output.size() - 200000 : 0);
     }
   }
 
   HttpResult post_json(std::uint16_t port, const std::string& target, const json& body) {
     try {
-      return http_request(port, "POST", target, {{"Content-Type", "application/json"}}, body.dump());
+      return http_request(port, "POST", target, {{"Content-Type", "application/json"}},
+                          body.dump());
     } catch (const std::exception& e) {
       ADD_FAILURE() << "POST " << target << ": " << e.what() << "\n" << halld->output();
       return {};
     }
   }
 
-  static std::function<bool(const std::string&)> event(const std::string& change, std::int64_t rule_id) {
+  static std::function<bool(const std::string&)> event(const std::string& change,
+                                                       std::int64_t rule_id) {
     return [change, rule_id](const std::string& text) {
       auto message = json::parse(text);
-      return message["type"] == "alarm" && message["change"] == change && message["alarm"]["rule_id"] == rule_id;
+      return message["type"] == "alarm" && message["change"] == change &&
+             message["alarm"]["rule_id"] == rule_id;
     };
   }
-
 };
 
 TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndCleared) {
   // One window, a customer a second: the queue only grows.
-  start_simulator({"--events", "0", "--speed", "1", "--arrivals-per-hour", "7200", "--windows", "1", "--hours", "24h"});
+  start_simulator({"--events", "0", "--speed", "1", "--arrivals-per-hour", "7200", "--windows", "1",
+                   "--hours", "24h"});
   auto port = start(config);
   ASSERT_NE(port, 0);
 
-  auto contact = post_json(port, "/api/v1/contacts",
-                           {{"name", "王经理"}, {"phone", "13800138000"}, {"level", 1}, {"hall", "4101001"}});
+  auto contact =
+      post_json(port, "/api/v1/contacts",
+                {{"name", "王经理"}, {"phone", "13800138000"}, {"level", 1}, {"hall", "4101001"}});
   ASSERT_EQ(contact.status, 201) << contact.body;
   auto rule = post_json(port, "/api/v1/alarm-rules",
-                        {{"name", "测试排队"}, {"kind", "limit"}, {"indicator", "queue_length"}, {"warning", 3}, {"critical", 5},
-                         {"clear", 1}, {"hold_s", 0}, {"clear_hold_s", 0}, {"hall", "4101001"}, {"schedule", "always"}});
+                        {{"name", "测试排队"},
+                         {"kind", "limit"},
+                         {"indicator", "queue_length"},
+                         {"warning", 3},
+                         {"critical", 5},
+                         {"clear", 1},
+                         {"hold_s", 0},
+                         {"clear_hold_s", 0},
+                         {"hall", "4101001"},
+                         {"schedule", "always"}});
   ASSERT_EQ(rule.status, 201) << rule.body;
   const auto rule_id = json::parse(rule.body)["id"].get<std::int64_t>();
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/contacts").body)["items"].back()["name"], "王经理");
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/alarm-rules").body)["items"].back()["id"], rule_id);
   EXPECT_EQ(http_get(port, "/api/v1/contacts?x=1").status, 400);
   // A maintenance window on another hall changes nothing here.
-  auto maintenance = post_json(port, "/api/v1/maintenance-windows", {{"target", "4101002"}, {"from", "2026-01-01T00:00:00+08:00"},
-                                                                 {"until", "2099-01-01T00:00:00+08:00"}});
+  auto maintenance = post_json(port, "/api/v1/maintenance-windows",
+                               {{"target", "4101002"},
+                                {"from", "2026-01-01T00:00:00+08:00"},
+                                {"until", "2099-01-01T00:00:00+08:00"}});
   ASSERT_EQ(maintenance.status, 201) << maintenance.body;
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/maintenance-windows").body)["items"].size(), 1u);
 
@@ -90,7 +107,8 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
   EXPECT_GE(alarm["raised_value"].get<double>(), 3);
   // The queue keeps growing past the critical limit: the same alarm rises in severity.
   auto escalated = window.next(event("escalate", rule_id), 60s);
-  ASSERT_TRUE(escalated) << *raised << "\nlive: " << http_get(port, "/api/v1/halls/4101001/live").body;
+  ASSERT_TRUE(escalated) << *raised
+                         << "\nlive: " << http_get(port, "/api/v1/halls/4101001/live").body;
   EXPECT_EQ(json::parse(*escalated)["alarm"]["id"], alarm_id);
   EXPECT_EQ(json::parse(*escalated)["alarm"]["severity"], "critical");
 
@@ -105,16 +123,22 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
   EXPECT_THAT(texts["items"].back()["text"].get<std::string>(), HasSubstr("排队人数"));
   EXPECT_THAT(read_text(dir.path() / "sms.jsonl"), HasSubstr("13800138000"));
 
-  auto acknowledged = post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), {{"note", "已增开窗口"}});
+  auto acknowledged = post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id),
+                                {{"note", "已增开窗口"}});
   ASSERT_EQ(acknowledged.status, 200) << acknowledged.body;
   EXPECT_EQ(json::parse(acknowledged.body)["state"], "acknowledged");
   ASSERT_TRUE(window.next(event("acknowledge", rule_id), 10s));
-  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), json::object()).status, 409);
-  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), json::object()).status, 400);  // no reason
+  EXPECT_EQ(post_json(port, fmt::format("/api/v1/alarms/{}/acknowledge", alarm_id), json::object())
+                .status,
+            409);
+  EXPECT_EQ(
+      post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), json::object()).status,
+      400);  // no reason
 
   // A restart: the alarm stands as it was, and the queue still over the limit raises nothing new.
   ASSERT_TRUE(eventually([&] {
-    return db.query_value(fmt::format("SELECT count(*) FROM alarm_transition WHERE alarm_id = {}", alarm_id)) == "3";
+    return db.query_value(fmt::format("SELECT count(*) FROM alarm_transition WHERE alarm_id = {}",
+                                      alarm_id)) == "3";
   }));
   log_after_stop();
   port = start(config);
@@ -127,9 +151,11 @@ TEST_F(AlarmTest, ACrowdedHallIsAlarmedTextedAcknowledgedKeptOverARestartAndClea
   const auto me = json::parse(http_get(port, "/api/v1/session").body)["principal"];
   EXPECT_EQ(standing["items"][0]["acknowledged_by"], fmt::format("token:{}", me["id"].get<int>()));
   std::this_thread::sleep_for(3s);  // a few evaluation ticks over the rebuilt queue
-  EXPECT_EQ(db.query_value(fmt::format("SELECT count(*) FROM alarm WHERE rule_id = {}", rule_id)), "1");
+  EXPECT_EQ(db.query_value(fmt::format("SELECT count(*) FROM alarm WHERE rule_id = {}", rule_id)),
+            "1");
 
-  auto cleared = post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), {{"reason", "分流完毕"}});
+  auto cleared =
+      post_json(port, fmt::format("/api/v1/alarms/{}/clear", alarm_id), {{"reason", "分流完毕"}});
   ASSERT_EQ(cleared.status, 200) << cleared.body;
   EXPECT_EQ(json::parse(cleared.body)["state"], "closed");
   ASSERT_TRUE(eventually([&] {

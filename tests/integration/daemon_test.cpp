@@ -1,9 +1,9 @@
 // The halld executable as an operator runs it: subcommands, exit codes, HTTP endpoints, signals.
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <thread>
@@ -18,9 +18,9 @@
 namespace halld::testing {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 using namespace std::chrono_literals;
 
 TEST_F(HalldTest, VersionAndUsage) {
@@ -33,15 +33,19 @@ TEST_F(HalldTest, VersionAndUsage) {
 }
 
 TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
-  auto config = dir.write("bad.toml", "[database]\nconninfo = \"x\"\n[http]\nlisten_adress = \"0.0.0.0\"\n");
+  auto config =
+      dir.write("bad.toml", "[database]\nconninfo = \"x\"\n[http]\nlisten_adress = \"0.0.0.0\"\n");
   for (auto args : {std::vector<std::string>{"check-config", config.string()},
                     std::vector<std::string>{"--config", config.string()}}) {
     auto result = halld_command(args);
     EXPECT_EQ(result.exit_code, 2);
-    EXPECT_EQ(result.output,
-              "halld: config error: bad.toml:4:1: unknown key 'http.listen_adress'; expected one of: "
-              "body_limit_bytes, header_limit_bytes, header_timeout_s, idle_timeout_s, listen, max_connections, "
-              "max_connections_per_address, port, request_timeout_s, tls_certificate, tls_private_key, web_root\n");
+    EXPECT_EQ(
+        result.output,
+        "halld: config error: bad.toml:4:1: unknown key 'http.listen_adress'; expected one of: "
+        "body_limit_bytes, header_limit_bytes, header_timeout_s, idle_timeout_s, listen, "
+        "max_connections, "
+        "max_connections_per_address, port, request_timeout_s, tls_certificate, tls_private_key, "
+        "web_root\n");
   }
   EXPECT_EQ(halld_command({"check-config", write_config().string()}).exit_code, 0);
   auto example = halld_command({"check-config", HALLD_SOURCE_DIR "/config/halld.example.toml"});
@@ -50,9 +54,11 @@ TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
 
 TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
   auto config = write_config();
-  auto imported = halld_command({"import", "--config", config.string(), HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
+  auto imported = halld_command(
+      {"import", "--config", config.string(), HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
   ASSERT_EQ(imported.exit_code, 0) << imported.output;
-  EXPECT_THAT(imported.output, HasSubstr("imported 2 cities, 1 business types, 1 customer classes, 2 halls"));
+  EXPECT_THAT(imported.output,
+              HasSubstr("imported 2 cities, 1 business types, 1 customer classes, 2 halls"));
   auto port = start(config);
   ASSERT_NE(port, 0);
 
@@ -68,12 +74,14 @@ TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
   auto hall = http_get(port, "/api/v1/halls/4101001");
   EXPECT_EQ(json::parse(hall.body)["windows"].size(), 3u);
   EXPECT_EQ(http_get(port, "/api/v1/halls/none").status, 404);
-  EXPECT_EQ(json::parse(http_get(port, "/api/v1/halls?limit=0").body)["error"]["code"], "bad_query");
+  EXPECT_EQ(json::parse(http_get(port, "/api/v1/halls?limit=0").body)["error"]["code"],
+            "bad_query");
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/nothing").body)["error"]["code"], "not_found");
   EXPECT_EQ(http_request(port, "DELETE", "/api/v1/halls").status, 405);
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/openapi.json").body)["info"]["title"], "halld");
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/business-types").body)["total"], 25);
-  EXPECT_EQ(json::parse(http_get(port, "/api/v1/customer-classes").body)["items"][0]["code"], "premium");
+  EXPECT_EQ(json::parse(http_get(port, "/api/v1/customer-classes").body)["items"][0]["code"],
+            "premium");
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/cities").body)["total"], 2);
 
   auto index = http_get(port, "/");
@@ -84,15 +92,19 @@ TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.headers["content-length"], std::to_string(index.body.size()));
   for (const char* target : {"/../outside.txt", "/%2e%2e/outside.txt", "/..%2foutside.txt"}) {
-    auto answer = raw_exchange(port, fmt::format("GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", target));
+    auto answer = raw_exchange(
+        port, fmt::format("GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", target));
     EXPECT_THAT(answer, HasSubstr("404 Not Found")) << target;
     EXPECT_THAT(answer, Not(HasSubstr("must not be served"))) << target;
   }
 
   auto metrics = http_get(port, "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_THAT(metrics.body, HasSubstr("halld_http_requests_total{route=\"/api/v1/halls/{code}\",code=\"200\"} 1"));
-  EXPECT_THAT(metrics.body, HasSubstr(fmt::format("halld_schema_version {}", store::known_migrations().back().version)));
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr("halld_http_requests_total{route=\"/api/v1/halls/{code}\",code=\"200\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr(fmt::format("halld_schema_version {}",
+                                                  store::known_migrations().back().version)));
   EXPECT_THAT(metrics.body, HasSubstr("halld_db_pool_size 4"));
   auto metrics_file = dir.write("metrics.txt", metrics.body);
   auto check = run_program("/bin/sh", {"-c", "promtool check metrics < " + metrics_file.string()});
@@ -102,10 +114,12 @@ TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
 TEST_F(HalldTest, RefusesOversizedAndMalformedRequests) {
   auto port = start(write_config());
   ASSERT_NE(port, 0);
-  auto big_body = raw_exchange(port, "POST /api/v1/halls HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
-                                         std::string(4096, 'x'));
+  auto big_body = raw_exchange(
+      port, "POST /api/v1/halls HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                std::string(4096, 'x'));
   EXPECT_THAT(big_body, HasSubstr("413 Payload Too Large"));
-  auto big_head = raw_exchange(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(4096, 'y') + "\r\n\r\n");
+  auto big_head = raw_exchange(
+      port, "GET / HTTP/1.1\r\nHost: x\r\nX-Filler: " + std::string(4096, 'y') + "\r\n\r\n");
   EXPECT_THAT(big_head, HasSubstr("431"));
   auto garbage = raw_exchange(port, "\x16\x03\x01 this is not http\r\n\r\n");
   EXPECT_THAT(garbage, HasSubstr("400 Bad Request"));
@@ -182,7 +196,8 @@ TEST_F(HalldTest, RefusesANewerSchema) {
   auto config = write_config();
   ASSERT_EQ(halld_command({"migrate", "--config", config.string()}).exit_code, 0);
   db.exec("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
-  halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, dir.path() / "out");
+  halld = std::make_unique<Process>(
+      HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, dir.path() / "out");
   EXPECT_EQ(halld->wait(30s), 3);
   EXPECT_THAT(halld->output(), HasSubstr("newer than this halld knows"));
   EXPECT_EQ(halld_command({"migrate", "--config", config.string()}).exit_code, 3);
@@ -190,7 +205,8 @@ TEST_F(HalldTest, RefusesANewerSchema) {
 
 TEST_F(HalldTest, OldSchemaIsRefusedWhenConfiguredSo) {
   auto config = write_config("on_old_schema = \"refuse\"");
-  halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, dir.path() / "out");
+  halld = std::make_unique<Process>(
+      HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, dir.path() / "out");
   EXPECT_EQ(halld->wait(30s), 3);
   EXPECT_THAT(halld->output(), HasSubstr("run 'halld migrate'"));
   EXPECT_EQ(db.query_value("SELECT to_regclass('hall') IS NULL"), "t");
@@ -211,16 +227,21 @@ TEST_F(HalldTest, RejectedImportListsProblemsAndChangesNothing) {
 TEST_F(HalldTest, ImportsAFolderOfCsvFiles) {
   auto config = write_config();
   dir.write("csv/cities.csv", "code,name\n4101,国网郑州供电公司\n");
-  dir.write("csv/halls.csv", "code,name,city,latitude,longitude,mon\n4101009,\"金水区营业厅, 北区\",4101,34.7,113.6,08:30-17:30\n");
+  dir.write("csv/halls.csv",
+            "code,name,city,latitude,longitude,mon\n4101009,\"金水区营业厅, "
+            "北区\",4101,34.7,113.6,08:30-17:30\n");
   dir.write("csv/clerks.csv", "hall,staff_no,name\n4101009,S1,王芳\n");
-  auto result = halld_command({"import", "--config", config.string(), (dir.path() / "csv").string()});
+  auto result =
+      halld_command({"import", "--config", config.string(), (dir.path() / "csv").string()});
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(db.query_value("SELECT name FROM hall WHERE code = '4101009'"), "金水区营业厅, 北区");
   EXPECT_EQ(db.query_value("SELECT count(*) FROM clerk"), "1");
 }
 
 TEST_F(HalldTest, UnreachableDatabaseIsOneLineAndExitOne) {
-  auto config = dir.write("unreachable.toml", "[database]\nconninfo = \"host=127.0.0.1 port=1 dbname=x\"\nstartup_wait_s = 0\n");
+  auto config =
+      dir.write("unreachable.toml",
+                "[database]\nconninfo = \"host=127.0.0.1 port=1 dbname=x\"\nstartup_wait_s = 0\n");
   auto result = halld_command({"--config", config.string()});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.output, HasSubstr("database unreachable"));

@@ -21,12 +21,15 @@ using namespace std::chrono_literals;
 // A config for one test run: its own database, port 0, logs in a temp dir.
 class HalldTest : public ::testing::Test {
  protected:
-  std::filesystem::path write_config(const std::string& extra_database = "", const std::string& extra_top = "",
-                                     const std::string& log_level = "info", const std::string& extra_sections = "",
+  std::filesystem::path write_config(const std::string& extra_database = "",
+                                     const std::string& extra_top = "",
+                                     const std::string& log_level = "info",
+                                     const std::string& extra_sections = "",
                                      const std::string& extra_http = "") {
     // Acquisition batches and KPI flushes are kept short so tests see their results quickly.
     // A simulator paced by --rate runs its clock ahead of real time: a day ahead is accepted.
-    return dir.write("halld.toml", fmt::format(R"({}
+    return dir.write("halld.toml",
+                     fmt::format(R"({}
 shutdown_grace_s = 5
 [http]
 port = 0
@@ -50,7 +53,9 @@ flush_interval_s = 1
 level = "{}"
 file = "halld.log"
 {}
-)", extra_top, (dir.path() / "web").string(), extra_http, db.conninfo(), extra_database, log_level, extra_sections));
+)",
+                                 extra_top, (dir.path() / "web").string(), extra_http,
+                                 db.conninfo(), extra_database, log_level, extra_sections));
   }
 
   // Starts halld and waits until it listens; returns its port.
@@ -59,8 +64,10 @@ file = "halld.log"
     dir.write("outside.txt", "must not be served");
     // A restart appends to the same output: only what this run printed counts.
     const auto stdout_file = dir.path() / "stdout";
-    const auto earlier = std::filesystem::exists(stdout_file) ? std::filesystem::file_size(stdout_file) : 0;
-    halld = std::make_unique<Process>(HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
+    const auto earlier =
+        std::filesystem::exists(stdout_file) ? std::filesystem::file_size(stdout_file) : 0;
+    halld = std::make_unique<Process>(
+        HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
     const std::string listening = "HTTP listening on 127.0.0.1:";
     for (int i = 0; i < 600; ++i) {
       auto text = halld->output();
@@ -68,10 +75,11 @@ file = "halld.log"
         if (api_token.empty()) {
           // The tests act as the province's administrator through an API token, as a city
           // company's system would (tests/integration/access_test.cpp tries the other roles).
-          auto token = halld_command({"token", "--config", config.string(), "--name", "tests", "--role",
-                                      "province_admin", "--scope", "province"});
+          auto token = halld_command({"token", "--config", config.string(), "--name", "tests",
+                                      "--role", "province_admin", "--scope", "province"});
           EXPECT_EQ(token.exit_code, 0) << token.output;
-          if (auto secret = token.output.find("hld_"); secret != std::string::npos) api_token = token.output.substr(secret, 68);
+          if (auto secret = token.output.find("hld_"); secret != std::string::npos)
+            api_token = token.output.substr(secret, 68);
         }
         default_headers()["Authorization"] = "Bearer " + api_token;
         // The token works (and halld knows it, should a test take the database away next).
@@ -93,7 +101,9 @@ file = "halld.log"
     return read_text(dir.path() / "halld.log");
   }
 
-  Completed halld_command(const std::vector<std::string>& args) { return run_program(HALLD_BINARY, args); }
+  Completed halld_command(const std::vector<std::string>& args) {
+    return run_program(HALLD_BINARY, args);
+  }
 
   TestDatabase db;
   TempDir dir;
@@ -107,27 +117,34 @@ class SimulatedHallTest : public HalldTest {
   // Starts the simulator and imports the archives with a channel to it.
   void start_simulator(const std::vector<std::string>& extra, bool tap = false) {
     std::filesystem::remove(dir.path() / "sim.port");
-    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--site", "4101001", "--source", "3",
-                                      "--port-file", (dir.path() / "sim.port").string(),
-                                      "--stats-file", (dir.path() / "sim.json").string(), "--exit-when-acked"};
+    std::vector<std::string> args = {"--listen",         "127.0.0.1:0",
+                                     "--site",           "4101001",
+                                     "--source",         "3",
+                                     "--port-file",      (dir.path() / "sim.port").string(),
+                                     "--stats-file",     (dir.path() / "sim.json").string(),
+                                     "--exit-when-acked"};
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
     eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
     const int port = std::stoi(read_text(dir.path() / "sim.port"));
 
-    auto archives = nlohmann::json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
+    auto archives =
+        nlohmann::json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
     archives["channels"][0]["host"] = "127.0.0.1";
     archives["channels"][0]["port"] = port;
     archives["channels"][0]["tap"] = tap;
     auto file = dir.write("archives.json", archives.dump());
-    auto imported = run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
+    auto imported =
+        run_program(HALLD_BINARY, {"import", "--config", config.string(), file.string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
   }
 
   // Waits for the simulator to see every event acknowledged, then reads its account.
   nlohmann::json simulator_result(std::chrono::seconds limit = 90s) {
     auto code = simulator->wait(limit);
-    EXPECT_EQ(code, 0) << "simulator did not finish:\n" << simulator->output() << "\nhalld:\n" << (halld ? halld->output() : "");
+    EXPECT_EQ(code, 0) << "simulator did not finish:\n"
+                       << simulator->output() << "\nhalld:\n"
+                       << (halld ? halld->output() : "");
     return nlohmann::json::parse(read_text(dir.path() / "sim.json"));
   }
 

@@ -6,14 +6,13 @@
 // every connection.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <boost/asio/ip/tcp.hpp>
 #include <fstream>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <set>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "halld_fixture.hpp"
 #include "http_client.hpp"
@@ -28,7 +27,8 @@ class HostileTest : public HalldTest {
  protected:
   void SetUp() override {
     config = write_config("", "", "info",
-                          "[auth]\nmax_failed_logins = 3\nmax_failed_logins_per_address = 8\nlockout_s = 60\nhashing_queue = 2\n",
+                          "[auth]\nmax_failed_logins = 3\nmax_failed_logins_per_address = "
+                          "8\nlockout_s = 60\nhashing_queue = 2\n",
                           "max_connections_per_address = 12");
     // The small province without its channels: nothing in the database moves by itself.
     auto archives = json::parse(std::ifstream(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
@@ -36,17 +36,20 @@ class HostileTest : public HalldTest {
     const auto file = dir.write("archives.json", archives.dump());
     auto imported = halld_command({"import", "--config", config.string(), file.string()});
     ASSERT_EQ(imported.exit_code, 0) << imported.output;
-    db.exec("INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, severity, state, raised_at, raised_value, "
-            "threshold, last_value) SELECT 1001, 1, '排队人数过多', 'limit', 'queue_length', id, 1, 'raised', now(), 16, 15, 16 "
-            "FROM hall WHERE code = '4101001'");
+    db.exec(
+        "INSERT INTO alarm (id, rule_id, rule_name, kind, indicator, hall_id, severity, state, "
+        "raised_at, raised_value, "
+        "threshold, last_value) SELECT 1001, 1, '排队人数过多', 'limit', 'queue_length', id, 1, "
+        "'raised', now(), 16, 15, 16 "
+        "FROM hall WHERE code = '4101001'");
     db.exec("UPDATE alarm_rule SET clear_hold_s = 86400 WHERE id = 1");
     port = start(config);
     ASSERT_NE(port, 0);
   }
   void TearDown() override { source_address().clear(); }
 
-  HttpResult send(const std::string& method, const std::string& target, const std::string& body = {},
-                  std::map<std::string, std::string> headers = {}) {
+  HttpResult send(const std::string& method, const std::string& target,
+                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
     if (!body.empty()) headers.emplace("Content-Type", "application/json");
     return http_request(port, method, target, headers, body);
   }
@@ -58,7 +61,8 @@ class HostileTest : public HalldTest {
   std::string snapshot() {
     return db.query_value(
         "SELECT string_agg(t.relname || '=' || (xpath('/row/c/text()', query_to_xml(format("
-        "'SELECT md5(coalesce(string_agg(x::text, ''|'' ORDER BY x::text), '''')) AS c FROM %I x', t.relname), "
+        "'SELECT md5(coalesce(string_agg(x::text, ''|'' ORDER BY x::text), '''')) AS c FROM %I x', "
+        "t.relname), "
         "false, true, '')))[1]::text, ',' ORDER BY t.relname) "
         "FROM pg_stat_user_tables t WHERE t.schemaname = 'public' AND t.relname <> 'audit_log'");
   }
@@ -76,7 +80,8 @@ std::string upper(std::string text) {
 // A documented pattern with its parameters filled in.
 std::string fill(std::string pattern, const std::string& code, const std::string& id) {
   for (auto [param, value] : {std::pair{"{code}", code}, std::pair{"{id}", id}}) {
-    if (auto at = pattern.find(param); at != std::string::npos) pattern.replace(at, std::string_view(param).size(), value);
+    if (auto at = pattern.find(param); at != std::string::npos)
+      pattern.replace(at, std::string_view(param).size(), value);
   }
   return pattern;
 }
@@ -105,17 +110,21 @@ TEST_F(HostileTest, EveryDocumentedRouteRefusesHostileInputAndChangesNothing) {
   const std::vector<std::pair<std::string, std::string>> bodies = {
       {"nested", "{\"a\":" + nested + "}"},
       {"invalid UTF-8", "{\"name\":\"\xC0\xAF\xFF\",\"note\":\"\xED\xA0\x80\"}"},
-      {"NUL", R"({"name":"a\u0000b","note":"\u0000","reason":"\u0000","username":"\u0000","from":"\u0000"})"},
-      {"wrong types", R"({"name":7,"note":[1],"reason":{},"username":true,"password":1,"from":5,"to":[],"hall":{},"role":3,)"
-                      R"("scope":[],"kind":9,"phone":1,"target":2,"until":false,"threshold":"x","level":{},"rules":"x"})"},
+      {"NUL",
+       R"({"name":"a\u0000b","note":"\u0000","reason":"\u0000","username":"\u0000","from":"\u0000"})"},
+      {"wrong types",
+       R"({"name":7,"note":[1],"reason":{},"username":true,"password":1,"from":5,"to":[],"hall":{},"role":3,)"
+       R"("scope":[],"kind":9,"phone":1,"target":2,"until":false,"threshold":"x","level":{},"rules":"x"})"},
       {"array", "[1,2,3]"},
       {"missing fields", "{}"},
       {"oversized", "{\"a\":\"" + std::string(4000, 'x') + "\"}"},
       {"not JSON", "{\"a\":"},
   };
   const std::vector<std::pair<std::string, std::string>> values = {
-      {"invalid UTF-8", "%C0%AF%FF"}, {"NUL", "a%00b"}, {"bidi and BOM", "%E2%80%AE%EF%BB%BF"},
-      {"long", std::string(300, '9')}, {"SQL", "1%27%20OR%201%3D1--"}, {"negative", "-1"}, {"huge", "99999999999999999999"}};
+      {"invalid UTF-8", "%C0%AF%FF"},         {"NUL", "a%00b"},
+      {"bidi and BOM", "%E2%80%AE%EF%BB%BF"}, {"long", std::string(300, '9')},
+      {"SQL", "1%27%20OR%201%3D1--"},         {"negative", "-1"},
+      {"huge", "99999999999999999999"}};
   int tried = 0;
   for (const auto& [pattern, operations] : document["paths"].items()) {
     for (const auto& [method, operation] : operations.items()) {
@@ -126,20 +135,26 @@ TEST_F(HostileTest, EveryDocumentedRouteRefusesHostileInputAndChangesNothing) {
       }
       std::vector<std::pair<std::string, std::string>> targets;  // what, target
       for (const auto& [what, value] : values) {
-        if (pattern.find('{') != std::string::npos) targets.emplace_back("path " + what, fill(pattern, value, value));
-        for (const auto& name : params) targets.emplace_back(name + " " + what, fill(pattern, "4101001", "1001") + "?" + name + "=" + value);
+        if (pattern.find('{') != std::string::npos)
+          targets.emplace_back("path " + what, fill(pattern, value, value));
+        for (const auto& name : params)
+          targets.emplace_back(name + " " + what,
+                               fill(pattern, "4101001", "1001") + "?" + name + "=" + value);
       }
       targets.emplace_back("unknown parameter", fill(pattern, "4101001", "1001") + "?%FF=1");
       for (const auto& [what, target] : targets) {
         auto answer = send(verb, target);
         ++tried;
-        EXPECT_LT(answer.status, 500) << verb << " " << target << " (" << what << "): " << answer.body;
-        if (what.ends_with("invalid UTF-8") || what.ends_with("NUL") || what == "unknown parameter") {
+        EXPECT_LT(answer.status, 500)
+            << verb << " " << target << " (" << what << "): " << answer.body;
+        if (what.ends_with("invalid UTF-8") || what.ends_with("NUL") ||
+            what == "unknown parameter") {
           EXPECT_EQ(answer.status, 400) << verb << " " << target << ": " << answer.body;
         }
         if (answer.status >= 400 && answer.status != 426) {
           auto error = json::parse(answer.body, nullptr, false);
-          EXPECT_TRUE(error.contains("error") && error["error"].contains("code")) << verb << " " << target << ": " << answer.body;
+          EXPECT_TRUE(error.contains("error") && error["error"].contains("code"))
+              << verb << " " << target << ": " << answer.body;
         }
       }
       // Bodies go to an object nobody has (so that a valid one could change nothing); every
@@ -149,10 +164,13 @@ TEST_F(HostileTest, EveryDocumentedRouteRefusesHostileInputAndChangesNothing) {
           const auto target = fill(pattern, "4101001", "999999");
           auto answer = send(verb, target, body);
           ++tried;
-          EXPECT_GE(answer.status, 400) << verb << " " << target << " (" << what << " body): " << answer.body;
-          EXPECT_LT(answer.status, 500) << verb << " " << target << " (" << what << " body): " << answer.body;
+          EXPECT_GE(answer.status, 400)
+              << verb << " " << target << " (" << what << " body): " << answer.body;
+          EXPECT_LT(answer.status, 500)
+              << verb << " " << target << " (" << what << " body): " << answer.body;
           auto error = json::parse(answer.body, nullptr, false);
-          EXPECT_TRUE(error.contains("error")) << verb << " " << target << " (" << what << "): " << answer.body;
+          EXPECT_TRUE(error.contains("error"))
+              << verb << " " << target << " (" << what << "): " << answer.body;
           if (what == "NUL" && answer.status == 400) {
             EXPECT_EQ(error["error"]["code"], "bad_text") << verb << " " << target;
           }
@@ -165,8 +183,9 @@ TEST_F(HostileTest, EveryDocumentedRouteRefusesHostileInputAndChangesNothing) {
   EXPECT_EQ(snapshot(), before) << "a refused request changed the database";
   EXPECT_EQ(json::parse(send("GET", "/api/v1/alarms/1001").body)["state"], "raised");
   // The archive import names the city, hidden characters and all, as its problem (422).
-  auto hidden = send("POST", "/api/v1/archives/import?dry_run=true",
-                     R"({"format":"halld-archives-v1","cities":[{"code":"4199","name":"\u202e\ufeff"}]})");
+  auto hidden =
+      send("POST", "/api/v1/archives/import?dry_run=true",
+           R"({"format":"halld-archives-v1","cities":[{"code":"4199","name":"\u202e\ufeff"}]})");
   EXPECT_EQ(hidden.status, 422) << hidden.body;
   EXPECT_THAT(hidden.body, HasSubstr("invisible"));
 }
@@ -180,81 +199,139 @@ struct Change {
 
 TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
   // Objects for the routes that act on one.
-  auto contact = send_json("POST", "/api/v1/contacts", {{"name", "值班员"}, {"phone", "13800000001"}});
+  auto contact =
+      send_json("POST", "/api/v1/contacts", {{"name", "值班员"}, {"phone", "13800000001"}});
   ASSERT_EQ(contact.status, 201) << contact.body;
   auto window = send_json("POST", "/api/v1/maintenance-windows",
-                          {{"target", "4101001"}, {"reason", "检修"}, {"from", "2030-01-01T08:00:00+08:00"},
+                          {{"target", "4101001"},
+                           {"reason", "检修"},
+                           {"from", "2030-01-01T08:00:00+08:00"},
                            {"until", "2030-01-01T09:00:00+08:00"}});
   ASSERT_EQ(window.status, 201) << window.body;
   auto user = send_json("POST", "/api/v1/users",
-                        {{"username", "zhao"}, {"password", "correct horse 1"}, {"role", "monitor"}, {"scope", "province"}});
+                        {{"username", "zhao"},
+                         {"password", "correct horse 1"},
+                         {"role", "monitor"},
+                         {"scope", "province"}});
   ASSERT_EQ(user.status, 201) << user.body;
-  auto token = send_json("POST", "/api/v1/tokens", {{"name", "feed"}, {"role", "monitor"}, {"scope", "province"}});
+  auto token = send_json("POST", "/api/v1/tokens",
+                         {{"name", "feed"}, {"role", "monitor"}, {"scope", "province"}});
   ASSERT_EQ(token.status, 201) << token.body;
-  auto recomputation = send_json("POST", "/api/v1/recomputations", {{"from", "2026-01-01"}, {"to", "2026-01-01"}, {"hall", nullptr}});
+  auto recomputation = send_json("POST", "/api/v1/recomputations",
+                                 {{"from", "2026-01-01"}, {"to", "2026-01-01"}, {"hall", nullptr}});
   ASSERT_EQ(recomputation.status, 202) << recomputation.body;
   // A browser session, for the routes that act on one's own session.
-  auto signed_in = send("POST", "/api/v1/session", json{{"username", "zhao"}, {"password", "correct horse 1"}}.dump(),
+  auto signed_in = send("POST", "/api/v1/session",
+                        json{{"username", "zhao"}, {"password", "correct horse 1"}}.dump(),
                         {{"Authorization", ""}, {"Origin", "http://127.0.0.1"}});
   ASSERT_EQ(signed_in.status, 200) << signed_in.body;
-  const auto cookie = signed_in.headers["set-cookie"].substr(0, signed_in.headers["set-cookie"].find(';'));
+  const auto cookie =
+      signed_in.headers["set-cookie"].substr(0, signed_in.headers["set-cookie"].find(';'));
   const std::string csrf = json::parse(signed_in.body)["csrf_token"];
-  const std::map<std::string, std::string> browser = {
-      {"Authorization", ""}, {"Cookie", cookie}, {"X-CSRF-Token", csrf}, {"Origin", "http://127.0.0.1"}};
-  const auto id_of = [](const HttpResult& r, const char* path = "/id") { return std::to_string(json::parse(r.body)[json::json_pointer(path)].get<int>()); };
+  const std::map<std::string, std::string> browser = {{"Authorization", ""},
+                                                      {"Cookie", cookie},
+                                                      {"X-CSRF-Token", csrf},
+                                                      {"Origin", "http://127.0.0.1"}};
+  const auto id_of = [](const HttpResult& r, const char* path = "/id") {
+    return std::to_string(json::parse(r.body)[json::json_pointer(path)].get<int>());
+  };
 
   const std::string rule = send("GET", "/api/v1/alarm-rules/1").body;
   json changed_rule = json::parse(rule);
   changed_rule["name"] = "排队人数过多 (改)";
   const std::map<std::string, Change> changes = {
-      {"post /api/v1/archives/import", {"/api/v1/archives/import?dry_run=true", {{"format", "halld-archives-v1"}}}},
-      {"post /api/v1/alarms/{id}/acknowledge", {"/api/v1/alarms/1001/acknowledge", {{"note", "看"}}}},
+      {"post /api/v1/archives/import",
+       {"/api/v1/archives/import?dry_run=true", {{"format", "halld-archives-v1"}}}},
+      {"post /api/v1/alarms/{id}/acknowledge",
+       {"/api/v1/alarms/1001/acknowledge", {{"note", "看"}}}},
       {"post /api/v1/alarms/{id}/clear", {"/api/v1/alarms/1001/clear", {{"reason", "误报"}}}},
-      {"post /api/v1/alarm-rules", {"/api/v1/alarm-rules", [&] { auto r = json::parse(rule); r.erase("id"); return r; }()}},
+      {"post /api/v1/alarm-rules",
+       {"/api/v1/alarm-rules",
+        [&] {
+          auto r = json::parse(rule);
+          r.erase("id");
+          return r;
+        }()}},
       {"put /api/v1/alarm-rules/{id}", {"/api/v1/alarm-rules/1", changed_rule}},
       {"delete /api/v1/alarm-rules/{id}", {"/api/v1/alarm-rules/1", nullptr}},
       {"post /api/v1/contacts", {"/api/v1/contacts", {{"name", "李"}, {"phone", "13800000002"}}}},
-      {"put /api/v1/contacts/{id}", {"/api/v1/contacts/" + id_of(contact), {{"name", "王"}, {"phone", "13800000003"}}}},
+      {"put /api/v1/contacts/{id}",
+       {"/api/v1/contacts/" + id_of(contact), {{"name", "王"}, {"phone", "13800000003"}}}},
       {"delete /api/v1/contacts/{id}", {"/api/v1/contacts/" + id_of(contact), nullptr}},
-      {"post /api/v1/maintenance-windows", {"/api/v1/maintenance-windows", {{"target", "4103001"}, {"reason", "停电"},
-                                             {"from", "2030-02-01T08:00:00+08:00"}, {"until", "2030-02-01T09:00:00+08:00"}}}},
-      {"delete /api/v1/maintenance-windows/{id}", {"/api/v1/maintenance-windows/" + id_of(window), nullptr}},
-      {"post /api/v1/session", {"/api/v1/session", {{"username", "zhao"}, {"password", "correct horse 1"}}}},
+      {"post /api/v1/maintenance-windows",
+       {"/api/v1/maintenance-windows",
+        {{"target", "4103001"},
+         {"reason", "停电"},
+         {"from", "2030-02-01T08:00:00+08:00"},
+         {"until", "2030-02-01T09:00:00+08:00"}}}},
+      {"delete /api/v1/maintenance-windows/{id}",
+       {"/api/v1/maintenance-windows/" + id_of(window), nullptr}},
+      {"post /api/v1/session",
+       {"/api/v1/session", {{"username", "zhao"}, {"password", "correct horse 1"}}}},
       {"delete /api/v1/session", {"/api/v1/session", nullptr}},
-      {"post /api/v1/session/password", {"/api/v1/session/password", {{"current_password", "correct horse 1"}, {"new_password", "battery staple 2"}}}},
-      {"post /api/v1/users", {"/api/v1/users", {{"username", "qian"}, {"password", "correct horse 1"}, {"role", "monitor"}, {"scope", "province"}}}},
-      {"put /api/v1/users/{id}", {"/api/v1/users/" + id_of(user), {{"username", "zhao"}, {"display_name", "赵"}, {"role", "monitor"}, {"scope", "province"}}}},
+      {"post /api/v1/session/password",
+       {"/api/v1/session/password",
+        {{"current_password", "correct horse 1"}, {"new_password", "battery staple 2"}}}},
+      {"post /api/v1/users",
+       {"/api/v1/users",
+        {{"username", "qian"},
+         {"password", "correct horse 1"},
+         {"role", "monitor"},
+         {"scope", "province"}}}},
+      {"put /api/v1/users/{id}",
+       {"/api/v1/users/" + id_of(user),
+        {{"username", "zhao"},
+         {"display_name", "赵"},
+         {"role", "monitor"},
+         {"scope", "province"}}}},
       {"delete /api/v1/users/{id}", {"/api/v1/users/" + id_of(user), nullptr}},
       {"post /api/v1/users/{id}/unlock", {"/api/v1/users/" + id_of(user) + "/unlock", nullptr}},
-      {"post /api/v1/tokens", {"/api/v1/tokens", {{"name", "another"}, {"role", "monitor"}, {"scope", "province"}}}},
+      {"post /api/v1/tokens",
+       {"/api/v1/tokens", {{"name", "another"}, {"role", "monitor"}, {"scope", "province"}}}},
       {"delete /api/v1/tokens/{id}", {"/api/v1/tokens/" + id_of(token, "/token/id"), nullptr}},
-      {"post /api/v1/recomputations", {"/api/v1/recomputations", {{"from", "2026-01-02"}, {"to", "2026-01-02"}, {"hall", nullptr}}}},
-      {"delete /api/v1/recomputations/{id}", {"/api/v1/recomputations/" + id_of(recomputation), nullptr}},
+      {"post /api/v1/recomputations",
+       {"/api/v1/recomputations",
+        {{"from", "2026-01-02"}, {"to", "2026-01-02"}, {"hall", nullptr}}}},
+      {"delete /api/v1/recomputations/{id}",
+       {"/api/v1/recomputations/" + id_of(recomputation), nullptr}},
   };
   // Wait for the first recomputation to end, so that the next may start when allowed.
-  for (int i = 0; i < 100 && json::parse(send("GET", "/api/v1/recomputations/" + id_of(recomputation)).body)["state"] == "running"; ++i) {
+  for (int i = 0;
+       i < 100 &&
+       json::parse(send("GET", "/api/v1/recomputations/" + id_of(recomputation)).body)["state"] ==
+           "running";
+       ++i) {
     std::this_thread::sleep_for(100ms);
   }
   const auto document = json::parse(http_get(port, "/api/v1/openapi.json").body);
-  const auto send_change = [&](const std::string& name, const std::string& verb, const Change& change) {
-    const bool own_session = name.find("/api/v1/session") != std::string::npos && name != "post /api/v1/session";
+  const auto send_change = [&](const std::string& name, const std::string& verb,
+                               const Change& change) {
+    const bool own_session =
+        name.find("/api/v1/session") != std::string::npos && name != "post /api/v1/session";
     const bool public_route = name == "post /api/v1/session";
-    std::map<std::string, std::string> headers = own_session ? browser : std::map<std::string, std::string>{};
+    std::map<std::string, std::string> headers =
+        own_session ? browser : std::map<std::string, std::string>{};
     if (public_route) headers = {{"Authorization", ""}};
-    return send(verb, change.target, change.body.is_null() ? std::string() : change.body.dump(), headers);
+    return send(verb, change.target, change.body.is_null() ? std::string() : change.body.dump(),
+                headers);
   };
   std::vector<std::pair<std::string, std::string>> operations;  // name, verb
   for (const auto& [pattern, ops] : document["paths"].items()) {
     for (const auto& [method, operation] : ops.items()) {
       if (method == "get") continue;
       operations.emplace_back(method + " " + pattern, upper(method));
-      EXPECT_TRUE(changes.contains(method + " " + pattern)) << "no valid request known for " << method << " " << pattern;
+      EXPECT_TRUE(changes.contains(method + " " + pattern))
+          << "no valid request known for " << method << " " << pattern;
     }
   }
   ASSERT_GE(operations.size(), 20u);
 
-  db.exec("CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$");
-  db.exec("CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()");
+  db.exec(
+      "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION "
+      "'audit refused'; END $$");
+  db.exec(
+      "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION "
+      "refuse_audit()");
   const auto before = snapshot();
   const auto recomputations = send("GET", "/api/v1/recomputations").body;
   for (const auto& [name, verb] : operations) {
@@ -272,9 +349,12 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
   // With the audit log back, the very same requests reach their handlers and each leaves its
   // row (deletions last, so that each finds its object; the alarm is acknowledged, not cleared).
   db.exec("DROP TRIGGER refuse_audit ON audit_log");
-  std::stable_partition(operations.begin(), operations.end(), [](const auto& op) { return op.second != "DELETE"; });
+  std::stable_partition(operations.begin(), operations.end(),
+                        [](const auto& op) { return op.second != "DELETE"; });
   for (const auto& [name, verb] : operations) {
-    if (!changes.contains(name) || name == "post /api/v1/alarms/{id}/clear" || name == "delete /api/v1/session") continue;
+    if (!changes.contains(name) || name == "post /api/v1/alarms/{id}/clear" ||
+        name == "delete /api/v1/session")
+      continue;
     const auto rows = std::stoi(db.query_value("SELECT count(*) FROM audit_log"));
     auto answer = send_change(name, verb, changes.at(name));
     // The first recomputation has ended, so cancelling it is a conflict; every other one is done.
@@ -284,17 +364,26 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       EXPECT_LT(answer.status, 300) << name << ": " << answer.body;
     }
     EXPECT_EQ(std::stoi(db.query_value("SELECT count(*) FROM audit_log")), rows + 1) << name;
-    EXPECT_EQ(db.query_value("SELECT count(*) FROM audit_log WHERE status = 0 AND method <> 'CLI'"), "0")
+    EXPECT_EQ(db.query_value("SELECT count(*) FROM audit_log WHERE status = 0 AND method <> 'CLI'"),
+              "0")
         << name << ": an outcome not added to "
-        << db.query_value("SELECT string_agg(id || ' ' || method || ' ' || path, ', ') FROM audit_log WHERE status = 0 AND method <> 'CLI'");
+        << db.query_value(
+               "SELECT string_agg(id || ' ' || method || ' ' || path, ', ') FROM audit_log WHERE "
+               "status = 0 AND method <> 'CLI'");
   }
 }
 
 TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
-  ASSERT_EQ(send_json("POST", "/api/v1/users", {{"username", "wang"}, {"password", "right password"}, {"role", "monitor"},
-                                                {"scope", "province"}}).status, 201);
+  ASSERT_EQ(send_json("POST", "/api/v1/users",
+                      {{"username", "wang"},
+                       {"password", "right password"},
+                       {"role", "monitor"},
+                       {"scope", "province"}})
+                .status,
+            201);
   const auto sign_in = [&](const std::string& name, const std::string& password) {
-    return send("POST", "/api/v1/session", json{{"username", name}, {"password", password}}.dump(), {{"Authorization", ""}});
+    return send("POST", "/api/v1/session", json{{"username", name}, {"password", password}}.dump(),
+                {{"Authorization", ""}});
   };
   // From a guesser's address: the same answer for a real name and an unknown one.
   source_address() = "127.0.0.2";
@@ -308,7 +397,8 @@ TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
   // The fourth failure for each name begins a wait for that name at that address...
   auto fourth = sign_in("wang", "guess 4");
   EXPECT_EQ(fourth.status, 401);
-  EXPECT_EQ(json::parse(fourth.body).value("/error/details/throttled_for_s"_json_pointer, 0), 1) << fourth.body;
+  EXPECT_EQ(json::parse(fourth.body).value("/error/details/throttled_for_s"_json_pointer, 0), 1)
+      << fourth.body;
   auto throttled = sign_in("wang", "right password");
   EXPECT_EQ(throttled.status, 429) << throttled.body;
   EXPECT_FALSE(throttled.headers["retry-after"].empty());
@@ -322,7 +412,8 @@ TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
   int held = 0;
   for (int i = 0; i < 12; ++i) held += sign_in("name" + std::to_string(i), "x y z w").status == 429;
   EXPECT_GE(held, 3);
-  // The administrator sees the name held back and frees it; every block is in the audit log and a metric.
+  // The administrator sees the name held back and frees it; every block is in the audit log and a
+  // metric.
   source_address().clear();
   auto users = json::parse(send("GET", "/api/v1/users").body)["items"];
   json wang;
@@ -331,7 +422,8 @@ TEST_F(HostileTest, SignInNeitherLocksAccountsNorTellsNamesApart) {
   }
   EXPECT_EQ(wang.value("locked", false), true) << users.dump();
   EXPECT_FALSE(wang.contains("failed_logins"));
-  EXPECT_EQ(send("POST", fmt::format("/api/v1/users/{}/unlock", wang["id"].get<int>())).status, 200);
+  EXPECT_EQ(send("POST", fmt::format("/api/v1/users/{}/unlock", wang["id"].get<int>())).status,
+            200);
   source_address() = "127.0.0.2";
   std::this_thread::sleep_for(1100ms);  // the address's own count is not the account's to free
   EXPECT_EQ(sign_in("wang", "right password").status, 200);
@@ -357,14 +449,16 @@ TEST_F(HostileTest, ASignInFloodIsShedNotQueuedBehindEveryoneElse) {
   std::vector<std::future<HttpResult>> answers;
   for (int i = 0; i < 12; ++i) {
     answers.push_back(std::async(std::launch::async, [this, i] {
-      return send("POST", "/api/v1/session", json{{"username", "u" + std::to_string(i)}, {"password", "wrong one"}}.dump(),
+      return send("POST", "/api/v1/session",
+                  json{{"username", "u" + std::to_string(i)}, {"password", "wrong one"}}.dump(),
                   {{"Authorization", ""}});
     }));
   }
   int shed = 0;
   for (auto& answer : answers) {
     auto result = answer.get();
-    EXPECT_TRUE(result.status == 401 || result.status == 503 || result.status == 429) << result.status << result.body;
+    EXPECT_TRUE(result.status == 401 || result.status == 503 || result.status == 429)
+        << result.status << result.body;
     if (result.status == 503) {
       ++shed;
       EXPECT_EQ(result.headers["retry-after"], "1");
@@ -376,16 +470,24 @@ TEST_F(HostileTest, ASignInFloodIsShedNotQueuedBehindEveryoneElse) {
 }
 
 TEST_F(HostileTest, DeletionsAnswerAValidStatusLine) {
-  auto contact = send_json("POST", "/api/v1/contacts", {{"name", "值班员"}, {"phone", "13800000001"}});
+  auto contact =
+      send_json("POST", "/api/v1/contacts", {{"name", "值班员"}, {"phone", "13800000001"}});
   ASSERT_EQ(contact.status, 201);
   auto window = send_json("POST", "/api/v1/maintenance-windows",
-                          {{"target", "4101001"}, {"from", "2030-01-01T08:00:00+08:00"}, {"until", "2030-01-01T09:00:00+08:00"}});
+                          {{"target", "4101001"},
+                           {"from", "2030-01-01T08:00:00+08:00"},
+                           {"until", "2030-01-01T09:00:00+08:00"}});
   ASSERT_EQ(window.status, 201);
-  for (const auto& target : {std::string("/api/v1/alarm-rules/2"), fmt::format("/api/v1/contacts/{}", json::parse(contact.body)["id"].get<int>()),
-                             fmt::format("/api/v1/maintenance-windows/{}", json::parse(window.body)["id"].get<int>())}) {
-    const auto answer = raw_exchange(port, fmt::format("DELETE {} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
-                                                       target, default_headers()["Authorization"]));
-    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n")) << target << ": " << answer.substr(0, 80);
+  for (const auto& target :
+       {std::string("/api/v1/alarm-rules/2"),
+        fmt::format("/api/v1/contacts/{}", json::parse(contact.body)["id"].get<int>()),
+        fmt::format("/api/v1/maintenance-windows/{}", json::parse(window.body)["id"].get<int>())}) {
+    const auto answer = raw_exchange(
+        port, fmt::format(
+                  "DELETE {} HTTP/1.1\r\nHost: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+                  target, default_headers()["Authorization"]));
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n"))
+        << target << ": " << answer.substr(0, 80);
   }
 }
 
@@ -412,7 +514,9 @@ TEST_F(HostileTest, OneAddressCannotTakeEveryConnection) {
   EXPECT_EQ(raw_exchange(port, "GET /healthz HTTP/1.1\r\nHost:", 5000), "");
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(4500));
   const auto metrics = http_get(port, "/metrics").body;
-  EXPECT_THAT(metrics, HasSubstr("halld_http_connections_refused_total{limit=\"max_connections_per_address\"}"));
+  EXPECT_THAT(
+      metrics,
+      HasSubstr("halld_http_connections_refused_total{limit=\"max_connections_per_address\"}"));
 }
 
 }  // namespace

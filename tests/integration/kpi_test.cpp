@@ -16,20 +16,22 @@ namespace halld::testing {
 namespace {
 
 using nlohmann::json;
-using std::chrono::days;
 using records::Timestamp;
+using std::chrono::days;
 using std::chrono::sys_days;
 
 constexpr std::chrono::hours china(8);
 
-std::string date_text(sys_days day) { return records::iso8601(Timestamp(day)).substr(0, 10); }
+std::string date_text(sys_days day) {
+  return records::iso8601(Timestamp(day)).substr(0, 10);
+}
 
 class KpiTest : public SimulatedHallTest {
  protected:
   // A simulated morning that began at 08:00 on the hall's local day `day`.
   void simulate_morning(sys_days day, int events) {
-    start_simulator({"--events", std::to_string(events), "--rate", "3000", "--windows", "3", "--start",
-                     records::iso8601(Timestamp(day))});  // 08:00 in China is 00:00 UTC
+    start_simulator({"--events", std::to_string(events), "--rate", "3000", "--windows", "3",
+                     "--start", records::iso8601(Timestamp(day))});  // 08:00 in China is 00:00 UTC
   }
 
   // What the raw events of the hall's local day say, counted in SQL.
@@ -43,17 +45,19 @@ class KpiTest : public SimulatedHallTest {
                                       date_text(day)));
   }
   std::string counted_in_rollups(sys_days day) {
-    return db.query_value(fmt::format(
-        "SELECT coalesce(max(arrivals || '/' || served || '/' || abandoned), 'none') FROM kpi_daily "
-        "WHERE dimension = 0 AND day = '{}'",
-        date_text(day)));
+    return db.query_value(
+        fmt::format("SELECT coalesce(max(arrivals || '/' || served || '/' || abandoned), 'none') "
+                    "FROM kpi_daily "
+                    "WHERE dimension = 0 AND day = '{}'",
+                    date_text(day)));
   }
   // The closed days' rollups, as one fingerprint.
   std::string rollups_before(sys_days day) {
-    return db.query_value(fmt::format(
-        "SELECT count(*) || ':' || md5(string_agg(r::text, '|' ORDER BY hall_id, bucket, dimension, key)) "
-        "FROM kpi_rollup r WHERE bucket < '{}T00:00:00+08:00'",
-        date_text(day)));
+    return db.query_value(
+        fmt::format("SELECT count(*) || ':' || md5(string_agg(r::text, '|' ORDER BY hall_id, "
+                    "bucket, dimension, key)) "
+                    "FROM kpi_rollup r WHERE bucket < '{}T00:00:00+08:00'",
+                    date_text(day)));
   }
   // The tickets still waiting when the stream ended: those whose last queue event is their issue.
   std::string waiting_in_sql() {
@@ -88,23 +92,30 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
       << "rollups " << counted_in_rollups(yesterday) << ", events " << expected;
 
   // The KPI API reads the same day back.
-  auto kpi = json::parse(http_get(port, fmt::format("/api/v1/kpi?level=hall&code=4101001&from={0}&to={0}&granularity=day",
-                                                    date_text(yesterday)))
-                             .body);
+  auto kpi = json::parse(
+      http_get(port,
+               fmt::format("/api/v1/kpi?level=hall&code=4101001&from={0}&to={0}&granularity=day",
+                           date_text(yesterday)))
+          .body);
   ASSERT_EQ(kpi["series"].size(), 1u) << kpi.dump();
-  EXPECT_EQ(fmt::format("{}/{}/{}", kpi["series"][0]["arrivals"].get<int>(), kpi["series"][0]["served"].get<int>(),
-                        kpi["series"][0]["abandoned"].get<int>()),
-            expected);
+  EXPECT_EQ(
+      fmt::format("{}/{}/{}", kpi["series"][0]["arrivals"].get<int>(),
+                  kpi["series"][0]["served"].get<int>(), kpi["series"][0]["abandoned"].get<int>()),
+      expected);
   EXPECT_GT(kpi["series"][0]["average_wait_min"].get<double>(), 0);
   // The same table for a spreadsheet: CSV (with a byte-order mark) and an Excel workbook.
-  const auto table = fmt::format("/api/v1/kpi?level=hall&code=4101001&from={0}&to={0}&granularity=day&format=", date_text(yesterday));
+  const auto table =
+      fmt::format("/api/v1/kpi?level=hall&code=4101001&from={0}&to={0}&granularity=day&format=",
+                  date_text(yesterday));
   auto csv = http_get(port, table + "csv");
   EXPECT_EQ(csv.headers["content-type"], "text/csv; charset=utf-8");
   EXPECT_THAT(csv.body, ::testing::StartsWith("\xEF\xBB\xBFperiod,arrivals,"));
-  EXPECT_THAT(csv.body, ::testing::HasSubstr(fmt::format(",{},", kpi["series"][0]["arrivals"].get<int>())));
+  EXPECT_THAT(csv.body,
+              ::testing::HasSubstr(fmt::format(",{},", kpi["series"][0]["arrivals"].get<int>())));
   auto xlsx = http_get(port, table + "xlsx");
   EXPECT_EQ(xlsx.status, 200);
-  EXPECT_EQ(xlsx.headers["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(xlsx.headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
   EXPECT_THAT(xlsx.body, ::testing::StartsWith("PK"));
   EXPECT_THAT(xlsx.body, ::testing::HasSubstr("xl/worksheets/sheet1.xml"));
   EXPECT_EQ(http_get(port, table + "pdf").status, 400);
@@ -118,15 +129,16 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
   // The simulator hung up once all was acknowledged; the hall's channel shows it.
   EXPECT_TRUE(eventually([&] {
     auto channels = json::parse(http_get(port, "/api/v1/halls/4101001/live").body)["channels"];
-    return channels.size() == 1 && channels[0]["channel"] == "qs-4101001" && channels[0]["up"] == false;
+    return channels.size() == 1 && channels[0]["channel"] == "qs-4101001" &&
+           channels[0]["up"] == false;
   }));
 
   log_after_stop();
   const auto live_rollups = rollups_before(today);
 
   // A recomputation from the log writes the same closed day.
-  auto recomputed = halld_command({"recompute", "--config", config.string(), "--from", date_text(yesterday), "--to",
-                                   date_text(today)});
+  auto recomputed = halld_command({"recompute", "--config", config.string(), "--from",
+                                   date_text(yesterday), "--to", date_text(today)});
   ASSERT_EQ(recomputed.exit_code, 0) << recomputed.output;
   EXPECT_EQ(rollups_before(today), live_rollups);
 
@@ -138,15 +150,18 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
   ASSERT_EQ(rebuilt["windows"].size(), live["windows"].size());
   for (std::size_t i = 0; i < live["windows"].size(); ++i) {
     for (const char* field : {"number", "state", "clerk", "ticket", "served_today"}) {
-      EXPECT_EQ(rebuilt["windows"][i][field], live["windows"][i][field]) << "window " << i << ": " << field;
+      EXPECT_EQ(rebuilt["windows"][i][field], live["windows"][i][field])
+          << "window " << i << ": " << field;
     }
   }
 
   // The same from the web: a recomputation through the API, watched until it is done.
   auto recompute = [&](const json& body) {
-    return http_request(port, "POST", "/api/v1/recomputations", {{"Content-Type", "application/json"}}, body.dump());
+    return http_request(port, "POST", "/api/v1/recomputations",
+                        {{"Content-Type", "application/json"}}, body.dump());
   };
-  auto started = recompute({{"from", date_text(yesterday)}, {"to", date_text(today)}, {"hall", "4101001"}});
+  auto started =
+      recompute({{"from", date_text(yesterday)}, {"to", date_text(today)}, {"hall", "4101001"}});
   ASSERT_EQ(started.status, 202) << started.body;
   EXPECT_EQ(json::parse(started.body)["hall_days"], 2);
   const auto location = started.headers["location"];
@@ -161,9 +176,15 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
   EXPECT_THAT(finished["requested_by"].get<std::string>(), ::testing::StartsWith("token:"));
   EXPECT_EQ(recompute({{"from", date_text(today)}, {"to", date_text(yesterday)}}).status, 422);
   EXPECT_EQ(recompute({{"from", "2026-13-01"}, {"to", date_text(today)}}).status, 422);
-  EXPECT_EQ(recompute({{"from", date_text(today - days(3660))}, {"to", date_text(today)}}).status, 422);
-  EXPECT_EQ(recompute({{"from", date_text(today)}, {"to", date_text(today)}, {"hall", "9999999"}}).status, 404);
-  EXPECT_EQ(http_request(port, "POST", "/api/v1/recomputations", {{"Content-Type", "application/json"}}, "{").status, 400);
+  EXPECT_EQ(recompute({{"from", date_text(today - days(3660))}, {"to", date_text(today)}}).status,
+            422);
+  EXPECT_EQ(
+      recompute({{"from", date_text(today)}, {"to", date_text(today)}, {"hall", "9999999"}}).status,
+      404);
+  EXPECT_EQ(http_request(port, "POST", "/api/v1/recomputations",
+                         {{"Content-Type", "application/json"}}, "{")
+                .status,
+            400);
 
   // A long one: another is refused while it runs; cancelled, it stops part-way.
   auto long_one = recompute({{"from", date_text(today - days(3000))}, {"to", date_text(today)}});
@@ -190,7 +211,8 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
 }
 
 // Every message a stream client has received until it goes quiet for `quiet`.
-std::vector<json> drain(WsClient& client, std::chrono::milliseconds quiet = std::chrono::milliseconds(300)) {
+std::vector<json> drain(WsClient& client,
+                        std::chrono::milliseconds quiet = std::chrono::milliseconds(300)) {
   std::vector<json> messages;
   while (auto text = client.next(quiet)) messages.push_back(json::parse(*text));
   return messages;
@@ -207,7 +229,8 @@ TEST_F(KpiTest, LiveStreamsFollowTheHallsOfTheirScope) {
   WsClient province(port, "/api/v1/live/stream");
   WsClient other_city(port, "/api/v1/live/stream?city=4103");
   WsClient one_hall(port, "/api/v1/live/stream?hall=4101001");
-  ASSERT_TRUE(province.connected() && other_city.connected() && one_hall.connected()) << province.error();
+  ASSERT_TRUE(province.connected() && other_city.connected() && one_hall.connected())
+      << province.error();
   EXPECT_EQ(simulator_result()["unacked"], 0);
 
   json province_last, hall_last;
@@ -215,14 +238,16 @@ TEST_F(KpiTest, LiveStreamsFollowTheHallsOfTheirScope) {
   ASSERT_TRUE(eventually([&] {
     for (const auto& m : drain(province)) {
       if (m["type"] == "overview") {
-        for (const auto& h : m["overview"]["halls"]) if (h["hall"] == "4101001") province_last = h;
+        for (const auto& h : m["overview"]["halls"])
+          if (h["hall"] == "4101001") province_last = h;
         continue;
       }
       EXPECT_EQ(m["type"], "summaries");
       EXPECT_TRUE(m["published_ms"].is_number());
       std::set<std::string> codes;
       for (const auto& h : m["halls"]) {
-        EXPECT_TRUE(codes.insert(h["hall"].get<std::string>()).second) << "a hall twice in one publication";
+        EXPECT_TRUE(codes.insert(h["hall"].get<std::string>()).second)
+            << "a hall twice in one publication";
         EXPECT_GT(h.size(), 1u) << "an entry changes something";
         partial_entries += !h.contains("name");
         if (h["hall"] == "4101001") province_last.update(h);
@@ -238,8 +263,11 @@ TEST_F(KpiTest, LiveStreamsFollowTheHallsOfTheirScope) {
     for (const auto& h : overview["halls"]) {
       if (h["hall"] == "4101001") overview_now = h;
     }
-    return province_last == overview_now && hall_last == json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
-  })) << province_last.dump() << "\n" << hall_last.dump();
+    return province_last == overview_now &&
+           hall_last == json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
+  })) << province_last.dump()
+      << "\n"
+      << hall_last.dump();
   EXPECT_GT(summaries, 1) << "the hall changed while the client watched";
   EXPECT_GT(partial_entries, 0) << "entries after a hall's first carry what changed, not the name";
   EXPECT_EQ(province_last["hall"], "4101001");
@@ -248,7 +276,8 @@ TEST_F(KpiTest, LiveStreamsFollowTheHallsOfTheirScope) {
   ASSERT_FALSE(elsewhere.empty());
   EXPECT_EQ(elsewhere[0]["type"], "overview");
   EXPECT_EQ(elsewhere[0]["overview"]["halls"].size(), 1u);
-  for (const auto& m : elsewhere) EXPECT_EQ(m.dump().find("4101001"), std::string::npos) << m.dump();
+  for (const auto& m : elsewhere)
+    EXPECT_EQ(m.dump().find("4101001"), std::string::npos) << m.dump();
 }
 
 TEST_F(KpiTest, EventsOfADayNoLongerHeldAreCountedByRebuildingThatDay) {
@@ -259,9 +288,12 @@ TEST_F(KpiTest, EventsOfADayNoLongerHeldAreCountedByRebuildingThatDay) {
   EXPECT_EQ(simulator_result()["unacked"], 0);
   const auto expected = counted_in_sql(long_ago);
   ASSERT_TRUE(eventually([&] {
-    return counted_in_rollups(long_ago) == expected && db.query_value("SELECT count(*) FROM kpi_stale_day") == "0";
-  })) << "rollups " << counted_in_rollups(long_ago) << ", events " << expected;
-  EXPECT_THAT(http_get(port, "/metrics").body, ::testing::HasSubstr("halld_model_late_events_total 600"));
+    return counted_in_rollups(long_ago) == expected &&
+           db.query_value("SELECT count(*) FROM kpi_stale_day") == "0";
+  })) << "rollups "
+      << counted_in_rollups(long_ago) << ", events " << expected;
+  EXPECT_THAT(http_get(port, "/metrics").body,
+              ::testing::HasSubstr("halld_model_late_events_total 600"));
   // That day and the one after it (a window it left open stays open past midnight), and the
   // two days the model holds, loaded again.
   const auto log = log_after_stop();

@@ -1,17 +1,17 @@
 // halld's AT conversation over a real pseudo-terminal with tools/modem_sim at its far end: the
 // serial plumbing (raw mode, chunked reads) under the conversation the unit tests check in memory.
+#include "halld/sms/modem.hpp"
+
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <termios.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "halld/sms/modem.hpp"
 #include "process.hpp"
 
 namespace halld::testing {
@@ -37,17 +37,20 @@ class ModemLine {
     }
   }
   // Until `done` says so or the time is up; what the session made of the modem's bytes.
-  std::vector<sms::ModemOutcome> converse(sms::ModemSession& session, std::string to_write,
-                                          const std::function<bool(const std::vector<sms::ModemOutcome>&)>& done) {
+  std::vector<sms::ModemOutcome> converse(
+      sms::ModemSession& session, std::string to_write,
+      const std::function<bool(const std::vector<sms::ModemOutcome>&)>& done) {
     std::vector<sms::ModemOutcome> outcomes;
-    for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until && !done(outcomes);) {
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until && !done(outcomes);) {
       write(std::exchange(to_write, {}));
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, 100) <= 0) continue;
       char buffer[64];  // small reads: the conversation must survive any chunking
       const auto n = ::read(fd_, buffer, sizeof buffer);
       if (n <= 0) continue;
-      for (auto& o : session.feed(std::string_view(buffer, static_cast<std::size_t>(n)), to_write)) outcomes.push_back(std::move(o));
+      for (auto& o : session.feed(std::string_view(buffer, static_cast<std::size_t>(n)), to_write))
+        outcomes.push_back(std::move(o));
     }
     return outcomes;
   }
@@ -58,13 +61,15 @@ class ModemLine {
 
 template <class T>
 bool has(const std::vector<sms::ModemOutcome>& outcomes) {
-  return std::any_of(outcomes.begin(), outcomes.end(), [](const auto& o) { return std::holds_alternative<T>(o); });
+  return std::any_of(outcomes.begin(), outcomes.end(),
+                     [](const auto& o) { return std::holds_alternative<T>(o); });
 }
 
 TEST(ModemOverPty, APinLockedModemTakesALongChineseAlarm) {
   TempDir dir;
-  Process modem(MODEM_SIM_BINARY, {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
-                                   (dir.path() / "messages.jsonl").string(), "--pin", "4321"},
+  Process modem(MODEM_SIM_BINARY,
+                {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
+                 (dir.path() / "messages.jsonl").string(), "--pin", "4321"},
                 dir.path() / "modem.out");
   eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); });
   std::string device = read_text(dir.path() / "modem.port");
@@ -75,8 +80,12 @@ TEST(ModemOverPty, APinLockedModemTakesALongChineseAlarm) {
   sms::ModemSession session("4321");
   ASSERT_TRUE(has<sms::ModemReady>(line.converse(session, session.start(), has<sms::ModemReady>)));
   std::string text;
-  for (int i = 0; i < 4; ++i) text += "【严重告警】郑州市供电公司客户服务中心营业厅 排队人数 35 人，超过限值 30 人，请及时增开窗口。";
-  auto parts = std::get<std::vector<sms::EncodedPdu>>(sms::encode_submit("+8613800138000", text, {.concat_reference = 9}));
+  for (int i = 0; i < 4; ++i)
+    text +=
+        "【严重告警】郑州市供电公司客户服务中心营业厅 排队人数 35 人，超过限值 30 "
+        "人，请及时增开窗口。";
+  auto parts = std::get<std::vector<sms::EncodedPdu>>(
+      sms::encode_submit("+8613800138000", text, {.concat_reference = 9}));
   ASSERT_GT(parts.size(), 2u);
   std::string to_write;
   ASSERT_TRUE(session.send(parts, to_write));
@@ -85,7 +94,8 @@ TEST(ModemOverPty, APinLockedModemTakesALongChineseAlarm) {
 
   std::string recorded;
   for (int i = 0; i < 100 && recorded.empty(); ++i) {
-    if (std::filesystem::exists(dir.path() / "messages.jsonl")) recorded = read_text(dir.path() / "messages.jsonl");
+    if (std::filesystem::exists(dir.path() / "messages.jsonl"))
+      recorded = read_text(dir.path() / "messages.jsonl");
     if (recorded.empty()) std::this_thread::sleep_for(20ms);
   }
   const auto message = nlohmann::json::parse(recorded);

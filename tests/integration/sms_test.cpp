@@ -36,7 +36,8 @@ std::u16string ucs2_of_fakesmsc(std::string_view encoded) {
   }
   std::u16string text;
   for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) {
-    text += static_cast<char16_t>((static_cast<unsigned char>(bytes[i]) << 8) | static_cast<unsigned char>(bytes[i + 1]));
+    text += static_cast<char16_t>((static_cast<unsigned char>(bytes[i]) << 8) |
+                                  static_cast<unsigned char>(bytes[i + 1]));
   }
   return text;
 }
@@ -50,22 +51,31 @@ class SmsTest : public SimulatedHallTest {
   // A rule that holds at once for the simulated hall (its queue is always under 1000), and the
   // hall manager to text about it.
   void alarm_the_hall(std::uint16_t port) {
-    auto contact = http_request(port, "POST", "/api/v1/contacts", {{"Content-Type", "application/json"}},
-                                json{{"name", "王经理"}, {"phone", "+8613800138000"}, {"hall", "4101001"}}.dump());
+    auto contact = http_request(
+        port, "POST", "/api/v1/contacts", {{"Content-Type", "application/json"}},
+        json{{"name", "王经理"}, {"phone", "+8613800138000"}, {"hall", "4101001"}}.dump());
     ASSERT_EQ(contact.status, 201) << contact.body;
-    auto rule = http_request(port, "POST", "/api/v1/alarm-rules", {{"Content-Type", "application/json"}},
-                             json{{"name", "排队人数测试告警"}, {"kind", "limit"}, {"indicator", "queue_length"},
-                                  {"direction", "below"}, {"warning", 1000}, {"hold_s", 0}, {"hall", "4101001"},
-                                  {"schedule", "always"}}
-                                 .dump());
+    auto rule =
+        http_request(port, "POST", "/api/v1/alarm-rules", {{"Content-Type", "application/json"}},
+                     json{{"name", "排队人数测试告警"},
+                          {"kind", "limit"},
+                          {"indicator", "queue_length"},
+                          {"direction", "below"},
+                          {"warning", 1000},
+                          {"hold_s", 0},
+                          {"hall", "4101001"},
+                          {"schedule", "always"}}
+                         .dump());
     ASSERT_EQ(rule.status, 201) << rule.body;
   }
 
   // The first text recorded once it reaches `state`.
   json text_when(std::uint16_t port, const std::string& state, std::chrono::seconds limit = 60s) {
-    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+    for (auto until = std::chrono::steady_clock::now() + limit;
+         std::chrono::steady_clock::now() < until;) {
       auto texts = json::parse(http_get(port, "/api/v1/sms").body);
-      if (!texts["items"].empty() && texts["items"].back()["state"] == state) return texts["items"].back();
+      if (!texts["items"].empty() && texts["items"].back()["state"] == state)
+        return texts["items"].back();
       std::this_thread::sleep_for(200ms);
     }
     ADD_FAILURE() << "no text reached " << state << ": " << http_get(port, "/api/v1/sms").body;
@@ -76,7 +86,9 @@ class SmsTest : public SimulatedHallTest {
 class Kannel {
  public:
   explicit Kannel(TempDir& dir) : dir_(dir) {
-    const auto conf = dir.write("kannel.conf", fmt::format(R"(group = core
+    const auto conf =
+        dir.write("kannel.conf",
+                  fmt::format(R"(group = core
 admin-port = {}
 admin-password = test
 smsbox-port = {}
@@ -101,17 +113,23 @@ group = sendsms-user
 username = halld
 password = secret
 concatenation = true
-)", free_port(), free_port(), (dir.path() / "bearerbox.log").string(), smsc_port, sendsms_port,
-                                                            (dir.path() / "smsbox.log").string()));
-    bearerbox_ = std::make_unique<Process>("/usr/sbin/bearerbox", std::vector<std::string>{conf.string()}, dir.path() / "bb.out");
+)",
+                              free_port(), free_port(), (dir.path() / "bearerbox.log").string(),
+                              smsc_port, sendsms_port, (dir.path() / "smsbox.log").string()));
+    bearerbox_ = std::make_unique<Process>(
+        "/usr/sbin/bearerbox", std::vector<std::string>{conf.string()}, dir.path() / "bb.out");
     wait_for_port(smsc_port);
-    smsbox_ = std::make_unique<Process>("/usr/sbin/smsbox", std::vector<std::string>{conf.string()}, dir.path() / "sb.out");
+    smsbox_ = std::make_unique<Process>("/usr/sbin/smsbox", std::vector<std::string>{conf.string()},
+                                        dir.path() / "sb.out");
     wait_for_port(sendsms_port);
     // fakesmsc reads messages to send from stdin until it closes; `sleep` keeps it open.
     fakesmsc_ = std::make_unique<Process>(
         "/bin/bash",
-        std::vector<std::string>{"-c", fmt::format("sleep 600 | exec /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r {} -m 0 -i 0.1",
-                                                   smsc_port)},
+        std::vector<std::string>{
+            "-c",
+            fmt::format(
+                "sleep 600 | exec /usr/lib/kannel/test/fakesmsc -H 127.0.0.1 -r {} -m 0 -i 0.1",
+                smsc_port)},
         dir.path() / "fakesmsc.out");
   }
   ~Kannel() {
@@ -144,16 +162,19 @@ concatenation = true
 };
 
 TEST_F(SmsTest, KannelSendsAChineseAlarmAsUcs2AndReportsItsDelivery) {
-  ASSERT_TRUE(std::filesystem::exists("/usr/sbin/bearerbox") && std::filesystem::exists("/usr/lib/kannel/test/fakesmsc"))
+  ASSERT_TRUE(std::filesystem::exists("/usr/sbin/bearerbox") &&
+              std::filesystem::exists("/usr/lib/kannel/test/fakesmsc"))
       << "Kannel is missing: apt-get install kannel kannel-extras (scripts/test installs them)";
   Kannel kannel(dir);
-  config = write_config("", "", "info", fmt::format(R"([sms]
+  config = write_config("", "", "info",
+                        fmt::format(R"([sms]
 channels = ["kannel"]
 kannel_url = "http://127.0.0.1:{}/cgi-bin/sendsms"
 kannel_username = "halld"
 kannel_password = "secret"
 group_window_s = 0
-)", kannel.sendsms_port));
+)",
+                                    kannel.sendsms_port));
   start_simulator({"--events", "0", "--speed", "1", "--arrivals-per-hour", "60", "--hours", "24h"});
   auto port = start(config);
   ASSERT_NE(port, 0);
@@ -174,8 +195,10 @@ group_window_s = 0
   std::string line;
   for (int i = 0; i < 50 && line.empty(); ++i) {
     const auto received = kannel.received();
-    if (auto at = received.find("Got message"); at != std::string::npos) line = received.substr(at, received.find('\n', at) - at);
-    else std::this_thread::sleep_for(100ms);
+    if (auto at = received.find("Got message"); at != std::string::npos)
+      line = received.substr(at, received.find('\n', at) - at);
+    else
+      std::this_thread::sleep_for(100ms);
   }
   ASSERT_THAT(line, HasSubstr(" +8613800138000 ucs-2 ")) << kannel.received();
   auto encoded = line.substr(line.find(" ucs-2 ") + 7);
@@ -183,28 +206,35 @@ group_window_s = 0
   EXPECT_EQ(ucs2_of_fakesmsc(encoded), expected);
 
   // A report that does not quote the text's token changes nothing.
-  auto forged = http_get(port, fmt::format("/api/v1/sms/dlr?id={}&token=forged&status=2", text["id"].get<int>()));
+  auto forged = http_get(
+      port, fmt::format("/api/v1/sms/dlr?id={}&token=forged&status=2", text["id"].get<int>()));
   EXPECT_EQ(forged.status, 404);
-  EXPECT_EQ(http_get(port, fmt::format("/api/v1/sms/dlr?id={}&token=x&status=3", text["id"].get<int>())).status, 400);
+  EXPECT_EQ(
+      http_get(port, fmt::format("/api/v1/sms/dlr?id={}&token=x&status=3", text["id"].get<int>()))
+          .status,
+      400);
   EXPECT_EQ(json::parse(http_get(port, "/api/v1/sms").body)["items"].back()["state"], "delivered");
   log_after_stop();
 }
 
 TEST_F(SmsTest, WhenKannelIsDownAPinLockedModemTakesTheText) {
-  Process modem(MODEM_SIM_BINARY, {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
-                                   (dir.path() / "modem.jsonl").string(), "--pin", "4321"},
+  Process modem(MODEM_SIM_BINARY,
+                {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
+                 (dir.path() / "modem.jsonl").string(), "--pin", "4321"},
                 dir.path() / "modem.out");
   eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); });
   auto device = read_text(dir.path() / "modem.port");
   device.erase(device.find_last_not_of('\n') + 1);
-  config = write_config("", "", "info", fmt::format(R"([sms]
+  config = write_config("", "", "info",
+                        fmt::format(R"([sms]
 channels = ["kannel", "modem"]
 kannel_url = "http://127.0.0.1:{}/cgi-bin/sendsms"
 modem_devices = ["{}"]
 modem_pin = "4321"
 modem_timeout_s = 10
 group_window_s = 0
-)", free_port(), device));
+)",
+                                    free_port(), device));
   start_simulator({"--events", "0", "--speed", "1", "--arrivals-per-hour", "60", "--hours", "24h"});
   auto port = start(config);
   ASSERT_NE(port, 0);
@@ -213,10 +243,12 @@ group_window_s = 0
   auto text = text_when(port, "sent");
   ASSERT_FALSE(text.empty());
   EXPECT_EQ(text["channel"], "modem");
-  EXPECT_THAT(text["error"].get<std::string>(), HasSubstr("kannel"));  // the refusal that led to the modem
+  EXPECT_THAT(text["error"].get<std::string>(),
+              HasSubstr("kannel"));  // the refusal that led to the modem
   std::string received;
   for (int i = 0; i < 50 && received.empty(); ++i) {
-    if (std::filesystem::exists(dir.path() / "modem.jsonl")) received = read_text(dir.path() / "modem.jsonl");
+    if (std::filesystem::exists(dir.path() / "modem.jsonl"))
+      received = read_text(dir.path() / "modem.jsonl");
     if (received.empty()) std::this_thread::sleep_for(100ms);
   }
   ASSERT_FALSE(received.empty()) << modem.output();

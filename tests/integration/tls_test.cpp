@@ -21,10 +21,11 @@ class TlsTest : public HalldTest {
   // A self-signed certificate for 127.0.0.1 and its key; returns the certificate.
   std::filesystem::path make_certificate(const std::string& name) {
     const auto certificate = dir.path() / (name + ".crt");
-    auto made = run_program("/usr/bin/openssl",
-                            {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                             "-days", "2", "-subj", "/CN=halld test", "-addext", "subjectAltName=IP:127.0.0.1",
-                             "-keyout", (dir.path() / (name + ".key")).string(), "-out", certificate.string()});
+    auto made = run_program(
+        "/usr/bin/openssl",
+        {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "2", "-subj", "/CN=halld test", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", (dir.path() / (name + ".key")).string(), "-out", certificate.string()});
     EXPECT_EQ(made.exit_code, 0) << made.output;
     return certificate;
   }
@@ -33,7 +34,8 @@ class TlsTest : public HalldTest {
   std::filesystem::path tls_config(const std::string& certificate, const std::string& key) {
     auto text = read_text(write_config());
     text.replace(text.find("[http]\n"), 7,
-                 fmt::format("[http]\ntls_certificate = \"{}\"\ntls_private_key = \"{}\"\n", certificate, key));
+                 fmt::format("[http]\ntls_certificate = \"{}\"\ntls_private_key = \"{}\"\n",
+                             certificate, key));
     return dir.write("halld.toml", text);
   }
 
@@ -50,13 +52,18 @@ TEST_F(TlsTest, ServesHttpsAndSecureWebSocketsAndRefusesPlainHttp) {
   EXPECT_THAT(halld->output(), HasSubstr("(TLS)"));
 
   // A browser signs in over HTTPS: the cookie is Secure as well as HttpOnly and SameSite=Strict.
-  ASSERT_EQ(http_request(port, "POST", "/api/v1/users",
-                         {{"Content-Type", "application/json"}},
-                         json{{"username", "zhao"}, {"password", "tls is on 123"}, {"role", "monitor"}, {"scope", "province"}}.dump())
+  ASSERT_EQ(http_request(port, "POST", "/api/v1/users", {{"Content-Type", "application/json"}},
+                         json{{"username", "zhao"},
+                              {"password", "tls is on 123"},
+                              {"role", "monitor"},
+                              {"scope", "province"}}
+                             .dump())
                 .status,
             201);
   auto signed_in = http_request(port, "POST", "/api/v1/session",
-                                {{"Authorization", ""}, {"Origin", "https://127.0.0.1"}, {"Content-Type", "application/json"}},
+                                {{"Authorization", ""},
+                                 {"Origin", "https://127.0.0.1"},
+                                 {"Content-Type", "application/json"}},
                                 json{{"username", "zhao"}, {"password", "tls is on 123"}}.dump());
   ASSERT_EQ(signed_in.status, 200) << signed_in.body;
   const auto set_cookie = signed_in.headers["set-cookie"];
@@ -104,18 +111,20 @@ TEST_F(TlsTest, ServesHttpsAndSecureWebSocketsAndRefusesPlainHttp) {
 TEST_F(TlsTest, RefusesToStartWithAKeyNotTheCertificatesOrAMissingFile) {
   make_certificate("server");
   make_certificate("other");
-  halld = std::make_unique<Process>(HALLD_BINARY,
-                                    std::vector<std::string>{"--config", tls_config("server.crt", "other.key").string()},
-                                    dir.path() / "stdout");
+  halld = std::make_unique<Process>(
+      HALLD_BINARY,
+      std::vector<std::string>{"--config", tls_config("server.crt", "other.key").string()},
+      dir.path() / "stdout");
   auto code = halld->wait(30s);
   ASSERT_TRUE(code);
   EXPECT_NE(*code, 0);
   EXPECT_THAT(halld->output(), HasSubstr("TLS private key"));
   EXPECT_THAT(halld->output(), HasSubstr("other.key"));
 
-  halld = std::make_unique<Process>(HALLD_BINARY,
-                                    std::vector<std::string>{"--config", tls_config("missing.crt", "server.key").string()},
-                                    dir.path() / "stdout2");
+  halld = std::make_unique<Process>(
+      HALLD_BINARY,
+      std::vector<std::string>{"--config", tls_config("missing.crt", "server.key").string()},
+      dir.path() / "stdout2");
   code = halld->wait(30s);
   ASSERT_TRUE(code);
   EXPECT_NE(*code, 0);

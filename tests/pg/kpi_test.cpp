@@ -42,17 +42,22 @@ std::vector<store::Statement> statements() {
 class KpiWeekTest : public ::testing::Test {
  protected:
   KpiWeekTest() : database(db.conninfo(), 2, statements(), metrics) {
-    database.run_blocking([](pqxx::connection& c) { return store::migrate(c, store::known_migrations()); });
+    database.run_blocking(
+        [](pqxx::connection& c) { return store::migrate(c, store::known_migrations()); });
     db.exec("INSERT INTO city_company (code, name) VALUES ('C1', '郑州')");
     for (int h = 1; h <= hall_count; ++h) {
       db.exec(fmt::format(
-          "INSERT INTO hall (code, name, city_id, latitude, longitude, level, status, target_wait_min) "
+          "INSERT INTO hall (code, name, city_id, latitude, longitude, level, status, "
+          "target_wait_min) "
           "SELECT 'H{0:02}', '营业厅{0}', id, 34.7, 113.6, 'B', 'open', {1} FROM city_company;"
           "INSERT INTO hall_opening_hours (hall_id, weekday, opens, closes) "
-          "SELECT h.id, d, '08:30', '17:30' FROM hall h, generate_series(1, 7) d WHERE h.code = 'H{0:02}';"
-          "INSERT INTO terminal (code, hall_id, type, placement, status) SELECT 'T{0:02}a', id, 'payment', 'lobby', "
+          "SELECT h.id, d, '08:30', '17:30' FROM hall h, generate_series(1, 7) d WHERE h.code = "
+          "'H{0:02}';"
+          "INSERT INTO terminal (code, hall_id, type, placement, status) SELECT 'T{0:02}a', id, "
+          "'payment', 'lobby', "
           "'active' FROM hall WHERE code = 'H{0:02}';"
-          "INSERT INTO terminal (code, hall_id, type, placement, status) SELECT 'T{0:02}b', id, 'payment', 'zone_24h', "
+          "INSERT INTO terminal (code, hall_id, type, placement, status) SELECT 'T{0:02}b', id, "
+          "'payment', 'zone_24h', "
           "'active' FROM hall WHERE code = 'H{0:02}'",
           h, 10 + h));
     }
@@ -62,7 +67,8 @@ class KpiWeekTest : public ::testing::Test {
   // Each hall's queue and terminals for the week, stored as ingest would store them.
   void simulate_week() {
     for (int h = 1; h <= hall_count; ++h) {
-      const int hall_id = std::stoi(db.query_value(fmt::format("SELECT id FROM hall WHERE code = 'H{:02}'", h)));
+      const int hall_id =
+          std::stoi(db.query_value(fmt::format("SELECT id FROM hall WHERE code = 'H{:02}'", h)));
       const auto queue_source = database.run_blocking([&](pqxx::connection& c) {
         return store::register_source(c, fmt::format("qs-{}", h), 1, hall_id).source_id;
       });
@@ -101,11 +107,13 @@ class KpiWeekTest : public ::testing::Test {
     auto held = [&](const store::IngestRecord& r) {
       return r.source_id == backlog_source && r.event.at >= outage_start && r.event.at < outage_end;
     };
-    backlog_source = std::stoi(db.query_value("SELECT id FROM acquisition_source WHERE channel = 'qs-3'"));
+    backlog_source =
+        std::stoi(db.query_value("SELECT id FROM acquisition_source WHERE channel = 'qs-3'"));
     std::vector<store::IngestRecord> backlog;
     std::copy_if(records.begin(), records.end(), std::back_inserter(backlog), held);
     std::erase_if(records, held);
-    const auto resumed = std::find_if(records.begin(), records.end(), [&](const auto& r) { return r.event.at >= outage_end; });
+    const auto resumed = std::find_if(records.begin(), records.end(),
+                                      [&](const auto& r) { return r.event.at >= outage_end; });
     backlog_from = outage_start;
     backlog_delivered = outage_end;
     records.insert(resumed, backlog.begin(), backlog.end());
@@ -115,7 +123,8 @@ class KpiWeekTest : public ::testing::Test {
   void store(std::span<const store::IngestRecord> batch) {
     for (std::size_t i = 0; i < batch.size(); i += 5000) {
       database.run_blocking([&](pqxx::connection& c) {
-        return store::write_events(c, batch.subspan(i, std::min<std::size_t>(5000, batch.size() - i)), partitions);
+        return store::write_events(
+            c, batch.subspan(i, std::min<std::size_t>(5000, batch.size() - i)), partitions);
       });
     }
   }
@@ -123,9 +132,11 @@ class KpiWeekTest : public ::testing::Test {
   // The rows on one side only, as text, and how many there are on each side.
   std::string difference(const std::string& table, const std::string& copy) {
     return db.query_value(fmt::format(
-        "SELECT format('%s rows here, %s there; ', (SELECT count(*) FROM {0}), (SELECT count(*) FROM {1})) || "
+        "SELECT format('%s rows here, %s there; ', (SELECT count(*) FROM {0}), (SELECT count(*) "
+        "FROM {1})) || "
         "coalesce(string_agg(side || ' ' || row, E'\\n'), 'no difference') FROM ("
-        "(SELECT 'only in {0}:' AS side, t::text AS row FROM (TABLE {0} EXCEPT TABLE {1}) t LIMIT 10) UNION ALL "
+        "(SELECT 'only in {0}:' AS side, t::text AS row FROM (TABLE {0} EXCEPT TABLE {1}) t LIMIT "
+        "10) UNION ALL "
         "(SELECT 'only in {1}:', t::text FROM (TABLE {1} EXCEPT TABLE {0}) t LIMIT 10)) d",
         table, copy));
   }
@@ -233,7 +244,8 @@ TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
   }
   ASSERT_EQ(first_of_each.size(), static_cast<std::size_t>(hall_count));
   auto work = asio::make_work_guard(io);
-  Engine engine(io.get_executor(), database, metrics, EngineOptions{1s, 30s, 20}, [] { return week_start + days(1); });
+  Engine engine(io.get_executor(), database, metrics, EngineOptions{1s, 30s, 20},
+                [] { return week_start + days(1); });
   engine.rebuild();  // publishes every hall: they are quiet a publish period later
   std::this_thread::sleep_for(1100ms);
   std::mutex mutex;
@@ -246,7 +258,8 @@ TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
   store(first_of_each);
   engine.apply(first_of_each);
   auto& events_applied = metrics.counter("halld_model_events_applied_total", "");
-  ASSERT_TRUE(halld::testing::eventually([&] { return events_applied.value() == first_of_each.size(); }));
+  ASSERT_TRUE(
+      halld::testing::eventually([&] { return events_applied.value() == first_of_each.size(); }));
   std::this_thread::sleep_for(100ms);
   std::lock_guard lock(mutex);
   EXPECT_EQ(publications, std::vector<std::size_t>{static_cast<std::size_t>(hall_count)});
@@ -257,7 +270,8 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   // The live engine, on a clock that walks through the week one day at a time.
   auto work = asio::make_work_guard(io);
   std::atomic<Timestamp> now{week_start};
-  Engine engine(io.get_executor(), database, metrics, EngineOptions{100ms, 1s, 20}, [&] { return now.load(); });
+  Engine engine(io.get_executor(), database, metrics, EngineOptions{100ms, 1s, 20},
+                [&] { return now.load(); });
   engine.rebuild();
   engine.start();
   IoRunner runner{io};
@@ -266,11 +280,13 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   auto next = records.begin();
   for (int day = 1; day <= 7; ++day) {
     // The clock stands at the day's start while its events are stored and applied, and moves
-    // to its end once they are: it never runs ahead of the events, as it cannot when they arrive live.
+    // to its end once they are: it never runs ahead of the events, as it cannot when they arrive
+    // live.
     const auto day_end = week_start + days(day);
     // Arrival order, not event time: the backlog arrives at its delivery time.
     auto last = std::find_if(next, records.end(), [&](const auto& r) {
-      const bool late = r.source_id == backlog_source && r.event.at >= backlog_from && r.event.at < backlog_delivered;
+      const bool late = r.source_id == backlog_source && r.event.at >= backlog_from &&
+                        r.event.at < backlog_delivered;
       return (late ? backlog_delivered : r.event.at) >= day_end;
     });
     const std::span day_records(&*next, static_cast<std::size_t>(last - next));
@@ -280,8 +296,9 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
     // Once the day is applied, a whole flush pass at its end (the pass under way may predate it).
     const auto applied = static_cast<std::uint64_t>(next - records.begin());
     auto& late_events = metrics.counter("halld_model_late_events_total", "");
-    ASSERT_TRUE(halld::testing::eventually([&] { return events_applied.value() + late_events.value() == applied; }))
-        << events_applied.value();
+    ASSERT_TRUE(halld::testing::eventually([&] {
+      return events_applied.value() + late_events.value() == applied;
+    })) << events_applied.value();
     now = day_end;
     const auto passes = flushes.value();
     ASSERT_TRUE(halld::testing::eventually([&] { return flushes.value() >= passes + 2; }));
@@ -290,27 +307,34 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   engine.stop([&] { stopped = true; });
   for (int i = 0; i < 500 && !stopped; ++i) std::this_thread::sleep_for(10ms);
   ASSERT_TRUE(stopped);
-  EXPECT_GT(metrics.counter("halld_model_late_events_total", "").value(), 100u) << "the backlog arrived late";
+  EXPECT_GT(metrics.counter("halld_model_late_events_total", "").value(), 100u)
+      << "the backlog arrived late";
   EXPECT_GE(metrics.counter("halld_model_hall_reloads_total", "").value(), 1u);
   EXPECT_EQ(db.query_value("SELECT count(*) FROM kpi_stale_day"), "0");
-  EXPECT_GT(std::stoi(db.query_value("SELECT count(*) FROM hall_event e JOIN hall_event c USING (hall_id, ticket) "
-                                     "WHERE e.kind = 6 AND e.abandon_reason = 1 AND c.kind = 1 "
-                                     "AND c.occurred_at <= e.occurred_at AND e.occurred_at - c.occurred_at < interval '5 min'")),
+  EXPECT_GT(std::stoi(db.query_value(
+                "SELECT count(*) FROM hall_event e JOIN hall_event c USING (hall_id, ticket) "
+                "WHERE e.kind = 6 AND e.abandon_reason = 1 AND c.kind = 1 "
+                "AND c.occurred_at <= e.occurred_at AND e.occurred_at - c.occurred_at < interval "
+                "'5 min'")),
             10)
       << "no-shows after a call are among the events";
 
-  db.exec("CREATE TABLE engine_rollup AS TABLE kpi_rollup; CREATE TABLE engine_daily AS TABLE kpi_daily");
-  EXPECT_EQ(db.query_value("SELECT count(DISTINCT hall_id) FROM kpi_daily"), std::to_string(hall_count));
+  db.exec(
+      "CREATE TABLE engine_rollup AS TABLE kpi_rollup; CREATE TABLE engine_daily AS TABLE "
+      "kpi_daily");
+  EXPECT_EQ(db.query_value("SELECT count(DISTINCT hall_id) FROM kpi_daily"),
+            std::to_string(hall_count));
 
   // Plain SQL over the raw events agrees with the engine's daily rollups.
   const auto from_sql = rows_of(db, sql_kpis);
   const auto from_engine = rows_of(db, daily_kpis);
   ASSERT_EQ(from_sql.size(), from_engine.size());
   for (std::size_t i = 0; i < from_sql.size(); ++i) {
-    EXPECT_EQ(from_sql[i], from_engine[i]) << "hall " << from_sql[i][0] << ", day " << from_sql[i][1]
-                                           << " (columns: hall, day, arrivals, calls, wait, within target, "
-                                              "abandoned, served, handling, satisfied, dissatisfied, "
-                                              "transactions, ok, faults)";
+    EXPECT_EQ(from_sql[i], from_engine[i])
+        << "hall " << from_sql[i][0] << ", day " << from_sql[i][1]
+        << " (columns: hall, day, arrivals, calls, wait, within target, "
+           "abandoned, served, handling, satisfied, dissatisfied, "
+           "transactions, ok, faults)";
   }
 
   // The daily rows are the sums of their days' 15-minute rows.
@@ -328,13 +352,16 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   auto halls = database.run_blocking(store::load_kpi_halls);
   for (const auto& hall : halls) {
     for (auto day = first_day; day < first_day + days(7); day += days(1)) {
-      database.run_blocking([&](pqxx::connection& c) { Engine::recompute_day(c, hall, day, week_end); });
+      database.run_blocking(
+          [&](pqxx::connection& c) { Engine::recompute_day(c, hall, day, week_end); });
     }
   }
   const auto rollups = db.query_value("SELECT count(*) FROM kpi_rollup");
-  EXPECT_EQ(difference("kpi_rollup", "engine_rollup"), fmt::format("{0} rows here, {0} there; no difference", rollups));
+  EXPECT_EQ(difference("kpi_rollup", "engine_rollup"),
+            fmt::format("{0} rows here, {0} there; no difference", rollups));
   const auto daily = db.query_value("SELECT count(*) FROM kpi_daily");
-  EXPECT_EQ(difference("kpi_daily", "engine_daily"), fmt::format("{0} rows here, {0} there; no difference", daily));
+  EXPECT_EQ(difference("kpi_daily", "engine_daily"),
+            fmt::format("{0} rows here, {0} there; no difference", daily));
 }
 
 }  // namespace

@@ -15,8 +15,8 @@
 namespace halld::store {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -26,10 +26,14 @@ class StoreTest : public ::testing::Test {
 
   ImportOutcome import_json(const std::string& text, ImportMode mode = ImportMode::commit) {
     return database.run_blocking([&](pqxx::connection& c) {
-      return import_archives(c, [&](const archive::KnownCodes& known) { return archive::read_json(text, known); }, mode);
+      return import_archives(
+          c, [&](const archive::KnownCodes& known) { return archive::read_json(text, known); },
+          mode);
     });
   }
-  std::string count(const char* table) { return db.query_value(std::string("SELECT count(*) FROM ") + table); }
+  std::string count(const char* table) {
+    return db.query_value(std::string("SELECT count(*) FROM ") + table);
+  }
 
   testing::TestDatabase db;
   MetricsRegistry metrics;
@@ -38,7 +42,9 @@ class StoreTest : public ::testing::Test {
   Database database;
 };
 
-std::string small_file() { return testing::read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"); }
+std::string small_file() {
+  return testing::read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json");
+}
 
 TEST(Migrations, FreshThenRepeatedThenNewerSchemaRefused) {
   testing::TestDatabase db;
@@ -62,7 +68,8 @@ TEST(Migrations, AFailingMigrationLeavesNothingBehind) {
   testing::TestDatabase db;
   pqxx::connection c(db.conninfo());
   std::vector<Migration> known = known_migrations();
-  known.push_back({known.back().version + 1, "broken", "CREATE TABLE half_done (x int); SELECT 1/0;"});
+  known.push_back(
+      {known.back().version + 1, "broken", "CREATE TABLE half_done (x int); SELECT 1/0;"});
   EXPECT_THROW(migrate(c, known), pqxx::sql_error);
   EXPECT_EQ(inspect_schema(c, known).current, known.back().version - 1);
   EXPECT_EQ(db.query_value("SELECT to_regclass('half_done') IS NULL"), "t");
@@ -81,8 +88,9 @@ TEST_F(StoreTest, ImportAppliesEverythingAndIsIdempotent) {
   EXPECT_EQ(count("terminal_component"), "5");
   EXPECT_EQ(count("hall_opening_hours"), "7");
   EXPECT_EQ(count("business_type"), "25");
-  EXPECT_EQ(db.query_value("SELECT lunch_starts FROM hall_opening_hours o JOIN hall h ON h.id = o.hall_id "
-                           "WHERE h.code = '4101001' AND weekday = 6"),
+  EXPECT_EQ(db.query_value(
+                "SELECT lunch_starts FROM hall_opening_hours o JOIN hall h ON h.id = o.hall_id "
+                "WHERE h.code = '4101001' AND weekday = 6"),
             "12:00:00");
 }
 
@@ -97,7 +105,8 @@ TEST_F(StoreTest, OneBadRowMeansNothingIsApplied) {
   EXPECT_FALSE(outcome.applied);
   ASSERT_EQ(outcome.read.problems.size(), 1u);
   EXPECT_EQ(outcome.read.problems[0].location, "halls[2].level");
-  EXPECT_EQ(db.query_value("SELECT name FROM hall WHERE code = '4101001'"), "郑州市供电公司客户服务中心营业厅");
+  EXPECT_EQ(db.query_value("SELECT name FROM hall WHERE code = '4101001'"),
+            "郑州市供电公司客户服务中心营业厅");
   EXPECT_EQ(count("hall"), "2");
 }
 
@@ -115,12 +124,14 @@ TEST_F(StoreTest, LaterImportsMayReferToStoredCodes) {
   hall["code"] = "4103009";
   hall["windows"] = json::array({{{"number", 1}, {"business_types", {"smart_home"}}}});
   auto outcome = import_json(json{{"format", "halld-archives-v1"}, {"halls", {hall}}}.dump());
-  EXPECT_TRUE(outcome.applied) << (outcome.read.problems.empty() ? "" : outcome.read.problems[0].reason);
+  EXPECT_TRUE(outcome.applied) << (outcome.read.problems.empty() ? ""
+                                                                 : outcome.read.problems[0].reason);
 }
 
 TEST_F(StoreTest, ArchiveQueriesReturnWhatWasImported) {
   ASSERT_TRUE(import_json(small_file()).applied);
-  auto hall = json::parse(database.run_blocking([](pqxx::connection& c) { return hall_json(c, "4101001"); }));
+  auto hall = json::parse(
+      database.run_blocking([](pqxx::connection& c) { return hall_json(c, "4101001"); }));
   EXPECT_EQ(hall["city"]["code"], "4101");
   EXPECT_EQ(hall["opening_hours"]["sat"], "09:00-12:00,13:30-17:00");
   EXPECT_EQ(hall["opening_hours"]["sun"], "closed");
@@ -128,10 +139,12 @@ TEST_F(StoreTest, ArchiveQueriesReturnWhatWasImported) {
   EXPECT_EQ(hall["windows"][0]["business_types"], json({"capacity_increase", "new_conn_hv"}));
   EXPECT_EQ(hall["terminals"][0]["components"].size(), 4u);
   EXPECT_EQ(hall["clerks"].size(), 2u);
-  EXPECT_TRUE(database.run_blocking([](pqxx::connection& c) { return hall_json(c, "nope"); }).empty());
+  EXPECT_TRUE(
+      database.run_blocking([](pqxx::connection& c) { return hall_json(c, "nope"); }).empty());
 
   auto list = [&](HallFilter filter) {
-    return json::parse(database.run_blocking([&](pqxx::connection& c) { return list_halls_json(c, filter); }));
+    return json::parse(
+        database.run_blocking([&](pqxx::connection& c) { return list_halls_json(c, filter); }));
   };
   EXPECT_EQ(list({})["total"], 2);
   EXPECT_EQ(list({.city = "4103"})["items"][0]["code"], "4103001");
@@ -148,21 +161,25 @@ TEST_F(StoreTest, ArchiveQueriesReturnWhatWasImported) {
 
 TEST_F(StoreTest, TheDemoProvinceImportsCleanly) {
   auto outcome = import_json(tools::generate_demo_province({}).dump());
-  ASSERT_TRUE(outcome.applied) << (outcome.read.problems.empty() ? "" : outcome.read.problems[0].location + " " +
-                                                                            outcome.read.problems[0].reason);
+  ASSERT_TRUE(outcome.applied) << (outcome.read.problems.empty()
+                                       ? ""
+                                       : outcome.read.problems[0].location + " " +
+                                             outcome.read.problems[0].reason);
   EXPECT_EQ(count("hall"), "200");
   EXPECT_EQ(count("city_company"), "18");
 }
 
 TEST_F(StoreTest, PoolReconnectsAfterTheServerDropsItsConnection) {
   auto pid = database.run_blocking([](pqxx::connection& c) { return c.backendpid(); });
-  db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-          "AND pid <> pg_backend_pid()");
+  db.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND pid <> pg_backend_pid()");
   // Whichever worker saw the dead connection fails its one job; after that, jobs succeed again.
   int failures = 0;
   for (int i = 0; i < 4; ++i) {
     try {
-      database.run_blocking([](pqxx::connection& c) { pqxx::read_transaction(c).exec("SELECT 1"); });
+      database.run_blocking(
+          [](pqxx::connection& c) { pqxx::read_transaction(c).exec("SELECT 1"); });
     } catch (const pqxx::broken_connection&) {
       ++failures;
     }
@@ -176,18 +193,24 @@ TEST_F(StoreTest, PoolReconnectsAfterTheServerDropsItsConnection) {
 TEST_F(StoreTest, AwaitedJobsResumeOnTheCallersExecutor) {
   std::thread::id resumed_on;
   std::string answer;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    auto pending = database.run([](pqxx::connection& c) { return pqxx::read_transaction(c).exec1("SELECT 'pong'")[0].as<std::string>(); });
-    answer = co_await std::move(pending);
-    resumed_on = std::this_thread::get_id();
-    auto failing = database.run([](pqxx::connection& c) { pqxx::read_transaction(c).exec("SELECT * FROM nowhere"); });
-    try {
-      co_await std::move(failing);
-      answer += " but no error";
-    } catch (const pqxx::sql_error&) {
-      answer += " and an error";
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto pending = database.run([](pqxx::connection& c) {
+          return pqxx::read_transaction(c).exec1("SELECT 'pong'")[0].as<std::string>();
+        });
+        answer = co_await std::move(pending);
+        resumed_on = std::this_thread::get_id();
+        auto failing = database.run(
+            [](pqxx::connection& c) { pqxx::read_transaction(c).exec("SELECT * FROM nowhere"); });
+        try {
+          co_await std::move(failing);
+          answer += " but no error";
+        } catch (const pqxx::sql_error&) {
+          answer += " and an error";
+        }
+      },
+      asio::detached);
   io.run();
   EXPECT_EQ(answer, "pong and an error");
   EXPECT_EQ(resumed_on, std::this_thread::get_id());

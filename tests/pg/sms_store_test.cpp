@@ -31,7 +31,8 @@ class SmsStoreTest : public ::testing::Test {
     tx.commit();
   }
   std::string column(const std::string& name) {
-    return db.query_value("SELECT coalesce(" + name + "::text, '') FROM sms_message WHERE id = " + std::to_string(id));
+    return db.query_value("SELECT coalesce(" + name +
+                          "::text, '') FROM sms_message WHERE id = " + std::to_string(id));
   }
 
   testing::TestDatabase db;
@@ -82,7 +83,9 @@ TEST_F(SmsStoreTest, AFinalStateNeverChangesAndLateReportsAreKeptUnapplied) {
   EXPECT_EQ(column("state"), "failed");
   EXPECT_EQ(column("delivered_at"), "");
   EXPECT_EQ(column("error"), "not delivered to the phone (report 2)");
-  EXPECT_EQ(db.query_value("SELECT string_agg(status || ':' || applied, ',' ORDER BY id) FROM sms_report"), "2:true,1:false,1:false");
+  EXPECT_EQ(db.query_value(
+                "SELECT string_agg(status || ':' || applied, ',' ORDER BY id) FROM sms_report"),
+            "2:true,1:false,1:false");
   pqxx::read_transaction tx(connection);
   auto listed = list_texts(tx, {});
   EXPECT_EQ(listed["items"][0]["reports"], nlohmann::json({2, 1, 1}));
@@ -97,7 +100,8 @@ TEST_F(SmsStoreTest, ADuplicateDeliveryIsRecordedNotApplied) {
   EXPECT_EQ(report(8), ReportResult::recorded);  // "accepted by the SMSC", out of order
   EXPECT_EQ(column("state"), "delivered");
   EXPECT_EQ(column("delivered_at"), delivered_at);
-  EXPECT_EQ(db.query_value("SELECT string_agg(applied::text, ',' ORDER BY id) FROM sms_report"), "true,false,false");
+  EXPECT_EQ(db.query_value("SELECT string_agg(applied::text, ',' ORDER BY id) FROM sms_report"),
+            "true,false,false");
 }
 
 // The race seen once in five texts through a real Kannel: the report commits while the sender's

@@ -79,7 +79,8 @@ std::unique_ptr<asio::ssl::context> trusting_context() {
 }
 
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const std::map<std::string, std::string>& headers, const std::string& body) {
+                        const std::map<std::string, std::string>& headers,
+                        const std::string& body) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.expires_after(std::chrono::seconds(30));
@@ -108,7 +109,8 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes, int timeo
   asio::write(socket, asio::buffer(bytes), ec);
   std::string answer;
   char chunk[4096];
-  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code read_ec, std::size_t n) {
+  std::function<void(beast::error_code, std::size_t)> on_read = [&](beast::error_code read_ec,
+                                                                    std::size_t n) {
     answer.append(chunk, n);
     if (!read_ec) socket.async_read_some(asio::buffer(chunk), on_read);
   };

@@ -1,13 +1,12 @@
 // A blocking HTTP/1.1 client for tests, over a real TCP connection to 127.0.0.1 (or TLS).
 #pragma once
 
+#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
-
-#include <boost/asio/ssl/context.hpp>
 
 namespace halld::testing {
 
@@ -32,7 +31,8 @@ std::filesystem::path& tls_trust();
 std::unique_ptr<boost::asio::ssl::context> trusting_context();
 
 HttpResult http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                        const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
+                        const std::map<std::string, std::string>& headers = {},
+                        const std::string& body = {});
 inline HttpResult http_get(std::uint16_t port, const std::string& target,
                            const std::map<std::string, std::string>& headers = {}) {
   return http_request(port, "GET", target, headers);

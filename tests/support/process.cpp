@@ -41,9 +41,13 @@ Process::~Process() {
   }
 }
 
-void Process::signal(int number) const { ::kill(pid_, number); }
+void Process::signal(int number) const {
+  ::kill(pid_, number);
+}
 
-bool Process::running() { return !exit_code_ && !wait(std::chrono::milliseconds(0)); }
+bool Process::running() {
+  return !exit_code_ && !wait(std::chrono::milliseconds(0));
+}
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
@@ -60,7 +64,9 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-std::string Process::output() const { return read_text(output_file_); }
+std::string Process::output() const {
+  return read_text(output_file_);
+}
 
 Completed run_program(const std::filesystem::path& program, const std::vector<std::string>& args,
                       std::chrono::seconds timeout) {

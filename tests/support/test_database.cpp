@@ -13,7 +13,8 @@ namespace halld::testing {
 std::string test_server() {
   const char* server = std::getenv("HALLD_TEST_PG");
   if (!server || !*server) {
-    throw std::runtime_error("HALLD_TEST_PG is not set; run the tests with scripts/test, which starts a cluster");
+    throw std::runtime_error(
+        "HALLD_TEST_PG is not set; run the tests with scripts/test, which starts a cluster");
   }
   return server;
 }

@@ -1,10 +1,5 @@
 #include "ws_client.hpp"
 
-#include "http_client.hpp"
-
-#include <utility>
-#include <variant>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -12,6 +7,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <utility>
+#include <variant>
+
+#include "http_client.hpp"
 
 namespace halld::testing {
 
@@ -22,7 +21,8 @@ using TlsSocket = beast::websocket::stream<beast::ssl_stream<boost::asio::ip::tc
 
 struct WsClient::Impl {
   boost::asio::io_context io;
-  std::unique_ptr<boost::asio::ssl::context> tls = tls_trust().empty() ? nullptr : trusting_context();
+  std::unique_ptr<boost::asio::ssl::context> tls =
+      tls_trust().empty() ? nullptr : trusting_context();
   std::variant<PlainSocket, TlsSocket> stream =
       tls ? std::variant<PlainSocket, TlsSocket>(std::in_place_type<TlsSocket>, io, *tls)
           : std::variant<PlainSocket, TlsSocket>(std::in_place_type<PlainSocket>, io);
@@ -32,7 +32,8 @@ struct WsClient::Impl {
   }
 };
 
-WsClient::WsClient(std::uint16_t port, const std::string& target) : impl_(std::make_unique<Impl>()) {
+WsClient::WsClient(std::uint16_t port, const std::string& target)
+    : impl_(std::make_unique<Impl>()) {
   try {
     boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
     impl_->with_stream([&](auto& stream) {
@@ -40,9 +41,10 @@ WsClient::WsClient(std::uint16_t port, const std::string& target) : impl_(std::m
       if constexpr (std::is_same_v<std::decay_t<decltype(stream)>, TlsSocket>) {
         stream.next_layer().handshake(boost::asio::ssl::stream_base::client);
       }
-      stream.set_option(beast::websocket::stream_base::decorator([](beast::websocket::request_type& request) {
-        for (const auto& [name, value] : default_headers()) request.set(name, value);
-      }));
+      stream.set_option(
+          beast::websocket::stream_base::decorator([](beast::websocket::request_type& request) {
+            for (const auto& [name, value] : default_headers()) request.set(name, value);
+          }));
       stream.handshake("127.0.0.1", target);
     });
     connected_ = true;
@@ -61,7 +63,8 @@ WsClient::WsClient(std::uint16_t port, const std::string& target) : impl_(std::m
         arrived_.notify_all();
         return;
       }
-      messages_.push_back({std::chrono::steady_clock::now(), beast::buffers_to_string(buffer.data())});
+      messages_.push_back(
+          {std::chrono::steady_clock::now(), beast::buffers_to_string(buffer.data())});
       arrived_.notify_all();
     }
   });
@@ -71,14 +74,15 @@ WsClient::~WsClient() {
   if (reader_.joinable()) {
     boost::system::error_code ignored;
     impl_->with_stream([&](auto& stream) {
-      beast::get_lowest_layer(stream).shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(stream).shutdown(boost::asio::ip::tcp::socket::shutdown_both,
+                                               ignored);
     });
     reader_.join();
   }
 }
 
-std::optional<WsClient::Received> WsClient::next_timed(const std::function<bool(const std::string&)>& wanted,
-                                                       std::chrono::milliseconds limit) {
+std::optional<WsClient::Received> WsClient::next_timed(
+    const std::function<bool(const std::string&)>& wanted, std::chrono::milliseconds limit) {
   std::unique_lock lock(mutex_);
   const auto until = std::chrono::steady_clock::now() + limit;
   for (;;) {

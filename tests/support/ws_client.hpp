@@ -37,7 +37,8 @@ class WsClient {
     std::chrono::steady_clock::time_point at;
     std::string text;
   };
-  std::optional<Received> next_timed(const std::function<bool(const std::string&)>& wanted, std::chrono::milliseconds limit);
+  std::optional<Received> next_timed(const std::function<bool(const std::string&)>& wanted,
+                                     std::chrono::milliseconds limit);
 
  private:
   struct Impl;

@@ -19,7 +19,8 @@ struct Pty {
     termios raw{};
     ::cfmakeraw(&raw);
     char buffer[256] = {};
-    if (::openpty(&device_end, &line_end, buffer, &raw, nullptr) != 0) throw std::runtime_error("openpty failed");
+    if (::openpty(&device_end, &line_end, buffer, &raw, nullptr) != 0)
+      throw std::runtime_error("openpty failed");
     name = buffer;
   }
   Pty(const Pty&) = delete;

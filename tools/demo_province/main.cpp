@@ -17,12 +17,16 @@ int main(int argc, char** argv) {
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
       return ec == std::errc() && end == text.data() + text.size();
     };
-    bool ok = (arg == "--seed" && number(options.seed)) ||
-              (arg == "--halls" && number(options.halls) && options.halls > 0 && options.halls <= 100000) ||
-              (arg == "--live-halls" && number(options.live_halls) && options.live_halls >= 0) ||
-              (arg == "--sim-port-base" && number(options.sim_port_base) && options.sim_port_base > 0);
+    bool ok =
+        (arg == "--seed" && number(options.seed)) ||
+        (arg == "--halls" && number(options.halls) && options.halls > 0 &&
+         options.halls <= 100000) ||
+        (arg == "--live-halls" && number(options.live_halls) && options.live_halls >= 0) ||
+        (arg == "--sim-port-base" && number(options.sim_port_base) && options.sim_port_base > 0);
     if (!ok) {
-      std::fprintf(stderr, "usage: demo_province [--seed N] [--halls 1..100000] [--live-halls N --sim-port-base P]\n");
+      std::fprintf(stderr,
+                   "usage: demo_province [--seed N] [--halls 1..100000] [--live-halls N "
+                   "--sim-port-base P]\n");
       return 2;
     }
   }

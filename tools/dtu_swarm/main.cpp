@@ -40,7 +40,10 @@ struct Totals {
 class Dtu {
  public:
   Dtu(asio::io_context& io, const Options& options, Totals& totals, std::uint64_t index)
-      : io_(io), options_(options), totals_(totals), identity_(std::to_string(options.identity_base + index)),
+      : io_(io),
+        options_(options),
+        totals_(totals),
+        identity_(std::to_string(options.identity_base + index)),
         index_(index) {}
 
   asio::awaitable<void> run() {
@@ -48,9 +51,12 @@ class Dtu {
     timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(static_cast<double>(index_) / options_.connect_rate)));
     co_await timer.async_wait(asio::use_awaitable);
-    const auto registration = records::expand_packet_template(options_.register_template, identity_);
-    const auto dtu_heartbeat = records::expand_packet_template(options_.heartbeat_template, identity_);
-    const auto login = proto::encode_frame(proto::encode_login(1, {"D" + identity_, "dtu_swarm", 1}));
+    const auto registration =
+        records::expand_packet_template(options_.register_template, identity_);
+    const auto dtu_heartbeat =
+        records::expand_packet_template(options_.heartbeat_template, identity_);
+    const auto login =
+        proto::encode_frame(proto::encode_login(1, {"D" + identity_, "dtu_swarm", 1}));
     const auto heartbeat = proto::encode_frame(proto::encode_heartbeat(1));
     for (;;) {
       auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
@@ -58,7 +64,9 @@ class Dtu {
       ++totals_.dials;
       co_await socket->async_connect({asio::ip::make_address(options_.host), options_.port},
                                      asio::redirect_error(asio::use_awaitable, ec));
-      if (!ec) co_await asio::async_write(*socket, asio::buffer(registration), asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec)
+        co_await asio::async_write(*socket, asio::buffer(registration),
+                                   asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         ++totals_.failed_dials;
         timer.expires_after(1s);
@@ -68,13 +76,17 @@ class Dtu {
       ++totals_.connected;
       timer.expires_after(50ms);  // the registration travels on its own, as a DTU sends it
       co_await timer.async_wait(asio::use_awaitable);
-      co_await asio::async_write(*socket, asio::buffer(login), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(*socket, asio::buffer(login),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       asio::co_spawn(io_, read(socket), asio::detached);
       while (!ec && socket->is_open()) {
         timer.expires_after(options_.interval);
         co_await timer.async_wait(asio::use_awaitable);
-        co_await asio::async_write(*socket, asio::buffer(dtu_heartbeat), asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec) co_await asio::async_write(*socket, asio::buffer(heartbeat), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(*socket, asio::buffer(dtu_heartbeat),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec)
+          co_await asio::async_write(*socket, asio::buffer(heartbeat),
+                                     asio::redirect_error(asio::use_awaitable, ec));
       }
       --totals_.connected;
       socket->close(ec);
@@ -88,7 +100,8 @@ class Dtu {
     bool logged_in = false;
     for (;;) {
       boost::system::error_code ec;
-      std::size_t n = co_await socket->async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+      std::size_t n = co_await socket->async_read_some(
+          asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       buffer.insert(buffer.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
       for (const auto& frame : proto::take_frames(buffer)) {
@@ -115,8 +128,11 @@ asio::awaitable<void> report(asio::io_context& io, const Options& options, const
   asio::steady_timer timer(io);
   for (;;) {
     if (!options.stats_file.empty()) {
-      nlohmann::json stats = {{"dtus", options.count}, {"connected", totals.connected}, {"logged_in", totals.logged_in},
-                              {"dials", totals.dials}, {"failed_dials", totals.failed_dials}};
+      nlohmann::json stats = {{"dtus", options.count},
+                              {"connected", totals.connected},
+                              {"logged_in", totals.logged_in},
+                              {"dials", totals.dials},
+                              {"failed_dials", totals.failed_dials}};
       std::ofstream(options.stats_file + ".tmp") << stats.dump() << '\n';
       std::rename((options.stats_file + ".tmp").c_str(), options.stats_file.c_str());
     }
@@ -139,19 +155,27 @@ std::optional<Options> parse(int argc, char** argv) {
     bool ok = true;
     if (arg == "--dtu") {
       auto colon = value.rfind(':');
-      ok = colon != std::string_view::npos && parse_number(value.substr(colon + 1), o.port) && o.port != 0;
+      ok = colon != std::string_view::npos && parse_number(value.substr(colon + 1), o.port) &&
+           o.port != 0;
       o.host = std::string(value.substr(0, colon));
-    } else if (arg == "--count") ok = parse_number(value, o.count) && o.count > 0;
-    else if (arg == "--identity-base") ok = parse_number(value, o.identity_base);
-    else if (arg == "--register") o.register_template = value;
-    else if (arg == "--heartbeat") o.heartbeat_template = value;
+    } else if (arg == "--count")
+      ok = parse_number(value, o.count) && o.count > 0;
+    else if (arg == "--identity-base")
+      ok = parse_number(value, o.identity_base);
+    else if (arg == "--register")
+      o.register_template = value;
+    else if (arg == "--heartbeat")
+      o.heartbeat_template = value;
     else if (arg == "--interval-s") {
       long s = 0;
       ok = parse_number(value, s) && s > 0;
       o.interval = std::chrono::seconds(s);
-    } else if (arg == "--connect-rate") ok = parse_number(value, o.connect_rate) && o.connect_rate > 0;
-    else if (arg == "--stats-file") o.stats_file = value;
-    else ok = false;
+    } else if (arg == "--connect-rate")
+      ok = parse_number(value, o.connect_rate) && o.connect_rate > 0;
+    else if (arg == "--stats-file")
+      o.stats_file = value;
+    else
+      ok = false;
     if (!ok) return std::nullopt;
   }
   try {
@@ -169,8 +193,10 @@ std::optional<Options> parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   auto options = parse(argc, argv);
   if (!options) {
-    std::fprintf(stderr, "usage: dtu_swarm --dtu HOST:PORT --count N --identity-base ID [--register T] [--heartbeat T] "
-                         "[--interval-s S] [--connect-rate R] [--stats-file F]\n");
+    std::fprintf(stderr,
+                 "usage: dtu_swarm --dtu HOST:PORT --count N --identity-base ID [--register T] "
+                 "[--heartbeat T] "
+                 "[--interval-s S] [--connect-rate R] [--stats-file F]\n");
     return 2;
   }
   asio::io_context io(1);

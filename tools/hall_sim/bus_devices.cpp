@@ -7,7 +7,10 @@ namespace halld::tools {
 BusDevices::BusDevices(BusDevicesOptions options) : options_(std::move(options)) {
   for (auto address : options_.addresses) {
     // One keypad sees the customers of one window.
-    QueueModelOptions model{.seed = options_.seed * 1000 + address, .windows = 1, .arrivals_per_hour = 12, .hours = {},
+    QueueModelOptions model{.seed = options_.seed * 1000 + address,
+                            .windows = 1,
+                            .arrivals_per_hour = 12,
+                            .hours = {},
                             .start = options_.start};
     keypads_.emplace(address, std::make_unique<Keypad>(address, model));
   }
@@ -26,7 +29,8 @@ std::vector<std::uint8_t> BusDevices::on_bytes(std::span<const std::uint8_t> byt
       out.insert(out.end(), reply.begin(), reply.end());
     } else if (frame.function == proto::function::data_ack) {
       k.outbox.acknowledged(frame.sequence);
-    } else if (auto ack = proto::decode_login_ack(frame); ack && ack->outcome == proto::LoginOutcome::accepted) {
+    } else if (auto ack = proto::decode_login_ack(frame);
+               ack && ack->outcome == proto::LoginOutcome::accepted) {
       k.logged_in = true;
     }
   }
@@ -36,7 +40,8 @@ std::vector<std::uint8_t> BusDevices::on_bytes(std::span<const std::uint8_t> byt
 std::vector<std::uint8_t> BusDevices::answer(Keypad& k) {
   const auto address = k.outbox.source();
   if (!k.logged_in) {
-    return proto::encode_frame(proto::encode_login(address, {options_.site, "keypad-" + std::to_string(address), 1}));
+    return proto::encode_frame(
+        proto::encode_login(address, {options_.site, "keypad-" + std::to_string(address), 1}));
   }
   k.outbox.rewind_if_older_than(options_.resend_after);
   if (auto frame = k.outbox.next_unsent()) return *frame;

@@ -14,12 +14,13 @@
 namespace halld::tools {
 
 struct BusDevicesOptions {
-  std::string site;                        // the hall code the keypads log in with
+  std::string site;  // the hall code the keypads log in with
   std::vector<std::uint32_t> addresses;
-  std::uint64_t events_per_device = 100;   // 0: without end
+  std::uint64_t events_per_device = 100;  // 0: without end
   std::uint64_t seed = 1;
   records::Timestamp start{};
-  // An acknowledgement this late is taken as lost: the keypad sends its unacknowledged frames again.
+  // An acknowledgement this late is taken as lost: the keypad sends its unacknowledged frames
+  // again.
   std::chrono::milliseconds resend_after{2000};
 };
 
@@ -37,7 +38,8 @@ class BusDevices {
 
  private:
   struct Keypad {
-    Keypad(std::uint32_t address, QueueModelOptions model) : outbox(address), model(std::move(model)) {}
+    Keypad(std::uint32_t address, QueueModelOptions model)
+        : outbox(address), model(std::move(model)) {}
     DeviceOutbox outbox;
     QueueModel model;
     bool logged_in = false;

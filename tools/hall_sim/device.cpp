@@ -7,9 +7,12 @@ namespace halld::tools {
 void DeviceOutbox::acknowledged(std::uint32_t sequence) {
   // An ack names one frame (docs/protocols/framing.md); a resent frame may be acknowledged
   // twice, and the second ack finds nothing.
-  auto it = std::find_if(unacked_.begin(), unacked_.end(), [&](const Pending& p) { return p.sequence == sequence; });
+  auto it = std::find_if(unacked_.begin(), unacked_.end(),
+                         [&](const Pending& p) { return p.sequence == sequence; });
   if (it == unacked_.end()) return;
-  latencies_ms_.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - it->sent).count());
+  latencies_ms_.push_back(
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - it->sent)
+          .count());
   unacked_.erase(it);
   ++acks_;
 }
@@ -25,7 +28,8 @@ std::vector<std::uint8_t> DeviceOutbox::resend_all() {
 }
 
 std::optional<std::vector<std::uint8_t>> DeviceOutbox::next_unsent() {
-  auto it = std::find_if(unacked_.begin(), unacked_.end(), [&](const Pending& p) { return p.sequence > last_sent_sequence_; });
+  auto it = std::find_if(unacked_.begin(), unacked_.end(),
+                         [&](const Pending& p) { return p.sequence > last_sent_sequence_; });
   if (it == unacked_.end()) return std::nullopt;
   last_sent_sequence_ = it->sequence;
   it->sent = std::chrono::steady_clock::now();
@@ -34,7 +38,8 @@ std::optional<std::vector<std::uint8_t>> DeviceOutbox::next_unsent() {
 
 void DeviceOutbox::rewind_if_older_than(std::chrono::steady_clock::duration patience) {
   if (unacked_.empty() || unacked_.front().sequence > last_sent_sequence_) return;
-  if (std::chrono::steady_clock::now() - unacked_.front().sent > patience) last_sent_sequence_ = unacked_.front().sequence - 1;
+  if (std::chrono::steady_clock::now() - unacked_.front().sent > patience)
+    last_sent_sequence_ = unacked_.front().sequence - 1;
 }
 
 }  // namespace halld::tools

@@ -6,7 +6,8 @@
 // (--serial --bus 1,2,3: one keypad per address, --events each).
 //
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
-//            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K] [--port-file F]
+//            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K]
+//            [--port-file F]
 //            [--stats-file F] [--write-log F] [--exit-when-acked] [--start 2026-11-21T00:30:00Z]
 //            [--backlog-hours A-B]
 //
@@ -15,33 +16,33 @@
 // --events 0 streams without end; --start sets the simulated clock's first instant (default:
 // now), e.g. to replay a past day or to deliver events late;
 // --backlog-hours A-B (with --speed) holds back the events of simulated hours A to B after the
-// start and sends them at hour B, oldest first, before anything later: a link lost for a while, its backlog
-// delivered late (ending, as a real one does, with windows open or a customer just called);
+// start and sends them at hour B, oldest first, before anything later: a link lost for a while, its
+// backlog delivered late (ending, as a real one does, with windows open or a customer just called);
 // --cut-after drops the first connection after K data frames, unacknowledged ones included,
 // to test recovery; the stats file says how many events were made and acknowledged.
 #include <fmt/format.h>
-
-#include <algorithm>
-#include <charconv>
 #include <pty.h>
 #include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
-#include <limits>
+
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "backlog.hpp"
 #include "bus_devices.hpp"
-#include "pty.hpp"
 #include "device.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
 #include "halld/records/archive.hpp"
 #include "halld/records/event_json.hpp"
+#include "pty.hpp"
 #include "queue_model.hpp"
 #include "terminal_model.hpp"
 
@@ -57,16 +58,17 @@ struct Options {
   std::uint32_t source = 1;
   std::uint64_t events = 3000;  // per hall
   double rate = 500;            // per hall
-  double speed = 0;  // 0: pace by --rate
+  double speed = 0;             // 0: pace by --rate
   double arrivals_per_hour = 90;
   int windows = 4;
   tools::OpeningHours hours;
   std::vector<tools::TerminalSpec> terminals;  // a terminal-management server for these terminals
-  std::uint64_t seed = 1;  // hall i uses seed + i
+  std::uint64_t seed = 1;                      // hall i uses seed + i
   std::uint64_t cut_after = 0;
   std::optional<std::pair<int, int>> backlog_hours;  // --backlog-hours A-B
   std::string port_file, stats_file;
-  // Each write of data frames as a line "<CLOCK_MONOTONIC ns> <bytes> <site>", for latency benchmarks.
+  // Each write of data frames as a line "<CLOCK_MONOTONIC ns> <bytes> <site>", for latency
+  // benchmarks.
   std::string write_log;
   bool exit_when_acked = false;
   std::optional<records::Timestamp> start;  // of the simulated clock; default: now
@@ -103,12 +105,15 @@ class Simulator {
         acceptor_(io),
         outbox_(options_.source),
         model_(make_model(options_, hall_, simulation_start_)) {
-    if (!options_.write_log.empty()) write_log_ = std::make_unique<std::ofstream>(options_.write_log, std::ios::app);
+    if (!options_.write_log.empty())
+      write_log_ = std::make_unique<std::ofstream>(options_.write_log, std::ios::app);
     if (options_.serial) {
       pty_.emplace();
       if (!options_.bus_addresses.empty()) {
-        bus_.emplace(tools::BusDevicesOptions{.site = hall_.site, .addresses = options_.bus_addresses,
-                                              .events_per_device = options_.events, .seed = hall_.seed,
+        bus_.emplace(tools::BusDevicesOptions{.site = hall_.site,
+                                              .addresses = options_.bus_addresses,
+                                              .events_per_device = options_.events,
+                                              .seed = hall_.seed,
                                               .start = simulation_start_});
       }
     }
@@ -170,17 +175,24 @@ class Simulator {
   using Model = std::variant<tools::QueueModel, tools::TerminalFleet>;
   static Model make_model(const Options& o, const HallSetup& hall, records::Timestamp start) {
     if (!o.terminals.empty()) {
-      return tools::TerminalFleet({.seed = hall.seed, .terminals = o.terminals, .hours = o.hours, .start = start});
+      return tools::TerminalFleet(
+          {.seed = hall.seed, .terminals = o.terminals, .hours = o.hours, .start = start});
     }
-    return tools::QueueModel({.seed = hall.seed, .windows = o.windows, .arrivals_per_hour = o.arrivals_per_hour,
-                              .hours = o.hours, .start = start});
+    return tools::QueueModel({.seed = hall.seed,
+                              .windows = o.windows,
+                              .arrivals_per_hour = o.arrivals_per_hour,
+                              .hours = o.hours,
+                              .start = start});
   }
   static std::optional<tools::Backlog> backlog_of(const Options& o, records::Timestamp start) {
     if (!o.backlog_hours) return std::nullopt;
-    return tools::Backlog(start + std::chrono::hours(o.backlog_hours->first), start + std::chrono::hours(o.backlog_hours->second));
+    return tools::Backlog(start + std::chrono::hours(o.backlog_hours->first),
+                          start + std::chrono::hours(o.backlog_hours->second));
   }
   tools::Backlog::Due next_from_model() {
-    auto from_model = [this] { return std::visit([](auto& model) { return model.next(); }, model_); };
+    auto from_model = [this] {
+      return std::visit([](auto& model) { return model.next(); }, model_);
+    };
     if (backlog_) return backlog_->next(from_model);
     auto event = from_model();
     const auto at = event.at;
@@ -201,23 +213,31 @@ class Simulator {
       return proto::CommandResult{frame.sequence, outcome, std::move(detail)};
     };
     if (std::holds_alternative<tools::TerminalFleet>(model_)) {
-      auto command = proto::decode_command<proto::terminal::Protocol, proto::terminal::Command>(frame);
+      auto command =
+          proto::decode_command<proto::terminal::Protocol, proto::terminal::Command>(frame);
       if (!command) return std::nullopt;
-      const auto& terminal = std::visit([](const auto& c) -> const std::string& { return c.terminal; }, *command);
-      const bool known = terminal.empty() || std::any_of(options_.terminals.begin(), options_.terminals.end(),
-                                                         [&](const auto& t) { return t.code == terminal; });
-      return known ? result(CommandOutcome::done) : result(CommandOutcome::refused, "no terminal " + terminal);
+      const auto& terminal =
+          std::visit([](const auto& c) -> const std::string& { return c.terminal; }, *command);
+      const bool known =
+          terminal.empty() || std::any_of(options_.terminals.begin(), options_.terminals.end(),
+                                          [&](const auto& t) { return t.code == terminal; });
+      return known ? result(CommandOutcome::done)
+                   : result(CommandOutcome::refused, "no terminal " + terminal);
     }
-    auto command = proto::decode_command<proto::queue_eval::Protocol, proto::queue_eval::Command>(frame);
+    auto command =
+        proto::decode_command<proto::queue_eval::Protocol, proto::queue_eval::Command>(frame);
     if (!command) return std::nullopt;
     return std::visit(
         [&](const auto& c) {
           using T = std::decay_t<decltype(c)>;
-          if constexpr (std::is_same_v<T, proto::queue_eval::OpenWindow> || std::is_same_v<T, proto::queue_eval::CloseWindow>) {
-            if (c.window < 1 || c.window > options_.windows) return result(CommandOutcome::refused, fmt::format("no window {}", c.window));
+          if constexpr (std::is_same_v<T, proto::queue_eval::OpenWindow> ||
+                        std::is_same_v<T, proto::queue_eval::CloseWindow>) {
+            if (c.window < 1 || c.window > options_.windows)
+              return result(CommandOutcome::refused, fmt::format("no window {}", c.window));
             return result(CommandOutcome::done);
           } else if constexpr (std::is_same_v<T, proto::queue_eval::SetQueueParameter>) {
-            return result(CommandOutcome::unsupported, "queue parameters are set at the queue server's console");
+            return result(CommandOutcome::unsupported,
+                          "queue parameters are set at the queue server's console");
           } else {
             return result(CommandOutcome::done);
           }
@@ -231,7 +251,8 @@ class Simulator {
   std::chrono::steady_clock::duration until_due(records::Timestamp at) const {
     if (options_.speed <= 0) return {};
     auto simulated = std::chrono::duration<double>(at - simulation_start_);
-    auto due = real_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(simulated / options_.speed);
+    auto due = real_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 simulated / options_.speed);
     auto now = std::chrono::steady_clock::now();
     return due > now ? due - now : std::chrono::steady_clock::duration{};
   }
@@ -246,7 +267,8 @@ class Simulator {
                                     asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) {
         socket.set_option(asio::ip::tcp::no_delay(true), ec);
-        co_await asio::async_write(socket, asio::buffer(hall_.registration), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(hall_.registration),
+                                   asio::redirect_error(asio::use_awaitable, ec));
         // The registration travels on its own, as a DTU sends it, before the device speaks.
         pause.expires_after(50ms);
         co_await pause.async_wait(asio::use_awaitable);
@@ -263,10 +285,13 @@ class Simulator {
     std::vector<std::uint8_t> chunk(4096);
     boost::system::error_code ec;
     while (!finished()) {
-      std::size_t n = co_await line.async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+      std::size_t n = co_await line.async_read_some(asio::buffer(chunk),
+                                                    asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       const auto reply = bus_->on_bytes(std::span(chunk.data(), n));
-      if (!reply.empty()) co_await asio::async_write(line, asio::buffer(reply), asio::redirect_error(asio::use_awaitable, ec));
+      if (!reply.empty())
+        co_await asio::async_write(line, asio::buffer(reply),
+                                   asio::redirect_error(asio::use_awaitable, ec));
     }
   }
 
@@ -274,9 +299,11 @@ class Simulator {
   asio::awaitable<void> converse(Stream socket) {
     // Buffers awaited on are named locals: GCC 12 mishandles temporaries in co_await expressions.
     boost::system::error_code ec;
-    const auto login = proto::encode_frame(proto::encode_login(options_.source, {hall_.site, "hall_sim", 1}));
+    const auto login =
+        proto::encode_frame(proto::encode_login(options_.source, {hall_.site, "hall_sim", 1}));
     const auto heartbeat = proto::encode_frame(proto::encode_heartbeat(options_.source));
-    co_await asio::async_write(socket, asio::buffer(login), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(socket, asio::buffer(login),
+                               asio::redirect_error(asio::use_awaitable, ec));
     bool logged_in = false, open = !ec;
     socket.non_blocking(true, ec);  // reads below take what has arrived and never wait
     std::uint64_t frames_this_connection = 0;
@@ -287,7 +314,8 @@ class Simulator {
     auto last_heartbeat = std::chrono::steady_clock::now();
     auto last_dtu_heartbeat = last_heartbeat;
     auto last_heard = last_heartbeat;
-    std::vector<std::uint8_t> chunk(8192);  // on the heap: a big coroutine frame trips GCC 12's -Wmismatched-new-delete
+    std::vector<std::uint8_t> chunk(
+        8192);  // on the heap: a big coroutine frame trips GCC 12's -Wmismatched-new-delete
     while (open) {
       // Take whatever arrived (acks, login ack) without holding up the event stream.
       for (;;) {
@@ -303,13 +331,18 @@ class Simulator {
       for (const auto& frame : proto::take_frames(buffer)) {
         if (frame.function == proto::function::data_ack) outbox_.acknowledged(frame.sequence);
         if (auto result = answer_command(frame)) {
-          const auto answer = proto::encode_frame(proto::encode_command_result(options_.source, *result));
-          co_await asio::async_write(socket, asio::buffer(answer), asio::redirect_error(asio::use_awaitable, ec));
+          const auto answer =
+              proto::encode_frame(proto::encode_command_result(options_.source, *result));
+          co_await asio::async_write(socket, asio::buffer(answer),
+                                     asio::redirect_error(asio::use_awaitable, ec));
         }
-        if (auto ack = proto::decode_login_ack(frame); ack && ack->outcome == proto::LoginOutcome::accepted && !logged_in) {
+        if (auto ack = proto::decode_login_ack(frame);
+            ack && ack->outcome == proto::LoginOutcome::accepted && !logged_in) {
           logged_in = true;
           auto resend = outbox_.resend_all();
-          if (!resend.empty()) co_await asio::async_write(socket, asio::buffer(resend), asio::redirect_error(asio::use_awaitable, ec));
+          if (!resend.empty())
+            co_await asio::async_write(socket, asio::buffer(resend),
+                                       asio::redirect_error(asio::use_awaitable, ec));
         }
       }
       if (finished()) break;
@@ -319,40 +352,52 @@ class Simulator {
         // the events whose time has come.
         std::vector<std::uint8_t> due;
         const auto now = std::chrono::steady_clock::now();
-        auto allowance = options_.speed > 0
-                             ? std::numeric_limits<std::uint64_t>::max()
-                             : static_cast<std::uint64_t>(std::chrono::duration<double>(now - rate_start_).count() * options_.rate) -
-                                   (outbox_.events_made() - made_at_rate_start_);
+        auto allowance =
+            options_.speed > 0
+                ? std::numeric_limits<std::uint64_t>::max()
+                : static_cast<std::uint64_t>(
+                      std::chrono::duration<double>(now - rate_start_).count() * options_.rate) -
+                      (outbox_.events_made() - made_at_rate_start_);
         while (allowance-- > 0 && !all_made() && due.size() < 256 * 1024) {
           if (!next_event_) next_event_ = next_from_model();
           if (until_due(next_event_->at) != std::chrono::steady_clock::duration{}) break;
           auto frame = add_to_outbox(next_event_->event);
           next_event_.reset();
           due.insert(due.end(), frame.begin(), frame.end());
-          if (options_.cut_after && connections_ == 1 && ++frames_this_connection >= options_.cut_after) break;
+          if (options_.cut_after && connections_ == 1 &&
+              ++frames_this_connection >= options_.cut_after)
+            break;
         }
         if (!due.empty()) {
           due_empty_since_.reset();
-          if (write_log_) *write_log_ << std::chrono::steady_clock::now().time_since_epoch().count() << ' ' << due.size() << ' ' << hall_.site << std::endl;
-          co_await asio::async_write(socket, asio::buffer(due), asio::redirect_error(asio::use_awaitable, ec));
+          if (write_log_)
+            *write_log_ << std::chrono::steady_clock::now().time_since_epoch().count() << ' '
+                        << due.size() << ' ' << hall_.site << std::endl;
+          co_await asio::async_write(socket, asio::buffer(due),
+                                     asio::redirect_error(asio::use_awaitable, ec));
         }
-        if (options_.cut_after && connections_ == 1 && frames_this_connection >= options_.cut_after) break;
+        if (options_.cut_after && connections_ == 1 && frames_this_connection >= options_.cut_after)
+          break;
       }
       if (std::chrono::steady_clock::now() - last_heartbeat > 5s) {
         last_heartbeat = std::chrono::steady_clock::now();
-        co_await asio::async_write(socket, asio::buffer(heartbeat), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(heartbeat),
+                                   asio::redirect_error(asio::use_awaitable, ec));
       }
       // Like a DTU, only while the line is idle, so a heartbeat packet travels on its own.
       if (!due_empty_since_) due_empty_since_ = std::chrono::steady_clock::now();
-      if (!hall_.dtu_heartbeat.empty() && std::chrono::steady_clock::now() - *due_empty_since_ > options_.dtu_heartbeat_interval &&
+      if (!hall_.dtu_heartbeat.empty() &&
+          std::chrono::steady_clock::now() - *due_empty_since_ > options_.dtu_heartbeat_interval &&
           std::chrono::steady_clock::now() - last_dtu_heartbeat > options_.dtu_heartbeat_interval) {
         last_dtu_heartbeat = std::chrono::steady_clock::now();
-        co_await asio::async_write(socket, asio::buffer(hall_.dtu_heartbeat), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(socket, asio::buffer(hall_.dtu_heartbeat),
+                                   asio::redirect_error(asio::use_awaitable, ec));
       }
       if (ec) break;
-      auto wait = options_.speed > 0 && next_event_
-                      ? std::min<std::chrono::steady_clock::duration>(until_due(next_event_->at), 200ms)
-                      : std::chrono::steady_clock::duration(std::chrono::milliseconds(2));
+      auto wait =
+          options_.speed > 0 && next_event_
+              ? std::min<std::chrono::steady_clock::duration>(until_due(next_event_->at), 200ms)
+              : std::chrono::steady_clock::duration(std::chrono::milliseconds(2));
       pace.expires_after(wait);
       co_await pace.async_wait(asio::use_awaitable);
       open = socket.is_open();
@@ -363,17 +408,17 @@ class Simulator {
   asio::io_context& io_;
   const Options& options_;
   HallSetup hall_;
-  records::Timestamp simulation_start_ =
-      options_.start.value_or(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+  records::Timestamp simulation_start_ = options_.start.value_or(
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
   std::chrono::steady_clock::time_point real_start_ = std::chrono::steady_clock::now();
   asio::ip::tcp::acceptor acceptor_;
   std::optional<tools::Pty> pty_;
   std::optional<tools::BusDevices> bus_;
   tools::DeviceOutbox outbox_;
   std::unique_ptr<std::ofstream> write_log_;  // with --write-log
-  Model model_;  // starts at simulation_start_, declared above it
+  Model model_;                               // starts at simulation_start_, declared above it
   std::optional<tools::Backlog> backlog_ = backlog_of(options_, simulation_start_);
-  std::optional<tools::Backlog::Due> next_event_;  // made by the model, not yet due
+  std::optional<tools::Backlog::Due> next_event_;     // made by the model, not yet due
   std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
   std::uint64_t made_at_rate_start_ = 0;
   std::uint64_t connections_ = 0;
@@ -384,14 +429,16 @@ class Simulator {
 // finished.
 class Reporter {
  public:
-  Reporter(asio::io_context& io, const Options& options, std::vector<std::unique_ptr<Simulator>>& simulators)
+  Reporter(asio::io_context& io, const Options& options,
+           std::vector<std::unique_ptr<Simulator>>& simulators)
       : io_(io), options_(options), simulators_(simulators) {}
 
   asio::awaitable<void> run() {
     asio::steady_timer tick(io_);
     auto last_write = std::chrono::steady_clock::now();
     for (;;) {
-      const bool all_finished = std::all_of(simulators_.begin(), simulators_.end(), [](const auto& s) { return s->finished(); });
+      const bool all_finished = std::all_of(simulators_.begin(), simulators_.end(),
+                                            [](const auto& s) { return s->finished(); });
       if (all_finished || std::chrono::steady_clock::now() - last_write > 1s) {
         write_stats();
         last_write = std::chrono::steady_clock::now();
@@ -407,7 +454,9 @@ class Reporter {
   static double cpu_seconds() {
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    auto seconds = [](const timeval& t) {
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
 
@@ -425,13 +474,18 @@ class Reporter {
     }
     auto percentile = [&](double p) {
       if (latencies.empty()) return 0.0;
-      auto at = latencies.begin() + static_cast<std::ptrdiff_t>(p * static_cast<double>(latencies.size() - 1));
+      auto at = latencies.begin() +
+                static_cast<std::ptrdiff_t>(p * static_cast<double>(latencies.size() - 1));
       std::nth_element(latencies.begin(), at, latencies.end());
       return *at;
     };
-    nlohmann::json stats = {{"halls", simulators_.size()}, {"events", total.events}, {"acks", total.acks},
-                            {"unacked", total.unacked}, {"connections", total.connections},
-                            {"ack_latency_ms_p50", percentile(0.50)}, {"ack_latency_ms_p99", percentile(0.99)},
+    nlohmann::json stats = {{"halls", simulators_.size()},
+                            {"events", total.events},
+                            {"acks", total.acks},
+                            {"unacked", total.unacked},
+                            {"connections", total.connections},
+                            {"ack_latency_ms_p50", percentile(0.50)},
+                            {"ack_latency_ms_p99", percentile(0.99)},
                             {"cpu_s", cpu_seconds()}};
     std::ofstream(options_.stats_file + ".tmp") << stats.dump() << '\n';
     std::rename((options_.stats_file + ".tmp").c_str(), options_.stats_file.c_str());
@@ -472,7 +526,8 @@ bool parse_hours(std::string_view text, tools::OpeningHours& hours) {
   }
   hours.opens_minute = oh * 60 + om;
   hours.closes_minute = ch * 60 + cm;
-  return om < 60 && cm < 60 && hours.opens_minute < hours.closes_minute && hours.closes_minute <= 24 * 60;
+  return om < 60 && cm < 60 && hours.opens_minute < hours.closes_minute &&
+         hours.closes_minute <= 24 * 60;
 }
 
 std::optional<Options> parse(int argc, char** argv) {
@@ -484,17 +539,25 @@ std::optional<Options> parse(int argc, char** argv) {
     if (arg == "--listen") {
       auto v = std::string(value());
       auto colon = v.rfind(':');
-      ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.port);
+      ok =
+          colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.port);
       o.host = v.substr(0, colon);
     } else if (arg == "--site") {
       for (auto site : split(value(), ',')) o.sites.emplace_back(site);
-    } else if (arg == "--source") ok = parse_number(value(), o.source);
-    else if (arg == "--events") ok = parse_number(value(), o.events);
-    else if (arg == "--rate") ok = parse_number(value(), o.rate) && o.rate > 0;
-    else if (arg == "--speed") ok = parse_number(value(), o.speed) && o.speed > 0;
-    else if (arg == "--arrivals-per-hour") ok = parse_number(value(), o.arrivals_per_hour) && o.arrivals_per_hour > 0;
-    else if (arg == "--windows") ok = parse_number(value(), o.windows) && o.windows > 0 && o.windows <= 999;
-    else if (arg == "--hours") ok = parse_hours(value(), o.hours);
+    } else if (arg == "--source")
+      ok = parse_number(value(), o.source);
+    else if (arg == "--events")
+      ok = parse_number(value(), o.events);
+    else if (arg == "--rate")
+      ok = parse_number(value(), o.rate) && o.rate > 0;
+    else if (arg == "--speed")
+      ok = parse_number(value(), o.speed) && o.speed > 0;
+    else if (arg == "--arrivals-per-hour")
+      ok = parse_number(value(), o.arrivals_per_hour) && o.arrivals_per_hour > 0;
+    else if (arg == "--windows")
+      ok = parse_number(value(), o.windows) && o.windows > 0 && o.windows <= 999;
+    else if (arg == "--hours")
+      ok = parse_hours(value(), o.hours);
     else if (arg == "--terminals") {
       for (auto item : split(value(), ',')) {
         const bool around_the_clock = item.ends_with(":24h");
@@ -502,8 +565,10 @@ std::optional<Options> parse(int argc, char** argv) {
         ok = ok && !item.empty();
         o.terminals.push_back({std::string(item), around_the_clock});
       }
-    } else if (arg == "--seed") ok = parse_number(value(), o.seed);
-    else if (arg == "--cut-after") ok = parse_number(value(), o.cut_after);
+    } else if (arg == "--seed")
+      ok = parse_number(value(), o.seed);
+    else if (arg == "--cut-after")
+      ok = parse_number(value(), o.cut_after);
     else if (arg == "--backlog-hours") {
       const auto range = value();
       const auto dash = range.find('-');
@@ -511,17 +576,20 @@ std::optional<Options> parse(int argc, char** argv) {
       ok = dash != std::string_view::npos && parse_number(range.substr(0, dash), from) &&
            parse_number(range.substr(dash + 1), until) && 0 <= from && from < until;
       if (ok) o.backlog_hours = std::pair{from, until};
-    }
-    else if (arg == "--port-file") o.port_file = value();
-    else if (arg == "--stats-file") o.stats_file = value();
-    else if (arg == "--write-log") o.write_log = value();
-    else if (arg == "--exit-when-acked") o.exit_when_acked = true;
+    } else if (arg == "--port-file")
+      o.port_file = value();
+    else if (arg == "--stats-file")
+      o.stats_file = value();
+    else if (arg == "--write-log")
+      o.write_log = value();
+    else if (arg == "--exit-when-acked")
+      o.exit_when_acked = true;
     else if (arg == "--start") {
       auto start = records::parse_instant(value(), std::chrono::minutes(0));
       ok = start.has_value();
       if (ok) o.start = start->at;
-    }
-    else if (arg == "--serial") o.serial = true;
+    } else if (arg == "--serial")
+      o.serial = true;
     else if (arg == "--bus") {
       auto list = split(value(), ',');
       ok = !list.empty();
@@ -533,22 +601,27 @@ std::optional<Options> parse(int argc, char** argv) {
     } else if (arg == "--dtu") {
       auto v = std::string(value());
       auto colon = v.rfind(':');
-      ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), o.dtu_port) && o.dtu_port != 0;
+      ok = colon != std::string::npos &&
+           parse_number(std::string_view(v).substr(colon + 1), o.dtu_port) && o.dtu_port != 0;
       o.dtu_host = v.substr(0, colon);
-    } else if (arg == "--register") o.registration_template = value();
-    else if (arg == "--identity") o.identity = value();
-    else if (arg == "--dtu-heartbeat") o.heartbeat_template = value();
+    } else if (arg == "--register")
+      o.registration_template = value();
+    else if (arg == "--identity")
+      o.identity = value();
+    else if (arg == "--dtu-heartbeat")
+      o.heartbeat_template = value();
     else if (arg == "--dtu-heartbeat-ms") {
       long ms = 0;
       ok = parse_number(value(), ms) && ms > 0;
       o.dtu_heartbeat_interval = std::chrono::milliseconds(ms);
-    }
-    else ok = false;
+    } else
+      ok = false;
     if (!ok) return std::nullopt;
   }
-  const bool one_line = o.serial || !o.terminals.empty();  // a pty, or one server for all its terminals
-  if (o.sites.empty() || (o.dtu_port != 0 && o.identity.empty()) || (!o.bus_addresses.empty() && !o.serial) ||
-      (one_line && o.sites.size() > 1)) {
+  const bool one_line =
+      o.serial || !o.terminals.empty();  // a pty, or one server for all its terminals
+  if (o.sites.empty() || (o.dtu_port != 0 && o.identity.empty()) ||
+      (!o.bus_addresses.empty() && !o.serial) || (one_line && o.sites.size() > 1)) {
     return std::nullopt;
   }
   return o;
@@ -556,10 +629,12 @@ std::optional<Options> parse(int argc, char** argv) {
 
 // Hall i: its site, seed, port and DTU identity.
 std::optional<HallSetup> hall_setup(const Options& o, std::size_t i) {
-  HallSetup hall{o.sites[i], o.seed + i, static_cast<std::uint16_t>(o.port == 0 ? 0 : o.port + i), {}, {}};
+  HallSetup hall{
+      o.sites[i], o.seed + i, static_cast<std::uint16_t>(o.port == 0 ? 0 : o.port + i), {}, {}};
   std::string identity = o.identity;
   std::uint64_t number = 0;
-  if (i > 0 && parse_number(std::string_view(identity), number)) identity = std::to_string(number + i);
+  if (i > 0 && parse_number(std::string_view(identity), number))
+    identity = std::to_string(number + i);
   try {
     hall.registration = records::expand_packet_template(o.registration_template, identity);
     hall.dtu_heartbeat = records::expand_packet_template(o.heartbeat_template, identity);
@@ -576,19 +651,25 @@ int main(int argc, char** argv) {
   std::vector<HallSetup> halls;
   for (std::size_t i = 0; options && i < options->sites.size(); ++i) {
     auto hall = hall_setup(*options, i);
-    if (!hall) options.reset();
-    else halls.push_back(std::move(*hall));
+    if (!hall)
+      options.reset();
+    else
+      halls.push_back(std::move(*hall));
   }
   if (!options) {
-    std::fprintf(stderr,
-                 "usage: hall_sim (--listen HOST:PORT | --dtu HALLD_HOST:PORT --identity ID [--register T] "
-                 "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS] | --serial [--bus ADDR,ADDR,...]) --site HALL[,HALL...] "
-                 "[--terminals CODE[:24h],...] [--source N] [--events N] [--rate R] [--speed S] [--arrivals-per-hour A] "
-                 "[--windows W] [--hours HH:MM-HH:MM|24h] [--seed N] [--cut-after K] [--port-file F] [--stats-file F] "
-                 "[--exit-when-acked] [--start 2026-11-21T00:30:00Z]\n"
-                 "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n"
-                 "  several halls: one per site, on consecutive ports (or DTU identities) from the first\n"
-                 "  --terminals: a terminal-management server (site = its server id) for these terminals\n");
+    std::fprintf(
+        stderr,
+        "usage: hall_sim (--listen HOST:PORT | --dtu HALLD_HOST:PORT --identity ID [--register T] "
+        "[--dtu-heartbeat T] [--dtu-heartbeat-ms MS] | --serial [--bus ADDR,ADDR,...]) --site "
+        "HALL[,HALL...] "
+        "[--terminals CODE[:24h],...] [--source N] [--events N] [--rate R] [--speed S] "
+        "[--arrivals-per-hour A] "
+        "[--windows W] [--hours HH:MM-HH:MM|24h] [--seed N] [--cut-after K] [--port-file F] "
+        "[--stats-file F] "
+        "[--exit-when-acked] [--start 2026-11-21T00:30:00Z]\n"
+        "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n"
+        "  several halls: one per site, on consecutive ports (or DTU identities) from the first\n"
+        "  --terminals: a terminal-management server (site = its server id) for these terminals\n");
     return 2;
   }
   asio::io_context io;
@@ -602,17 +683,17 @@ int main(int argc, char** argv) {
     std::ofstream(options->port_file + ".tmp") << addresses;
     std::rename((options->port_file + ".tmp").c_str(), options->port_file.c_str());
   }
-  const char* what = !options->terminals.empty() ? "a terminal-management server"
+  const char* what = !options->terminals.empty()       ? "a terminal-management server"
                      : !options->bus_addresses.empty() ? "keypads on a bus"
                                                        : "halls";
   if (options->serial) {
     std::printf("hall_sim: %s at the far end of %s\n", what, simulators.front()->address().c_str());
   } else if (options->dtu_port != 0) {
-    std::printf("hall_sim: %zu %s dialling %s:%u as DTUs\n", simulators.size(), what, options->dtu_host.c_str(),
-                options->dtu_port);
+    std::printf("hall_sim: %zu %s dialling %s:%u as DTUs\n", simulators.size(), what,
+                options->dtu_host.c_str(), options->dtu_port);
   } else {
-    std::printf("hall_sim: %zu %s listening on %s from port %s for halld\n", simulators.size(), what,
-                options->host.c_str(), simulators.front()->address().c_str());
+    std::printf("hall_sim: %zu %s listening on %s from port %s for halld\n", simulators.size(),
+                what, options->host.c_str(), simulators.front()->address().c_str());
   }
   std::fflush(stdout);
   for (auto& simulator : simulators) asio::co_spawn(io, simulator->serve(), asio::detached);

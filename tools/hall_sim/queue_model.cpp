@@ -28,7 +28,8 @@ QueueModel::QueueModel(QueueModelOptions options)
       random_(options_.seed),
       pick_business_(by_share(options_.mix)),
       clock_(options_.start),
-      next_arrival_(next_arrival(options_.hours, options_.arrivals_per_hour, options_.start, random_)),
+      next_arrival_(
+          next_arrival(options_.hours, options_.arrivals_per_hour, options_.start, random_)),
       next_transition_(options_.hours.next_opening(options_.start)),
       next_snapshot_(options_.start),
       serving_(static_cast<std::size_t>(options_.windows)),
@@ -36,7 +37,8 @@ QueueModel::QueueModel(QueueModelOptions options)
 
 Event QueueModel::next() {
   while (ready_.empty()) {
-    // The earliest of: opening or closing, a snapshot, the first service to finish, the next arrival.
+    // The earliest of: opening or closing, a snapshot, the first service to finish, the next
+    // arrival.
     Timestamp soonest = next_transition_;
     enum { transition, take_snapshot, finishing, arrival } what = transition;
     std::size_t finishing_window = 0;
@@ -57,10 +59,18 @@ Event QueueModel::next() {
     }
     clock_ = soonest;
     switch (what) {
-      case transition: open_or_close(); break;
-      case take_snapshot: snapshot(); break;
-      case finishing: finish(finishing_window); break;
-      case arrival: arrive(); break;
+      case transition:
+        open_or_close();
+        break;
+      case take_snapshot:
+        snapshot();
+        break;
+      case finishing:
+        finish(finishing_window);
+        break;
+      case arrival:
+        arrive();
+        break;
     }
     while (start_service()) {
     }
@@ -70,18 +80,22 @@ Event QueueModel::next() {
   return event;
 }
 
-std::string QueueModel::staff_of(std::size_t window) const { return fmt::format("S{:02}", window + 1); }
+std::string QueueModel::staff_of(std::size_t window) const {
+  return fmt::format("S{:02}", window + 1);
+}
 
 void QueueModel::open_or_close() {
   hall_open_ = !hall_open_;
   if (hall_open_) {
     for (std::size_t w = 0; w < window_open_.size(); ++w) {
       window_open_[w] = true;
-      ready_.push_back(Event{clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1), WindowState::open, staff_of(w)}});
+      ready_.push_back(Event{clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1),
+                                                         WindowState::open, staff_of(w)}});
     }
     next_snapshot_ = clock_;
     // Around the clock there is no closing: the next "transition" never comes.
-    next_transition_ = options_.hours.always() ? Timestamp::max() : options_.hours.closing_after(clock_);
+    next_transition_ =
+        options_.hours.always() ? Timestamp::max() : options_.hours.closing_after(clock_);
     return;
   }
   next_transition_ = options_.hours.next_opening(clock_ + seconds(1));
@@ -93,13 +107,18 @@ void QueueModel::arrive() {
   Waiting w{fmt::format("A{:04}", ++ticket_number_ % 10000), pick_business_(random_), clock_};
   std::uniform_int_distribution<int> klass(0, 9);
   const int k = klass(random_);
-  auto customer = k == 0 ? CustomerClassCode::premium : k == 9 ? CustomerClassCode::potential : CustomerClassCode::general;
+  auto customer = k == 0   ? CustomerClassCode::premium
+                  : k == 9 ? CustomerClassCode::potential
+                           : CustomerClassCode::general;
   std::uniform_int_distribution<int> how(0, 19);
   const int h = how(random_);
-  auto source = h == 0 ? TicketSource::vip : h == 1 ? TicketSource::pre_booking_95598 : h < 4 ? TicketSource::appointment
-                                                                                              : TicketSource::kiosk;
+  auto source = h == 0   ? TicketSource::vip
+                : h == 1 ? TicketSource::pre_booking_95598
+                : h < 4  ? TicketSource::appointment
+                         : TicketSource::kiosk;
   queue_.push_back(w);
-  ready_.push_back(Event{clock_, TicketIssued{w.ticket, options_.mix[w.business].code, customer, source}});
+  ready_.push_back(
+      Event{clock_, TicketIssued{w.ticket, options_.mix[w.business].code, customer, source}});
 }
 
 bool QueueModel::start_service() {
@@ -126,7 +145,8 @@ bool QueueModel::start_service() {
     }
     const double mean_minutes = options_.mix[ticket.business].service_minutes;
     std::lognormal_distribution<double> service(std::log(mean_minutes * 60) - 0.18, 0.6);
-    serving_[w] = Serving{ticket, clock_ + seconds(30 + static_cast<long>(service(random_))), false};
+    serving_[w] =
+        Serving{ticket, clock_ + seconds(30 + static_cast<long>(service(random_))), false};
     ready_.push_back(Event{clock_, TicketCalled{ticket.ticket, window, staff_of(w)}});
     ready_.push_back(Event{clock_, ServiceStarted{ticket.ticket, window, staff_of(w)}});
     return true;
@@ -144,17 +164,20 @@ void QueueModel::finish(std::size_t w) {
     return;
   }
   // Evaluation gets worse with the wait: satisfied most of the time, less so after 20 minutes.
-  const double waited_min = std::chrono::duration<double>(serving.finishes - serving.ticket.issued).count() / 60;
+  const double waited_min =
+      std::chrono::duration<double>(serving.finishes - serving.ticket.issued).count() / 60;
   std::uniform_real_distribution<double> mood(0, 1);
   const double m = mood(random_) + std::min(0.6, waited_min / 60);
-  auto result = m < 0.55 ? EvaluationResult::very_satisfied
+  auto result = m < 0.55   ? EvaluationResult::very_satisfied
                 : m < 0.85 ? EvaluationResult::satisfied
                 : m < 1.05 ? EvaluationResult::basic
                 : m < 1.3  ? EvaluationResult::dissatisfied
                            : EvaluationResult::not_evaluated;
   const auto& business = options_.mix[serving.ticket.business].code;
-  ready_.push_back(Event{clock_, ServiceFinished{serving.ticket.ticket, window, staff_of(w), business}});
-  ready_.push_back(Event{clock_, EvaluationGiven{serving.ticket.ticket, window, staff_of(w), result}});
+  ready_.push_back(
+      Event{clock_, ServiceFinished{serving.ticket.ticket, window, staff_of(w), business}});
+  ready_.push_back(
+      Event{clock_, EvaluationGiven{serving.ticket.ticket, window, staff_of(w), result}});
   if (!hall_open_ && queue_.empty()) close_idle_windows();
 }
 
@@ -162,7 +185,8 @@ void QueueModel::close_idle_windows() {
   for (std::size_t w = 0; w < serving_.size(); ++w) {
     if (!window_open_[w] || serving_[w]) continue;
     window_open_[w] = false;
-    ready_.push_back(Event{clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1), WindowState::closed, ""}});
+    ready_.push_back(Event{
+        clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1), WindowState::closed, ""}});
   }
 }
 
@@ -174,7 +198,8 @@ void QueueModel::snapshot() {
     for (const auto& w : queue_) {
       if (w.business != b) continue;
       ++q.waiting;
-      q.longest_wait_s = std::max(q.longest_wait_s, static_cast<std::uint32_t>((clock_ - w.issued).count()));
+      q.longest_wait_s =
+          std::max(q.longest_wait_s, static_cast<std::uint32_t>((clock_ - w.issued).count()));
     }
     s.queues.push_back(std::move(q));
   }

@@ -2,10 +2,10 @@
 // time; customers arrive (Poisson, with the hourly and Monday profile of schedule.hpp), take a
 // ticket for a business type from the hall's mix, are called to a window, served for a
 // log-normal time typical of their business, and evaluate the service — worse after long
-// waits; some leave before being called, some are called and never come. A queue snapshot goes out every five minutes while
-// the hall is open. At closing time no more tickets are issued; each window closes once the
-// queue is served. Pure and deterministic from its seed (on one standard library: <random>'s
-// distributions differ between implementations).
+// waits; some leave before being called, some are called and never come. A queue snapshot goes out
+// every five minutes while the hall is open. At closing time no more tickets are issued; each
+// window closes once the queue is served. Pure and deterministic from its seed (on one standard
+// library: <random>'s distributions differ between implementations).
 #pragma once
 
 #include <cstdint>
@@ -57,7 +57,8 @@ class QueueModel {
   void open_or_close();
   void arrive();
   bool start_service();  // queues the events of one call, if a window is free
-  void finish(std::size_t window);  // the end of the service, its evaluation, perhaps the window's closing
+  void finish(
+      std::size_t window);  // the end of the service, its evaluation, perhaps the window's closing
   void close_idle_windows();
   void snapshot();
   std::string staff_of(std::size_t window) const;

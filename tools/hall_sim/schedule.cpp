@@ -40,17 +40,19 @@ records::Timestamp OpeningHours::closing_after(records::Timestamp t) const {
 
 double arrival_factor(const OpeningHours& hours, records::Timestamp t) {
   if (!hours.open_at(t)) return 0;
-  if (hours.always() && (hours.local_minute(t) < 8 * 60 || hours.local_minute(t) >= 20 * 60)) return 0.15;  // night
+  if (hours.always() && (hours.local_minute(t) < 8 * 60 || hours.local_minute(t) >= 20 * 60))
+    return 0.15;  // night
   // Local hour 0 … 23; peaks at 9–11 and 14–16, a lull at lunch.
-  static constexpr std::array<double, 24> hourly = {0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.3, 0.6, 1.4, 1.6, 1.2,
-                                                    0.6,  0.7,  1.2,  1.3,  1.0,  0.5,  0.3,  0.3, 0.15, 0.15, 0.15, 0.15};
+  static constexpr std::array<double, 24> hourly = {0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.3,
+                                                    0.6,  1.4,  1.6,  1.2,  0.6,  0.7,  1.2,  1.3,
+                                                    1.0,  0.5,  0.3,  0.3,  0.15, 0.15, 0.15, 0.15};
   const int minute = hours.local_minute(t);
   const double monday_morning = hours.local_weekday(t) == 0 && minute < 12 * 60 ? 1.5 : 1.0;
   return hourly[static_cast<std::size_t>(minute / 60)] * monday_morning;
 }
 
-records::Timestamp next_arrival(const OpeningHours& hours, double mean_per_hour, records::Timestamp after,
-                                std::mt19937_64& random) {
+records::Timestamp next_arrival(const OpeningHours& hours, double mean_per_hour,
+                                records::Timestamp after, std::mt19937_64& random) {
   std::exponential_distribution<double> gap(mean_per_hour * max_arrival_factor / 3600.0);
   std::uniform_real_distribution<double> accept(0, max_arrival_factor);
   auto t = after;

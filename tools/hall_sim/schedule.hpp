@@ -33,7 +33,7 @@ inline constexpr double max_arrival_factor = 1.6 * 1.5;  // the busiest hour on 
 
 // The next arrival after `after` of a Poisson process whose rate is mean_per_hour ×
 // arrival_factor (by thinning a process at the maximum rate).
-records::Timestamp next_arrival(const OpeningHours& hours, double mean_per_hour, records::Timestamp after,
-                                std::mt19937_64& random);
+records::Timestamp next_arrival(const OpeningHours& hours, double mean_per_hour,
+                                records::Timestamp after, std::mt19937_64& random);
 
 }  // namespace halld::tools

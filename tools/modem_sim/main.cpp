@@ -21,7 +21,9 @@
 namespace {
 
 volatile sig_atomic_t stopping = 0;
-void stop(int) { stopping = 1; }
+void stop(int) {
+  stopping = 1;
+}
 
 bool parse_int(const std::string& text, int& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -37,16 +39,24 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc && ok; ++i) {
     const std::string arg = argv[i];
     const std::string value = i + 1 < argc ? argv[++i] : "";
-    if (arg == "--port-file") port_file = value;
-    else if (arg == "--messages-file") messages_file = value;
-    else if (arg == "--pin") options.pin = value;
-    else if (arg == "--registration") ok = parse_int(value, options.registration);
-    else if (arg == "--cms-error") ok = parse_int(value, options.fail_with_cms_error);
-    else ok = false;
+    if (arg == "--port-file")
+      port_file = value;
+    else if (arg == "--messages-file")
+      messages_file = value;
+    else if (arg == "--pin")
+      options.pin = value;
+    else if (arg == "--registration")
+      ok = parse_int(value, options.registration);
+    else if (arg == "--cms-error")
+      ok = parse_int(value, options.fail_with_cms_error);
+    else
+      ok = false;
   }
   if (!ok || port_file.empty()) {
-    std::fprintf(stderr, "usage: modem_sim --port-file F [--messages-file F] [--pin P] [--registration STAT] "
-                         "[--cms-error N]\n");
+    std::fprintf(
+        stderr,
+        "usage: modem_sim --port-file F [--messages-file F] [--pin P] [--registration STAT] "
+        "[--cms-error N]\n");
     return 2;
   }
   ::signal(SIGTERM, stop);
@@ -71,7 +81,9 @@ int main(int argc, char** argv) {
     for (; recorded < modem.messages().size(); ++recorded) {
       const auto& m = modem.messages()[recorded];
       if (!messages_file.empty()) {
-        std::ofstream(messages_file, std::ios::app) << nlohmann::json{{"to", m.destination}, {"text", m.text}, {"parts", m.parts}}.dump() << '\n';
+        std::ofstream(messages_file, std::ios::app)
+            << nlohmann::json{{"to", m.destination}, {"text", m.text}, {"parts", m.parts}}.dump()
+            << '\n';
       }
     }
   }

@@ -9,9 +9,13 @@ namespace halld::tools {
 
 namespace {
 
-std::string final_ok(std::string info = {}) { return (info.empty() ? "" : "\r\n" + info + "\r\n") + "\r\nOK\r\n"; }
+std::string final_ok(std::string info = {}) {
+  return (info.empty() ? "" : "\r\n" + info + "\r\n") + "\r\nOK\r\n";
+}
 const std::string error = "\r\nERROR\r\n";
-std::string cms_error(int code) { return fmt::format("\r\n+CMS ERROR: {}\r\n", code); }
+std::string cms_error(int code) {
+  return fmt::format("\r\n+CMS ERROR: {}\r\n", code);
+}
 
 }  // namespace
 
@@ -63,13 +67,15 @@ std::string SimulatedModem::command(const std::string& line) {
     return final_ok();
   }
   if (line.starts_with("AT+CMGS=")) {
-    if (pin_needed) return cms_error(311);            // SIM PIN required
-    if (!pdu_mode_) return cms_error(302);            // operation not allowed
-    if (options_.registration != 1 && options_.registration != 5) return cms_error(331);  // no network service
+    if (pin_needed) return cms_error(311);  // SIM PIN required
+    if (!pdu_mode_) return cms_error(302);  // operation not allowed
+    if (options_.registration != 1 && options_.registration != 5)
+      return cms_error(331);  // no network service
     long n = -1;
     const auto digits = std::string_view(line).substr(8);
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (ec != std::errc() || end != digits.data() + digits.size() || n < 7 || n > 164) return cms_error(304);
+    if (ec != std::errc() || end != digits.data() + digits.size() || n < 7 || n > 164)
+      return cms_error(304);
     expected_octets_ = n;
     return "\r\n> ";
   }
@@ -85,7 +91,8 @@ std::string SimulatedModem::submit(const std::string& hex) {
   // The length given with AT+CMGS counts the PDU without its SMSC field.
   const long smsc_octets = 1 + std::stol(hex.substr(0, 2), nullptr, 16);
   if (static_cast<long>(hex.size() / 2) - smsc_octets != expected_octets_) {
-    refused_.push_back(fmt::format("AT+CMGS={} but the PDU has {} octets after its SMSC field", expected_octets_,
+    refused_.push_back(fmt::format("AT+CMGS={} but the PDU has {} octets after its SMSC field",
+                                   expected_octets_,
                                    static_cast<long>(hex.size() / 2) - smsc_octets));
     return cms_error(304);
   }

@@ -15,8 +15,8 @@
 namespace halld::tools {
 
 struct ModemOptions {
-  std::string pin;              // empty: no PIN asked
-  int registration = 1;         // +CREG stat: 1 home, 5 roaming, 2 searching, 3 denied
+  std::string pin;               // empty: no PIN asked
+  int registration = 1;          // +CREG stat: 1 home, 5 roaming, 2 searching, 3 denied
   int fail_with_cms_error = -1;  // answer every submission with this +CMS ERROR (e.g. 500), or -1
 };
 

@@ -7,8 +7,8 @@
 #pragma once
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <unordered_map>
 
@@ -61,8 +61,8 @@ using LinkFactory = std::function<std::shared_ptr<link::Link>(link::LinkHandler)
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
-  Channel(store::ChannelRow config, ChannelOptions options, store::Database& database, Ingest& ingest,
-          MetricsRegistry& metrics, const LinkFactory& make_link);
+  Channel(store::ChannelRow config, ChannelOptions options, store::Database& database,
+          Ingest& ingest, MetricsRegistry& metrics, const LinkFactory& make_link);
 
   // Set before start(): told on the channel's strand each time the link comes up or goes down.
   using CommObserver = std::function<void(bool up)>;
@@ -75,7 +75,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
   // Before start(), without the database: the sources registered on the channel (device
   // address → source id) and where terminals stand, as a snapshot last saw them.
-  void know(const std::map<std::uint32_t, int>& sources, std::unordered_map<std::string, int> terminal_halls);
+  void know(const std::map<std::uint32_t, int>& sources,
+            std::unordered_map<std::string, int> terminal_halls);
 
   void start();
   void stop();
@@ -87,8 +88,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // 32 bits of `command_id`. `answered` gets the outcome — the device's (done, refused,
   // unsupported, failed) or "failed" when the command could not be sent or the link went down
   // first — once, on the channel's strand.
-  using CommandAnswer = std::function<void(std::int64_t command_id, std::string state, std::string detail)>;
-  void send_command(std::uint32_t address, std::int64_t command_id, nlohmann::json command, CommandAnswer answered);
+  using CommandAnswer =
+      std::function<void(std::int64_t command_id, std::string state, std::string detail)>;
+  void send_command(std::uint32_t address, std::int64_t command_id, nlohmann::json command,
+                    CommandAnswer answered);
   ChannelStatus status() const;  // thread-safe snapshot
 
  private:
@@ -116,7 +119,8 @@ class Channel : public std::enable_shared_from_this<Channel> {
   // A rate-limited line naming what was refused, from which device, and its first bytes.
   void log_refusal(const proto::Session::Refused& refused);
   // Whether the event's time lies outside the clock bounds around `received`.
-  bool clock_skewed(const records::Event& event, std::chrono::system_clock::time_point received) const;
+  bool clock_skewed(const records::Event& event,
+                    std::chrono::system_clock::time_point received) const;
   void note_clock_skew(std::uint32_t address, std::chrono::seconds off, std::size_t events);
   void send(std::vector<std::uint8_t> bytes);  // through the tap, when it is on
   void record_comm_event(std::string state, std::string detail);

@@ -26,10 +26,10 @@ namespace halld::acq {
 
 struct IngestLimits {
   std::size_t max_batch_rows = 5000;
-  std::chrono::milliseconds max_delay{50};        // a partial batch waits at most this long
-  std::chrono::milliseconds retry_delay{500};     // after a failed batch (database away)
-  std::size_t high_water = 200'000;               // pending events above which links should pause
-  std::uint64_t spool_max_bytes = 1ull << 30;     // spool size above which links should pause
+  std::chrono::milliseconds max_delay{50};     // a partial batch waits at most this long
+  std::chrono::milliseconds retry_delay{500};  // after a failed batch (database away)
+  std::size_t high_water = 200'000;            // pending events above which links should pause
+  std::uint64_t spool_max_bytes = 1ull << 30;  // spool size above which links should pause
 };
 
 class Ingest {
@@ -37,8 +37,8 @@ class Ingest {
   using OnDurable = std::function<void()>;
 
   // Without a spool, a batch the database cannot take stays queued (unacknowledged) and is retried.
-  Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits, MetricsRegistry& metrics,
-         std::unique_ptr<Spool> spool = nullptr);
+  Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits,
+         MetricsRegistry& metrics, std::unique_ptr<Spool> spool = nullptr);
 
   // Thread-safe. The callback runs on the ingest's strand once every event of the group is durable.
   void submit(std::vector<store::IngestRecord> group, OnDurable on_durable);
@@ -77,11 +77,12 @@ class Ingest {
   // The first `rows` queued records are durable: release the groups they complete.
   void release(std::size_t rows);
   // One committed transaction of write_events, counted; false when the database refused it.
-  asio::awaitable<bool> store_batch(const std::vector<store::IngestRecord>& batch, std::string_view what, bool warn);
+  asio::awaitable<bool> store_batch(const std::vector<store::IngestRecord>& batch,
+                                    std::string_view what, bool warn);
   // Spooled events wait for replay: every batch goes to the spool until it has drained.
   bool spooling() const { return spool_ && (spool_only_ || !spool_->drained()); }
   bool spool(const std::vector<store::IngestRecord>& batch);  // false: the disk failed too
-  asio::awaitable<bool> replay_spool();                        // false: the database is still away
+  asio::awaitable<bool> replay_spool();                       // false: the database is still away
   void warn_failure(std::string_view what, std::size_t rows, const std::exception& e);
   void note_restarts(const std::vector<store::SequenceRestart>& restarts);
 

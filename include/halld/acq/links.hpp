@@ -12,8 +12,10 @@ namespace halld::acq {
 
 class LinkMaker {
  public:
-  LinkMaker(asio::any_io_executor executor, link::Backoff backoff, link::DtuServerOptions dtu, MetricsRegistry& metrics);
-  // Throws std::invalid_argument when the channel's link cannot be made (e.g. its DTU packet is taken).
+  LinkMaker(asio::any_io_executor executor, link::Backoff backoff, link::DtuServerOptions dtu,
+            MetricsRegistry& metrics);
+  // Throws std::invalid_argument when the channel's link cannot be made (e.g. its DTU packet is
+  // taken).
   LinkFactory factory(const records::AcquisitionChannel& channel);
   // The DTU server, when some channel is a DTU; start it once every channel has been made.
   std::shared_ptr<link::DtuServer> dtu_server() const { return dtu_server_; }

@@ -60,9 +60,9 @@ class Spool {
   std::uint64_t size_ = 0;
   std::uint64_t cut_bytes_ = 0;
   bool damaged_ = false;
-  std::size_t records_ = 0;   // in the file
-  std::size_t replayed_ = 0;  // from the front, consumed
-  std::uint64_t cursor_ = 0;  // file offset of the first record not consumed
+  std::size_t records_ = 0;                 // in the file
+  std::size_t replayed_ = 0;                // from the front, consumed
+  std::uint64_t cursor_ = 0;                // file offset of the first record not consumed
   std::vector<std::uint64_t> peeked_ends_;  // file offsets after each peeked record
 };
 

@@ -34,7 +34,8 @@ std::vector<Alarm> load_standing(pqxx::transaction_base& tx);
 std::int64_t max_alarm_id(pqxx::transaction_base& tx);
 // The alarm as it now stands (inserted or replaced whole) and the transition that made it so.
 void write_transition(pqxx::transaction_base& tx, const Alarm& alarm, Change change, Timestamp at,
-                      std::optional<double> value, const std::string& actor, const std::string& note);
+                      std::optional<double> value, const std::string& actor,
+                      const std::string& note);
 
 }  // namespace halld::alarm
 
@@ -57,7 +58,8 @@ nlohmann::json list_alarms(pqxx::transaction_base& tx, const AlarmFilter& filter
 nlohmann::json alarm_history(pqxx::transaction_base& tx, std::int64_t id);
 // Counts by `group` (kind, rule, hall, city, severity or day) over alarms raised in the range, with
 // mean minutes to acknowledge and to clear.
-nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& filter, std::string_view group);
+nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& filter,
+                                std::string_view group);
 // Fault alarms per terminal and per component type over the range: failures, downtime, MTTR and
 // MTBF (the time up between failures: the range less downtime, over the failures).
 nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilter& filter);

@@ -24,11 +24,12 @@ struct Contact {
   int id = 0;
   std::string name;
   std::string phone;
-  int level = 1;                // on the escalation chain: 1 hall, 2 city, 3 province
-  std::string city_code;        // empty: the whole province
-  std::string hall_code;        // empty: every hall of the city (or province)
+  int level = 1;          // on the escalation chain: 1 hall, 2 city, 3 province
+  std::string city_code;  // empty: the whole province
+  std::string hall_code;  // empty: every hall of the city (or province)
   Severity min_severity = Severity::warning;
-  // Local minutes of the day [from, until) in which only critical alarms are sent; may wrap midnight.
+  // Local minutes of the day [from, until) in which only critical alarms are sent; may wrap
+  // midnight.
   std::optional<std::pair<int, int>> quiet;
   std::uint8_t duty_days = 0x7f;  // local weekdays on duty: bit 0 Monday … bit 6 Sunday
 };
@@ -37,8 +38,8 @@ struct DispatchPolicy {
   std::chrono::seconds escalate_after{10 * 60};
   int top_level = 3;
   std::chrono::seconds group_window{60};  // texts to one recipient wait this long for company
-  int texts_per_hour = 6;                 // per recipient; what waits beyond goes in the next digest
-  std::size_t max_units = 2 * 67;         // a digest fills at most two SMS parts
+  int texts_per_hour = 6;          // per recipient; what waits beyond goes in the next digest
+  std::size_t max_units = 2 * 67;  // a digest fills at most two SMS parts
   std::string text_template = std::string(default_template);
   std::string state_template = std::string(default_state_template);
 };

@@ -16,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "halld/alarm/rules.hpp"
@@ -67,7 +66,7 @@ struct AlarmEvent {
   Timestamp at{};
   std::string actor;  // "system" or the operator
   std::string note;
-  Alarm alarm;        // after the change
+  Alarm alarm;  // after the change
 };
 
 nlohmann::json to_json(const Alarm& alarm);
@@ -96,8 +95,8 @@ class Engine {
   using Clock = std::function<Timestamp()>;
   using Subscriber = std::function<void(const AlarmEvent&)>;
 
-  Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics, live::Engine& live,
-         EngineOptions options, Clock clock);
+  Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
+         live::Engine& live, EngineOptions options, Clock clock);
   ~Engine();
 
   // Blocking, before start(): rules, maintenance windows and the alarms not closed.
@@ -139,8 +138,8 @@ class Engine {
   ActionResult act_on_strand(const Action& action);
   void apply_loaded(Loaded loaded);
   // Records the change: in the standing list, to subscribers, into the write queue.
-  void emit(Alarm& alarm, Change change, Timestamp at, std::optional<double> value, std::string actor,
-            std::string note);
+  void emit(Alarm& alarm, Change change, Timestamp at, std::optional<double> value,
+            std::string actor, std::string note);
   Alarm clear_alarm(Alarm& alarm, Timestamp at, std::string actor, std::string reason);
   asio::awaitable<void> ticker();
   asio::awaitable<void> writer();
@@ -152,7 +151,8 @@ class Engine {
   Clock clock_;
   Evaluator evaluator_;
   std::map<int, std::shared_ptr<const live::HallView>> latest_;  // by hall id
-  std::map<std::tuple<int, int, std::string>, std::int64_t> open_;  // (rule, hall, object) → alarm id
+  std::map<std::tuple<int, int, std::string>, std::int64_t>
+      open_;  // (rule, hall, object) → alarm id
   std::int64_t next_id_ = 1;
   std::deque<Write> writes_;
   std::optional<std::uint64_t> live_subscription_;
@@ -162,7 +162,7 @@ class Engine {
   std::function<void()> on_stopped_;
   int running_loops_ = 0;
 
-  mutable std::mutex mutex_;  // guards the members below
+  mutable std::mutex mutex_;                // guards the members below
   std::map<std::int64_t, Alarm> standing_;  // not closed, by id
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t next_subscriber_ = 1;

@@ -29,14 +29,16 @@ std::string_view to_string(Gate gate);
 struct GateInputs {
   Schedule schedule = Schedule::opening_hours;
   const model::HallCalendar* calendar = nullptr;  // the hall's
-  bool needs_source = true;   // rules on queue or terminal figures; false for comm-loss rules themselves
-  bool source_up = true;      // every channel the hall's figures come from
-  std::string_view hall;      // codes the maintenance windows may name
+  bool needs_source =
+      true;  // rules on queue or terminal figures; false for comm-loss rules themselves
+  bool source_up = true;  // every channel the hall's figures come from
+  std::string_view hall;  // codes the maintenance windows may name
   std::string_view object;
   std::string_view channel;
 };
 
 // Maintenance first (it silences everything), then the data source, then the schedule.
-Gate gate(const GateInputs& in, std::span<const MaintenanceWindow> maintenance, records::Timestamp now);
+Gate gate(const GateInputs& in, std::span<const MaintenanceWindow> maintenance,
+          records::Timestamp now);
 
 }  // namespace halld::alarm

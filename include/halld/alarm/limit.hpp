@@ -23,9 +23,10 @@ enum class Direction : std::uint8_t { above, below };  // which side of the thre
 
 struct Limit {
   Direction direction = Direction::above;
-  std::optional<double> warning;   // at least one of the two
+  std::optional<double> warning;  // at least one of the two
   std::optional<double> critical;
-  // Back on the good side of this (and for clear_hold) clears; default: the lowest raising threshold.
+  // Back on the good side of this (and for clear_hold) clears; default: the lowest raising
+  // threshold.
   std::optional<double> clear;
   std::chrono::seconds hold{0};
   std::chrono::seconds clear_hold{0};
@@ -60,9 +61,10 @@ class LimitState {
  private:
   std::optional<Severity> open_;
   std::optional<Timestamp> raised_at_;
-  std::optional<Timestamp> warning_since_;   // continuously at or past the warning threshold since
+  std::optional<Timestamp> warning_since_;  // continuously at or past the warning threshold since
   std::optional<Timestamp> critical_since_;
-  std::optional<Timestamp> good_since_;      // continuously on the good side of the clear threshold since
+  std::optional<Timestamp>
+      good_since_;  // continuously on the good side of the clear threshold since
 };
 
 }  // namespace halld::alarm

@@ -18,26 +18,30 @@ namespace halld::alarm {
 struct AlarmFacts {
   Transition::Kind kind = Transition::Kind::raise;
   Severity severity = Severity::warning;
-  std::string hall;       // name
+  std::string hall;  // name
   std::string hall_code;
   std::string indicator;  // its display name, e.g. 排队人数
   std::string object;     // what within the hall, e.g. a terminal's code; may be empty
   bool has_value = true;  // false for a state (a fault, an open door): no value or limit to tell
   double value = 0;
   std::optional<double> limit;
-  std::string unit;       // e.g. 人, 分钟, %
+  std::string unit;  // e.g. 人, 分钟, %
   Timestamp at{};
   std::chrono::minutes utc_offset{8 * 60};  // the hall's, for {time}
 };
 
-// Placeholders: {state} {severity} {hall} {hall_code} {indicator} {object} {value} {limit} {unit} {time}.
+// Placeholders: {state} {severity} {hall} {hall_code} {indicator} {object} {value} {limit} {unit}
+// {time}.
 constexpr std::string_view default_template =
-    "【{severity}{state}】{hall}（{hall_code}）{indicator}{object} {value}{unit}，限值 {limit}{unit}，{time}";
+    "【{severity}{state}】{hall}（{hall_code}）{indicator}{object} {value}{unit}，限值 "
+    "{limit}{unit}，{time}";
 
 // For alarms without a value: a fault, an open door.
-constexpr std::string_view default_state_template = "【{severity}{state}】{hall}（{hall_code}）{indicator}{object}，{time}";
+constexpr std::string_view default_state_template =
+    "【{severity}{state}】{hall}（{hall_code}）{indicator}{object}，{time}";
 
-// Why a template cannot be used (an unknown placeholder, a brace left open, nothing to say), or nullopt.
+// Why a template cannot be used (an unknown placeholder, a brace left open, nothing to say), or
+// nullopt.
 std::optional<std::string> check_template(std::string_view text);
 // The template (checked beforehand) with the placeholders filled in.
 std::string render(std::string_view text, const AlarmFacts& facts);

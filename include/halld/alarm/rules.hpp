@@ -2,8 +2,8 @@
 // value per object of the halls in its scope — a hall's queue or KPI figure (limit rules), a
 // terminal's or component's fault, an open door (state rules: 1 while it lasts), the seconds a
 // channel or a terminal has been unreachable (comm-loss rules), the seconds a channel's device
-// clock was found off within the last quarter hour (clock-skew rules) — through alarm/limit, gated by
-// alarm/gate: its schedule, the hall's data source (a hall whose channel is down raises only the
+// clock was found off within the last quarter hour (clock-skew rules) — through alarm/limit, gated
+// by alarm/gate: its schedule, the hall's data source (a hall whose channel is down raises only the
 // comm-loss alarm, its root cause) and maintenance windows.
 // Owns: rule definitions and checks, the indicators' values, the state of every (rule, hall,
 // object), rules indexed by scope so that a view meets only the rules that may apply to it.
@@ -23,16 +23,23 @@
 
 namespace halld::alarm {
 
-enum class RuleKind : std::uint8_t { limit, terminal_fault, part_fault, door_open, comm_loss, clock_skew };
+enum class RuleKind : std::uint8_t {
+  limit,
+  terminal_fault,
+  part_fault,
+  door_open,
+  comm_loss,
+  clock_skew
+};
 std::string_view to_string(RuleKind kind);
 std::optional<RuleKind> parse_rule_kind(std::string_view text);
 
 // What a limit rule watches. "today" figures are since the hall's local midnight; "15/60 min"
 // over the last quarter or hour.
 enum class Indicator : std::uint8_t {
-  queue_length,              // tickets waiting
-  longest_wait_min,          // the oldest waiting ticket's wait so far
-  predicted_wait_min,        // for a ticket drawn now
+  queue_length,        // tickets waiting
+  longest_wait_min,    // the oldest waiting ticket's wait so far
+  predicted_wait_min,  // for a ticket drawn now
   average_wait_15_min,
   average_wait_60_min,
   service_level,             // today, 0–1
@@ -65,7 +72,7 @@ struct Rule {
   // Limit rules: on the indicator. Comm-loss rules: on the seconds unreachable. State rules
   // need none: a fault raises at `severity` after `limit.hold`, and clears as it ends.
   Limit limit;
-  Severity severity = Severity::critical;  // state rules
+  Severity severity = Severity::critical;     // state rules
   std::optional<records::TerminalPart> part;  // part-fault rules: that component only
   Scope scope;
   Schedule schedule = Schedule::opening_hours;
@@ -105,7 +112,8 @@ class Evaluator {
   std::vector<Decision> evaluate(const live::HallView& view, Timestamp now);
 
   // An alarm open in storage (after a restart): the rule's state for the object is open.
-  void restore(int rule_id, int hall_id, const std::string& object, Severity severity, Timestamp since);
+  void restore(int rule_id, int hall_id, const std::string& object, Severity severity,
+               Timestamp since);
   // An operator cleared the alarm by hand: the rule judges the object afresh.
   void forget(int rule_id, int hall_id, const std::string& object);
 
@@ -121,8 +129,10 @@ class Evaluator {
     std::string channel;  // the channel a comm-loss observation is of, for maintenance
   };
   using States = std::map<std::string, LimitState, std::less<>>;  // by object
-  std::vector<Observation> observe(const Rule& rule, const live::HallView& view, Timestamp now) const;
-  void judge(const Rule& rule, const live::HallView& view, Timestamp now, std::vector<Decision>& out);
+  std::vector<Observation> observe(const Rule& rule, const live::HallView& view,
+                                   Timestamp now) const;
+  void judge(const Rule& rule, const live::HallView& view, Timestamp now,
+             std::vector<Decision>& out);
   std::vector<const Rule*> applicable(const live::HallView& view) const;
 
   std::map<int, Rule> rules_;

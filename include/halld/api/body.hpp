@@ -19,7 +19,7 @@ inline constexpr std::size_t max_json_depth = 32;
 
 // Why a body was refused: a code for the error body and a message naming the place.
 struct BodyProblem {
-  std::string code;     // "too_deep", "bad_json", "bad_text"
+  std::string code;  // "too_deep", "bad_json", "bad_text"
   std::string message;
 };
 

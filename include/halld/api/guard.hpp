@@ -18,8 +18,8 @@
 #include "halld/api/router.hpp"
 #include "halld/auth/hashing_pool.hpp"
 #include "halld/auth/rate_limit.hpp"
-#include "halld/auth/throttle.hpp"
 #include "halld/auth/sessions.hpp"
+#include "halld/auth/throttle.hpp"
 #include "halld/auth/user_store.hpp"
 #include "halld/core/config.hpp"
 #include "halld/core/metrics.hpp"
@@ -29,13 +29,13 @@ namespace halld::api {
 
 // How a route names the halls it touches.
 enum class ScopeRule {
-  public_route,  // no sign-in: health, the OpenAPI document, the login itself, Kannel's reports
-  any_hall,      // signed in; the answer is no hall's (catalogues, one's own session)
-  province,      // the province's scope only: configuration, users, tokens, audit, channels
-  hall_path,     // {code} is a hall
+  public_route,      // no sign-in: health, the OpenAPI document, the login itself, Kannel's reports
+  any_hall,          // signed in; the answer is no hall's (catalogues, one's own session)
+  province,          // the province's scope only: configuration, users, tokens, audit, channels
+  hall_path,         // {code} is a hall
   city_hall_query,   // 'city' and 'hall' query parameters; narrowed when absent
   level_code_query,  // 'level' (hall, city, province) and 'code'; narrowed when absent
-  alarm_path     // {id} is an alarm, whose hall decides
+  alarm_path         // {id} is an alarm, whose hall decides
 };
 
 struct Access {
@@ -103,7 +103,8 @@ class Guard {
 
   // The audit row of a change (any method but GET/HEAD) by whoever makes it: `before` is the
   // object as a GET of it answered before the change (null if none).
-  std::shared_ptr<AuditRecord> audit_record(const RequestContext& context, const Route& route, nlohmann::json before);
+  std::shared_ptr<AuditRecord> audit_record(const RequestContext& context, const Route& route,
+                                            nlohmann::json before);
 
   auth::Sessions& sessions() { return sessions_; }
   auth::SignInThrottle& throttle() { return throttle_; }

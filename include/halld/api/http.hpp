@@ -7,10 +7,10 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <variant>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "halld/auth/principal.hpp"
 #include "halld/core/asio.hpp"
@@ -40,7 +40,9 @@ struct RequestContext {
 };
 
 // Beast 1.74 speaks boost::string_view; halld speaks std::string_view.
-inline std::string_view to_std(beast::string_view s) { return {s.data(), s.size()}; }
+inline std::string_view to_std(beast::string_view s) {
+  return {s.data(), s.size()};
+}
 
 Response json_response(http::status status, std::string body);
 // {"error":{"code":"not_found","message":"…"}}: the one shape of every error halld returns;

@@ -10,12 +10,11 @@
 #pragma once
 
 #include <atomic>
+#include <boost/asio/ssl/context.hpp>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "halld/api/guard.hpp"
 #include "halld/api/router.hpp"
@@ -27,8 +26,8 @@ namespace halld::api {
 
 class HttpServer {
  public:
-  HttpServer(asio::io_context& io, HttpConfig config, const Router& router, const StaticFiles& files, Guard& guard,
-             MetricsRegistry& metrics);
+  HttpServer(asio::io_context& io, HttpConfig config, const Router& router,
+             const StaticFiles& files, Guard& guard, MetricsRegistry& metrics);
   ~HttpServer();
 
   // Loads the TLS certificate and key when configured, binds and starts accepting; throws
@@ -64,11 +63,12 @@ class HttpServer {
   asio::awaitable<nlohmann::json> before_change(const RequestContext& context);
   // Admits an Upgrade request (or answers its refusal) and runs its WebSocket session.
   template <class Stream>
-  asio::awaitable<void> open_websocket(ConnectionOver<Stream>& connection, const Request& request, const Route& route,
-                                       const std::string& remote);
+  asio::awaitable<void> open_websocket(ConnectionOver<Stream>& connection, const Request& request,
+                                       const Route& route, const std::string& remote);
   // Hands an upgraded connection to its WebSocket route until the session ends.
   template <class Stream>
-  asio::awaitable<void> upgrade(ConnectionOver<Stream>& connection, RequestContext& context, const Route& route);
+  asio::awaitable<void> upgrade(ConnectionOver<Stream>& connection, RequestContext& context,
+                                const Route& route);
   // The WebSocket route an Upgrade request asks for; null for any other request.
   const Route* websocket_route(const Request& request) const;
   HttpConfig limits() const;

@@ -3,11 +3,10 @@
 // so that no route goes undocumented.
 #pragma once
 
+#include <boost/beast/websocket.hpp>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <boost/beast/websocket.hpp>
 
 #include "halld/api/http.hpp"
 
@@ -25,7 +24,8 @@ class WebSocket {
   virtual asio::awaitable<boost::system::error_code> write_text(asio::const_buffer text) = 0;
   // Reads one whole message into `buffer`.
   virtual asio::awaitable<boost::system::error_code> read(beast::flat_buffer& buffer) = 0;
-  virtual asio::awaitable<boost::system::error_code> close(const beast::websocket::close_reason& reason) = 0;
+  virtual asio::awaitable<boost::system::error_code> close(
+      const beast::websocket::close_reason& reason) = 0;
   // Ends the connection in both directions at once: an operation waiting on it ends too.
   virtual void shut_down() = 0;
 };
@@ -41,20 +41,21 @@ enum class AuditMode {
 struct Route {
   http::verb method;
   std::string pattern;
-  Handler handler;            // a WebSocket route's answers a plain GET with 426
-  WebSocketHandler websocket;  // set for a WebSocket route
+  Handler handler;                     // a WebSocket route's answers a plain GET with 426
+  WebSocketHandler websocket;          // set for a WebSocket route
   AuditMode audit = AuditMode::ahead;  // for a change (any method but GET/HEAD)
 };
 
 class Router {
  public:
-  void add(http::verb method, std::string pattern, Handler handler, AuditMode audit = AuditMode::ahead);
+  void add(http::verb method, std::string pattern, Handler handler,
+           AuditMode audit = AuditMode::ahead);
   // A GET that upgrades to a WebSocket. Register it before a {parameter} pattern it would match.
   void add_websocket(std::string pattern, WebSocketHandler handler);
 
   struct Match {
-    const Route* route = nullptr;        // set when method and path match
-    bool path_known = false;             // the path matched some route, perhaps another method
+    const Route* route = nullptr;  // set when method and path match
+    bool path_known = false;       // the path matched some route, perhaps another method
     std::map<std::string, std::string, std::less<>> params;
   };
   Match match(http::verb method, std::string_view path) const;

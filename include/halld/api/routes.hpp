@@ -19,10 +19,12 @@ void add_system_routes(Router& router, store::Database& database, MetricsRegistr
 // Archive endpoints under /api/v1: reads, and an import in the documented JSON format
 // (docs/archives.md) that applies all or nothing, as `halld import` does; `archives_changed`
 // runs after an import was applied.
-void add_archive_routes(Router& router, store::Database& database, std::function<void()> archives_changed);
+void add_archive_routes(Router& router, store::Database& database,
+                        std::function<void()> archives_changed);
 
 // Live status of the acquisition channels, as the daemon's channels report it.
-void add_acquisition_routes(Router& router, std::function<std::vector<nlohmann::json>()> channel_statuses);
+void add_acquisition_routes(Router& router,
+                            std::function<std::vector<nlohmann::json>()> channel_statuses);
 
 // The live model and KPIs: live hall views, KPI series and comparisons, breakdowns (clerk
 // assessment), best hours to visit, hall saturation; JSON or CSV.
@@ -41,8 +43,8 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
 // Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the
 // audit log; sessions live in the guard. `secure_cookie`: the session cookie is marked Secure
 // (halld serves TLS itself).
-void add_auth_routes(Router& router, store::Database& database, Guard& guard, const AuthConfig& config,
-                     bool secure_cookie);
+void add_auth_routes(Router& router, store::Database& database, Guard& guard,
+                     const AuthConfig& config, bool secure_cookie);
 
 std::string_view openapi_document();
 

@@ -47,9 +47,9 @@ struct CsvTables {
   std::map<std::string, std::string> files;  // e.g. "halls.csv" → text
 };
 inline constexpr std::string_view csv_file_names[] = {
-    "province.csv", "cities.csv",  "business_types.csv", "customer_classes.csv", "halls.csv",
-    "holidays.csv", "windows.csv", "clerks.csv",         "terminals.csv",        "devices.csv",
-    "channels.csv"};
+    "province.csv",  "cities.csv",   "business_types.csv", "customer_classes.csv",
+    "halls.csv",     "holidays.csv", "windows.csv",        "clerks.csv",
+    "terminals.csv", "devices.csv",  "channels.csv"};
 nlohmann::json csv_to_document(const CsvTables& tables, std::vector<Problem>& problems);
 
 // RFC 4180 CSV (quoted fields, embedded commas, quotes and newlines); throws CsvError.

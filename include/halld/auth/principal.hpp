@@ -30,7 +30,9 @@ struct Scope {
 
   // Whether a hall of `city` lies inside.
   bool covers_hall(std::string_view city, std::string_view hall) const;
-  bool covers_city(std::string_view city) const { return level == ScopeLevel::province || (level == ScopeLevel::city && code == city); }
+  bool covers_city(std::string_view city) const {
+    return level == ScopeLevel::province || (level == ScopeLevel::city && code == city);
+  }
   bool is_province() const { return level == ScopeLevel::province; }
   // "province", "city:4101", "hall:4101001"
   std::string to_string() const;

@@ -20,13 +20,15 @@ struct Session {
   std::string csrf_token;  // sent back in X-CSRF-Token on every state-changing request
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point last_used;
-  std::chrono::system_clock::time_point expires_at;  // the sooner of the idle and absolute ends, for the browser
+  std::chrono::system_clock::time_point
+      expires_at;  // the sooner of the idle and absolute ends, for the browser
 };
 
 class Sessions {
  public:
   using Now = std::function<std::chrono::steady_clock::time_point()>;
-  Sessions(std::chrono::seconds idle, std::chrono::seconds absolute, Now now = std::chrono::steady_clock::now);
+  Sessions(std::chrono::seconds idle, std::chrono::seconds absolute,
+           Now now = std::chrono::steady_clock::now);
 
   struct Opened {
     std::string cookie;  // the value for the browser; never stored
@@ -46,7 +48,8 @@ class Sessions {
 
  private:
   bool expired(const Session& session, std::chrono::steady_clock::time_point now) const;
-  std::chrono::system_clock::time_point expiry(const Session& session, std::chrono::steady_clock::time_point now) const;
+  std::chrono::system_clock::time_point expiry(const Session& session,
+                                               std::chrono::steady_clock::time_point now) const;
   void evict_one();
 
   Now now_;

@@ -20,9 +20,9 @@
 namespace halld::auth {
 
 struct ThrottlePolicy {
-  std::size_t free_failures_per_account = 5;    // from one address, before waits begin
-  std::size_t free_failures_per_address = 20;   // over every name tried from one address
-  std::chrono::seconds max_wait{900};           // the ceiling of the doubling waits
+  std::size_t free_failures_per_account = 5;   // from one address, before waits begin
+  std::size_t free_failures_per_address = 20;  // over every name tried from one address
+  std::chrono::seconds max_wait{900};          // the ceiling of the doubling waits
 };
 
 class SignInThrottle {

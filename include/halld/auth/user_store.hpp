@@ -19,7 +19,8 @@ struct SignInCandidate {
   Principal principal;
   std::string password_hash;
 };
-std::optional<SignInCandidate> find_sign_in(pqxx::transaction_base& tx, const std::string& username);
+std::optional<SignInCandidate> find_sign_in(pqxx::transaction_base& tx,
+                                            const std::string& username);
 void record_sign_in(pqxx::transaction_base& tx, int id);
 
 // A user as the administration needs it, or for creating one. An empty password leaves it.
@@ -44,7 +45,8 @@ std::optional<std::string> username_of(pqxx::transaction_base& tx, int id);
 // The password hash of an enabled user, for checking their current password.
 std::optional<std::string> password_hash_of(pqxx::transaction_base& tx, int id);
 // Replaces the hash only if it is still `current_hash` (no change in between); false otherwise.
-bool replace_password_hash(pqxx::transaction_base& tx, int id, const std::string& current_hash, const std::string& next_hash);
+bool replace_password_hash(pqxx::transaction_base& tx, int id, const std::string& current_hash,
+                           const std::string& next_hash);
 std::size_t count_users(pqxx::transaction_base& tx);
 
 struct TokenFields {

@@ -3,6 +3,8 @@
 // must come first; every halld file that needs Asio includes this header instead of Boost's.
 #pragma once
 
+// <utility> must stay first.
+// clang-format off
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -11,8 +13,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+// clang-format on
 
 namespace halld {
 namespace asio = boost::asio;
 }  // namespace halld
-

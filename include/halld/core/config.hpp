@@ -25,7 +25,8 @@ struct HttpConfig {
   // One address (a script, or a flood of idle sockets) may hold no more than this, so it cannot
   // starve the rest; a proxy in front of halld needs it raised to its own share.
   std::size_t max_connections_per_address = 64;
-  // The whole head of a new connection's first request must arrive within this (slow-header floods).
+  // The whole head of a new connection's first request must arrive within this (slow-header
+  // floods).
   std::chrono::seconds header_timeout{10};
   // TLS: both set (PEM files) or neither. With them every connection is HTTPS / wss://.
   std::filesystem::path tls_certificate;  // the server's certificate, then any intermediates
@@ -43,16 +44,17 @@ struct DatabaseConfig {
 };
 
 struct AcquisitionConfig {
-  std::size_t batch_rows = 5000;                 // events per database transaction at most
-  std::chrono::milliseconds batch_delay{50};     // how long a partial batch may wait
-  std::chrono::seconds reconnect_max{60};        // longest wait between connection attempts
-  std::chrono::seconds command_timeout{30};      // a sent downlink command unanswered this long: expired
+  std::size_t batch_rows = 5000;              // events per database transaction at most
+  std::chrono::milliseconds batch_delay{50};  // how long a partial batch may wait
+  std::chrono::seconds reconnect_max{60};     // longest wait between connection attempts
+  std::chrono::seconds command_timeout{
+      30};  // a sent downlink command unanswered this long: expired
   // How far a device's event time may lie ahead of halld's clock at reception, and behind it
   // (a backlog is legitimately late; months late is a clock that was never set).
   std::chrono::seconds clock_ahead{300};
   std::chrono::seconds clock_behind{std::chrono::days(31)};
   std::filesystem::path spool_file = "spool/halld.spool";  // empty: no spool
-  std::uint64_t spool_max_bytes = 1ull << 30;    // links pause above this
+  std::uint64_t spool_max_bytes = 1ull << 30;              // links pause above this
 };
 
 // Where GPRS DTUs dial in; the server runs only when some enabled channel is a DTU.
@@ -70,21 +72,23 @@ struct KpiConfig {
 
 // Alarm texts: who hears of alarms is in the database (contacts); how they are sent is here.
 struct SmsConfig {
-  // Channels tried in this order for each text ("kannel", "modem", "log"); empty: nothing is texted.
+  // Channels tried in this order for each text ("kannel", "modem", "log"); empty: nothing is
+  // texted.
   std::vector<std::string> channels;
   std::chrono::seconds escalate_after{600};
   std::chrono::seconds group_window{60};
   std::size_t texts_per_hour = 6;
-  std::size_t max_attempts = 3;            // rounds over all channels before a text is failed
+  std::size_t max_attempts = 3;  // rounds over all channels before a text is failed
   std::chrono::seconds retry_after{30};
-  std::string text_template;               // empty: the built-in zh-CN one
+  std::string text_template;  // empty: the built-in zh-CN one
   std::string state_template;
   std::filesystem::path log_file = "sms.log";
   std::string kannel_url = "http://127.0.0.1:13013/cgi-bin/sendsms";
   std::string kannel_username;
   std::string kannel_password;
   std::string kannel_from = "95598";
-  // halld's base URL as Kannel reaches it, for delivery reports; empty: http(s)://127.0.0.1:<http.port>.
+  // halld's base URL as Kannel reaches it, for delivery reports; empty:
+  // http(s)://127.0.0.1:<http.port>.
   std::string callback_url;
   std::vector<std::string> modem_devices;  // a pool: one text at a time per modem
   std::size_t modem_baud = 115200;
@@ -94,14 +98,14 @@ struct SmsConfig {
 
 // People and tokens: sessions, lockout, token defaults (docs/operations.md, "Access").
 struct AuthConfig {
-  std::chrono::seconds session_idle{30 * 60};       // a session unused this long ends
+  std::chrono::seconds session_idle{30 * 60};        // a session unused this long ends
   std::chrono::seconds session_absolute{12 * 3600};  // and every session ends this long after login
-  std::size_t max_failed_logins = 5;                 // from one address, then each further wait doubles
-  std::size_t max_failed_logins_per_address = 20;    // over every name tried from one address
-  std::chrono::seconds lockout{15 * 60};             // the longest such wait
-  std::size_t hashing_threads = 1;                   // argon2id work beside the I/O and database threads
-  std::size_t hashing_queue = 32;                    // password checks waiting beyond this are shed (503)
-  std::size_t token_days = 365;                      // a new token's lifetime unless it says otherwise
+  std::size_t max_failed_logins = 5;  // from one address, then each further wait doubles
+  std::size_t max_failed_logins_per_address = 20;  // over every name tried from one address
+  std::chrono::seconds lockout{15 * 60};           // the longest such wait
+  std::size_t hashing_threads = 1;  // argon2id work beside the I/O and database threads
+  std::size_t hashing_queue = 32;   // password checks waiting beyond this are shed (503)
+  std::size_t token_days = 365;     // a new token's lifetime unless it says otherwise
 };
 
 struct LogConfig {

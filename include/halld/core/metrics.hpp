@@ -61,8 +61,8 @@ class MetricsRegistry {
   Histogram& histogram(const std::string& name, const std::string& help, std::vector<double> bounds,
                        Labels labels = {});
   // Series whose value is read at scrape time (process RSS, pool occupancy).
-  void gauge_callback(const std::string& name, const std::string& help, std::function<double()> read,
-                      Labels labels = {});
+  void gauge_callback(const std::string& name, const std::string& help,
+                      std::function<double()> read, Labels labels = {});
   void counter_callback(const std::string& name, const std::string& help,
                         std::function<double()> read, Labels labels = {});
   std::string render() const;

@@ -21,16 +21,20 @@ asio::awaitable<Result> run_on(Executor executor, Work work) {
         asio::post(resume, std::move(handler));
       });
     };
-    return asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiate), asio::use_awaitable);
+    return asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiate),
+                                                                       asio::use_awaitable);
   } else {
     auto initiate = [executor, work = std::move(work)](auto handler) mutable {
       asio::post(executor, [work = std::move(work), handler = std::move(handler)]() mutable {
         auto result = work();
         auto resume = asio::get_associated_executor(handler);
-        asio::post(resume, [handler = std::move(handler), result = std::move(result)]() mutable { handler(std::move(result)); });
+        asio::post(resume, [handler = std::move(handler), result = std::move(result)]() mutable {
+          handler(std::move(result));
+        });
       });
     };
-    return asio::async_initiate<decltype(asio::use_awaitable), void(Result)>(std::move(initiate), asio::use_awaitable);
+    return asio::async_initiate<decltype(asio::use_awaitable), void(Result)>(std::move(initiate),
+                                                                             asio::use_awaitable);
   }
 }
 

@@ -29,11 +29,12 @@ std::optional<double> steady_state_wait_minutes(const QueueRates& rates);
 // them and `busy_windows` of the open windows serving: zero when a window is free, otherwise
 // the time for waiting_ahead + 1 services to end at the rate c μ. It holds whether or not the
 // queue is stable, which makes it the prediction when steady state does not exist.
-double wait_for_arrival_now_minutes(int waiting_ahead, int busy_windows, int open_windows, double mean_service_minutes);
+double wait_for_arrival_now_minutes(int waiting_ahead, int busy_windows, int open_windows,
+                                    double mean_service_minutes);
 
 // The fewest windows (at most `max_windows`) whose steady-state mean wait is within
 // `target_wait_minutes`; nullopt when even max_windows do not suffice.
-std::optional<int> windows_needed(double arrivals_per_hour, double mean_service_minutes, double target_wait_minutes,
-                                  int max_windows);
+std::optional<int> windows_needed(double arrivals_per_hour, double mean_service_minutes,
+                                  double target_wait_minutes, int max_windows);
 
 }  // namespace halld::kpi

@@ -89,7 +89,7 @@ using Tallies = std::map<TallyKey, Tally>;
 struct HallTerms {
   std::int64_t target_wait_s = 20 * 60;
   model::HallCalendar calendar;
-  std::map<std::string, std::int64_t, std::less<>> target_handling_s;  // by business type
+  std::map<std::string, std::int64_t, std::less<>> target_handling_s;     // by business type
   std::map<records::CustomerClassCode, std::int64_t> class_weight_milli;  // missing: 1000
   std::set<std::string, std::less<>> round_the_clock_terminals;  // their opening time is 24 h
 };
@@ -122,7 +122,8 @@ Tallies tally_events(int hall_id, const HallTerms& terms, std::span<const record
 
 // The tallies of the hall's local day `day` summed per dimension and key, each under
 // TallyKey::bucket = the day at 00:00 UTC (the form kpi_daily rows take).
-Tallies sum_day(const Tallies& tallies, const model::HallCalendar& calendar, std::chrono::sys_days day);
+Tallies sum_day(const Tallies& tallies, const model::HallCalendar& calendar,
+                std::chrono::sys_days day);
 // The hall-wide tally over the buckets in [from, until).
 Tally sum_hall(const Tallies& tallies, Timestamp from, Timestamp until);
 
@@ -134,8 +135,8 @@ struct Indicators {
   std::optional<double> median_wait_min;
   std::optional<double> p90_wait_min;
   std::optional<double> max_wait_min;
-  std::optional<double> service_level;      // share of calls within the target wait
-  std::optional<double> abandonment_rate;   // abandoned / (calls + abandoned)
+  std::optional<double> service_level;     // share of calls within the target wait
+  std::optional<double> abandonment_rate;  // abandoned / (calls + abandoned)
   std::int64_t served = 0;
   std::optional<double> average_handling_min;
   std::optional<double> handling_over_target_rate;
@@ -154,7 +155,9 @@ struct Indicators {
 };
 Indicators indicators(const Tally& tally);
 
-// The p-quantile (0..1) of the waits in the histogram, interpolated within its bin; nullopt when empty.
-std::optional<double> wait_quantile_minutes(const std::array<std::int32_t, wait_bins>& histogram, double p);
+// The p-quantile (0..1) of the waits in the histogram, interpolated within its bin; nullopt when
+// empty.
+std::optional<double> wait_quantile_minutes(const std::array<std::int32_t, wait_bins>& histogram,
+                                            double p);
 
 }  // namespace halld::kpi

@@ -30,7 +30,8 @@ struct BusOptions {
 
 class BusLink final : public SerialLink {
  public:
-  BusLink(asio::any_io_executor executor, BusOptions options, BusDialect dialect, LinkHandler handler);
+  BusLink(asio::any_io_executor executor, BusOptions options, BusDialect dialect,
+          LinkHandler handler);
   std::string peer() const override;
   std::uint64_t polls() const { return polls_; }
   std::uint64_t timeouts() const { return timeouts_; }

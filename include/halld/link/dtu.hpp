@@ -33,13 +33,13 @@ class RegistrationTable {
 
  private:
   std::map<std::string, std::string, std::less<>> keys_;  // packet → key
-  std::map<std::size_t, std::size_t> lengths_;          // packet length → how many
+  std::map<std::size_t, std::size_t> lengths_;            // packet length → how many
 };
 
 // Cuts heartbeat packets off the front of one read (pure). DTUs send them only while idle, so
 // they arrive on their own; bytes that merely look like one inside data are left alone.
-std::span<const std::uint8_t> strip_heartbeats(std::span<const std::uint8_t> bytes, std::string_view heartbeat,
-                                               std::size_t& stripped);
+std::span<const std::uint8_t> strip_heartbeats(std::span<const std::uint8_t> bytes,
+                                               std::string_view heartbeat, std::size_t& stripped);
 
 struct DtuLinkOptions {
   std::string identity;
@@ -51,7 +51,8 @@ struct DtuLinkOptions {
 
 class DtuLink final : public StreamLink<asio::ip::tcp::socket> {
  public:
-  DtuLink(asio::any_io_executor executor, DtuLinkOptions options, LinkHandler handler, MetricsRegistry& metrics);
+  DtuLink(asio::any_io_executor executor, DtuLinkOptions options, LinkHandler handler,
+          MetricsRegistry& metrics);
   std::string peer() const override;
   const DtuLinkOptions& options() const { return options_; }
   // From the server: a connection that registered as this DTU, and what came after the packet.
@@ -97,7 +98,8 @@ class DtuServer : public std::enable_shared_from_this<DtuServer> {
  private:
   asio::awaitable<void> accept_loop(std::shared_ptr<DtuServer> self);
   struct Registering;
-  asio::awaitable<void> handshake(std::shared_ptr<DtuServer> self, std::shared_ptr<Registering> registering);
+  asio::awaitable<void> handshake(std::shared_ptr<DtuServer> self,
+                                  std::shared_ptr<Registering> registering);
   void settle(Registering& registering);  // binds the connection to its DTU, or refuses it
   void refuse(const std::pair<std::string, std::string>& why);  // (metric label, log text)
 

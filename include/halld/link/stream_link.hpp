@@ -67,7 +67,8 @@ class StreamLink : public Link, public std::enable_shared_from_this<StreamLink<S
  private:
   asio::awaitable<void> run(std::shared_ptr<StreamLink> self);
   asio::awaitable<void> read_loop();
-  asio::awaitable<void> talk_alive(std::shared_ptr<StreamLink> keep_alive, std::uint64_t generation);
+  asio::awaitable<void> talk_alive(std::shared_ptr<StreamLink> keep_alive,
+                                   std::uint64_t generation);
 
   Backoff backoff_;
   asio::steady_timer backoff_timer_;

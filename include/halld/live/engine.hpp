@@ -3,14 +3,13 @@
 // minutes" figures, and the published immutable view. Everything it holds lives on its strand:
 // events apply in the order ingest made them durable (each source's resends dropped by
 // sequence, as the store drops them), with no lock on the path. Readers take published views
-// (at most one per hall per publish period — a quiet hall's first change at once — always the latest);
-// subscribers are told of each publication as one batch, so a consumer with many clients does
-// its per-client work once per batch, not once per hall.
-// Every flush period the changed buckets and days go to PostgreSQL whole (idempotent); an event
-// older than what the engine holds marks its hall-day and the days after it stale, the engine
-// rebuilds those from the event log and loads the hall's held days again from it, so that live
-// and recomputed figures agree. Events outside the clock bounds are left out. Must not touch:
-// links, sessions, HTTP.
+// (at most one per hall per publish period — a quiet hall's first change at once — always the
+// latest); subscribers are told of each publication as one batch, so a consumer with many clients
+// does its per-client work once per batch, not once per hall. Every flush period the changed
+// buckets and days go to PostgreSQL whole (idempotent); an event older than what the engine holds
+// marks its hall-day and the days after it stale, the engine rebuilds those from the event log and
+// loads the hall's held days again from it, so that live and recomputed figures agree. Events
+// outside the clock bounds are left out. Must not touch: links, sessions, HTTP.
 #pragma once
 
 #include <functional>
@@ -44,7 +43,8 @@ struct HallView {
   kpi::Tally today;        // since the hall's local midnight
   kpi::Tally last_15_min;  // queue, handling and evaluation figures only
   kpi::Tally last_60_min;
-  std::vector<WaitPrediction> predictions;  // the hall first, then each business type waiting or served recently
+  std::vector<WaitPrediction>
+      predictions;  // the hall first, then each business type waiting or served recently
 };
 
 struct EngineOptions {
@@ -61,13 +61,15 @@ class Engine {
   using Clock = std::function<Timestamp()>;
   using Subscriber = std::function<void(const PublishedViews&)>;
 
-  Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics, EngineOptions options,
-         Clock clock);
+  Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
+         EngineOptions options, Clock clock);
   ~Engine();
 
-  // Set before the executor runs: whether every event applied is in the log (false while ingest holds
-  // events in its spool); hall reloads wait until it is.
-  void set_log_complete(std::function<bool()> log_complete) { log_complete_ = std::move(log_complete); }
+  // Set before the executor runs: whether every event applied is in the log (false while ingest
+  // holds events in its spool); hall reloads wait until it is.
+  void set_log_complete(std::function<bool()> log_complete) {
+    log_complete_ = std::move(log_complete);
+  }
 
   // Blocking, before start(): loads the halls and rebuilds their state and tallies from
   // yesterday's and today's events in the log.
@@ -80,7 +82,8 @@ class Engine {
   void apply(std::span<const store::IngestRecord> batch);
   // Thread-safe. A channel of the hall came up or went down.
   void channel_state(int hall_id, std::string channel, bool up);
-  // Thread-safe. A device of the hall's channel dated events `off` halld's clock, beyond its bounds.
+  // Thread-safe. A device of the hall's channel dated events `off` halld's clock, beyond its
+  // bounds.
   void device_clock(int hall_id, std::string channel, std::chrono::seconds off);
 
   // Thread-safe. The latest published view; null for a hall the engine does not know.
@@ -95,8 +98,8 @@ class Engine {
   void unsubscribe(std::uint64_t id);
 
   // Blocking, outside the engine: rebuilds one hall-day of rollups from the event log.
-  static void recompute_day(pqxx::connection& connection, const store::KpiHall& hall, std::chrono::sys_days day,
-                            Timestamp now);
+  static void recompute_day(pqxx::connection& connection, const store::KpiHall& hall,
+                            std::chrono::sys_days day, Timestamp now);
 
  private:
   struct Hall;
@@ -104,8 +107,8 @@ class Engine {
 
   // A hall's model and tallies of yesterday and today, from the log (outside the strand: the
   // hall is not shared yet).
-  static std::unique_ptr<Hall> load_hall(pqxx::transaction_base& tx, store::KpiHall info, Timestamp now,
-                                         std::size_t& events);
+  static std::unique_ptr<Hall> load_hall(pqxx::transaction_base& tx, store::KpiHall info,
+                                         Timestamp now, std::size_t& events);
   // Halls whose held days a late event changed, loaded again from the log.
   asio::awaitable<void> reload_late_halls(Timestamp now);
   // The hall the record changed, or null when it changed none.
@@ -129,9 +132,10 @@ class Engine {
   EngineOptions options_;
   Clock clock_;
   std::unordered_map<int, std::unique_ptr<Hall>> halls_;
-  std::unordered_map<int, store::SequenceMark> sequences_;  // source → where its applied numbering stands
+  std::unordered_map<int, store::SequenceMark>
+      sequences_;  // source → where its applied numbering stands
   std::map<int, std::set<std::chrono::sys_days>> stale_;  // hall-days to note for rebuilding
-  std::map<std::uint64_t, Subscriber> subscribers_;  // guarded by subscribers_mutex_
+  std::map<std::uint64_t, Subscriber> subscribers_;       // guarded by subscribers_mutex_
   std::uint64_t next_subscriber_ = 1;
   std::chrono::steady_clock::time_point halls_loaded_{};
   bool reloading_ = false;

@@ -47,8 +47,9 @@ class RecentFacts {
   };
   Figures figures(Timestamp now, const kpi::HallTerms& terms);
   // The hall as a whole first, then each business waiting or seen in the last hour, at `now`.
-  std::vector<WaitPrediction> predict(const model::HallSnapshot& state, const kpi::Tally& last_60_min,
-                                      const kpi::Tally& today, const kpi::HallTerms& terms,
+  std::vector<WaitPrediction> predict(const model::HallSnapshot& state,
+                                      const kpi::Tally& last_60_min, const kpi::Tally& today,
+                                      const kpi::HallTerms& terms,
                                       const WindowBusiness& window_business, Timestamp now) const;
   // The span the hourly arrival rate is read over at `now`: the last hour, or the time since the
   // hall opened today when that is shorter (never under ten minutes).

@@ -19,7 +19,9 @@ using records::Timestamp;
 struct Interval {
   Timestamp from{};
   Timestamp until{};  // exclusive
-  std::chrono::seconds length() const { return until > from ? until - from : std::chrono::seconds(0); }
+  std::chrono::seconds length() const {
+    return until > from ? until - from : std::chrono::seconds(0);
+  }
   bool operator==(const Interval&) const = default;
 };
 

@@ -22,11 +22,12 @@
 namespace halld::model {
 
 enum class FactKind : std::uint8_t {
-  arrival,        // a ticket was issued
-  call,           // a waiting ticket was called to a window: seconds = its wait
-  abandonment,    // a waiting ticket left the queue: seconds = how long it had waited
-  no_show,        // a called ticket missed its call (an abandonment after its call): seconds = its wait to the call
-  service,        // a service ended: seconds = its handling time
+  arrival,      // a ticket was issued
+  call,         // a waiting ticket was called to a window: seconds = its wait
+  abandonment,  // a waiting ticket left the queue: seconds = how long it had waited
+  no_show,  // a called ticket missed its call (an abandonment after its call): seconds = its wait
+            // to the call
+  service,  // a service ended: seconds = its handling time
   evaluation,     // the customer evaluated the service
   window_time,    // a window was serving, idle (open, nobody served) or paused over [at, until)
   terminal_time,  // a terminal was available or not over [at, until)
@@ -107,8 +108,8 @@ struct HallSnapshot {
   int hall_id = 0;
   std::uint64_t version = 0;  // rises with every change
   std::optional<Timestamp> last_event;
-  std::vector<WaitingTicket> waiting;  // in ticket order (oldest first)
-  std::vector<WindowLive> windows;     // by number
+  std::vector<WaitingTicket> waiting;   // in ticket order (oldest first)
+  std::vector<WindowLive> windows;      // by number
   std::vector<TerminalLive> terminals;  // by id
   std::vector<ChannelLive> channels;    // by code
   // The queue as the hall's own queue system last reported it (its periodic snapshot).
@@ -132,7 +133,8 @@ class HallModel {
   // Brings a new model to where one running all along would stand at `from`, counting nothing:
   // `context` (earlier events in order, e.g. the last states known and the day before's events)
   // is applied, the day starts, and time-weighted states are counted from `from` on.
-  void catch_up(std::span<const records::Event> context, Timestamp day_start, Timestamp forget_before, Timestamp from);
+  void catch_up(std::span<const records::Event> context, Timestamp day_start,
+                Timestamp forget_before, Timestamp from);
   void set_channel(const std::string& code, bool up, Timestamp at);
   // An event of the channel arrived at `at` dated `skew` off halld's clock, beyond the bounds.
   void note_clock_skew(const std::string& code, std::chrono::seconds skew, Timestamp at);
@@ -150,10 +152,11 @@ class HallModel {
     Timestamp issued{};
     std::optional<Timestamp> called;
     std::int64_t waited_s = 0;  // to its call
-    bool done = false;  // served, abandoned or replaced
+    bool done = false;          // served, abandoned or replaced
   };
   void issue(const records::Event& e, const records::TicketIssued& t, FactSink& sink);
-  void call(Timestamp at, const std::string& ticket, std::uint16_t window, const std::string& clerk, FactSink& sink);
+  void call(Timestamp at, const std::string& ticket, std::uint16_t window, const std::string& clerk,
+            FactSink& sink);
   void start_service(Timestamp at, const records::ServiceStarted& s, FactSink& sink);
   void finish_service(Timestamp at, const records::ServiceFinished& s, FactSink& sink);
   void abandon(Timestamp at, const records::TicketAbandoned& a, FactSink& sink);

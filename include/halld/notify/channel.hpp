@@ -18,15 +18,15 @@
 namespace halld::notify {
 
 struct TextMessage {
-  std::int64_t id = 0;      // sms_message.id
+  std::int64_t id = 0;  // sms_message.id
   std::string phone;
-  std::string text;         // UTF-8
-  std::string dlr_token;    // a delivery report must quote it
+  std::string text;       // UTF-8
+  std::string dlr_token;  // a delivery report must quote it
 };
 
 struct SendOutcome {
   bool accepted = false;
-  std::string detail;          // the gateway's answer, or why not
+  std::string detail;  // the gateway's answer, or why not
   // Whether the text is known to have arrived: a file written is; a text a modem or Kannel took
   // is only sent (Kannel's delivery reports come later through the API; the modem's are not read).
   bool delivered = false;
@@ -64,6 +64,7 @@ struct ModemOptions {
 };
 // A pool of GSM modems, each on its serial port in PDU mode; a text goes to the first idle one
 // that is ready, and waits (up to the timeout) when all are busy.
-std::unique_ptr<Channel> make_modem_channel(asio::any_io_executor executor, ModemOptions options, MetricsRegistry& metrics);
+std::unique_ptr<Channel> make_modem_channel(asio::any_io_executor executor, ModemOptions options,
+                                            MetricsRegistry& metrics);
 
 }  // namespace halld::notify

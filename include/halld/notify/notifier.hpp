@@ -33,8 +33,9 @@ class Notifier {
  public:
   using Clock = std::function<Timestamp()>;
 
-  Notifier(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics, alarm::Engine& alarms,
-           std::vector<std::unique_ptr<Channel>> channels, NotifierOptions options, Clock clock);
+  Notifier(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
+           alarm::Engine& alarms, std::vector<std::unique_ptr<Channel>> channels,
+           NotifierOptions options, Clock clock);
   ~Notifier();
 
   // Blocking, before start(): the contacts and the texts an earlier run left queued.

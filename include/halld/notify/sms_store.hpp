@@ -3,12 +3,11 @@
 // Owns: the sms_message table's SQL. Must not touch: sending.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "halld/alarm/dispatch.hpp"
 #include "halld/notify/channel.hpp"
@@ -23,7 +22,8 @@ struct QueuedText {
 };
 
 // Stores the text as queued, with a fresh delivery-report token; returns it with its id.
-QueuedText insert_text(pqxx::transaction_base& tx, const alarm::Outgoing& outgoing, std::string dlr_token);
+QueuedText insert_text(pqxx::transaction_base& tx, const alarm::Outgoing& outgoing,
+                       std::string dlr_token);
 // Texts left queued by an earlier run, newer than `since`, oldest first.
 std::vector<QueuedText> load_queued(pqxx::transaction_base& tx, Timestamp since);
 
@@ -43,7 +43,8 @@ void record_attempt(pqxx::transaction_base& tx, std::int64_t id, TextState state
 // Every report is kept in the text's history; it moves the state only forward, so a duplicate,
 // late or contradicting report (a "delivered" after "failed") is recorded as not applied.
 enum class ReportResult : std::uint8_t { recorded, unknown_text, bad_status };
-ReportResult record_report(pqxx::transaction_base& tx, std::int64_t id, const std::string& token, int status);
+ReportResult record_report(pqxx::transaction_base& tx, std::int64_t id, const std::string& token,
+                           int status);
 
 struct TextFilter {
   std::optional<std::string> state;

@@ -13,7 +13,8 @@ namespace halld::proto {
 
 // The command's frame for the device at `address`, its SEQ carrying `command_id`. Throws
 // std::invalid_argument naming what is wrong (unknown kind, missing or bad field).
-std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol, std::uint32_t address,
-                                              std::uint32_t command_id, const nlohmann::json& command);
+std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol,
+                                              std::uint32_t address, std::uint32_t command_id,
+                                              const nlohmann::json& command);
 
 }  // namespace halld::proto

@@ -20,8 +20,15 @@ enum class StaffStatus { active, inactive };
 enum class TerminalType { payment, business, query, internet };
 enum class TerminalPlacement { lobby, through_wall, zone_24h };
 enum class TerminalComponent {
-  card_reader, id_card_reader, receipt_printer, invoice_printer, cash_acceptor,
-  change_dispenser, pin_pad, touch_screen, camera
+  card_reader,
+  id_card_reader,
+  receipt_printer,
+  invoice_printer,
+  cash_acceptor,
+  change_dispenser,
+  pin_pad,
+  touch_screen,
+  camera
 };
 enum class AssetStatus { active, retired };
 enum class DeviceKind { info_screen, led_board, dvr, access_control, sensor };
@@ -69,7 +76,7 @@ std::optional<DayHours> parse_day_hours(std::string_view text);
 std::string format_day_hours(const std::optional<DayHours>& hours);
 
 struct CalendarException {
-  std::string date;  // ISO yyyy-mm-dd
+  std::string date;               // ISO yyyy-mm-dd
   std::optional<DayHours> hours;  // nullopt: closed all day
   std::string note;
 };
@@ -136,7 +143,7 @@ struct Province {
 
 struct BusinessType {
   std::string code;
-  std::string name;     // zh-CN
+  std::string name;  // zh-CN
   std::string name_en;
   ServiceChannel channel = ServiceChannel::counter;
   int target_handling_minutes = 10;
@@ -156,7 +163,7 @@ struct DtuLinkSettings {
   std::string register_packet = "{id}";  // template, see expand_packet_template
   std::string heartbeat_packet;          // template; empty: the DTU sends none
   int heartbeat_s = 60;                  // the DTU's heartbeat interval
-  int offline_after = 3;                 // intervals without a byte before the DTU counts as offline
+  int offline_after = 3;  // intervals without a byte before the DTU counts as offline
   bool operator==(const DtuLinkSettings&) const = default;
 };
 
@@ -186,12 +193,12 @@ struct AcquisitionChannel {
   std::string hall_code;  // empty: a server for many halls (found through its terminals)
   ChannelProtocol protocol = ChannelProtocol::queue_eval;
   ChannelLink link = ChannelLink::tcp_client;
-  std::string host;        // tcp_client
-  std::uint16_t port = 0;  // tcp_client
+  std::string host;           // tcp_client
+  std::uint16_t port = 0;     // tcp_client
   DtuLinkSettings dtu;        // dtu
   SerialLinkSettings serial;  // serial, rs485
   BusSettings bus;            // rs485
-  std::string site;  // what the device names in its login; defaults to the hall code
+  std::string site;           // what the device names in its login; defaults to the hall code
   bool enabled = true;
   bool tap = false;  // log every byte in and out as hex, at trace level
 };

@@ -23,7 +23,9 @@ std::string iso8601_micros(std::chrono::system_clock::time_point t);
 struct Instant {
   Timestamp at{};
   std::chrono::minutes offset{};
-  std::chrono::sys_days local_day() const { return std::chrono::floor<std::chrono::days>(at + offset); }
+  std::chrono::sys_days local_day() const {
+    return std::chrono::floor<std::chrono::days>(at + offset);
+  }
 };
 // "2026-11-16" (its midnight at `date_offset`), "2026-11-16T08:30:00+08:00" or
 // "2026-11-16T00:30Z" (seconds optional); nothing else.

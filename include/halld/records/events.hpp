@@ -15,10 +15,24 @@ namespace halld::records {
 using Timestamp = std::chrono::sys_seconds;  // UTC
 
 // ---- queue-ticketing and evaluation (排队评价) ----
-enum class CustomerClassCode : std::uint8_t { unknown = 0, premium = 1, general = 2, potential = 3 };
-enum class TicketSource : std::uint8_t { kiosk = 1, appointment = 2, vip = 3, pre_booking_95598 = 4 };
+enum class CustomerClassCode : std::uint8_t {
+  unknown = 0,
+  premium = 1,
+  general = 2,
+  potential = 3
+};
+enum class TicketSource : std::uint8_t {
+  kiosk = 1,
+  appointment = 2,
+  vip = 3,
+  pre_booking_95598 = 4
+};
 enum class EvaluationResult : std::uint8_t {
-  not_evaluated = 0, very_satisfied = 1, satisfied = 2, basic = 3, dissatisfied = 4
+  not_evaluated = 0,
+  very_satisfied = 1,
+  satisfied = 2,
+  basic = 3,
+  dissatisfied = 4
 };
 enum class WindowState : std::uint8_t { open = 1, paused = 2, closed = 3 };
 enum class AbandonReason : std::uint8_t { no_show = 1, left_queue = 2 };
@@ -89,15 +103,43 @@ struct QueueSnapshot {
 };
 
 // ---- self-service terminals (自助终端) ----
-enum class TerminalState : std::uint8_t { in_service = 1, idle = 2, busy = 3, fault = 4, maintenance = 5, offline = 6 };
+enum class TerminalState : std::uint8_t {
+  in_service = 1,
+  idle = 2,
+  busy = 3,
+  fault = 4,
+  maintenance = 5,
+  offline = 6
+};
 // Numbered like records::TerminalComponent + 1, plus the terminal's network link.
 enum class TerminalPart : std::uint8_t {
-  card_reader = 1, id_card_reader = 2, receipt_printer = 3, invoice_printer = 4, cash_acceptor = 5,
-  change_dispenser = 6, pin_pad = 7, touch_screen = 8, camera = 9, network = 10
+  card_reader = 1,
+  id_card_reader = 2,
+  receipt_printer = 3,
+  invoice_printer = 4,
+  cash_acceptor = 5,
+  change_dispenser = 6,
+  pin_pad = 7,
+  touch_screen = 8,
+  camera = 9,
+  network = 10
 };
-enum class PartState : std::uint8_t { ok = 0, paper_low = 1, paper_out = 2, jam = 3, box_full = 4, fault = 5 };
+enum class PartState : std::uint8_t {
+  ok = 0,
+  paper_low = 1,
+  paper_out = 2,
+  jam = 3,
+  box_full = 4,
+  fault = 5
+};
 enum class TerminalAlarmKind : std::uint8_t { door_open = 1, door_closed = 2, tamper = 3 };
-enum class PaymentMethod : std::uint8_t { none = 0, cash = 1, bank_card = 2, qr_code = 3, cheque = 4 };
+enum class PaymentMethod : std::uint8_t {
+  none = 0,
+  cash = 1,
+  bank_card = 2,
+  qr_code = 3,
+  cheque = 4
+};
 enum class TransactionResult : std::uint8_t { success = 0, failed = 1, cancelled = 2 };
 
 struct TerminalStateChanged {
@@ -141,9 +183,10 @@ struct Settlement {
   bool operator==(const Settlement&) const = default;
 };
 
-using EventBody = std::variant<TicketIssued, TicketCalled, TicketRecalled, TicketTransferred, ServiceStarted,
-                               ServiceFinished, TicketAbandoned, EvaluationGiven, WindowStatusChanged, QueueSnapshot,
-                               TerminalStateChanged, PartStateChanged, TerminalAlarm, Transaction, Settlement>;
+using EventBody = std::variant<TicketIssued, TicketCalled, TicketRecalled, TicketTransferred,
+                               ServiceStarted, ServiceFinished, TicketAbandoned, EvaluationGiven,
+                               WindowStatusChanged, QueueSnapshot, TerminalStateChanged,
+                               PartStateChanged, TerminalAlarm, Transaction, Settlement>;
 
 // One event as a device reported it: when it happened (device clock) and what.
 struct Event {

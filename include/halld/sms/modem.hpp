@@ -75,7 +75,18 @@ class ModemSession {
   bool busy() const { return step_ == Step::prompt || step_ == Step::submitted; }
 
  private:
-  enum class Step : std::uint8_t { idle, at, echo_off, pin_query, pin_entry, registration, pdu_mode, ready, prompt, submitted };
+  enum class Step : std::uint8_t {
+    idle,
+    at,
+    echo_off,
+    pin_query,
+    pin_entry,
+    registration,
+    pdu_mode,
+    ready,
+    prompt,
+    submitted
+  };
   void on_line(const AtLine& line, std::string& to_write, std::vector<ModemOutcome>& outcomes);
   std::string command_for(Step step) const;
 

@@ -3,7 +3,8 @@
 // into concatenated parts (UDH information element 00, TS 23.040 §9.2.3.24.1) when longer than
 // one message. Owns: the byte layout, both directions (halld encodes; the modem simulator and
 // the fuzz target decode), UTF-8 ⇄ UTF-16. Pure: bytes and text in, PDUs or a named error out.
-// Must not touch: serial lines, AT command flow, alarms. docs/protocols/sms_pdu.md gives every byte.
+// Must not touch: serial lines, AT command flow, alarms. docs/protocols/sms_pdu.md gives every
+// byte.
 #pragma once
 
 #include <cstdint>
@@ -35,15 +36,16 @@ struct EncodedPdu {
 };
 
 struct SubmitOptions {
-  bool status_report = true;                  // ask the network for a delivery report (TP-SRR)
-  std::uint8_t concat_reference = 0;          // the same in every part of one message
-  std::uint8_t validity_relative = 0xA7;      // TP-VP, relative format: 0xA7 is 24 hours
+  bool status_report = true;              // ask the network for a delivery report (TP-SRR)
+  std::uint8_t concat_reference = 0;      // the same in every part of one message
+  std::uint8_t validity_relative = 0xA7;  // TP-VP, relative format: 0xA7 is 24 hours
 };
 
 // One SMS-SUBMIT per part, in order. Destinations are digits with an optional leading '+'
 // (international), at most 20 digits. Errors: a bad number, text that is not UTF-8, empty text,
 // or more than max_parts parts.
-std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view destination, std::string_view utf8_text,
+std::variant<std::vector<EncodedPdu>, PduError> encode_submit(std::string_view destination,
+                                                              std::string_view utf8_text,
                                                               const SubmitOptions& options);
 
 struct Concatenation {

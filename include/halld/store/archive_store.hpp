@@ -19,13 +19,13 @@ namespace halld::store {
 std::vector<Statement> archive_statements();
 
 struct ImportCounts {
-  std::size_t cities = 0, business_types = 0, customer_classes = 0, halls = 0, windows = 0, clerks = 0,
-              terminals = 0, devices = 0, channels = 0;
+  std::size_t cities = 0, business_types = 0, customer_classes = 0, halls = 0, windows = 0,
+              clerks = 0, terminals = 0, devices = 0, channels = 0;
 };
 
 struct ImportOutcome {
-  bool valid = false;    // no problems, and every row went into the database
-  bool applied = false;  // valid and committed
+  bool valid = false;        // no problems, and every row went into the database
+  bool applied = false;      // valid and committed
   archive::ReadResult read;  // read.problems explain why nothing was applied
   ImportCounts counts;
 };
@@ -35,9 +35,9 @@ enum class ImportMode { commit, dry_run };
 // In one transaction: learns the codes already stored, lets `read` parse and validate the file
 // against them, and applies the result only if there were no problems at all. A dry run
 // applies it too (so database constraints are checked) and then rolls back.
-ImportOutcome import_archives(pqxx::connection& connection,
-                              const std::function<archive::ReadResult(const archive::KnownCodes&)>& read,
-                              ImportMode mode);
+ImportOutcome import_archives(
+    pqxx::connection& connection,
+    const std::function<archive::ReadResult(const archive::KnownCodes&)>& read, ImportMode mode);
 
 struct HallFilter {
   std::string city{};    // city code; empty: all
@@ -76,8 +76,8 @@ AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document);
 
 // One change of a channel's comm status ("up", "logged_in", "down", and for a device on a polled
 // bus "device_up", "device_down"); `at` is ISO 8601.
-void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at, const std::string& state,
-                       const std::string& detail);
+void record_comm_event(pqxx::connection& connection, int channel_id, const std::string& at,
+                       const std::string& state, const std::string& detail);
 
 // JSON texts: {"items":[…],"total":N} for lists, a hall object or "" when not found.
 std::string list_cities_json(pqxx::connection& connection);

@@ -18,15 +18,17 @@ namespace halld::store {
 std::vector<Statement> command_statements();
 
 // The protocol of a channel, which says what commands it takes; nullopt: no such channel.
-std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection, const std::string& channel_code);
+std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection,
+                                                         const std::string& channel_code);
 
 // Queues a command for the device at `address` of the channel; returns its id. Throws
 // std::invalid_argument when the channel does not exist.
 // The device addresses that have reported on the channel, ascending.
-std::vector<std::uint32_t> channel_devices(pqxx::connection& connection, const std::string& channel_code);
-std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code, std::uint32_t address,
-                           const nlohmann::json& command, const std::string& requested_by,
-                           std::chrono::seconds expires_in);
+std::vector<std::uint32_t> channel_devices(pqxx::connection& connection,
+                                           const std::string& channel_code);
+std::int64_t queue_command(pqxx::connection& connection, const std::string& channel_code,
+                           std::uint32_t address, const nlohmann::json& command,
+                           const std::string& requested_by, std::chrono::seconds expires_in);
 
 struct ClaimedCommand {
   std::int64_t id = 0;
@@ -35,11 +37,13 @@ struct ClaimedCommand {
   nlohmann::json command;
 };
 // Marks the oldest queued commands of these channels as sent and returns them, in order.
-std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection, const std::vector<int>& channel_ids);
+std::vector<ClaimedCommand> claim_commands(pqxx::connection& connection,
+                                           const std::vector<int>& channel_ids);
 
 // The device's answer (state: done, refused, unsupported, failed) or halld's own verdict; false
 // when the command had already ended (e.g. it expired before a late answer came).
-bool finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state, const std::string& detail);
+bool finish_command(pqxx::connection& connection, std::int64_t id, const std::string& state,
+                    const std::string& detail);
 
 // Queued past their expiry, or sent and unanswered for `answer_timeout`: expired. Returns how many.
 std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds answer_timeout);

@@ -61,7 +61,8 @@ class Database {
   template <class Result>
   using Carried = std::conditional_t<std::is_void_v<Result>, std::monostate, Result>;
   template <class Job, class Result>
-  std::pair<std::exception_ptr, Carried<Result>> attempt(Job& job, std::optional<pqxx::connection>& slot);
+  std::pair<std::exception_ptr, Carried<Result>> attempt(Job& job,
+                                                         std::optional<pqxx::connection>& slot);
   void enqueue(Task task);
   void worker_loop();
   pqxx::connection& connection(std::optional<pqxx::connection>& slot);
@@ -106,19 +107,23 @@ asio::awaitable<Result> Database::run(Job job) {
   auto initiate = [this, job = std::move(job)](auto handler) mutable {
     // Task is a std::function and so must be copyable; the completion handler is move-only.
     auto shared_handler = std::make_shared<decltype(handler)>(std::move(handler));
-    enqueue([this, job = std::move(job), shared_handler](std::optional<pqxx::connection>& slot) mutable {
+    enqueue([this, job = std::move(job),
+             shared_handler](std::optional<pqxx::connection>& slot) mutable {
       auto [error, value] = attempt<Job, Result>(job, slot);
       auto executor = asio::get_associated_executor(*shared_handler);
       asio::post(executor, [shared_handler, error = error, value = std::move(value)]() mutable {
-        if constexpr (std::is_void_v<Result>) (*shared_handler)(error);
-        else (*shared_handler)(error, std::move(value));
+        if constexpr (std::is_void_v<Result>)
+          (*shared_handler)(error);
+        else
+          (*shared_handler)(error, std::move(value));
       });
       return !error;
     });
   };
   using Signature = std::conditional_t<std::is_void_v<Result>, void(std::exception_ptr),
                                        void(std::exception_ptr, Carried<Result>)>;
-  return asio::async_initiate<decltype(asio::use_awaitable), Signature>(std::move(initiate), asio::use_awaitable);
+  return asio::async_initiate<decltype(asio::use_awaitable), Signature>(std::move(initiate),
+                                                                        asio::use_awaitable);
 }
 
 template <class Job, class Result>
@@ -127,12 +132,16 @@ Result Database::run_blocking(Job job) {
   auto future = promise.get_future();
   enqueue([this, &job, &promise](std::optional<pqxx::connection>& slot) {
     auto [error, value] = attempt<Job, Result>(job, slot);
-    if (error) promise.set_exception(error);
-    else promise.set_value(std::move(value));
+    if (error)
+      promise.set_exception(error);
+    else
+      promise.set_value(std::move(value));
     return !error;
   });
-  if constexpr (std::is_void_v<Result>) future.get();
-  else return future.get();
+  if constexpr (std::is_void_v<Result>)
+    future.get();
+  else
+    return future.get();
 }
 
 }  // namespace halld::store

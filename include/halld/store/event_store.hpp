@@ -25,8 +25,8 @@ struct SourceRegistration {
 };
 
 // The source of `address` on `channel`, created on first sight.
-SourceRegistration register_source(pqxx::connection& connection, const std::string& channel, std::uint32_t address,
-                                   std::optional<int> hall_id);
+SourceRegistration register_source(pqxx::connection& connection, const std::string& channel,
+                                   std::uint32_t address, std::optional<int> hall_id);
 
 // A source whose numbering started afresh within a batch (store::arrive said restart).
 struct SequenceRestart {
@@ -63,11 +63,11 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 // out (till totals: records, not state). Events come in the order (occurred_at, source,
 // sequence): each source's own order, sources interleaved by time.
 // Both read inside the caller's transaction, so that several reads can share one snapshot.
-std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id, records::Timestamp from,
-                                             records::Timestamp until);
+std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id,
+                                             records::Timestamp from, records::Timestamp until);
 // The last reported state of each window, terminal and terminal part of the hall in the
 // `lookback` before `at`, oldest first: what a model starting at `at` must know.
-std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id, records::Timestamp at,
-                                               std::chrono::days lookback);
+std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id,
+                                               records::Timestamp at, std::chrono::days lookback);
 
 }  // namespace halld::store

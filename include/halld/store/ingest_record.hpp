@@ -48,7 +48,8 @@ enum class Arrival : std::uint8_t {
 // Judges a data frame's sequence against the mark and moves the mark past it when it is new.
 // Sequence numbers are serial (RFC 1982): a frame up to 2³¹−1 ahead of the mark is new, so
 // the counter wraps from 4294967295 to 1 without a restart.
-inline Arrival arrive(SequenceMark& mark, std::optional<std::uint32_t> epoch, std::uint32_t sequence) {
+inline Arrival arrive(SequenceMark& mark, std::optional<std::uint32_t> epoch,
+                      std::uint32_t sequence) {
   if (epoch && mark.epoch && *epoch != *mark.epoch) {
     mark = {epoch, sequence};
     return Arrival::restart;

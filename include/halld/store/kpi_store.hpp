@@ -28,7 +28,8 @@ struct KpiHall {
   kpi::HallTerms terms;
   // Window number → the business types it serves (empty: all).
   std::map<int, std::vector<std::string>> window_business;
-  std::map<std::string, std::string, std::less<>> terminal_types;  // code → payment, business, query, internet
+  std::map<std::string, std::string, std::less<>>
+      terminal_types;  // code → payment, business, query, internet
 };
 std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection);
 
@@ -48,7 +49,8 @@ struct HallRollup {
 // One transaction for all of them; idempotent.
 void write_rollups(pqxx::connection& connection, std::span<const HallRollup> halls);
 
-void note_stale_days(pqxx::connection& connection, int hall_id, const std::set<std::chrono::sys_days>& days);
+void note_stale_days(pqxx::connection& connection, int hall_id,
+                     const std::set<std::chrono::sys_days>& days);
 struct StaleDay {
   int hall_id = 0;
   std::chrono::sys_days day{};
@@ -64,7 +66,7 @@ std::optional<Granularity> parse_granularity(std::string_view text);
 struct KpiQuery {
   std::vector<int> halls;  // empty: every hall
   kpi::Dimension dimension = kpi::Dimension::hall;
-  std::string key;         // within the dimension; empty: each key separately (hall: the hall)
+  std::string key;  // within the dimension; empty: each key separately (hall: the hall)
   records::Timestamp from{};
   records::Timestamp until{};  // exclusive
   // For day, week and month: the local days [first_day, last_day) instead of instants.
@@ -80,7 +82,8 @@ struct KpiRow {
   kpi::Tally tally;
 };
 // At most `limit` rows; a query that would return more throws std::length_error.
-std::vector<KpiRow> query_kpis(pqxx::connection& connection, const KpiQuery& query, std::size_t limit);
+std::vector<KpiRow> query_kpis(pqxx::connection& connection, const KpiQuery& query,
+                               std::size_t limit);
 
 // A hall's queue by local hour of the week over [from, until), from its 15-minute rollups.
 struct HourOfWeek {
@@ -91,7 +94,8 @@ struct HourOfWeek {
   std::int64_t arrivals = 0;
   std::int64_t days = 0;  // distinct days with data at this hour
 };
-std::vector<HourOfWeek> hour_of_week_profile(pqxx::connection& connection, int hall_id, std::chrono::minutes utc_offset,
+std::vector<HourOfWeek> hour_of_week_profile(pqxx::connection& connection, int hall_id,
+                                             std::chrono::minutes utc_offset,
                                              records::Timestamp from, records::Timestamp until);
 
 }  // namespace halld::store

@@ -15,8 +15,8 @@
 namespace halld::store {
 
 struct Migration {
-  int version = 0;        // from the file name: 0001_archives.sql → 1
-  std::string name;       // "archives"
+  int version = 0;   // from the file name: 0001_archives.sql → 1
+  std::string name;  // "archives"
   std::string_view sql;
 };
 

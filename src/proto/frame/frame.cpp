@@ -9,7 +9,9 @@ namespace {
 
 constexpr std::size_t fixed_length = 10;  // CTRL + SRC + SEQ + FUNC: LEN counts these plus DATA
 
-std::uint16_t read_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
+std::uint16_t read_u16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+}
 std::uint32_t read_u32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) | (static_cast<std::uint32_t>(p[1]) << 8) |
          (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
@@ -32,11 +34,16 @@ std::size_t resync_skip(std::span<const std::uint8_t> bytes) {
 
 std::string_view to_string(FrameError error) {
   switch (error) {
-    case FrameError::garbage: return "garbage";
-    case FrameError::bad_length: return "bad_length";
-    case FrameError::bad_version: return "bad_version";
-    case FrameError::bad_crc: return "bad_crc";
-    case FrameError::bad_end: return "bad_end";
+    case FrameError::garbage:
+      return "garbage";
+    case FrameError::bad_length:
+      return "bad_length";
+    case FrameError::bad_version:
+      return "bad_version";
+    case FrameError::bad_crc:
+      return "bad_crc";
+    case FrameError::bad_end:
+      return "bad_end";
   }
   return "unknown";
 }
@@ -61,7 +68,8 @@ DecodeResult decode_frame(std::span<const std::uint8_t> bytes) {
   const std::size_t total = 3 + length + trailer_size;
   if (bytes.size() < total) return NeedMore{total};
   const auto checked = bytes.subspan(1, 2 + length);  // LEN … DATA
-  if (read_u16(&bytes[3 + length]) != crc16_modbus(checked)) return Rejected{FrameError::bad_crc, resync_skip(bytes)};
+  if (read_u16(&bytes[3 + length]) != crc16_modbus(checked))
+    return Rejected{FrameError::bad_crc, resync_skip(bytes)};
   if (bytes[total - 1] != end_byte) return Rejected{FrameError::bad_end, resync_skip(bytes)};
 
   Decoded decoded;
@@ -71,17 +79,20 @@ DecodeResult decode_frame(std::span<const std::uint8_t> bytes) {
   f.source = read_u32(&bytes[4]);
   f.sequence = read_u32(&bytes[8]);
   f.function = bytes[12];
-  f.payload.assign(bytes.begin() + header_size, bytes.begin() + static_cast<std::ptrdiff_t>(3 + length));
+  f.payload.assign(bytes.begin() + header_size,
+                   bytes.begin() + static_cast<std::ptrdiff_t>(3 + length));
   return decoded;
 }
 
 std::vector<std::uint8_t> encode_frame(const Frame& frame) {
-  if (frame.payload.size() > max_payload) throw std::length_error("frame payload exceeds max_payload");
+  if (frame.payload.size() > max_payload)
+    throw std::length_error("frame payload exceeds max_payload");
   std::vector<std::uint8_t> out;
   out.reserve(header_size + frame.payload.size() + trailer_size);
   out.push_back(start_byte);
   put_u16(out, static_cast<std::uint16_t>(fixed_length + frame.payload.size()));
-  out.push_back(static_cast<std::uint8_t>((frame.direction == Direction::downlink ? 0x80 : 0x00) | protocol_version));
+  out.push_back(static_cast<std::uint8_t>((frame.direction == Direction::downlink ? 0x80 : 0x00) |
+                                          protocol_version));
   put_u32(out, frame.source);
   put_u32(out, frame.sequence);
   out.push_back(frame.function);
@@ -135,11 +146,16 @@ std::vector<std::uint8_t> from_hex(std::string_view text) {
   int high = -1;
   for (char c : text) {
     int value;
-    if (c >= '0' && c <= '9') value = c - '0';
-    else if (c >= 'a' && c <= 'f') value = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') value = c - 'A' + 10;
-    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    else throw std::invalid_argument(std::string("not a hex digit: ") + c);
+    if (c >= '0' && c <= '9')
+      value = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      value = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      value = c - 'A' + 10;
+    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t')
+      continue;
+    else
+      throw std::invalid_argument(std::string("not a hex digit: ") + c);
     if (high < 0) {
       high = value;
     } else {

@@ -22,7 +22,8 @@ void session_fields(V& v, T& message) {
 }
 
 template <class T>
-Frame encode(Direction direction, std::uint32_t source, std::uint32_t sequence, std::uint8_t code, const T& message) {
+Frame encode(Direction direction, std::uint32_t source, std::uint32_t sequence, std::uint8_t code,
+             const T& message) {
   FieldWriter writer;
   session_fields(writer, message);
   return Frame{direction, source, sequence, code, writer.take()};
@@ -41,9 +42,12 @@ std::optional<T> decode(const Frame& frame) {
 
 std::string_view to_string(MessageError error) {
   switch (error) {
-    case MessageError::unknown_function: return "unknown_function";
-    case MessageError::malformed_payload: return "malformed_payload";
-    case MessageError::wrong_direction: return "wrong_direction";
+    case MessageError::unknown_function:
+      return "unknown_function";
+    case MessageError::malformed_payload:
+      return "malformed_payload";
+    case MessageError::wrong_direction:
+      return "wrong_direction";
   }
   return "unknown";
 }
@@ -52,7 +56,9 @@ Frame encode_login(std::uint32_t source, const Login& login) {
   return encode(Direction::uplink, source, 0, function::login, login);
 }
 
-Frame encode_heartbeat(std::uint32_t source) { return Frame{Direction::uplink, source, 0, function::heartbeat, {}}; }
+Frame encode_heartbeat(std::uint32_t source) {
+  return Frame{Direction::uplink, source, 0, function::heartbeat, {}};
+}
 
 Frame encode_command_result(std::uint32_t source, const CommandResult& result) {
   return encode(Direction::uplink, source, 0, function::command_result, result);
@@ -63,7 +69,8 @@ Frame encode_data_ack(std::uint32_t source, std::uint32_t sequence) {
 }
 
 Frame encode_login_ack(std::uint32_t source, LoginOutcome outcome, records::Timestamp server_time) {
-  return encode(Direction::downlink, source, 0, function::login_ack, LoginAck{outcome, server_time});
+  return encode(Direction::downlink, source, 0, function::login_ack,
+                LoginAck{outcome, server_time});
 }
 
 Frame encode_heartbeat_ack(std::uint32_t source, records::Timestamp server_time) {
@@ -74,15 +81,21 @@ Frame encode_heartbeat_ack(std::uint32_t source, records::Timestamp server_time)
 
 std::string_view to_string(CommandOutcome outcome) {
   switch (outcome) {
-    case CommandOutcome::done: return "done";
-    case CommandOutcome::refused: return "refused";
-    case CommandOutcome::unsupported: return "unsupported";
-    case CommandOutcome::failed: return "failed";
+    case CommandOutcome::done:
+      return "done";
+    case CommandOutcome::refused:
+      return "refused";
+    case CommandOutcome::unsupported:
+      return "unsupported";
+    case CommandOutcome::failed:
+      return "failed";
   }
   return "failed";
 }
 
-Frame encode_poll(std::uint32_t address) { return Frame{Direction::downlink, address, 0, function::poll, {}}; }
+Frame encode_poll(std::uint32_t address) {
+  return Frame{Direction::downlink, address, 0, function::poll, {}};
+}
 
 std::optional<Uplink> decode_session_message(const Frame& frame) {
   switch (frame.function) {
@@ -101,12 +114,14 @@ std::optional<Uplink> decode_session_message(const Frame& frame) {
 }
 
 std::optional<LoginAck> decode_login_ack(const Frame& frame) {
-  if (frame.direction != Direction::downlink || frame.function != function::login_ack) return std::nullopt;
+  if (frame.direction != Direction::downlink || frame.function != function::login_ack)
+    return std::nullopt;
   return decode<LoginAck>(frame);
 }
 
 std::optional<records::Timestamp> decode_heartbeat_ack(const Frame& frame) {
-  if (frame.direction != Direction::downlink || frame.function != function::heartbeat_ack) return std::nullopt;
+  if (frame.direction != Direction::downlink || frame.function != function::heartbeat_ack)
+    return std::nullopt;
   FieldReader reader(frame.payload);
   records::Timestamp t{};
   reader.time(t);
@@ -115,7 +130,8 @@ std::optional<records::Timestamp> decode_heartbeat_ack(const Frame& frame) {
 }
 
 bool is_poll(const Frame& frame) {
-  return frame.direction == Direction::downlink && frame.function == function::poll && frame.payload.empty();
+  return frame.direction == Direction::downlink && frame.function == function::poll &&
+         frame.payload.empty();
 }
 
 }  // namespace halld::proto

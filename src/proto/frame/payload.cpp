@@ -9,16 +9,19 @@ PayloadWriter& PayloadWriter::u8(std::uint8_t v) {
   return *this;
 }
 PayloadWriter& PayloadWriter::u16(std::uint16_t v) {
-  for (int shift = 0; shift < 16; shift += 8) bytes_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 0; shift < 16; shift += 8)
+    bytes_.push_back(static_cast<std::uint8_t>(v >> shift));
   return *this;
 }
 PayloadWriter& PayloadWriter::u32(std::uint32_t v) {
-  for (int shift = 0; shift < 32; shift += 8) bytes_.push_back(static_cast<std::uint8_t>(v >> shift));
+  for (int shift = 0; shift < 32; shift += 8)
+    bytes_.push_back(static_cast<std::uint8_t>(v >> shift));
   return *this;
 }
 PayloadWriter& PayloadWriter::i64(std::int64_t v) {
   auto u = static_cast<std::uint64_t>(v);
-  for (int shift = 0; shift < 64; shift += 8) bytes_.push_back(static_cast<std::uint8_t>(u >> shift));
+  for (int shift = 0; shift < 64; shift += 8)
+    bytes_.push_back(static_cast<std::uint8_t>(u >> shift));
   return *this;
 }
 PayloadWriter& PayloadWriter::text(std::string_view v) {
@@ -71,13 +74,19 @@ std::string PayloadReader::text() {
   if (!is_valid_utf8(s)) failed_ = true;
   return s;
 }
-records::Timestamp PayloadReader::time() { return records::Timestamp(std::chrono::seconds(u32())); }
+records::Timestamp PayloadReader::time() {
+  return records::Timestamp(std::chrono::seconds(u32()));
+}
 
 bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
     auto c = static_cast<unsigned char>(text[i]);
-    std::size_t extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : 4;
+    std::size_t extra = c < 0x80           ? 0
+                        : (c >> 5) == 0x6  ? 1
+                        : (c >> 4) == 0xE  ? 2
+                        : (c >> 3) == 0x1E ? 3
+                                           : 4;
     if (extra == 4 || i + extra >= text.size()) return false;
     std::uint32_t code = extra == 0 ? c : c & (0x3F >> extra);
     for (std::size_t k = 1; k <= extra; ++k) {
@@ -87,7 +96,8 @@ bool is_valid_utf8(std::string_view text) {
     }
     // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
     static constexpr std::uint32_t minimum[] = {0, 0x80, 0x800, 0x10000};
-    if (code < minimum[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return false;
+    if (code < minimum[extra] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+      return false;
     i += extra + 1;
   }
   return true;

@@ -5,17 +5,18 @@
 namespace halld::proto {
 
 std::string_view to_string(SessionError error) {
-  static constexpr std::string_view names[] = {"garbage",          "bad_length",        "bad_version",
-                                               "bad_crc",          "bad_end",           "unknown_function",
-                                               "malformed_payload", "wrong_direction",   "before_login",
-                                               "wrong_site",       "zero_sequence"};
+  static constexpr std::string_view names[] = {
+      "garbage",      "bad_length",       "bad_version",       "bad_crc",
+      "bad_end",      "unknown_function", "malformed_payload", "wrong_direction",
+      "before_login", "wrong_site",       "zero_sequence"};
   return names[static_cast<std::size_t>(error)];
 }
 
 Session::Session(Decoder decoder, std::string site, SessionLimits limits)
     : decoder_(std::move(decoder)), site_(std::move(site)), limits_(limits) {}
 
-std::vector<Session::Action> Session::on_bytes(std::span<const std::uint8_t> bytes, records::Timestamp now) {
+std::vector<Session::Action> Session::on_bytes(std::span<const std::uint8_t> bytes,
+                                               records::Timestamp now) {
   std::vector<Action> actions;
   if (closed_) return actions;
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
@@ -39,8 +40,8 @@ std::vector<Session::Action> Session::on_bytes(std::span<const std::uint8_t> byt
   return actions;
 }
 
-void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes, records::Timestamp now,
-                     std::vector<Action>& actions) {
+void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes,
+                     records::Timestamp now, std::vector<Action>& actions) {
   auto uplink = decoder_(frame);
   if (const auto* error = std::get_if<MessageError>(&uplink)) {
     count(static_cast<SessionError>(static_cast<std::uint8_t>(SessionError::unknown_function) +
@@ -51,17 +52,21 @@ void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes, re
   if (const auto* login = std::get_if<Login>(&uplink)) {
     if (login->site != site_) {
       count(SessionError::wrong_site, frame.source, bytes, actions);
-      actions.push_back(Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::unknown_site, now))});
-      close(fmt::format("login for site '{}', this channel serves '{}'", login->site, site_), actions);
+      actions.push_back(
+          Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::unknown_site, now))});
+      close(fmt::format("login for site '{}', this channel serves '{}'", login->site, site_),
+            actions);
       return;
     }
     if (login->version < protocol_version || login->version > login_with_epoch) {
-      actions.push_back(Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::unsupported_version, now))});
+      actions.push_back(Send{
+          encode_frame(encode_login_ack(frame.source, LoginOutcome::unsupported_version, now))});
       close(fmt::format("protocol version {} is not supported", login->version), actions);
       return;
     }
     logged_in_ = true;
-    actions.push_back(Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::accepted, now))});
+    actions.push_back(
+        Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::accepted, now))});
     actions.push_back(LoggedIn{frame.source, *login});
     return;
   }
@@ -78,22 +83,26 @@ void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes, re
     // 0 numbers session frames only; a data frame with it cannot be told from a resend.
     count(SessionError::zero_sequence, frame.source, bytes, actions);
   } else {
-    actions.push_back(Deliver{frame.source, frame.sequence, std::move(std::get<records::Event>(uplink))});
+    actions.push_back(
+        Deliver{frame.source, frame.sequence, std::move(std::get<records::Event>(uplink))});
   }
 }
 
-std::vector<Session::Action> Session::on_durable(std::uint32_t source, std::uint32_t sequence) const {
+std::vector<Session::Action> Session::on_durable(std::uint32_t source,
+                                                 std::uint32_t sequence) const {
   if (closed_) return {};
   return {Send{encode_frame(encode_data_ack(source, sequence))}};
 }
 
-void Session::count(SessionError error, std::optional<std::uint32_t> source, std::span<const std::uint8_t> bytes,
-                    std::vector<Action>& actions) {
+void Session::count(SessionError error, std::optional<std::uint32_t> source,
+                    std::span<const std::uint8_t> bytes, std::vector<Action>& actions) {
   ++errors_[static_cast<std::size_t>(error)];
   const auto head = bytes.first(std::min(bytes.size(), refused_head_bytes));
   actions.push_back(Refused{error, source, {head.begin(), head.end()}});
   if (++total_errors_ > limits_.error_budget && !closed_) {
-    close(fmt::format("error budget of {} exceeded (last: {})", limits_.error_budget, to_string(error)), actions);
+    close(fmt::format("error budget of {} exceeded (last: {})", limits_.error_budget,
+                      to_string(error)),
+          actions);
   }
 }
 

@@ -7,7 +7,6 @@
 #include <fstream>
 
 #include "halld/proto/frame/frame.hpp"
-
 #include "process.hpp"
 
 namespace halld::acq {
@@ -19,15 +18,30 @@ store::IngestRecord record(std::uint32_t sequence) {
   const Timestamp at(std::chrono::seconds(1795425300 + sequence));
   EventBody body;
   switch (sequence % 3) {
-    case 0: body = TicketIssued{"A" + std::to_string(sequence), "101", CustomerClassCode::premium, TicketSource::vip}; break;
-    case 1: body = Transaction{"T-0" + std::to_string(sequence), "tx", "201", 12345, PaymentMethod::qr_code,
-                               TransactionResult::success, 42, "0012345678"}; break;
-    default: body = Settlement{"T-01", at - std::chrono::hours(24), at, {{PaymentMethod::cash, 3, 900}, {PaymentMethod::bank_card, 1, -5}}};
+    case 0:
+      body = TicketIssued{"A" + std::to_string(sequence), "101", CustomerClassCode::premium,
+                          TicketSource::vip};
+      break;
+    case 1:
+      body = Transaction{
+          "T-0" + std::to_string(sequence), "tx", "201",       12345, PaymentMethod::qr_code,
+          TransactionResult::success,       42,   "0012345678"};
+      break;
+    default:
+      body = Settlement{"T-01",
+                        at - std::chrono::hours(24),
+                        at,
+                        {{PaymentMethod::cash, 3, 900}, {PaymentMethod::bank_card, 1, -5}}};
   }
   // Every third record declares an epoch, every fifth is clock-skewed.
-  return {7, sequence, 3, Event{at, std::move(body)},
-          std::chrono::system_clock::time_point(std::chrono::microseconds(1795425300123456 + sequence)),
-          sequence % 3 == 1 ? std::optional<std::uint32_t>(sequence * 7) : std::nullopt, sequence % 5 == 0};
+  return {
+      7,
+      sequence,
+      3,
+      Event{at, std::move(body)},
+      std::chrono::system_clock::time_point(std::chrono::microseconds(1795425300123456 + sequence)),
+      sequence % 3 == 1 ? std::optional<std::uint32_t>(sequence * 7) : std::nullopt,
+      sequence % 5 == 0};
 }
 
 void expect_same(const store::IngestRecord& a, const store::IngestRecord& b) {
@@ -44,8 +58,9 @@ void expect_same(const store::IngestRecord& a, const store::IngestRecord& b) {
 TEST(SpoolRecord, ARecordOfTheFormerLayoutStillReads) {
   auto current = record(4);
   auto frame = std::get<proto::Decoded>(proto::decode_frame(encode_spool_record(current))).frame;
-  frame.payload.erase(frame.payload.begin() + 12, frame.payload.begin() + 17);  // no epoch, no flags
-  frame.payload[3] &= 0x7F;                                                      // and no marker
+  frame.payload.erase(frame.payload.begin() + 12,
+                      frame.payload.begin() + 17);  // no epoch, no flags
+  frame.payload[3] &= 0x7F;                         // and no marker
   auto read = decode_spool_record(proto::encode_frame(frame));
   ASSERT_EQ(read.status, SpoolRecordRead::Status::record);
   current.epoch.reset();
@@ -66,7 +81,9 @@ TEST(SpoolRecord, RoundTripsEventsOfBothProtocolsToTheMicrosecond) {
 TEST(SpoolRecord, EveryTruncationNeedsMoreAndEveryFlippedByteIsCaught) {
   auto bytes = encode_spool_record(record(3));
   for (std::size_t n = 0; n < bytes.size(); ++n) {
-    EXPECT_EQ(decode_spool_record(std::span(bytes).first(n)).status, SpoolRecordRead::Status::need_more) << n;
+    EXPECT_EQ(decode_spool_record(std::span(bytes).first(n)).status,
+              SpoolRecordRead::Status::need_more)
+        << n;
   }
   for (std::size_t i = 0; i < bytes.size(); ++i) {
     auto damaged = bytes;
@@ -132,12 +149,14 @@ TEST(Spool, ReplayMovesOnlyWhenConsumedAndEmptiesTheFileWhenDrained) {
   testing::TempDir dir;
   const auto file = dir.path() / "halld.spool";
   std::vector<store::IngestRecord> records;
-  for (std::uint32_t sequence = 1; sequence <= 2500; ++sequence) records.push_back(record(sequence));
+  for (std::uint32_t sequence = 1; sequence <= 2500; ++sequence)
+    records.push_back(record(sequence));
   Spool spool(file);
   spool.append(records);
   auto first = spool.peek(1000);
   ASSERT_EQ(first.size(), 1000u);
-  EXPECT_EQ(spool.peek(1000).front().sequence, 1u) << "a failed replay reads the same records again";
+  EXPECT_EQ(spool.peek(1000).front().sequence, 1u)
+      << "a failed replay reads the same records again";
   spool.consumed(1000);
   EXPECT_EQ(spool.records(), 1500u);
   std::uint32_t expected = 1001;

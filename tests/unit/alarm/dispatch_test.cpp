@@ -3,10 +3,10 @@
 // storm, a fault (no value) in its own template.
 #include "halld/alarm/dispatch.hpp"
 
-#include "halld/sms/pdu.hpp"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "halld/sms/pdu.hpp"
 
 namespace halld::alarm {
 namespace {
@@ -15,7 +15,8 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 // Monday 16 November 2026, 10:00 in China.
-const Timestamp t0 = Timestamp(std::chrono::sys_days(std::chrono::year(2026) / 11 / 16)) + std::chrono::hours(2);
+const Timestamp t0 =
+    Timestamp(std::chrono::sys_days(std::chrono::year(2026) / 11 / 16)) + std::chrono::hours(2);
 
 std::vector<Contact> contacts() {
   return {
@@ -71,8 +72,10 @@ TEST(Dispatch, UnacknowledgedAlarmsClimbTheChainAcknowledgedOnesStop) {
   d.acknowledged(2);
   EXPECT_TRUE(d.due(t0 + minutes(10)).empty()) << "the city hears after the grouping window";
   auto city = d.due(t0 + minutes(11));
-  ASSERT_THAT(recipients(city), ::testing::ElementsAre(3)) << "Luoyang's operations are not concerned";
-  EXPECT_THAT(city[0].alarm_ids, ::testing::ElementsAre(1)) << "the acknowledged alarm does not climb";
+  ASSERT_THAT(recipients(city), ::testing::ElementsAre(3))
+      << "Luoyang's operations are not concerned";
+  EXPECT_THAT(city[0].alarm_ids, ::testing::ElementsAre(1))
+      << "the acknowledged alarm does not climb";
   EXPECT_TRUE(d.due(t0 + minutes(20)).empty());
   EXPECT_THAT(recipients(d.due(t0 + minutes(21))), ::testing::ElementsAre(4));
   EXPECT_TRUE(d.due(t0 + minutes(60)).empty()) << "the top of the chain";
@@ -140,7 +143,8 @@ TEST(Dispatch, OnlyContactsOnDutyThatDayAreTold) {
   d.notify(notice(1), t0);  // a Monday
   EXPECT_TRUE(d.due(t0 + seconds(60)).empty());
   d.notify(notice(2), t0 + std::chrono::days(1));  // Tuesday
-  EXPECT_THAT(recipients(d.due(t0 + std::chrono::days(1) + seconds(60))), ::testing::ElementsAre(1));
+  EXPECT_THAT(recipients(d.due(t0 + std::chrono::days(1) + seconds(60))),
+              ::testing::ElementsAre(1));
 }
 
 TEST(Dispatch, AnAlarmFromBeforeARestartClimbsOnWithoutRetelling) {
@@ -158,7 +162,8 @@ TEST(Dispatch, AnAlarmFromBeforeARestartClimbsOnWithoutRetelling) {
   fresh.adopt(notice(2, "H1", Severity::critical), t0 - minutes(5), false, t0);
   EXPECT_TRUE(fresh.due(t0 + minutes(1)).empty());
   EXPECT_TRUE(fresh.due(t0 + minutes(5)).empty()) << "the city's text waits for company";
-  EXPECT_THAT(recipients(fresh.due(t0 + minutes(6))), ::testing::ElementsAre(3)) << "minute 10: the city";
+  EXPECT_THAT(recipients(fresh.due(t0 + minutes(6))), ::testing::ElementsAre(3))
+      << "minute 10: the city";
   Dispatcher handled({}, contacts());
   handled.adopt(notice(3), t0 - minutes(5), true, t0);
   EXPECT_TRUE(handled.due(t0 + minutes(30)).empty()) << "acknowledged: no escalation";

@@ -13,12 +13,16 @@ using std::chrono::sys_days;
 
 const sys_days monday = sys_days(std::chrono::year(2026) / 11 / 16);
 // Local time in China on `day` days after Monday 16 November 2026.
-records::Timestamp local(int day, int h, int m = 0) { return records::Timestamp(monday) + std::chrono::days(day) + hours(h - 8) + minutes(m); }
+records::Timestamp local(int day, int h, int m = 0) {
+  return records::Timestamp(monday) + std::chrono::days(day) + hours(h - 8) + minutes(m);
+}
 
 model::HallCalendar calendar() {
   std::optional<records::DayHours> week[7];
-  for (int d = 0; d < 5; ++d) week[d] = records::DayHours{8 * 60 + 30, 17 * 60 + 30, 12 * 60, 13 * 60 + 30};
-  std::map<sys_days, std::optional<records::DayHours>> holidays{{monday + std::chrono::days(2), std::nullopt}};
+  for (int d = 0; d < 5; ++d)
+    week[d] = records::DayHours{8 * 60 + 30, 17 * 60 + 30, 12 * 60, 13 * 60 + 30};
+  std::map<sys_days, std::optional<records::DayHours>> holidays{
+      {monday + std::chrono::days(2), std::nullopt}};
   return model::HallCalendar(hours(8), week, holidays);
 }
 

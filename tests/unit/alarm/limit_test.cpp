@@ -11,11 +11,15 @@ namespace {
 using std::chrono::minutes;
 using Kind = Transition::Kind;
 
-const Timestamp t0 = Timestamp(std::chrono::sys_days(std::chrono::year(2026) / 11 / 16)) + std::chrono::hours(1);
-Timestamp at(int minute) { return t0 + minutes(minute); }
+const Timestamp t0 =
+    Timestamp(std::chrono::sys_days(std::chrono::year(2026) / 11 / 16)) + std::chrono::hours(1);
+Timestamp at(int minute) {
+  return t0 + minutes(minute);
+}
 
 // Feeds (minute, value) pairs; returns the transitions as "minute:kind:severity".
-std::vector<std::string> run(const Limit& limit, LimitState& state, std::vector<std::pair<int, double>> values) {
+std::vector<std::string> run(const Limit& limit, LimitState& state,
+                             std::vector<std::pair<int, double>> values) {
   std::vector<std::string> out;
   for (auto [minute, value] : values) {
     if (auto t = state.observe(limit, value, at(minute))) {
@@ -31,8 +35,9 @@ TEST(Limit, RaisesOnlyAfterTheValueHeldPastTheLimitForTheHoldTime) {
   const Limit queue{Direction::above, 30, std::nullopt, std::nullopt, minutes(5), minutes(0)};
   LimitState state;
   // Over at 0 and 2, under at 3 (the hold starts again), over from 4: raised at 9.
-  EXPECT_THAT(run(queue, state, {{0, 31}, {2, 32}, {3, 25}, {4, 31}, {6, 40}, {8, 35}, {9, 31}, {10, 33}}),
-              ::testing::ElementsAre("9:raise:warning"));
+  EXPECT_THAT(
+      run(queue, state, {{0, 31}, {2, 32}, {3, 25}, {4, 31}, {6, 40}, {8, 35}, {9, 31}, {10, 33}}),
+      ::testing::ElementsAre("9:raise:warning"));
   EXPECT_EQ(state.open(), Severity::warning);
   EXPECT_EQ(state.open_since(), at(9));
 }
@@ -59,7 +64,8 @@ TEST(Limit, SeverityRisesWhileOpenAndDoesNotFall) {
               ::testing::ElementsAre("2:raise:warning", "5:escalate:critical", "7:clear:critical"));
   // Straight past critical: raised critical once its hold is over.
   LimitState direct;
-  EXPECT_THAT(run(wait, direct, {{0, 45}, {1, 45}, {2, 45}}), ::testing::ElementsAre("2:raise:critical"));
+  EXPECT_THAT(run(wait, direct, {{0, 45}, {1, 45}, {2, 45}}),
+              ::testing::ElementsAre("2:raise:critical"));
 }
 
 TEST(Limit, LowIsBadForRatesLikeSatisfaction) {
@@ -84,11 +90,16 @@ TEST(Limit, ChecksItsThresholds) {
   auto problem = [](Limit l) { return check(l).value_or("fine"); };
   EXPECT_EQ(problem({Direction::above, 30, 50, 25, minutes(1), minutes(1)}), "fine");
   EXPECT_THAT(problem({}), ::testing::HasSubstr("needs a warning or a critical"));
-  EXPECT_THAT(problem({Direction::above, 30, 20, std::nullopt, {}, {}}), ::testing::HasSubstr("critical threshold must not be below"));
-  EXPECT_THAT(problem({Direction::below, 0.8, 0.9, std::nullopt, {}, {}}), ::testing::HasSubstr("must not be above"));
-  EXPECT_THAT(problem({Direction::above, 30, std::nullopt, 35, {}, {}}), ::testing::HasSubstr("clear threshold must not be above"));
-  EXPECT_THAT(problem({Direction::above, std::nan(""), std::nullopt, std::nullopt, {}, {}}), ::testing::HasSubstr("finite"));
-  EXPECT_THAT(problem({Direction::above, 30, std::nullopt, std::nullopt, minutes(-1), {}}), ::testing::HasSubstr("negative"));
+  EXPECT_THAT(problem({Direction::above, 30, 20, std::nullopt, {}, {}}),
+              ::testing::HasSubstr("critical threshold must not be below"));
+  EXPECT_THAT(problem({Direction::below, 0.8, 0.9, std::nullopt, {}, {}}),
+              ::testing::HasSubstr("must not be above"));
+  EXPECT_THAT(problem({Direction::above, 30, std::nullopt, 35, {}, {}}),
+              ::testing::HasSubstr("clear threshold must not be above"));
+  EXPECT_THAT(problem({Direction::above, std::nan(""), std::nullopt, std::nullopt, {}, {}}),
+              ::testing::HasSubstr("finite"));
+  EXPECT_THAT(problem({Direction::above, 30, std::nullopt, std::nullopt, minutes(-1), {}}),
+              ::testing::HasSubstr("negative"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Rules over live hall views on a simulated clock: scope (city, hall, business, terminal type),
 // schedule, the comm-loss root cause silencing a hall's figures, maintenance, state rules that
-// raise while a fault lasts and clear when it ends, restore after a restart, forget on a manual clear.
+// raise while a fault lasts and clear when it ends, restore after a restart, forget on a manual
+// clear.
 #include "halld/alarm/rules.hpp"
 
 #include <gtest/gtest.h>
@@ -25,7 +26,8 @@ std::shared_ptr<store::KpiHall> hall_info(std::string code, std::string city) {
   info->code = std::move(code);
   info->city_code = std::move(city);
   std::optional<records::DayHours> week[7];
-  for (int d = 0; d < 5; ++d) week[d] = records::DayHours{8 * 60 + 30, 17 * 60 + 30, 12 * 60, 13 * 60 + 30};
+  for (int d = 0; d < 5; ++d)
+    week[d] = records::DayHours{8 * 60 + 30, 17 * 60 + 30, 12 * 60, 13 * 60 + 30};
   info->terms.calendar = model::HallCalendar(hours(8), week, {});
   info->terminal_types = {{"T1", "payment"}, {"T2", "query"}, {"T24", "payment"}};
   info->terms.round_the_clock_terminals = {"T24"};
@@ -45,7 +47,8 @@ live::HallView view_of(const std::shared_ptr<store::KpiHall>& info) {
 
 void wait_tickets(live::HallView& v, int count, std::string business, Timestamp since) {
   for (int i = 0; i < count; ++i) {
-    v.state.waiting.push_back({business + std::to_string(v.state.waiting.size()), business, {}, since});
+    v.state.waiting.push_back(
+        {business + std::to_string(v.state.waiting.size()), business, {}, since});
   }
 }
 
@@ -135,7 +138,8 @@ TEST(Rules, AHallWhoseChannelIsDownRaisesTheCommLossAlarmOnly) {
   auto info = hall_info("H1", "C1");
   auto low = queue_rule(1, 0, 0);
   low.indicator = Indicator::queue_length;
-  low.limit = Limit{Direction::below, 0.0, std::nullopt, 0.5, seconds(0), seconds(0)};  // an empty queue at 10:00 is suspicious
+  low.limit = Limit{Direction::below, 0.0,       std::nullopt, 0.5,
+                    seconds(0),       seconds(0)};  // an empty queue at 10:00 is suspicious
   Rule comm;
   comm.id = 2;
   comm.name = "comm";
@@ -146,7 +150,8 @@ TEST(Rules, AHallWhoseChannelIsDownRaisesTheCommLossAlarmOnly) {
   e.set_rules({low, comm});
   auto v = view_of(info);
   v.state.channels[0] = {"qs-H1", false, local(0, 10), std::nullopt, 0};
-  EXPECT_TRUE(e.evaluate(v, local(0, 10, 0, 30)).empty()) << "zero waiting is no news; the comm loss not yet 60 s";
+  EXPECT_TRUE(e.evaluate(v, local(0, 10, 0, 30)).empty())
+      << "zero waiting is no news; the comm loss not yet 60 s";
   auto d = e.evaluate(v, local(0, 10, 1));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].rule_id, 2);
@@ -215,7 +220,8 @@ TEST(Rules, MaintenanceSilencesTheHallTheTerminalOrTheChannel) {
   EXPECT_EQ(d[0].transition.severity, Severity::critical);
   e.set_maintenance({{"H1", local(0, 11), local(0, 11, 45)}});
   v.state.terminals[0].state = records::TerminalState::idle;
-  EXPECT_TRUE(e.evaluate(v, local(0, 11, 30)).empty()) << "neither raised nor cleared inside the hall's window";
+  EXPECT_TRUE(e.evaluate(v, local(0, 11, 30)).empty())
+      << "neither raised nor cleared inside the hall's window";
   d = e.evaluate(v, local(0, 11, 50));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].transition.kind, Kind::clear);

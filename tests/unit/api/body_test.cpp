@@ -1,8 +1,8 @@
+#include "halld/api/body.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
-
-#include "halld/api/body.hpp"
 
 namespace halld::api {
 namespace {
@@ -10,7 +10,9 @@ namespace {
 using nlohmann::json;
 using namespace std::string_literals;
 
-std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string nested(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
 
 TEST(Body, NestingBeyondTheLimitIsRefusedBeforeParsing) {
   EXPECT_TRUE(std::holds_alternative<json>(parse_body_json(nested(max_json_depth))));
@@ -18,7 +20,8 @@ TEST(Body, NestingBeyondTheLimitIsRefusedBeforeParsing) {
   ASSERT_TRUE(std::holds_alternative<BodyProblem>(deep));
   EXPECT_EQ(std::get<BodyProblem>(deep).code, "too_deep");
   // Brackets inside strings are text, not nesting.
-  EXPECT_TRUE(std::holds_alternative<json>(parse_body_json(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]]"})")));
+  EXPECT_TRUE(std::holds_alternative<json>(
+      parse_body_json(R"({"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"]]"})")));
 }
 
 TEST(Body, TheWholeBodyLimitOfNestingCostsLittle) {
@@ -60,7 +63,9 @@ TEST(Body, AuditMaskingHidesSecretsAndRepairsWhatJsonbRefuses) {
   EXPECT_EQ(value["new_password"], "***");
   EXPECT_EQ(value["nested"]["secret"], "***");
   EXPECT_EQ(value["nested"]["csrf_token"], "***");
-  EXPECT_EQ(value["nested"]["list"][0], "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(value["nested"]["list"][0],
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_TRUE(value.contains("k\xEF\xBF\xBD"));
   EXPECT_EQ(value.dump().find("\\u0000"), std::string::npos);
 }

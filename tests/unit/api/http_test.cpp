@@ -16,7 +16,8 @@ TEST(PercentDecode, DecodesAndRefusesMalformedEscapes) {
   EXPECT_FALSE(percent_decode("%4", false));
   EXPECT_FALSE(percent_decode("%zz", false));
   EXPECT_FALSE(percent_decode("a%00b", false));
-  EXPECT_FALSE(percent_decode("%C0%AF", false));  // not UTF-8: refused at the edge, never a 500 deeper in
+  EXPECT_FALSE(
+      percent_decode("%C0%AF", false));  // not UTF-8: refused at the edge, never a 500 deeper in
   EXPECT_FALSE(percent_decode("%FF", true));
 }
 
@@ -30,19 +31,23 @@ TEST(ParseTarget, SplitsPathAndQuery) {
   EXPECT_EQ(t->query.at("flag"), "");
   const auto problem = [](std::string_view target) {
     auto result = parse_target(target);
-    return std::holds_alternative<std::string>(result) ? std::get<std::string>(result) : std::string();
+    return std::holds_alternative<std::string>(result) ? std::get<std::string>(result)
+                                                       : std::string();
   };
   EXPECT_NE(problem("relative/path"), "");
   EXPECT_NE(problem("/a?%zz=1"), "");
   EXPECT_NE(problem("/a?=1"), "");
   EXPECT_NE(problem("/a%FF"), "");
   // A malformed value is named by its parameter.
-  EXPECT_NE(problem("/api/v1/sms/dlr?id=1&token=%C0%AF&status=1").find("'token'"), std::string::npos);
+  EXPECT_NE(problem("/api/v1/sms/dlr?id=1&token=%C0%AF&status=1").find("'token'"),
+            std::string::npos);
   EXPECT_NE(problem("/a?hall=x%00").find("'hall'"), std::string::npos);
 }
 
 Handler named(std::string name) {
-  return [name](RequestContext&) -> asio::awaitable<Response> { co_return json_response(http::status::ok, name); };
+  return [name](RequestContext&) -> asio::awaitable<Response> {
+    co_return json_response(http::status::ok, name);
+  };
 }
 
 TEST(Router, MatchesLiteralsParametersAndMethods) {

@@ -32,13 +32,14 @@ class Routes : public ::testing::Test {
   MetricsRegistry metrics;
   store::Database database{"host=invalid.invalid", 1, {}, metrics};  // never asked to connect
   Guard guard{database, AuthConfig{}, metrics};
-  live::Engine engine{asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; }};
-  alarm::Engine alarms{asio::system_executor(), database, metrics, engine, {}, [] { return records::Timestamp{}; }};
+  live::Engine engine{
+      asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; }};
+  alarm::Engine alarms{
+      asio::system_executor(), database, metrics, engine, {}, [] { return records::Timestamp{}; }};
   Router router;
 };
 
 TEST_F(Routes, OpenApiDocumentMatchesRegisteredRoutes) {
-
   auto document = nlohmann::json::parse(openapi_document());
   EXPECT_EQ(document["openapi"].get<std::string>().substr(0, 2), "3.");
   std::set<std::string> documented, registered;
@@ -50,7 +51,8 @@ TEST_F(Routes, OpenApiDocumentMatchesRegisteredRoutes) {
       EXPECT_TRUE(operation.contains("summary")) << method << " " << path;
     }
   }
-  for (const auto& route : router.routes()) registered.insert(method_name(route.method) + " " + route.pattern);
+  for (const auto& route : router.routes())
+    registered.insert(method_name(route.method) + " " + route.pattern);
   EXPECT_EQ(documented, registered);
 }
 
@@ -60,10 +62,12 @@ TEST_F(Routes, EveryRouteHasAnAccessPolicyTheDocumentStates) {
   auto document = nlohmann::json::parse(openapi_document());
   for (const auto& route : router.routes()) {
     auto access = access_of(route.method, route.pattern);
-    ASSERT_TRUE(access.has_value()) << method_name(route.method) << " " << route.pattern << " has no access policy";
+    ASSERT_TRUE(access.has_value())
+        << method_name(route.method) << " " << route.pattern << " has no access policy";
     const auto& operation = document["paths"][route.pattern][method_name(route.method)];
     const bool documented_public = operation.contains("security") && operation["security"].empty();
-    EXPECT_EQ(documented_public, access->rule == ScopeRule::public_route) << method_name(route.method) << " " << route.pattern;
+    EXPECT_EQ(documented_public, access->rule == ScopeRule::public_route)
+        << method_name(route.method) << " " << route.pattern;
     if (access->rule != ScopeRule::public_route) {
       EXPECT_TRUE(operation["responses"].contains("401")) << route.pattern;
       EXPECT_TRUE(operation["responses"].contains("403")) << route.pattern;
@@ -71,7 +75,8 @@ TEST_F(Routes, EveryRouteHasAnAccessPolicyTheDocumentStates) {
     // Writes need more than the right to look.
     if (route.method != http::verb::get && access->rule != ScopeRule::public_route &&
         route.pattern != "/api/v1/session" && route.pattern != "/api/v1/session/password") {
-      EXPECT_NE(access->permission, auth::Permission::view) << method_name(route.method) << " " << route.pattern;
+      EXPECT_NE(access->permission, auth::Permission::view)
+          << method_name(route.method) << " " << route.pattern;
     }
   }
 }

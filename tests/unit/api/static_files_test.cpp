@@ -43,8 +43,8 @@ TEST_F(StaticFilesTest, HashedAssetsAreImmutable) {
 }
 
 TEST_F(StaticFilesTest, RefusesEverythingOutsideTheRoot) {
-  for (const char* path : {"/../secret.txt", "/assets/../../secret.txt", "/.hidden", "/escape.txt", "/..",
-                           "/assets/..", "/a\\..\\secret.txt", "/missing.js"}) {
+  for (const char* path : {"/../secret.txt", "/assets/../../secret.txt", "/.hidden", "/escape.txt",
+                           "/..", "/assets/..", "/a\\..\\secret.txt", "/missing.js"}) {
     EXPECT_EQ(get(path).result(), http::status::not_found) << path;
   }
 }

@@ -27,7 +27,8 @@ TEST(Scope, ParsesAndCoversOnlyItsHalls) {
   EXPECT_FALSE(hall->covers_city("4101"));
   EXPECT_TRUE(Scope::parse("province")->covers_hall("x", "y"));
   EXPECT_EQ(city->to_string(), "city:4101");
-  for (const char* bad : {"", "city", "city:", "town:4101", "province:1", "city:41 01", "hall:../x", "city:x;y"}) {
+  for (const char* bad :
+       {"", "city", "city:", "town:4101", "province:1", "city:41 01", "hall:../x", "city:x;y"}) {
     EXPECT_FALSE(Scope::parse(bad)) << bad;
   }
 }
@@ -42,7 +43,8 @@ TEST(Role, ScopesFitRolesAndPermissionsFollowTheRole) {
   EXPECT_TRUE(monitor.may(Permission::view));
   EXPECT_FALSE(monitor.may(Permission::handle_alarms));
   EXPECT_EQ(monitor.actor(), "token:7");
-  Principal manager{Principal::Kind::user, 3, "zhang", Role::city_manager, *Scope::parse("city:4101")};
+  Principal manager{Principal::Kind::user, 3, "zhang", Role::city_manager,
+                    *Scope::parse("city:4101")};
   EXPECT_TRUE(manager.may(Permission::handle_alarms));
   EXPECT_FALSE(manager.may(Permission::configure));
   EXPECT_FALSE(manager.may(Permission::administer));

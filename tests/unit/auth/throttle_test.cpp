@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "halld/auth/throttle.hpp"
+
+#include <gtest/gtest.h>
 
 namespace halld::auth {
 namespace {
@@ -41,7 +41,8 @@ TEST_F(ThrottleTest, WaitsStopAtTheCeiling) {
 }
 
 TEST_F(ThrottleTest, OneAddressTryingManyNamesIsHeldBack) {
-  for (int i = 0; i < 10; ++i) EXPECT_FALSE(throttle.failed("user" + std::to_string(i), "10.0.0.9").block_began);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_FALSE(throttle.failed("user" + std::to_string(i), "10.0.0.9").block_began);
   auto eleventh = throttle.failed("user10", "10.0.0.9");
   EXPECT_TRUE(eleventh.block_began);
   EXPECT_EQ(eleventh.by, "address");
@@ -55,7 +56,8 @@ TEST_F(ThrottleTest, SuccessAndUnlockForgetTheCounts) {
   throttle.succeeded("wang", "10.0.0.9");
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(throttle.failed("wang", "10.0.0.9").block_began);
   EXPECT_TRUE(throttle.failed("wang", "10.0.0.9").block_began);
-  for (int i = 0; i < 4; ++i) throttle.failed("wangx", "10.0.0.8");  // a name that sorts right after
+  for (int i = 0; i < 4; ++i)
+    throttle.failed("wangx", "10.0.0.8");  // a name that sorts right after
   EXPECT_TRUE(throttle.unlock("wang"));
   EXPECT_GT(throttle.wait("wangx", "10.0.0.8"), 0s);  // another name's counts stay
   EXPECT_EQ(throttle.wait("wang", "10.0.0.9"), 0s);

@@ -47,7 +47,8 @@ on_old_schema = "refuse"
 [log]
 level = "debug"
 max_file_mb = 2
-)", "halld.toml");
+)",
+                          "halld.toml");
   EXPECT_EQ(c.io_threads, 4u);
   EXPECT_EQ(c.shutdown_grace, std::chrono::seconds(3));
   EXPECT_EQ(c.http.listen_address, "0.0.0.0");
@@ -70,19 +71,25 @@ TEST(Config, MisspeltKeyIsNamedWithPositionAndAlternatives) {
 
 TEST(Config, UnknownSectionAndTopLevelKey) {
   EXPECT_THAT(error_of(std::string(minimal) + "[htpp]\nport = 1\n"),
-              HasSubstr("unknown key 'htpp'; expected one of: io_threads, shutdown_grace_s, [acquisition], [auth], [database], [dtu], [http], [kpi], [log], [sms]"));
-  EXPECT_THAT(error_of(std::string("threads = 2\n") + minimal), HasSubstr("unknown key 'threads'; expected one of: io_threads"));
+              HasSubstr("unknown key 'htpp'; expected one of: io_threads, shutdown_grace_s, "
+                        "[acquisition], [auth], [database], [dtu], [http], [kpi], [log], [sms]"));
+  EXPECT_THAT(error_of(std::string("threads = 2\n") + minimal),
+              HasSubstr("unknown key 'threads'; expected one of: io_threads"));
 }
 
 TEST(Config, WrongTypeAndRangeSayWhatWasExpected) {
-  EXPECT_THAT(error_of(std::string(minimal) + "[http]\nport = \"80\"\n"),
-              HasSubstr("key 'http.port' expects an integer from 0 to 65535, got the string \"80\""));
-  EXPECT_THAT(error_of(std::string(minimal) + "[http]\nport = 70000\n"), HasSubstr("got the integer 70000"));
-  EXPECT_THAT(error_of(std::string(minimal) + "[log]\nlevel = \"loud\"\n"), HasSubstr("one of trace, debug"));
+  EXPECT_THAT(
+      error_of(std::string(minimal) + "[http]\nport = \"80\"\n"),
+      HasSubstr("key 'http.port' expects an integer from 0 to 65535, got the string \"80\""));
+  EXPECT_THAT(error_of(std::string(minimal) + "[http]\nport = 70000\n"),
+              HasSubstr("got the integer 70000"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[log]\nlevel = \"loud\"\n"),
+              HasSubstr("one of trace, debug"));
   EXPECT_THAT(error_of(R"([database]
 conninfo = "x"
 on_old_schema = "maybe"
-)"), HasSubstr("\"migrate\" or \"refuse\""));
+)"),
+              HasSubstr("\"migrate\" or \"refuse\""));
   EXPECT_THAT(error_of("http = 3\n"), HasSubstr("must be a table"));
 }
 
@@ -96,22 +103,26 @@ TEST(Config, TlsNeedsBothCertificateAndKeyAndARestart) {
               HasSubstr("'http.tls_certificate' and 'http.tls_private_key' go together"));
   EXPECT_THAT(error_of(std::string(minimal) + "[http]\ntls_private_key = \"key.pem\"\n"),
               HasSubstr("go together"));
-  EXPECT_THAT(error_of(std::string(minimal) + "[http]\ntls_certificate = \"\"\ntls_private_key = \"\"\n"),
-              HasSubstr("key 'http.tls_certificate' expects a PEM file path"));
-  const auto tls = std::string(minimal) + "[http]\ntls_certificate = \"cert.pem\"\ntls_private_key = \"key.pem\"\n";
+  EXPECT_THAT(
+      error_of(std::string(minimal) + "[http]\ntls_certificate = \"\"\ntls_private_key = \"\"\n"),
+      HasSubstr("key 'http.tls_certificate' expects a PEM file path"));
+  const auto tls = std::string(minimal) +
+                   "[http]\ntls_certificate = \"cert.pem\"\ntls_private_key = \"key.pem\"\n";
   Config c = parse_config(tls, "halld.toml");
   EXPECT_EQ(c.http.tls_certificate, "cert.pem");
   EXPECT_EQ(c.http.tls_private_key, "key.pem");
   auto reload = reload_config(parse_config(minimal, "a.toml"), c);
-  EXPECT_THAT(reload.need_restart, ::testing::ElementsAre("http.tls_certificate", "http.tls_private_key"));
+  EXPECT_THAT(reload.need_restart,
+              ::testing::ElementsAre("http.tls_certificate", "http.tls_private_key"));
   EXPECT_TRUE(reload.next.http.tls_certificate.empty());
 }
 
 TEST(Config, ReloadTakesLiveKeysAndKeepsWhatNeedsARestart) {
   Config running = parse_config(minimal, "a.toml");
-  Config fresh = parse_config(std::string(minimal) +
-                                  "[log]\nlevel = \"debug\"\n[http]\nport = 1234\nrequest_timeout_s = 5\n",
-                              "a.toml");
+  Config fresh =
+      parse_config(std::string(minimal) +
+                       "[log]\nlevel = \"debug\"\n[http]\nport = 1234\nrequest_timeout_s = 5\n",
+                   "a.toml");
   auto reload = reload_config(running, fresh);
   EXPECT_THAT(reload.applied, ::testing::ElementsAre("http.request_timeout_s", "log.level"));
   EXPECT_THAT(reload.need_restart, ::testing::ElementsAre("http.port"));
@@ -130,13 +141,18 @@ namespace halld {
 namespace {
 
 TEST(Config, SmsChannelsAreAnOrderedListOfKnownChannels) {
-  auto c = parse_config(std::string(minimal) + "[sms]\nchannels = [\"kannel\", \"modem\", \"log\"]\nmodem_devices = [\"/dev/ttyUSB0\", \"/dev/ttyUSB1\"]\n",
+  auto c = parse_config(std::string(minimal) +
+                            "[sms]\nchannels = [\"kannel\", \"modem\", \"log\"]\nmodem_devices = "
+                            "[\"/dev/ttyUSB0\", \"/dev/ttyUSB1\"]\n",
                         "halld.toml");
   EXPECT_EQ(c.sms.channels, (std::vector<std::string>{"kannel", "modem", "log"}));
   EXPECT_EQ(c.sms.modem_devices.size(), 2u);
-  EXPECT_THAT(error_of(std::string(minimal) + "[sms]\nchannels = [\"kannel\", \"fax\"]\n"),
-              HasSubstr("key 'sms.channels' expects an array of \"kannel\", \"modem\" or \"log\", got an array"));
-  EXPECT_THAT(error_of(std::string(minimal) + "[sms]\nchannels = \"log\"\n"), HasSubstr("expects an array"));
+  EXPECT_THAT(
+      error_of(std::string(minimal) + "[sms]\nchannels = [\"kannel\", \"fax\"]\n"),
+      HasSubstr(
+          "key 'sms.channels' expects an array of \"kannel\", \"modem\" or \"log\", got an array"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[sms]\nchannels = \"log\"\n"),
+              HasSubstr("expects an array"));
 }
 
 }  // namespace

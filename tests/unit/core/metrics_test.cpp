@@ -18,7 +18,8 @@ TEST(Metrics, RendersPrometheusTextFormat) {
   h.observe(5);
   registry.gauge_callback("answer", "Read at scrape time.", [] { return 42.0; });
   auto text = registry.render();
-  EXPECT_THAT(text, HasSubstr("# HELP jobs_total Jobs done.\n# TYPE jobs_total counter\njobs_total{kind=\"a\\\"b\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("# HELP jobs_total Jobs done.\n# TYPE jobs_total "
+                              "counter\njobs_total{kind=\"a\\\"b\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE depth gauge\ndepth 2.5\n"));
   EXPECT_THAT(text, HasSubstr("latency_seconds_bucket{le=\"0.1\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("latency_seconds_bucket{le=\"1\"} 2\n"));

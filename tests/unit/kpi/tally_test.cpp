@@ -21,14 +21,17 @@ using std::chrono::sys_days;
 // Monday 16 November 2026; the hall is at UTC+8 and opens 08:30–12:00 and 13:30–17:30, that is
 // 00:30–04:00 and 05:30–09:30 UTC.
 const sys_days monday = sys_days(std::chrono::year(2026) / 11 / 16);
-Timestamp utc(int h, int m) { return Timestamp(monday) + hours(h) + minutes(m); }
+Timestamp utc(int h, int m) {
+  return Timestamp(monday) + hours(h) + minutes(m);
+}
 
 HallTerms terms() {
   std::optional<DayHours> week[7];
   for (int d = 0; d < 5; ++d) week[d] = DayHours{8 * 60 + 30, 17 * 60 + 30, 12 * 60, 13 * 60 + 30};
   HallTerms t{20 * 60, model::HallCalendar(hours(8), week, {}), {}, {}, {}};
   t.target_handling_s = {{"bill_payment", 180}, {"consultation", 300}};
-  t.class_weight_milli = {{CustomerClassCode::premium, 2000}, {CustomerClassCode::general, 1000},
+  t.class_weight_milli = {{CustomerClassCode::premium, 2000},
+                          {CustomerClassCode::general, 1000},
                           {CustomerClassCode::potential, 900}};
   return t;
 }
@@ -38,23 +41,29 @@ std::vector<Event> morning() {
       {utc(0, 0), TerminalStateChanged{"T1", TerminalState::in_service}},
       {utc(0, 30), WindowStatusChanged{1, WindowState::open, "S01"}},
       {utc(0, 30), WindowStatusChanged{2, WindowState::open, "S02"}},
-      {utc(0, 31), TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
-      {utc(0, 32), TicketIssued{"A002", "consultation", CustomerClassCode::premium, TicketSource::kiosk}},
-      {utc(0, 33), TicketIssued{"A003", "bill_payment", CustomerClassCode::potential, TicketSource::kiosk}},
+      {utc(0, 31),
+       TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(0, 32),
+       TicketIssued{"A002", "consultation", CustomerClassCode::premium, TicketSource::kiosk}},
+      {utc(0, 33),
+       TicketIssued{"A003", "bill_payment", CustomerClassCode::potential, TicketSource::kiosk}},
       {utc(0, 35), TicketCalled{"A001", 1, "S01"}},
       {utc(0, 35), ServiceStarted{"A001", 1, "S01"}},
       {utc(0, 40), TicketCalled{"A002", 2, "S02"}},
       {utc(0, 40), ServiceStarted{"A002", 2, "S02"}},
       {utc(0, 41), ServiceFinished{"A001", 1, "S01", "bill_payment"}},
       {utc(0, 41), EvaluationGiven{"A001", 1, "S01", EvaluationResult::very_satisfied}},
-      {utc(0, 50), Transaction{"T1", "X1", "bill_payment", 1000, PaymentMethod::cash, TransactionResult::success, 40, "C1"}},
+      {utc(0, 50), Transaction{"T1", "X1", "bill_payment", 1000, PaymentMethod::cash,
+                               TransactionResult::success, 40, "C1"}},
       {utc(0, 55), TicketAbandoned{"A003", AbandonReason::no_show}},
       {utc(1, 0), ServiceFinished{"A002", 2, "S02", "consultation"}},
       {utc(1, 0), EvaluationGiven{"A002", 2, "S02", EvaluationResult::dissatisfied}},
       {utc(1, 0), TerminalStateChanged{"T1", TerminalState::fault}},
       {utc(1, 0), PartStateChanged{"T1", TerminalPart::receipt_printer, PartState::paper_out}},
-      {utc(1, 5), TicketIssued{"A004", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
-      {utc(1, 10), Transaction{"T1", "X2", "bill_payment", 500, PaymentMethod::bank_card, TransactionResult::failed, 20, "C2"}},
+      {utc(1, 5),
+       TicketIssued{"A004", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(1, 10), Transaction{"T1", "X2", "bill_payment", 500, PaymentMethod::bank_card,
+                               TransactionResult::failed, 20, "C2"}},
       {utc(1, 30), TicketCalled{"A004", 1, "S01"}},
       {utc(1, 30), ServiceStarted{"A004", 1, "S01"}},
       {utc(1, 30), TerminalStateChanged{"T1", TerminalState::in_service}},
@@ -84,9 +93,10 @@ TEST(TallyTest, AHandCheckedMorning) {
   // 25-minute bin, 25.7, which is more than the longest wait: 25.
   EXPECT_NEAR(*k.median_wait_min, 8.5, 1e-9);
   EXPECT_NEAR(*k.p90_wait_min, 25, 1e-9);
-  EXPECT_NEAR(*k.service_level, 2 / 3.0, 1e-9);  // 25 min is over the 20-minute target
+  EXPECT_NEAR(*k.service_level, 2 / 3.0, 1e-9);     // 25 min is over the 20-minute target
   EXPECT_NEAR(*k.abandonment_rate, 1 / 4.0, 1e-9);  // A003 left after 22 min: 1 of 3 calls + 1
-  // Handling: 6, 20 and 3 minutes; bill payment (3 min target) 6 is over, consultation (5) 20 is over.
+  // Handling: 6, 20 and 3 minutes; bill payment (3 min target) 6 is over, consultation (5) 20 is
+  // over.
   EXPECT_EQ(k.served, 3);
   EXPECT_NEAR(*k.average_handling_min, 29 / 3.0, 1e-9);
   EXPECT_NEAR(*k.handling_over_target_rate, 2 / 3.0, 1e-9);
@@ -98,7 +108,8 @@ TEST(TallyTest, AHandCheckedMorning) {
   // Class-weighted: general 1.0 × 100, premium 2.0 × 0, general 1.0 × 80 → 180 / 4.
   EXPECT_NEAR(*k.weighted_score, 45, 1e-9);
   EXPECT_NEAR(k.weighted_volume, 4, 1e-9);
-  // Window 1 serves 6 + 3 min, idle 5 + 49 + 27; window 2 serves 20, idle 10 + 45 (closed at 01:45).
+  // Window 1 serves 6 + 3 min, idle 5 + 49 + 27; window 2 serves 20, idle 10 + 45 (closed at
+  // 01:45).
   const auto all = sum(tallies, Dimension::hall, "");
   EXPECT_EQ(all.serving_s, 29 * 60);
   EXPECT_EQ(all.idle_s, 136 * 60);
@@ -108,7 +119,8 @@ TEST(TallyTest, AHandCheckedMorning) {
   EXPECT_NEAR(*k.terminal_availability, 60 / 90.0, 1e-9);
   EXPECT_EQ(k.transactions, 2);
   EXPECT_NEAR(*k.transaction_success_rate, 0.5, 1e-9);
-  EXPECT_NEAR(*k.self_service_share, 1 / 4.0, 1e-9);  // 1 successful transaction, 3 counter services
+  EXPECT_NEAR(*k.self_service_share, 1 / 4.0,
+              1e-9);  // 1 successful transaction, 3 counter services
   EXPECT_EQ(k.faults, 1);
 
   // Per clerk: S01 served A001 and A004 (9 min of handling, scores 100 and 80).
@@ -160,7 +172,8 @@ std::vector<Event> simulated_day(std::uint64_t seed) {
   f.start = utc(0, 0);
   tools::TerminalFleet fleet(f);
   for (Event e = fleet.next(); e.at < utc(10, 0); e = fleet.next()) events.push_back(e);
-  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+  std::stable_sort(events.begin(), events.end(),
+                   [](const Event& a, const Event& b) { return a.at < b.at; });
   return events;
 }
 
@@ -175,13 +188,16 @@ TEST(TallyTest, AnySplitOfTheEventsAddsUpToTheWhole) {
     ASSERT_GT(events.size(), 300u);
     const auto whole = tally_events(1, t, {}, events, utc(0, 0), utc(10, 0));
     for (int trial = 0; trial < 4; ++trial) {
-      const auto cut = utc(0, 0) + seconds(std::uniform_int_distribution<int>(1, 10 * 3600 - 1)(random));
+      const auto cut =
+          utc(0, 0) + seconds(std::uniform_int_distribution<int>(1, 10 * 3600 - 1)(random));
       std::vector<Event> early, late;
       for (const auto& e : events) (e.at < cut ? early : late).push_back(e);
       auto parts = tally_events(1, t, {}, early, utc(0, 0), cut);
-      for (const auto& [key, tally] : tally_events(1, t, early, late, cut, utc(10, 0))) parts[key] += tally;
+      for (const auto& [key, tally] : tally_events(1, t, early, late, cut, utc(10, 0)))
+        parts[key] += tally;
       std::erase_if(parts, [](const auto& entry) { return entry.second.empty(); });
-      ASSERT_EQ(parts.size(), whole.size()) << "seed " << seed << ", cut at " << cut.time_since_epoch().count();
+      ASSERT_EQ(parts.size(), whole.size())
+          << "seed " << seed << ", cut at " << cut.time_since_epoch().count();
       for (const auto& [key, tally] : whole) {
         ASSERT_TRUE(parts.contains(key));
         EXPECT_EQ(parts.at(key), tally) << to_string(key.dimension) << " " << key.key;
@@ -221,8 +237,10 @@ namespace {
 TEST(TallyTest, ANoShowAfterItsCallIsAnAbandonmentCountedOnce) {
   const std::vector<Event> events = {
       {utc(2, 0), WindowStatusChanged{1, WindowState::open, "S01"}},
-      {utc(2, 1), TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
-      {utc(2, 2), TicketIssued{"A002", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(2, 1),
+       TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(2, 2),
+       TicketIssued{"A002", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
       {utc(2, 40), TicketCalled{"A001", 1, "S01"}},
       {utc(2, 42), TicketAbandoned{"A001", AbandonReason::no_show}},
       {utc(2, 43), TicketCalled{"A002", 1, "S01"}},
@@ -249,14 +267,16 @@ TEST(TallyTest, ANoShowAfterItsCallIsAnAbandonmentCountedOnce) {
 TEST(TallyTest, ANoShowSplitFromItsCallAddsUpToTheWhole) {
   const std::vector<Event> events = {
       {utc(2, 0), WindowStatusChanged{1, WindowState::open, "S01"}},
-      {utc(2, 1), TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {utc(2, 1),
+       TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
       {utc(2, 14), TicketCalled{"A001", 1, "S01"}},
       {utc(2, 16), TicketAbandoned{"A001", AbandonReason::no_show}},
   };
   const auto whole = tally_events(1, terms(), {}, events, utc(2, 0), utc(3, 0));
   const std::span all(events);
   auto parts = tally_events(1, terms(), {}, all.first(3), utc(2, 0), utc(2, 15));
-  for (const auto& [key, tally] : tally_events(1, terms(), all.first(3), all.subspan(3), utc(2, 15), utc(3, 0))) {
+  for (const auto& [key, tally] :
+       tally_events(1, terms(), all.first(3), all.subspan(3), utc(2, 15), utc(3, 0))) {
     parts[key] += tally;
   }
   EXPECT_EQ(sum_hall(parts, utc(2, 0), utc(3, 0)), sum_hall(whole, utc(2, 0), utc(3, 0)));

@@ -18,7 +18,9 @@ using namespace std::chrono_literals;
 
 // The toy dialect: a poll is AA <address>; an answer is BB <address> <n> and n bytes.
 BusDialect toy_dialect() {
-  return {[](std::uint32_t address) { return std::vector<std::uint8_t>{0xAA, static_cast<std::uint8_t>(address)}; },
+  return {[](std::uint32_t address) {
+            return std::vector<std::uint8_t>{0xAA, static_cast<std::uint8_t>(address)};
+          },
           [](std::span<const std::uint8_t> received) -> std::size_t {
             if (received.size() < 3) return 0;
             const std::size_t size = 3u + received[2];
@@ -72,7 +74,9 @@ class Devices {
       }
     }
   }
-  void write(const std::string& bytes) { ASSERT_EQ(::write(controller_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size())); }
+  void write(const std::string& bytes) {
+    ASSERT_EQ(::write(controller_, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  }
 
   int controller_;
   std::atomic<bool> stop_ = false;
@@ -99,9 +103,12 @@ TEST(BusLink, PollsOneDeviceAtATimeRetriesTheSilentAndWritesBetweenPolls) {
   options.response_timeout = 40ms;
   options.retries = 1;
   options.gap = 2ms;
-  LinkHandler handler{[] {}, [&](std::span<const std::uint8_t> b) { answers.emplace_back(b.begin(), b.end()); },
-                      [](const std::string&) {}, {},
-                      [&](std::uint32_t address, bool answering) { changes.emplace_back(address, answering); }};
+  LinkHandler handler{
+      [] {},
+      [&](std::span<const std::uint8_t> b) { answers.emplace_back(b.begin(), b.end()); },
+      [](const std::string&) {},
+      {},
+      [&](std::uint32_t address, bool answering) { changes.emplace_back(address, answering); }};
   auto bus = std::make_shared<BusLink>(io.get_executor(), options, toy_dialect(), handler);
   bus->start();
   for (int i = 0; i < 100 && changes.size() < 3; ++i) io.run_for(10ms);

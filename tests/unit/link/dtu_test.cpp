@@ -36,7 +36,8 @@ TEST(StripHeartbeats, CutsOnlyWholePacketsAtTheFront) {
   EXPECT_EQ(stripped, 2u);
   EXPECT_EQ(rest.size(), 2u);
   EXPECT_EQ(strip_heartbeats(bytes, "", stripped).size(), 4u);
-  EXPECT_EQ(strip_heartbeats(std::span(bytes).first(1), "\xfe\xfe", stripped).size(), 1u) << "half a packet stays";
+  EXPECT_EQ(strip_heartbeats(std::span(bytes).first(1), "\xfe\xfe", stripped).size(), 1u)
+      << "half a packet stays";
 }
 
 }  // namespace

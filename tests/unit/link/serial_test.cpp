@@ -25,7 +25,8 @@ TEST(SerialLink, CarriesBytesBothWaysAndRetriesADeviceThatIsNotThereYet) {
   SerialOptions options;
   options.device = "/nonexistent/ttyX";
   options.backoff = {10ms, 20ms};
-  auto missing = std::make_shared<SerialLink>(io.get_executor(), options, LinkHandler{[&] { ++ups; }, {}, {}, {}, {}});
+  auto missing = std::make_shared<SerialLink>(io.get_executor(), options,
+                                              LinkHandler{[&] { ++ups; }, {}, {}, {}, {}});
   missing->start();
   io.run_for(100ms);
   EXPECT_EQ(ups, 0) << "a device that is not there is retried, not an error";
@@ -36,7 +37,11 @@ TEST(SerialLink, CarriesBytesBothWaysAndRetriesADeviceThatIsNotThereYet) {
   options.parity = asio::serial_port::parity::even;
   auto serial = std::make_shared<SerialLink>(
       io.get_executor(), options,
-      LinkHandler{[&] { ++ups; }, [&](std::span<const std::uint8_t> b) { received.append(b.begin(), b.end()); }, {}, {}, {}});
+      LinkHandler{[&] { ++ups; },
+                  [&](std::span<const std::uint8_t> b) { received.append(b.begin(), b.end()); },
+                  {},
+                  {},
+                  {}});
   serial->start();
   for (int i = 0; i < 100 && ups == 0; ++i) io.run_for(10ms);
   ASSERT_EQ(ups, 1);

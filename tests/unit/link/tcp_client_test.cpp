@@ -32,8 +32,11 @@ class TcpClientTest : public ::testing::Test {
 TEST_F(TcpClientTest, ConnectsExchangesBytesAndReconnectsAfterTheServerCloses) {
   int ups = 0, downs = 0;
   std::string received;
-  auto c = client({[&] { ++ups; }, [&](std::span<const std::uint8_t> b) { received.append(b.begin(), b.end()); },
-                   [&](const std::string&) { ++downs; }, {}, {}});
+  auto c = client({[&] { ++ups; },
+                   [&](std::span<const std::uint8_t> b) { received.append(b.begin(), b.end()); },
+                   [&](const std::string&) { ++downs; },
+                   {},
+                   {}});
   c->start();
   asio::ip::tcp::socket first(io);
   acceptor.async_accept(first, [](boost::system::error_code) {});
@@ -68,8 +71,10 @@ TEST_F(TcpClientTest, KeepsTryingWhileNothingListens) {
   options.port = port;
   options.backoff.initial = 20ms;
   options.backoff.max = 50ms;
-  auto c = std::make_shared<TcpClient>(io.get_executor(), options,
-                                       LinkHandler{[&] { ++ups; }, [](std::span<const std::uint8_t>) {}, [](const std::string&) {}, {}, {}});
+  auto c = std::make_shared<TcpClient>(
+      io.get_executor(), options,
+      LinkHandler{
+          [&] { ++ups; }, [](std::span<const std::uint8_t>) {}, [](const std::string&) {}, {}, {}});
   c->start();
   run_until([] { return false; }, 300ms);
   EXPECT_EQ(ups, 0);
@@ -85,8 +90,11 @@ TEST_F(TcpClientTest, KeepsTryingWhileNothingListens) {
 TEST_F(TcpClientTest, HoldStopsReadingUntilReleased) {
   bool hold = true;
   std::size_t received = 0;
-  auto c = client({[] {}, [&](std::span<const std::uint8_t> b) { received += b.size(); }, [](const std::string&) {},
-                   [&] { return hold; }, {}});
+  auto c = client({[] {},
+                   [&](std::span<const std::uint8_t> b) { received += b.size(); },
+                   [](const std::string&) {},
+                   [&] { return hold; },
+                   {}});
   c->start();
   asio::ip::tcp::socket peer(io);
   acceptor.async_accept(peer, [](boost::system::error_code) {});

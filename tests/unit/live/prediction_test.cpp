@@ -12,7 +12,9 @@ using std::chrono::minutes;
 
 const std::chrono::sys_days monday = std::chrono::sys_days(std::chrono::year(2026) / 11 / 16);
 // The hall is at UTC+8 and opens 08:30–17:30: 00:30 UTC.
-Timestamp utc(int h, int m) { return Timestamp(monday) + hours(h) + minutes(m); }
+Timestamp utc(int h, int m) {
+  return Timestamp(monday) + hours(h) + minutes(m);
+}
 
 kpi::HallTerms terms() {
   std::optional<DayHours> week[7];
@@ -23,7 +25,8 @@ kpi::HallTerms terms() {
 model::HallSnapshot hall_with(std::vector<std::pair<std::string, int>> waiting, int windows) {
   model::HallSnapshot s;
   for (const auto& [business, count] : waiting) {
-    for (int i = 0; i < count; ++i) s.waiting.push_back({business + std::to_string(i), business, {}, utc(1, 0)});
+    for (int i = 0; i < count; ++i)
+      s.waiting.push_back({business + std::to_string(i), business, {}, utc(1, 0)});
   }
   for (int w = 1; w <= windows; ++w) {
     model::WindowLive window;
@@ -35,7 +38,8 @@ model::HallSnapshot hall_with(std::vector<std::pair<std::string, int>> waiting, 
   return s;
 }
 
-const WaitPrediction& of(const std::vector<WaitPrediction>& predictions, const std::string& business) {
+const WaitPrediction& of(const std::vector<WaitPrediction>& predictions,
+                         const std::string& business) {
   for (const auto& p : predictions) {
     if (p.business == business) return p;
   }
@@ -79,8 +83,10 @@ TEST(Prediction, WindowsServingEverythingMakeOneQueue) {
 
 TEST(Prediction, TheArrivalRateRightAfterOpeningIsReadOverTheMinutesSince) {
   const auto t = terms();
-  EXPECT_EQ(RecentFacts::rate_span(utc(0, 45), t.calendar), minutes(15)) << "15 minutes after 08:30";
-  EXPECT_EQ(RecentFacts::rate_span(utc(0, 33), t.calendar), minutes(10)) << "never under ten minutes";
+  EXPECT_EQ(RecentFacts::rate_span(utc(0, 45), t.calendar), minutes(15))
+      << "15 minutes after 08:30";
+  EXPECT_EQ(RecentFacts::rate_span(utc(0, 33), t.calendar), minutes(10))
+      << "never under ten minutes";
   EXPECT_EQ(RecentFacts::rate_span(utc(4, 0), t.calendar), minutes(60));
   // 13 tickets in the first 15 minutes: 52 an hour, not 13.
   RecentFacts facts;
@@ -92,7 +98,8 @@ TEST(Prediction, TheArrivalRateRightAfterOpeningIsReadOverTheMinutesSince) {
     facts.add(f);
   }
   const auto figures = facts.figures(utc(0, 45), t);
-  const auto predictions = facts.predict({}, figures.last_60_min, figures.last_60_min, t, {}, utc(0, 45));
+  const auto predictions =
+      facts.predict({}, figures.last_60_min, figures.last_60_min, t, {}, utc(0, 45));
   EXPECT_DOUBLE_EQ(predictions.front().arrivals_per_hour, 52.0);
   EXPECT_DOUBLE_EQ(of(predictions, "a").arrivals_per_hour, 52.0);
 }

@@ -13,10 +13,14 @@ using std::chrono::minutes;
 using std::chrono::sys_days;
 
 const sys_days monday = sys_days(std::chrono::year(2026) / 11 / 16);
-Timestamp at(int day, int h, int m) { return Timestamp(monday) + std::chrono::days(day) + hours(h) + minutes(m); }
+Timestamp at(int day, int h, int m) {
+  return Timestamp(monday) + std::chrono::days(day) + hours(h) + minutes(m);
+}
 
 struct Collected final : FactSink {
-  void on_fact(const Fact& f) override { facts.push_back(Copy{f.kind, f.at, f.until, f.seconds, f.activity, f.available}); }
+  void on_fact(const Fact& f) override {
+    facts.push_back(Copy{f.kind, f.at, f.until, f.seconds, f.activity, f.available});
+  }
   struct Copy {
     FactKind kind;
     Timestamp at, until;
@@ -45,9 +49,12 @@ TEST(HallModel, SnapshotShowsWhoWaitsWhatEachWindowDoesAndEachTerminalsFaults) {
   const std::vector<Event> events{
       {at(0, 1, 0), WindowStatusChanged{1, WindowState::open, "S01"}},
       {at(0, 1, 0), WindowStatusChanged{2, WindowState::open, "S02"}},
-      {at(0, 1, 1), TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
-      {at(0, 1, 2), TicketIssued{"B001", "consultation", CustomerClassCode::premium, TicketSource::kiosk}},
-      {at(0, 1, 3), TicketIssued{"A002", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {at(0, 1, 1),
+       TicketIssued{"A001", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {at(0, 1, 2),
+       TicketIssued{"B001", "consultation", CustomerClassCode::premium, TicketSource::kiosk}},
+      {at(0, 1, 3),
+       TicketIssued{"A002", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
       {at(0, 1, 4), TicketCalled{"A001", 1, "S01"}},
       {at(0, 1, 4), ServiceStarted{"A001", 1, "S01"}},
       {at(0, 1, 9), ServiceFinished{"A001", 1, "S01", ""}},
@@ -56,7 +63,8 @@ TEST(HallModel, SnapshotShowsWhoWaitsWhatEachWindowDoesAndEachTerminalsFaults) {
       {at(0, 1, 11), WindowStatusChanged{1, WindowState::paused, "S01"}},
       {at(0, 1, 12), TerminalStateChanged{"T1", TerminalState::in_service}},
       {at(0, 1, 13), PartStateChanged{"T1", TerminalPart::receipt_printer, PartState::paper_out}},
-      {at(0, 1, 14), Transaction{"T1", "X1", "bill_payment", 100, PaymentMethod::cash, TransactionResult::success, 30, "C"}},
+      {at(0, 1, 14), Transaction{"T1", "X1", "bill_payment", 100, PaymentMethod::cash,
+                                 TransactionResult::success, 30, "C"}},
   };
   for (const auto& e : events) hall.apply(e, facts);
   const auto s = hall.snapshot();
@@ -92,8 +100,12 @@ TEST(HallModel, SnapshotShowsWhoWaitsWhatEachWindowDoesAndEachTerminalsFaults) {
 TEST(HallModel, AQueueServedPastMidnightKeepsItsTicketsForOneDayOnly) {
   HallModel hall(1);
   Collected facts;
-  hall.apply({at(0, 9, 0), TicketIssued{"A100", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}}, facts);
-  hall.apply({at(0, 9, 1), TicketIssued{"A101", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}}, facts);
+  hall.apply({at(0, 9, 0), TicketIssued{"A100", "bill_payment", CustomerClassCode::general,
+                                        TicketSource::kiosk}},
+             facts);
+  hall.apply({at(0, 9, 1), TicketIssued{"A101", "bill_payment", CustomerClassCode::general,
+                                        TicketSource::kiosk}},
+             facts);
   // The next day starts while both wait; the first is called after midnight.
   hall.start_day(at(1, 0, 0), at(0, 0, 0));
   EXPECT_EQ(hall.snapshot().waiting.size(), 2u);
@@ -113,7 +125,8 @@ TEST(HallModel, CatchingUpCountsNothingAndStartsTheClockThere) {
   Collected live_facts, caught_up_facts;
   const std::vector<Event> day_before{
       {at(0, 8, 0), WindowStatusChanged{1, WindowState::open, "S01"}},
-      {at(0, 9, 0), TicketIssued{"A100", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
+      {at(0, 9, 0),
+       TicketIssued{"A100", "bill_payment", CustomerClassCode::general, TicketSource::kiosk}},
   };
   for (const auto& e : day_before) live.apply(e, live_facts);
   live.start_day(at(1, 0, 0), at(0, 0, 0));
@@ -152,7 +165,8 @@ TEST(HallModel, AnEventOlderThanTheTimeCountedSoFarCountsNoSecondTwice) {
   EXPECT_EQ(windows[0].activity, WindowActivity::idle);
   EXPECT_EQ(windows[1].activity, WindowActivity::paused);
   EXPECT_EQ(windows[1].at, at(0, 1, 30)) << "what was counted stays counted";
-  EXPECT_EQ(hall.snapshot().windows[0].state_since, at(0, 1, 20)) << "the state itself began when reported";
+  EXPECT_EQ(hall.snapshot().windows[0].state_since, at(0, 1, 20))
+      << "the state itself began when reported";
   EXPECT_EQ(hall.snapshot().terminals[0].state_since, at(0, 1, 20));
 }
 

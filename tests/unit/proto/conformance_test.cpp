@@ -29,7 +29,8 @@ std::vector<std::uint8_t> bytes_of(const std::string& hex) {
 
 std::vector<std::filesystem::path> vectors() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(HALLD_SOURCE_DIR "/tests/data/protocols/conformance")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(HALLD_SOURCE_DIR "/tests/data/protocols/conformance")) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -57,11 +58,13 @@ TEST(ConformanceTest, EveryVectorIsHeldToTheLetter) {
       for (auto& action : session.on_bytes(bytes_of(step.at("in")), now)) {
         if (auto* send = std::get_if<Session::Send>(&action)) sent.push_back(to_hex(send->bytes));
         if (auto* deliver = std::get_if<Session::Deliver>(&action)) {
-          delivered.push_back({{"source", deliver->source}, {"sequence", deliver->sequence},
+          delivered.push_back({{"source", deliver->source},
+                               {"sequence", deliver->sequence},
                                {"event", records::to_json(deliver->event)}});
           durable.push_back(*deliver);
         }
-        if (auto* r = std::get_if<Session::Refused>(&action)) refused.push_back(to_string(r->error));
+        if (auto* r = std::get_if<Session::Refused>(&action))
+          refused.push_back(to_string(r->error));
         if (auto* l = std::get_if<Session::LoggedIn>(&action)) {
           logged_in = {{"source", l->source}, {"version", l->login.version}};
           if (l->login.version >= login_with_epoch) logged_in["epoch"] = l->login.epoch;
@@ -69,7 +72,8 @@ TEST(ConformanceTest, EveryVectorIsHeldToTheLetter) {
         closed = closed || std::holds_alternative<Session::Close>(action);
       }
       for (const auto& d : durable) {
-        for (auto& action : session.on_durable(d.source, d.sequence)) sent.push_back(to_hex(std::get<Session::Send>(action).bytes));
+        for (auto& action : session.on_durable(d.source, d.sequence))
+          sent.push_back(to_hex(std::get<Session::Send>(action).bytes));
       }
       EXPECT_EQ(sent, step.value("send", json::array()));
       EXPECT_EQ(delivered, step.value("deliver", json::array()));

@@ -8,12 +8,15 @@
 namespace halld::proto {
 namespace {
 
-Frame sample() { return Frame{Direction::uplink, 7, 1001, 0x10, {1, 2, 3, 0x68, 0x16}}; }
+Frame sample() {
+  return Frame{Direction::uplink, 7, 1001, 0x10, {1, 2, 3, 0x68, 0x16}};
+}
 
 TEST(Frame, EncodesTheDocumentedHeartbeat) {
   EXPECT_EQ(to_hex(encode_frame(Frame{Direction::uplink, 7, 0, 0x02, {}})),
             "68 0a 00 01 07 00 00 00 00 00 00 00 02 8a 2e 16");
-  EXPECT_EQ(crc16_modbus(std::vector<std::uint8_t>{'1', '2', '3', '4', '5', '6', '7', '8', '9'}), 0x4B37);
+  EXPECT_EQ(crc16_modbus(std::vector<std::uint8_t>{'1', '2', '3', '4', '5', '6', '7', '8', '9'}),
+            0x4B37);
 }
 
 TEST(Frame, EncodesTheDocumentedPoll) {
@@ -54,11 +57,13 @@ TEST(Frame, ResynchronisesAfterGarbage) {
 }
 
 TEST(Frame, AnAnswerIsWholeAtTheEndOfItsFirstWholeFrameWhateverCameBefore) {
-  std::vector<std::uint8_t> answer = {0x00, 0x68, 0x01};  // noise, and a start byte that is not a frame
+  std::vector<std::uint8_t> answer = {0x00, 0x68,
+                                      0x01};  // noise, and a start byte that is not a frame
   auto frame = encode_frame(sample());
   answer.insert(answer.end(), frame.begin(), frame.end());
   const auto whole = answer.size();
-  for (std::size_t cut = 0; cut < whole; ++cut) EXPECT_EQ(answer_size(std::span(answer).first(cut)), 0u) << cut;
+  for (std::size_t cut = 0; cut < whole; ++cut)
+    EXPECT_EQ(answer_size(std::span(answer).first(cut)), 0u) << cut;
   EXPECT_EQ(answer_size(answer), whole);
   answer.push_back(0x68);  // the start of something more is not part of this answer
   EXPECT_EQ(answer_size(answer), whole);
@@ -83,7 +88,8 @@ TEST(Frame, RejectsEachKindOfDamage) {
   auto bad_version = good;
   bad_version[3] = 0x02;
   expect_error(bad_version, FrameError::bad_version);
-  // The skip lands on the next start byte inside the damaged frame, so a frame hidden there is found.
+  // The skip lands on the next start byte inside the damaged frame, so a frame hidden there is
+  // found.
   EXPECT_EQ(std::get<Rejected>(decode_frame(bad_crc)).skip, 16u);
 }
 
@@ -123,8 +129,10 @@ TEST(Payload, ReaderNeverOverrunsAndChecksUtf8) {
   short_text.text();
   EXPECT_FALSE(short_text.complete());
 
-  for (std::string_view bad : {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF5\x80\x80\x80", "\xE4\xB8", "\x80"}) {
-    EXPECT_FALSE(is_valid_utf8(bad)) << to_hex(std::span(reinterpret_cast<const std::uint8_t*>(bad.data()), bad.size()));
+  for (std::string_view bad :
+       {"\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xF5\x80\x80\x80", "\xE4\xB8", "\x80"}) {
+    EXPECT_FALSE(is_valid_utf8(bad))
+        << to_hex(std::span(reinterpret_cast<const std::uint8_t*>(bad.data()), bad.size()));
   }
   EXPECT_TRUE(is_valid_utf8("A营😀"));
   EXPECT_THROW(PayloadWriter().text(std::string(256, 'x')), std::length_error);

@@ -14,7 +14,8 @@ using records::Timestamp;
 const Timestamp now{std::chrono::seconds(1795425300)};
 
 std::vector<records::Event> sample_events() {
-  return {{now, records::TicketIssued{"A001", "bill_payment", records::CustomerClassCode::general, records::TicketSource::kiosk}},
+  return {{now, records::TicketIssued{"A001", "bill_payment", records::CustomerClassCode::general,
+                                      records::TicketSource::kiosk}},
           {now, records::TicketCalled{"A001", 2, "S-07"}},
           {now, records::EvaluationGiven{"A001", 2, "S-07", records::EvaluationResult::satisfied}}};
 }
@@ -35,12 +36,15 @@ Script device_script() {
   s.add(encode_login(9, {"4101001", "QS-01", 1}));
   s.add(encode_heartbeat(9));
   std::uint32_t seq = 1;
-  for (const auto& e : sample_events()) s.add(EventCodec<queue_eval::Protocol>::encode(9, seq++, e));
+  for (const auto& e : sample_events())
+    s.add(EventCodec<queue_eval::Protocol>::encode(9, seq++, e));
   s.add(encode_command_result(9, {77, CommandOutcome::done, ""}));
   return s;
 }
 
-Session new_session(SessionLimits limits = {}) { return Session(decode_uplink<queue_eval::Protocol>, "4101001", limits); }
+Session new_session(SessionLimits limits = {}) {
+  return Session(decode_uplink<queue_eval::Protocol>, "4101001", limits);
+}
 
 struct Outcome {
   std::vector<std::uint32_t> delivered;
@@ -98,7 +102,8 @@ TEST(Session, ACorruptByteLosesOnlyItsOwnFrame) {
     Outcome out;
     out.take(session.on_bytes(bytes, now));
     std::size_t damaged = 0;
-    while (!(script.frame_spans[damaged].first <= at && at < script.frame_spans[damaged].second)) ++damaged;
+    while (!(script.frame_spans[damaged].first <= at && at < script.frame_spans[damaged].second))
+      ++damaged;
     std::vector<std::uint32_t> expected;
     if (damaged != 0) {  // a damaged login leaves every data frame before_login, undelivered
       for (std::uint32_t seq = 1; seq <= 3; ++seq) {
@@ -107,11 +112,13 @@ TEST(Session, ACorruptByteLosesOnlyItsOwnFrame) {
     }
     ASSERT_EQ(out.delivered, expected) << "byte " << at << " in frame " << damaged;
     for (std::size_t i = 0; i < out.events.size(); ++i) {
-      ASSERT_EQ(out.events[i], sample_events()[out.delivered[i] - 1]) << "nothing corrupt is delivered";
+      ASSERT_EQ(out.events[i], sample_events()[out.delivered[i] - 1])
+          << "nothing corrupt is delivered";
     }
     std::uint64_t errors = 0;
     for (auto n : session.errors()) errors += n;
-    // Either the damage was seen, or a damaged LEN makes the session wait for bytes that never come.
+    // Either the damage was seen, or a damaged LEN makes the session wait for bytes that never
+    // come.
     ASSERT_TRUE(errors >= 1 || session.buffered() > 0) << "byte " << at;
   }
 }
@@ -147,13 +154,16 @@ TEST(Session, RefusesALoginForAnotherSite) {
   auto actions = session.on_bytes(encode_frame(encode_login(9, {"4199999", "QS-01", 1})), now);
   out.take(actions);
   EXPECT_EQ(out.closes, 1);
-  auto send = std::find_if(actions.begin(), actions.end(), [](const auto& a) { return std::holds_alternative<Session::Send>(a); });
+  auto send = std::find_if(actions.begin(), actions.end(),
+                           [](const auto& a) { return std::holds_alternative<Session::Send>(a); });
   ASSERT_NE(send, actions.end());
-  auto ack = decode_login_ack(std::get<Decoded>(decode_frame(std::get<Session::Send>(*send).bytes)).frame);
+  auto ack =
+      decode_login_ack(std::get<Decoded>(decode_frame(std::get<Session::Send>(*send).bytes)).frame);
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->outcome, LoginOutcome::unknown_site);
   EXPECT_TRUE(session.closed());
-  EXPECT_TRUE(session.on_bytes(device_script().bytes, now).empty()) << "a closed session does nothing";
+  EXPECT_TRUE(session.on_bytes(device_script().bytes, now).empty())
+      << "a closed session does nothing";
 }
 
 TEST(Session, ClosesWhenTheErrorBudgetIsSpent) {
@@ -198,7 +208,8 @@ TEST(SessionTest, RefusedBytesAreReportedWithTheirDeviceAndFirstBytes) {
   std::vector<Session::Refused> refused;
   for (auto& action : session.on_bytes(bytes, now)) {
     if (auto* r = std::get_if<Session::Refused>(&action)) refused.push_back(*r);
-    EXPECT_FALSE(std::holds_alternative<Session::Deliver>(action)) << "nothing refused is delivered";
+    EXPECT_FALSE(std::holds_alternative<Session::Deliver>(action))
+        << "nothing refused is delivered";
   }
   ASSERT_EQ(refused.size(), 3u);
   EXPECT_EQ(refused[0].error, SessionError::garbage);

@@ -28,9 +28,9 @@ TEST(DayHours, ParsesAndFormatsTheThreeShapes) {
 }
 
 TEST(DayHours, RejectsNonsense) {
-  for (const char* bad : {"", "8:30-17:30", "17:30-08:30", "08:30-08:30", "24:30-25:00", "08:60-09:00",
-                          "08:30-12:00,11:00-17:30", "08:30-12:00,", "open", "08:30-12:00,13:00-14:00,15:00-16:00",
-                          "ab:cd-ef:gh"}) {
+  for (const char* bad : {"", "8:30-17:30", "17:30-08:30", "08:30-08:30", "24:30-25:00",
+                          "08:60-09:00", "08:30-12:00,11:00-17:30", "08:30-12:00,", "open",
+                          "08:30-12:00,13:00-14:00,15:00-16:00", "ab:cd-ef:gh"}) {
     EXPECT_THROW(parse_day_hours(bad), std::invalid_argument) << bad;
   }
 }

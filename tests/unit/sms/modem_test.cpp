@@ -16,7 +16,8 @@ namespace {
 using ::testing::HasSubstr;
 
 // Passes bytes both ways until neither side has anything to say; the outcomes on halld's side.
-std::vector<ModemOutcome> converse(ModemSession& session, tools::SimulatedModem& modem, std::string to_modem) {
+std::vector<ModemOutcome> converse(ModemSession& session, tools::SimulatedModem& modem,
+                                   std::string to_modem) {
   std::vector<ModemOutcome> outcomes;
   while (!to_modem.empty()) {
     const auto answer = modem.feed(std::exchange(to_modem, {}));
@@ -35,7 +36,8 @@ std::vector<T> only(const std::vector<ModemOutcome>& outcomes) {
 }
 
 std::vector<EncodedPdu> pdus(std::string_view text, std::uint8_t reference = 7) {
-  return std::get<std::vector<EncodedPdu>>(encode_submit("+8613800138000", text, {.concat_reference = reference}));
+  return std::get<std::vector<EncodedPdu>>(
+      encode_submit("+8613800138000", text, {.concat_reference = reference}));
 }
 
 TEST(Modem, GetsReadyThenSendsALongChineseMessageInPartsTheModemReassembles) {
@@ -97,7 +99,8 @@ TEST(Modem, ANetworkNotFoundIsNamed) {
 }
 
 TEST(Modem, RefusalsAndSilenceFailTheMessageWithTheirReason) {
-  tools::SimulatedModem full({.pin = "", .registration = 1, .fail_with_cms_error = 322});  // memory full
+  tools::SimulatedModem full(
+      {.pin = "", .registration = 1, .fail_with_cms_error = 322});  // memory full
   ModemSession session;
   converse(session, full, session.start());
   std::string to_modem;
@@ -133,7 +136,9 @@ TEST(Modem, RefusalsAndSilenceFailTheMessageWithTheirReason) {
 }
 
 TEST(AtReader, LinesAndThePromptWhateverTheChunksAndOverlongLinesCut) {
-  const std::string output = "AT\r\r\nOK\r\n\r\n+CREG: 0,1\r\n\r\nOK\r\n\r\n> \r\n+CMS ERROR: 500\r\n+CME ERROR: 10\r\nERROR\r\n";
+  const std::string output =
+      "AT\r\r\nOK\r\n\r\n+CREG: 0,1\r\n\r\nOK\r\n\r\n> \r\n+CMS ERROR: 500\r\n+CME ERROR: "
+      "10\r\nERROR\r\n";
   AtReader whole;
   const auto lines = whole.feed(output);
   AtReader bytewise;
@@ -144,7 +149,8 @@ TEST(AtReader, LinesAndThePromptWhateverTheChunksAndOverlongLinesCut) {
   ASSERT_EQ(lines.size(), 8u);
   ASSERT_EQ(again.size(), lines.size());
   using K = AtLine::Kind;
-  const std::vector<K> kinds{K::info, K::ok, K::info, K::ok, K::prompt, K::cms_error, K::cme_error, K::error};
+  const std::vector<K> kinds{K::info,   K::ok,        K::info,      K::ok,
+                             K::prompt, K::cms_error, K::cme_error, K::error};
   for (std::size_t i = 0; i < lines.size(); ++i) {
     EXPECT_EQ(lines[i].kind, kinds[i]) << i;
     EXPECT_EQ(again[i].kind, kinds[i]) << i;

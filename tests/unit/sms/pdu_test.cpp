@@ -10,7 +10,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<EncodedPdu> encode(std::string_view to, std::string_view text, SubmitOptions options = {}) {
+std::vector<EncodedPdu> encode(std::string_view to, std::string_view text,
+                               SubmitOptions options = {}) {
   auto result = encode_submit(to, text, options);
   if (auto* e = std::get_if<PduError>(&result)) ADD_FAILURE() << e->message;
   return std::get<std::vector<EncodedPdu>>(result);
@@ -31,10 +32,33 @@ TEST(SmsPdu, EncodesTheDocumentedExample) {
   // 你好 to +86 138 0013 8000, no delivery report: every octet worked out in the protocol doc.
   const auto pdus = encode("+8613800138000", "你好", {.status_report = false});
   ASSERT_EQ(pdus.size(), 1u);
-  EXPECT_EQ(pdus[0].hex, "00" "11" "00" "0D" "91" "683108108300F0" "00" "08" "A7" "04" "4F60" "597D");
+  EXPECT_EQ(pdus[0].hex,
+            "00"
+            "11"
+            "00"
+            "0D"
+            "91"
+            "683108108300F0"
+            "00"
+            "08"
+            "A7"
+            "04"
+            "4F60"
+            "597D");
   EXPECT_EQ(pdus[0].tpdu_octets, 19u);
   // Asking for a delivery report sets TP-SRR; a national number has type 0x81.
-  EXPECT_EQ(encode("10086", "好")[0].hex, "00" "31" "00" "05" "81" "0180F6" "00" "08" "A7" "02" "597D");
+  EXPECT_EQ(encode("10086", "好")[0].hex,
+            "00"
+            "31"
+            "00"
+            "05"
+            "81"
+            "0180F6"
+            "00"
+            "08"
+            "A7"
+            "02"
+            "597D");
 }
 
 TEST(SmsPdu, DecodesWhatItEncodes) {
@@ -81,13 +105,15 @@ TEST(SmsPdu, RefusesWhatCannotBeSent) {
   EXPECT_THAT(error_of("10086", "\xED\xA0\x80"), HasSubstr("not UTF-8"));  // an encoded surrogate
   EXPECT_THAT(error_of("10086", "\xC0\xAF"), HasSubstr("not UTF-8"));      // overlong
   EXPECT_EQ(encode("10086", std::string(255 * 67, 'a')).size(), 255u);
-  EXPECT_THAT(error_of("10086", std::string(255 * 67 + 1, 'a')), HasSubstr("256 parts; at most 255"));
+  EXPECT_THAT(error_of("10086", std::string(255 * 67 + 1, 'a')),
+              HasSubstr("256 parts; at most 255"));
 }
 
 TEST(SmsPdu, DecodingNamesTheDamageAndNeverReadsPastTheEnd) {
   const std::string good = encode("+8613800138000", "你好，营业厅")[0].hex;
   for (std::size_t cut = 0; cut < good.size(); cut += 2) {
-    EXPECT_TRUE(std::holds_alternative<PduError>(decode_submit(good.substr(0, cut)))) << "cut at " << cut;
+    EXPECT_TRUE(std::holds_alternative<PduError>(decode_submit(good.substr(0, cut))))
+        << "cut at " << cut;
   }
   auto error = [](std::string_view hex) {
     auto r = decode_submit(hex);
@@ -96,12 +122,14 @@ TEST(SmsPdu, DecodingNamesTheDamageAndNeverReadsPastTheEnd) {
   EXPECT_THAT(error("0011"), HasSubstr("cut short"));
   EXPECT_THAT(error("001"), HasSubstr("odd number"));
   EXPECT_THAT(error("00XY"), HasSubstr("not a hex digit"));
-  EXPECT_THAT(error("00040005810180F60008A702597D"), HasSubstr("not an SMS-SUBMIT"));  // TP-MTI 00: a DELIVER
+  EXPECT_THAT(error("00040005810180F60008A702597D"),
+              HasSubstr("not an SMS-SUBMIT"));  // TP-MTI 00: a DELIVER
   EXPECT_THAT(error("00310005810180F60000A702597D"), HasSubstr("data coding 0x00"));
   EXPECT_THAT(error("00310005810180F60008A703597D"), HasSubstr("user data length 3 but 2"));
   EXPECT_THAT(error("003100058101A0F60008A702597D"), HasSubstr("not 0–9"));
   EXPECT_THAT(error("00710005810180F60008A708050003010304597D"), HasSubstr("part 4 of 3"));
-  EXPECT_THAT(error("00710005810180F60008A7080900030103020000597D"), HasSubstr("user data length 8 but 10"));
+  EXPECT_THAT(error("00710005810180F60008A7080900030103020000597D"),
+              HasSubstr("user data length 8 but 10"));
 }
 
 TEST(SmsPdu, Utf8AndUtf16RoundTrip) {
@@ -109,7 +137,8 @@ TEST(SmsPdu, Utf8AndUtf16RoundTrip) {
   const auto units = std::get<std::u16string>(utf16_of(text));
   EXPECT_EQ(units.size(), 14u);
   EXPECT_EQ(utf8_of(units), text);
-  EXPECT_EQ(utf8_of(std::u16string(1, u'\xD800')), "\xEF\xBF\xBD") << "a lone surrogate becomes U+FFFD";
+  EXPECT_EQ(utf8_of(std::u16string(1, u'\xD800')), "\xEF\xBF\xBD")
+      << "a lone surrogate becomes U+FFFD";
 }
 
 }  // namespace

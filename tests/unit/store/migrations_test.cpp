@@ -8,7 +8,8 @@ namespace {
 TEST(Migrations, KnownMigrationsAreNumberedWithoutGaps) {
   auto known = known_migrations();
   ASSERT_GE(known.size(), 2u);
-  for (std::size_t i = 0; i < known.size(); ++i) EXPECT_EQ(known[i].version, static_cast<int>(i) + 1);
+  for (std::size_t i = 0; i < known.size(); ++i)
+    EXPECT_EQ(known[i].version, static_cast<int>(i) + 1);
   EXPECT_EQ(known[0].name, "archives");
   EXPECT_NE(known[0].sql.find("CREATE TABLE hall"), std::string_view::npos);
 }

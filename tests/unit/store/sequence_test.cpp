@@ -22,7 +22,8 @@ TEST(Sequence, TheCounterWrapsFromTheTopToOneWithoutARestart) {
   EXPECT_EQ(arrive(mark, std::nullopt, 4'294'967'295u), Arrival::fresh);
   EXPECT_EQ(arrive(mark, std::nullopt, 1), Arrival::fresh);
   EXPECT_EQ(arrive(mark, std::nullopt, 2), Arrival::fresh);
-  EXPECT_EQ(arrive(mark, std::nullopt, 4'294'967'295u), Arrival::resend) << "a resend from before the wrap";
+  EXPECT_EQ(arrive(mark, std::nullopt, 4'294'967'295u), Arrival::resend)
+      << "a resend from before the wrap";
   EXPECT_EQ(mark.last, 2u);
 }
 
@@ -30,7 +31,8 @@ TEST(Sequence, NumbersFarBelowTheMarkAreARestartNotResends) {
   // A device that lost its counter: 1…1000 after 20,000 were stored. Every one is new.
   SequenceMark mark{std::nullopt, 20'000};
   EXPECT_EQ(arrive(mark, std::nullopt, 1), Arrival::restart);
-  for (std::uint32_t s = 2; s <= 1000; ++s) ASSERT_EQ(arrive(mark, std::nullopt, s), Arrival::fresh) << s;
+  for (std::uint32_t s = 2; s <= 1000; ++s)
+    ASSERT_EQ(arrive(mark, std::nullopt, s), Arrival::fresh) << s;
   EXPECT_EQ(arrive(mark, std::nullopt, 1000), Arrival::resend);
   // Just inside the resend window is still a resend.
   SequenceMark edge{std::nullopt, 20'000};
@@ -52,7 +54,8 @@ TEST(Sequence, AFirstDeclaredEpochIsAdoptedWithoutARestart) {
   EXPECT_EQ(arrive(mark, 3, 400), Arrival::resend);
   EXPECT_EQ(mark.epoch, std::optional<std::uint32_t>(3));
   EXPECT_EQ(arrive(mark, 3, 501), Arrival::fresh);
-  EXPECT_EQ(arrive(mark, std::nullopt, 501), Arrival::resend) << "a login without an epoch keeps the one known";
+  EXPECT_EQ(arrive(mark, std::nullopt, 501), Arrival::resend)
+      << "a login without an epoch keeps the one known";
 }
 
 }  // namespace

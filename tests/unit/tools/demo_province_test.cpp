@@ -50,7 +50,8 @@ TEST(DemoProvince, LiveHallsGetChannelsToTheirSimulators) {
   EXPECT_EQ(doc["channels"][0]["hall"], "4101001");
   EXPECT_EQ(doc["channels"][2]["hall"], "4103001");
   EXPECT_EQ(doc["channels"][2]["port"], 19102);
-  EXPECT_EQ(doc["channels"][3]["protocol"], "terminal") << "the live halls' terminals, through one server";
+  EXPECT_EQ(doc["channels"][3]["protocol"], "terminal")
+      << "the live halls' terminals, through one server";
   EXPECT_FALSE(doc["channels"][3].contains("hall"));
   EXPECT_EQ(doc["channels"][3]["port"], 19103);
 }

@@ -19,8 +19,8 @@ namespace halld::proto {
 
 inline constexpr std::uint8_t start_byte = 0x68;
 inline constexpr std::uint8_t end_byte = 0x16;
-inline constexpr std::size_t header_size = 13;   // START, LEN, CTRL, SRC, SEQ, FUNC
-inline constexpr std::size_t trailer_size = 3;   // CRC, END
+inline constexpr std::size_t header_size = 13;  // START, LEN, CTRL, SRC, SEQ, FUNC
+inline constexpr std::size_t trailer_size = 3;  // CRC, END
 inline constexpr std::size_t max_payload = 4096;
 inline constexpr std::size_t max_frame_size = header_size + max_payload + trailer_size;
 inline constexpr std::uint8_t protocol_version = 1;
@@ -38,11 +38,11 @@ struct Frame {
 };
 
 enum class FrameError : std::uint8_t {
-  garbage,         // bytes before a start byte
-  bad_length,      // LEN outside 10 … 10 + max_payload
-  bad_version,     // CTRL carries a protocol version we do not speak
+  garbage,      // bytes before a start byte
+  bad_length,   // LEN outside 10 … 10 + max_payload
+  bad_version,  // CTRL carries a protocol version we do not speak
   bad_crc,
-  bad_end,         // no end byte where LEN says the frame ends
+  bad_end,  // no end byte where LEN says the frame ends
 };
 std::string_view to_string(FrameError error);
 inline constexpr std::size_t frame_error_kinds = 5;
@@ -81,6 +81,7 @@ std::uint16_t crc16_modbus(std::span<const std::uint8_t> bytes);
 
 // "68 0b 00 …" ↔ bytes, for docs, tests and the raw frame tap.
 std::string to_hex(std::span<const std::uint8_t> bytes);
-std::vector<std::uint8_t> from_hex(std::string_view text);  // ignores spaces and newlines; throws on other junk
+std::vector<std::uint8_t> from_hex(
+    std::string_view text);  // ignores spaces and newlines; throws on other junk
 
 }  // namespace halld::proto

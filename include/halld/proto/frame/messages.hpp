@@ -162,7 +162,8 @@ std::optional<Command> decode_command_as(const Frame& frame, std::index_sequence
 template <class Protocol, class Command>
 std::optional<Command> decode_command(const Frame& frame) {
   if (frame.direction != Direction::downlink) return std::nullopt;
-  return decode_command_as<Protocol, Command>(frame, std::make_index_sequence<std::variant_size_v<Command>>());
+  return decode_command_as<Protocol, Command>(
+      frame, std::make_index_sequence<std::variant_size_v<Command>>());
 }
 
 // The whole uplink decoding of a protocol: session messages, then its events.

@@ -62,7 +62,9 @@ class FieldWriter {
   void i64(const std::int64_t& v) { out_.i64(v); }
   void time(const records::Timestamp& v) { out_.time(v); }
   template <class Enum>
-  void code(const Enum& v, Enum, Enum) { out_.u8(static_cast<std::uint8_t>(v)); }
+  void code(const Enum& v, Enum, Enum) {
+    out_.u8(static_cast<std::uint8_t>(v));
+  }
   template <class T, class Each>
   void list(const std::vector<T>& items, Each each) {
     if (items.size() > 255) throw std::length_error("a list field holds at most 255 items");
@@ -86,8 +88,10 @@ class FieldReader {
   template <class Enum>
   void code(Enum& v, Enum first, Enum last) {
     auto raw = in_.u8();
-    if (raw < static_cast<std::uint8_t>(first) || raw > static_cast<std::uint8_t>(last)) in_.fail();
-    else v = static_cast<Enum>(raw);
+    if (raw < static_cast<std::uint8_t>(first) || raw > static_cast<std::uint8_t>(last))
+      in_.fail();
+    else
+      v = static_cast<Enum>(raw);
   }
   template <class T, class Each>
   void list(std::vector<T>& items, Each each) {

@@ -19,11 +19,17 @@
 namespace halld::proto {
 
 enum class SessionError : std::uint8_t {
-  garbage, bad_length, bad_version, bad_crc, bad_end,      // framing (FrameError order)
-  unknown_function, malformed_payload, wrong_direction,    // messages (MessageError order)
-  before_login,                                            // data or commands before a login
-  wrong_site,                                              // login for another hall or server
-  zero_sequence,                                           // a data frame numbered 0
+  garbage,
+  bad_length,
+  bad_version,
+  bad_crc,
+  bad_end,  // framing (FrameError order)
+  unknown_function,
+  malformed_payload,
+  wrong_direction,  // messages (MessageError order)
+  before_login,     // data or commands before a login
+  wrong_site,       // login for another hall or server
+  zero_sequence,    // a data frame numbered 0
 };
 inline constexpr std::size_t session_error_kinds = 11;
 std::string_view to_string(SessionError error);
@@ -81,8 +87,8 @@ class Session {
  private:
   void handle(const Frame& frame, std::span<const std::uint8_t> bytes, records::Timestamp now,
               std::vector<Action>& actions);
-  void count(SessionError error, std::optional<std::uint32_t> source, std::span<const std::uint8_t> bytes,
-             std::vector<Action>& actions);
+  void count(SessionError error, std::optional<std::uint32_t> source,
+             std::span<const std::uint8_t> bytes, std::vector<Action>& actions);
   void close(std::string reason, std::vector<Action>& actions);
 
   Decoder decoder_;

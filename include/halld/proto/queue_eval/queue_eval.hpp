@@ -40,7 +40,11 @@ struct ShowMessage {
   std::string text;
   bool operator==(const ShowMessage&) const = default;
 };
-enum class QueueParameter : std::uint8_t { max_waiting = 1, call_repeat_s = 2, no_show_after_calls = 3 };
+enum class QueueParameter : std::uint8_t {
+  max_waiting = 1,
+  call_repeat_s = 2,
+  no_show_after_calls = 3
+};
 struct SetQueueParameter {
   std::string business;  // business-type code; empty: all
   QueueParameter parameter = QueueParameter::max_waiting;
@@ -63,21 +67,36 @@ struct Protocol {
 template <class T>
 constexpr std::uint8_t Protocol::function_of() {
   using namespace records;
-  if constexpr (std::is_same_v<T, TicketIssued>) return function::ticket_issued;
-  else if constexpr (std::is_same_v<T, TicketCalled>) return function::ticket_called;
-  else if constexpr (std::is_same_v<T, TicketRecalled>) return function::ticket_recalled;
-  else if constexpr (std::is_same_v<T, TicketTransferred>) return function::ticket_transferred;
-  else if constexpr (std::is_same_v<T, ServiceStarted>) return function::service_started;
-  else if constexpr (std::is_same_v<T, ServiceFinished>) return function::service_finished;
-  else if constexpr (std::is_same_v<T, TicketAbandoned>) return function::ticket_abandoned;
-  else if constexpr (std::is_same_v<T, EvaluationGiven>) return function::evaluation;
-  else if constexpr (std::is_same_v<T, WindowStatusChanged>) return function::window_status;
-  else if constexpr (std::is_same_v<T, QueueSnapshot>) return function::queue_snapshot;
-  else if constexpr (std::is_same_v<T, OpenWindow>) return function::open_window;
-  else if constexpr (std::is_same_v<T, CloseWindow>) return function::close_window;
-  else if constexpr (std::is_same_v<T, ShowMessage>) return function::show_message;
-  else if constexpr (std::is_same_v<T, SetQueueParameter>) return function::set_queue_parameter;
-  else return 0;
+  if constexpr (std::is_same_v<T, TicketIssued>)
+    return function::ticket_issued;
+  else if constexpr (std::is_same_v<T, TicketCalled>)
+    return function::ticket_called;
+  else if constexpr (std::is_same_v<T, TicketRecalled>)
+    return function::ticket_recalled;
+  else if constexpr (std::is_same_v<T, TicketTransferred>)
+    return function::ticket_transferred;
+  else if constexpr (std::is_same_v<T, ServiceStarted>)
+    return function::service_started;
+  else if constexpr (std::is_same_v<T, ServiceFinished>)
+    return function::service_finished;
+  else if constexpr (std::is_same_v<T, TicketAbandoned>)
+    return function::ticket_abandoned;
+  else if constexpr (std::is_same_v<T, EvaluationGiven>)
+    return function::evaluation;
+  else if constexpr (std::is_same_v<T, WindowStatusChanged>)
+    return function::window_status;
+  else if constexpr (std::is_same_v<T, QueueSnapshot>)
+    return function::queue_snapshot;
+  else if constexpr (std::is_same_v<T, OpenWindow>)
+    return function::open_window;
+  else if constexpr (std::is_same_v<T, CloseWindow>)
+    return function::close_window;
+  else if constexpr (std::is_same_v<T, ShowMessage>)
+    return function::show_message;
+  else if constexpr (std::is_same_v<T, SetQueueParameter>)
+    return function::set_queue_parameter;
+  else
+    return 0;
 }
 
 template <class V, class T>

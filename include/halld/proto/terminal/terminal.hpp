@@ -49,15 +49,24 @@ struct Protocol {
 template <class T>
 constexpr std::uint8_t Protocol::function_of() {
   using namespace records;
-  if constexpr (std::is_same_v<T, TerminalStateChanged>) return function::terminal_state;
-  else if constexpr (std::is_same_v<T, PartStateChanged>) return function::part_state;
-  else if constexpr (std::is_same_v<T, TerminalAlarm>) return function::alarm;
-  else if constexpr (std::is_same_v<T, Transaction>) return function::transaction;
-  else if constexpr (std::is_same_v<T, Settlement>) return function::settlement;
-  else if constexpr (std::is_same_v<T, PublishNotice>) return function::publish_notice;
-  else if constexpr (std::is_same_v<T, SetInService>) return function::set_in_service;
-  else if constexpr (std::is_same_v<T, Reboot>) return function::reboot;
-  else return 0;
+  if constexpr (std::is_same_v<T, TerminalStateChanged>)
+    return function::terminal_state;
+  else if constexpr (std::is_same_v<T, PartStateChanged>)
+    return function::part_state;
+  else if constexpr (std::is_same_v<T, TerminalAlarm>)
+    return function::alarm;
+  else if constexpr (std::is_same_v<T, Transaction>)
+    return function::transaction;
+  else if constexpr (std::is_same_v<T, Settlement>)
+    return function::settlement;
+  else if constexpr (std::is_same_v<T, PublishNotice>)
+    return function::publish_notice;
+  else if constexpr (std::is_same_v<T, SetInService>)
+    return function::set_in_service;
+  else if constexpr (std::is_same_v<T, Reboot>)
+    return function::reboot;
+  else
+    return 0;
 }
 
 template <class V, class T>
