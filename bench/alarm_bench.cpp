@@ -14,8 +14,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -23,6 +21,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "halld/alarm/rules.hpp"
 #include "options.hpp"

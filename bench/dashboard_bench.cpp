@@ -13,10 +13,6 @@
 //     lag percentiles (ms); messages that came while snapshots were still being sent apart.
 #include <algorithm>
 #include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -28,6 +24,11 @@
 #include <thread>
 #include <utility>  // before Asio: Boost 1.74 uses std::exchange without it
 #include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 
 #include "options.hpp"
 

@@ -27,6 +27,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "halld/core/clock.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/store/event_store.hpp"
 #include "halld/store/kpi_store.hpp"
@@ -41,10 +42,10 @@ using records::Event;
 using records::Timestamp;
 using std::chrono::days;
 using std::chrono::sys_days;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+double seconds_since(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
 double quantile(std::vector<double> values, double p) {
@@ -273,19 +274,20 @@ int apply_events(const std::string& conninfo, int halls) {
   } discard;
   std::map<int, model::HallModel> models;
   for (int id : ids) models.emplace(id, model::HallModel(id));
-  auto started = Clock::now();
+  auto started = SteadyClock::now();
   for (const auto& r : records) models.at(r.hall_id).apply(r.event, discard);
   const double bare_s = seconds_since(started);
 
   // The engine on its strand; the clock stands at the end of the day (no flush during the run).
   auto work = asio::make_work_guard(io);
+  const ManualClock halted(first_instant + days(1));
   live::Engine engine(io.get_executor(), database, metrics,
                       live::EngineOptions{std::chrono::hours(1), std::chrono::hours(1), 20},
-                      [] { return first_instant + days(1); });
+                      halted);
   engine.rebuild();
   std::thread runner([&] { io.run(); });
   auto& applied = metrics.counter("halld_model_events_applied_total", "");
-  started = Clock::now();
+  started = SteadyClock::now();
   for (std::size_t i = 0; i < records.size(); i += 1000) {
     engine.apply(std::span(records).subspan(i, std::min<std::size_t>(1000, records.size() - i)));
   }
@@ -317,7 +319,7 @@ int history(const std::string& conninfo, int halls, int history_days, int querie
       database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
   const auto halls_info = database.run_blocking(store::load_kpi_halls);
   constexpr int simulated_days = 7;
-  auto started = Clock::now();
+  auto started = SteadyClock::now();
   for (const auto& hall : halls_info) {
     const int h = std::stoi(hall.code.substr(1));
     const auto events = hall_events(h, first_instant, first_instant + days(simulated_days),
@@ -383,7 +385,7 @@ int history(const std::string& conninfo, int halls, int history_days, int querie
   auto time_queries = [&](const std::function<void(pqxx::connection&)>& query) {
     std::vector<double> ms;
     for (int i = 0; i < queries; ++i) {
-      const auto t = Clock::now();
+      const auto t = SteadyClock::now();
       database.run_blocking([&](pqxx::connection& c) { query(c); });
       ms.push_back(seconds_since(t) * 1000);
     }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "halld/core/spawn.hpp"
 #include "halld/proto/commands.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
@@ -73,14 +74,12 @@ void Channel::start() {
     return;
   }
   // A server of many halls: its terminals' halls are known before its first event arrives.
-  asio::co_spawn(
-      link_->strand(),
-      [self = shared_from_this()]() -> asio::awaitable<void> {
-        auto loading = self->load_terminal_halls();
-        co_await std::move(loading);
-        self->link_->start();
-      },
-      asio::detached);
+  halld::spawn(link_->strand(), "channel " + code() + ": loading sources",
+               [self = shared_from_this()]() -> asio::awaitable<void> {
+                 auto loading = self->load_terminal_halls();
+                 co_await std::move(loading);
+                 self->link_->start();
+               });
 }
 
 asio::awaitable<void> Channel::load_terminal_halls() {
@@ -104,13 +103,11 @@ std::optional<int> Channel::hall_of(const records::Event& event) {
                  terminal.empty() ? "no terminal" : "terminal " + std::string(terminal),
                  terminal.empty() ? "a server of many halls can only report terminals"
                                   : "it is not in the archives");
-    asio::co_spawn(
-        link_->strand(),
-        [self = shared_from_this()]() -> asio::awaitable<void> {
-          auto loading = self->load_terminal_halls();
-          co_await std::move(loading);
-        },
-        asio::detached);
+    halld::spawn(link_->strand(), "channel " + code() + ": loading terminals",
+                 [self = shared_from_this()]() -> asio::awaitable<void> {
+                   auto loading = self->load_terminal_halls();
+                   co_await std::move(loading);
+                 });
   }
   return std::nullopt;
 }
@@ -218,8 +215,8 @@ void Channel::record_comm_event(std::string state, std::string detail) {
     store::record_comm_event(c, id, at, state, detail);
   };
   // Fire and forget: a status record that cannot be written is logged, never blocks the link.
-  asio::co_spawn(
-      link_->strand(),
+  halld::spawn(
+      link_->strand(), "channel " + code() + ": recording a comm event",
       [this, self = shared_from_this(), job = std::move(job)]() mutable -> asio::awaitable<void> {
         try {
           auto pending = database_.run(std::move(job));
@@ -227,8 +224,7 @@ void Channel::record_comm_event(std::string state, std::string detail) {
         } catch (const std::exception& e) {
           spdlog::warn("channel {}: comm status not recorded: {}", code(), e.what());
         }
-      },
-      asio::detached);
+      });
 }
 
 void Channel::on_up() {
@@ -382,7 +378,8 @@ void Channel::deliver(std::uint32_t address, std::vector<proto::Session::Deliver
   const bool first = source.waiting.empty();
   for (auto& d : delivered) source.waiting.push_back(std::move(d));
   if (first)
-    asio::co_spawn(link_->strand(), register_source(shared_from_this(), address), asio::detached);
+    halld::spawn(link_->strand(), "channel " + code() + ": registering a source",
+                 register_source(shared_from_this(), address));
 }
 
 void Channel::note_devices(std::uint32_t address,

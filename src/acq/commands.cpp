@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "halld/core/spawn.hpp"
 #include "halld/store/command_store.hpp"
 
 namespace halld::acq {
@@ -18,13 +19,11 @@ CommandDispatcher::CommandDispatcher(asio::any_io_executor executor, store::Data
 }
 
 void CommandDispatcher::start() {
-  asio::co_spawn(
-      executor_,
-      [self = shared_from_this()]() -> asio::awaitable<void> {
-        auto running = self->run();
-        co_await std::move(running);
-      },
-      asio::detached);
+  halld::spawn(executor_, "commands: dispatcher",
+               [self = shared_from_this()]() -> asio::awaitable<void> {
+                 auto running = self->run();
+                 co_await std::move(running);
+               });
 }
 
 void CommandDispatcher::stop() {
@@ -77,8 +76,8 @@ asio::awaitable<void> CommandDispatcher::cycle() {
 }
 
 void CommandDispatcher::record(std::int64_t command_id, std::string state, std::string detail) {
-  asio::co_spawn(
-      executor_,
+  halld::spawn(
+      executor_, "commands: recording an answer",
       [self = shared_from_this(), command_id, state = std::move(state),
        detail = std::move(detail)]() -> asio::awaitable<void> {
         try {
@@ -98,8 +97,7 @@ void CommandDispatcher::record(std::int64_t command_id, std::string state, std::
           // Left 'sent'; the expiry marks it expired, which is the truth as far as the record goes.
           spdlog::warn("command {}: answer not recorded: {}", command_id, e.what());
         }
-      },
-      asio::detached);
+      });
 }
 
 Counter& CommandDispatcher::ended(const std::string& state) {

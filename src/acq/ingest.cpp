@@ -10,6 +10,7 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
       database_(database),
       limits_(limits),
       spool_(std::move(spool)),
+      loops_(strand_, "ingest"),
       wake_(strand_),
       stored_(metrics.counter("halld_ingest_events_stored_total",
                               "Events committed to the event log.")),
@@ -63,13 +64,12 @@ void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable
 }
 
 void Ingest::start() {
-  asio::co_spawn(strand_, writer(), asio::detached);
+  loops_.spawn("writer", writer());
 }
 
 void Ingest::stop(std::function<void()> done) {
   asio::post(strand_, [this, done = std::move(done)]() mutable {
-    stopping_ = true;
-    on_stopped_ = std::move(done);
+    loops_.stop(std::move(done));
     wake_.cancel();
   });
 }
@@ -193,10 +193,10 @@ asio::awaitable<void> Ingest::writer() {
   boost::system::error_code woken;
   auto replay_due = std::chrono::steady_clock::now();
   for (;;) {
-    const bool replay_now =
-        spooling() && !spool_only_ && std::chrono::steady_clock::now() >= replay_due && !stopping_;
+    const bool replay_now = spooling() && !spool_only_ &&
+                            std::chrono::steady_clock::now() >= replay_due && !loops_.stopping();
     if (queued_rows_ == 0 && !replay_now) {
-      if (stopping_) break;
+      if (loops_.stopping()) break;
       // Until the first event, the next replay attempt, or stop.
       if (spooling() && !spool_only_)
         wake_.expires_at(replay_due);
@@ -205,7 +205,8 @@ asio::awaitable<void> Ingest::writer() {
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
       continue;
     }
-    if (queued_rows_ > 0 && queued_rows_ < limits_.max_batch_rows && !stopping_ && !replay_now) {
+    if (queued_rows_ > 0 && queued_rows_ < limits_.max_batch_rows && !loops_.stopping() &&
+        !replay_now) {
       wake_.expires_after(limits_.max_delay);  // woken early when the batch fills up, or on stop
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, woken));
     }
@@ -227,13 +228,13 @@ asio::awaitable<void> Ingest::writer() {
       }
       if (!failed) release(batch.size());
     }
-    if (!failed && spooling() && !spool_only_ && !stopping_ &&
+    if (!failed && spooling() && !spool_only_ && !loops_.stopping() &&
         std::chrono::steady_clock::now() >= replay_due) {
       auto replay = replay_spool();
       const bool replayed = co_await std::move(replay);
       if (!replayed) replay_due = std::chrono::steady_clock::now() + limits_.retry_delay;
     }
-    if (failed && stopping_) {
+    if (failed && loops_.stopping()) {
       // Not acknowledged, so the devices still hold these events and send them again.
       spdlog::warn(
           "ingest: stopping with {} events neither stored nor spooled; devices will resend them",
@@ -245,7 +246,6 @@ asio::awaitable<void> Ingest::writer() {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, woken));
     }
   }
-  if (on_stopped_) on_stopped_();
 }
 
 }  // namespace halld::acq

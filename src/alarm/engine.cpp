@@ -104,14 +104,15 @@ nlohmann::json to_json(const AlarmEvent& e) {
 }
 
 Engine::Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
-               live::Engine& live, EngineOptions options, Clock clock)
+               live::Engine& live, EngineOptions options, const Clock& clock)
     : strand_(asio::make_strand(executor)),
       database_(database),
       live_(live),
       options_(options),
-      clock_(std::move(clock)),
-      tick_timer_(strand_),
-      write_timer_(strand_),
+      clock_(clock),
+      loops_(strand_, "alarms"),
+      tick_timer_(strand_, clock),
+      write_timer_(strand_, clock),
       transitions_(
           metrics.counter("halld_alarm_transitions_total",
                           "Alarm transitions (raise, escalate, acknowledge, clear, close).")),
@@ -136,7 +137,7 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
 Engine::~Engine() = default;
 
 void Engine::load() {
-  const auto now = clock_();
+  const auto now = clock_.now_seconds();
   struct Stored {
     Loaded loaded;
     std::vector<Alarm> standing;
@@ -172,24 +173,22 @@ void Engine::start() {
   live_subscription_ = live_.subscribe([this](const live::PublishedViews& views) {
     asio::post(strand_, [this, views] { on_views(*views); });
   });
-  running_loops_ = 2;
-  asio::co_spawn(strand_, ticker(), asio::detached);
-  asio::co_spawn(strand_, writer(), asio::detached);
+  loops_.spawn("ticker", ticker());
+  loops_.spawn("writer", writer());
 }
 
 void Engine::stop(std::function<void()> done) {
   if (live_subscription_) live_.unsubscribe(*live_subscription_);
   asio::post(strand_, [this, done = std::move(done)]() mutable {
-    stopping_ = true;
-    on_stopped_ = std::move(done);
+    loops_.stop(std::move(done));
     tick_timer_.cancel();
     write_timer_.cancel();
   });
 }
 
 void Engine::on_views(const std::vector<std::shared_ptr<const live::HallView>>& views) {
-  if (stopping_) return;
-  const auto now = clock_();
+  if (loops_.stopping()) return;
+  const auto now = clock_.now_seconds();
   for (const auto& view : views) {
     latest_[view->hall_id] = view;
     evaluate(*view, now);
@@ -274,7 +273,7 @@ void Engine::emit(Alarm& alarm, Change change, Timestamp at, std::optional<doubl
                   std::string actor, std::string note) {
   transitions_.inc();
   AlarmEvent event{++sequence_, change, at, actor, note, alarm};
-  for (const auto& [id, subscriber] : subscribers_) subscriber(event);
+  subscribers_.notify(event);
   writes_.push_back({std::move(event.alarm), change, at, value, std::move(actor), std::move(note)});
   queued_writes_.set(static_cast<double>(writes_.size()));
   if (writes_.size() == 1) write_timer_.cancel();  // wakes the writer
@@ -285,7 +284,7 @@ asio::awaitable<ActionResult> Engine::act(Action action) {
 }
 
 ActionResult Engine::act_on_strand(const Action& action) {
-  const auto now = clock_();
+  const auto now = clock_.now_seconds();
   std::lock_guard lock(mutex_);
   auto it = standing_.find(action.alarm_id);
   if (it == standing_.end()) {
@@ -325,7 +324,7 @@ ActionResult Engine::act_on_strand(const Action& action) {
 }
 
 asio::awaitable<void> Engine::reload() {
-  const auto now = clock_();
+  const auto now = clock_.now_seconds();
   auto loaded = co_await database_.run([now](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     Loaded l;
@@ -342,7 +341,7 @@ asio::awaitable<void> Engine::reload() {
 void Engine::apply_loaded(Loaded loaded) {
   evaluator_.set_rules(std::move(loaded.rules));
   evaluator_.set_maintenance(std::move(loaded.maintenance));
-  const auto now = clock_();
+  const auto now = clock_.now_seconds();
   std::lock_guard lock(mutex_);
   stats_ = evaluator_.stats();
   for (auto it = open_.begin(); it != open_.end();) {
@@ -370,16 +369,14 @@ std::vector<Alarm> Engine::standing() const {
 
 std::pair<std::uint64_t, std::vector<Alarm>> Engine::subscribe(Subscriber subscriber) {
   std::lock_guard lock(mutex_);
-  const auto id = next_subscriber_++;
-  subscribers_.emplace(id, std::move(subscriber));
+  const auto id = subscribers_.add(std::move(subscriber));
   std::vector<Alarm> all;
   for (const auto& [alarm_id, a] : standing_) all.push_back(a);
   return {id, std::move(all)};
 }
 
 void Engine::unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(mutex_);
-  subscribers_.erase(id);
+  subscribers_.remove(id);
 }
 
 EvaluatorStats Engine::stats() const {
@@ -388,21 +385,18 @@ EvaluatorStats Engine::stats() const {
 }
 
 asio::awaitable<void> Engine::ticker() {
-  boost::system::error_code ec;
-  while (!stopping_) {
-    tick_timer_.expires_after(options_.tick);
-    co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping_) break;
-    const auto now = clock_();
+  while (!loops_.stopping()) {
+    auto waiting = tick_timer_.wait(options_.tick);
+    co_await std::move(waiting);
+    if (loops_.stopping()) break;
+    const auto now = clock_.now_seconds();
     for (const auto& [hall_id, view] : latest_) evaluate(*view, now);
     std::lock_guard lock(mutex_);
     stats_ = evaluator_.stats();
   }
-  if (--running_loops_ == 0 && on_stopped_) on_stopped_();
 }
 
 asio::awaitable<void> Engine::writer() {
-  boost::system::error_code ec;
   for (;;) {
     std::vector<Write> batch;
     {
@@ -413,9 +407,9 @@ asio::awaitable<void> Engine::writer() {
       }
     }
     if (batch.empty()) {
-      if (stopping_) break;
-      write_timer_.expires_after(std::chrono::seconds(1));
-      co_await write_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (loops_.stopping()) break;
+      auto waiting = write_timer_.wait(std::chrono::seconds(1));
+      co_await std::move(waiting);
       continue;
     }
     bool written = false;
@@ -441,14 +435,13 @@ asio::awaitable<void> Engine::writer() {
       queued_writes_.set(static_cast<double>(writes_.size()));
     }
     if (!written) {
-      if (stopping_) break;  // what is left is lost with the process; the log says how much
-      write_timer_.expires_after(std::chrono::seconds(2));
-      co_await write_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (loops_.stopping()) break;  // what is left is lost with the process; the log says how much
+      auto waiting = write_timer_.wait(std::chrono::seconds(2));
+      co_await std::move(waiting);
     }
   }
   if (!writes_.empty())
     spdlog::error("alarms: {} transition(s) not stored at shutdown", writes_.size());
-  if (--running_loops_ == 0 && on_stopped_) on_stopped_();
 }
 
 }  // namespace halld::alarm

@@ -5,6 +5,7 @@
 
 #include "halld/alarm/alarm_store.hpp"
 #include "halld/api/routes.hpp"
+#include "halld/notify/contact_store.hpp"
 #include "halld/notify/sms_store.hpp"
 #include "query_reader.hpp"
 #include "route_helpers.hpp"
@@ -25,7 +26,7 @@ constexpr std::size_t max_queued_events =
 template <class T>
 json items_of(const std::vector<T>& objects) {
   json items = json::array();
-  for (const auto& object : objects) items.push_back(alarm::to_json(object));
+  for (const auto& object : objects) items.push_back(to_json(object));  // the object's own
   return items;
 }
 
@@ -182,7 +183,7 @@ void add_object_writes(Router& router, store::Database& database, const std::str
                 object.id = insert(tx, object);
               else if (!update(tx, object))
                 return std::string();
-              return alarm::to_json(object).dump();
+              return to_json(object).dump();
             },
             create ? http::status::created : http::status::ok};
   };
@@ -306,11 +307,11 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
   add_delete("/api/v1/alarm-rules/{id}", alarm::delete_rule, reload);
 
   add_list(router, database, "/api/v1/contacts",
-           [](pqxx::transaction_base& tx) { return items_of(alarm::load_contacts(tx)); });
-  add_object_writes<alarm::Contact>(router, database, "/api/v1/contacts", "contact",
-                                    alarm::contact_from_json, alarm::insert_contact,
-                                    alarm::update_contact, contacts_changed);
-  add_delete("/api/v1/contacts/{id}", alarm::delete_contact, contacts_changed);
+           [](pqxx::transaction_base& tx) { return items_of(notify::load_contacts(tx)); });
+  add_object_writes<notify::Contact>(router, database, "/api/v1/contacts", "contact",
+                                    notify::contact_from_json, notify::insert_contact,
+                                    notify::update_contact, contacts_changed);
+  add_delete("/api/v1/contacts/{id}", notify::delete_contact, contacts_changed);
 
   add_list(router, database, "/api/v1/maintenance-windows", [](pqxx::transaction_base& tx) {
     return items_of(alarm::list_maintenance(

@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
 #include <charconv>
 #include <chrono>
 #include <pqxx/except>
 #include <type_traits>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "halld/core/spawn.hpp"
 
 namespace halld::api {
 
@@ -171,22 +174,35 @@ void HttpServer::start() {
   acceptor_.bind(endpoint);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   port_ = acceptor_.local_endpoint().port();
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  halld::spawn(acceptor_.get_executor(), "http: accepting", accept_loop());
   spdlog::info("HTTP listening on {}:{}{}", config.listen_address, port_, tls_ ? " (TLS)" : "");
 }
 
-void HttpServer::stop() {
-  stopping_ = true;
+void HttpServer::stop(std::function<void()> done) {
   asio::post(acceptor_.get_executor(), [this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
   });
-  std::lock_guard lock(mutex_);
-  for (auto& weak : connections_) {
-    if (auto connection = weak.lock()) {
-      asio::post(connection->executor, [connection] { connection->stop_reading(); });
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    on_stopped_ = std::move(done);
+    for (auto& weak : connections_) {
+      if (auto connection = weak.lock()) {
+        asio::post(connection->executor, [connection] { connection->stop_reading(); });
+      }
     }
   }
+  connection_ended();
+}
+
+void HttpServer::connection_ended() {
+  std::function<void()> done;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && active_.load() == 0) done = std::exchange(on_stopped_, {});
+  }
+  if (done) asio::post(io_, std::move(done));
 }
 
 asio::awaitable<void> HttpServer::accept_loop() {
@@ -216,7 +232,7 @@ asio::awaitable<void> HttpServer::accept_loop() {
         connections_.push_back(connection);
       }
       auto executor = connection->executor;
-      asio::co_spawn(executor, serve(std::move(connection)), asio::detached);
+      halld::spawn(executor, "http: connection", serve(std::move(connection)));
     };
     if (tls_)
       launch(std::make_shared<ConnectionOver<TlsStream>>(std::move(socket), *tls_));
@@ -340,6 +356,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<ConnectionOver<Stream>> 
   release_address(connection->remote);
   open_connections_.add(-1);
   --active_;
+  connection_ended();
 }
 
 bool HttpServer::claim_address(const std::string& address, std::size_t limit) {

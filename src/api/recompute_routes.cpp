@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "halld/api/routes.hpp"
+#include "halld/core/spawn.hpp"
 #include "halld/records/event_json.hpp"
 #include "halld/store/kpi_store.hpp"
 #include "route_helpers.hpp"
@@ -227,10 +228,9 @@ asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> re
     co_return error_response(http::status::conflict, "busy",
                              "a recomputation is running; wait for it or cancel it");
   auto executor = co_await asio::this_coro::executor;
-  asio::co_spawn(executor,
-                 run_recomputation(recomputations, database, *id, std::move(halls), range.first_day,
-                                   range.last_day),
-                 asio::detached);
+  halld::spawn(executor, "recomputation " + std::to_string(*id),
+               run_recomputation(recomputations, database, *id, std::move(halls), range.first_day,
+                                 range.last_day));
   co_return recomputation_response(*recomputations, *id, http::status::accepted);
 }
 

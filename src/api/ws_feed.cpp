@@ -26,7 +26,7 @@ asio::awaitable<void> Feed::read_until_closed(WebSocket& websocket, std::shared_
 asio::awaitable<void> Feed::pump(WebSocket& websocket, std::shared_ptr<Feed> feed,
                                  std::string first) {
   auto ec = co_await websocket.write_text(asio::buffer(first));
-  asio::co_spawn(feed->executor_, read_until_closed(websocket, feed), asio::detached);
+  halld::spawn(feed->executor_, "websocket: reader", read_until_closed(websocket, feed));
   while (!ec && !feed->reader_done_ && !feed->overflowed_) {
     if (feed->queue_.empty()) {
       feed->wake_.expires_after(std::chrono::seconds(30));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "halld/api/router.hpp"
+#include "halld/core/spawn.hpp"
 
 namespace halld::api {
 

@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "halld/core/spawn.hpp"
+
 namespace halld::link {
 namespace {
 
@@ -144,8 +146,8 @@ void DtuLink::after_up() {
     rest_.clear();
     on_read(std::span(reinterpret_cast<const std::uint8_t*>(rest.data()), rest.size()));
   }
-  asio::co_spawn(strand_, watch(std::static_pointer_cast<DtuLink>(shared_from_this()), generation_),
-                 asio::detached);
+  halld::spawn(strand_, "dtu: watching a link",
+               watch(std::static_pointer_cast<DtuLink>(shared_from_this()), generation_));
 }
 
 void DtuLink::on_read(std::span<const std::uint8_t> bytes) {
@@ -213,7 +215,7 @@ void DtuServer::start() {
   bound_port_ = acceptor_.local_endpoint().port();
   spdlog::info("DTU server listening on {}:{} for {} DTU(s)", options_.listen_address, bound_port_,
                table_.size());
-  asio::co_spawn(strand_, accept_loop(shared_from_this()), asio::detached);
+  halld::spawn(strand_, "dtu: accepting", accept_loop(shared_from_this()));
 }
 
 void DtuServer::stop() {
@@ -241,9 +243,8 @@ asio::awaitable<void> DtuServer::accept_loop(std::shared_ptr<DtuServer> self) {
       continue;  // `socket` closes
     }
     ++registering_;
-    asio::co_spawn(strand_,
-                   handshake(self, std::make_shared<Registering>(std::move(socket), strand_)),
-                   asio::detached);
+    halld::spawn(strand_, "dtu: registration",
+                 handshake(self, std::make_shared<Registering>(std::move(socket), strand_)));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "halld/link/stream_link.hpp"
 
+#include "halld/core/spawn.hpp"
+
 namespace halld::link {
 
 template <class Stream>
@@ -15,7 +17,7 @@ StreamLink<Stream>::StreamLink(asio::any_io_executor executor, LinkHandler handl
 
 template <class Stream>
 void StreamLink<Stream>::start() {
-  asio::co_spawn(strand_, run(this->shared_from_this()), asio::detached);
+  halld::spawn(strand_, "link: connection", run(this->shared_from_this()));
 }
 
 template <class Stream>
@@ -70,7 +72,7 @@ asio::awaitable<void> StreamLink<Stream>::run(std::shared_ptr<StreamLink> self) 
       drop_reason_.clear();
       handler_.on_up();
       after_up();
-      asio::co_spawn(strand_, talk_alive(self, generation_), asio::detached);
+      halld::spawn(strand_, "link: keep-alive", talk_alive(self, generation_));
       co_await read_loop();
       up_ = false;
       outbox_.clear();

@@ -73,13 +73,14 @@ class Engine::HallSink final : public model::FactSink {
 };
 
 Engine::Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
-               EngineOptions options, Clock clock)
+               EngineOptions options, const Clock& clock)
     : strand_(asio::make_strand(executor)),
       database_(database),
       options_(options),
-      clock_(std::move(clock)),
-      publish_timer_(strand_),
-      flush_timer_(strand_),
+      clock_(clock),
+      loops_(strand_, "model"),
+      publish_timer_(strand_, clock),
+      flush_timer_(strand_, clock),
       events_applied_(metrics.counter("halld_model_events_applied_total",
                                       "Events applied to the real-time model.")),
       resends_dropped_(
@@ -134,7 +135,7 @@ void Engine::rebuild() {
   auto sequences =
       database_.run_blocking([](pqxx::connection& c) { return store::source_sequences(c); });
   sequences_.insert(sequences.begin(), sequences.end());
-  const auto now = clock_();
+  const auto now = clock_.now_seconds();
   std::size_t events = 0;
   for (auto& info : halls) {
     const int id = info.id;
@@ -143,21 +144,20 @@ void Engine::rebuild() {
       return load_hall(tx, std::move(info), now, events);
     }));
   }
-  halls_loaded_ = std::chrono::steady_clock::now();
+  halls_loaded_ = clock_.elapsed();
   publish_changed(now);
   spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(),
                events);
 }
 
 void Engine::start() {
-  asio::co_spawn(strand_, publisher(), asio::detached);
-  asio::co_spawn(strand_, flusher(), asio::detached);
+  loops_.spawn("publisher", publisher());
+  loops_.spawn("flusher", flusher());
 }
 
 void Engine::stop(std::function<void()> done) {
   asio::post(strand_, [this, done = std::move(done)]() mutable {
-    stopping_ = true;
-    on_stopped_ = std::move(done);
+    loops_.stop(std::move(done));
     publish_timer_.cancel();
     flush_timer_.cancel();
   });
@@ -171,14 +171,14 @@ void Engine::apply(std::span<const store::IngestRecord> batch) {
                // publication, not a thousand (each a message to every dashboard). The busy ones
                // wait for the publisher.
                std::vector<Hall*> woken;
-               const auto quiet_since = std::chrono::steady_clock::now() - options_.publish_every;
+               const auto quiet_since = clock_.elapsed() - options_.publish_every;
                for (const auto& r : records) {
                  Hall* h = apply_on_strand(r);
                  if (h && h->published_at <= quiet_since) woken.push_back(h);
                }
                std::sort(woken.begin(), woken.end());
                woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
-               publish(woken, clock_());
+               publish(woken, clock_.now_seconds());
              });
 }
 
@@ -226,10 +226,10 @@ Engine::Hall* Engine::hall(int id) {
   if (auto it = halls_.find(id); it != halls_.end()) return it->second.get();
   // A hall imported since the model loaded: it is loaded from the log, and what it reported
   // meanwhile is rebuilt from there too.
-  stale_[id].insert(model::HallCalendar().local_day(clock_()));
-  if (!reloading_ && std::chrono::steady_clock::now() - halls_loaded_ > std::chrono::seconds(10)) {
+  stale_[id].insert(model::HallCalendar().local_day(clock_.now_seconds()));
+  if (!reloading_ && clock_.elapsed() - halls_loaded_ > std::chrono::seconds(10)) {
     reloading_ = true;
-    asio::co_spawn(strand_, reload_halls(), asio::detached);
+    halld::spawn(strand_, "model: loading new halls", reload_halls());
   }
   return nullptr;
 }
@@ -238,7 +238,7 @@ asio::awaitable<void> Engine::reload_halls() {
   try {
     std::set<int> known;
     for (const auto& [id, h] : halls_) known.insert(id);
-    auto loading = database_.run([known, now = clock_()](pqxx::connection& c) {
+    auto loading = database_.run([known, now = clock_.now_seconds()](pqxx::connection& c) {
       std::vector<std::unique_ptr<Hall>> added;
       std::size_t events = 0;
       for (auto& info : store::load_kpi_halls(c)) {
@@ -256,14 +256,14 @@ asio::awaitable<void> Engine::reload_halls() {
   } catch (const std::exception& e) {
     spdlog::warn("model: reloading the halls failed: {}", e.what());
   }
-  halls_loaded_ = std::chrono::steady_clock::now();
+  halls_loaded_ = clock_.elapsed();
   reloading_ = false;
 }
 
 void Engine::channel_state(int hall_id, std::string channel, bool up) {
   asio::post(strand_, [this, hall_id, channel = std::move(channel), up] {
     if (auto it = halls_.find(hall_id); it != halls_.end()) {
-      it->second->model.set_channel(channel, up, clock_());
+      it->second->model.set_channel(channel, up, clock_.now_seconds());
       it->second->changed = true;
     }
   });
@@ -272,7 +272,7 @@ void Engine::channel_state(int hall_id, std::string channel, bool up) {
 void Engine::device_clock(int hall_id, std::string channel, std::chrono::seconds off) {
   asio::post(strand_, [this, hall_id, channel = std::move(channel), off] {
     if (auto it = halls_.find(hall_id); it != halls_.end()) {
-      it->second->model.note_clock_skew(channel, off, clock_());
+      it->second->model.note_clock_skew(channel, off, clock_.now_seconds());
       it->second->changed = true;
     }
   });
@@ -309,7 +309,7 @@ std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const 
 
 void Engine::publish_changed(Timestamp now) {
   std::vector<Hall*> changed;
-  const auto due = std::chrono::steady_clock::now() - options_.publish_every;
+  const auto due = clock_.elapsed() - options_.publish_every;
   for (auto& [id, h] : halls_) {
     roll_day(*h, h->info->terms.calendar.local_day(now));
     if (h->changed && h->published_at <= due) changed.push_back(h.get());
@@ -319,7 +319,7 @@ void Engine::publish_changed(Timestamp now) {
 
 void Engine::publish(std::span<Hall* const> halls, Timestamp now) {
   if (halls.empty()) return;
-  const auto published_at = std::chrono::steady_clock::now();
+  const auto published_at = clock_.elapsed();
   auto fresh = std::make_shared<std::vector<std::shared_ptr<const HallView>>>();
   fresh->reserve(halls.size());
   for (Hall* h : halls) {
@@ -336,38 +336,34 @@ void Engine::publish(std::span<Hall* const> halls, Timestamp now) {
     ++publications_;
   }
   const PublishedViews batch = std::move(fresh);
-  std::lock_guard lock(subscribers_mutex_);
-  for (const auto& [sid, subscriber] : subscribers_) subscriber(batch);
+  subscribers_.notify(batch);
 }
 
 asio::awaitable<void> Engine::publisher() {
-  boost::system::error_code ec;
-  while (!stopping_) {
+  while (!loops_.stopping()) {
     // Finer than the period, so a hall's trailing change waits little past its period.
-    publish_timer_.expires_after(
-        std::max(options_.publish_every / 4, std::chrono::milliseconds(10)));
-    co_await publish_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping_) break;
-    publish_changed(clock_());
+    auto waiting =
+        publish_timer_.wait(std::max(options_.publish_every / 4, std::chrono::milliseconds(10)));
+    co_await std::move(waiting);
+    if (loops_.stopping()) break;
+    publish_changed(clock_.now_seconds());
   }
 }
 
 asio::awaitable<void> Engine::flusher() {
-  boost::system::error_code ec;
   for (;;) {
-    if (!stopping_) {
-      flush_timer_.expires_after(options_.flush_every);
-      co_await flush_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!loops_.stopping()) {
+      auto waiting = flush_timer_.wait(options_.flush_every);
+      co_await std::move(waiting);
     }
-    auto flushing = flush(clock_());
+    auto flushing = flush(clock_.now_seconds());
     co_await std::move(flushing);
-    if (stopping_) break;
+    if (loops_.stopping()) break;
   }
-  if (on_stopped_) on_stopped_();
 }
 
 asio::awaitable<void> Engine::flush(Timestamp now) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = clock_.elapsed();
   std::vector<store::HallRollup> batch;
   for (auto& [id, h] : halls_) {
     {
@@ -399,8 +395,7 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
         for (const auto& [hall_id, days] : stale) store::note_stale_days(c, hall_id, days);
       });
       co_await std::move(writing);
-      flush_seconds_.observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      flush_seconds_.observe(std::chrono::duration<double>(clock_.elapsed() - started).count());
     } catch (const std::exception& e) {
       written = false;
       flushes_failed_.inc();
@@ -421,7 +416,7 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
                      h->tallies.lower_bound(kpi::TallyKey{keep_from, kpi::Dimension::hall, {}}));
     h->horizon = keep_from;
   }
-  if (!stopping_) {
+  if (!loops_.stopping()) {
     auto rebuilding = rebuild_stale_days(now);
     co_await std::move(rebuilding);
     auto reloading = reload_late_halls(now);
@@ -572,14 +567,11 @@ std::optional<int> Engine::hall_id(std::string_view code) const {
 }
 
 std::uint64_t Engine::subscribe(Subscriber subscriber) {
-  std::lock_guard lock(subscribers_mutex_);
-  subscribers_.emplace(next_subscriber_, std::move(subscriber));
-  return next_subscriber_++;
+  return subscribers_.add(std::move(subscriber));
 }
 
 void Engine::unsubscribe(std::uint64_t id) {
-  std::lock_guard lock(subscribers_mutex_);
-  subscribers_.erase(id);
+  subscribers_.remove(id);
 }
 
 }  // namespace halld::live

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <list>
 
+#include "halld/core/spawn.hpp"
 #include "halld/notify/channel.hpp"
 #include "halld/sms/modem.hpp"
 
@@ -44,7 +45,7 @@ class ModemChannel final : public Channel {
       throw std::invalid_argument("the modem channel needs at least one device");
     for (const auto& device : options_.devices) {
       auto& modem = modems_.emplace_back(strand_, device, options_.pin);
-      asio::co_spawn(strand_, run(modem), asio::detached);
+      halld::spawn(strand_, "sms modem: conversation", run(modem));
     }
     metrics.gauge_callback("halld_sms_modems_ready", "GSM modems ready to send.",
                            [this] { return static_cast<double>(ready_); });
@@ -199,7 +200,7 @@ class ModemChannel final : public Channel {
         continue;
       }
       write(modem, modem.session.start());
-      asio::co_spawn(strand_, watch(modem), asio::detached);
+      halld::spawn(strand_, "sms modem: watch", watch(modem));
       char buffer[512];
       for (;;) {
         boost::system::error_code ec;

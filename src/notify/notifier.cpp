@@ -6,6 +6,7 @@
 #include <random>
 
 #include "halld/alarm/alarm_store.hpp"
+#include "halld/notify/contact_store.hpp"
 #include "halld/core/run_on.hpp"
 
 namespace halld::notify {
@@ -19,7 +20,7 @@ std::string fresh_token() {
 
 }  // namespace
 
-std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
+std::optional<AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
   alarm::Transition::Kind kind;
   switch (event.change) {
     case alarm::Change::raise:
@@ -35,7 +36,7 @@ std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
       return std::nullopt;
   }
   const auto& a = event.alarm;
-  alarm::AlarmNotice notice;
+  AlarmNotice notice;
   notice.alarm_id = a.id;
   notice.city_code = a.city_code;
   notice.hall_code = a.hall_code;
@@ -58,16 +59,17 @@ std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event) {
 Notifier::Notifier(asio::any_io_executor executor, store::Database& database,
                    MetricsRegistry& metrics, alarm::Engine& alarms,
                    std::vector<std::unique_ptr<Channel>> channels, NotifierOptions options,
-                   Clock clock)
+                   const Clock& clock)
     : strand_(asio::make_strand(executor)),
       database_(database),
       alarms_(alarms),
       channels_(std::move(channels)),
       options_(std::move(options)),
-      clock_(std::move(clock)),
+      clock_(clock),
       dispatcher_(options_.policy, {}),
-      tick_timer_(strand_),
-      send_timer_(strand_),
+      loops_(strand_, "sms"),
+      tick_timer_(strand_, clock),
+      send_timer_(strand_, clock),
       texts_queued_(metrics.counter("halld_sms_texts_queued_total",
                                     "Alarm texts handed over by the dispatcher.")),
       texts_sent_(metrics.counter("halld_sms_texts_sent_total", "Alarm texts a channel accepted.")),
@@ -80,13 +82,14 @@ Notifier::Notifier(asio::any_io_executor executor, store::Database& database,
 Notifier::~Notifier() = default;
 
 void Notifier::load() {
-  const auto since = clock_() - std::chrono::hours(1);  // older texts would tell stale news
+  const auto since =
+      clock_.now_seconds() - std::chrono::hours(1);  // older texts would tell stale news
   auto [contacts, queued] = database_.run_blocking([since](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    return std::pair(alarm::load_contacts(tx), load_queued(tx, since));
+    return std::pair(load_contacts(tx), load_queued(tx, since));
   });
   dispatcher_.set_contacts(std::move(contacts));
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.elapsed();
   for (auto& text : queued) pending_.push_back({std::move(text), now});
   if (!pending_.empty())
     spdlog::info("sms: {} text(s) left queued by the last run will be sent", pending_.size());
@@ -103,19 +106,19 @@ void Notifier::start() {
       if (a.state != alarm::AlarmState::raised && a.state != alarm::AlarmState::acknowledged)
         continue;
       auto notice = notice_of({0, alarm::Change::raise, a.raised_at, "", "", a});
-      if (notice) dispatcher_.adopt(*notice, a.raised_at, a.acknowledged_at.has_value(), clock_());
+      if (notice)
+        dispatcher_.adopt(*notice, a.raised_at, a.acknowledged_at.has_value(),
+                          clock_.now_seconds());
     }
   });
-  running_loops_ = 2;
-  asio::co_spawn(strand_, ticker(), asio::detached);
-  asio::co_spawn(strand_, sender(), asio::detached);
+  loops_.spawn("ticker", ticker());
+  loops_.spawn("sender", sender());
 }
 
 void Notifier::stop(std::function<void()> done) {
   if (subscription_) alarms_.unsubscribe(*subscription_);
   asio::post(strand_, [this, done = std::move(done)]() mutable {
-    stopping_ = true;
-    on_stopped_ = std::move(done);
+    loops_.stop(std::move(done));
     for (auto& channel : channels_) channel->stop();
     tick_timer_.cancel();
     send_timer_.cancel();
@@ -125,7 +128,7 @@ void Notifier::stop(std::function<void()> done) {
 asio::awaitable<void> Notifier::reload_contacts() {
   auto contacts = co_await database_.run([](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    return alarm::load_contacts(tx);
+    return load_contacts(tx);
   });
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.
   auto applying = run_on(strand_, [this, contacts = std::move(contacts)]() mutable {
@@ -135,21 +138,20 @@ asio::awaitable<void> Notifier::reload_contacts() {
 }
 
 void Notifier::on_event(const alarm::AlarmEvent& event) {
-  if (stopping_) return;
+  if (loops_.stopping()) return;
   if (event.change == alarm::Change::acknowledge) {
     dispatcher_.acknowledged(event.alarm.id);
   } else if (auto notice = notice_of(event)) {
-    dispatcher_.notify(*notice, clock_());
+    dispatcher_.notify(*notice, clock_.now_seconds());
   }
 }
 
 asio::awaitable<void> Notifier::ticker() {
-  boost::system::error_code ec;
-  while (!stopping_) {
-    tick_timer_.expires_after(options_.tick);
-    co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping_) break;
-    auto due = dispatcher_.due(clock_());
+  while (!loops_.stopping()) {
+    auto waiting = tick_timer_.wait(options_.tick);
+    co_await std::move(waiting);
+    if (loops_.stopping()) break;
+    auto due = dispatcher_.due(clock_.now_seconds());
     if (due.empty()) continue;
     std::vector<QueuedText> stored;
     try {
@@ -168,23 +170,21 @@ asio::awaitable<void> Notifier::ticker() {
       for (const auto& outgoing : due)
         stored.push_back({{0, outgoing.phone, outgoing.text, ""}, 0});
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.elapsed();
     for (auto& text : stored) pending_.push_back({std::move(text), now});
     texts_queued_.inc(static_cast<double>(stored.size()));
     send_timer_.cancel();
   }
-  if (--running_loops_ == 0 && on_stopped_) on_stopped_();
 }
 
 asio::awaitable<void> Notifier::sender() {
-  boost::system::error_code ec;
-  while (!stopping_) {
-    const auto now = std::chrono::steady_clock::now();
+  while (!loops_.stopping()) {
+    const auto now = clock_.elapsed();
     auto next = std::find_if(pending_.begin(), pending_.end(),
                              [now](const Pending& p) { return p.next_try <= now; });
     if (next == pending_.end()) {
-      send_timer_.expires_after(std::chrono::seconds(1));
-      co_await send_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      auto waiting = send_timer_.wait(std::chrono::seconds(1));
+      co_await std::move(waiting);
       continue;
     }
     Pending pending = std::move(*next);
@@ -192,7 +192,6 @@ asio::awaitable<void> Notifier::sender() {
     co_await attempt(pending);
     if (pending.next_try > now) pending_.push_back(std::move(pending));
   }
-  if (--running_loops_ == 0 && on_stopped_) on_stopped_();
 }
 
 // One round over the channels in order. The text's record is updated after the round; a
@@ -204,7 +203,7 @@ asio::awaitable<void> Notifier::attempt(Pending& pending) {
   TextState state = TextState::queued;
   std::string taken_by;
   for (auto& channel : channels_) {
-    if (stopping_) break;
+    if (loops_.stopping()) break;
     auto outcome = co_await channel->send(text.message);
     if (outcome.accepted) {
       state = outcome.delivered ? TextState::delivered : TextState::sent;
@@ -223,7 +222,7 @@ asio::awaitable<void> Notifier::attempt(Pending& pending) {
       spdlog::error("sms: text {} to {} failed after {} attempt(s)", text.message.id,
                     text.message.phone, text.attempts);
     } else {
-      pending.next_try = std::chrono::steady_clock::now() + options_.retry_after;
+      pending.next_try = clock_.elapsed() + options_.retry_after;
     }
   } else {
     texts_sent_.inc();

@@ -33,7 +33,7 @@ std::string_view to_string(TextState state) {
   return "queued";
 }
 
-QueuedText insert_text(pqxx::transaction_base& tx, const alarm::Outgoing& outgoing,
+QueuedText insert_text(pqxx::transaction_base& tx, const Outgoing& outgoing,
                        std::string dlr_token) {
   // A contact deleted since the text was made leaves it without one.
   auto row = tx.exec_params1(

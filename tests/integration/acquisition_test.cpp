@@ -86,7 +86,8 @@ TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
 TEST_F(AcquisitionTest, EveryEventOnceAcrossAKilledHalld) {
   start_simulator({"--events", "3000", "--rate", "1500"});
   ASSERT_NE(start(config), 0);
-  eventually([&] { return db.query_value("SELECT count(*) FROM hall_event") != "0"; }, 4s);
+  ASSERT_TRUE(
+      eventually([&] { return db.query_value("SELECT count(*) FROM hall_event") != "0"; }, 4s));
   halld->signal(SIGKILL);
   EXPECT_EQ(halld->wait(10s), 128 + SIGKILL);
   const auto stored_before_restart = std::stoul(db.query_value("SELECT count(*) FROM hall_event"));
@@ -110,7 +111,7 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
                                "--rate", "1000", "--port-file", (dir.path() / "sim.port").string(),
                                "--stats-file", (dir.path() / "sim.json").string()},
       dir.path() / "sim.out");
-  eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); }));
   auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
   archives["channels"][0]["enabled"] = false;
   archives["channels"][1]["host"] = "127.0.0.1";
@@ -127,7 +128,8 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
   import();
   const auto http = start(config);
   ASSERT_NE(http, 0);
-  eventually([&] { return db.query_value("SELECT count(*) FROM hall_event") == "600"; }, 15s, 50ms);
+  ASSERT_TRUE(eventually([&] { return db.query_value("SELECT count(*) FROM hall_event") == "600"; },
+                         15s, 50ms));
   ASSERT_EQ(db.query_value("SELECT count(*) FROM hall_event"), "600");
   const std::string by_terminal =
       "SELECT string_agg(terminal || '=' || coalesce(h.code, 'none'), ',' ORDER BY terminal) FROM "
@@ -253,7 +255,7 @@ class SerialTest : public AcquisitionTest {
                                      (dir.path() / "sim.json").string()};
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
-    eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); }));
     auto device = read_text(dir.path() / "sim.port");
     device.erase(device.find_last_not_of('\n') + 1);
     auto archives = json::parse(read_text(HALLD_SOURCE_DIR "/tests/data/archives_small.json"));
@@ -474,14 +476,14 @@ TEST_F(DtuTest, StrangersAreRefusedASecondLoginReplacesTheFirstAndSilenceMeansOf
   EXPECT_EQ(metric(http, "halld_dtu_offline_total"), "1");
   // Comm events are written after the fact, off the link's path: the last may still be on its way.
   std::string downs;
-  eventually(
+  ASSERT_TRUE(eventually(
       [&] {
         downs = db.query_value(
             "SELECT string_agg(detail, '|' ORDER BY at) FROM channel_comm_event WHERE state = "
             "'down'");
         return downs.find("offline: nothing for 3 s") != std::string::npos;
       },
-      5s);
+      5s));
   EXPECT_THAT(downs, ::testing::AllOf(
                          ::testing::HasSubstr("replaced by a new registration from 127.0.0.1:"),
                          ::testing::HasSubstr("offline: nothing for 3 s")));
@@ -536,7 +538,7 @@ std::size_t stored_events(const PrivateCluster& cluster) {
 void expect_each_event_once(const PrivateCluster& cluster, const nlohmann::json& simulator_result,
                             std::size_t events) {
   EXPECT_EQ(simulator_result["unacked"], 0);
-  eventually([&] { return stored_events(cluster) >= events; }, 20s);
+  ASSERT_TRUE(eventually([&] { return stored_events(cluster) >= events; }, 20s));
   pqxx::connection check(cluster.conninfo());
   pqxx::read_transaction tx(check);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM hall_event")[0].as<std::size_t>(), events);
@@ -563,7 +565,7 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
     return json::parse(http_get(port, "/api/v1/channels").body)["items"][0]["events_acknowledged"]
         .get<int>();
   };
-  eventually([&] { return stored_events(cluster) >= 500; }, 6s);
+  ASSERT_TRUE(eventually([&] { return stored_events(cluster) >= 500; }, 6s));
   cluster.stop();  // mid-stream: the simulator goes on sending
   const auto acked_at_outage = acknowledged();
   std::this_thread::sleep_for(15s);
@@ -592,7 +594,7 @@ TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
   config = dir.write("halld.toml", text);
   start_simulator({"--events", "2000", "--rate", "150"});
   ASSERT_NE(start(config), 0);  // with the database: the snapshot of the channels is saved
-  eventually([&] { return stored_events(cluster) >= 200; }, 6s);
+  ASSERT_TRUE(eventually([&] { return stored_events(cluster) >= 200; }, 6s));
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "spool" / "acquisition.json"));
   halld->signal(SIGTERM);
   ASSERT_EQ(halld->wait(10s), 0);
@@ -602,12 +604,12 @@ TEST_F(AcquisitionTest, AHalldStartedWithoutTheDatabaseSpoolsUntilItReturns) {
   const auto earlier = std::filesystem::file_size(stdout_file);
   halld = std::make_unique<Process>(
       HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, stdout_file);
-  eventually(
+  ASSERT_TRUE(eventually(
       [&] {
         return std::filesystem::exists(dir.path() / "spool" / "halld.spool") &&
                std::filesystem::file_size(dir.path() / "spool" / "halld.spool") > 20'000;
       },
-      20s);
+      20s));
   EXPECT_TRUE(halld->running()) << halld->output().substr(earlier);
   EXPECT_THAT(read_text(dir.path() / "halld.log"), ::testing::HasSubstr("acquire into the spool"));
   cluster.start();

@@ -182,7 +182,8 @@ TEST_F(HalldTest, SighupReloadsWhatItCanAndNamesTheRest) {
   text.replace(text.find("port = 0"), 8, "port = 1");
   dir.write("halld.toml", text);
   halld->signal(SIGHUP);
-  eventually([&] { return halld->output().find("SIGHUP: changed") != std::string::npos; });
+  ASSERT_TRUE(
+      eventually([&] { return halld->output().find("SIGHUP: changed") != std::string::npos; }));
   EXPECT_THAT(halld->output(), HasSubstr("SIGHUP: applied log.level"));
   EXPECT_THAT(halld->output(), HasSubstr("SIGHUP: changed but only applied at restart: http.port"));
   dir.write("halld.toml", "[database]\nconinfo = 1\n");

@@ -125,7 +125,7 @@ class SimulatedHallTest : public HalldTest {
                                      "--exit-when-acked"};
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
-    eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); });
+    ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); }));
     const int port = std::stoi(read_text(dir.path() / "sim.port"));
 
     auto archives =

@@ -8,11 +8,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/asio/ip/tcp.hpp>
 #include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <set>
+
+#include <boost/asio/ip/tcp.hpp>
 
 #include "halld_fixture.hpp"
 #include "http_client.hpp"

@@ -71,7 +71,7 @@ TEST(ModemOverPty, APinLockedModemTakesALongChineseAlarm) {
                 {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
                  (dir.path() / "messages.jsonl").string(), "--pin", "4321"},
                 dir.path() / "modem.out");
-  eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); });
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); }));
   std::string device = read_text(dir.path() / "modem.port");
   device.erase(device.find_last_not_of('\n') + 1);
   ModemLine line(device);

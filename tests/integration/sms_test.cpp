@@ -4,8 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
 
 #include "halld/sms/pdu.hpp"
 #include "halld_fixture.hpp"
@@ -222,7 +223,7 @@ TEST_F(SmsTest, WhenKannelIsDownAPinLockedModemTakesTheText) {
                 {"--port-file", (dir.path() / "modem.port").string(), "--messages-file",
                  (dir.path() / "modem.jsonl").string(), "--pin", "4321"},
                 dir.path() / "modem.out");
-  eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); });
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "modem.port"); }));
   auto device = read_text(dir.path() / "modem.port");
   device.erase(device.find_last_not_of('\n') + 1);
   config = write_config("", "", "info",

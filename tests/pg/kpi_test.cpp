@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "halld/core/clock.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/store/event_store.hpp"
 #include "halld/store/kpi_store.hpp"
@@ -244,10 +245,10 @@ TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
   }
   ASSERT_EQ(first_of_each.size(), static_cast<std::size_t>(hall_count));
   auto work = asio::make_work_guard(io);
-  Engine engine(io.get_executor(), database, metrics, EngineOptions{1s, 30s, 20},
-                [] { return week_start + days(1); });
+  halld::ManualClock clock(week_start + days(1));
+  Engine engine(io.get_executor(), database, metrics, EngineOptions{1s, 30s, 20}, clock);
   engine.rebuild();  // publishes every hall: they are quiet a publish period later
-  std::this_thread::sleep_for(1100ms);
+  clock.advance(1100ms);
   std::mutex mutex;
   std::vector<std::size_t> publications;  // the number of halls in each
   engine.subscribe([&](const PublishedViews& views) {
@@ -260,7 +261,11 @@ TEST_F(KpiWeekTest, TheHallsOneIngestBatchWakesArePublishedTogether) {
   auto& events_applied = metrics.counter("halld_model_events_applied_total", "");
   ASSERT_TRUE(
       halld::testing::eventually([&] { return events_applied.value() == first_of_each.size(); }));
-  std::this_thread::sleep_for(100ms);
+  // The publication is made in the same step as the events are applied, right after them.
+  ASSERT_TRUE(halld::testing::eventually([&] {
+    std::lock_guard lock(mutex);
+    return !publications.empty();
+  }));
   std::lock_guard lock(mutex);
   EXPECT_EQ(publications, std::vector<std::size_t>{static_cast<std::size_t>(hall_count)});
 }
@@ -269,9 +274,8 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
   ASSERT_GT(records.size(), 50'000u);
   // The live engine, on a clock that walks through the week one day at a time.
   auto work = asio::make_work_guard(io);
-  std::atomic<Timestamp> now{week_start};
-  Engine engine(io.get_executor(), database, metrics, EngineOptions{100ms, 1s, 20},
-                [&] { return now.load(); });
+  halld::ManualClock clock(week_start);
+  Engine engine(io.get_executor(), database, metrics, EngineOptions{100ms, 1s, 20}, clock);
   engine.rebuild();
   engine.start();
   IoRunner runner{io};
@@ -299,14 +303,19 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
     ASSERT_TRUE(halld::testing::eventually([&] {
       return events_applied.value() + late_events.value() == applied;
     })) << events_applied.value();
-    now = day_end;
-    const auto passes = flushes.value();
-    ASSERT_TRUE(halld::testing::eventually([&] { return flushes.value() >= passes + 2; }));
+    // Two flush passes, the second at the day's end (time moves only here, so no pass predates
+    // the day's events).
+    for (auto to : {day_end - 1s, Timestamp(day_end)}) {
+      const auto passes = flushes.value();
+      // Both loops (publisher, flusher) wait on the clock before it moves.
+      ASSERT_TRUE(halld::testing::eventually([&] { return clock.waiting() == 2; }));
+      clock.advance(to - clock.now_seconds());
+      ASSERT_TRUE(halld::testing::eventually([&] { return flushes.value() >= passes + 1; }));
+    }
   }
   std::atomic<bool> stopped{false};
   engine.stop([&] { stopped = true; });
-  for (int i = 0; i < 500 && !stopped; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(stopped);
+  ASSERT_TRUE(halld::testing::eventually([&] { return stopped.load(); }, 5s));
   EXPECT_GT(metrics.counter("halld_model_late_events_total", "").value(), 100u)
       << "the backlog arrived late";
   EXPECT_GE(metrics.counter("halld_model_hall_reloads_total", "").value(), 1u);

@@ -1,11 +1,12 @@
 #include "http_client.hpp"
 
+#include <cctype>
+#include <functional>
+
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <cctype>
-#include <functional>
 
 #include "halld/core/asio.hpp"
 

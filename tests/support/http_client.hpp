@@ -1,12 +1,13 @@
 // A blocking HTTP/1.1 client for tests, over a real TCP connection to 127.0.0.1 (or TLS).
 #pragma once
 
-#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+
+#include <boost/asio/ssl/context.hpp>
 
 namespace halld::testing {
 

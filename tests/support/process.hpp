@@ -58,8 +58,8 @@ std::string read_text(const std::filesystem::path& file);
 
 // Polls condition until it holds or timeout passes, and returns its last value. For what a
 // server reaches in its own time: a counter after a close, a port file after a start.
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                std::chrono::milliseconds poll = std::chrono::milliseconds(20));
+[[nodiscard]] bool eventually(const std::function<bool()>& condition,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                              std::chrono::milliseconds poll = std::chrono::milliseconds(20));
 
 }  // namespace halld::testing

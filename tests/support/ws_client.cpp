@@ -1,5 +1,8 @@
 #include "ws_client.hpp"
 
+#include <utility>
+#include <variant>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
@@ -7,8 +10,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <utility>
-#include <variant>
 
 #include "http_client.hpp"
 

@@ -20,6 +20,7 @@
 #include "halld/acq/spool.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/core/metrics.hpp"
+#include "halld/core/service.hpp"
 #include "halld/store/event_store.hpp"
 
 namespace halld::acq {
@@ -32,7 +33,7 @@ struct IngestLimits {
   std::uint64_t spool_max_bytes = 1ull << 30;  // spool size above which links should pause
 };
 
-class Ingest {
+class Ingest final : public Service {
  public:
   using OnDurable = std::function<void()>;
 
@@ -63,8 +64,9 @@ class Ingest {
 
   // Starts the writer. stop() writes what is queued (as long as the database takes it), then
   // ends the writer; `done` runs on the strand when it has.
-  void start();
-  void stop(std::function<void()> done);
+  std::string_view name() const override { return "ingest"; }
+  void start() override;
+  void stop(std::function<void()> done) override;
 
  private:
   struct Group {
@@ -95,10 +97,9 @@ class Ingest {
   std::unique_ptr<Spool> spool_;
   std::atomic<std::uint64_t> spool_bytes_{0};
   Observer observer_;
-  asio::steady_timer wake_;
-  bool stopping_ = false;
+  Loops loops_;
+  asio::steady_timer wake_;  // a signal (work came, or stop) as much as a period
   bool spool_only_ = false;
-  std::function<void()> on_stopped_;
   store::PartitionCache partitions_;  // used only inside database jobs, one at a time
   std::chrono::steady_clock::time_point last_warning_{};  // failures are logged at most every 10 s
   std::uint64_t failures_since_warning_ = 0;

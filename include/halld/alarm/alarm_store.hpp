@@ -1,14 +1,13 @@
 // alarm/alarm_store: the alarm tables of sql/0010_alarms.sql — rules, maintenance windows,
-// contacts, alarms and their transitions — as halld reads and writes them, and the JSON form
-// rules and contacts take in the API. Owns: that SQL (parameterised, each function one
-// transaction of the caller's) and the validation of rules and contacts arriving as JSON.
+// alarms and their transitions — as halld reads and writes them, and the JSON form rules take
+// in the API (contacts are notify's). Owns: that SQL (parameterised, each function one
+// transaction of the caller's) and the validation of rules arriving as JSON.
 // Must not touch: the lifecycle (alarm/engine decides transitions), HTTP.
 #pragma once
 
 #include <pqxx/pqxx>
 #include <variant>
 
-#include "halld/alarm/dispatch.hpp"
 #include "halld/alarm/engine.hpp"
 
 namespace halld::alarm {
@@ -24,10 +23,6 @@ std::variant<Rule, std::string> rule_from_json(const nlohmann::json& body);
 
 // Windows not yet over at `now`.
 std::vector<MaintenanceWindow> load_maintenance(pqxx::transaction_base& tx, Timestamp now);
-
-std::vector<Contact> load_contacts(pqxx::transaction_base& tx);  // enabled ones
-nlohmann::json to_json(const Contact& contact);
-std::variant<Contact, std::string> contact_from_json(const nlohmann::json& body);
 
 // The alarms not closed, with their halls' codes, names and cities (the offset is the caller's).
 std::vector<Alarm> load_standing(pqxx::transaction_base& tx);
@@ -63,10 +58,6 @@ nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& f
 // Fault alarms per terminal and per component type over the range: failures, downtime, MTTR and
 // MTBF (the time up between failures: the range less downtime, over the failures).
 nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilter& filter);
-
-int insert_contact(pqxx::transaction_base& tx, const Contact& contact);
-bool update_contact(pqxx::transaction_base& tx, const Contact& contact);
-bool delete_contact(pqxx::transaction_base& tx, int id);
 
 struct StoredWindow {
   int id = 0;

@@ -90,20 +90,20 @@ struct EngineOptions {
   std::size_t write_batch = 500;
 };
 
-class Engine {
+class Engine final : public Service {
  public:
-  using Clock = std::function<Timestamp()>;
   using Subscriber = std::function<void(const AlarmEvent&)>;
 
   Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
-         live::Engine& live, EngineOptions options, Clock clock);
-  ~Engine();
+         live::Engine& live, EngineOptions options, const Clock& clock);
+  ~Engine() override;
+  std::string_view name() const override { return "alarms"; }
 
   // Blocking, before start(): rules, maintenance windows and the alarms not closed.
   void load();
-  void start();
+  void start() override;
   // Writes what is queued, then ends; `done` runs on the strand.
-  void stop(std::function<void()> done);
+  void stop(std::function<void()> done) override;
 
   // Thread-safe.
   asio::awaitable<ActionResult> act(Action action);
@@ -148,7 +148,8 @@ class Engine {
   store::Database& database_;
   live::Engine& live_;
   EngineOptions options_;
-  Clock clock_;
+  const Clock& clock_;
+  Loops loops_;
   Evaluator evaluator_;
   std::map<int, std::shared_ptr<const live::HallView>> latest_;  // by hall id
   std::map<std::tuple<int, int, std::string>, std::int64_t>
@@ -156,16 +157,12 @@ class Engine {
   std::int64_t next_id_ = 1;
   std::deque<Write> writes_;
   std::optional<std::uint64_t> live_subscription_;
-  bool stopping_ = false;
-  asio::steady_timer tick_timer_;
-  asio::steady_timer write_timer_;
-  std::function<void()> on_stopped_;
-  int running_loops_ = 0;
+  Timer tick_timer_;
+  Timer write_timer_;
 
   mutable std::mutex mutex_;                // guards the members below
   std::map<std::int64_t, Alarm> standing_;  // not closed, by id
-  std::map<std::uint64_t, Subscriber> subscribers_;
-  std::uint64_t next_subscriber_ = 1;
+  Subscribers<AlarmEvent> subscribers_;     // told under mutex_, in the order of sequence_
   std::uint64_t sequence_ = 0;
   EvaluatorStats stats_;
 

@@ -2,8 +2,6 @@
 // halld's responses (JSON bodies, the one error body shape, security headers).
 #pragma once
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,6 +9,9 @@
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "halld/auth/principal.hpp"
 #include "halld/core/asio.hpp"

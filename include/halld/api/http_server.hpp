@@ -10,34 +10,38 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/ssl/context.hpp>
 #include <list>
 #include <map>
 #include <memory>
 #include <mutex>
+
+#include <boost/asio/ssl/context.hpp>
 
 #include "halld/api/guard.hpp"
 #include "halld/api/router.hpp"
 #include "halld/api/static_files.hpp"
 #include "halld/core/config.hpp"
 #include "halld/core/metrics.hpp"
+#include "halld/core/service.hpp"
 
 namespace halld::api {
 
-class HttpServer {
+class HttpServer final : public Service {
  public:
   HttpServer(asio::io_context& io, HttpConfig config, const Router& router,
              const StaticFiles& files, Guard& guard, MetricsRegistry& metrics);
-  ~HttpServer();
+  ~HttpServer() override;
+  std::string_view name() const override { return "http"; }
 
   // Loads the TLS certificate and key when configured, binds and starts accepting; throws
   // std::system_error when the address cannot be bound or the certificate or key not used.
-  void start();
+  void start() override;
   bool tls() const { return tls_ != nullptr; }
   std::uint16_t port() const { return port_; }
 
-  // Stops accepting, and closes every connection once its request in flight is answered.
-  void stop();
+  // Stops accepting, and closes every connection once its request in flight is answered;
+  // `done` runs when the last has closed.
+  void stop(std::function<void()> done) override;
   std::size_t active_connections() const { return active_.load(); }
 
   // Limits and timeouts that SIGHUP may change (config from reload_config, whose bind address
@@ -73,6 +77,8 @@ class HttpServer {
   const Route* websocket_route(const Request& request) const;
   HttpConfig limits() const;
   // Counts a connection against its address's share; false when the address holds `limit` already.
+  // After a connection ends: a stop waiting for the last one completes.
+  void connection_ended();
   bool claim_address(const std::string& address, std::size_t limit);
   void release_address(const std::string& address);
 
@@ -81,7 +87,7 @@ class HttpServer {
   const StaticFiles& files_;
   Guard& guard_;
   MetricsRegistry& metrics_;
-  mutable std::mutex mutex_;  // guards config_, connections_ and connections_by_address_
+  mutable std::mutex mutex_;  // guards config_, connections_, connections_by_address_, on_stopped_
   HttpConfig config_;
   std::list<std::weak_ptr<Connection>> connections_;
   std::map<std::string, std::size_t> connections_by_address_;
@@ -90,6 +96,7 @@ class HttpServer {
   std::uint16_t port_ = 0;
   std::atomic<std::size_t> active_{0};
   std::atomic<bool> stopping_{false};
+  std::function<void()> on_stopped_;
 
   Counter& accepted_;
   Counter& refused_;

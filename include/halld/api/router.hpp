@@ -3,10 +3,11 @@
 // so that no route goes undocumented.
 #pragma once
 
-#include <boost/beast/websocket.hpp>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include <boost/beast/websocket.hpp>
 
 #include "halld/api/http.hpp"
 

@@ -7,9 +7,10 @@
 #pragma once
 
 #include <atomic>
-#include <boost/asio/thread_pool.hpp>
 #include <stdexcept>
 #include <string>
+
+#include <boost/asio/thread_pool.hpp>
 
 #include "halld/core/asio.hpp"
 #include "halld/core/metrics.hpp"

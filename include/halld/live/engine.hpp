@@ -19,7 +19,9 @@
 #include <unordered_map>
 
 #include "halld/core/asio.hpp"
+#include "halld/core/clock.hpp"
 #include "halld/core/metrics.hpp"
+#include "halld/core/service.hpp"
 #include "halld/kpi/tally.hpp"
 #include "halld/live/prediction.hpp"
 #include "halld/model/hall_model.hpp"
@@ -56,14 +58,14 @@ struct EngineOptions {
 // The views published together, shared by every subscriber.
 using PublishedViews = std::shared_ptr<const std::vector<std::shared_ptr<const HallView>>>;
 
-class Engine {
+class Engine final : public Service {
  public:
-  using Clock = std::function<Timestamp()>;
   using Subscriber = std::function<void(const PublishedViews&)>;
 
   Engine(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
-         EngineOptions options, Clock clock);
-  ~Engine();
+         EngineOptions options, const Clock& clock);
+  ~Engine() override;
+  std::string_view name() const override { return "model"; }
 
   // Set before the executor runs: whether every event applied is in the log (false while ingest
   // holds events in its spool); hall reloads wait until it is.
@@ -74,9 +76,9 @@ class Engine {
   // Blocking, before start(): loads the halls and rebuilds their state and tallies from
   // yesterday's and today's events in the log.
   void rebuild();
-  void start();
+  void start() override;
   // Flushes what changed, then ends the engine's loops; `done` runs on the strand.
-  void stop(std::function<void()> done);
+  void stop(std::function<void()> done) override;
 
   // Thread-safe. Events ingest has made durable (stored, spooled or replayed from the spool).
   void apply(std::span<const store::IngestRecord> batch);
@@ -130,26 +132,23 @@ class Engine {
   asio::strand<asio::any_io_executor> strand_;
   store::Database& database_;
   EngineOptions options_;
-  Clock clock_;
+  const Clock& clock_;
+  Loops loops_;
   std::unordered_map<int, std::unique_ptr<Hall>> halls_;
   std::unordered_map<int, store::SequenceMark>
       sequences_;  // source → where its applied numbering stands
   std::map<int, std::set<std::chrono::sys_days>> stale_;  // hall-days to note for rebuilding
-  std::map<std::uint64_t, Subscriber> subscribers_;       // guarded by subscribers_mutex_
-  std::uint64_t next_subscriber_ = 1;
+  Subscribers<PublishedViews> subscribers_;
   std::chrono::steady_clock::time_point halls_loaded_{};
   bool reloading_ = false;
-  bool stopping_ = false;
-  asio::steady_timer publish_timer_;
-  asio::steady_timer flush_timer_;
-  std::function<void()> on_stopped_;
+  Timer publish_timer_;
+  Timer flush_timer_;
   std::function<bool()> log_complete_;
 
   mutable std::mutex published_mutex_;  // readers' side: views and codes
   std::unordered_map<int, std::shared_ptr<const HallView>> published_;
   std::uint64_t publications_ = 0;
   std::unordered_map<std::string, int> codes_;
-  mutable std::mutex subscribers_mutex_;
 
   Counter& events_applied_;
   Counter& resends_dropped_;

@@ -20,28 +20,27 @@
 namespace halld::notify {
 
 struct NotifierOptions {
-  alarm::DispatchPolicy policy;
+  DispatchPolicy policy;
   int max_attempts = 3;
   std::chrono::seconds retry_after{30};
   std::chrono::milliseconds tick{1000};
 };
 
 // What a transition tells a person; nullopt for changes nobody is texted about (closing).
-std::optional<alarm::AlarmNotice> notice_of(const alarm::AlarmEvent& event);
+std::optional<AlarmNotice> notice_of(const alarm::AlarmEvent& event);
 
-class Notifier {
+class Notifier final : public Service {
  public:
-  using Clock = std::function<Timestamp()>;
-
   Notifier(asio::any_io_executor executor, store::Database& database, MetricsRegistry& metrics,
            alarm::Engine& alarms, std::vector<std::unique_ptr<Channel>> channels,
-           NotifierOptions options, Clock clock);
-  ~Notifier();
+           NotifierOptions options, const Clock& clock);
+  ~Notifier() override;
+  std::string_view name() const override { return "sms"; }
 
   // Blocking, before start(): the contacts and the texts an earlier run left queued.
   void load();
-  void start();
-  void stop(std::function<void()> done);
+  void start() override;
+  void stop(std::function<void()> done) override;
   // The contacts again from the database, after the API changed them.
   asio::awaitable<void> reload_contacts();
 
@@ -60,15 +59,13 @@ class Notifier {
   alarm::Engine& alarms_;
   std::vector<std::unique_ptr<Channel>> channels_;
   NotifierOptions options_;
-  Clock clock_;
-  alarm::Dispatcher dispatcher_;
+  const Clock& clock_;
+  Dispatcher dispatcher_;
   std::deque<Pending> pending_;
   std::optional<std::uint64_t> subscription_;
-  asio::steady_timer tick_timer_;
-  asio::steady_timer send_timer_;
-  bool stopping_ = false;
-  int running_loops_ = 0;
-  std::function<void()> on_stopped_;
+  Loops loops_;
+  Timer tick_timer_;
+  Timer send_timer_;
 
   Counter& texts_queued_;
   Counter& texts_sent_;

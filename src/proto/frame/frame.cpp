@@ -1,8 +1,9 @@
 #include "halld/proto/frame/frame.hpp"
 
 #include <algorithm>
-#include <boost/crc.hpp>
 #include <stdexcept>
+
+#include <boost/crc.hpp>
 
 namespace halld::proto {
 namespace {

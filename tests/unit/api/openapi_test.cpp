@@ -7,6 +7,7 @@
 #include <set>
 
 #include "halld/api/routes.hpp"
+#include "halld/core/clock.hpp"
 
 namespace halld::api {
 namespace {
@@ -32,10 +33,9 @@ class Routes : public ::testing::Test {
   MetricsRegistry metrics;
   store::Database database{"host=invalid.invalid", 1, {}, metrics};  // never asked to connect
   Guard guard{database, AuthConfig{}, metrics};
-  live::Engine engine{
-      asio::system_executor(), database, metrics, {}, [] { return records::Timestamp{}; }};
-  alarm::Engine alarms{
-      asio::system_executor(), database, metrics, engine, {}, [] { return records::Timestamp{}; }};
+  ManualClock clock{std::chrono::system_clock::time_point{}};
+  live::Engine engine{asio::system_executor(), database, metrics, {}, clock};
+  alarm::Engine alarms{asio::system_executor(), database, metrics, engine, {}, clock};
   Router router;
 };
 

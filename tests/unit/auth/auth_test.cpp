@@ -2,7 +2,6 @@
 // token buckets, cookies.
 #include <gtest/gtest.h>
 
-#include "halld/api/guard.hpp"
 #include "halld/auth/principal.hpp"
 #include "halld/auth/rate_limit.hpp"
 #include "halld/auth/secrets.hpp"
@@ -111,15 +110,6 @@ TEST(RateLimiter, AMinutesWorthThenEvenRefill) {
   now += 1s;
   EXPECT_EQ(limiter.take(1, 60), 0);
   EXPECT_GT(limiter.take(1, 60), 0);
-}
-
-TEST(Cookies, TheSessionCookieAmongOthers) {
-  EXPECT_EQ(api::cookie_value("a=1; halld_session=abc; b=2", "halld_session"), "abc");
-  EXPECT_EQ(api::cookie_value("halld_session=abc", "halld_session"), "abc");
-  EXPECT_EQ(api::cookie_value("xhalld_session=abc", "halld_session"), "");
-  EXPECT_EQ(api::cookie_value("halld_sessionx=abc", "halld_session"), "");
-  EXPECT_EQ(api::cookie_value("", "halld_session"), "");
-  EXPECT_EQ(api::cookie_value(";;; halld_session=", "halld_session"), "");
 }
 
 }  // namespace

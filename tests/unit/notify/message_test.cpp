@@ -1,13 +1,13 @@
 // Alarm texts: the default template filled in, template checks, and a storm digested into a
 // text of bounded length.
-#include "halld/alarm/message.hpp"
+#include "halld/notify/message.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "halld/sms/pdu.hpp"
 
-namespace halld::alarm {
+namespace halld::notify {
 namespace {
 
 using ::testing::HasSubstr;
@@ -76,4 +76,4 @@ TEST(AlarmMessage, AStormBecomesOneTextThatFitsItsParts) {
 }
 
 }  // namespace
-}  // namespace halld::alarm
+}  // namespace halld::notify

@@ -1,4 +1,4 @@
-// alarm/dispatch: who is told of which alarm, when, and in how many texts. Contacts are chosen
+// notify/dispatch: who is told of which alarm, when, and in how many texts. Contacts are chosen
 // by the area they cover (a hall, a city, the province), the lowest severity they want and
 // their quiet hours; an alarm nobody acknowledges climbs the escalation chain (level 1 the hall,
 // 2 the city's operations, 3 the province) every `escalate_after`; each recipient's texts are
@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "halld/alarm/message.hpp"
+#include "halld/notify/message.hpp"
 
-namespace halld::alarm {
+namespace halld::notify {
 
 struct Contact {
   int id = 0;
@@ -98,4 +98,4 @@ class Dispatcher {
   std::map<int, Inbox> inboxes_;  // by contact id
 };
 
-}  // namespace halld::alarm
+}  // namespace halld::notify

@@ -1,4 +1,4 @@
-#include "halld/alarm/message.hpp"
+#include "halld/notify/message.hpp"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -6,7 +6,7 @@
 #include <array>
 #include <cmath>
 
-namespace halld::alarm {
+namespace halld::notify {
 
 namespace {
 
@@ -136,4 +136,4 @@ std::string digest(std::span<const AlarmFacts> alarms, std::size_t max_units) {
   return out;
 }
 
-}  // namespace halld::alarm
+}  // namespace halld::notify

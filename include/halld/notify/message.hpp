@@ -1,4 +1,4 @@
-// alarm/message: the zh-CN texts alarms are sent as — editable templates with named
+// notify/message: the zh-CN texts alarms are sent as — editable templates with named
 // placeholders, and the digest that replaces a storm of alarms for one recipient by one text.
 // Owns: placeholder names and their formatting (values, limits, local time), template checks,
 // digests within a length. Pure. Must not touch: recipients, channels, delivery.
@@ -12,7 +12,11 @@
 
 #include "halld/alarm/limit.hpp"
 
-namespace halld::alarm {
+namespace halld::notify {
+
+using alarm::Severity;
+using alarm::Timestamp;
+using alarm::Transition;
 
 // What a text may say about one alarm transition.
 struct AlarmFacts {
@@ -50,4 +54,4 @@ std::string render(std::string_view text, const AlarmFacts& facts);
 // as many as fit in `max_units` UTF-16 code units (what a few SMS parts carry).
 std::string digest(std::span<const AlarmFacts> alarms, std::size_t max_units);
 
-}  // namespace halld::alarm
+}  // namespace halld::notify

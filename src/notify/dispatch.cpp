@@ -1,8 +1,8 @@
-#include "halld/alarm/dispatch.hpp"
+#include "halld/notify/dispatch.hpp"
 
 #include <algorithm>
 
-namespace halld::alarm {
+namespace halld::notify {
 
 Dispatcher::Dispatcher(DispatchPolicy policy, std::vector<Contact> contacts)
     : policy_(std::move(policy)), contacts_(std::move(contacts)) {}
@@ -127,4 +127,4 @@ std::vector<Outgoing> Dispatcher::due(Timestamp now) {
   return out;
 }
 
-}  // namespace halld::alarm
+}  // namespace halld::notify

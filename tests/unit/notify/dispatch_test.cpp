@@ -1,14 +1,14 @@
 // Who hears of an alarm and when, on a simulated clock: area and severity, grouping, escalation
 // until acknowledged, clearing told to those who were told, quiet hours, duty days, an alarm
 // storm, a fault (no value) in its own template.
-#include "halld/alarm/dispatch.hpp"
+#include "halld/notify/dispatch.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "halld/sms/pdu.hpp"
 
-namespace halld::alarm {
+namespace halld::notify {
 namespace {
 
 using std::chrono::minutes;
@@ -182,4 +182,4 @@ TEST(Dispatch, AFaultIsToldWithoutValueOrLimit) {
 }
 
 }  // namespace
-}  // namespace halld::alarm
+}  // namespace halld::notify
