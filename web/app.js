@@ -1,6 +1,13 @@
 // The shell: sign-in, the navigation between pages (#/overview, #/hall/CODE, #/alarms,
 // #/reports, #/admin), the language switch.
-'use strict';
+import { ref, computed, onMounted } from './pages/shared.js';
+import LoginPage from './pages/login.js';
+import OverviewPage from './pages/overview.js';
+import HallPage from './pages/hall.js';
+import AlarmsPage from './pages/alarms.js';
+import ReportsPage from './pages/reports.js';
+import AdminPage from './pages/admin.js';
+
 const App = {
   components: { LoginPage, OverviewPage, HallPage, AlarmsPage, ReportsPage, AdminPage },
   setup() {

@@ -309,8 +309,8 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
   add_list(router, database, "/api/v1/contacts",
            [](pqxx::transaction_base& tx) { return items_of(notify::load_contacts(tx)); });
   add_object_writes<notify::Contact>(router, database, "/api/v1/contacts", "contact",
-                                    notify::contact_from_json, notify::insert_contact,
-                                    notify::update_contact, contacts_changed);
+                                     notify::contact_from_json, notify::insert_contact,
+                                     notify::update_contact, contacts_changed);
   add_delete("/api/v1/contacts/{id}", notify::delete_contact, contacts_changed);
 
   add_list(router, database, "/api/v1/maintenance-windows", [](pqxx::transaction_base& tx) {

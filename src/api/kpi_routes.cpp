@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "halld/api/routes.hpp"
+#include "halld/live/stream_texts.hpp"
+#include "halld/live/view_json.hpp"
 #include "halld/records/event_json.hpp"
 #include "query_reader.hpp"
 #include "ws_feed.hpp"
@@ -26,52 +28,13 @@ constexpr std::size_t max_rows = 20'000;
 // Dates without an offset are read at the offset of China's halls.
 constexpr minutes default_offset{8 * 60};
 
+using live::indicators_json;
+using live::live_json;
+using live::put;
+using live::summary_json;
 using records::Instant;
 
 using records::date_text;
-
-void put(ordered_json& j, const char* name, const std::optional<double>& value) {
-  j[name] = value ? ordered_json(*value) : ordered_json(nullptr);
-}
-
-// The KPIs of one tally, in docs/kpi.md's names and order (also the CSV columns).
-ordered_json indicators_json(const kpi::Tally& tally) {
-  const auto k = kpi::indicators(tally);
-  ordered_json j;
-  j["arrivals"] = k.arrivals;
-  j["calls"] = k.calls;
-  put(j, "average_wait_min", k.average_wait_min);
-  put(j, "median_wait_min", k.median_wait_min);
-  put(j, "p90_wait_min", k.p90_wait_min);
-  put(j, "max_wait_min", k.max_wait_min);
-  put(j, "service_level", k.service_level);
-  j["abandoned"] = tally.abandoned;
-  put(j, "abandonment_rate", k.abandonment_rate);
-  j["served"] = k.served;
-  put(j, "average_handling_min", k.average_handling_min);
-  put(j, "handling_over_target_rate", k.handling_over_target_rate);
-  put(j, "self_service_share", k.self_service_share);
-  j["evaluated"] = k.evaluated;
-  put(j, "satisfaction_rate", k.satisfaction_rate);
-  put(j, "participation_rate", k.participation_rate);
-  j["dissatisfied"] = k.dissatisfied;
-  put(j, "weighted_score", k.weighted_score);
-  j["weighted_volume"] = k.weighted_volume;
-  j["serving_min"] = static_cast<double>(tally.serving_s) / 60.0;
-  j["idle_min"] = static_cast<double>(tally.idle_s) / 60.0;
-  put(j, "window_utilisation", k.window_utilisation);
-  put(j, "terminal_availability", k.terminal_availability);
-  j["transactions"] = k.transactions;
-  put(j, "transaction_success_rate", k.transaction_success_rate);
-  j["amount_yuan"] = static_cast<double>(tally.amount_fen) / 100.0;
-  j["faults"] = k.faults;
-  ordered_json histogram = ordered_json::array();
-  std::size_t used = kpi::wait_bins;
-  while (used > 0 && tally.wait_histogram[used - 1] == 0) --used;
-  for (std::size_t i = 0; i < used; ++i) histogram.push_back(tally.wait_histogram[i]);
-  j["wait_histogram"] = histogram;
-  return j;
-}
 
 // Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
 std::string to_csv(const ordered_json& rows) {
@@ -216,152 +179,6 @@ ordered_json compare(const ordered_json& mine, const ordered_json& average) {
   return out;
 }
 
-// Minutes from `since` to `now`; never negative (a device clock within its bounds may still run
-// a little ahead of halld's).
-double minutes_since(Timestamp since, Timestamp now) {
-  return std::max(0.0, static_cast<double>((now - since).count()) / 60.0);
-}
-
-ordered_json waiting_json(const model::WaitingTicket& w, Timestamp now) {
-  return {{"ticket", w.ticket},
-          {"business", w.business},
-          {"since", records::iso8601(w.since)},
-          {"waited_min", minutes_since(w.since, now)}};
-}
-
-ordered_json prediction_json(const live::WaitPrediction& p) {
-  ordered_json j;
-  j["business"] = p.business.empty() ? ordered_json(nullptr) : ordered_json(p.business);
-  j["waiting_ahead"] = p.waiting_ahead;
-  j["open_windows"] = p.open_windows;
-  j["busy_windows"] = p.busy_windows;
-  j["arrivals_per_hour"] = p.arrivals_per_hour;
-  j["mean_service_min"] = p.mean_service_minutes;
-  j["utilisation"] = p.utilisation;
-  j["predicted_wait_min"] = p.predicted_wait_min;
-  put(j, "steady_state_wait_min", p.steady_state_wait_min);
-  j["windows_needed"] = p.windows_needed ? ordered_json(*p.windows_needed) : ordered_json(nullptr);
-  return j;
-}
-
-std::string_view state_name(records::WindowState s) {
-  switch (s) {
-    case records::WindowState::open:
-      return "open";
-    case records::WindowState::paused:
-      return "paused";
-    case records::WindowState::closed:
-      return "closed";
-  }
-  return "closed";
-}
-
-std::string_view state_name(records::TerminalState s) {
-  static constexpr std::string_view names[] = {"",      "in_service",  "idle",   "busy",
-                                               "fault", "maintenance", "offline"};
-  const auto i = static_cast<std::size_t>(s);
-  return i < std::size(names) ? names[i] : "unknown";
-}
-
-ordered_json live_json(const live::HallView& v) {
-  const auto& s = v.state;
-  ordered_json j;
-  j["hall"] = v.code;
-  j["name"] = v.name;
-  j["city"] = v.city_code;
-  j["as_of"] = records::iso8601(v.as_of);
-  j["version"] = s.version;
-  j["last_event"] =
-      s.last_event ? ordered_json(records::iso8601(*s.last_event)) : ordered_json(nullptr);
-  j["target_wait_min"] = static_cast<double>(v.target_wait_s) / 60.0;
-  j["waiting"] = s.waiting.size();
-  j["longest_wait_min"] = s.waiting.empty() ? 0.0 : minutes_since(s.waiting.front().since, v.as_of);
-  ordered_json queues = ordered_json::object();
-  for (const auto& w : s.waiting) {
-    auto& q = queues[w.business];
-    if (q.is_null()) q = {{"waiting", 0}, {"longest_wait_min", 0.0}};
-    q["waiting"] = q["waiting"].get<int>() + 1;
-    q["longest_wait_min"] =
-        std::max(q["longest_wait_min"].get<double>(), minutes_since(w.since, v.as_of));
-  }
-  j["queues"] = queues;
-  ordered_json tickets = ordered_json::array();
-  for (const auto& w : s.waiting) tickets.push_back(waiting_json(w, v.as_of));
-  j["tickets"] = tickets;
-  ordered_json windows = ordered_json::array();
-  for (const auto& w : s.windows) {
-    ordered_json x{
-        {"number", w.number},
-        {"state", state_name(w.state)},
-        {"clerk", w.clerk},
-        {"ticket", w.ticket.empty() ? ordered_json(nullptr) : ordered_json(w.ticket)},
-        {"business", w.business.empty() ? ordered_json(nullptr) : ordered_json(w.business)}};
-    x["serving_min"] =
-        w.ticket.empty() || w.service_started == Timestamp{}
-            ? ordered_json(nullptr)
-            : ordered_json(static_cast<double>((v.as_of - w.service_started).count()) / 60.0);
-    x["served_today"] = w.served_today;
-    windows.push_back(std::move(x));
-  }
-  j["windows"] = windows;
-  ordered_json terminals = ordered_json::array();
-  for (const auto& t : s.terminals) {
-    ordered_json faults = ordered_json::object();
-    for (const auto& [part, state] : t.faults)
-      faults[std::to_string(static_cast<int>(part))] = static_cast<int>(state);
-    terminals.push_back(
-        {{"terminal", t.id},
-         {"state", t.state ? ordered_json(state_name(*t.state)) : ordered_json(nullptr)},
-         {"since", records::iso8601(t.state_since)},
-         {"faulty_parts", faults},
-         {"door_open", t.door_open},
-         {"last_transaction", t.last_transaction
-                                  ? ordered_json(records::iso8601(*t.last_transaction))
-                                  : ordered_json(nullptr)},
-         {"transactions_today", t.transactions_today}});
-  }
-  j["terminals"] = terminals;
-  ordered_json channels = ordered_json::array();
-  for (const auto& c : s.channels)
-    channels.push_back({{"channel", c.code}, {"up", c.up}, {"since", records::iso8601(c.since)}});
-  j["channels"] = channels;
-  j["unpaired_events"] = s.unpaired_events;
-  j["today"] = indicators_json(v.today);
-  j["last_15_min"] = indicators_json(v.last_15_min);
-  j["last_60_min"] = indicators_json(v.last_60_min);
-  ordered_json predictions = ordered_json::array();
-  for (const auto& p : v.predictions) predictions.push_back(prediction_json(p));
-  j["predictions"] = predictions;
-  return j;
-}
-
-// The one-line summary of a hall in the province overview.
-ordered_json summary_json(const live::HallView& v) {
-  const auto today = kpi::indicators(v.today);
-  ordered_json j;
-  j["hall"] = v.code;
-  j["name"] = v.name;
-  j["city"] = v.city_code;
-  j["waiting"] = v.state.waiting.size();
-  j["longest_wait_min"] =
-      v.state.waiting.empty()
-          ? 0.0
-          : static_cast<double>((v.as_of - v.state.waiting.front().since).count()) / 60.0;
-  int open = 0;
-  for (const auto& w : v.state.windows) open += w.state == records::WindowState::open;
-  j["open_windows"] = open;
-  j["predicted_wait_min"] = v.predictions.empty() ? 0.0 : v.predictions.front().predicted_wait_min;
-  j["target_wait_min"] = static_cast<double>(v.target_wait_s) / 60.0;
-  j["arrivals_today"] = today.arrivals;
-  put(j, "average_wait_min_today", today.average_wait_min);
-  put(j, "service_level_today", today.service_level);
-  put(j, "satisfaction_rate_today", today.satisfaction_rate);
-  bool any_down = false;
-  for (const auto& c : v.state.channels) any_down = any_down || !c.up;
-  j["comm"] = v.state.channels.empty() ? "unknown" : any_down ? "down" : "up";
-  return j;
-}
-
 Response live_response(const live::Engine& engine, const RequestContext& context) {
   QueryReader query(context, {});
   if (query.problem()) return bad_query(*query.problem());
@@ -371,62 +188,7 @@ Response live_response(const live::Engine& engine, const RequestContext& context
   return json_response(http::status::ok, live_json(*view).dump());
 }
 
-// The province (or a city) at a glance: every hall's summary, totals, today's pooled KPIs.
-ordered_json overview_json(const live::Engine& engine, const std::string& city,
-                           const std::string& hall) {
-  ordered_json halls = ordered_json::array();
-  std::int64_t waiting = 0, open_windows = 0;
-  kpi::Tally pooled;
-  for (const auto& view : engine.views()) {
-    if ((!city.empty() && view->city_code != city) || (!hall.empty() && view->code != hall))
-      continue;
-    auto summary = summary_json(*view);
-    waiting += summary["waiting"].get<std::int64_t>();
-    open_windows += summary["open_windows"].get<std::int64_t>();
-    pooled += view->today;
-    halls.push_back(std::move(summary));
-  }
-  ordered_json totals{{"halls", halls.size()},
-                      {"waiting", waiting},
-                      {"open_windows", open_windows},
-                      {"arrivals_today", pooled.arrivals}};
-  return {{"city", city.empty() ? ordered_json(nullptr) : ordered_json(city)},
-          {"totals", totals},
-          {"today", indicators_json(pooled)},
-          {"halls", halls}};
-}
-
-// The overview texts, made at most once per publication for each city (or hall) asked for:
-// every dashboard that opens asks for one, and the province's costs a pass over every hall.
-class OverviewTexts {
- public:
-  explicit OverviewTexts(const live::Engine& engine) : engine_(engine) {}
-  std::shared_ptr<const std::string> text(const std::string& city, const std::string& hall) {
-    const auto publications = engine_.publications();
-    const auto key = city + '/' + hall;
-    {
-      std::lock_guard lock(mutex_);
-      if (publications != publications_) {
-        publications_ = publications;
-        texts_.clear();
-      }
-      if (auto it = texts_.find(key); it != texts_.end()) return it->second;
-    }
-    // Made outside the lock; two requests of one period may both make it, and both are right.
-    auto text = std::make_shared<const std::string>(overview_json(engine_, city, hall).dump());
-    std::lock_guard lock(mutex_);
-    if (publications == publications_) texts_.emplace(key, text);
-    return text;
-  }
-
- private:
-  const live::Engine& engine_;
-  std::mutex mutex_;
-  std::uint64_t publications_ = 0;
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> texts_;  // by "city/hall"
-};
-
-Response overview_response(OverviewTexts& overviews, const RequestContext& context) {
+Response overview_response(live::OverviewTexts& overviews, const RequestContext& context) {
   QueryReader query(context, {"city", "hall"});
   const auto city = query.text("city", 32);
   const auto hall = query.text("hall", 32);
@@ -434,105 +196,11 @@ Response overview_response(OverviewTexts& overviews, const RequestContext& conte
   return json_response(http::status::ok, *overviews.text(city, hall));
 }
 
-// The messages a publication is streamed as, made once per batch however many clients watch
-// it: one of the province's changed halls, one per city, one per hall (the engine tells its
-// subscribers one after another, on its strand). A client gets at most one message per batch.
-// A hall's entry in a summaries message is `hall` and the summary fields that changed since
-// the hall's previous publication (all of them the first time); clients apply it over what
-// they hold. A hall whose summary did not change is left out.
-class BatchTexts {
- public:
-  using Text = std::shared_ptr<const std::string>;
-  // Every publication must pass through here, watched or not, or a later entry would be taken
-  // against a stale base: the engine holds the texts for as long as it publishes.
-  static std::shared_ptr<BatchTexts> following(live::Engine& engine) {
-    auto texts = std::make_shared<BatchTexts>();
-    engine.subscribe([texts](const live::PublishedViews& batch) {
-      std::lock_guard lock(texts->mutex_);
-      texts->renew(batch);
-    });
-    return texts;
-  }
-  // The changed summaries of the batch's halls in `city` (all halls when empty); null when none.
-  Text summaries(const live::PublishedViews& batch, const std::string& city) {
-    std::lock_guard lock(mutex_);
-    renew(batch);
-    auto [it, fresh] = summaries_.try_emplace(city);
-    if (fresh) {
-      std::string halls;
-      for (std::size_t i = 0; i < batch->size(); ++i) {
-        if ((!city.empty() && (*batch)[i]->city_code != city) || changes_[i].empty()) continue;
-        if (!halls.empty()) halls += ',';
-        halls += changes_[i];
-      }
-      if (!halls.empty()) {
-        it->second = std::make_shared<const std::string>(fmt::format(
-            R"({{"type":"summaries","published_ms":{},"halls":[{}]}})", published_ms_, halls));
-      }
-    }
-    return it->second;
-  }
-  // The whole view of `hall` if the batch has it; null otherwise.
-  Text hall(const live::PublishedViews& batch, const std::string& hall) {
-    std::lock_guard lock(mutex_);
-    renew(batch);
-    if (positions_.empty()) {
-      for (std::size_t i = 0; i < batch->size(); ++i) positions_.emplace((*batch)[i]->code, i);
-    }
-    auto position = positions_.find(hall);
-    if (position == positions_.end()) return nullptr;
-    auto [it, fresh] = halls_.try_emplace(hall);
-    if (fresh) {
-      it->second = std::make_shared<const std::string>(ordered_json{
-          {"type", "hall"},
-          {"published_ms", published_ms_},
-          {"hall", live_json(*(*batch)[position->second])}}.dump());
-    }
-    return it->second;
-  }
-
- private:
-  void renew(const live::PublishedViews& batch) {
-    if (batch == batch_) return;
-    batch_ = batch;
-    // When the engine published it (to the millisecond): how late each client got it.
-    published_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-    changes_.clear();
-    for (const auto& view : *batch) changes_.push_back(changes_text(*view));
-    summaries_.clear();
-    positions_.clear();
-    halls_.clear();
-  }
-  // The hall's entry for this publication, or empty when its summary is what it was.
-  std::string changes_text(const live::HallView& view) {
-    auto summary = summary_json(view);
-    auto& last = last_summaries_[view.code];
-    ordered_json changes{{"hall", view.code}};
-    for (const auto& field : summary.items()) {
-      if (!last.contains(field.key()) || last[field.key()] != field.value())
-        changes[field.key()] = field.value();
-    }
-    last = std::move(summary);
-    return changes.size() > 1 ? changes.dump() : std::string();
-  }
-  std::mutex mutex_;
-  live::PublishedViews batch_;
-  std::int64_t published_ms_ = 0;
-  std::vector<std::string> changes_;  // by index in the batch
-  std::unordered_map<std::string, ordered_json>
-      last_summaries_;                               // by hall code: the base of the next entry
-  std::unordered_map<std::string, Text> summaries_;  // by city ("" for the province)
-  std::unordered_map<std::string_view, std::size_t> positions_;  // hall code → index in the batch
-  std::unordered_map<std::string, Text> halls_;                  // by hall code, made on first use
-};
-
 // Per client, in batches: at four publications a second, half a minute.
 constexpr std::size_t max_queued_batches = 120;
 
 // The first message of a live stream: one hall's whole view, or the overview.
-std::string live_snapshot(const live::Engine& engine, OverviewTexts& overviews,
+std::string live_snapshot(const live::Engine& engine, live::OverviewTexts& overviews,
                           const std::string& city, const std::string& hall) {
   if (!hall.empty()) {
     auto id = engine.hall_id(hall);
@@ -545,8 +213,9 @@ std::string live_snapshot(const live::Engine& engine, OverviewTexts& overviews,
 
 // GET /api/v1/live/stream: with 'hall', that hall's whole view on each change; otherwise the
 // summaries of the halls (of 'city', or of the province) each publication changed.
-asio::awaitable<void> stream_live(live::Engine& engine, BatchTexts& texts, OverviewTexts& overviews,
-                                  WebSocket& websocket, RequestContext& context) {
+asio::awaitable<void> stream_live(live::Engine& engine, live::StreamTexts& texts,
+                                  live::OverviewTexts& overviews, WebSocket& websocket,
+                                  RequestContext& context) {
   std::string city, hall;
   {
     QueryReader query(context, {"city", "hall"});
@@ -629,13 +298,13 @@ void add_kpi_routes(Router& router, store::Database& database, live::Engine& eng
              [&engine](RequestContext& context) -> asio::awaitable<Response> {
                co_return live_response(engine, context);
              });
-  auto overviews = std::make_shared<OverviewTexts>(engine);
+  auto overviews = std::make_shared<live::OverviewTexts>(engine);
   router.add(http::verb::get, "/api/v1/live",
              [overviews](RequestContext& context) -> asio::awaitable<Response> {
                co_return overview_response(*overviews, context);
              });
   router.add_websocket("/api/v1/live/stream",
-                       [&engine, overviews, texts = BatchTexts::following(engine)](
+                       [&engine, overviews, texts = live::StreamTexts::following(engine)](
                            WebSocket& websocket, RequestContext& context) {
                          return stream_live(engine, *texts, *overviews, websocket, context);
                        });

@@ -104,13 +104,12 @@ Response StaticFiles::serve(const Request& request, std::string_view path) const
   Response response{http::status::ok, request.version()};
   response.set(http::field::content_type, std::string(mime_type(*file)));
   response.set(http::field::etag, etag);
-  // index.html must be revalidated so a new release is seen at once; hashed bundles never change.
-  if (file->extension() == ".html")
-    response.set(http::field::cache_control, "no-cache");
-  else if (path.starts_with("/assets/"))
+  // Pages and their code are revalidated on every load (a 304 when unchanged), so an upgraded
+  // halld never runs yesterday's page against today's API; only content-hashed names are kept.
+  if (path.starts_with("/assets/"))
     response.set(http::field::cache_control, "public, max-age=31536000, immutable");
   else
-    response.set(http::field::cache_control, "public, max-age=3600");
+    response.set(http::field::cache_control, "no-cache");
 
   if (to_std(request[http::field::if_none_match]) == etag) {
     response.result(http::status::not_modified);

@@ -6,8 +6,8 @@
 #include <random>
 
 #include "halld/alarm/alarm_store.hpp"
-#include "halld/notify/contact_store.hpp"
 #include "halld/core/run_on.hpp"
+#include "halld/notify/contact_store.hpp"
 
 namespace halld::notify {
 namespace {

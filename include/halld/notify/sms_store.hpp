@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "halld/notify/dispatch.hpp"
 #include "halld/notify/channel.hpp"
+#include "halld/notify/dispatch.hpp"
 
 namespace halld::notify {
 
@@ -22,8 +22,7 @@ struct QueuedText {
 };
 
 // Stores the text as queued, with a fresh delivery-report token; returns it with its id.
-QueuedText insert_text(pqxx::transaction_base& tx, const Outgoing& outgoing,
-                       std::string dlr_token);
+QueuedText insert_text(pqxx::transaction_base& tx, const Outgoing& outgoing, std::string dlr_token);
 // Texts left queued by an earlier run, newer than `since`, oldest first.
 std::vector<QueuedText> load_queued(pqxx::transaction_base& tx, Timestamp since);
 

@@ -12,6 +12,7 @@ class StaticFilesTest : public ::testing::Test {
   StaticFilesTest() {
     dir.write("web/index.html", "<h1>hi</h1>");
     dir.write("web/assets/app.1234.js", "console.log(1)");
+    dir.write("web/pages/overview.js", "export default {}");
     dir.write("web/.hidden", "secret");
     dir.write("secret.txt", "outside");
     std::filesystem::create_symlink(dir.path() / "secret.txt", dir.path() / "web/escape.txt");
@@ -33,6 +34,20 @@ TEST_F(StaticFilesTest, ServesIndexWithTypeAndRevalidation) {
   auto again = get("/index.html", std::string(to_std(r[http::field::etag])));
   EXPECT_EQ(again.result(), http::status::not_modified);
   EXPECT_TRUE(again.body().empty());
+}
+
+// The UI's code is not kept for an hour: an upgraded halld must not run yesterday's page.
+TEST_F(StaticFilesTest, PageCodeIsRevalidatedOnEveryLoad) {
+  auto r = get("/pages/overview.js");
+  EXPECT_EQ(r.result(), http::status::ok);
+  EXPECT_EQ(to_std(r[http::field::content_type]), "text/javascript; charset=utf-8");
+  EXPECT_EQ(to_std(r[http::field::cache_control]), "no-cache");
+  EXPECT_EQ(get("/pages/overview.js", std::string(to_std(r[http::field::etag]))).result(),
+            http::status::not_modified);
+  dir.write("web/pages/overview.js", "export default { changed: true }");
+  EXPECT_EQ(get("/pages/overview.js", std::string(to_std(r[http::field::etag]))).result(),
+            http::status::ok)
+      << "a changed file has another ETag";
 }
 
 TEST_F(StaticFilesTest, HashedAssetsAreImmutable) {

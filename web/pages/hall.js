@@ -1,0 +1,103 @@
+// One hall's live page: queues, windows, terminals, predictions, today's figures.
+import { ref, computed, onMounted, onBeforeUnmount, watch, fixed, percent } from './shared.js';
+
+const HallPage = {
+  props: { code: String },
+  setup(props) {
+    const hall = ref(null);
+    const connected = ref(false);
+    const error = ref('');
+    let live = null;
+    function follow() {
+      live && live.close();
+      hall.value = null;
+      if (!props.code) return;
+      live = api.stream('/api/v1/live/stream' + api.query({ hall: props.code }), (m) => {
+        if (m.type === 'hall') hall.value = m.hall;
+      }, (up) => (connected.value = up));
+    }
+    watch(() => props.code, follow);
+    onMounted(follow);
+    onBeforeUnmount(() => live && live.close());
+    const queues = computed(() => hall.value ? Object.entries(hall.value.queues).map(([business, q]) => ({ business, ...q })) : []);
+    const kpis = computed(() => {
+      const today = (hall.value && hall.value.today) || {};
+      return [
+        { name: t('arrivalsToday'), value: today.arrivals, target: '' },
+        { name: t('avgWait'), value: fixed(today.average_wait_min), target: hall.value ? fixed(hall.value.target_wait_min) : '' },
+        { name: t('serviceLevel'), value: percent(today.service_level), target: '' },
+        { name: t('satisfaction'), value: percent(today.satisfaction_rate), target: '' },
+      ];
+    });
+    return { t, hall, connected, queues, kpis, fixed, percent, localTime: api.localTime };
+  },
+  template: `
+  <div v-if="!code" class="empty">{{ t('noData') }}</div>
+  <div v-else-if="!hall" class="empty">{{ t('loading') }}</div>
+  <div v-else data-testid="hall-live">
+    <div class="toolbar">
+      <h2>{{ hall.name }} <small>{{ hall.hall }}</small></h2>
+      <el-tag :type="connected ? 'success' : 'danger'">{{ connected ? t('live') : t('offline') }}</el-tag>
+      <span class="totals">{{ t('waiting') }} <b data-testid="hall-waiting">{{ hall.waiting }}</b> · {{ t('longestWait') }} {{ fixed(hall.longest_wait_min) }} · v{{ hall.version }} · {{ localTime(hall.as_of) }}</span>
+    </div>
+    <el-row :gutter="16">
+      <el-col :span="8">
+        <el-card :header="t('queues')">
+          <el-table :data="queues" size="small" :empty-text="t('noData')">
+            <el-table-column prop="business" :label="t('business')" />
+            <el-table-column prop="waiting" :label="t('waiting')" />
+            <el-table-column :label="t('longestWait')"><template #default="s">{{ fixed(s.row.longest_wait_min) }}</template></el-table-column>
+          </el-table>
+        </el-card>
+        <el-card :header="t('kpisToday')" style="margin-top:16px">
+          <el-table :data="kpis" size="small">
+            <el-table-column prop="name" :label="t('name')" />
+            <el-table-column prop="value" :label="t('value')" />
+            <el-table-column prop="target" :label="t('target')" />
+          </el-table>
+        </el-card>
+        <el-card :header="t('predictions')" style="margin-top:16px">
+          <el-table :data="hall.predictions" size="small" :empty-text="t('noData')">
+            <el-table-column :label="t('business')"><template #default="s">{{ s.row.business || t('all') }}</template></el-table-column>
+            <el-table-column :label="t('predictedWait')"><template #default="s">{{ fixed(s.row.predicted_wait_min) }}</template></el-table-column>
+            <el-table-column prop="windows_needed" :label="t('windowsNeeded')" />
+          </el-table>
+        </el-card>
+      </el-col>
+      <el-col :span="16">
+        <el-card :header="t('windows')">
+          <el-table :data="hall.windows" size="small" :empty-text="t('noData')">
+            <el-table-column prop="number" :label="t('window')" width="70" />
+            <el-table-column prop="state" :label="t('state')" />
+            <el-table-column prop="clerk" :label="t('clerk')" />
+            <el-table-column prop="ticket" :label="t('ticket')" />
+            <el-table-column prop="business" :label="t('business')" />
+            <el-table-column :label="t('serving')"><template #default="s">{{ fixed(s.row.serving_min) }}</template></el-table-column>
+            <el-table-column prop="served_today" :label="t('servedToday')" />
+          </el-table>
+        </el-card>
+        <el-card :header="t('tickets')" style="margin-top:16px">
+          <el-table :data="hall.tickets" size="small" max-height="240" :empty-text="t('noData')" data-testid="tickets">
+            <el-table-column prop="ticket" :label="t('ticket')" />
+            <el-table-column prop="business" :label="t('business')" />
+            <el-table-column :label="t('since')"><template #default="s">{{ localTime(s.row.since) }}</template></el-table-column>
+            <el-table-column :label="t('waitedMin')"><template #default="s">{{ fixed(s.row.waited_min) }}</template></el-table-column>
+          </el-table>
+        </el-card>
+        <el-card :header="t('terminals')" style="margin-top:16px">
+          <el-table :data="hall.terminals" size="small" :empty-text="t('noData')">
+            <el-table-column prop="terminal" :label="t('terminal')" />
+            <el-table-column prop="state" :label="t('state')" />
+            <el-table-column :label="t('faultyParts')"><template #default="s">{{ (s.row.faulty_parts || []).join(', ') }}</template></el-table-column>
+            <el-table-column :label="t('doorOpen')"><template #default="s">{{ s.row.door_open ? '⚠' : '' }}</template></el-table-column>
+            <el-table-column prop="transactions_today" :label="t('servedToday')" />
+          </el-table>
+        </el-card>
+      </el-col>
+    </el-row>
+  </div>`,
+};
+
+// A short tone for a new critical alarm (Web Audio: nothing to download).
+
+export default HallPage;
