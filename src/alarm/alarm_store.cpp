@@ -281,6 +281,13 @@ std::vector<Alarm> load_standing(pqxx::transaction_base& tx) {
   return alarms;
 }
 
+std::optional<std::string> hall_of_alarm(pqxx::transaction_base& tx, std::int64_t alarm_id) {
+  auto rows = tx.exec_params(
+      "SELECT h.code FROM alarm a JOIN hall h ON h.id = a.hall_id WHERE a.id = $1", alarm_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
 std::int64_t max_alarm_id(pqxx::transaction_base& tx) {
   return tx.exec1("SELECT coalesce(max(id), 0) FROM alarm")[0].as<std::int64_t>();
 }

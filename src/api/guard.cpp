@@ -5,9 +5,11 @@
 
 #include <charconv>
 
+#include "halld/alarm/alarm_store.hpp"
 #include "halld/api/body.hpp"
 #include "halld/auth/secrets.hpp"
 #include "halld/core/text.hpp"
+#include "halld/store/archive_store.hpp"
 
 namespace halld::api {
 namespace {
@@ -153,12 +155,7 @@ asio::awaitable<std::optional<std::string>> Guard::city_of_hall(std::string hall
   }
   auto pending = database_.run([](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    std::map<std::string, std::string, std::less<>> cities;
-    for (const auto& row :
-         tx.exec("SELECT h.code, c.code FROM hall h JOIN city_company c ON c.id = h.city_id")) {
-      cities.emplace(row[0].as<std::string>(), row[1].as<std::string>());
-    }
-    return cities;
+    return store::hall_cities(tx);
   });
   auto cities = co_await std::move(pending);
   std::lock_guard lock(mutex_);
@@ -325,10 +322,7 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
         co_return std::nullopt;  // the handler's 404
       auto pending = database_.run([id](pqxx::connection& c) -> std::optional<std::string> {
         pqxx::read_transaction tx(c);
-        auto rows = tx.exec_params(
-            "SELECT h.code FROM alarm a JOIN hall h ON h.id = a.hall_id WHERE a.id = $1", id);
-        if (rows.empty()) return std::nullopt;
-        return rows[0][0].as<std::string>();
+        return alarm::hall_of_alarm(tx, id);
       });
       std::optional<std::string> hall = co_await std::move(pending);
       if (!hall) co_return std::nullopt;

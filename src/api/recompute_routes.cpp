@@ -1,8 +1,9 @@
 // Recomputations from the web: what `halld recompute` does (rebuild the KPI rollups of a range
 // of days from the event log), started by an administrator, with progress to watch and a
-// cancel. One runs at a time, one hall-day per database job, so the pool stays free for live
-// traffic in between. The record of recent ones lives in memory: a restart forgets it and ends
-// a running one (the days it rebuilt stay rebuilt).
+// cancel. Each hall-day is rebuilt by the live engine, the one writer of rollups. One runs at a
+// time, one hall-day per database job, so the pool stays free for live traffic in between. The
+// record of recent ones lives in memory: a restart forgets it and ends a running one (the days it
+// rebuilt stay rebuilt).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -125,12 +126,11 @@ class Recomputations {
 };
 
 asio::awaitable<void> run_recomputation(std::shared_ptr<Recomputations> recomputations,
-                                        store::Database& database, std::int64_t id,
+                                        live::Engine& engine, std::int64_t id,
                                         std::vector<store::KpiHall> halls,
                                         std::chrono::sys_days first_day,
                                         std::chrono::sys_days last_day) {
   const auto started = std::chrono::steady_clock::now();
-  const auto now = now_seconds();
   try {
     for (const auto& hall : halls) {
       for (auto day = first_day; day <= last_day; day += std::chrono::days(1)) {
@@ -139,9 +139,7 @@ asio::awaitable<void> run_recomputation(std::shared_ptr<Recomputations> recomput
           spdlog::info("recomputation {} cancelled", id);
           co_return;
         }
-        auto rebuilding = database.run([hall, day, now](pqxx::connection& c) {
-          live::Engine::recompute_day(c, hall, day, now);
-        });
+        auto rebuilding = engine.recompute(hall, day);  // the engine writes every rollup
         co_await std::move(rebuilding);
         recomputations->advance(id);
       }
@@ -203,7 +201,8 @@ std::variant<RangeRequest, Response> read_range_request(const RequestContext& co
 }
 
 asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> recomputations,
-                                              store::Database& database, RequestContext& context) {
+                                              store::Database& database, live::Engine& engine,
+                                              RequestContext& context) {
   auto read = read_range_request(context);
   if (auto* refusal = std::get_if<Response>(&read)) co_return std::move(*refusal);
   const auto range = std::get<RangeRequest>(read);
@@ -229,18 +228,18 @@ asio::awaitable<Response> start_recomputation(std::shared_ptr<Recomputations> re
                              "a recomputation is running; wait for it or cancel it");
   auto executor = co_await asio::this_coro::executor;
   halld::spawn(executor, "recomputation " + std::to_string(*id),
-               run_recomputation(recomputations, database, *id, std::move(halls), range.first_day,
+               run_recomputation(recomputations, engine, *id, std::move(halls), range.first_day,
                                  range.last_day));
   co_return recomputation_response(*recomputations, *id, http::status::accepted);
 }
 
 }  // namespace
 
-void add_recompute_routes(Router& router, store::Database& database) {
+void add_recompute_routes(Router& router, store::Database& database, live::Engine& engine) {
   auto recomputations = std::make_shared<Recomputations>();
   router.add(http::verb::post, "/api/v1/recomputations",
-             [recomputations, &database](RequestContext& context) {
-               return start_recomputation(recomputations, database, context);
+             [recomputations, &database, &engine](RequestContext& context) {
+               return start_recomputation(recomputations, database, engine, context);
              });
   router.add(http::verb::get, "/api/v1/recomputations",
              [recomputations](RequestContext&) -> asio::awaitable<Response> {

@@ -516,6 +516,23 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
     spdlog::info("model: reloaded {} hall(s) from the log after late events", due.size());
 }
 
+asio::awaitable<void> Engine::recompute(store::KpiHall hall, sys_days day) {
+  return asio::co_spawn(strand_, recompute_on_strand(std::move(hall), day), asio::use_awaitable);
+}
+
+asio::awaitable<void> Engine::recompute_on_strand(store::KpiHall hall, sys_days day) {
+  const auto now = clock_.now_seconds();
+  if (auto it = halls_.find(hall.id);
+      it != halls_.end() && hall.terms.calendar.day_start(day) >= it->second->horizon) {
+    it->second->reload_due = true;  // the next flush loads it from the log and writes it whole
+    co_return;
+  }
+  auto rebuilding = database_.run([hall = std::move(hall), day, now](pqxx::connection& c) {
+    recompute_day(c, hall, day, now);
+  });
+  co_await std::move(rebuilding);
+}
+
 void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& hall, sys_days day,
                            Timestamp now) {
   const auto& calendar = hall.terms.calendar;

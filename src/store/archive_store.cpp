@@ -489,4 +489,13 @@ std::string list_customer_classes_json(pqxx::connection& connection) {
   return single_text(connection, "customer_classes_json");
 }
 
+std::map<std::string, std::string, std::less<>> hall_cities(pqxx::transaction_base& tx) {
+  std::map<std::string, std::string, std::less<>> cities;
+  for (const auto& row :
+       tx.exec("SELECT h.code, c.code FROM hall h JOIN city_company c ON c.id = h.city_id")) {
+    cities.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+  }
+  return cities;
+}
+
 }  // namespace halld::store

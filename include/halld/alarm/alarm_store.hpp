@@ -27,6 +27,8 @@ std::vector<MaintenanceWindow> load_maintenance(pqxx::transaction_base& tx, Time
 // The alarms not closed, with their halls' codes, names and cities (the offset is the caller's).
 std::vector<Alarm> load_standing(pqxx::transaction_base& tx);
 std::int64_t max_alarm_id(pqxx::transaction_base& tx);
+// The code of the hall an alarm (closed or not) is about; nullopt when there is no such alarm.
+std::optional<std::string> hall_of_alarm(pqxx::transaction_base& tx, std::int64_t alarm_id);
 // The alarm as it now stands (inserted or replaced whole) and the transition that made it so.
 void write_transition(pqxx::transaction_base& tx, const Alarm& alarm, Change change, Timestamp at,
                       std::optional<double> value, const std::string& actor,

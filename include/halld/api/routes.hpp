@@ -31,8 +31,9 @@ void add_acquisition_routes(Router& router,
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine);
 
 // Recomputations of KPI rollups from the event log (what `halld recompute` does), run in the
-// background one at a time with their progress readable, and cancellable.
-void add_recompute_routes(Router& router, store::Database& database);
+// background one at a time through the live engine (the one writer of rollups), with their
+// progress readable, and cancellable.
+void add_recompute_routes(Router& router, store::Database& database, live::Engine& engine);
 
 // Alarms: the standing list and the record, acknowledge and clear, the alarm window's WebSocket
 // stream, statistics, terminal reliability; rules, contacts and maintenance windows (each change

@@ -99,7 +99,13 @@ class Engine final : public Service {
   std::uint64_t subscribe(Subscriber subscriber);
   void unsubscribe(std::uint64_t id);
 
-  // Blocking, outside the engine: rebuilds one hall-day of rollups from the event log.
+  // Thread-safe. Rebuilds one hall-day of rollups from the event log through the engine, the one
+  // writer of rollups: a day it holds is loaded again from the log and written whole by its next
+  // flush; an older day is rebuilt at once, on the engine's strand.
+  asio::awaitable<void> recompute(store::KpiHall hall, std::chrono::sys_days day);
+
+  // Blocking, outside the engine: rebuilds one hall-day of rollups from the event log (the
+  // `recompute` subcommand, and the engine's own rebuilds).
   static void recompute_day(pqxx::connection& connection, const store::KpiHall& hall,
                             std::chrono::sys_days day, Timestamp now);
 
@@ -128,6 +134,7 @@ class Engine final : public Service {
   asio::awaitable<void> flush(Timestamp now);
   asio::awaitable<void> rebuild_stale_days(Timestamp now);
   asio::awaitable<void> reload_halls();
+  asio::awaitable<void> recompute_on_strand(store::KpiHall hall, std::chrono::sys_days day);
 
   asio::strand<asio::any_io_executor> strand_;
   store::Database& database_;

@@ -86,4 +86,7 @@ std::string hall_json(pqxx::connection& connection, const std::string& code);
 std::string list_business_types_json(pqxx::connection& connection);
 std::string list_customer_classes_json(pqxx::connection& connection);
 
+// Every hall's code with its city company's code.
+std::map<std::string, std::string, std::less<>> hall_cities(pqxx::transaction_base& tx);
+
 }  // namespace halld::store
