@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "halld/alarm/alarm_store.hpp"
+#include "halld/alarm/rule_store.hpp"
 #include "halld/core/run_on.hpp"
 #include "halld/records/event_json.hpp"
 

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "halld/alarm/alarm_store.hpp"
+#include "halld/alarm/rule_store.hpp"
 #include "halld/api/routes.hpp"
 #include "halld/notify/contact_store.hpp"
 #include "halld/notify/sms_store.hpp"

@@ -106,6 +106,9 @@ TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
   EXPECT_THAT(metrics.body, HasSubstr(fmt::format("halld_schema_version {}",
                                                   store::known_migrations().back().version)));
   EXPECT_THAT(metrics.body, HasSubstr("halld_db_pool_size 4"));
+  // Every coroutine's escaped exception is counted (and logged); a healthy start has none.
+  EXPECT_THAT(metrics.body, HasSubstr("halld_coroutine_failures_total 0"));
+  EXPECT_THAT(halld->output(), Not(HasSubstr("ended by an exception")));
   auto metrics_file = dir.write("metrics.txt", metrics.body);
   auto check = run_program("/bin/sh", {"-c", "promtool check metrics < " + metrics_file.string()});
   EXPECT_EQ(check.exit_code, 0) << check.output;

@@ -1,7 +1,6 @@
-// alarm/alarm_store: the alarm tables of sql/0010_alarms.sql — rules, maintenance windows,
-// alarms and their transitions — as halld reads and writes them, and the JSON form rules take
-// in the API (contacts are notify's). Owns: that SQL (parameterised, each function one
-// transaction of the caller's) and the validation of rules arriving as JSON.
+// alarm/alarm_store: the alarms and their transitions (sql/0010_alarms.sql) as halld writes and
+// reads them, and the API's queries over that record. Owns: that SQL (parameterised, each
+// function one transaction of the caller's).
 // Must not touch: the lifecycle (alarm/engine decides transitions), HTTP.
 #pragma once
 
@@ -11,18 +10,6 @@
 #include "halld/alarm/engine.hpp"
 
 namespace halld::alarm {
-
-std::vector<Rule> load_rules(pqxx::transaction_base& tx);
-std::optional<Rule> load_rule(pqxx::transaction_base& tx, int id);
-int insert_rule(pqxx::transaction_base& tx, const Rule& rule);
-bool update_rule(pqxx::transaction_base& tx, const Rule& rule);
-bool delete_rule(pqxx::transaction_base& tx, int id);
-nlohmann::json to_json(const Rule& rule);
-// A rule from the API's JSON (id ignored), checked; or why it cannot be one.
-std::variant<Rule, std::string> rule_from_json(const nlohmann::json& body);
-
-// Windows not yet over at `now`.
-std::vector<MaintenanceWindow> load_maintenance(pqxx::transaction_base& tx, Timestamp now);
 
 // The alarms not closed, with their halls' codes, names and cities (the offset is the caller's).
 std::vector<Alarm> load_standing(pqxx::transaction_base& tx);
@@ -60,16 +47,5 @@ nlohmann::json alarm_statistics(pqxx::transaction_base& tx, const AlarmFilter& f
 // Fault alarms per terminal and per component type over the range: failures, downtime, MTTR and
 // MTBF (the time up between failures: the range less downtime, over the failures).
 nlohmann::json terminal_reliability(pqxx::transaction_base& tx, const AlarmFilter& filter);
-
-struct StoredWindow {
-  int id = 0;
-  MaintenanceWindow window;
-  std::string reason;
-  std::string created_by;
-};
-nlohmann::json to_json(const StoredWindow& window);
-std::vector<StoredWindow> list_maintenance(pqxx::transaction_base& tx, Timestamp now);
-int insert_maintenance(pqxx::transaction_base& tx, const StoredWindow& window);
-bool delete_maintenance(pqxx::transaction_base& tx, int id);
 
 }  // namespace halld::alarm
