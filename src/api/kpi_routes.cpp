@@ -1,6 +1,5 @@
-// The live model and KPI endpoints: /api/v1/halls/{code}/live, /api/v1/live, /api/v1/kpi,
-// /api/v1/live/stream, /api/v1/kpi/halls, /api/v1/kpi/breakdown, /api/v1/halls/{code}/best-hours,
-// /api/v1/saturation.
+// The KPI endpoints: /api/v1/kpi, /api/v1/kpi/halls, /api/v1/kpi/breakdown,
+// /api/v1/halls/{code}/best-hours, /api/v1/saturation.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -8,11 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "halld/api/routes.hpp"
-#include "halld/live/stream_texts.hpp"
 #include "halld/live/view_json.hpp"
 #include "halld/records/event_json.hpp"
 #include "query_reader.hpp"
-#include "ws_feed.hpp"
 #include "xlsx.hpp"
 
 namespace halld::api {
@@ -29,7 +26,6 @@ constexpr std::size_t max_rows = 20'000;
 constexpr minutes default_offset{8 * 60};
 
 using live::indicators_json;
-using live::live_json;
 using live::put;
 using live::summary_json;
 using records::Instant;
@@ -179,60 +175,6 @@ ordered_json compare(const ordered_json& mine, const ordered_json& average) {
   return out;
 }
 
-Response live_response(const live::Engine& engine, const RequestContext& context) {
-  QueryReader query(context, {});
-  if (query.problem()) return bad_query(*query.problem());
-  auto id = engine.hall_id(context.path_params.at("code"));
-  auto view = id ? engine.view(*id) : nullptr;
-  if (!view) return error_response(http::status::not_found, "not_found", "no such hall");
-  return json_response(http::status::ok, live_json(*view).dump());
-}
-
-Response overview_response(live::OverviewTexts& overviews, const RequestContext& context) {
-  QueryReader query(context, {"city", "hall"});
-  const auto city = query.text("city", 32);
-  const auto hall = query.text("hall", 32);
-  if (query.problem()) return bad_query(*query.problem());
-  return json_response(http::status::ok, *overviews.text(city, hall));
-}
-
-// Per client, in batches: at four publications a second, half a minute.
-constexpr std::size_t max_queued_batches = 120;
-
-// The first message of a live stream: one hall's whole view, or the overview.
-std::string live_snapshot(const live::Engine& engine, live::OverviewTexts& overviews,
-                          const std::string& city, const std::string& hall) {
-  if (!hall.empty()) {
-    auto id = engine.hall_id(hall);
-    auto view = id ? engine.view(*id) : nullptr;
-    return ordered_json{{"type", "hall"}, {"hall", view ? live_json(*view) : ordered_json(nullptr)}}
-        .dump();
-  }
-  return fmt::format(R"({{"type":"overview","overview":{}}})", *overviews.text(city, hall));
-}
-
-// GET /api/v1/live/stream: with 'hall', that hall's whole view on each change; otherwise the
-// summaries of the halls (of 'city', or of the province) each publication changed.
-asio::awaitable<void> stream_live(live::Engine& engine, live::StreamTexts& texts,
-                                  live::OverviewTexts& overviews, WebSocket& websocket,
-                                  RequestContext& context) {
-  std::string city, hall;
-  {
-    QueryReader query(context, {"city", "hall"});
-    city = query.text("city", 32);
-    hall = query.text("hall", 32);
-  }
-  auto feed = std::make_shared<Feed>(websocket.get_executor(), max_queued_batches);
-  auto subscription =
-      engine.subscribe([feed, &texts, city, hall](const live::PublishedViews& batch) {
-        auto text = hall.empty() ? texts.summaries(batch, city) : texts.hall(batch, hall);
-        if (text) Feed::post(feed, std::move(text));
-      });
-  auto pumping = Feed::pump(websocket, feed, live_snapshot(engine, overviews, city, hall));
-  co_await std::move(pumping);
-  engine.unsubscribe(subscription);
-}
-
 // A KPI endpoint: reads the query, runs one rollup query, shapes the answer. The shaping runs
 // on the pool thread with the query: an Excel workbook of up to 20,000 rows is CPU work and a
 // temporary file, which on an I/O thread would stall every connection that thread serves.
@@ -292,23 +234,6 @@ void add_kpi_query(Router& router, store::Database& database, live::Engine& engi
 }  // namespace
 
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine) {
-  // (Handlers without a wait build their answer in a plain function: a coroutine frame holding
-  // these JSON values trips GCC 12's -Wmismatched-new-delete.)
-  router.add(http::verb::get, "/api/v1/halls/{code}/live",
-             [&engine](RequestContext& context) -> asio::awaitable<Response> {
-               co_return live_response(engine, context);
-             });
-  auto overviews = std::make_shared<live::OverviewTexts>(engine);
-  router.add(http::verb::get, "/api/v1/live",
-             [overviews](RequestContext& context) -> asio::awaitable<Response> {
-               co_return overview_response(*overviews, context);
-             });
-  router.add_websocket("/api/v1/live/stream",
-                       [&engine, overviews, texts = live::StreamTexts::following(engine)](
-                           WebSocket& websocket, RequestContext& context) {
-                         return stream_live(engine, *texts, *overviews, websocket, context);
-                       });
-
   add_kpi_query(
       router, database, engine, "/api/v1/kpi",
       {"level", "code", "from", "to", "granularity", "business", "format"},

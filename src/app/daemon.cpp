@@ -73,6 +73,7 @@ class Daemon {
                          !config_.http.tls_certificate.empty());
     api::add_archive_routes(router_, *database_, [this] { guard_->forget_halls(); });
     api::add_kpi_routes(router_, *database_, *engine_);
+    api::add_live_routes(router_, *engine_);
     api::add_recompute_routes(router_, *database_, *engine_);
     api::add_alarm_routes(router_, *database_, *alarms_,
                           [this] { return notifier_->reload_contacts(); });

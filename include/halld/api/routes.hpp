@@ -30,6 +30,10 @@ void add_acquisition_routes(Router& router,
 // assessment), best hours to visit, hall saturation; JSON or CSV.
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine);
 
+// The live views: a hall's whole view, the overview of a city or the province, and their stream
+// (WebSocket) of what each publication changed.
+void add_live_routes(Router& router, live::Engine& engine);
+
 // Recomputations of KPI rollups from the event log (what `halld recompute` does), run in the
 // background one at a time through the live engine (the one writer of rollups), with their
 // progress readable, and cancellable.

@@ -27,6 +27,7 @@ class Routes : public ::testing::Test {
     add_archive_routes(router, database, [] {});
     add_acquisition_routes(router, [] { return std::vector<nlohmann::json>{}; });
     add_kpi_routes(router, database, engine);
+    add_live_routes(router, engine);
     add_recompute_routes(router, database, engine);
     add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
   }
