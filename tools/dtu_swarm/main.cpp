@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "halld/core/asio.hpp"
+#include "halld/core/spawn.hpp"
 #include "halld/proto/frame/messages.hpp"
 #include "halld/records/archive.hpp"
 
@@ -78,7 +79,7 @@ class Dtu {
       co_await timer.async_wait(asio::use_awaitable);
       co_await asio::async_write(*socket, asio::buffer(login),
                                  asio::redirect_error(asio::use_awaitable, ec));
-      asio::co_spawn(io_, read(socket), asio::detached);
+      halld::spawn(io_.get_executor(), "dtu_swarm: reading", read(socket));
       while (!ec && socket->is_open()) {
         timer.expires_after(options_.interval);
         co_await timer.async_wait(asio::use_awaitable);
@@ -204,9 +205,9 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Dtu>> dtus;
   for (std::uint64_t i = 0; i < options->count; ++i) {
     dtus.push_back(std::make_unique<Dtu>(io, *options, totals, i));
-    asio::co_spawn(io, dtus.back()->run(), asio::detached);
+    halld::spawn(io.get_executor(), "dtu_swarm: a DTU", dtus.back()->run());
   }
-  asio::co_spawn(io, report(io, *options, totals), asio::detached);
+  halld::spawn(io.get_executor(), "dtu_swarm: report", report(io, *options, totals));
   io.run();
   return 0;
 }

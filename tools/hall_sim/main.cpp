@@ -38,6 +38,7 @@
 #include "bus_devices.hpp"
 #include "device.hpp"
 #include "halld/core/asio.hpp"
+#include "halld/core/spawn.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
 #include "halld/records/archive.hpp"
@@ -511,9 +512,10 @@ int main(int argc, char** argv) {
                 what, options->host.c_str(), simulators.front()->address().c_str());
   }
   std::fflush(stdout);
-  for (auto& simulator : simulators) asio::co_spawn(io, simulator->serve(), asio::detached);
+  for (auto& simulator : simulators)
+    halld::spawn(io.get_executor(), "hall_sim: " + simulator->address(), simulator->serve());
   Reporter reporter(io, *options, simulators);
-  asio::co_spawn(io, reporter.run(), asio::detached);
+  halld::spawn(io.get_executor(), "hall_sim: reporter", reporter.run());
   io.run();
   return 0;
 }
