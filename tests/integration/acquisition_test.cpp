@@ -568,8 +568,9 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossThirtySecondsWithoutTheDatabase) {
   ASSERT_TRUE(eventually([&] { return stored_events(cluster) >= 500; }, 6s));
   cluster.stop();  // mid-stream: the simulator goes on sending
   const auto acked_at_outage = acknowledged();
-  // The outage lasts until more than 1000 events have been acknowledged from the spool alone.
-  ASSERT_TRUE(eventually([&] { return acknowledged() - acked_at_outage > 1000; }, 30s, 200ms));
+  // Fault scenario 3 is an outage of 30 s (issue 3): 15 s before the kill, 15 s after. These
+  // sleeps are the scenario itself, not a wait for something that could be polled.
+  std::this_thread::sleep_for(15s);
   const auto acked_in_outage = acknowledged() - acked_at_outage;
   EXPECT_GT(acked_in_outage, 1000) << "spooled events are acknowledged while the database is away";
   EXPECT_GT(std::filesystem::file_size(dir.path() / "spool" / "halld.spool"), 0u);
