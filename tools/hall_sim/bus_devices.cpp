@@ -43,7 +43,11 @@ std::vector<std::uint8_t> BusDevices::answer(Keypad& k) {
     return proto::encode_frame(
         proto::encode_login(address, {options_.site, "keypad-" + std::to_string(address), 1}));
   }
-  k.outbox.rewind_if_older_than(options_.resend_after);
+  // One frame outstanding, as a polled slave keeps it: until the master acknowledges it, every
+  // poll gets it again (the master may have missed the answer or timed it out). A keypad that
+  // sent its next frame meanwhile would deliver its numbers out of order, and halld would take
+  // the older one, arriving later, for a resend.
+  k.outbox.rewind_if_older_than(std::chrono::steady_clock::duration::zero());
   if (auto frame = k.outbox.next_unsent()) return *frame;
   if (options_.events_per_device == 0 || k.outbox.events_made() < options_.events_per_device) {
     k.outbox.add<proto::EventCodec<proto::queue_eval::Protocol>>(next_evaluation(k));

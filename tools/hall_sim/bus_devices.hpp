@@ -19,9 +19,6 @@ struct BusDevicesOptions {
   std::uint64_t events_per_device = 100;  // 0: without end
   std::uint64_t seed = 1;
   records::Timestamp start{};
-  // An acknowledgement this late is taken as lost: the keypad sends its unacknowledged frames
-  // again.
-  std::chrono::milliseconds resend_after{2000};
 };
 
 class BusDevices {
