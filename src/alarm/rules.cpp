@@ -129,6 +129,40 @@ std::optional<Indicator> parse_indicator(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<double> indicator_value(Indicator indicator, const live::HallView& view,
+                                      std::string_view business, Timestamp now) {
+  const auto& state = view.state;
+  const auto wanted = [&](const std::string& b) { return business.empty() || b == business; };
+  switch (indicator) {
+    case Indicator::queue_length:
+      return static_cast<double>(
+          std::count_if(state.waiting.begin(), state.waiting.end(),
+                        [&](const model::WaitingTicket& t) { return wanted(t.business); }));
+    case Indicator::longest_wait_min: {
+      double longest = 0;
+      for (const auto& t : state.waiting) {
+        if (wanted(t.business)) longest = std::max(longest, minutes_between(t.since, now));
+      }
+      return longest;
+    }
+    case Indicator::predicted_wait_min: {
+      double predicted = 0;  // nobody waits for it and nobody was served of late: no wait
+      for (const auto& p : view.predictions) {
+        if (p.business == business) predicted = p.predicted_wait_min;
+      }
+      return predicted;
+    }
+    case Indicator::average_wait_15_min:
+    case Indicator::average_wait_60_min: {
+      const auto& tally =
+          indicator == Indicator::average_wait_15_min ? view.last_15_min : view.last_60_min;
+      return kpi::indicators(tally).average_wait_min;
+    }
+    default:
+      return today_rate(indicator, kpi::indicators(view.today));
+  }
+}
+
 Limit effective_limit(const Rule& rule) {
   if (!is_state_rule(rule.kind)) return rule.limit;
   Limit limit;
@@ -224,44 +258,10 @@ std::vector<Evaluator::Observation> Evaluator::observe(const Rule& rule, const l
   std::vector<Observation> out;
   const auto& state = view.state;
   const auto& business = rule.scope.business;
-  const auto wanted = [&](const std::string& b) { return business.empty() || b == business; };
   switch (rule.kind) {
     case RuleKind::limit:
-      switch (rule.indicator) {
-        case Indicator::queue_length:
-          out.push_back(
-              {business, static_cast<double>(std::count_if(
-                             state.waiting.begin(), state.waiting.end(),
-                             [&](const model::WaitingTicket& t) { return wanted(t.business); }))});
-          break;
-        case Indicator::longest_wait_min: {
-          double longest = 0;
-          for (const auto& t : state.waiting) {
-            if (wanted(t.business)) longest = std::max(longest, minutes_between(t.since, now));
-          }
-          out.push_back({business, longest});
-          break;
-        }
-        case Indicator::predicted_wait_min: {
-          double predicted = 0;  // nobody waits for it and nobody was served of late: no wait
-          for (const auto& p : view.predictions) {
-            if (p.business == business) predicted = p.predicted_wait_min;
-          }
-          out.push_back({business, predicted});
-          break;
-        }
-        case Indicator::average_wait_15_min:
-        case Indicator::average_wait_60_min: {
-          const auto& tally = rule.indicator == Indicator::average_wait_15_min ? view.last_15_min
-                                                                               : view.last_60_min;
-          if (auto wait = kpi::indicators(tally).average_wait_min) out.push_back({"", *wait});
-          break;
-        }
-        default:
-          if (auto rate = today_rate(rule.indicator, kpi::indicators(view.today)))
-            out.push_back({"", *rate});
-          break;
-      }
+      if (auto value = indicator_value(rule.indicator, view, business, now))
+        out.push_back({business, *value});
       break;
     case RuleKind::terminal_fault:
       for (const auto& t : state.terminals) {

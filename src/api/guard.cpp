@@ -9,6 +9,7 @@
 #include "halld/api/body.hpp"
 #include "halld/auth/secrets.hpp"
 #include "halld/core/text.hpp"
+#include "halld/emergency/store.hpp"
 #include "halld/store/archive_store.hpp"
 
 namespace halld::api {
@@ -314,16 +315,26 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
       }
       co_return out_of_scope(principal);
     }
-    case ScopeRule::alarm_path: {
+    case ScopeRule::alarm_path:
+    case ScopeRule::emergency_path:
+    case ScopeRule::work_order_path: {
       const auto& text = context.path_params.at("id");
       std::int64_t id = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
       if (ec != std::errc() || end != text.data() + text.size())
         co_return std::nullopt;  // the handler's 404
-      auto pending = database_.run([id](pqxx::connection& c) -> std::optional<std::string> {
-        pqxx::read_transaction tx(c);
-        return alarm::hall_of_alarm(tx, id);
-      });
+      auto pending = database_.run(
+          [id, rule = access.rule](pqxx::connection& c) -> std::optional<std::string> {
+            pqxx::read_transaction tx(c);
+            switch (rule) {
+              case ScopeRule::emergency_path:
+                return emergency::hall_of_emergency(tx, id);
+              case ScopeRule::work_order_path:
+                return emergency::hall_of_work_order(tx, id);
+              default:
+                return alarm::hall_of_alarm(tx, id);
+            }
+          });
       std::optional<std::string> hall = co_await std::move(pending);
       if (!hall) co_return std::nullopt;
       auto checking = covers(scope, std::move(*hall));

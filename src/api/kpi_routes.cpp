@@ -10,7 +10,7 @@
 #include "halld/live/view_json.hpp"
 #include "halld/records/event_json.hpp"
 #include "query_reader.hpp"
-#include "xlsx.hpp"
+#include "route_helpers.hpp"
 
 namespace halld::api {
 namespace {
@@ -31,57 +31,6 @@ using live::summary_json;
 using records::Instant;
 
 using records::date_text;
-
-// Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
-std::string to_csv(const ordered_json& rows) {
-  std::string out;
-  if (rows.empty()) return out;
-  auto cell = [](const ordered_json& v) {
-    std::string text = v.is_string() ? v.get<std::string>()
-                       : v.is_null() ? std::string()
-                                     : v.dump();
-    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-  };
-  auto line = [&](auto&& value_of) {
-    bool first = true;
-    for (const auto& [name, value] : rows.front().items()) {
-      if (!first) out += ',';
-      out += cell(value_of(name));
-      first = false;
-    }
-    out += "\r\n";
-  };
-  line([](const std::string& name) { return ordered_json(name); });
-  for (const auto& row : rows) {
-    line([&](const std::string& name) { return row.contains(name) ? row[name] : ordered_json(); });
-  }
-  return out;
-}
-
-// How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.
-enum class TableFormat { json, csv, xlsx };
-
-Response table_response(const ordered_json& body, const ordered_json& rows, TableFormat format,
-                        std::string_view name) {
-  if (format == TableFormat::json) return json_response(http::status::ok, body.dump());
-  if (format == TableFormat::xlsx) {
-    auto response =
-        text_response(http::status::ok, to_xlsx(rows, std::string(name)),
-                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    response.set(http::field::content_disposition,
-                 fmt::format("attachment; filename=\"{}.xlsx\"", name));
-    return response;
-  }
-  auto response =
-      text_response(http::status::ok, "\xEF\xBB\xBF" + to_csv(rows), "text/csv; charset=utf-8");
-  // The byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
-  response.set(http::field::content_disposition,
-               fmt::format("attachment; filename=\"{}.csv\"", name));
-  return response;
-}
 
 // Which halls a level and code name: a hall, a city's halls, or the province (empty list).
 struct Scope {

@@ -1,11 +1,16 @@
 #include "route_helpers.hpp"
 
+#include <fmt/format.h>
+
 #include <limits>
 
 #include "halld/api/guard.hpp"
 #include "query_reader.hpp"
+#include "xlsx.hpp"
 
 namespace halld::api {
+
+using nlohmann::ordered_json;
 
 std::optional<std::string> text_field(const nlohmann::json& body, const char* name,
                                       std::size_t max) {
@@ -95,6 +100,54 @@ void add_object_read(Router& router, store::Database& database, std::string patt
                return text(tx, id);
              }};
            });
+}
+
+// Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
+std::string to_csv(const ordered_json& rows) {
+  std::string out;
+  if (rows.empty()) return out;
+  auto cell = [](const ordered_json& v) {
+    std::string text = v.is_string() ? v.get<std::string>()
+                       : v.is_null() ? std::string()
+                                     : v.dump();
+    if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  };
+  auto line = [&](auto&& value_of) {
+    bool first = true;
+    for (const auto& [name, value] : rows.front().items()) {
+      if (!first) out += ',';
+      out += cell(value_of(name));
+      first = false;
+    }
+    out += "\r\n";
+  };
+  line([](const std::string& name) { return ordered_json(name); });
+  for (const auto& row : rows) {
+    line([&](const std::string& name) { return row.contains(name) ? row[name] : ordered_json(); });
+  }
+  return out;
+}
+
+Response table_response(const ordered_json& body, const ordered_json& rows, TableFormat format,
+                        std::string_view name) {
+  if (format == TableFormat::json) return json_response(http::status::ok, body.dump());
+  if (format == TableFormat::xlsx) {
+    auto response =
+        text_response(http::status::ok, to_xlsx(rows, std::string(name)),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    response.set(http::field::content_disposition,
+                 fmt::format("attachment; filename=\"{}.xlsx\"", name));
+    return response;
+  }
+  auto response =
+      text_response(http::status::ok, "\xEF\xBB\xBF" + to_csv(rows), "text/csv; charset=utf-8");
+  // The byte-order mark lets spreadsheet programs read the Chinese names as UTF-8.
+  response.set(http::field::content_disposition,
+               fmt::format("attachment; filename=\"{}.csv\"", name));
+  return response;
 }
 
 }  // namespace halld::api

@@ -112,4 +112,11 @@ std::variant<T, Response> read_object(const RequestContext& context, FromJson fr
   return std::get<T>(std::move(object));
 }
 
+// Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
+std::string to_csv(const nlohmann::ordered_json& rows);
+// How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.
+enum class TableFormat { json, csv, xlsx };
+Response table_response(const nlohmann::ordered_json& body, const nlohmann::ordered_json& rows,
+                        TableFormat format, std::string_view name);
+
 }  // namespace halld::api

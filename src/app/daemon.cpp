@@ -77,6 +77,7 @@ class Daemon {
     api::add_recompute_routes(router_, *database_, *engine_);
     api::add_alarm_routes(router_, *database_, *alarms_,
                           [this] { return notifier_->reload_contacts(); });
+    api::add_emergency_routes(router_, *database_, *emergencies_);
     api::add_acquisition_routes(router_, [this] {
       std::vector<nlohmann::json> statuses;
       for (const auto& channel : acquisition_->channels())
@@ -145,8 +146,16 @@ class Daemon {
     alarms_->load();
     notifier_ = make_notifier();
     notifier_->load();
+    emergencies_ = std::make_unique<emergency::Manager>(
+        io_.get_executor(), *database_, metrics_, *alarms_, *engine_, emergency::ManagerOptions{},
+        system_clock(), [this](emergency::Text text) {
+          notifier_->tell({std::move(text.city_code), std::move(text.hall_code), text.level,
+                           std::move(text.text)});
+        });
+    emergencies_->load();
     start_service(*alarms_);
     start_service(*notifier_);
+    start_service(*emergencies_);
   }
 
   // Throws std::invalid_argument for a template that cannot be used or a channel that cannot be
@@ -296,6 +305,7 @@ class Daemon {
   std::unique_ptr<live::Engine> engine_;
   std::unique_ptr<alarm::Engine> alarms_;
   std::unique_ptr<notify::Notifier> notifier_;
+  std::unique_ptr<emergency::Manager> emergencies_;
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<Acquisition> acquisition_;
   std::vector<Service*> started_;  // in the order started

@@ -26,6 +26,19 @@ bool Dispatcher::covers(const Contact& c, const AlarmNotice& n, Timestamp now) c
   return true;
 }
 
+std::vector<Outgoing> Dispatcher::direct(const DirectText& text, Timestamp now) const {
+  AlarmNotice area;
+  area.city_code = text.city_code;
+  area.hall_code = text.hall_code;
+  area.facts.severity = Severity::critical;
+  std::vector<Outgoing> out;
+  for (const auto& c : contacts_) {
+    if (c.level == text.level && covers(c, area, now))
+      out.push_back({c.id, c.phone, text.text, {}});
+  }
+  return out;
+}
+
 void Dispatcher::set_contacts(std::vector<Contact> contacts) {
   contacts_ = std::move(contacts);
 }

@@ -137,6 +137,12 @@ asio::awaitable<void> Notifier::reload_contacts() {
   co_await std::move(applying);
 }
 
+void Notifier::tell(DirectText text) {
+  asio::post(strand_, [this, text = std::move(text)]() mutable {
+    if (!loops_.stopping()) direct_.push_back(std::move(text));
+  });
+}
+
 void Notifier::on_event(const alarm::AlarmEvent& event) {
   if (loops_.stopping()) return;
   if (event.change == alarm::Change::acknowledge) {
@@ -152,6 +158,13 @@ asio::awaitable<void> Notifier::ticker() {
     co_await std::move(waiting);
     if (loops_.stopping()) break;
     auto due = dispatcher_.due(clock_.now_seconds());
+    for (const auto& text : std::exchange(direct_, {})) {
+      auto outgoing = dispatcher_.direct(text, clock_.now_seconds());
+      if (outgoing.empty())
+        spdlog::warn("sms: nobody at level {} covers hall {} for: {}", text.level, text.hall_code,
+                     text.text);
+      due.insert(due.end(), outgoing.begin(), outgoing.end());
+    }
     if (due.empty()) continue;
     std::vector<QueuedText> stored;
     try {

@@ -76,14 +76,19 @@ queue_eval::Command queue_command(const std::string& kind, const Fields& f) {
   using namespace queue_eval;
   if (kind == "open_window") return OpenWindow{f.integer<std::uint16_t>("window", 1, 999)};
   if (kind == "close_window") return CloseWindow{f.integer<std::uint16_t>("window", 1, 999)};
+  const auto display = [&f] {
+    return f.choice<Display>(
+        "display",
+        {{"led_boards", Display::led_boards}, {"screens", Display::screens}, {"all", Display::all}},
+        Display::all);
+  };
   if (kind == "show_message") {
-    return ShowMessage{f.choice<Display>("display",
-                                         {{"led_boards", Display::led_boards},
-                                          {"screens", Display::screens},
-                                          {"all", Display::all}},
-                                         Display::all),
-                       f.integer<std::uint16_t>("seconds", 0, 65535, 60),
+    return ShowMessage{display(), f.integer<std::uint16_t>("seconds", 0, 65535, 60),
                        f.text("text", max_message_bytes, true)};
+  }
+  // The wire's empty text clears what the boards show (a notice withdrawn).
+  if (kind == "clear_message") {
+    return ShowMessage{display(), 0, ""};
   }
   if (kind == "set_queue_parameter") {
     return SetQueueParameter{
@@ -96,7 +101,7 @@ queue_eval::Command queue_command(const std::string& kind, const Fields& f) {
   }
   throw std::invalid_argument(
       fmt::format("unknown command '{}' for a queue-evaluation channel (open_window, close_window, "
-                  "show_message, set_queue_parameter)",
+                  "show_message, clear_message, set_queue_parameter)",
                   kind));
 }
 

@@ -103,4 +103,68 @@ std::optional<CommandState> command_state(pqxx::connection& connection, std::int
   return CommandState{result[0][0].as<std::string>(), result[0][1].as<std::string>()};
 }
 
+std::variant<CommandTarget, std::string> hall_command_target(pqxx::transaction_base& tx,
+                                                             int hall_id,
+                                                             records::ChannelProtocol protocol) {
+  const bool queue = protocol == records::ChannelProtocol::queue_eval;
+  auto rows = tx.exec_params(
+      "SELECT c.id, c.code, array_agg(s.address ORDER BY s.address) FILTER (WHERE s.address IS "
+      "NOT NULL)::text FROM acquisition_channel c "
+      "LEFT JOIN acquisition_source s ON s.channel = c.code "
+      "WHERE c.hall_id = $1 AND c.protocol = $2 AND c.enabled AND c.link <> 'rs485' "
+      "GROUP BY c.id, c.code ORDER BY c.id",
+      hall_id, std::string(records::to_string(protocol)));
+  if (rows.empty())
+    return std::string(queue ? "营业厅未接入排队叫号系统" : "营业厅未接入自助终端管理系统");
+  for (const auto& row : rows) {
+    const auto addresses = row[2].is_null() ? std::string() : row[2].as<std::string>();
+    // "{1}" — one device; "{1,2}" several, "" none.
+    if (addresses.size() < 3 || addresses.find(',') != std::string::npos) continue;
+    return CommandTarget{
+        row[0].as<int>(), row[1].as<std::string>(),
+        static_cast<std::uint32_t>(std::stoul(addresses.substr(1, addresses.size() - 2)))};
+  }
+  return std::string(queue ? "排队叫号系统尚未登录，无法确定设备"
+                           : "终端管理系统尚未登录，无法确定设备");
+}
+
+std::int64_t queue_command(pqxx::transaction_base& tx, const CommandTarget& target,
+                           const nlohmann::json& command, const std::string& requested_by,
+                           std::chrono::seconds expires_in) {
+  return tx
+      .exec_params1(
+          "INSERT INTO hall_command (channel_id, address, command, requested_by, expires_at) "
+          "VALUES ($1, $2, $3::jsonb, $4, now() + $5 * interval '1 second') RETURNING id",
+          target.channel_id, static_cast<std::int64_t>(target.address), command.dump(),
+          requested_by, expires_in.count())[0]
+      .as<std::int64_t>();
+}
+
+nlohmann::json hall_commands(pqxx::transaction_base& tx, int hall_id, std::size_t limit) {
+  return nlohmann::json::parse(
+      tx.exec_params1(
+            "SELECT coalesce(json_agg(x ORDER BY x.id DESC), '[]') FROM ("
+            "  SELECT k.id, c.code AS channel, k.command, k.requested_by, k.state, k.detail, "
+            "    to_char(k.requested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+            "      AS requested_at, "
+            "    to_char(k.answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+            "      AS answered_at "
+            "  FROM hall_command k JOIN acquisition_channel c ON c.id = k.channel_id "
+            "  WHERE c.hall_id = $1 ORDER BY k.id DESC LIMIT $2) x",
+            hall_id, static_cast<std::int64_t>(limit))[0]
+          .as<std::string>());
+}
+
+std::map<std::int64_t, CommandState> command_states(pqxx::transaction_base& tx,
+                                                    const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, CommandState> out;
+  if (ids.empty()) return out;
+  const auto array = fmt::format("{{{}}}", fmt::join(ids, ","));
+  for (const auto& row : tx.exec_params(
+           "SELECT id, state, detail FROM hall_command WHERE id = ANY($1::bigint[])", array)) {
+    out[row[0].as<std::int64_t>()] = {row[1].as<std::string>(), row[2].as<std::string>()};
+  }
+  return out;
+}
+
 }  // namespace halld::store

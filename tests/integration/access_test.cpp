@@ -33,6 +33,16 @@ class AccessTest : public HalldTest {
         "threshold, last_value) SELECT 1001, 1, '排队人数过多', 'limit', 'queue_length', id, 1, "
         "'raised', now(), 16, 15, 16 "
         "FROM hall WHERE code = '4101001'");
+    // An emergency suggested and a work order open in the same hall.
+    db.exec(
+        "INSERT INTO emergency (id, plan_id, plan_version, plan, hall_id, event_type, state) "
+        "OVERRIDING SYSTEM VALUE SELECT 1001, p.id, 1, '{}', h.id, p.event_type, 'suggested' "
+        "FROM emergency_plan p, hall h WHERE p.id = 1 AND h.code = '4101001'");
+    db.exec(
+        "INSERT INTO work_order (id, rule_id, rule_name, hall_id, indicator, threshold, state, "
+        "opened_at, due_at, evidence) OVERRIDING SYSTEM VALUE SELECT 1001, 1, 'r', id, "
+        "'longest_wait_min', 30, 'open', now(), now() + interval '1 day', '{}' FROM hall WHERE "
+        "code = '4101001'");
     port = start(config);
     ASSERT_NE(port, 0);
   }
@@ -105,7 +115,8 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
       if (operation.contains("security") && operation["security"].empty()) continue;  // public
       if (unscoped.contains(name)) continue;
       std::string path = pattern;
-      for (auto [param, value] : {std::pair{"{code}", "4101001"}, std::pair{"{id}", "1001"}}) {
+      for (auto [param, value] : {std::pair{"{code}", "4101001"}, std::pair{"{id}", "1001"},
+                                  std::pair{"{position}", "1"}}) {
         if (auto at = path.find(param); at != std::string::npos)
           path.replace(at, std::string_view(param).size(), value);
       }
@@ -144,6 +155,8 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
   EXPECT_EQ(alarm["state"], "raised") << alarm.dump();
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/alarm-rules").body)["items"].size(), 7u)
       << "the seven default rules";
+  EXPECT_EQ(json::parse(admin("GET", "/api/v1/emergencies/1001").body)["state"], "suggested");
+  EXPECT_EQ(json::parse(admin("GET", "/api/v1/work-orders/1001").body)["state"], "open");
 
   // Unnamed, a query is narrowed to the caller's own city.
   auto halls = json::parse(send("GET", "/api/v1/halls", nullptr, other).body);

@@ -237,6 +237,41 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
     return std::to_string(json::parse(r.body)[json::json_pointer(path)].get<int>());
   };
 
+  // Emergencies to act on: two started by hand (one to close, one whose step is confirmed), two
+  // suggested (one to start, one to dismiss); work orders, one to answer, one to review; and a
+  // queue system logged in at hall 4101001 to take a command.
+  auto active = send_json("POST", "/api/v1/halls/4101001/emergencies", {{"plan", 4}});
+  ASSERT_EQ(active.status, 201) << active.body;
+  auto stepping = send_json("POST", "/api/v1/halls/4103001/emergencies", {{"plan", 4}});
+  ASSERT_EQ(stepping.status, 201) << stepping.body;
+  db.exec(
+      "INSERT INTO emergency (plan_id, plan_version, plan, hall_id, event_type, state) SELECT 1, "
+      "1, '{}', id, e, 'suggested' FROM hall, unnest(ARRAY['crowding', 'terminal_failure']) e "
+      "WHERE code = '4101001'");
+  const auto suggested = [&](const char* event_type) {
+    return db.query_value(std::string("SELECT id FROM emergency WHERE event_type = '") +
+                          event_type + "'");
+  };
+  db.exec(
+      "INSERT INTO work_order (rule_id, rule_name, hall_id, indicator, threshold, state, "
+      "opened_at, due_at, evidence, cause, measures) SELECT 1, 'r', id, 'longest_wait_min', 30, "
+      "s, now(), now() + interval '1 day', '{}', CASE WHEN s = 'answered' THEN 'staffing' END, "
+      "CASE WHEN s = 'answered' THEN '增派人员' END FROM hall, unnest(ARRAY['open', 'answered']) s "
+      "WHERE code = '4101001'");
+  const auto work_order = [&](const char* state) {
+    return db.query_value(std::string("SELECT id FROM work_order WHERE state = '") + state + "'");
+  };
+  db.exec(
+      "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site) SELECT "
+      "'qs-4101001', id, 'queue_eval', 'tcp_client', '127.0.0.1', 9, '4101001' FROM hall WHERE "
+      "code = '4101001'");
+  db.exec("INSERT INTO acquisition_source (channel, address) VALUES ('qs-4101001', 1)");
+  const json plan = {{"name", "暴雨应急预案"},
+                     {"event_type", "extreme_weather"},
+                     {"steps", {{{"action", "instruction"}, {"text", "检查门口防滑"}}}}};
+  const json work_order_rule = {
+      {"name", "平均等候持续超时"}, {"indicator", "average_wait_60_min"}, {"threshold", 25}};
+
   const std::string rule = send("GET", "/api/v1/alarm-rules/1").body;
   json changed_rule = json::parse(rule);
   changed_rule["name"] = "排队人数过多 (改)";
@@ -295,6 +330,32 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
         {{"from", "2026-01-02"}, {"to", "2026-01-02"}, {"hall", nullptr}}}},
       {"delete /api/v1/recomputations/{id}",
        {"/api/v1/recomputations/" + id_of(recomputation), nullptr}},
+      {"post /api/v1/emergency-plans", {"/api/v1/emergency-plans", plan}},
+      {"put /api/v1/emergency-plans/{id}", {"/api/v1/emergency-plans/4", plan}},
+      {"post /api/v1/halls/{code}/emergencies",
+       {"/api/v1/halls/4103001/emergencies", {{"plan", 1}, {"content", "排队客户多"}}}},
+      {"post /api/v1/emergencies/{id}/start",
+       {"/api/v1/emergencies/" + suggested("crowding") + "/start", nullptr}},
+      {"post /api/v1/emergencies/{id}/dismiss",
+       {"/api/v1/emergencies/" + suggested("terminal_failure") + "/dismiss",
+        {{"result", "已恢复"}}}},
+      {"post /api/v1/emergencies/{id}/steps/{position}",
+       {"/api/v1/emergencies/" + id_of(stepping) + "/steps/1",
+        {{"state", "done"}, {"result", "已疏散"}}}},
+      {"post /api/v1/emergencies/{id}/close",
+       {"/api/v1/emergencies/" + id_of(active) + "/close",
+        {{"outcome", "resolved"}, {"result", "秩序恢复"}}}},
+      {"post /api/v1/halls/{code}/commands",
+       {"/api/v1/halls/4101001/commands",
+        {{"object", "screen"}, {"kind", "show_message"}, {"text", "欢迎光临"}}}},
+      {"post /api/v1/work-orders/{id}/answer",
+       {"/api/v1/work-orders/" + work_order("open") + "/answer",
+        {{"cause", "staffing"}, {"measures", "增派两名柜员"}}}},
+      {"post /api/v1/work-orders/{id}/review",
+       {"/api/v1/work-orders/" + work_order("answered") + "/review",
+        {{"verdict", "accept"}, {"review", "措施可行"}}}},
+      {"post /api/v1/work-order-rules", {"/api/v1/work-order-rules", work_order_rule}},
+      {"put /api/v1/work-order-rules/{id}", {"/api/v1/work-order-rules/1", work_order_rule}},
   };
   // Wait for the first recomputation to end, so that the next may start when allowed.
   for (int i = 0;

@@ -6,7 +6,8 @@
 // (--serial --bus 1,2,3: one keypad per address, --events each).
 //
 //   hall_sim --listen 127.0.0.1:0 --site 4101001 [--source 1] [--events 3000] [--rate 500]
-//            [--speed S] [--arrivals-per-hour A] [--windows W] [--seed 1] [--cut-after K]
+//            [--speed S] [--arrivals-per-hour A] [--windows W] [--staffed S] [--queue-at-start N]
+//            [--seed 1] [--cut-after K]
 //            [--port-file F]
 //            [--stats-file F] [--write-log F] [--exit-when-acked] [--start 2026-11-21T00:30:00Z]
 //            [--backlog-hours A-B]
@@ -19,7 +20,10 @@
 // start and sends them at hour B, oldest first, before anything later: a link lost for a while, its
 // backlog delivered late (ending, as a real one does, with windows open or a customer just called);
 // --cut-after drops the first connection after K data frames, unacknowledged ones included,
-// to test recovery; the stats file says how many events were made and acknowledged.
+// to test recovery; the stats file says how many events were made and acknowledged;
+// --staffed S opens only S of the windows at opening time (halld's open_window command opens the
+// others: an emergency plan's extra windows), --queue-at-start N has N customers at the door at
+// the first opening (a crowded hall at once).
 #include <fmt/format.h>
 #include <pty.h>
 #include <sys/resource.h>
@@ -144,6 +148,8 @@ class Simulator {
     }
     return tools::QueueModel({.seed = hall.seed,
                               .windows = o.windows,
+                              .staffed = o.staffed,
+                              .queue_at_start = o.queue_at_start,
                               .arrivals_per_hour = o.arrivals_per_hour,
                               .hours = o.hours,
                               .start = start});
@@ -171,7 +177,7 @@ class Simulator {
   }
 
   // What the simulated server does with a command from halld; nullopt when the frame is none.
-  std::optional<proto::CommandResult> answer_command(const proto::Frame& frame) const {
+  std::optional<proto::CommandResult> answer_command(const proto::Frame& frame) {
     using proto::CommandOutcome;
     auto result = [&](CommandOutcome outcome, std::string detail = {}) {
       return proto::CommandResult{frame.sequence, outcome, std::move(detail)};
@@ -196,8 +202,24 @@ class Simulator {
           using T = std::decay_t<decltype(c)>;
           if constexpr (std::is_same_v<T, proto::queue_eval::OpenWindow> ||
                         std::is_same_v<T, proto::queue_eval::CloseWindow>) {
-            if (c.window < 1 || c.window > options_.windows)
+            auto& queue = std::get<tools::QueueModel>(model_);
+            const bool opening = std::is_same_v<T, proto::queue_eval::OpenWindow>;
+            const auto at = std::min(simulated_now(queue.now()), queue.now());
+            std::optional<records::Event> change;
+            if (!(opening ? queue.open_window(c.window, at, change)
+                          : queue.close_window(c.window, at, change)))
               return result(CommandOutcome::refused, fmt::format("no window {}", c.window));
+            if (change) urgent_.push_back(std::move(*change));
+            std::cout << fmt::format("hall_sim {}: window {} {}", hall_.site, c.window,
+                                     opening ? "opened" : "closed")
+                      << std::endl;
+            return result(CommandOutcome::done);
+          } else if constexpr (std::is_same_v<T, proto::queue_eval::ShowMessage>) {
+            // What the hall's LED boards and screens now show.
+            std::cout << (c.text.empty() ? fmt::format("hall_sim {}: screens cleared", hall_.site)
+                                         : fmt::format("hall_sim {}: screens show \"{}\" for {} s",
+                                                       hall_.site, c.text, c.seconds))
+                      << std::endl;
             return result(CommandOutcome::done);
           } else if constexpr (std::is_same_v<T, proto::queue_eval::SetQueueParameter>) {
             return result(CommandOutcome::unsupported,
@@ -207,6 +229,27 @@ class Simulator {
           }
         },
         *command);
+  }
+
+  // The frames of a command's answer: what the command changed goes out first, as a queue
+  // system reports it, then the result.
+  std::vector<std::uint8_t> answer_frames(const proto::CommandResult& result) {
+    std::vector<std::uint8_t> frames;
+    for (const auto& event : std::exchange(urgent_, {})) {
+      const auto frame = add_to_outbox(event);
+      frames.insert(frames.end(), frame.begin(), frame.end());
+    }
+    const auto answer = proto::encode_frame(proto::encode_command_result(options_.source, result));
+    frames.insert(frames.end(), answer.begin(), answer.end());
+    return frames;
+  }
+
+  // The simulated time now: by the pace with --speed, else `model_time` (the model's own).
+  records::Timestamp simulated_now(records::Timestamp model_time) const {
+    if (options_.speed <= 0) return model_time;
+    const auto real = std::chrono::duration<double>(std::chrono::steady_clock::now() - real_start_);
+    return simulation_start_ +
+           std::chrono::duration_cast<std::chrono::seconds>(real * options_.speed);
   }
 
   bool all_made() const { return options_.events != 0 && outbox_.events_made() >= options_.events; }
@@ -295,8 +338,7 @@ class Simulator {
       for (const auto& frame : proto::take_frames(buffer)) {
         if (frame.function == proto::function::data_ack) outbox_.acknowledged(frame.sequence);
         if (auto result = answer_command(frame)) {
-          const auto answer =
-              proto::encode_frame(proto::encode_command_result(options_.source, *result));
+          const auto answer = answer_frames(*result);
           co_await asio::async_write(socket, asio::buffer(answer),
                                      asio::redirect_error(asio::use_awaitable, ec));
         }
@@ -382,7 +424,8 @@ class Simulator {
   std::unique_ptr<std::ofstream> write_log_;  // with --write-log
   Model model_;                               // starts at simulation_start_, declared above it
   std::optional<tools::Backlog> backlog_ = backlog_of(options_, simulation_start_);
-  std::optional<tools::Backlog::Due> next_event_;     // made by the model, not yet due
+  std::optional<tools::Backlog::Due> next_event_;  // made by the model, not yet due
+  std::vector<records::Event> urgent_;  // what a command changed, to send before its answer
   std::chrono::steady_clock::time_point rate_start_;  // --rate counts from here, per connection
   std::uint64_t made_at_rate_start_ = 0;
   std::uint64_t connections_ = 0;
@@ -480,7 +523,8 @@ int main(int argc, char** argv) {
         "HALL[,HALL...] "
         "[--terminals CODE[:24h],...] [--source N] [--events N] [--rate R] [--speed S] "
         "[--arrivals-per-hour A] "
-        "[--windows W] [--hours HH:MM-HH:MM|24h] [--seed N] [--cut-after K] [--port-file F] "
+        "[--windows W] [--staffed S] [--queue-at-start N] [--hours HH:MM-HH:MM|24h] [--seed N] "
+        "[--cut-after K] [--port-file F] "
         "[--stats-file F] "
         "[--exit-when-acked] [--start 2026-11-21T00:30:00Z]\n"
         "  T: a DTU packet template, {id} for the identity and \\xHH for a byte\n"

@@ -73,6 +73,11 @@ std::optional<Options> parse(int argc, char** argv) {
       ok = parse_number(value(), o.arrivals_per_hour) && o.arrivals_per_hour > 0;
     else if (arg == "--windows")
       ok = parse_number(value(), o.windows) && o.windows > 0 && o.windows <= 999;
+    else if (arg == "--staffed")
+      ok = parse_number(value(), o.staffed) && o.staffed >= 0 && o.staffed <= 999;
+    else if (arg == "--queue-at-start")
+      ok = parse_number(value(), o.queue_at_start) && o.queue_at_start >= 0 &&
+           o.queue_at_start <= 10000;
     else if (arg == "--hours")
       ok = parse_hours(value(), o.hours);
     else if (arg == "--terminals") {

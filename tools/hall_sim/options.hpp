@@ -28,6 +28,8 @@ struct Options {
   double speed = 0;             // 0: pace by --rate
   double arrivals_per_hour = 90;
   int windows = 4;
+  int staffed = 0;         // windows open at opening time (0: all); the rest on command
+  int queue_at_start = 0;  // customers at the door at the first opening
   tools::OpeningHours hours;
   std::vector<tools::TerminalSpec> terminals;  // a terminal-management server for these terminals
   std::uint64_t seed = 1;                      // hall i uses seed + i

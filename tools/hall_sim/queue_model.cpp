@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace halld::tools {
 
@@ -87,12 +88,17 @@ std::string QueueModel::staff_of(std::size_t window) const {
 void QueueModel::open_or_close() {
   hall_open_ = !hall_open_;
   if (hall_open_) {
-    for (std::size_t w = 0; w < window_open_.size(); ++w) {
+    const auto staffed =
+        options_.staffed > 0 ? static_cast<std::size_t>(options_.staffed) : window_open_.size();
+    for (std::size_t w = 0; w < window_open_.size() && w < staffed; ++w) {
       window_open_[w] = true;
       ready_.push_back(Event{clock_, WindowStatusChanged{static_cast<std::uint16_t>(w + 1),
                                                          WindowState::open, staff_of(w)}});
     }
     next_snapshot_ = clock_;
+    if (!std::exchange(opened_once_, true)) {
+      for (int i = 0; i < options_.queue_at_start; ++i) arrive();
+    }
     // Around the clock there is no closing: the next "transition" never comes.
     next_transition_ =
         options_.hours.always() ? Timestamp::max() : options_.hours.closing_after(clock_);
@@ -179,6 +185,28 @@ void QueueModel::finish(std::size_t w) {
   ready_.push_back(
       Event{clock_, EvaluationGiven{serving.ticket.ticket, window, staff_of(w), result}});
   if (!hall_open_ && queue_.empty()) close_idle_windows();
+}
+
+bool QueueModel::open_window(int number, Timestamp at, std::optional<Event>& change) {
+  if (number < 1 || number > options_.windows || !hall_open_) return false;
+  const auto w = static_cast<std::size_t>(number - 1);
+  if (!window_open_[w]) {
+    window_open_[w] = true;
+    change = Event{at, WindowStatusChanged{static_cast<std::uint16_t>(number), WindowState::open,
+                                           staff_of(w)}};
+  }
+  return true;
+}
+
+bool QueueModel::close_window(int number, Timestamp at, std::optional<Event>& change) {
+  if (number < 1 || number > options_.windows) return false;
+  const auto w = static_cast<std::size_t>(number - 1);
+  if (window_open_[w] && !serving_[w]) {
+    window_open_[w] = false;
+    change =
+        Event{at, WindowStatusChanged{static_cast<std::uint16_t>(number), WindowState::closed, ""}};
+  }
+  return true;
 }
 
 void QueueModel::close_idle_windows() {

@@ -28,6 +28,8 @@ struct BusinessMix {
 struct QueueModelOptions {
   std::uint64_t seed = 1;
   int windows = 4;
+  int staffed = 0;                // windows open at opening time; 0: all (the rest open on command)
+  int queue_at_start = 0;         // customers waiting at the door at the first opening
   double arrivals_per_hour = 60;  // the mean over opening hours
   std::vector<BusinessMix> mix = {{"bill_payment", 0.45, 3},
                                   {"consultation", 0.25, 6},
@@ -42,6 +44,13 @@ class QueueModel {
   explicit QueueModel(QueueModelOptions options);
   // The next event in time order.
   records::Event next();
+  // A command from halld at simulated time `at`: a closed window opens with a clerk (false: no
+  // such window, or the hall is closed); an idle open window closes. `change` is the window's
+  // event when it changed, for the caller to send at once: the model runs ahead of `at`.
+  bool open_window(int number, records::Timestamp at, std::optional<records::Event>& change);
+  bool close_window(int number, records::Timestamp at, std::optional<records::Event>& change);
+  // The time of the last event handed out.
+  records::Timestamp now() const { return clock_; }
 
  private:
   struct Waiting {
@@ -76,6 +85,7 @@ class QueueModel {
   std::vector<bool> window_open_;
   std::deque<records::Event> ready_;  // events decided but not yet handed out
   int ticket_number_ = 0;
+  bool opened_once_ = false;
 };
 
 }  // namespace halld::tools

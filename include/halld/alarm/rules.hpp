@@ -79,6 +79,11 @@ struct Rule {
   bool enabled = true;
 };
 
+// The indicator's value in a hall's view at `now`, for one business type or (empty) the whole
+// hall; nullopt when the view has none (no wait measured yet, no terminal reported today).
+std::optional<double> indicator_value(Indicator indicator, const live::HallView& view,
+                                      std::string_view business, Timestamp now);
+
 // Why the rule cannot be used, in words; nullopt when it can.
 std::optional<std::string> check(const Rule& rule);
 // Whether the rule is enabled and its city and hall take in the hall.

@@ -35,7 +35,9 @@ enum class ScopeRule {
   hall_path,         // {code} is a hall
   city_hall_query,   // 'city' and 'hall' query parameters; narrowed when absent
   level_code_query,  // 'level' (hall, city, province) and 'code'; narrowed when absent
-  alarm_path         // {id} is an alarm, whose hall decides
+  alarm_path,        // {id} is an alarm, whose hall decides
+  emergency_path,    // {id} is an emergency, whose hall decides
+  work_order_path,   // {id} is a work order, whose hall decides
 };
 
 struct Access {

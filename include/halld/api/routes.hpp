@@ -9,6 +9,7 @@
 #include "halld/api/guard.hpp"
 #include "halld/api/router.hpp"
 #include "halld/core/metrics.hpp"
+#include "halld/emergency/manager.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/store/database.hpp"
 
@@ -44,6 +45,13 @@ void add_recompute_routes(Router& router, store::Database& database, live::Engin
 // is applied at once: the engine reloads, `contacts_changed` tells the notifier).
 void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& engine,
                       std::function<asio::awaitable<void>()> contacts_changed);
+
+// Emergencies and work orders: plans (read, written, their record of use), emergencies (the
+// list and its export, one whole record, started by hand or from a suggestion, steps confirmed,
+// closed or dismissed — each through the manager), commands to a hall's windows, screens, queue
+// and terminals by object, work orders (answered by the hall, reviewed by its city) and their
+// statistics and rules.
+void add_emergency_routes(Router& router, store::Database& database, emergency::Manager& manager);
 
 // Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the
 // audit log; sessions live in the guard. `secure_cookie`: the session cookie is marked Secure

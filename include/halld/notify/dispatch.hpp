@@ -59,6 +59,15 @@ struct Outgoing {
   std::vector<std::int64_t> alarm_ids;  // what the text reports
 };
 
+// A text not about one alarm (an emergency's suggestion or escalation, a work order) for the
+// contacts at `level` who cover the hall.
+struct DirectText {
+  std::string city_code;
+  std::string hall_code;
+  int level = 1;
+  std::string text;
+};
+
 class Dispatcher {
  public:
   Dispatcher(DispatchPolicy policy, std::vector<Contact> contacts);
@@ -73,6 +82,9 @@ class Dispatcher {
   // reached by `now` count as told (they will hear of its clearing), and it climbs on from there
   // unless acknowledged.
   void adopt(const AlarmNotice& raised, Timestamp raised_at, bool acknowledged, Timestamp now);
+  // The texts of a direct message, at once: to the contacts at its level covering its hall and
+  // on duty today (quiet hours do not hold it back: it asks for action).
+  std::vector<Outgoing> direct(const DirectText& text, Timestamp now) const;
   // The texts to send now; escalations fall due here too.
   std::vector<Outgoing> due(Timestamp now);
 

@@ -41,6 +41,8 @@ class Notifier final : public Service {
   void load();
   void start() override;
   void stop(std::function<void()> done) override;
+  // Thread-safe: a direct text (not about one alarm), sent with the next round of texts.
+  void tell(DirectText text);
   // The contacts again from the database, after the API changed them.
   asio::awaitable<void> reload_contacts();
 
@@ -62,6 +64,7 @@ class Notifier final : public Service {
   const Clock& clock_;
   Dispatcher dispatcher_;
   std::deque<Pending> pending_;
+  std::vector<DirectText> direct_;  // told, not yet recorded
   std::optional<std::uint64_t> subscription_;
   Loops loops_;
   Timer tick_timer_;

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <pqxx/pqxx>
+#include <variant>
 #include <vector>
 
 #include "halld/records/archive.hpp"
@@ -30,6 +32,33 @@ std::int64_t queue_command(pqxx::connection& connection, const std::string& chan
                            std::uint32_t address, const nlohmann::json& command,
                            const std::string& requested_by, std::chrono::seconds expires_in);
 
+struct CommandState {
+  std::string state;
+  std::string detail;
+};
+
+// Where a hall's commands of one protocol go: its enabled channel of that protocol (not a bus of
+// keypads) on which exactly one device has reported. A hall is addressed by what it has (its
+// queue system, its terminal server), never by a device address a person would have to know.
+struct CommandTarget {
+  int channel_id = 0;
+  std::string channel_code;
+  std::uint32_t address = 0;
+};
+// The target, or why there is none (in zh-CN, for the person who asked).
+std::variant<CommandTarget, std::string> hall_command_target(pqxx::transaction_base& tx,
+                                                             int hall_id,
+                                                             records::ChannelProtocol protocol);
+// Queues a command inside the caller's transaction; returns its id.
+std::int64_t queue_command(pqxx::transaction_base& tx, const CommandTarget& target,
+                           const nlohmann::json& command, const std::string& requested_by,
+                           std::chrono::seconds expires_in);
+// A hall's commands, newest first, as JSON items (id, channel, command, who, state, times).
+nlohmann::json hall_commands(pqxx::transaction_base& tx, int hall_id, std::size_t limit);
+// The state of several commands, by id.
+std::map<std::int64_t, CommandState> command_states(pqxx::transaction_base& tx,
+                                                    const std::vector<std::int64_t>& ids);
+
 struct ClaimedCommand {
   std::int64_t id = 0;
   int channel_id = 0;
@@ -48,10 +77,6 @@ bool finish_command(pqxx::connection& connection, std::int64_t id, const std::st
 // Queued past their expiry, or sent and unanswered for `answer_timeout`: expired. Returns how many.
 std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds answer_timeout);
 
-struct CommandState {
-  std::string state;
-  std::string detail;
-};
 std::optional<CommandState> command_state(pqxx::connection& connection, std::int64_t id);
 
 }  // namespace halld::store

@@ -30,6 +30,7 @@ class Routes : public ::testing::Test {
     add_live_routes(router, engine);
     add_recompute_routes(router, database, engine);
     add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
+    add_emergency_routes(router, database, emergencies);
   }
   MetricsRegistry metrics;
   store::Database database{"host=invalid.invalid", 1, {}, metrics};  // never asked to connect
@@ -37,6 +38,9 @@ class Routes : public ::testing::Test {
   ManualClock clock{std::chrono::system_clock::time_point{}};
   live::Engine engine{asio::system_executor(), database, metrics, {}, clock};
   alarm::Engine alarms{asio::system_executor(), database, metrics, engine, {}, clock};
+  emergency::Manager emergencies{
+      asio::system_executor(), database, metrics, alarms, engine, {}, clock,
+      [](emergency::Text) {}};
   Router router;
 };
 
