@@ -164,38 +164,6 @@ void add_action(Router& router, alarm::Engine& engine, std::string pattern,
              });
 }
 
-// POST `base` (create, 201) and PUT `base`/{id} (replace) of a configuration object: read by
-// `from_json`, stored by `insert` or `update`, then taken by the running parts (`after`).
-template <class T>
-void add_object_writes(Router& router, store::Database& database, const std::string& base,
-                       std::string noun, std::variant<T, std::string> (*from_json)(const json&),
-                       int (*insert)(pqxx::transaction_base&, const T&),
-                       bool (*update)(pqxx::transaction_base&, const T&),
-                       std::function<asio::awaitable<void>()> after) {
-  const auto write = [=](const RequestContext& context, bool create) -> PreparedWrite {
-    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
-    auto read = read_object<T>(context, from_json);
-    if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
-    auto object = std::get<T>(std::move(read));
-    object.id = static_cast<int>(*id);
-    return {[object, create, insert, update](pqxx::work& tx) mutable {
-              if (create)
-                object.id = insert(tx, object);
-              else if (!update(tx, object))
-                return std::string();
-              return to_json(object).dump();
-            },
-            create ? http::status::created : http::status::ok};
-  };
-  add_write(
-      router, database, http::verb::post, base,
-      [write](const RequestContext& context) { return write(context, true); }, after);
-  add_write(
-      router, database, http::verb::put, base + "/{id}",
-      [write](const RequestContext& context) { return write(context, false); }, after);
-}
-
 std::string snapshot_message(const std::vector<alarm::Alarm>& standing,
                              const alarm::AlarmFilter& filter) {
   json items = json::array();

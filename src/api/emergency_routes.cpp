@@ -140,30 +140,12 @@ void add_plan_routes(Router& router, store::Database& database, emergency::Manag
                return json{{"items", emergency::plan_statistics(tx, city, hall)}}.dump();
              }};
            });
-  const auto write = [](const RequestContext& context, bool create) -> PreparedWrite {
-    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such plan");
-    auto read = read_object<emergency::Plan>(context, emergency::plan_from_json);
-    if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
-    auto plan = std::get<emergency::Plan>(std::move(read));
-    plan.id = static_cast<int>(*id);
-    plan.updated_by = actor_of(context);
-    return {[plan, create](pqxx::work& tx) mutable {
-              if (create)
-                plan.id = emergency::insert_plan(tx, plan);
-              else if (!emergency::update_plan(tx, plan))
-                return std::string();
-              return emergency::to_json(plan).dump();
-            },
-            create ? http::status::created : http::status::ok};
-  };
-  auto reload = [&manager] { return manager.reload(); };
-  add_write(
-      router, database, http::verb::post, "/api/v1/emergency-plans",
-      [write](const RequestContext& context) { return write(context, true); }, reload);
-  add_write(
-      router, database, http::verb::put, "/api/v1/emergency-plans/{id}",
-      [write](const RequestContext& context) { return write(context, false); }, reload);
+  add_object_writes<emergency::Plan>(
+      router, database, "/api/v1/emergency-plans", "plan", emergency::plan_from_json,
+      emergency::insert_plan, emergency::update_plan, [&manager] { return manager.reload(); },
+      [](emergency::Plan& plan, const RequestContext& context) {
+        plan.updated_by = actor_of(context);
+      });
 }
 
 void add_emergency_record_routes(Router& router, store::Database& database,
@@ -463,33 +445,10 @@ void add_work_order_routes(Router& router, store::Database& database, emergency:
       items.push_back(emergency::to_json(rule));
     return items;
   });
-  auto reload = [&manager] { return manager.reload(); };
-  const auto rule_write = [](const RequestContext& context, bool create) -> PreparedWrite {
-    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
-    if (!id) return refuse(http::status::not_found, "not_found", "no such rule");
-    auto read =
-        read_object<emergency::WorkOrderRule>(context, emergency::work_order_rule_from_json);
-    if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
-    auto rule = std::get<emergency::WorkOrderRule>(std::move(read));
-    if (!alarm::parse_indicator(rule.indicator))
-      return refuse(http::status::unprocessable_entity, "invalid",
-                    fmt::format("unknown indicator '{}'", rule.indicator));
-    rule.id = static_cast<int>(*id);
-    return {[rule, create](pqxx::work& tx) mutable {
-              if (create)
-                rule.id = emergency::insert_work_order_rule(tx, rule);
-              else if (!emergency::update_work_order_rule(tx, rule))
-                return std::string();
-              return emergency::to_json(rule).dump();
-            },
-            create ? http::status::created : http::status::ok};
-  };
-  add_write(
-      router, database, http::verb::post, "/api/v1/work-order-rules",
-      [rule_write](const RequestContext& context) { return rule_write(context, true); }, reload);
-  add_write(
-      router, database, http::verb::put, "/api/v1/work-order-rules/{id}",
-      [rule_write](const RequestContext& context) { return rule_write(context, false); }, reload);
+  add_object_writes<emergency::WorkOrderRule>(
+      router, database, "/api/v1/work-order-rules", "rule", emergency::work_order_rule_from_json,
+      emergency::insert_work_order_rule, emergency::update_work_order_rule,
+      [&manager] { return manager.reload(); });
 }
 
 }  // namespace

@@ -112,6 +112,43 @@ std::variant<T, Response> read_object(const RequestContext& context, FromJson fr
   return std::get<T>(std::move(object));
 }
 
+// POST `base` (create, 201) and PUT `base`/{id} (replace) of a configuration object: read by
+// `from_json`, given what only the request knows by `stamp` (who changed it), stored by `insert`
+// or `update` (which may fill in what the store decides, such as a version), then taken by the
+// running parts (`after`). The answer is the object's to_json.
+template <class T>
+void add_object_writes(Router& router, store::Database& database, const std::string& base,
+                       std::string noun,
+                       std::variant<T, std::string> (*from_json)(const nlohmann::json&),
+                       std::function<int(pqxx::transaction_base&, T&)> insert,
+                       std::function<bool(pqxx::transaction_base&, T&)> update,
+                       std::function<asio::awaitable<void>()> after,
+                       std::function<void(T&, const RequestContext&)> stamp = nullptr) {
+  const auto write = [=](const RequestContext& context, bool create) -> PreparedWrite {
+    std::optional<std::int64_t> id = create ? std::optional<std::int64_t>(0) : id_param(context);
+    if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
+    auto read = read_object<T>(context, from_json);
+    if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
+    auto object = std::get<T>(std::move(read));
+    object.id = static_cast<int>(*id);
+    if (stamp) stamp(object, context);
+    return {[object, create, insert, update](pqxx::work& tx) mutable {
+              if (create)
+                object.id = insert(tx, object);
+              else if (!update(tx, object))
+                return std::string();
+              return to_json(object).dump();
+            },
+            create ? http::status::created : http::status::ok};
+  };
+  add_write(
+      router, database, http::verb::post, base,
+      [write](const RequestContext& context) { return write(context, true); }, after);
+  add_write(
+      router, database, http::verb::put, base + "/{id}",
+      [write](const RequestContext& context) { return write(context, false); }, after);
+}
+
 // Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
 std::string to_csv(const nlohmann::ordered_json& rows);
 // How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.

@@ -200,17 +200,25 @@ void Manager::start_locked(pqxx::work& tx, const Locked& e, const std::string& a
 void Manager::execute(pqxx::work& tx, const Locked& e, int position, const Step& step,
                       Texts& texts) {
   StepUpdate update{position, "running", "", {}, "system"};
-  const auto queue_target = [&]() {
-    return store::hall_command_target(tx, e.hall.id, records::ChannelProtocol::queue_eval);
+  const auto finish = [&] {
+    update_step(tx, e.id, update);
+    log_event(tx, e.id, "system", "step",
+              fmt::format("第 {} 步 {}：{}", position, describe(step), update.result));
   };
+  // Windows and notices go through the hall's queue system.
+  store::CommandTarget queue;
+  if (step.action == Action::open_windows || step.action == Action::publish_notice) {
+    auto target = store::hall_command_target(tx, e.hall.id, records::ChannelProtocol::queue_eval);
+    if (auto* why = std::get_if<std::string>(&target)) {
+      update.state = "failed";
+      update.result = *why;
+      finish();
+      return;
+    }
+    queue = std::get<store::CommandTarget>(target);
+  }
   switch (step.action) {
     case Action::open_windows: {
-      auto target = queue_target();
-      if (auto* why = std::get_if<std::string>(&target)) {
-        update.state = "failed";
-        update.result = *why;
-        break;
-      }
       std::set<int> open;
       if (auto view = live_.view(e.hall.id)) {
         for (const auto& w : view->state.windows)
@@ -230,23 +238,16 @@ void Manager::execute(pqxx::work& tx, const Locked& e, int position, const Step&
       }
       for (int number : chosen) {
         update.command_ids.push_back(
-            store::queue_command(tx, std::get<store::CommandTarget>(target),
-                                 {{"kind", "open_window"}, {"window", number}},
+            store::queue_command(tx, queue, {{"kind", "open_window"}, {"window", number}},
                                  fmt::format("emergency:{}", e.id), options_.command_expiry));
       }
       update.result = fmt::format("已下发开窗命令：{} 号窗口", fmt::join(chosen, "、"));
       break;
     }
     case Action::publish_notice: {
-      auto target = queue_target();
-      if (auto* why = std::get_if<std::string>(&target)) {
-        update.state = "failed";
-        update.result = *why;
-        break;
-      }
       const int seconds = std::min(step.minutes * 60, 65535);
       update.command_ids.push_back(store::queue_command(
-          tx, std::get<store::CommandTarget>(target),
+          tx, queue,
           {{"kind", "show_message"}, {"display", "all"}, {"seconds", seconds}, {"text", step.text}},
           fmt::format("emergency:{}", e.id), options_.command_expiry));
       update.result = "已下发公告到营业厅屏幕";
@@ -294,9 +295,7 @@ void Manager::execute(pqxx::work& tx, const Locked& e, int position, const Step&
     default:
       return;  // a person carries it out
   }
-  update_step(tx, e.id, update);
-  log_event(tx, e.id, "system", "step",
-            fmt::format("第 {} 步 {}：{}", position, describe(step), update.result));
+  finish();
 }
 
 asio::awaitable<Outcome> Manager::activate(int plan_id, std::string hall_code, std::string content,

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "halld/alarm/rules.hpp"
 #include "halld/records/json_fields.hpp"
 
 namespace halld::emergency {
@@ -421,6 +422,8 @@ std::variant<WorkOrderRule, std::string> work_order_rule_from_json(const json& b
   if (r.answer_within_h < 1 || r.answer_within_h > 720)
     return std::string("'answer_within_h' is 1 to 720");
   if (!std::isfinite(r.threshold)) return std::string("'threshold' is a number");
+  if (!alarm::parse_indicator(r.indicator))
+    return fmt::format("unknown indicator '{}'", r.indicator);
   if (r.city_code.size() > 32 || r.hall_code.size() > 32)
     return std::string("'city' and 'hall' are codes");
   return r;

@@ -65,9 +65,10 @@ file = "${join(dir, 'halld.log')}"
 let browser;
 let page;  // kept for a screenshot of the page as a failure left it
 try {
-  // One window and a customer every two seconds: the queue grows, and an alarm comes.
+  // One of three windows staffed and a customer every two seconds: the queue grows, an alarm
+  // comes, and the crowding plan can open the other two.
   const sim = start(simBinary, ['--listen', '127.0.0.1:0', '--site', '4101001', '--source', '3', '--port-file', join(dir, 'sim.port'),
-    '--events', '0', '--speed', '1', '--hours', '24h', '--windows', '1', '--arrivals-per-hour', '1800'], 'hall_sim');
+    '--events', '0', '--speed', '1', '--hours', '24h', '--windows', '3', '--staffed', '1', '--arrivals-per-hour', '1800'], 'hall_sim');
   await until('the simulator', () => existsSync(join(dir, 'sim.port')) && readFileSync(join(dir, 'sim.port'), 'utf8').trim());
   const archives = JSON.parse(readFileSync(join(source, 'tests/data/archives_small.json'), 'utf8'));
   Object.assign(archives.channels[0], { host: '127.0.0.1', port: Number(readFileSync(join(dir, 'sim.port'), 'utf8')) });
@@ -83,8 +84,11 @@ try {
   const base = `http://127.0.0.1:${port}`;
   const setup = (method, path, body) => fetch(base + path, { method, headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
     .then(async (r) => { const text = await r.text(); assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`); return JSON.parse(text); });
-  await setup('POST', '/api/v1/alarm-rules', { name: '浏览器测试：排队', kind: 'limit', indicator: 'queue_length', warning: 2, critical: 1000,
+  const queueRule = await setup('POST', '/api/v1/alarm-rules', { name: '浏览器测试：排队', kind: 'limit', indicator: 'queue_length', warning: 2, critical: 1000,
     clear: 0, hold_s: 0, clear_hold_s: 3600, hall: '4101001', schedule: 'always' });
+  // The crowding plan follows the test's queue rule (a new version of it).
+  const crowding = (await setup('GET', '/api/v1/emergency-plans')).items.find((p) => p.event_type === 'crowding');
+  await setup('PUT', `/api/v1/emergency-plans/${crowding.id}`, { ...crowding, trigger_rules: [queueRule.id] });
 
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
@@ -143,6 +147,38 @@ try {
   assert.equal(record.acknowledged_by, 'user:admin');
   assert.equal(record.acknowledge_note, '已增开窗口');
   await page.screenshot({ path: join(artifacts, '05-alarm-acknowledged.png') });
+
+  // The crowding plan, run from a phone on the hall floor: suggested by the alarm, started,
+  // the windows opened by halld through the simulated queue system, a person's step confirmed,
+  // closed with the result; the record shows the indicators before and after.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('[data-testid=nav-emergencies]');
+  const startButton = await page.waitForSelector('[data-testid^=start-]', { timeout: 60000 });
+  const emergencyId = (await startButton.getAttribute('data-testid')).slice(6);
+  await page.screenshot({ path: join(artifacts, '06-emergency-suggested-phone.png'), fullPage: true });
+  await startButton.click();
+  await until('the windows to be opened by the queue system', async () =>
+    /已完成/.test(await page.textContent(`[data-testid=step-${emergencyId}-1]`)), 30000);
+  assert.match(await page.textContent(`[data-testid=step-${emergencyId}-1]`), /2、3 号窗口/);
+  assert.match(sim.output, /window 2 opened/);
+  await page.click(`[data-testid=done-${emergencyId}-3]`);
+  await page.fill('.el-message-box input', '两名引导员到岗');
+  await page.click('.el-message-box .el-button--primary');
+  await until('the step to show done', async () => /两名引导员到岗/.test(await page.textContent(`[data-testid=step-${emergencyId}-3]`)));
+  await page.screenshot({ path: join(artifacts, '07-emergency-checklist-phone.png'), fullPage: true });
+  await page.click(`[data-testid=close-${emergencyId}]`);
+  await page.fill('textarea[data-testid=close-result]', '增开两个窗口，排队缓解');
+  await page.click('[data-testid=close-confirm]');
+  await until('the emergency to leave the list', async () => !(await page.$(`[data-testid=emergency-${emergencyId}]`)));
+  await page.click('.el-tabs__item:has-text("处置记录")');
+  await until('the record to list it', async () => /增开两个窗口，排队缓解/.test(await page.textContent('[data-testid=emergency-record]')));
+  await page.screenshot({ path: join(artifacts, '08-emergency-record-phone.png'), fullPage: true });
+  const closed = await setup('GET', `/api/v1/emergencies/${emergencyId}`);
+  assert.equal(closed.state, 'closed');
+  assert.equal(closed.closed_by, 'user:admin');
+  assert.equal(closed.after.windows_open, 3, JSON.stringify(closed.after));
+  assert.ok(closed.timeline.some((entry) => entry.kind === 'answer'), 'the hall answered the commands');
+  await page.setViewportSize({ width: 1400, height: 900 });
 
   // A report exported as CSV, downloaded and opened.
   await page.click('[data-testid=nav-reports]');
