@@ -68,7 +68,7 @@ const App = {
         </header>
         <main>
           <overview-page v-if="page === 'overview'" :principal="session.principal" />
-          <hall-page v-else-if="page === 'hall'" :code="hallCode" />
+          <hall-page v-else-if="page === 'hall'" :code="hallCode" :principal="session.principal" />
           <alarms-page v-else-if="page === 'alarms'" :principal="session.principal" />
           <emergencies-page v-else-if="page === 'emergencies'" :principal="session.principal" />
           <reports-page v-else-if="page === 'reports'" :principal="session.principal" />

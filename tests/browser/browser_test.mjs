@@ -132,6 +132,15 @@ try {
   assert.equal(navigations, 0, 'the hall page must update without a reload');
   await page.screenshot({ path: join(artifacts, '03-hall-live.png') });
 
+  // A notice to the hall's screens from the hall page, by what it is for (no device address);
+  // the simulated queue system shows it and the command's state turns to done.
+  await page.click('[data-testid=command-kind]');
+  await page.click('.el-select-dropdown__item:has-text("屏幕公告")');
+  await page.fill('input[data-testid=command-text], [data-testid=command-text] input', '下午五点停止取号');
+  await page.click('[data-testid=command-send]');
+  await until('the hall to carry out the command', async () => /已执行/.test(await page.textContent('[data-testid=hall-commands]')), 30000);
+  assert.match(sim.output, /screens show "下午五点停止取号"/);
+
   // The alarm window: the queue alarm arrives; acknowledge it with a note; its state changes.
   await page.click('[data-testid=nav-alarms]');
   const ack = await page.waitForSelector('[data-testid^=ack-]', { timeout: 60000 });

@@ -199,17 +199,20 @@ const EmergenciesPage = {
           <a :href="exportUrl('csv')" download><el-button size="small">{{ t('exportCsv') }}</el-button></a>
           <a :href="exportUrl('xlsx')" download><el-button size="small">{{ t('exportExcel') }}</el-button></a>
         </div>
-        <el-table :data="history" size="small" :empty-text="t('noData')" data-testid="emergency-record">
-          <el-table-column prop="id" label="#" width="60" />
-          <el-table-column prop="hall_name" :label="t('hallName')" min-width="140" />
-          <el-table-column prop="event_type_name" :label="t('eventType')" width="110" />
-          <el-table-column :label="t('plan')" min-width="140"><template #default="s">{{ s.row.plan_name }}（v{{ s.row.plan_version }}）</template></el-table-column>
-          <el-table-column :label="t('state')" width="90"><template #default="s"><el-tag :type="stateTag[s.row.state]">{{ t('emergency_' + s.row.state) }}</el-tag></template></el-table-column>
-          <el-table-column :label="t('startedAt')" width="160"><template #default="s">{{ localTime(s.row.started_at || s.row.suggested_at, 480, true) }}</template></el-table-column>
-          <el-table-column :label="t('effect')" min-width="170"><template #default="s"><span v-if="s.row.after">{{ t('waiting') }} {{ figure(s.row.before, 'queue_length') }}→{{ figure(s.row.after, 'queue_length') }} · {{ t('predictedWait') }} {{ figure(s.row.before, 'predicted_wait_min') }}→{{ figure(s.row.after, 'predicted_wait_min') }} <el-tag size="small" :type="s.row.effective ? 'success' : 'info'">{{ s.row.effective ? t('effective') : t('noEffect') }}</el-tag></span></template></el-table-column>
-          <el-table-column prop="closed_by" :label="t('by')" width="110" />
-          <el-table-column prop="result" :label="t('outcome')" min-width="160" />
-        </el-table>
+        <div data-testid="emergency-record">
+          <div v-if="!history.length" class="empty">{{ t('noData') }}</div>
+          <div v-for="e in history" :key="e.id" class="record-row">
+            <div class="card-head">
+              <el-tag size="small" :type="stateTag[e.state]">{{ t('emergency_' + e.state) }}</el-tag>
+              <b>#{{ e.id }} {{ e.hall_name }}</b>
+              <span>{{ e.event_type_name }} · {{ e.plan_name }}（v{{ e.plan_version }}）</span>
+            </div>
+            <div class="muted">{{ localTime(e.started_at || e.suggested_at, 480, true) }}<span v-if="e.closed_at"> → {{ localTime(e.closed_at, 480, true) }}</span><span v-if="e.closed_by"> · {{ t('by') }} {{ e.closed_by }}</span></div>
+            <div v-if="e.after">{{ t('waiting') }} {{ figure(e.before, 'queue_length') }} → {{ figure(e.after, 'queue_length') }} · {{ t('predictedWait') }} {{ figure(e.before, 'predicted_wait_min') }} → {{ figure(e.after, 'predicted_wait_min') }}
+              <el-tag size="small" :type="e.effective ? 'success' : 'info'">{{ e.effective ? t('effective') : t('noEffect') }}</el-tag></div>
+            <div v-if="e.result">{{ e.outcome && e.outcome !== 'dismissed' ? t('outcome_' + e.outcome) + '：' : '' }}{{ e.result }}</div>
+          </div>
+        </div>
       </el-tab-pane>
       <el-tab-pane :label="t('plans')" name="plans">
         <el-table :data="statistics" size="small" :empty-text="t('noData')" data-testid="plan-statistics">

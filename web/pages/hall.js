@@ -1,8 +1,11 @@
-// One hall's live page: queues, windows, terminals, predictions, today's figures.
+// One hall's live page: queues, windows, terminals, predictions, today's figures, and the
+// commands sent to the hall's systems.
 import { ref, computed, onMounted, onBeforeUnmount, watch, fixed, percent } from './shared.js';
+import HallCommands from './hall_commands.js';
 
 const HallPage = {
-  props: { code: String },
+  components: { HallCommands },
+  props: { code: String, principal: Object },
   setup(props) {
     const hall = ref(null);
     const connected = ref(false);
@@ -29,7 +32,9 @@ const HallPage = {
         { name: t('satisfaction'), value: percent(today.satisfaction_rate), target: '' },
       ];
     });
-    return { t, hall, connected, queues, kpis, fixed, percent, localTime: api.localTime };
+    // Commands are for those who may act on the hall (the server decides either way).
+    const mayCommand = computed(() => !!props.principal && ['province_admin', 'city_manager', 'hall_manager'].includes(props.principal.role));
+    return { t, hall, connected, queues, kpis, mayCommand, fixed, percent, localTime: api.localTime };
   },
   template: `
   <div v-if="!code" class="empty">{{ t('noData') }}</div>
@@ -76,6 +81,7 @@ const HallPage = {
             <el-table-column prop="served_today" :label="t('servedToday')" />
           </el-table>
         </el-card>
+        <hall-commands v-if="mayCommand" :code="code" />
         <el-card :header="t('tickets')" style="margin-top:16px">
           <el-table :data="hall.tickets" size="small" max-height="240" :empty-text="t('noData')" data-testid="tickets">
             <el-table-column prop="ticket" :label="t('ticket')" />
