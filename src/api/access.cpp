@@ -113,6 +113,7 @@ constexpr std::array table{
           "/api/v1/work-orders/{id}/review",
           {Permission::handle_alarms, ScopeRule::work_order_path}},
     Entry{V::get, "/api/v1/work-order-statistics", {Permission::view, ScopeRule::city_hall_query}},
+    Entry{V::get, "/api/v1/dissatisfaction", {Permission::view, ScopeRule::city_hall_query}},
     Entry{V::get, "/api/v1/work-order-rules", province_view},
     Entry{V::post, "/api/v1/work-order-rules", configure},
     Entry{V::put, "/api/v1/work-order-rules/{id}", configure},

@@ -451,6 +451,43 @@ void add_work_order_routes(Router& router, store::Database& database, emergency:
       [&manager] { return manager.reload(); });
 }
 
+// The dissatisfaction analysis beside the plans' record (seed 000 §4.4.2), as JSON or a table.
+void add_decision_routes(Router& router, store::Database& database) {
+  router.add(
+      http::verb::get, "/api/v1/dissatisfaction",
+      [&database](RequestContext& context) -> asio::awaitable<Response> {
+        QueryReader query(context, {"city", "hall", "from", "to", "format"});
+        const auto city = query.text("city", 32), hall = query.text("hall", 32);
+        const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        records::Instant to{now + std::chrono::seconds(1), default_offset};
+        records::Instant from{to.at - std::chrono::days(30), default_offset};
+        if (auto range = query.range(from, to, default_offset)) std::tie(from, to) = *range;
+        const auto format = query.text("format", 8);
+        if (!format.empty() && !one_of(format, {"json", "csv", "xlsx"}))
+          query.fail("'format' must be json, csv or xlsx");
+        if (query.problem()) co_return bad_query(*query.problem());
+        const auto table = format == "csv"    ? TableFormat::csv
+                           : format == "xlsx" ? TableFormat::xlsx
+                                              : TableFormat::json;
+        auto analysing = database.run([=](pqxx::connection& c) {
+          pqxx::read_transaction tx(c);
+          auto analysis = emergency::dissatisfaction_analysis(
+              tx, city, hall, from.at.time_since_epoch().count(), to.at.time_since_epoch().count());
+          if (table == TableFormat::json) return json_response(http::status::ok, analysis.dump());
+          ordered_json rows = ordered_json::array();
+          for (const auto& g : analysis["groups"])
+            rows.push_back(ordered_json{{"维度", g["dimension"]},
+                                        {"分组", g["key"]},
+                                        {"评价数", g["evaluated"]},
+                                        {"不满意数", g["dissatisfied"]},
+                                        {"不满意率", g["rate"]},
+                                        {"超出预期", g["excess"]}});
+          return table_response({}, rows, table, "dissatisfaction");
+        });
+        co_return co_await std::move(analysing);
+      });
+}
+
 }  // namespace
 
 void add_emergency_routes(Router& router, store::Database& database, emergency::Manager& manager) {
@@ -458,6 +495,7 @@ void add_emergency_routes(Router& router, store::Database& database, emergency::
   add_emergency_record_routes(router, database, manager);
   add_command_routes(router, database);
   add_work_order_routes(router, database, manager);
+  add_decision_routes(router, database);
 }
 
 }  // namespace halld::api

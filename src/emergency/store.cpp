@@ -392,6 +392,61 @@ std::optional<std::string> hall_of_emergency(pqxx::transaction_base& tx, std::in
   return rows[0][0].as<std::string>();
 }
 
+// ---- decision support ----
+
+json dissatisfaction_analysis(pqxx::transaction_base& tx, const std::string& city_code,
+                              const std::string& hall_code, std::int64_t from_epoch,
+                              std::int64_t until_epoch) {
+  // Each evaluation with the ticket it is about: the latest issue of that ticket in the hall
+  // within the day before, and its first call after the issue.
+  return query_json(
+      tx,
+      "WITH facts AS ("
+      "  SELECT coalesce(i.business, '') AS business, coalesce(e.staff_no, '') AS clerk, "
+      "    CASE WHEN k.called_at IS NULL OR i.issued_at IS NULL THEN 'unknown' "
+      "      WHEN k.called_at - i.issued_at < interval '10 minutes' THEN '0-10' "
+      "      WHEN k.called_at - i.issued_at < interval '20 minutes' THEN '10-20' "
+      "      WHEN k.called_at - i.issued_at < interval '30 minutes' THEN '20-30' "
+      "      WHEN k.called_at - i.issued_at < interval '60 minutes' THEN '30-60' ELSE '60+' END "
+      "      AS wait_band, "
+      "    to_char(e.occurred_at AT TIME ZONE 'Asia/Shanghai', 'HH24') AS hour, "
+      "    e.evaluation = 4 AS dissatisfied "
+      "  FROM hall_event e JOIN hall h ON h.id = e.hall_id "
+      "  JOIN city_company c ON c.id = h.city_id "
+      "  LEFT JOIN LATERAL (SELECT x.business, x.occurred_at AS issued_at FROM hall_event x "
+      "    WHERE x.hall_id = e.hall_id AND x.kind = 0 AND x.ticket = e.ticket "
+      "    AND x.occurred_at <= e.occurred_at AND x.occurred_at > e.occurred_at - interval '1 day' "
+      "    ORDER BY x.occurred_at DESC LIMIT 1) i ON true "
+      "  LEFT JOIN LATERAL (SELECT y.occurred_at AS called_at FROM hall_event y "
+      "    WHERE y.hall_id = e.hall_id AND y.kind = 1 AND y.ticket = e.ticket "
+      "    AND y.occurred_at >= i.issued_at AND y.occurred_at <= e.occurred_at "
+      "    ORDER BY y.occurred_at LIMIT 1) k ON true "
+      "  WHERE e.kind = 7 AND e.evaluation BETWEEN 1 AND 4 AND e.device_at IS NULL "
+      "    AND e.occurred_at >= to_timestamp($3) AND e.occurred_at < to_timestamp($4) "
+      "    AND ($1 = '' OR c.code = $1) AND ($2 = '' OR h.code = $2)), "
+      "overall AS (SELECT count(*) AS evaluated, count(*) FILTER (WHERE dissatisfied) AS "
+      "  dissatisfied FROM facts), "
+      "groups AS ("
+      "  SELECT 'business' AS dimension, business AS key, count(*) AS evaluated, "
+      "    count(*) FILTER (WHERE dissatisfied) AS dissatisfied FROM facts GROUP BY business "
+      "  UNION ALL SELECT 'clerk', clerk, count(*), count(*) FILTER (WHERE dissatisfied) "
+      "    FROM facts GROUP BY clerk "
+      "  UNION ALL SELECT 'wait_band', wait_band, count(*), count(*) FILTER (WHERE dissatisfied) "
+      "    FROM facts GROUP BY wait_band "
+      "  UNION ALL SELECT 'hour', hour, count(*), count(*) FILTER (WHERE dissatisfied) "
+      "    FROM facts GROUP BY hour), "
+      "rated AS (SELECT g.*, round(g.dissatisfied::numeric / g.evaluated, 4) AS rate, "
+      "  round(g.dissatisfied - g.evaluated * o.dissatisfied::numeric / nullif(o.evaluated, 0), "
+      "  2) AS excess FROM groups g, overall o) "
+      "SELECT json_build_object('evaluated', o.evaluated, 'dissatisfied', o.dissatisfied, "
+      "  'rate', round(o.dissatisfied::numeric / nullif(o.evaluated, 0), 4), "
+      "  'groups', (SELECT coalesce(json_agg(r ORDER BY r.dimension, r.key), '[]') FROM rated r), "
+      "  'top', (SELECT coalesce(json_agg(t ORDER BY t.excess DESC, t.dimension, t.key), '[]') "
+      "    FROM (SELECT * FROM rated WHERE excess > 0 ORDER BY excess DESC, dimension, key "
+      "    LIMIT 10) t)) FROM overall o",
+      city_code, hall_code, from_epoch, until_epoch);
+}
+
 // ---- work orders ----
 
 std::vector<WorkOrderRule> load_work_order_rules(pqxx::transaction_base& tx) {

@@ -182,6 +182,9 @@ try {
   await page.click('.el-tabs__item:has-text("处置记录")');
   await until('the record to list it', async () => /增开两个窗口，排队缓解/.test(await page.textContent('[data-testid=emergency-record]')));
   await page.screenshot({ path: join(artifacts, '08-emergency-record-phone.png'), fullPage: true });
+  await page.click('.el-tabs__item:has-text("预案")');
+  await page.waitForSelector('[data-testid=dissatisfaction]');
+  await page.screenshot({ path: join(artifacts, '09-plans-and-dissatisfaction-phone.png'), fullPage: true });
   const closed = await setup('GET', `/api/v1/emergencies/${emergencyId}`);
   assert.equal(closed.state, 'closed');
   assert.equal(closed.closed_by, 'user:admin');

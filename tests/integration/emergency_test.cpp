@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "halld_fixture.hpp"
 #include "http_client.hpp"
@@ -229,6 +230,39 @@ TEST_F(EmergencyTest, AWorkOrderIsAnsweredReviewedAndCounted) {
   EXPECT_EQ(by_cause["items"][0]["key"], "staffing");
   EXPECT_EQ(by_cause["items"][0]["overdue"], 1);
   EXPECT_EQ(get("/api/v1/work-order-statistics?group=weekday")["error"]["code"], "bad_query");
+}
+
+TEST_F(EmergencyTest, DissatisfactionIsBrokenDownAndItsTopCausesRanked) {
+  auto imported = halld_command(
+      {"import", "--config", config.string(), HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+  port = start(config);
+  ASSERT_NE(port, 0);
+  // Two customers an hour ago: A001 (bill payment, clerk S01) waited 35 minutes and was
+  // dissatisfied; A002 (consultation, clerk S02) waited 5 and was satisfied.
+  db.exec("SELECT halld_event_partition(now() - interval '1 hour')");
+  db.exec(
+      "INSERT INTO hall_event (hall_id, occurred_at, received_at, source_id, sequence, kind, "
+      "ticket, business, staff_no, evaluation) SELECT h.id, now() - interval '1 hour' + "
+      "v.offset_min * interval '1 minute', now(), 1, v.seq, v.kind, v.ticket, v.business, "
+      "v.staff, v.evaluation FROM hall h, (VALUES "
+      "(1, 0, 'A001', 'bill_payment', NULL, NULL, 0), (2, 1, 'A001', NULL, 'S01', NULL, 35), "
+      "(3, 7, 'A001', NULL, 'S01', 4, 40), (4, 0, 'A002', 'consultation', NULL, NULL, 0), "
+      "(5, 1, 'A002', NULL, 'S02', NULL, 5), (6, 7, 'A002', NULL, 'S02', 2, 12)) "
+      "AS v(seq, kind, ticket, business, staff, evaluation, offset_min) WHERE h.code = '4101001'");
+  auto analysis = get("/api/v1/dissatisfaction?hall=4101001");
+  EXPECT_EQ(analysis["evaluated"], 2) << analysis.dump();
+  EXPECT_EQ(analysis["dissatisfied"], 1);
+  std::set<std::pair<std::string, std::string>> top;
+  for (const auto& group : analysis["top"])
+    top.insert({group["dimension"].get<std::string>(), group["key"].get<std::string>()});
+  EXPECT_EQ(top, (std::set<std::pair<std::string, std::string>>{
+                     {"business", "bill_payment"}, {"clerk", "S01"}, {"wait_band", "30-60"}}))
+      << analysis.dump();
+  auto csv = http_get(port, "/api/v1/dissatisfaction?hall=4101001&format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_THAT(csv.body, HasSubstr("不满意率"));
+  EXPECT_EQ(get("/api/v1/dissatisfaction?hall=4101001&format=pdf")["error"]["code"], "bad_query");
 }
 
 }  // namespace

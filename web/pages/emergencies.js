@@ -17,6 +17,7 @@ const EmergenciesPage = {
     const history = ref([]);
     const plans = ref([]);
     const statistics = ref([]);
+    const dissatisfaction = ref(null);  // the last 30 days' analysis
     const manual = reactive({ plan: null, hall: '', content: '' });
     const closing = reactive({ visible: false, id: 0, outcome: 'resolved', result: '', nature: 'general' });
     const answering = reactive({ visible: false, id: 0, cause: 'staffing', measures: '' });
@@ -35,9 +36,10 @@ const EmergenciesPage = {
     async function loadOrders() { orders.value = (await api.get('/api/v1/work-orders?limit=200')).items; }
     async function loadHistory() { history.value = (await api.get('/api/v1/emergencies?limit=200')).items; }
     async function loadPlans() {
-      const [list, stats] = await Promise.all([api.get('/api/v1/emergency-plans'), api.get('/api/v1/emergency-plan-statistics')]);
+      const [list, stats, analysis] = await Promise.all([api.get('/api/v1/emergency-plans'), api.get('/api/v1/emergency-plan-statistics'), api.get('/api/v1/dissatisfaction')]);
       plans.value = list.items;
       statistics.value = stats.items;
+      dissatisfaction.value = analysis;
     }
     async function act(path, body, message) {
       try {
@@ -118,7 +120,7 @@ const EmergenciesPage = {
     onBeforeUnmount(() => clearInterval(timer));
     const causes = ['staffing', 'business_surge', 'system_fault', 'complex_business', 'clerk_skill', 'other'];
     return {
-      t, tab, open, records, orders, history, plans, statistics, manual, closing, answering, mayReview, ownHall, causes,
+      t, tab, open, records, orders, history, plans, statistics, dissatisfaction, manual, closing, answering, mayReview, ownHall, causes,
       start, dismiss, finishStep, askClose, close, startManually, askAnswer, answer, review, overdueSteps, exportUrl,
       figure, onTab, stepTag, stateTag, fixed, localTime: api.localTime,
     };
@@ -224,6 +226,14 @@ const EmergenciesPage = {
           <el-table-column prop="dismissed" :label="t('dismissed')" width="70" />
           <el-table-column :label="t('meanMinutes')" width="100"><template #default="s">{{ fixed(s.row.mean_minutes) }}</template></el-table-column>
         </el-table>
+        <el-card v-if="dissatisfaction" shadow="never" class="emergency-card" data-testid="dissatisfaction">
+          <template #header>{{ t('dissatisfaction') }}（{{ t('last30Days') }}）：{{ dissatisfaction.dissatisfied }} / {{ dissatisfaction.evaluated }}
+            <a href="/api/v1/dissatisfaction?format=csv" download><el-button size="small" text>{{ t('exportCsv') }}</el-button></a></template>
+          <div v-if="!dissatisfaction.top.length" class="muted">{{ t('noData') }}</div>
+          <div v-for="g in dissatisfaction.top" :key="g.dimension + g.key" class="card-line">
+            {{ t('dim_' + g.dimension) }}：<b>{{ g.key || '—' }}</b> · {{ t('dissatisfiedCount') }} {{ g.dissatisfied }}/{{ g.evaluated }}（{{ fixed(g.rate * 100) }}%）· {{ t('excess') }} {{ fixed(g.excess) }}
+          </div>
+        </el-card>
         <el-collapse>
           <el-collapse-item v-for="p in plans" :key="p.id" :title="p.name + ' · ' + p.event_type_name + ' · v' + p.version">
             <ol><li v-for="(s, i) in p.steps" :key="i">{{ s.description }}（{{ s.executes ? t('byHalld') : t('byPerson') }}，{{ s.time_limit_min }} {{ t('minutes') }}）</li></ol>

@@ -50,7 +50,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
 // list and its export, one whole record, started by hand or from a suggestion, steps confirmed,
 // closed or dismissed — each through the manager), commands to a hall's windows, screens, queue
 // and terminals by object, work orders (answered by the hall, reviewed by its city) and their
-// statistics and rules.
+// statistics and rules; the dissatisfaction analysis (seed 000 §4.4.2).
 void add_emergency_routes(Router& router, store::Database& database, emergency::Manager& manager);
 
 // Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the

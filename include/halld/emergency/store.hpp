@@ -108,6 +108,16 @@ nlohmann::json list_emergencies(pqxx::transaction_base& tx, const EmergencyFilte
 nlohmann::json emergency_record(pqxx::transaction_base& tx, std::int64_t id);
 std::optional<std::string> hall_of_emergency(pqxx::transaction_base& tx, std::int64_t id);
 
+// ---- decision support (seed 000 §4.4.2) ----
+// The dissatisfaction analysis over the evaluations given in [from, until) in a city or hall
+// (empty: all): how many were evaluated and how many dissatisfied, broken down by business,
+// clerk, wait band (the ticket's wait before its call) and hour of the day (Beijing time), and
+// the groups ranked by their excess: dissatisfied evaluations beyond what the overall rate
+// would give a group of that size (the top causes).
+nlohmann::json dissatisfaction_analysis(pqxx::transaction_base& tx, const std::string& city_code,
+                                        const std::string& hall_code, std::int64_t from_epoch,
+                                        std::int64_t until_epoch);
+
 // ---- work orders ----
 struct WorkOrderRule {
   int id = 0;
