@@ -174,13 +174,8 @@ void add_emergency_record_routes(Router& router, store::Database& database,
                    f.until_epoch = range->second.at.time_since_epoch().count();
                  }
                }
-               const auto format = query.text("format", 8);
-               if (!format.empty() && !one_of(format, {"json", "csv", "xlsx"}))
-                 query.fail("'format' must be json, csv or xlsx");
+               const auto table = query.table_format();
                if (query.problem()) co_return bad_query(*query.problem());
-               const auto table = format == "csv"    ? TableFormat::csv
-                                  : format == "xlsx" ? TableFormat::xlsx
-                                                     : TableFormat::json;
                auto listing = database.run([f, table](pqxx::connection& c) {
                  pqxx::read_transaction tx(c);
                  auto list = emergency::list_emergencies(tx, f);
@@ -462,13 +457,8 @@ void add_decision_routes(Router& router, store::Database& database) {
         records::Instant to{now + std::chrono::seconds(1), default_offset};
         records::Instant from{to.at - std::chrono::days(30), default_offset};
         if (auto range = query.range(from, to, default_offset)) std::tie(from, to) = *range;
-        const auto format = query.text("format", 8);
-        if (!format.empty() && !one_of(format, {"json", "csv", "xlsx"}))
-          query.fail("'format' must be json, csv or xlsx");
+        const auto table = query.table_format();
         if (query.problem()) co_return bad_query(*query.problem());
-        const auto table = format == "csv"    ? TableFormat::csv
-                           : format == "xlsx" ? TableFormat::xlsx
-                                              : TableFormat::json;
         auto analysing = database.run([=](pqxx::connection& c) {
           pqxx::read_transaction tx(c);
           auto analysis = emergency::dissatisfaction_analysis(

@@ -155,16 +155,10 @@ void add_kpi_query(Router& router, store::Database& database, live::Engine& engi
           q.dimension = kpi::Dimension::business;
           q.key = business;
         }
-        const auto format = query.text("format", 8);
-        if (!format.empty() && format != "json" && format != "csv" && format != "xlsx") {
-          query.fail("'format' must be json, csv or xlsx");
-        }
+        const auto table_format = query.table_format();
         if (query.problem()) co_return bad_query(*query.problem());
         if (!scope) co_return error_response(http::status::not_found, "not_found", missing);
         q.halls = scope->halls;
-        const auto table_format = format == "csv"    ? TableFormat::csv
-                                  : format == "xlsx" ? TableFormat::xlsx
-                                                     : TableFormat::json;
         try {
           auto answering = database.run(
               [q, scope = std::move(*scope), table_format, &shape](pqxx::connection& c) {

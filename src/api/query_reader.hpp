@@ -15,6 +15,9 @@
 
 namespace halld::api {
 
+// How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.
+enum class TableFormat { json, csv, xlsx };
+
 // Validates a query string against the parameters an endpoint accepts; the first problem
 // becomes a 400 with a message naming the parameter.
 class QueryReader {
@@ -49,6 +52,15 @@ class QueryReader {
       return fallback;
     }
     return value;
+  }
+
+  // 'format': json (the default), csv or xlsx.
+  TableFormat table_format() {
+    const auto format = text("format", 8);
+    if (format == "csv") return TableFormat::csv;
+    if (format == "xlsx") return TableFormat::xlsx;
+    if (!format.empty() && format != "json") fail("'format' must be json, csv or xlsx");
+    return TableFormat::json;
   }
 
   // 'from' and 'to' (dates or ISO-8601 times with offset; dates at `offset`; a date as 'to'

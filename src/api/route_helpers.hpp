@@ -15,6 +15,7 @@
 
 #include "halld/api/router.hpp"
 #include "halld/store/database.hpp"
+#include "query_reader.hpp"
 
 namespace halld::api {
 
@@ -151,8 +152,6 @@ void add_object_writes(Router& router, store::Database& database, const std::str
 
 // Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
 std::string to_csv(const nlohmann::ordered_json& rows);
-// How a report table is answered: the JSON body, or its rows as CSV or an Excel workbook.
-enum class TableFormat { json, csv, xlsx };
 Response table_response(const nlohmann::ordered_json& body, const nlohmann::ordered_json& rows,
                         TableFormat format, std::string_view name);
 
