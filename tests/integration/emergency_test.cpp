@@ -40,6 +40,14 @@ class EmergencyTest : public SimulatedHallTest {
     return http_request(port, method, target, {{"Content-Type", "application/json"}},
                         body.is_null() ? std::string() : body.dump());
   }
+  // halld on the test archives, without a simulated hall.
+  void start_with_archives() {
+    auto imported = halld_command({"import", "--config", config.string(),
+                                   HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
+    ASSERT_EQ(imported.exit_code, 0) << imported.output;
+    port = start(config);
+    ASSERT_NE(port, 0);
+  }
   json get(const std::string& target) { return json::parse(http_get(port, target).body); }
 
   std::uint16_t port = 0;
@@ -185,11 +193,8 @@ TEST_F(EmergencyTest, ACrowdedHallGetsItsPlanRunAndTheRecordShowsTheEffect) {
 }
 
 TEST_F(EmergencyTest, AWorkOrderIsAnsweredReviewedAndCounted) {
-  auto imported = halld_command(
-      {"import", "--config", config.string(), HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
-  ASSERT_EQ(imported.exit_code, 0) << imported.output;
-  port = start(config);
-  ASSERT_NE(port, 0);
+  start_with_archives();
+  if (HasFatalFailure()) return;
   db.exec(
       "INSERT INTO work_order (rule_id, rule_name, hall_id, indicator, threshold, state, "
       "opened_at, due_at, evidence) SELECT 1, '排队等候持续超时', id, 'longest_wait_min', 30, "
@@ -233,11 +238,8 @@ TEST_F(EmergencyTest, AWorkOrderIsAnsweredReviewedAndCounted) {
 }
 
 TEST_F(EmergencyTest, DissatisfactionIsBrokenDownAndItsTopCausesRanked) {
-  auto imported = halld_command(
-      {"import", "--config", config.string(), HALLD_SOURCE_DIR "/tests/data/archives_small.json"});
-  ASSERT_EQ(imported.exit_code, 0) << imported.output;
-  port = start(config);
-  ASSERT_NE(port, 0);
+  start_with_archives();
+  if (HasFatalFailure()) return;
   // Two customers an hour ago: A001 (bill payment, clerk S01) waited 35 minutes and was
   // dissatisfied; A002 (consultation, clerk S02) waited 5 and was satisfied.
   db.exec("SELECT halld_event_partition(now() - interval '1 hour')");
