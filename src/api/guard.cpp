@@ -10,6 +10,7 @@
 #include "halld/auth/secrets.hpp"
 #include "halld/core/text.hpp"
 #include "halld/emergency/store.hpp"
+#include "halld/notice/store.hpp"
 #include "halld/store/archive_store.hpp"
 
 namespace halld::api {
@@ -265,6 +266,14 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
     auto found = query.find(name);
     return found == query.end() ? std::string() : found->second;
   };
+  // {id} as a number; nullopt for anything else, which the handler answers with a 404.
+  auto path_id = [&]() -> std::optional<std::int64_t> {
+    const auto& text = context.path_params.at("id");
+    std::int64_t id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return id;
+  };
 
   switch (access.rule) {
     case ScopeRule::public_route:
@@ -315,16 +324,32 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
       }
       co_return out_of_scope(principal);
     }
+    case ScopeRule::notice_path: {
+      auto id = path_id();
+      if (!id) co_return std::nullopt;
+      auto pending = database_.run([id = *id](pqxx::connection& c) {
+        pqxx::read_transaction tx(c);
+        return notice::reach_of_notice(tx, id);
+      });
+      std::optional<notice::Reach> reach = co_await std::move(pending);
+      if (!reach) co_return std::nullopt;
+      bool inside = false;
+      if (reach->level == notice::Level::city) {
+        inside = scope.level == ScopeLevel::city && reach->code == scope.code;
+      } else if (reach->level == notice::Level::hall) {
+        auto checking = covers(scope, reach->code);
+        inside = co_await std::move(checking);
+      }
+      if (!inside) co_return out_of_scope(principal);
+      co_return std::nullopt;
+    }
     case ScopeRule::alarm_path:
     case ScopeRule::emergency_path:
     case ScopeRule::work_order_path: {
-      const auto& text = context.path_params.at("id");
-      std::int64_t id = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-      if (ec != std::errc() || end != text.data() + text.size())
-        co_return std::nullopt;  // the handler's 404
+      auto id = path_id();
+      if (!id) co_return std::nullopt;
       auto pending = database_.run(
-          [id, rule = access.rule](pqxx::connection& c) -> std::optional<std::string> {
+          [id = *id, rule = access.rule](pqxx::connection& c) -> std::optional<std::string> {
             pqxx::read_transaction tx(c);
             switch (rule) {
               case ScopeRule::emergency_path:

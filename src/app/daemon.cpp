@@ -18,6 +18,7 @@
 #include "halld/core/service.hpp"
 #include "halld/core/version.hpp"
 #include "halld/live/engine.hpp"
+#include "halld/notice/publisher.hpp"
 #include "halld/notify/notifier.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/migrations.hpp"
@@ -78,6 +79,7 @@ class Daemon {
     api::add_alarm_routes(router_, *database_, *alarms_,
                           [this] { return notifier_->reload_contacts(); });
     api::add_emergency_routes(router_, *database_, *emergencies_);
+    api::add_notice_routes(router_, *database_, *notices_);
     api::add_acquisition_routes(router_, [this] {
       std::vector<nlohmann::json> statuses;
       for (const auto& channel : acquisition_->channels())
@@ -153,9 +155,12 @@ class Daemon {
                            std::move(text.text)});
         });
     emergencies_->load();
+    notices_ = std::make_unique<notice::Publisher>(io_.get_executor(), *database_, metrics_,
+                                                   notice::PublisherOptions{}, system_clock());
     start_service(*alarms_);
     start_service(*notifier_);
     start_service(*emergencies_);
+    start_service(*notices_);
   }
 
   // Throws std::invalid_argument for a template that cannot be used or a channel that cannot be
@@ -306,6 +311,7 @@ class Daemon {
   std::unique_ptr<alarm::Engine> alarms_;
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<emergency::Manager> emergencies_;
+  std::unique_ptr<notice::Publisher> notices_;
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<Acquisition> acquisition_;
   std::vector<Service*> started_;  // in the order started

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "halld/core/run_on.hpp"
+#include "halld/notice/store.hpp"
 #include "halld/records/event_json.hpp"
 #include "halld/store/command_store.hpp"
 
@@ -54,6 +55,12 @@ Manager::Manager(asio::any_io_executor executor, store::Database& database,
                                 "Emergency and work-order changes the database refused.")) {}
 
 Manager::~Manager() = default;
+
+notice::SyncOptions Manager::notice_sync() const {
+  notice::SyncOptions sync;
+  sync.command_expiry = options_.command_expiry;
+  return sync;
+}
 
 void Manager::load() {
   auto [plans, rules] = database_.run_blocking([](pqxx::connection& c) {
@@ -205,9 +212,9 @@ void Manager::execute(pqxx::work& tx, const Locked& e, int position, const Step&
     log_event(tx, e.id, "system", "step",
               fmt::format("第 {} 步 {}：{}", position, describe(step), update.result));
   };
-  // Windows and notices go through the hall's queue system.
+  // Windows open through the hall's queue system.
   store::CommandTarget queue;
-  if (step.action == Action::open_windows || step.action == Action::publish_notice) {
+  if (step.action == Action::open_windows) {
     auto target = store::hall_command_target(tx, e.hall.id, records::ChannelProtocol::queue_eval);
     if (auto* why = std::get_if<std::string>(&target)) {
       update.state = "failed";
@@ -245,12 +252,22 @@ void Manager::execute(pqxx::work& tx, const Locked& e, int position, const Step&
       break;
     }
     case Action::publish_notice: {
-      const int seconds = std::min(step.minutes * 60, 65535);
-      update.command_ids.push_back(store::queue_command(
-          tx, queue,
-          {{"kind", "show_message"}, {"display", "all"}, {"seconds", seconds}, {"text", step.text}},
-          fmt::format("emergency:{}", e.id), options_.command_expiry));
-      update.result = "已下发公告到营业厅屏幕";
+      // Through the notices, so the hall's screens list it, it can be withdrawn, and a
+      // notice of another (lower) priority comes back when it ends.
+      const auto now = clock_.now_seconds();
+      notice::Draft draft{step.text, notice::Priority::urgent, notice::Display::all, now,
+                          now + std::chrono::minutes(step.minutes)};
+      const auto id = notice::publish(tx, draft, {notice::Level::hall, e.hall.code},
+                                      fmt::format("emergency:{}", e.id), now, e.id);
+      update.result = fmt::format("已发布公告（公告 {}）到营业厅屏幕", id);
+      for (const auto& d : notice::sync_boards(tx, now, {e.hall.id}, notice_sync())) {
+        if (d.command_id) {
+          update.command_ids.push_back(*d.command_id);
+        } else {
+          update.state = "failed";
+          update.result = fmt::format("公告 {} 无法送达：{}", id, d.detail);
+        }
+      }
       break;
     }
     case Action::notify:
@@ -361,6 +378,9 @@ asio::awaitable<Outcome> Manager::close(std::int64_t id, Closing closing, std::s
     if (!closing.dismiss && locked->state != "active")
       return refusal(Outcome::Kind::conflict, fmt::format("the emergency is {}", locked->state));
     if (!closing.dismiss && !locked->has_after) measure_effect(tx, *locked);
+    const auto now = clock_.now_seconds();
+    if (!notice::withdraw_for_emergency(tx, id, actor, now).empty())
+      notice::sync_boards(tx, now, {locked->hall.id}, notice_sync());
     mark_closed(tx, id, closing.dismiss ? "dismissed" : "closed", actor,
                 closing.dismiss ? "dismissed" : closing.outcome, closing.result, closing.nature,
                 closing.content);

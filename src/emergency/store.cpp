@@ -4,17 +4,15 @@
 
 #include "halld/alarm/rules.hpp"
 #include "halld/records/json_fields.hpp"
+#include "halld/store/sql_text.hpp"
 
 namespace halld::emergency {
 namespace {
 
 using nlohmann::json;
 
-// Times leave the database as ISO 8601 in UTC; pages show them in the hall's time.
-constexpr const char* iso = "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'";
-std::string iso_of(std::string_view column) {
-  return fmt::format("to_char({} AT TIME ZONE 'UTC', {})", column, iso);
-}
+using store::array_literal;
+const auto iso_of = store::iso_utc;
 
 json steps_json(const std::vector<Step>& steps) {
   json out = json::array();
@@ -40,10 +38,6 @@ std::vector<T> numbers(const pqxx::field& field) {
     if (kind == pqxx::array_parser::string_value) out.push_back(static_cast<T>(std::stoll(text)));
   }
   return out;
-}
-template <class T>
-std::string array_literal(const std::vector<T>& values) {
-  return fmt::format("{{{}}}", fmt::join(values, ","));
 }
 
 const char* plan_columns =

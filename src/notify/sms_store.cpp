@@ -4,13 +4,12 @@
 #include <fmt/ranges.h>
 
 #include "halld/records/event_json.hpp"
+#include "halld/store/sql_text.hpp"
 
 namespace halld::notify {
 namespace {
 
-std::string array_literal(const std::vector<std::int64_t>& ids) {
-  return fmt::format("{{{}}}", fmt::join(ids, ","));
-}
+using store::array_literal;
 
 nlohmann::json iso_or_null(const pqxx::field& f) {
   if (f.is_null()) return nullptr;

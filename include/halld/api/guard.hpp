@@ -38,6 +38,7 @@ enum class ScopeRule {
   alarm_path,        // {id} is an alarm, whose hall decides
   emergency_path,    // {id} is an emergency, whose hall decides
   work_order_path,   // {id} is a work order, whose hall decides
+  notice_path,       // {id} is a notice: the caller's scope must hold all it reaches
 };
 
 struct Access {

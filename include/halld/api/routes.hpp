@@ -11,6 +11,7 @@
 #include "halld/core/metrics.hpp"
 #include "halld/emergency/manager.hpp"
 #include "halld/live/engine.hpp"
+#include "halld/notice/publisher.hpp"
 #include "halld/store/database.hpp"
 
 namespace halld::api {
@@ -52,6 +53,12 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
 // and terminals by object, work orders (answered by the hall, reviewed by its city) and their
 // statistics and rules; the dissatisfaction analysis (seed 000 §4.4.2).
 void add_emergency_routes(Router& router, store::Database& database, emergency::Manager& manager);
+
+// Notices on the halls' screens: listed (those reaching the caller's halls), published to a hall,
+// a city or the province (named by the 'hall' or 'city' query parameter, none: the province),
+// read with their deliveries, withdrawn; each publication and withdrawal syncs its halls' screens
+// in its own transaction, the publisher the rest.
+void add_notice_routes(Router& router, store::Database& database, notice::Publisher& publisher);
 
 // Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the
 // audit log; sessions live in the guard. `secure_cookie`: the session cookie is marked Secure

@@ -11,6 +11,8 @@
 // actions reach it through the API), the plans and work-order rules in memory, the holds.
 // Its loops live on its strand; every change is one transaction, rows locked, so the API's
 // actions and the ticker never interleave on one emergency.
+// A plan's notice is published as an urgent notice of the hall (notice/store), withdrawn when
+// the emergency closes.
 // Must not touch: alarms' lifecycle (it listens), sending texts (the caller's `tell`), links.
 #pragma once
 
@@ -21,6 +23,7 @@
 #include "halld/alarm/engine.hpp"
 #include "halld/emergency/plan.hpp"
 #include "halld/emergency/store.hpp"
+#include "halld/notice/store.hpp"
 
 namespace halld::emergency {
 
@@ -97,6 +100,7 @@ class Manager final : public Service {
   void execute(pqxx::work& tx, const Locked& emergency, int position, const Step& step,
                Texts& texts);
   void measure_effect(pqxx::work& tx, const Locked& emergency);
+  notice::SyncOptions notice_sync() const;
 
   asio::strand<asio::any_io_executor> strand_;
   store::Database& database_;

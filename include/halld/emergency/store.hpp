@@ -1,5 +1,5 @@
-// emergency/store: the SQL of plans, emergencies (their steps and timeline), work orders and
-// hall notices. Every function runs inside the caller's transaction; the JSON it answers is what
+// emergency/store: the SQL of plans, emergencies (their steps and timeline), and work orders.
+// Every function runs inside the caller's transaction; the JSON it answers is what
 // the API sends. Owns: the queries. Must not touch: deciding anything (emergency/manager does).
 #pragma once
 
