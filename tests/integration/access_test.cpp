@@ -43,6 +43,12 @@ class AccessTest : public HalldTest {
         "opened_at, due_at, evidence) OVERRIDING SYSTEM VALUE SELECT 1001, 1, 'r', id, "
         "'longest_wait_min', 30, 'open', now(), now() + interval '1 day', '{}' FROM hall WHERE "
         "code = '4101001'");
+    // And a notice on its screens.
+    db.exec(
+        "INSERT INTO hall_notice (id, level, hall_id, text, priority, valid_from, valid_until, "
+        "published_by, published_at) OVERRIDING SYSTEM VALUE SELECT 1001, 'hall', id, '暂停取号', "
+        "2, now() - interval '1 minute', now() + interval '1 day', 'test', now() FROM hall WHERE "
+        "code = '4101001'");
     port = start(config);
     ASSERT_NE(port, 0);
   }
@@ -157,6 +163,8 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
       << "the seven default rules";
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/emergencies/1001").body)["state"], "suggested");
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/work-orders/1001").body)["state"], "open");
+  EXPECT_EQ(json::parse(admin("GET", "/api/v1/notices/1001").body)["state"], "current");
+  EXPECT_EQ(json::parse(admin("GET", "/api/v1/notices").body)["total"], 1);
 
   // Unnamed, a query is narrowed to the caller's own city.
   auto halls = json::parse(send("GET", "/api/v1/halls", nullptr, other).body);

@@ -148,6 +148,14 @@ TEST_F(EmergencyTest, ACrowdedHallGetsItsPlanRunAndTheRecordShowsTheEffect) {
   EXPECT_EQ(record["after"]["windows_open"], 3) << record.dump();
   EXPECT_TRUE(record["effective"].is_boolean());
   EXPECT_EQ(record["steps"][3]["state"], "skipped");  // left open at closing
+  // The plan's notice was withdrawn with the closing: the screens are cleared.
+  ASSERT_TRUE(eventually(
+      [&] { return simulator->output().find("screens cleared") != std::string::npos; }, 20s));
+  auto notices = get("/api/v1/notices?hall=4101001");
+  ASSERT_EQ(notices["total"], 1) << notices.dump();
+  EXPECT_EQ(notices["items"][0]["state"], "withdrawn");
+  EXPECT_EQ(notices["items"][0]["priority"], "urgent");
+  EXPECT_EQ(notices["items"][0]["emergency_id"], suggestion["id"]);
   std::vector<std::string> kinds;
   for (const auto& entry : record["timeline"]) kinds.push_back(entry["kind"]);
   EXPECT_THAT(kinds,
@@ -190,6 +198,77 @@ TEST_F(EmergencyTest, ACrowdedHallGetsItsPlanRunAndTheRecordShowsTheEffect) {
                         {{"object", "screen"}, {"kind", "clear_message"}});
   EXPECT_EQ(elsewhere.status, 409) << elsewhere.body;
   EXPECT_THAT(elsewhere.body, HasSubstr("排队叫号系统"));
+}
+
+// Notices from the API: the province's reaches the simulated hall's screens, a hall's urgent one
+// takes its place, and each withdrawal brings the next in line back until the screens are clear.
+TEST_F(EmergencyTest, NoticesReachTheScreensInPriorityAndComeDownWhenWithdrawn) {
+  start_simulator({"--events", "0", "--speed", "1", "--hours", "24h"});
+  port = start(config);
+  ASSERT_NE(port, 0);
+  // The simulated hall logs in, so that its queue system is known.
+  ASSERT_TRUE(eventually(
+      [&] { return db.query_value("SELECT count(*) FROM acquisition_source") != "0"; }, 20s))
+      << simulator->output();
+
+  const auto shown = [&](const std::string& text) {
+    return eventually(
+        [&] { return simulator->output().find("screens show \"" + text) != std::string::npos; },
+        20s);
+  };
+  auto province = send("POST", "/api/v1/notices",
+                       {{"text", "12月5日系统升级，线上缴费暂停两小时"}, {"minutes", 120}});
+  ASSERT_EQ(province.status, 201) << province.body;
+  const auto province_id = std::to_string(json::parse(province.body)["id"].get<int>());
+  EXPECT_EQ(json::parse(province.body)["level"], "province");
+  ASSERT_TRUE(shown("12月5日系统升级")) << simulator->output();
+
+  auto urgent =
+      send("POST", "/api/v1/notices?hall=4101001",
+           {{"text", "大厅空调检修，请到二楼等候"}, {"priority", "urgent"}, {"minutes", 30}});
+  ASSERT_EQ(urgent.status, 201) << urgent.body;
+  const auto urgent_id = std::to_string(json::parse(urgent.body)["id"].get<int>());
+  ASSERT_TRUE(shown("大厅空调检修")) << simulator->output();
+
+  // Its delivery is answered by the hall.
+  json record;
+  ASSERT_TRUE(eventually(
+      [&] {
+        record = get("/api/v1/notices/" + urgent_id);
+        return record["halls"]["showing"] == 1;
+      },
+      20s))
+      << record.dump();
+  EXPECT_EQ(record["deliveries"][0]["hall"], "4101001");
+  EXPECT_EQ(record["deliveries"][0]["command_state"], "done");
+
+  const auto before = simulator->output().size();
+  auto withdrawn =
+      send("POST", "/api/v1/notices/" + urgent_id + "/withdraw", {{"reason", "检修完毕"}});
+  ASSERT_EQ(withdrawn.status, 200) << withdrawn.body;
+  EXPECT_EQ(json::parse(withdrawn.body)["state"], "withdrawn");
+  EXPECT_EQ(send("POST", "/api/v1/notices/" + urgent_id + "/withdraw", {{"reason", "x"}}).status,
+            409);
+  ASSERT_TRUE(eventually(
+      [&] { return simulator->output().find("12月5日系统升级", before) != std::string::npos; },
+      20s))
+      << "the province's notice is back: " << simulator->output();
+  ASSERT_EQ(
+      send("POST", "/api/v1/notices/" + province_id + "/withdraw", {{"reason", "改期"}}).status,
+      200);
+  ASSERT_TRUE(eventually(
+      [&] { return simulator->output().find("screens cleared", before) != std::string::npos; },
+      20s));
+
+  // Refused: a notice too long for the boards, a hall that does not exist, no validity.
+  EXPECT_EQ(
+      send("POST", "/api/v1/notices", {{"text", std::string(300, 'x')}, {"minutes", 5}}).status,
+      422);
+  EXPECT_EQ(send("POST", "/api/v1/notices?hall=4199999", {{"text", "x"}, {"minutes", 5}}).status,
+            404);
+  EXPECT_EQ(send("POST", "/api/v1/notices", {{"text", "x"}}).status, 422);
+  EXPECT_EQ(get("/api/v1/notices?state=current")["total"], 0);
+  EXPECT_EQ(get("/api/v1/notices")["total"], 2);
 }
 
 TEST_F(EmergencyTest, AWorkOrderIsAnsweredReviewedAndCounted) {

@@ -266,6 +266,12 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       "'qs-4101001', id, 'queue_eval', 'tcp_client', '127.0.0.1', 9, '4101001' FROM hall WHERE "
       "code = '4101001'");
   db.exec("INSERT INTO acquisition_source (channel, address) VALUES ('qs-4101001', 1)");
+  // Scheduled for tomorrow, so that the publisher leaves the database alone meanwhile.
+  db.exec(
+      "INSERT INTO hall_notice (level, hall_id, text, priority, valid_from, valid_until, "
+      "published_by, published_at) SELECT 'hall', id, '明日暂停取号', 2, now() + interval '1 day', "
+      "now() + interval '2 days', 'test', now() FROM hall WHERE code = '4101001'");
+  const auto notice = db.query_value("SELECT max(id) FROM hall_notice");
   const json plan = {{"name", "暴雨应急预案"},
                      {"event_type", "extreme_weather"},
                      {"steps", {{{"action", "instruction"}, {"text", "检查门口防滑"}}}}};
@@ -348,6 +354,10 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       {"post /api/v1/halls/{code}/commands",
        {"/api/v1/halls/4101001/commands",
         {{"object", "screen"}, {"kind", "show_message"}, {"text", "欢迎光临"}}}},
+      {"post /api/v1/notices",
+       {"/api/v1/notices?hall=4101001", {{"text", "今日下午系统维护"}, {"minutes", 30}}}},
+      {"post /api/v1/notices/{id}/withdraw",
+       {"/api/v1/notices/" + notice + "/withdraw", {{"reason", "已恢复"}}}},
       {"post /api/v1/work-orders/{id}/answer",
        {"/api/v1/work-orders/" + work_order("open") + "/answer",
         {{"cause", "staffing"}, {"measures", "增派两名柜员"}}}},
