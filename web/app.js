@@ -1,16 +1,17 @@
 // The shell: sign-in, the navigation between pages (#/overview, #/hall/CODE, #/alarms,
-// #/emergencies, #/reports, #/admin), the language switch.
+// #/emergencies, #/notices, #/reports, #/admin), the language switch.
 import { ref, computed, onMounted } from './pages/shared.js';
 import LoginPage from './pages/login.js';
 import OverviewPage from './pages/overview.js';
 import HallPage from './pages/hall.js';
 import AlarmsPage from './pages/alarms.js';
 import EmergenciesPage from './pages/emergencies.js';
+import NoticesPage from './pages/notices.js';
 import ReportsPage from './pages/reports.js';
 import AdminPage from './pages/admin.js';
 
 const App = {
-  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, EmergenciesPage, ReportsPage, AdminPage },
+  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, EmergenciesPage, NoticesPage, ReportsPage, AdminPage },
   setup() {
     const session = ref(null);
     const checked = ref(false);
@@ -59,6 +60,7 @@ const App = {
             <a href="#/overview" :class="{active: page === 'overview'}" data-testid="nav-overview">{{ t('overview') }}</a>
             <a href="#/alarms" :class="{active: page === 'alarms'}" data-testid="nav-alarms">{{ t('alarms') }}</a>
             <a href="#/emergencies" :class="{active: page === 'emergencies'}" data-testid="nav-emergencies">{{ t('emergencies') }}</a>
+            <a href="#/notices" :class="{active: page === 'notices'}" data-testid="nav-notices">{{ t('notices') }}</a>
             <a href="#/reports" :class="{active: page === 'reports'}" data-testid="nav-reports">{{ t('reports') }}</a>
             <a v-if="isAdmin" href="#/admin" :class="{active: page === 'admin'}" data-testid="nav-admin">{{ t('admin') }}</a>
           </nav>
@@ -71,6 +73,7 @@ const App = {
           <hall-page v-else-if="page === 'hall'" :code="hallCode" :principal="session.principal" />
           <alarms-page v-else-if="page === 'alarms'" :principal="session.principal" />
           <emergencies-page v-else-if="page === 'emergencies'" :principal="session.principal" />
+          <notices-page v-else-if="page === 'notices'" :principal="session.principal" />
           <reports-page v-else-if="page === 'reports'" :principal="session.principal" />
           <admin-page v-else-if="page === 'admin' && isAdmin" :principal="session.principal" />
         </main>

@@ -54,6 +54,27 @@ const messages = {
     plans: '预案', runs: '启动次数', judged: '已评估', dismissed: '未启动', meanMinutes: '平均用时(分)', minutes: '分钟',
     outcome_resolved: '已解决', outcome_partly: '部分解决', outcome_unresolved: '未解决', nature: '事件性质',
     nature_general: '一般', nature_major: '较大', nature_severe: '重大', resultText: '处置结果说明', measures: '整改措施',
+    notices: '屏幕公告', publishNotice: '发布公告', reach: '发布范围', reach_province: '全省', reach_city: '地市',
+    reach_hall: '营业厅', bytes: '字节', noticeHint: '例：系统升级，今晚 20:00–22:00 暂停线上缴费', priority: '优先级',
+    priority_normal: '普通', priority_important: '重要', priority_urgent: '紧急', displayOn: '显示在',
+    display_all: '显示屏与LED条屏', display_screens: '显示屏', display_led_boards: 'LED条屏', validity: '有效期',
+    fromNowFor: '从现在起', fromTo: '指定时段', startsNow: '开始（空为立即）', until: '结束', publish: '发布',
+    notice_current: '显示中', notice_scheduled: '待生效', notice_expired: '已过期', notice_withdrawn: '已撤回',
+    count: '共 {n} 条', fromEmergency: '应急处置', withdrawnBy: '{who} 于 {at} 撤回：{why}',
+    noticeHalls: '覆盖 {reached} 个营业厅 · 正在显示 {showing} · 发送中 {pending} · 未送达 {failed}',
+    deliveries: '送达情况', hideDeliveries: '收起', withdraw: '撤回', withdrawWhy: '撤回原因', noticeWithdrawn: '公告已撤回',
+    noDeliveries: '尚未发送', action: '动作', delivery_show: '显示', delivery_refresh: '续显', delivery_clear: '清除',
+    delivery_undeliverable: '无法送达', noticeTextNeeded: '请填写公告内容', noticeTooLong: '公告超过 255 字节（约 85 个汉字）',
+    chooseReach: '请选择地市或营业厅', chooseUntil: '请选择结束时间', noticePublished: '公告已发布，覆盖 {n} 个营业厅',
+    editPlan: '编辑预案', newPlan: '新建预案', planName: '预案名称', planNameNeeded: '请填写预案名称', planSaved: '预案已保存（第 {v} 版）',
+    appliesTo: '适用范围', triggerRules: '触发告警规则', manualOnly: '不关联告警（仅手工启动）', minSeverity: '最低告警级别',
+    autoStart: '告警时自动启动', effectAfter: '效果评估（启动后分钟）', steps: '处置步骤', addStep: '添加步骤',
+    action_open_windows: '增开窗口', action_add_guides: '增设引导员', action_start_preprocessing: '启动业务预办理',
+    action_divert: '业务分流', action_dispatch_resources: '资源调度', action_publish_notice: '发布公告',
+    action_notify: '短信通知', action_instruction: '处置指令', windowsUnit: '个窗口', peopleUnit: '名',
+    divert_terminals: '引导到自助终端', divert_nearby_halls: '分流到附近营业厅', stepTextHint_notice: '屏幕公告内容（255 字节以内）',
+    stepTextHint_sms: '短信内容', stepTextHint_instruction: '指令或说明', responsibleRole: '责任岗位', timeLimit: '时限', shownFor: '显示',
+    planDisabled: '已停用', planAuto: '自动启动', planManualOnly: '仅手工启动',
     job_running: '进行中', job_cancelling: '正在停止', job_done: '完成', job_cancelled: '已停止', job_failed: '失败',
   },
   en: {
@@ -109,6 +130,27 @@ const messages = {
     plans: 'Plans', runs: 'Runs', judged: 'Judged', dismissed: 'Dismissed', meanMinutes: 'Mean (min)', minutes: 'min',
     outcome_resolved: 'Resolved', outcome_partly: 'Partly', outcome_unresolved: 'Unresolved', nature: 'Nature',
     nature_general: 'General', nature_major: 'Major', nature_severe: 'Severe', resultText: 'Result', measures: 'Measures',
+    notices: 'Screen notices', publishNotice: 'Publish a notice', reach: 'Reach', reach_province: 'Province', reach_city: 'City',
+    reach_hall: 'Hall', bytes: 'bytes', noticeHint: 'e.g. System upgrade: online payment paused 20:00–22:00 tonight', priority: 'Priority',
+    priority_normal: 'Normal', priority_important: 'Important', priority_urgent: 'Urgent', displayOn: 'Show on',
+    display_all: 'Screens and LED boards', display_screens: 'Screens', display_led_boards: 'LED boards', validity: 'Valid',
+    fromNowFor: 'From now for', fromTo: 'From … to', startsNow: 'Start (empty: now)', until: 'Until', publish: 'Publish',
+    notice_current: 'Showing', notice_scheduled: 'Scheduled', notice_expired: 'Expired', notice_withdrawn: 'Withdrawn',
+    count: '{n} in all', fromEmergency: 'Emergency', withdrawnBy: 'Withdrawn by {who} at {at}: {why}',
+    noticeHalls: '{reached} halls reached · {showing} showing · {pending} being sent · {failed} not delivered',
+    deliveries: 'Deliveries', hideDeliveries: 'Hide', withdraw: 'Withdraw', withdrawWhy: 'Why is it withdrawn?', noticeWithdrawn: 'Notice withdrawn',
+    noDeliveries: 'Not sent yet', action: 'Action', delivery_show: 'Show', delivery_refresh: 'Refresh', delivery_clear: 'Clear',
+    delivery_undeliverable: 'Undeliverable', noticeTextNeeded: 'Write the notice', noticeTooLong: 'The notice is longer than 255 bytes',
+    chooseReach: 'Choose the city or hall', chooseUntil: 'Choose when it ends', noticePublished: 'Notice published to {n} halls',
+    editPlan: 'Edit plan', newPlan: 'New plan', planName: 'Plan name', planNameNeeded: 'Name the plan', planSaved: 'Plan saved (version {v})',
+    appliesTo: 'Applies to', triggerRules: 'Alarm rules that suggest it', manualOnly: 'None (started by hand only)', minSeverity: 'Lowest alarm severity',
+    autoStart: 'Start on the alarm', effectAfter: 'Judge the effect after (min)', steps: 'Steps', addStep: 'Add a step',
+    action_open_windows: 'Open windows', action_add_guides: 'Add guides', action_start_preprocessing: 'Start pre-processing',
+    action_divert: 'Divert business', action_dispatch_resources: 'Dispatch resources', action_publish_notice: 'Publish a notice',
+    action_notify: 'Text people', action_instruction: 'Instruction', windowsUnit: 'windows', peopleUnit: 'people',
+    divert_terminals: 'To self-service terminals', divert_nearby_halls: 'To nearby halls', stepTextHint_notice: 'Notice text (at most 255 bytes)',
+    stepTextHint_sms: 'Text message', stepTextHint_instruction: 'Instruction', responsibleRole: 'Responsible role', timeLimit: 'Time limit', shownFor: 'Shown for',
+    planDisabled: 'Disabled', planAuto: 'Starts automatically', planManualOnly: 'Started by hand only',
     job_running: 'Running', job_cancelling: 'Stopping', job_done: 'Done', job_cancelled: 'Stopped', job_failed: 'Failed',
   },
 };
@@ -132,4 +174,9 @@ function errorText(code, message) {
   return meaning ? (message ? `${meaning}（${message}）` : meaning) : message || code;
 }
 const i18n = Vue.reactive({ locale: localStorage.getItem('halld.locale') || 'zh-CN' });
-function t(key) { return (messages[i18n.locale] || messages['zh-CN'])[key] || key; }
+// `params` fill the text's {name} places.
+function t(key, params) {
+  let text = (messages[i18n.locale] || messages['zh-CN'])[key] || key;
+  for (const [name, value] of Object.entries(params || {})) text = text.replaceAll('{' + name + '}', value);
+  return text;
+}

@@ -148,17 +148,21 @@ std::string notice_select(const std::string& now) {
       "  n.published_by, {}, n.withdrawn_by, {}, n.withdraw_reason, n.emergency_id, "
       "  (SELECT count(*) FROM hall h WHERE h.status = 'open' AND (n.level = 'province' "
       "     OR h.city_id = n.city_id OR h.id = n.hall_id))::int, "
-      "  count(*) FILTER (WHERE k.state = 'done')::int, "
-      "  count(*) FILTER (WHERE k.state IN ('queued', 'sent'))::int, "
+      "  count(*) FILTER (WHERE shown.hall_id IS NOT NULL AND k.state = 'done')::int, "
+      "  count(*) FILTER (WHERE shown.hall_id IS NOT NULL AND k.state IN ('queued', 'sent'))::int, "
       "  count(*) FILTER (WHERE d.id IS NOT NULL AND (d.command_id IS NULL "
       "     OR k.state IN ('expired', 'failed', 'refused', 'unsupported')))::int "
       "FROM hall_notice n "
       "LEFT JOIN hall hh ON hh.id = n.hall_id "
       "LEFT JOIN city_company cc ON cc.id = n.city_id "
       // each hall's latest delivery of the notice says where it stands there
-      "LEFT JOIN LATERAL (SELECT DISTINCT ON (hall_id) id, command_id FROM hall_notice_delivery "
+      "LEFT JOIN LATERAL (SELECT DISTINCT ON (hall_id) id, hall_id, command_id FROM "
+      "  hall_notice_delivery "
       "  WHERE notice_id = n.id AND action <> 'clear' ORDER BY hall_id, id DESC) d ON true "
-      "LEFT JOIN hall_command k ON k.id = d.command_id ",
+      "LEFT JOIN hall_command k ON k.id = d.command_id "
+      // showing (or being sent) only where the boards still have it
+      "LEFT JOIN hall_notice_display shown ON shown.hall_id = d.hall_id AND shown.notice_id = "
+      "n.id ",
       iso_utc("n.valid_from"), iso_utc("n.valid_until"), state_sql(now), iso_utc("n.published_at"),
       iso_utc("n.withdrawn_at"));
 }

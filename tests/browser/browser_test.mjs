@@ -64,6 +64,7 @@ file = "${join(dir, 'halld.log')}"
 
 let browser;
 let page;  // kept for a screenshot of the page as a failure left it
+const problems = [];  // the page's errors, told when the test fails
 try {
   // One of three windows staffed and a customer every two seconds: the queue grows, an alarm
   // comes, and the crowding plan can open the other two.
@@ -94,7 +95,6 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 900 }, locale: 'zh-CN' });
   page = await context.newPage();
-  const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('console', (m) => m.type() === 'error' && !/401|Failed to load resource/.test(m.text()) && problems.push(m.text()));
   page.on('response', (r) => r.status() === 404 && problems.push('404 for ' + r.url()));  // a page asks only for what exists
@@ -185,6 +185,57 @@ try {
   await page.click('.el-tabs__item:has-text("预案")');
   await page.waitForSelector('[data-testid=dissatisfaction]');
   await page.screenshot({ path: join(artifacts, '09-plans-and-dissatisfaction-phone.png'), fullPage: true });
+  // A new plan written as a form: an event type, a first step, a notice step added and chosen.
+  await page.click('[data-testid=plan-new]');
+  await page.fill('input[data-testid=plan-name]', '暴雨应急预案');
+  await page.click('[data-testid=plan-event-type] .el-select');
+  await page.click('.el-select-dropdown__item:visible:has-text("极端天气")');
+  await page.fill('[data-testid=plan-step-1] textarea', '检查门口防滑垫和排水');
+  await page.click('[data-testid=plan-add-step]');
+  await page.click('[data-testid=plan-step-2] .el-select');
+  await page.click('.el-select-dropdown__item:visible:has-text("发布公告")');
+  await page.fill('[data-testid=plan-step-2] textarea', '暴雨天气，请注意地面湿滑');
+  await page.click('[data-testid=plan-step-2] .el-checkbox');
+  await page.screenshot({ path: join(artifacts, '10-plan-editor-phone.png'), fullPage: true });
+  await page.click('[data-testid=plan-save]');
+  let written;
+  await until('the plan to be saved', async () => {
+    written = (await setup('GET', '/api/v1/emergency-plans')).items.find((p) => p.name === '暴雨应急预案');
+    return !!written;
+  });
+  assert.equal(written.event_type, 'extreme_weather');
+  assert.deepEqual(written.steps.map((step) => step.action), ['instruction', 'publish_notice']);
+  assert.equal(written.steps[1].executes, true);
+  assert.equal(written.steps[1].text, '暴雨天气，请注意地面湿滑');
+  // Edited: a new version.
+  await page.click('.el-collapse-item__header:has-text("暴雨应急预案")');
+  await page.click(`[data-testid=plan-edit-${written.id}]`);
+  await page.fill('input[data-testid=plan-name]', '暴雨内涝应急预案');
+  await page.click('[data-testid=plan-save]');
+  await until('the plan to be saved again', async () =>
+    (await setup('GET', '/api/v1/emergency-plans')).items.some((p) => p.id === written.id && p.version === 2 && p.name === '暴雨内涝应急预案'));
+
+  // A notice to the whole province from a phone: it reaches the simulated hall's screens, and
+  // comes down when withdrawn.
+  await page.click('[data-testid=nav-notices]');
+  await page.fill('textarea[data-testid=notice-text]', '12月5日20:00至22:00系统升级，暂停线上缴费');
+  await page.click('[data-testid=notice-publish]');
+  await until('the hall to show the notice', async () => /screens show "12月5日20:00至22:00系统升级/.test(sim.output), 30000);
+  const notice = (await setup('GET', '/api/v1/notices?state=current')).items[0];
+  assert.equal(notice.level, 'province');
+  await until('the card to count the hall as showing it', async () =>
+    /正在显示 [1-9]/.test(await page.textContent(`[data-testid=notice-${notice.id}]`)));
+  // A new notice opens with its deliveries.
+  await until('the deliveries to list the hall', async () =>
+    /已执行/.test(await page.textContent(`[data-testid=notice-${notice.id}] .el-table`)));
+  await page.screenshot({ path: join(artifacts, '11-notices-phone.png'), fullPage: true });
+  const shownUpTo = sim.output.length;
+  await page.click(`[data-testid=notice-withdraw-${notice.id}]`);
+  await page.fill('.el-message-box input', '升级改期');
+  await page.click('.el-message-box .el-button--primary');
+  await until('the screens to be cleared', async () => sim.output.indexOf('screens cleared', shownUpTo) >= 0, 30000);
+  assert.equal((await setup('GET', `/api/v1/notices/${notice.id}`)).state, 'withdrawn');
+
   const closed = await setup('GET', `/api/v1/emergencies/${emergencyId}`);
   assert.equal(closed.state, 'closed');
   assert.equal(closed.closed_by, 'user:admin');
@@ -301,6 +352,7 @@ try {
   console.log('browser tests passed; screenshots in ' + artifacts);
 } catch (e) {
   console.error(e);
+  if (problems.length) console.error('page problems:', problems);
   if (page) await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => {});
   for (const child of children) console.error(`--- ${child.name} ---\n${child.output.slice(-4000)}`);
   process.exitCode = 1;

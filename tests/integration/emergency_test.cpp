@@ -156,6 +156,7 @@ TEST_F(EmergencyTest, ACrowdedHallGetsItsPlanRunAndTheRecordShowsTheEffect) {
   EXPECT_EQ(notices["items"][0]["state"], "withdrawn");
   EXPECT_EQ(notices["items"][0]["priority"], "urgent");
   EXPECT_EQ(notices["items"][0]["emergency_id"], suggestion["id"]);
+  EXPECT_EQ(notices["items"][0]["halls"]["showing"], 0);
   std::vector<std::string> kinds;
   for (const auto& entry : record["timeline"]) kinds.push_back(entry["kind"]);
   EXPECT_THAT(kinds,
@@ -319,12 +320,14 @@ TEST_F(EmergencyTest, AWorkOrderIsAnsweredReviewedAndCounted) {
 TEST_F(EmergencyTest, DissatisfactionIsBrokenDownAndItsTopCausesRanked) {
   start_with_archives();
   if (HasFatalFailure()) return;
-  // Two customers an hour ago: A001 (bill payment, clerk S01) waited 35 minutes and was
-  // dissatisfied; A002 (consultation, clerk S02) waited 5 and was satisfied.
-  db.exec("SELECT halld_event_partition(now() - interval '1 hour')");
+  // Two customers in the last whole hour (so that both evaluations fall in one hour of the day):
+  // A001 (bill payment, clerk S01) waited 35 minutes and was dissatisfied; A002 (consultation,
+  // clerk S02) waited 5 and was satisfied.
+  db.exec("SELECT halld_event_partition(date_trunc('hour', now()) - interval '1 hour')");
   db.exec(
       "INSERT INTO hall_event (hall_id, occurred_at, received_at, source_id, sequence, kind, "
-      "ticket, business, staff_no, evaluation) SELECT h.id, now() - interval '1 hour' + "
+      "ticket, business, staff_no, evaluation) SELECT h.id, date_trunc('hour', now()) - interval "
+      "'1 hour' + "
       "v.offset_min * interval '1 minute', now(), 1, v.seq, v.kind, v.ticket, v.business, "
       "v.staff, v.evaluation FROM hall h, (VALUES "
       "(1, 0, 'A001', 'bill_payment', NULL, NULL, 0), (2, 1, 'A001', NULL, 'S01', NULL, 35), "

@@ -3,11 +3,13 @@
 // to confirm), closing with the outcome; work orders to answer or review; the record and its
 // export; the plans and how often they worked.
 import { ref, reactive, computed, onMounted, onBeforeUnmount, ElMessage, ElMessageBox, fixed } from './shared.js';
+import PlanEditor from './plan_editor.js';
 
 const stepTag = { pending: 'info', running: 'warning', done: 'success', failed: 'danger', skipped: 'info' };
 const stateTag = { suggested: 'warning', active: 'danger', closed: 'success', dismissed: 'info' };
 
 const EmergenciesPage = {
+  components: { PlanEditor },
   props: { principal: Object },
   setup(props) {
     const tab = ref('open');
@@ -16,6 +18,9 @@ const EmergenciesPage = {
     const orders = ref([]);
     const history = ref([]);
     const plans = ref([]);
+    const eventTypes = ref([]);
+    const editing = reactive({ visible: false, plan: null });
+    const mayEditPlans = computed(() => props.principal && props.principal.role === 'province_admin');
     const statistics = ref([]);
     const dissatisfaction = ref(null);  // the last 30 days' analysis
     const manual = reactive({ plan: null, hall: '', content: '' });
@@ -38,6 +43,7 @@ const EmergenciesPage = {
     async function loadPlans() {
       const [list, stats, analysis] = await Promise.all([api.get('/api/v1/emergency-plans'), api.get('/api/v1/emergency-plan-statistics'), api.get('/api/v1/dissatisfaction')]);
       plans.value = list.items;
+      eventTypes.value = list.event_types;
       statistics.value = stats.items;
       dissatisfaction.value = analysis;
     }
@@ -108,6 +114,7 @@ const EmergenciesPage = {
     const overdueSteps = (e) => (records[e.id] ? records[e.id].steps.filter((s) => s.overdue).length : 0);
     const exportUrl = (format) => '/api/v1/emergencies?format=' + format + '&limit=1000';
     const figure = (indicators, name) => (indicators ? fixed(indicators[name], 0) : '—');
+    function editPlan(plan) { Object.assign(editing, { visible: true, plan }); }
     function onTab(name) {
       if (name === 'orders') loadOrders();
       if (name === 'history') loadHistory();
@@ -122,7 +129,7 @@ const EmergenciesPage = {
     return {
       t, tab, open, records, orders, history, plans, statistics, dissatisfaction, manual, closing, answering, mayReview, ownHall, causes,
       start, dismiss, finishStep, askClose, close, startManually, askAnswer, answer, review, overdueSteps, exportUrl,
-      figure, onTab, stepTag, stateTag, fixed, localTime: api.localTime,
+      figure, onTab, stepTag, stateTag, fixed, localTime: api.localTime, eventTypes, editing, mayEditPlans, editPlan, loadPlans,
     };
   },
   template: `
@@ -234,11 +241,15 @@ const EmergenciesPage = {
             {{ t('dim_' + g.dimension) }}：<b>{{ g.key || '—' }}</b> · {{ t('dissatisfiedCount') }} {{ g.dissatisfied }}/{{ g.evaluated }}（{{ fixed(g.rate * 100) }}%）· {{ t('excess') }} {{ fixed(g.excess) }}
           </div>
         </el-card>
+        <div class="card-actions" v-if="mayEditPlans"><el-button type="primary" size="small" @click="editPlan(null)" data-testid="plan-new">+ {{ t('newPlan') }}</el-button></div>
         <el-collapse>
-          <el-collapse-item v-for="p in plans" :key="p.id" :title="p.name + ' · ' + p.event_type_name + ' · v' + p.version">
+          <el-collapse-item v-for="p in plans" :key="p.id" :title="p.name + ' · ' + p.event_type_name + ' · v' + p.version + (p.enabled ? '' : ' · ' + t('planDisabled'))">
+            <div class="card-line muted">{{ t('appliesTo') }}：{{ p.hall || p.city || t('reach_province') }} · {{ p.auto_start ? t('planAuto') : t('planManualOnly') }} · {{ t('effectAfter') }} {{ p.effect_minutes }}</div>
             <ol><li v-for="(s, i) in p.steps" :key="i">{{ s.description }}（{{ s.executes ? t('byHalld') : t('byPerson') }}，{{ s.time_limit_min }} {{ t('minutes') }}）</li></ol>
+            <el-button v-if="mayEditPlans" size="small" @click="editPlan(p)" :data-testid="'plan-edit-' + p.id">{{ t('edit') }}</el-button>
           </el-collapse-item>
         </el-collapse>
+        <plan-editor v-model="editing.visible" :plan="editing.plan" :event-types="eventTypes" @saved="loadPlans" />
       </el-tab-pane>
     </el-tabs>
     <el-dialog v-model="closing.visible" :title="t('endHandling')" width="min(92vw, 480px)">
