@@ -5,6 +5,8 @@
 #include <array>
 #include <utility>
 
+#include "halld/core/names.hpp"
+
 namespace halld::auth {
 namespace {
 
@@ -20,23 +22,6 @@ constexpr std::array levels{
     std::pair{ScopeLevel::city, std::string_view("city")},
     std::pair{ScopeLevel::hall, std::string_view("hall")},
 };
-
-template <class Table, class Value>
-std::string_view name_in(const Table& table, Value value) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return "?";
-}
-
-template <class Table>
-auto value_in(const Table& table, std::string_view text)
-    -> std::optional<decltype(table[0].first)> {
-  for (const auto& [v, name] : table) {
-    if (name == text) return v;
-  }
-  return std::nullopt;
-}
 
 bool valid_code(std::string_view code) {
   if (code.empty() || code.size() > 32) return false;

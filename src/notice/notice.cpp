@@ -4,26 +4,13 @@
 
 #include <algorithm>
 
+#include "halld/core/names.hpp"
 #include "halld/records/event_json.hpp"
 
 namespace halld::notice {
 namespace {
 
 using nlohmann::json;
-
-template <class Enum, std::size_t N>
-std::optional<Enum> parse_name(std::string_view text,
-                               const std::pair<Enum, std::string_view> (&names)[N]) {
-  for (const auto& [value, name] : names)
-    if (name == text) return value;
-  return std::nullopt;
-}
-template <class Enum, std::size_t N>
-std::string_view name_of(Enum value, const std::pair<Enum, std::string_view> (&names)[N]) {
-  for (const auto& [v, name] : names)
-    if (v == value) return name;
-  return "?";
-}
 
 constexpr std::pair<Priority, std::string_view> priority_names[] = {
     {Priority::normal, "normal"}, {Priority::important, "important"}, {Priority::urgent, "urgent"}};
@@ -53,19 +40,19 @@ std::variant<Timestamp, std::string> instant_member(const json& body, const char
 }  // namespace
 
 std::string_view to_string(Priority priority) {
-  return name_of(priority, priority_names);
+  return name_in(priority_names, priority);
 }
 std::optional<Priority> parse_priority(std::string_view text) {
-  return parse_name(text, priority_names);
+  return value_in(priority_names, text);
 }
 std::string_view to_string(Display display) {
-  return name_of(display, display_names);
+  return name_in(display_names, display);
 }
 std::optional<Display> parse_display(std::string_view text) {
-  return parse_name(text, display_names);
+  return value_in(display_names, text);
 }
 std::string_view to_string(Level level) {
-  return name_of(level, level_names);
+  return name_in(level_names, level);
 }
 
 std::variant<Draft, std::string> draft_from_json(const json& body, Timestamp now) {
