@@ -118,7 +118,7 @@ TEST_F(NoticeStoreTest, TheUrgentWinsAWithdrawalBringsTheOtherBackAndExpiryClear
   auto record = notice_record(tx, province, {}, t0 + 3h);
   EXPECT_EQ(record["state"], "expired");
   EXPECT_EQ(record["halls"]["reached"], 3);
-  EXPECT_EQ(record["halls"]["failed"], 1);  // 4101002
+  EXPECT_EQ(record["halls"]["failed"], 1);   // 4101002
   EXPECT_EQ(record["halls"]["showing"], 0);  // over: no hall shows it any more
   // A city sees the notices that reach its halls, not those of other cities' halls.
   auto kaifeng = list_notices(tx, {"4102", "", "", 100, 0}, t0 + 3h);
