@@ -31,6 +31,7 @@ class Routes : public ::testing::Test {
     add_recompute_routes(router, database, engine);
     add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
     add_emergency_routes(router, database, emergencies);
+    add_notice_routes(router, database, notices);
   }
   MetricsRegistry metrics;
   store::Database database{"host=invalid.invalid", 1, {}, metrics};  // never asked to connect
@@ -41,6 +42,7 @@ class Routes : public ::testing::Test {
   emergency::Manager emergencies{
       asio::system_executor(), database, metrics, alarms, engine, {}, clock,
       [](emergency::Text) {}};
+  notice::Publisher notices{asio::system_executor(), database, metrics, {}, clock};
   Router router;
 };
 
