@@ -141,9 +141,10 @@ ordered_json live_json(const HallView& v) {
   j["windows"] = windows;
   ordered_json terminals = ordered_json::array();
   for (const auto& t : s.terminals) {
-    ordered_json faults = ordered_json::object();
+    ordered_json faults = ordered_json::array();  // [{"part": "receipt_printer", "state": "jam"}]
     for (const auto& [part, state] : t.faults)
-      faults[std::to_string(static_cast<int>(part))] = static_cast<int>(state);
+      faults.push_back(
+          {{"part", records::part_name(part)}, {"state", records::part_state_name(state)}});
     terminals.push_back(
         {{"terminal", t.id},
          {"state", t.state ? ordered_json(state_name(*t.state)) : ordered_json(nullptr)},

@@ -140,6 +140,10 @@ json fields(const Settlement& e) {
 std::string_view part_name(TerminalPart part) {
   return name(part);
 }
+std::string_view part_state_name(PartState state) {
+  return name(state);
+}
+
 std::optional<TerminalPart> parse_part(std::string_view text) {
   for (std::size_t i = 1; i < std::size(part_names); ++i) {
     if (part_names[i] == text) return static_cast<TerminalPart>(i);

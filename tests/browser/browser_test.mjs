@@ -120,6 +120,14 @@ try {
   await until('the tile to change live', async () => (await page.textContent(tile + ' .tile-figures')) !== tileFigures, 60000);
   assert.ok(tileName.trim(), 'the tile has a name');
   assert.equal(await page.textContent(tile + ' .tile-name'), tileName, 'an entry of changes keeps the name');
+  // Nothing unknown is painted healthy: a green tile is a hall whose link is up; a hall with no
+  // data source is grey and says so. The trend has its hours on the x axis.
+  for (const t of await page.$$eval('.tile', (tiles) => tiles.map((el) => ({ cls: el.className, text: el.innerText })))) {
+    if (t.cls.includes('green')) assert.match(t.text, /通信 正常/, 'green only with data: ' + t.text);
+    if (/未接入数据源/.test(t.text)) assert.ok(t.cls.includes('grey'), 'no data source is grey: ' + t.text);
+  }
+  const trendHours = await page.evaluate(() => echarts.getInstanceByDom(document.querySelector('[data-testid=trend]')).getOption().xAxis[0].data);
+  assert.ok(trendHours.length > 0 && trendHours.every((h) => /^\d\d:\d\d$/.test(h)), 'trend hours: ' + JSON.stringify(trendHours));
   await page.screenshot({ path: join(artifacts, '02-overview.png') });
 
   // The hall's queue changes on the page, with no reload, as the simulator issues tickets.
@@ -131,6 +139,10 @@ try {
   await until('the queue to change live', async () => (await page.textContent('[data-testid=hall-waiting]')) !== before, 60000);
   assert.equal(navigations, 0, 'the hall page must update without a reload');
   await page.screenshot({ path: join(artifacts, '03-hall-live.png') });
+  // The hall page in Chinese: its link's state, business and window states by name, no codes.
+  assert.match(await page.textContent('[data-testid=hall-comm]'), /通信正常/);
+  const hallText = await page.innerText('[data-testid=hall-live]');
+  assert.doesNotMatch(hallText, /\b(open|closed|paused|in_service|idle|busy)\b|\b[a-z]+_[a-z_]+\b/, 'an internal code on the hall page');
 
   // A notice to the hall's screens from the hall page, by what it is for (no device address);
   // the simulated queue system shows it and the command's state turns to done.

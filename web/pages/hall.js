@@ -1,6 +1,6 @@
 // One hall's live page: queues, windows, terminals, predictions, today's figures, and the
 // commands sent to the hall's systems.
-import { ref, computed, onMounted, onBeforeUnmount, watch, fixed, percent } from './shared.js';
+import { ref, computed, onMounted, onBeforeUnmount, watch, fixed, percent, loadBusinessNames, businessName } from './shared.js';
 import HallCommands from './hall_commands.js';
 
 const HallPage = {
@@ -20,7 +20,7 @@ const HallPage = {
       }, (up) => (connected.value = up));
     }
     watch(() => props.code, follow);
-    onMounted(follow);
+    onMounted(() => { loadBusinessNames(); follow(); });
     onBeforeUnmount(() => live && live.close());
     const queues = computed(() => hall.value ? Object.entries(hall.value.queues).map(([business, q]) => ({ business, ...q })) : []);
     const kpis = computed(() => {
@@ -32,9 +32,20 @@ const HallPage = {
         { name: t('satisfaction'), value: percent(today.satisfaction_rate), target: '' },
       ];
     });
+    // Where the hall's data comes from, never shown healthy when unknown: no data source, a
+    // link down since when, or up.
+    const comm = computed(() => {
+      const channels = (hall.value && hall.value.channels) || [];
+      if (!channels.length) return { type: 'info', text: t('noSource') };
+      const down = channels.filter((c) => !c.up);
+      const since = api.localTime((down[0] || channels[0]).since, 480, true).slice(5, 16);
+      return down.length ? { type: 'danger', text: t('commDownSince', { at: since }) } : { type: 'success', text: t('commUpSince', { at: since }) };
+    });
+    const hasSource = computed(() => !!(hall.value && hall.value.channels && hall.value.channels.length));
+    const faults = (parts) => (parts || []).map((p) => t('part_' + p.part) + '（' + t('partstate_' + p.state) + '）').join('、');
     // Commands are for those who may act on the hall (the server decides either way).
     const mayCommand = computed(() => !!props.principal && ['province_admin', 'city_manager', 'hall_manager'].includes(props.principal.role));
-    return { t, hall, connected, queues, kpis, mayCommand, fixed, percent, localTime: api.localTime };
+    return { t, hall, connected, queues, kpis, mayCommand, comm, hasSource, faults, businessName, fixed, percent, localTime: api.localTime };
   },
   template: `
   <div v-if="!code" class="empty">{{ t('noData') }}</div>
@@ -42,14 +53,15 @@ const HallPage = {
   <div v-else data-testid="hall-live">
     <div class="toolbar">
       <h2>{{ hall.name }} <small>{{ hall.hall }}</small></h2>
-      <el-tag :type="connected ? 'success' : 'danger'">{{ connected ? t('live') : t('offline') }}</el-tag>
+      <el-tag :type="comm.type" data-testid="hall-comm">{{ comm.text }}</el-tag>
+      <el-tag size="small" effect="plain" :type="connected ? 'success' : 'danger'">{{ connected ? t('live') : t('offline') }}</el-tag>
       <span class="totals">{{ t('waiting') }} <b data-testid="hall-waiting">{{ hall.waiting }}</b> · {{ t('longestWait') }} {{ fixed(hall.longest_wait_min) }} · v{{ hall.version }} · {{ localTime(hall.as_of) }}</span>
     </div>
     <el-row :gutter="16">
-      <el-col :span="8">
+      <el-col :xs="24" :lg="8">
         <el-card :header="t('queues')">
           <el-table :data="queues" size="small" :empty-text="t('noData')">
-            <el-table-column prop="business" :label="t('business')" />
+            <el-table-column :label="t('business')"><template #default="s">{{ businessName(s.row.business) }}</template></el-table-column>
             <el-table-column prop="waiting" :label="t('waiting')" />
             <el-table-column :label="t('longestWait')"><template #default="s">{{ fixed(s.row.longest_wait_min) }}</template></el-table-column>
           </el-table>
@@ -62,21 +74,21 @@ const HallPage = {
           </el-table>
         </el-card>
         <el-card :header="t('predictions')" style="margin-top:16px">
-          <el-table :data="hall.predictions" size="small" :empty-text="t('noData')">
-            <el-table-column :label="t('business')"><template #default="s">{{ s.row.business || t('all') }}</template></el-table-column>
+          <el-table :data="hasSource ? hall.predictions : []" size="small" :empty-text="t('noData')">
+            <el-table-column :label="t('business')"><template #default="s">{{ s.row.business ? businessName(s.row.business) : t('all') }}</template></el-table-column>
             <el-table-column :label="t('predictedWait')"><template #default="s">{{ fixed(s.row.predicted_wait_min) }}</template></el-table-column>
             <el-table-column prop="windows_needed" :label="t('windowsNeeded')" />
           </el-table>
         </el-card>
       </el-col>
-      <el-col :span="16">
+      <el-col :xs="24" :lg="16">
         <el-card :header="t('windows')">
           <el-table :data="hall.windows" size="small" :empty-text="t('noData')">
             <el-table-column prop="number" :label="t('window')" width="70" />
-            <el-table-column prop="state" :label="t('state')" />
+            <el-table-column :label="t('state')"><template #default="s">{{ t('win_' + s.row.state) }}</template></el-table-column>
             <el-table-column prop="clerk" :label="t('clerk')" />
             <el-table-column prop="ticket" :label="t('ticket')" />
-            <el-table-column prop="business" :label="t('business')" />
+            <el-table-column :label="t('business')"><template #default="s">{{ businessName(s.row.business) }}</template></el-table-column>
             <el-table-column :label="t('serving')"><template #default="s">{{ fixed(s.row.serving_min) }}</template></el-table-column>
             <el-table-column prop="served_today" :label="t('servedToday')" />
           </el-table>
@@ -85,7 +97,7 @@ const HallPage = {
         <el-card :header="t('tickets')" style="margin-top:16px">
           <el-table :data="hall.tickets" size="small" max-height="240" :empty-text="t('noData')" data-testid="tickets">
             <el-table-column prop="ticket" :label="t('ticket')" />
-            <el-table-column prop="business" :label="t('business')" />
+            <el-table-column :label="t('business')"><template #default="s">{{ businessName(s.row.business) }}</template></el-table-column>
             <el-table-column :label="t('since')"><template #default="s">{{ localTime(s.row.since) }}</template></el-table-column>
             <el-table-column :label="t('waitedMin')"><template #default="s">{{ fixed(s.row.waited_min) }}</template></el-table-column>
           </el-table>
@@ -93,8 +105,8 @@ const HallPage = {
         <el-card :header="t('terminals')" style="margin-top:16px">
           <el-table :data="hall.terminals" size="small" :empty-text="t('noData')">
             <el-table-column prop="terminal" :label="t('terminal')" />
-            <el-table-column prop="state" :label="t('state')" />
-            <el-table-column :label="t('faultyParts')"><template #default="s">{{ (s.row.faulty_parts || []).join(', ') }}</template></el-table-column>
+            <el-table-column :label="t('state')"><template #default="s">{{ t('term_' + (s.row.state || 'unknown')) }}</template></el-table-column>
+            <el-table-column :label="t('faultyParts')"><template #default="s">{{ faults(s.row.faulty_parts) }}</template></el-table-column>
             <el-table-column :label="t('doorOpen')"><template #default="s">{{ s.row.door_open ? '⚠' : '' }}</template></el-table-column>
             <el-table-column prop="transactions_today" :label="t('servedToday')" />
           </el-table>

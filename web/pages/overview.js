@@ -1,11 +1,13 @@
 // The province, city or hall overview: every hall in scope, coloured by its state, live.
 import { ref, reactive, computed, onMounted, onBeforeUnmount, watch, fixed, percent, EChart } from './shared.js';
 
+// Red: link down or a critical alarm; orange: an alarm or waits past the hall's target; grey: no
+// data source, so nothing is known (never green); green: data flowing and within target.
 function hallColour(hall, alarms) {
   const mine = alarms.filter((a) => a.hall === hall.hall);
   if (hall.comm === 'down' || mine.some((a) => a.severity === 'critical')) return 'red';
   if (mine.length || (hall.predicted_wait_min || 0) > (hall.target_wait_min || 15) || (hall.longest_wait_min || 0) > (hall.target_wait_min || 15)) return 'orange';
-  return 'green';
+  return hall.comm === 'up' ? 'green' : 'grey';
 }
 
 const OverviewPage = {
@@ -48,7 +50,7 @@ const OverviewPage = {
       .map((h) => ({ ...h, colour: hallColour(h, alarms.value), alarms: alarms.value.filter((a) => a.hall === h.hall).length }))
       .sort((a, b) => a.hall.localeCompare(b.hall)));
     const totals = computed(() => tiles.value.reduce((s, h) => ({ waiting: s.waiting + h.waiting, open: s.open + h.open_windows, arrivals: s.arrivals + (h.arrivals_today || 0) }), { waiting: 0, open: 0, arrivals: 0 }));
-    const colours = { red: '#d9363e', orange: '#e6a23c', green: '#3c9a5f' };
+    const colours = { red: '#d9363e', orange: '#e6a23c', green: '#3c9a5f', grey: '#909399' };
     const mapOption = computed(() => ({
       tooltip: { formatter: (p) => `${p.data.name}<br>${t('waiting')}: ${p.data.waiting}` },
       xAxis: { type: 'value', scale: true, name: 'E' }, yAxis: { type: 'value', scale: true, name: 'N' },
@@ -60,7 +62,7 @@ const OverviewPage = {
       const rows = (trend.value && trend.value.series) || [];
       return {
         tooltip: { trigger: 'axis' }, legend: { data: [t('arrivalsToday'), t('avgWait')] },
-        xAxis: { type: 'category', data: rows.map((r) => api.localTime(r.from || r.start || r.bucket).slice(0, 5)) },
+        xAxis: { type: 'category', data: rows.map((r) => api.localTime(r.period).slice(0, 5)) },
         yAxis: [{ type: 'value' }, { type: 'value' }],
         series: [{ name: t('arrivalsToday'), type: 'bar', data: rows.map((r) => r.arrivals) },
           { name: t('avgWait'), type: 'line', yAxisIndex: 1, data: rows.map((r) => r.average_wait_min) }],
@@ -81,17 +83,18 @@ const OverviewPage = {
       <el-tag :type="connected ? 'success' : 'danger'">{{ connected ? t('live') : t('offline') }}</el-tag>
       <span class="totals">{{ t('halls') }} {{ tiles.length }} · {{ t('waiting') }} {{ totals.waiting }} · {{ t('openWindows') }} {{ totals.open }} · {{ t('arrivalsToday') }} {{ totals.arrivals }}</span>
     </div>
+    <el-row :gutter="16" class="overview-charts">
+      <el-col :xs="24" :md="12"><el-card :header="t('map')"><e-chart :option="mapOption" /></el-card></el-col>
+      <el-col :xs="24" :md="12"><el-card :header="t('trend')"><e-chart :option="trendOption" data-testid="trend" /></el-card></el-col>
+    </el-row>
     <div class="tiles" data-testid="tiles">
       <a v-for="h in tiles" :key="h.hall" :href="'#/hall/' + h.hall" class="tile" :class="h.colour" :data-hall="h.hall">
         <div class="tile-name">{{ h.name }}</div>
         <div class="tile-figures"><b>{{ h.waiting }}</b> {{ t('waiting') }} · {{ fixed(h.longest_wait_min) }}′</div>
-        <div class="tile-figures">{{ t('openWindows') }} {{ h.open_windows }} · {{ t('comm') }} {{ t(h.comm) }}<span v-if="h.alarms"> · ⚠ {{ h.alarms }}</span></div>
+        <div class="tile-figures" v-if="h.comm === 'unknown'">{{ t('noSource') }}<span v-if="h.alarms"> · ⚠ {{ h.alarms }}</span></div>
+        <div class="tile-figures" v-else>{{ t('openWindows') }} {{ h.open_windows }} · {{ t('comm') }} {{ t(h.comm) }}<span v-if="h.alarms"> · ⚠ {{ h.alarms }}</span></div>
       </a>
     </div>
-    <el-row :gutter="16">
-      <el-col :span="12"><el-card :header="t('map')"><e-chart :option="mapOption" /></el-card></el-col>
-      <el-col :span="12"><el-card :header="t('trend')"><e-chart :option="trendOption" /></el-card></el-col>
-    </el-row>
   </div>`,
 };
 

@@ -6,6 +6,18 @@ export const { ElMessage, ElMessageBox } = ElementPlus;
 export const fixed = (v, digits = 1) => (v === null || v === undefined ? '—' : Number(v).toFixed(digits));
 export const percent = (v) => (v === null || v === undefined ? '—' : (v * 100).toFixed(1) + '%');
 
+// The business types' names by code, read once per page load (a catalogue changes with an
+// archive import, which reloads nothing on an open page anyway); a code not in it shows as is.
+const businessNames = reactive({});
+let businessesLoading = null;
+export function loadBusinessNames() {
+  businessesLoading = businessesLoading || api.get('/api/v1/business-types').then((answer) => {
+    for (const b of answer.items || []) businessNames[b.code] = i18n.locale === 'en' && b.name_en ? b.name_en : b.name;
+  }).catch(() => { businessesLoading = null; });
+  return businessesLoading;
+}
+export const businessName = (code) => (code ? businessNames[code] || code : '');
+
 // An ECharts chart that follows its option.
 export const EChart = {
   props: { option: Object, height: { type: String, default: '300px' } },

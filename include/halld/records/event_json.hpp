@@ -15,7 +15,8 @@ nlohmann::json to_json(const Event& event);
 std::string_view type_name(const EventBody& body);
 std::string_view part_name(TerminalPart part);  // "receipt_printer"
 std::optional<TerminalPart> parse_part(std::string_view text);
-std::string iso8601(Timestamp t);  // "2026-11-22T03:18:35Z"
+std::string_view part_state_name(PartState state);  // "paper_out"
+std::string iso8601(Timestamp t);                   // "2026-11-22T03:18:35Z"
 // With microseconds, "2026-11-22T03:18:35.123456Z" (fmt 9 drops sub-seconds of time points).
 std::string iso8601_micros(std::chrono::system_clock::time_point t);
 
