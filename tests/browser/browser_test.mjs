@@ -4,7 +4,7 @@
 // and opens the files, switches the language. A screenshot of each page goes to $HALLD_ARTIFACTS/browser.
 // Needs HALLD_TEST_PG (a PostgreSQL it may create databases in), HALLD_BINARY, HALL_SIM_BINARY.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -373,4 +373,5 @@ try {
   stopAll();
   await sleep(500);
   try { execFileSync('psql', ['-X', '-q', '-c', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`, `${pg} dbname=postgres`]); } catch { /* left for the cluster's removal */ }
+  rmSync(dir, { recursive: true, force: true });  // the run's configuration and spool
 }
