@@ -47,7 +47,7 @@ const App = {
       const principal = session.value && session.value.principal;
       return !!principal && principal.scope === 'province' && ['province_admin', 'data_clerk'].includes(principal.role);
     });
-    return { t, i18n, session, checked, page, hallCode, signedIn, signOut, locale, switchLanguage, isAdmin };
+    return { t, scopeText, i18n, session, checked, page, hallCode, signedIn, signOut, locale, switchLanguage, isAdmin };
   },
   template: `
   <el-config-provider :locale="locale">
@@ -64,7 +64,7 @@ const App = {
             <a href="#/reports" :class="{active: page === 'reports'}" data-testid="nav-reports">{{ t('reports') }}</a>
             <a v-if="isAdmin" href="#/admin" :class="{active: page === 'admin'}" data-testid="nav-admin">{{ t('admin') }}</a>
           </nav>
-          <span class="who">{{ session.principal.name }} · {{ session.principal.scope }}</span>
+          <span class="who" data-testid="who">{{ session.principal.name }} · {{ t('role_' + session.principal.role) }} · {{ scopeText(session.principal.scope) }}</span>
           <el-button size="small" text @click="switchLanguage" data-testid="language">{{ t('language') }}</el-button>
           <el-button size="small" @click="signOut" data-testid="sign-out">{{ t('signOut') }}</el-button>
         </header>

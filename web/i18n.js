@@ -82,6 +82,11 @@ const messages = {
     part_pin_pad: '密码键盘', part_touch_screen: '触摸屏', part_camera: '摄像头', part_network: '网络',
     partstate_paper_low: '纸将尽', partstate_paper_out: '缺纸', partstate_jam: '卡纸', partstate_box_full: '钱箱满',
     partstate_fault: '故障', noSource: '未接入数据源', commUpSince: '通信正常（{at} 起）', commDownSince: '通信中断（{at} 起）',
+    alarmkind_limit: '指标越限', alarmkind_terminal_fault: '终端故障', alarmkind_part_fault: '部件故障',
+    alarmkind_door_open: '终端门开启', alarmkind_comm_loss: '通信中断', alarmkind_clock_skew: '设备时钟偏差',
+    role_province_admin: '省级管理员', role_city_manager: '地市管理员', role_hall_manager: '营业厅经理',
+    role_monitor: '监控值班', role_data_clerk: '档案管理员', scope_province: '全省', scope_city: '地市 {code}',
+    scope_hall: '营业厅 {code}',
     job_running: '进行中', job_cancelling: '正在停止', job_done: '完成', job_cancelled: '已停止', job_failed: '失败',
   },
   en: {
@@ -165,6 +170,11 @@ const messages = {
     part_pin_pad: 'PIN pad', part_touch_screen: 'Touch screen', part_camera: 'Camera', part_network: 'Network',
     partstate_paper_low: 'paper low', partstate_paper_out: 'paper out', partstate_jam: 'jam', partstate_box_full: 'box full',
     partstate_fault: 'fault', noSource: 'No data source', commUpSince: 'Link up (since {at})', commDownSince: 'Link down (since {at})',
+    alarmkind_limit: 'Over limit', alarmkind_terminal_fault: 'Terminal fault', alarmkind_part_fault: 'Part fault',
+    alarmkind_door_open: 'Terminal door open', alarmkind_comm_loss: 'Link lost', alarmkind_clock_skew: 'Device clock skew',
+    role_province_admin: 'Province administrator', role_city_manager: 'City manager', role_hall_manager: 'Hall manager',
+    role_monitor: 'Monitor', role_data_clerk: 'Data clerk', scope_province: 'Province', scope_city: 'City {code}',
+    scope_hall: 'Hall {code}',
     job_running: 'Running', job_cancelling: 'Stopping', job_done: 'Done', job_cancelled: 'Stopped', job_failed: 'Failed',
   },
 };
@@ -188,6 +198,11 @@ function errorText(code, message) {
   return meaning ? (message ? `${meaning}（${message}）` : meaning) : message || code;
 }
 const i18n = Vue.reactive({ locale: localStorage.getItem('halld.locale') || 'zh-CN' });
+// A principal's scope as a person reads it: 全省, 地市 4101, 营业厅 4101001.
+function scopeText(scope) {
+  const [level, code] = String(scope || '').split(':');
+  return t('scope_' + level, { code: code || '' });
+}
 // `params` fill the text's {name} places.
 function t(key, params) {
   let text = (messages[i18n.locale] || messages['zh-CN'])[key] || key;

@@ -110,6 +110,8 @@ try {
   await page.click('[data-testid=sign-in]');
   await page.waitForSelector('[data-testid=tiles] .tile[data-hall="4101001"]');
   assert.equal(await page.textContent('[data-testid=nav-alarms]'), '告警窗口');
+  // Who is signed in, in words: role and scope by name, not as codes.
+  assert.equal((await page.textContent('[data-testid=who]')).trim(), 'admin · 省级管理员 · 全省');
   const icon = new URL(await page.getAttribute('link[rel=icon]', 'href'), base + '/').href;
   assert.equal((await page.request.get(icon)).status(), 200, 'the page icon is served');
   // The overview's tile changes live too; the stream's entries carry only what changed, so the
@@ -158,6 +160,13 @@ try {
   const ack = await page.waitForSelector('[data-testid^=ack-]', { timeout: 60000 });
   const alarmId = (await ack.getAttribute('data-testid')).slice(4);
   await page.screenshot({ path: join(artifacts, '04-alarms.png') });
+  // The alarm kinds to filter by, in Chinese.
+  await page.click('[data-testid=alarm-kind] .el-select');
+  await page.waitForSelector('.el-select-dropdown__item:visible:has-text("指标越限")');
+  const kinds = await page.$$eval('.el-select-dropdown__item:visible', (items) => items.map((i) => i.textContent.trim()));
+  assert.ok(kinds.includes('指标越限') && kinds.includes('通信中断'), 'alarm kinds: ' + JSON.stringify(kinds));
+  assert.ok(kinds.every((k) => !/^[a-z_]+$/.test(k)), 'no alarm kind as a code: ' + JSON.stringify(kinds));
+  await page.keyboard.press('Escape');
   await ack.click();
   await page.fill('.el-message-box input', '已增开窗口');
   await page.click('.el-message-box .el-button--primary');

@@ -126,7 +126,7 @@ const AdminPage = {
     watch(tab, () => { secret.value = ''; rows.value = []; load(); });
     onMounted(load);
     const roles = ['province_admin', 'city_manager', 'hall_manager', 'monitor', 'data_clerk'];
-    return { t, tabs, tab, rows, dialog, form, create, revoke, unlock, secret, roles, editable, editor, edit, saveEdit, remove,
+    return { t, scopeText, tabs, tab, rows, dialog, form, create, revoke, unlock, secret, roles, editable, editor, edit, saveEdit, remove,
       archive, pickArchive, importArchive, shownHalls, countsText, recomputation, startRecomputation, cancelRecomputation, localTime: api.localTime, json: (v) => (v == null ? '' : JSON.stringify(v)) };
   },
   template: `
@@ -183,12 +183,12 @@ const AdminPage = {
     <el-alert v-if="secret" type="success" :closable="true" @close="secret = ''" data-testid="token-secret"><b>{{ t('secretOnce') }}</b> <code>{{ secret }}</code></el-alert>
     <el-table v-if="tab === 'users'" :data="rows" size="small">
       <el-table-column prop="username" :label="t('username')" /><el-table-column prop="display_name" :label="t('displayName')" />
-      <el-table-column prop="role" :label="t('role')" /><el-table-column prop="scope" :label="t('scope')" />
+      <el-table-column :label="t('role')"><template #default="s">{{ t('role_' + s.row.role) }}</template></el-table-column><el-table-column :label="t('scope')"><template #default="s">{{ scopeText(s.row.scope) }}</template></el-table-column>
       <el-table-column :label="t('state')"><template #default="s">{{ s.row.disabled ? '✕' : s.row.locked ? '🔒' : '✓' }}</template></el-table-column>
       <el-table-column :label="t('actions')"><template #default="s"><el-button v-if="s.row.locked" size="small" @click="unlock(s.row)">{{ t('unlock') }}</el-button></template></el-table-column>
     </el-table>
     <el-table v-if="tab === 'tokens'" :data="rows" size="small">
-      <el-table-column prop="name" :label="t('name')" /><el-table-column prop="role" :label="t('role')" /><el-table-column prop="scope" :label="t('scope')" />
+      <el-table-column prop="name" :label="t('name')" /><el-table-column :label="t('role')"><template #default="s">{{ t('role_' + s.row.role) }}</template></el-table-column><el-table-column :label="t('scope')"><template #default="s">{{ scopeText(s.row.scope) }}</template></el-table-column>
       <el-table-column prop="requests_per_minute" :label="t('rate')" /><el-table-column prop="state" :label="t('state')" />
       <el-table-column :label="t('expires')"><template #default="s">{{ localTime(s.row.expires_at, 480, true) }}</template></el-table-column>
       <el-table-column :label="t('actions')"><template #default="s"><el-button v-if="s.row.state === 'active'" size="small" type="danger" @click="revoke(s.row)">{{ t('revoke') }}</el-button></template></el-table-column>
@@ -235,7 +235,7 @@ const AdminPage = {
           <el-form-item :label="t('password')"><el-input v-model="form.password" type="password" show-password /></el-form-item>
         </template>
         <el-form-item v-else :label="t('name')"><el-input v-model="form.name" data-testid="token-name" /></el-form-item>
-        <el-form-item :label="t('role')"><el-select v-model="form.role"><el-option v-for="r in roles" :key="r" :label="r" :value="r" /></el-select></el-form-item>
+        <el-form-item :label="t('role')"><el-select v-model="form.role"><el-option v-for="r in roles" :key="r" :label="t('role_' + r)" :value="r" /></el-select></el-form-item>
         <el-form-item :label="t('scope')"><el-input v-model="form.scope" placeholder="province / city:4101 / hall:4101001" data-testid="token-scope" /></el-form-item>
         <el-form-item v-if="tab === 'tokens'" :label="t('rate')"><el-input v-model="form.requests_per_minute" /></el-form-item>
       </el-form>

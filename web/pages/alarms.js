@@ -64,9 +64,9 @@ const AlarmsPage = {
       <el-select v-model="filters.severity" :placeholder="t('severity')" clearable style="width:120px"><el-option :label="t('warning')" value="warning" /><el-option :label="t('critical')" value="critical" /></el-select>
       <el-input v-model="filters.city" :placeholder="t('city')" clearable style="width:120px" />
       <el-input v-model="filters.hall" :placeholder="t('hallName')" clearable style="width:140px" />
-      <el-select v-model="filters.kind" :placeholder="t('kind')" clearable style="width:160px">
-        <el-option v-for="k in ['limit','terminal_fault','part_fault','door_open','comm_loss','clock_skew']" :key="k" :label="k" :value="k" />
-      </el-select>
+      <span data-testid="alarm-kind"><el-select v-model="filters.kind" :placeholder="t('kind')" clearable style="width:160px">
+        <el-option v-for="k in ['limit','terminal_fault','part_fault','door_open','comm_loss','clock_skew']" :key="k" :label="t('alarmkind_' + k)" :value="k" />
+      </el-select></span>
       <el-tag :type="connected ? 'success' : 'danger'">{{ connected ? t('live') : t('offline') }}</el-tag>
     </div>
     <el-tabs v-model="tab">
