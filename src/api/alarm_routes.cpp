@@ -135,7 +135,7 @@ std::variant<alarm::Action, Response> read_action(const RequestContext& context,
                           "clearing by hand needs a 'reason'");
   }
   // Who acts is who signed in, never what the body claims.
-  action.actor = context.principal ? context.principal->actor() : "anonymous";
+  action.actor = actor_of(context);
   action.note = std::move(*note);
   return action;
 }
@@ -311,7 +311,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
             });
         if (auto* refusal = std::get_if<Response>(&read)) return std::move(*refusal);
         auto window = std::get<alarm::StoredWindow>(std::move(read));
-        window.created_by = context.principal ? context.principal->actor() : "anonymous";
+        window.created_by = actor_of(context);
         return {[w = std::move(window)](pqxx::work& tx) mutable {
                   w.id = alarm::insert_maintenance(tx, w);
                   return alarm::to_json(w).dump();

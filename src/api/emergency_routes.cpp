@@ -14,10 +14,6 @@ using nlohmann::ordered_json;
 
 constexpr std::chrono::minutes default_offset{8 * 60};
 
-std::string actor_of(const RequestContext& context) {
-  return context.principal ? context.principal->actor() : "anonymous";
-}
-
 Response outcome_response(const emergency::Outcome& outcome, http::status status) {
   using Kind = emergency::Outcome::Kind;
   switch (outcome.kind) {

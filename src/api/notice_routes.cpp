@@ -17,10 +17,6 @@ notice::Timestamp now_seconds() {
   return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-std::string actor_of(const RequestContext& context) {
-  return context.principal ? context.principal->actor() : "anonymous";
-}
-
 // The filter of the query's (confined) city and hall.
 notice::Filter reach_filter(QueryReader& query) {
   notice::Filter f;

@@ -49,6 +49,11 @@ struct PreparedWrite {
   http::status status = http::status::ok;
 };
 
+// Who made a request, as the records name them ("user:li", "token:7"); "anonymous" before sign-in.
+inline std::string actor_of(const RequestContext& context) {
+  return context.principal ? context.principal->actor() : "anonymous";
+}
+
 inline Response refuse(http::status status, std::string_view code, std::string_view message) {
   return error_response(status, code, message);
 }
