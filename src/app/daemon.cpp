@@ -18,6 +18,7 @@
 #include "halld/core/service.hpp"
 #include "halld/core/version.hpp"
 #include "halld/live/engine.hpp"
+#include "halld/marketing/sync.hpp"
 #include "halld/notice/publisher.hpp"
 #include "halld/notify/notifier.hpp"
 #include "halld/store/archive_store.hpp"
@@ -80,10 +81,12 @@ class Daemon {
                           [this] { return notifier_->reload_contacts(); });
     api::add_emergency_routes(router_, *database_, *emergencies_);
     api::add_notice_routes(router_, *database_, *notices_);
+    api::add_marketing_routes(router_, *database_, marketing_.get());
     api::add_acquisition_routes(router_, [this] {
       std::vector<nlohmann::json> statuses;
       for (const auto& channel : acquisition_->channels())
         statuses.push_back(acq::to_json(channel->status()));
+      if (marketing_) statuses.push_back(acq::to_json(marketing_->status()));
       return statuses;
     });
     server_ =
@@ -161,6 +164,35 @@ class Daemon {
     start_service(*notifier_);
     start_service(*emergencies_);
     start_service(*notices_);
+    if (!config_.marketing.url.empty()) {
+      marketing_ = std::make_unique<marketing::Sync>(io_.get_executor(), *database_, metrics_,
+                                                     marketing_options(config_.marketing),
+                                                     system_clock());
+      start_service(*marketing_);
+    }
+  }
+
+  static marketing::SyncOptions marketing_options(const MarketingConfig& config) {
+    marketing::SyncOptions options;
+    options.url = config.url;
+    options.username = config.username;
+    options.password = config.password;
+    options.password_digest = config.password_type == "digest";
+    options.page_size = static_cast<int>(config.page_size);
+    options.interval = config.interval;
+    options.archive_interval = config.archive_interval;
+    options.http.connect_timeout = config.connect_timeout;
+    options.http.read_timeout = config.read_timeout;
+    options.attempts = static_cast<int>(config.attempts);
+    options.retry_delay = config.retry_delay;
+    options.breaker_rounds = static_cast<int>(config.breaker_rounds);
+    options.breaker_pause = config.breaker_pause;
+    options.thresholds.premium_annual_kwh = static_cast<double>(config.premium_annual_kwh);
+    options.thresholds.premium_contract_kva = static_cast<double>(config.premium_contract_kva);
+    options.link.settle = config.link_settle;
+    options.link.give_up = config.link_give_up;
+    options.link.options.tolerance = config.link_tolerance;
+    return options;
   }
 
   // Throws std::invalid_argument for a template that cannot be used or a channel that cannot be
@@ -312,6 +344,7 @@ class Daemon {
   std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<emergency::Manager> emergencies_;
   std::unique_ptr<notice::Publisher> notices_;
+  std::unique_ptr<marketing::Sync> marketing_;  // when marketing.url is set
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<Acquisition> acquisition_;
   std::vector<Service*> started_;  // in the order started

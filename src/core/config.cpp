@@ -231,6 +231,47 @@ Schema make_schema() {
   s["dtu.max_unregistered"] = integer_key(
       1, 1'000'000, [](Config & c) -> auto& { return c.dtu.max_unregistered; });
 
+  s["marketing.url"] = string_key(
+      "an http:// URL of the WebService (empty: no marketing sync)",
+      [](Config & c) -> auto& { return c.marketing.url; },
+      [](const std::string& v) { return v.empty() || v.starts_with("http://"); });
+  s["marketing.username"] = string_key(
+      "a string (empty: no WS-Security token)",
+      [](Config & c) -> auto& { return c.marketing.username; }, any_string);
+  s["marketing.password"] = string_key(
+      "a string", [](Config & c) -> auto& { return c.marketing.password; }, any_string);
+  s["marketing.password_type"] = string_key(
+      "\"digest\" or \"text\"", [](Config & c) -> auto& { return c.marketing.password_type; },
+      [](const std::string& v) { return v == "digest" || v == "text"; });
+  s["marketing.page_size"] = integer_key(
+      1, 5000, [](Config & c) -> auto& { return c.marketing.page_size; });
+  s["marketing.interval_ms"] = duration_key<std::chrono::milliseconds>(
+      "milliseconds", 100, 86'400'000, [](Config & c) -> auto& { return c.marketing.interval; });
+  s["marketing.archive_interval_s"] = seconds_key(
+      1, 604'800, [](Config & c) -> auto& { return c.marketing.archive_interval; });
+  s["marketing.connect_timeout_ms"] = duration_key<std::chrono::milliseconds>(
+      "milliseconds", 100, 60'000, [](Config & c) -> auto& { return c.marketing.connect_timeout; });
+  s["marketing.read_timeout_s"] = seconds_key(
+      1, 600, [](Config & c) -> auto& { return c.marketing.read_timeout; });
+  s["marketing.attempts"] = integer_key(
+      1, 10, [](Config & c) -> auto& { return c.marketing.attempts; });
+  s["marketing.retry_delay_ms"] = duration_key<std::chrono::milliseconds>(
+      "milliseconds", 10, 600'000, [](Config & c) -> auto& { return c.marketing.retry_delay; });
+  s["marketing.breaker_rounds"] = integer_key(
+      1, 100, [](Config & c) -> auto& { return c.marketing.breaker_rounds; });
+  s["marketing.breaker_pause_ms"] = duration_key<std::chrono::milliseconds>(
+      "milliseconds", 100, 86'400'000, [](Config & c) -> auto& { return c.marketing.breaker_pause; });
+  s["marketing.premium_annual_kwh"] = integer_key(
+      1, 1'000'000'000'000, [](Config & c) -> auto& { return c.marketing.premium_annual_kwh; });
+  s["marketing.premium_contract_kva"] = integer_key(
+      1, 10'000'000, [](Config & c) -> auto& { return c.marketing.premium_contract_kva; });
+  s["marketing.link_settle_s"] = seconds_key(
+      0, 86'400, [](Config & c) -> auto& { return c.marketing.link_settle; });
+  s["marketing.link_give_up_s"] = seconds_key(
+      0, 604'800, [](Config & c) -> auto& { return c.marketing.link_give_up; });
+  s["marketing.link_tolerance_s"] = seconds_key(
+      0, 3600, [](Config & c) -> auto& { return c.marketing.link_tolerance; });
+
   s["kpi.flush_interval_s"] = seconds_key(
       1, 3600, [](Config & c) -> auto& { return c.kpi.flush_interval; });
 

@@ -2,16 +2,11 @@
 // sends UCS-2, and a dlr-url on which Kannel reports delivery (%d becomes the report type).
 #include <fmt/format.h>
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
+#include "halld/link/http_client.hpp"
 #include "halld/notify/channel.hpp"
 
 namespace halld::notify {
 namespace {
-
-namespace beast = boost::beast;
-namespace http = beast::http;
 
 std::string percent_encode(std::string_view text) {
   std::string out;
@@ -25,65 +20,26 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-struct Endpoint {
-  std::string host;
-  std::string port;
-  std::string path;
-};
-
-// "http://host[:port]/path"; the configuration admits http:// URLs only.
-Endpoint split_url(std::string_view url) {
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme))
-    throw std::invalid_argument(fmt::format("not an http:// URL: {}", url));
-  url.remove_prefix(scheme.size());
-  const auto slash = url.find('/');
-  const auto authority = url.substr(0, slash);
-  Endpoint e;
-  e.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-  const auto colon = authority.rfind(':');
-  e.host = std::string(authority.substr(0, colon));
-  e.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
-  if (e.host.empty()) throw std::invalid_argument(fmt::format("no host in {}", url));
-  return e;
-}
-
 class KannelChannel final : public Channel {
  public:
   KannelChannel(asio::any_io_executor executor, KannelOptions options)
       : executor_(std::move(executor)),
         options_(std::move(options)),
-        endpoint_(split_url(options_.sendsms_url)) {}
+        endpoint_(link::parse_http_url(options_.sendsms_url)) {}
   std::string_view name() const override { return "kannel"; }
 
   asio::awaitable<SendOutcome> send(const TextMessage& message) override {
-    const auto target = sendsms_target(message);
-    beast::tcp_stream stream(executor_);
-    stream.expires_after(options_.timeout);
-    asio::ip::tcp::resolver resolver(executor_);
-    http::response<http::string_body> response;
+    link::HttpLimits limits;
+    limits.connect_timeout = options_.timeout;
+    limits.read_timeout = options_.timeout;
+    limits.max_body_bytes = 64 * 1024;
     try {
-      auto addresses =
-          co_await resolver.async_resolve(endpoint_.host, endpoint_.port, asio::use_awaitable);
-      co_await stream.async_connect(addresses, asio::use_awaitable);
-      http::request<http::empty_body> request{http::verb::get, target, 11};
-      request.set(http::field::host, endpoint_.host);
-      request.set(http::field::user_agent, "halld");
-      co_await http::async_write(stream, request, asio::use_awaitable);
-      beast::flat_buffer buffer;
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(64 * 1024);
-      co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
-      response = parser.release();
-    } catch (const boost::system::system_error& e) {
-      co_return SendOutcome{
-          false,
-          fmt::format("Kannel at {}:{}: {}", endpoint_.host, endpoint_.port, e.code().message()),
-          false};
+      auto exchange =
+          link::http_exchange(executor_, endpoint_, {"GET", sendsms_target(message), {}, {}}, limits);
+      co_return judge(co_await std::move(exchange));
+    } catch (const link::HttpFailure& e) {
+      co_return SendOutcome{false, fmt::format("Kannel at {}", e.what()), false};
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    co_return judge(response);
   }
 
  private:
@@ -99,18 +55,18 @@ class KannelChannel final : public Channel {
   }
 
   // 202 "0: Accepted for delivery" or "3: Queued for later delivery"; anything else is a refusal.
-  static SendOutcome judge(const http::response<http::string_body>& response) {
-    std::string body = response.body();
+  static SendOutcome judge(const link::HttpResponse& response) {
+    std::string body = response.body;
     while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
     if (body.size() > 200) body.resize(200);
-    const auto status = response.result_int();
+    const auto status = response.status;
     if (status == 200 || status == 202) return {true, body, false};
     return {false, fmt::format("Kannel answered {}: {}", status, body), false};
   }
 
   asio::any_io_executor executor_;
   KannelOptions options_;
-  Endpoint endpoint_;
+  link::HttpEndpoint endpoint_;
 };
 
 }  // namespace

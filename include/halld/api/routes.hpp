@@ -11,6 +11,7 @@
 #include "halld/core/metrics.hpp"
 #include "halld/emergency/manager.hpp"
 #include "halld/live/engine.hpp"
+#include "halld/marketing/sync.hpp"
 #include "halld/notice/publisher.hpp"
 #include "halld/store/database.hpp"
 
@@ -59,6 +60,11 @@ void add_emergency_routes(Router& router, store::Database& database, emergency::
 // read with their deliveries, withdrawn; each publication and withdrawal syncs its halls' screens
 // in its own transaction, the publisher the rest.
 void add_notice_routes(Router& router, store::Database& database, notice::Publisher& publisher);
+
+// The marketing system's records: the feeds and the sync's connection (`sync` null when no
+// marketing.url is configured), a summary and the applications of a city or hall, the archive
+// changes the reconciliation found and the approval or rejection of retirements.
+void add_marketing_routes(Router& router, store::Database& database, const marketing::Sync* sync);
 
 // Sign-in (POST/GET/DELETE /api/v1/session, own password), users, intranet API tokens and the
 // audit log; sessions live in the guard. `secure_cookie`: the session cookie is marked Secure

@@ -108,6 +108,28 @@ struct AuthConfig {
   std::size_t token_days = 365;     // a new token's lifetime unless it says otherwise
 };
 
+// The marketing system's WebService (docs/operations.md, "Marketing system"); no url: no sync.
+struct MarketingConfig {
+  std::string url;       // http://host:port/path
+  std::string username;  // empty: no WS-Security username token
+  std::string password;
+  std::string password_type = "digest";  // digest or text
+  std::size_t page_size = 500;
+  std::chrono::milliseconds interval{60'000};  // between rounds of the incremental feeds
+  std::chrono::seconds archive_interval{3600};  // between full passes of halls and clerks
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::seconds read_timeout{60};
+  std::size_t attempts = 3;  // per page
+  std::chrono::milliseconds retry_delay{1000};  // doubling at each further attempt
+  std::size_t breaker_rounds = 3;
+  std::chrono::milliseconds breaker_pause{300'000};
+  std::size_t premium_annual_kwh = 1'000'000;
+  std::size_t premium_contract_kva = 315;
+  std::chrono::seconds link_settle{1800};
+  std::chrono::seconds link_give_up{21600};
+  std::chrono::seconds link_tolerance{120};
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -126,6 +148,7 @@ struct Config {
   KpiConfig kpi;
   SmsConfig sms;
   AuthConfig auth;
+  MarketingConfig marketing;
   LogConfig log;
 };
 

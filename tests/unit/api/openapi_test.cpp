@@ -32,6 +32,7 @@ class Routes : public ::testing::Test {
     add_alarm_routes(router, database, alarms, []() -> asio::awaitable<void> { co_return; });
     add_emergency_routes(router, database, emergencies);
     add_notice_routes(router, database, notices);
+    add_marketing_routes(router, database, nullptr);
   }
   MetricsRegistry metrics;
   store::Database database{"host=invalid.invalid", 1, {}, metrics};  // never asked to connect
