@@ -383,8 +383,9 @@ std::string describe_type(const toml::node& node) {
 }
 
 // The [tables] of a configuration file, in the order error messages list them.
-constexpr std::array<std::string_view, 8> sections{"acquisition", "auth", "database", "dtu",
-                                                   "http",        "kpi",  "log",      "sms"};
+constexpr std::array<std::string_view, 9> sections{"acquisition", "auth", "database",
+                                                   "dtu",         "http", "kpi",
+                                                   "log",         "marketing", "sms"};
 
 // Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
 std::string keys_in_section(std::string_view section) {

@@ -37,30 +37,26 @@ std::vector<Linked> link_applications(const std::vector<Handled>& applications,
   std::vector<double> overlaps(applications.size(), 0);
   for (std::size_t a = 0; a < applications.size(); ++a) {
     const auto& application = applications[a];
-    const auto from = application.accepted - options.tolerance;
-    const auto until = application.finished + options.tolerance;
     std::optional<std::size_t> best;
-    std::chrono::seconds best_overlap{-1};
+    std::chrono::seconds best_overlap{};
     std::chrono::seconds best_distance{};
     auto [first, last] = by_clerk.equal_range(application.staff_no);
     for (auto it = first; it != last; ++it) {
       const auto& service = services[it->second];
-      const auto overlap = std::min(until, service.finished) - std::max(from, service.started);
-      if (overlap < std::chrono::seconds(0)) continue;
+      // Negative: the gap between the two spans, acceptable up to the tolerance.
+      const auto overlap = std::min(application.finished, service.finished) -
+                           std::max(application.accepted, service.started);
+      if (overlap < -options.tolerance) continue;
       const auto distance = application.accepted > service.started
                                 ? application.accepted - service.started
                                 : service.started - application.accepted;
-      if (overlap > best_overlap || (overlap == best_overlap && distance < best_distance)) {
+      if (!best || overlap > best_overlap ||
+          (overlap == best_overlap && distance < best_distance)) {
         best = it->second, best_overlap = overlap, best_distance = distance;
       }
     }
     linked[a].service = best;
-    if (best) {  // its own span within the service, at least a second of it
-      const auto& service = services[*best];
-      const auto own = std::min(application.finished, service.finished) -
-                       std::max(application.accepted, service.started);
-      overlaps[a] = static_cast<double>(std::max<std::int64_t>(own.count(), 1));
-    }
+    if (best) overlaps[a] = static_cast<double>(std::max<std::int64_t>(best_overlap.count(), 1));
   }
   std::map<std::size_t, double> shared;  // service → Σ overlaps of its applications
   for (std::size_t a = 0; a < linked.size(); ++a)

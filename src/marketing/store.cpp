@@ -166,21 +166,23 @@ std::string apply(pqxx::work& tx, const ArchiveChange& change) {
   return {};
 }
 
-void record_change(pqxx::work& tx, const ArchiveChange& change, const std::string& state,
+// False when the change is pending already (a retirement found again by a later pass).
+bool record_change(pqxx::work& tx, const ArchiveChange& change, const std::string& state,
                    const std::string& detail, const std::string& now) {
   const bool hall = change.kind == "hall";
   const auto before = hall ? to_json(change.hall_before) : to_json(change.clerk_before);
   const auto after = hall ? to_json(change.hall_after) : to_json(change.clerk_after);
   const auto& latest = after.is_null() ? before : after;
   const std::string hall_code = hall ? change.code : latest.value("hall", "");
-  tx.exec_params(
+  return tx.exec_params(
       "INSERT INTO marketing_archive_change (kind, code, city_code, hall_code, change, before, "
       "after, state, detail, found_at) VALUES ($1, $2, coalesce((SELECT c.code FROM hall h JOIN "
       "city_company c ON c.id = h.city_id WHERE h.code = $3), $4), $3, $5, $6::jsonb, $7::jsonb, "
       "$8, $9, $10) ON CONFLICT (kind, code) WHERE state = 'pending' DO NOTHING",
       change.kind, change.code, hall_code, latest.value("city", ""), change.change,
       before.is_null() ? std::optional<std::string>() : before.dump(),
-      after.is_null() ? std::optional<std::string>() : after.dump(), state, detail, now);
+      after.is_null() ? std::optional<std::string>() : after.dump(), state, detail, now)
+             .affected_rows() == 1;
 }
 
 // A change refused before for the same reason and record is not reported again at every pass.
@@ -272,7 +274,7 @@ std::vector<json> finish_archive_pass(pqxx::work& tx, wire::Entity entity,
       if (!detail.empty() && refused_already(tx, change, detail)) continue;
       state = detail.empty() ? "applied" : "refused";
     }
-    record_change(tx, change, state, detail, now_text);
+    if (!record_change(tx, change, state, detail, now_text)) continue;
     found.push_back({{"kind", change.kind}, {"code", change.code}, {"change", change.change},
                      {"state", state}, {"detail", detail}});
   }

@@ -24,6 +24,11 @@
 // --staffed S opens only S of the windows at opening time (halld's open_window command opens the
 // others: an emergency plan's extra windows), --queue-at-start N has N customers at the door at
 // the first opening (a crowded hall at once).
+// --marketing-listen HOST:PORT also serves the marketing system's WebService (SOAP 1.1), whose
+// applications are made from these halls' tickets (tools/marketing_sim): --marketing-archive F
+// (a halld import document: the archive it keeps, drifted), --marketing-city C (without one),
+// --marketing-user U --marketing-password P (a WS-Security token required), --marketing-gbk,
+// --marketing-port-file F; faults at run time through POST /control?down=1&stall=0&fault=0.2….
 #include <fmt/format.h>
 #include <pty.h>
 #include <sys/resource.h>
@@ -39,6 +44,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backlog.hpp"
+#include "book.hpp"
 #include "bus_devices.hpp"
 #include "device.hpp"
 #include "halld/core/asio.hpp"
@@ -50,6 +56,7 @@
 #include "options.hpp"
 #include "pty.hpp"
 #include "queue_model.hpp"
+#include "server.hpp"
 #include "terminal_model.hpp"
 
 using namespace hall_sim;
@@ -91,6 +98,11 @@ class Simulator {
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen();
+  }
+
+  // Set before serve(): told of every event the hall sends (the marketing system's books).
+  void observe(std::function<void(const std::string& site, const records::Event&)> observer) {
+    observer_ = std::move(observer);
   }
 
   // What halld is to be configured with: the TCP port, or the serial device's name.
@@ -152,6 +164,7 @@ class Simulator {
                               .queue_at_start = o.queue_at_start,
                               .arrivals_per_hour = o.arrivals_per_hour,
                               .hours = o.hours,
+                              .staff_prefix = hall.site + "-",
                               .start = start});
   }
   static std::optional<tools::Backlog> backlog_of(const Options& o, records::Timestamp start) {
@@ -170,6 +183,7 @@ class Simulator {
   }
   // The frame of a new event, in the protocol of what is simulated.
   std::vector<std::uint8_t> add_to_outbox(const records::Event& event) {
+    if (observer_) observer_(hall_.site, event);
     if (std::holds_alternative<tools::TerminalFleet>(model_)) {
       return outbox_.add<proto::EventCodec<proto::terminal::Protocol>>(event);
     }
@@ -422,6 +436,7 @@ class Simulator {
   std::optional<tools::BusDevices> bus_;
   tools::DeviceOutbox outbox_;
   std::unique_ptr<std::ofstream> write_log_;  // with --write-log
+  std::function<void(const std::string&, const records::Event&)> observer_;
   Model model_;                               // starts at simulation_start_, declared above it
   std::optional<tools::Backlog> backlog_ = backlog_of(options_, simulation_start_);
   std::optional<tools::Backlog::Due> next_event_;  // made by the model, not yet due
@@ -556,6 +571,38 @@ int main(int argc, char** argv) {
                 what, options->host.c_str(), simulators.front()->address().c_str());
   }
   std::fflush(stdout);
+  std::optional<tools::Book> book;
+  std::optional<tools::MarketingServer> marketing;
+  if (options->marketing_port) {
+    book.emplace(tools::BookOptions{.seed = options->seed});
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (!options->marketing_archive.empty()) {
+      std::ifstream file(options->marketing_archive);
+      book->load_archive(nlohmann::json::parse(file), now);
+    } else {
+      book->add_halls(options->sites, options->marketing_city, options->windows, now);
+    }
+    marketing.emplace(io, asio::ip::tcp::endpoint(asio::ip::make_address(options->host),
+                                                  *options->marketing_port),
+                      *book,
+                      tools::ServiceFaults{.gbk = options->marketing_gbk,
+                                           .username = options->marketing_user,
+                                           .password = options->marketing_password},
+                      options->seed);
+    for (auto& simulator : simulators)
+      simulator->observe([&book](const std::string& site, const records::Event& event) {
+        book->observe(site, event);
+      });
+    if (!options->marketing_port_file.empty()) {
+      std::ofstream(options->marketing_port_file + ".tmp") << marketing->port() << "\n";
+      std::rename((options->marketing_port_file + ".tmp").c_str(),
+                  options->marketing_port_file.c_str());
+    }
+    std::printf("hall_sim: the marketing system's WebService on %s:%u\n", options->host.c_str(),
+                marketing->port());
+    std::fflush(stdout);
+    halld::spawn(io.get_executor(), "hall_sim: marketing", marketing->run());
+  }
   for (auto& simulator : simulators)
     halld::spawn(io.get_executor(), "hall_sim: " + simulator->address(), simulator->serve());
   Reporter reporter(io, *options, simulators);

@@ -126,7 +126,25 @@ std::optional<Options> parse(int argc, char** argv) {
       ok = colon != std::string::npos &&
            parse_number(std::string_view(v).substr(colon + 1), o.dtu_port) && o.dtu_port != 0;
       o.dtu_host = v.substr(0, colon);
-    } else if (arg == "--register")
+    } else if (arg == "--marketing-listen") {
+      auto v = std::string(value());
+      auto colon = v.rfind(':');
+      std::uint16_t port = 0;
+      ok = colon != std::string::npos && parse_number(std::string_view(v).substr(colon + 1), port);
+      o.marketing_port = port;
+    } else if (arg == "--marketing-port-file")
+      o.marketing_port_file = value();
+    else if (arg == "--marketing-archive")
+      o.marketing_archive = value();
+    else if (arg == "--marketing-city")
+      o.marketing_city = value();
+    else if (arg == "--marketing-user")
+      o.marketing_user = value();
+    else if (arg == "--marketing-password")
+      o.marketing_password = value();
+    else if (arg == "--marketing-gbk")
+      o.marketing_gbk = true;
+    else if (arg == "--register")
       o.registration_template = value();
     else if (arg == "--identity")
       o.identity = value();

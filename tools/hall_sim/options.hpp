@@ -47,6 +47,14 @@ struct Options {
   std::string identity;  // hall i's DTU has identity + i when it is a number
   std::string registration_template = "{id}", heartbeat_template;
   std::chrono::milliseconds dtu_heartbeat_interval{30000};
+  // The marketing system's WebService beside the halls (tools/marketing_sim): its applications
+  // are made from these halls' tickets. Port 0: any free port, written to the port file.
+  std::optional<std::uint16_t> marketing_port;
+  std::string marketing_port_file;
+  std::string marketing_archive;  // a halld import document: the archive it keeps
+  std::string marketing_city = "4101";  // the halls' city without an archive
+  std::string marketing_user, marketing_password;  // set: a username token is required
+  bool marketing_gbk = false;
   // Serial mode: the far end of a pseudo-terminal; with bus addresses, the keypads on a bus.
   bool serial = false;
   std::vector<std::uint32_t> bus_addresses;

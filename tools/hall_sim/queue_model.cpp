@@ -82,7 +82,7 @@ Event QueueModel::next() {
 }
 
 std::string QueueModel::staff_of(std::size_t window) const {
-  return fmt::format("S{:02}", window + 1);
+  return fmt::format("{}{:02}", options_.staff_prefix, window + 1);
 }
 
 void QueueModel::open_or_close() {

@@ -36,6 +36,7 @@ struct QueueModelOptions {
                                   {"new_conn_resident", 0.2, 15},
                                   {"ownership_transfer", 0.1, 20}};
   OpeningHours hours;
+  std::string staff_prefix = "S";  // window w's clerk is prefix + w as two digits ("S01")
   records::Timestamp start{};
 };
 

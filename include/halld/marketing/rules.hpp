@@ -37,16 +37,16 @@ struct Handled {
 };
 struct LinkOptions {
   // Clocks of the two systems differ, and clerks key an application in a little before calling
-  // or after finishing: spans this close still count as overlapping.
+  // or after finishing: a service this close to an application's span is still a candidate.
   std::chrono::seconds tolerance{120};
 };
 struct Linked {
   std::optional<std::size_t> service;  // index into the services; nullopt: none fits
   double handling_s = 0;               // the application's share of that service
 };
-// For each application, the service of the same clerk that overlaps it most (ties: the nearest
-// start). Several applications of one visit share one service, each in proportion to its own
-// overlap with it.
+// For each application, the service of the same clerk that overlaps its own span most — or, when
+// none overlaps, the nearest within the tolerance (ties: the nearest start). Several
+// applications of one visit share one service, each in proportion to its overlap with it.
 std::vector<Linked> link_applications(const std::vector<Handled>& applications,
                                       const std::vector<TicketService>& services,
                                       const LinkOptions& options);
