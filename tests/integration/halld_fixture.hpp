@@ -116,15 +116,17 @@ file = "halld.log"
 // halld and a simulated hall 4101001 (tests/data/archives_small.json) that it dials.
 class SimulatedHallTest : public HalldTest {
  protected:
-  // Starts the simulator and imports the archives with a channel to it.
-  void start_simulator(const std::vector<std::string>& extra, bool tap = false) {
+  // Starts the simulator and imports the archives with a channel to it. Unless
+  // `exit_when_acked` is false, the simulator ends once halld has acknowledged every event.
+  void start_simulator(const std::vector<std::string>& extra, bool tap = false,
+                       bool exit_when_acked = true) {
     std::filesystem::remove(dir.path() / "sim.port");
     std::vector<std::string> args = {"--listen",         "127.0.0.1:0",
                                      "--site",           "4101001",
                                      "--source",         "3",
                                      "--port-file",      (dir.path() / "sim.port").string(),
-                                     "--stats-file",     (dir.path() / "sim.json").string(),
-                                     "--exit-when-acked"};
+                                     "--stats-file",     (dir.path() / "sim.json").string()};
+    if (exit_when_acked) args.push_back("--exit-when-acked");
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");
     ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "sim.port"); }));

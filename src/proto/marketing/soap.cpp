@@ -541,7 +541,7 @@ Answer parse_answer(std::string_view body, std::string_view content_type, Entity
     try {
       read_record(page, n);
     } catch (const BadRecord& e) {
-      page.rejected.push_back({key, e.what()});
+      page.rejected.push_back({key, printable_excerpt(e.what(), 300)});
     }
     // Keys the service sorted by: a record without a readable change time cannot move the
     // watermark, and one that moves it backwards means the service does not page as agreed.
