@@ -49,6 +49,11 @@ class AccessTest : public HalldTest {
         "published_by, published_at) OVERRIDING SYSTEM VALUE SELECT 1001, 'hall', id, '暂停取号', "
         "2, now() - interval '1 minute', now() + interval '1 day', 'test', now() FROM hall WHERE "
         "code = '4101001'");
+    // And a retirement the marketing reconciliation holds for the province's approval.
+    db.exec(
+        "INSERT INTO marketing_archive_change (id, kind, code, city_code, hall_code, change, "
+        "state, found_at) OVERRIDING SYSTEM VALUE VALUES (1001, 'clerk', 'ZZ0001', '4101', "
+        "'4101001', 'retired', 'pending', now())");
     port = start(config);
     ASSERT_NE(port, 0);
   }
@@ -165,6 +170,9 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/work-orders/1001").body)["state"], "open");
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/notices/1001").body)["state"], "current");
   EXPECT_EQ(json::parse(admin("GET", "/api/v1/notices").body)["total"], 1);
+  EXPECT_EQ(
+      json::parse(admin("GET", "/api/v1/marketing/archive-changes?state=pending").body)["total"],
+      1);
 
   // Unnamed, a query is narrowed to the caller's own city.
   auto halls = json::parse(send("GET", "/api/v1/halls", nullptr, other).body);

@@ -281,6 +281,12 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
   const std::string rule = send("GET", "/api/v1/alarm-rules/1").body;
   json changed_rule = json::parse(rule);
   changed_rule["name"] = "排队人数过多 (改)";
+  // Two retirements the marketing reconciliation holds for approval.
+  db.exec(
+      "INSERT INTO marketing_archive_change (id, kind, code, city_code, hall_code, change, state, "
+      "found_at) OVERRIDING SYSTEM VALUE VALUES (2001, 'clerk', 'ZZ0001', '4101', '4101001', "
+      "'retired', 'pending', now()), (2002, 'clerk', 'ZZ0002', '4101', '4101001', 'retired', "
+      "'pending', now())");
   const std::map<std::string, Change> changes = {
       {"post /api/v1/archives/import",
        {"/api/v1/archives/import?dry_run=true", {{"format", "halld-archives-v1"}}}},
@@ -365,6 +371,10 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
        {"/api/v1/work-orders/" + work_order("answered") + "/review",
         {{"verdict", "accept"}, {"review", "措施可行"}}}},
       {"post /api/v1/work-order-rules", {"/api/v1/work-order-rules", work_order_rule}},
+      {"post /api/v1/marketing/archive-changes/{id}/approve",
+       {"/api/v1/marketing/archive-changes/2001/approve", nullptr}},
+      {"post /api/v1/marketing/archive-changes/{id}/reject",
+       {"/api/v1/marketing/archive-changes/2002/reject", nullptr}},
       {"put /api/v1/work-order-rules/{id}", {"/api/v1/work-order-rules/1", work_order_rule}},
   };
   // Wait for the first recomputation to end, so that the next may start when allowed.
