@@ -1,5 +1,5 @@
 // The shell: sign-in, the navigation between pages (#/overview, #/hall/CODE, #/alarms,
-// #/emergencies, #/notices, #/reports, #/admin), the language switch.
+// #/emergencies, #/notices, #/marketing, #/reports, #/admin), the language switch.
 import { ref, computed, onMounted } from './pages/shared.js';
 import LoginPage from './pages/login.js';
 import OverviewPage from './pages/overview.js';
@@ -7,11 +7,12 @@ import HallPage from './pages/hall.js';
 import AlarmsPage from './pages/alarms.js';
 import EmergenciesPage from './pages/emergencies.js';
 import NoticesPage from './pages/notices.js';
+import MarketingPage from './pages/marketing.js';
 import ReportsPage from './pages/reports.js';
 import AdminPage from './pages/admin.js';
 
 const App = {
-  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, EmergenciesPage, NoticesPage, ReportsPage, AdminPage },
+  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, EmergenciesPage, NoticesPage, MarketingPage, ReportsPage, AdminPage },
   setup() {
     const session = ref(null);
     const checked = ref(false);
@@ -61,6 +62,7 @@ const App = {
             <a href="#/alarms" :class="{active: page === 'alarms'}" data-testid="nav-alarms">{{ t('alarms') }}</a>
             <a href="#/emergencies" :class="{active: page === 'emergencies'}" data-testid="nav-emergencies">{{ t('emergencies') }}</a>
             <a href="#/notices" :class="{active: page === 'notices'}" data-testid="nav-notices">{{ t('notices') }}</a>
+            <a href="#/marketing" :class="{active: page === 'marketing'}" data-testid="nav-marketing">{{ t('marketing') }}</a>
             <a href="#/reports" :class="{active: page === 'reports'}" data-testid="nav-reports">{{ t('reports') }}</a>
             <a v-if="isAdmin" href="#/admin" :class="{active: page === 'admin'}" data-testid="nav-admin">{{ t('admin') }}</a>
           </nav>
@@ -74,6 +76,7 @@ const App = {
           <alarms-page v-else-if="page === 'alarms'" :principal="session.principal" />
           <emergencies-page v-else-if="page === 'emergencies'" :principal="session.principal" />
           <notices-page v-else-if="page === 'notices'" :principal="session.principal" />
+          <marketing-page v-else-if="page === 'marketing'" :principal="session.principal" />
           <reports-page v-else-if="page === 'reports'" :principal="session.principal" />
           <admin-page v-else-if="page === 'admin' && isAdmin" :principal="session.principal" />
         </main>
