@@ -506,6 +506,7 @@ asio::awaitable<void> Engine::reload_late_halls(Timestamp now) {
     }
     for (const auto& [key, tally] : fresh.tallies)
       fresh.dirty.insert(key.bucket);  // flushed whole next time
+    fresh.model.take_channels(current.model);
     fresh.reload_due = current.reload_due;
     fresh.reload_from = current.reload_from;
     fresh.changed = true;

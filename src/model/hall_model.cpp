@@ -373,6 +373,11 @@ void HallModel::set_channel(const std::string& code, bool up, Timestamp at) {
   c.up = up;
 }
 
+void HallModel::take_channels(const HallModel& other) {
+  ++version_;
+  channels_ = other.channels_;
+}
+
 void HallModel::note_clock_skew(const std::string& code, std::chrono::seconds skew, Timestamp at) {
   ++version_;
   auto& c = channels_[code];

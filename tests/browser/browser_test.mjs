@@ -4,7 +4,7 @@
 // and opens the files, switches the language. A screenshot of each page goes to $HALLD_ARTIFACTS/browser.
 // Needs HALLD_TEST_PG (a PostgreSQL it may create databases in), HALLD_BINARY, HALL_SIM_BINARY.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, appendFileSync, readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,8 +71,24 @@ try {
   const sim = start(simBinary, ['--listen', '127.0.0.1:0', '--site', '4101001', '--source', '3', '--port-file', join(dir, 'sim.port'),
     '--events', '0', '--speed', '1', '--hours', '24h', '--windows', '3', '--staffed', '1', '--arrivals-per-hour', '1800'], 'hall_sim');
   await until('the simulator', () => existsSync(join(dir, 'sim.port')) && readFileSync(join(dir, 'sim.port'), 'utf8').trim());
+  // Hall 4103001 sends yesterday's business at once, and beside it runs the marketing system,
+  // whose applications are made from that hall's served tickets.
+  const yesterday = new Date(Date.now() - 30 * 3600 * 1000).toISOString().slice(0, 19) + 'Z';
+  start(simBinary, ['--listen', '127.0.0.1:0', '--site', '4103001', '--source', '4', '--port-file', join(dir, 'sim2.port'),
+    '--events', '3000', '--rate', '300', '--start', yesterday, '--hours', '24h', '--windows', '4', '--arrivals-per-hour', '40',
+    '--marketing-listen', '127.0.0.1:0', '--marketing-port-file', join(dir, 'marketing.port'), '--marketing-city', '4103'], 'hall_sim 4103001');
+  await until('the marketing system', () => existsSync(join(dir, 'marketing.port')) && existsSync(join(dir, 'sim2.port')));
+  appendFileSync(config, `[marketing]
+url = "http://127.0.0.1:${readFileSync(join(dir, 'marketing.port'), 'utf8').trim()}/marketing/services"
+interval_ms = 500
+archive_interval_s = 5
+link_settle_s = 5
+link_give_up_s = 600
+`);
   const archives = JSON.parse(readFileSync(join(source, 'tests/data/archives_small.json'), 'utf8'));
   Object.assign(archives.channels[0], { host: '127.0.0.1', port: Number(readFileSync(join(dir, 'sim.port'), 'utf8')) });
+  archives.channels.push({ code: 'qs-4103001', hall: '4103001', protocol: 'queue_eval', link: 'tcp_client', host: '127.0.0.1',
+    port: Number(readFileSync(join(dir, 'sim2.port'), 'utf8')) });
   writeFileSync(join(dir, 'archives.json'), JSON.stringify(archives));
   execFileSync(halldBinary, ['import', '--config', config, join(dir, 'archives.json')]);
   const firstAdmin = execFileSync(halldBinary, ['first-admin', '--config', config]).toString();
@@ -228,8 +244,9 @@ try {
   assert.deepEqual(written.steps.map((step) => step.action), ['instruction', 'publish_notice']);
   assert.equal(written.steps[1].executes, true);
   assert.equal(written.steps[1].text, '暴雨天气，请注意地面湿滑');
-  // Edited: a new version.
-  await page.click('.el-collapse-item__header:has-text("暴雨应急预案")');
+  // Edited: a new version (its item opened, unless it is open already).
+  if (!(await page.isVisible(`[data-testid=plan-edit-${written.id}]`)))
+    await page.click('.el-collapse-item__header:has-text("暴雨应急预案")');
   await page.click(`[data-testid=plan-edit-${written.id}]`);
   await page.fill('input[data-testid=plan-name]', '暴雨内涝应急预案');
   await page.click('[data-testid=plan-save]');
@@ -289,7 +306,7 @@ try {
   assert.equal(saturation[0], '1', 'ranked');
   assert.match(saturation[3], /%$/, 'with its utilisation');
   await page.click('.el-tabs__item:has-text("柜员考核")');
-  await page.waitForSelector('.el-tab-pane:not([style*="display: none"]) .el-table__body tr td:has-text("S0")');
+  await page.waitForSelector('.el-tab-pane:not([style*="display: none"]) .el-table__body tr td:has-text("4101001-0")');
   await page.screenshot({ path: join(artifacts, '06b-clerks.png') });
 
   // Administration: archives checked and imported from a file (a broken file lists its
@@ -326,6 +343,36 @@ try {
     (await setup('GET', '/api/v1/alarm-rules')).items.some((r) => r.name === '浏览器测试：排队' && r.warning === 3));
   await page.waitForSelector('[data-testid=config-json]', { state: 'hidden' });
   await page.screenshot({ path: join(artifacts, '07-admin-rules.png') });
+
+  // The marketing system's applications, made from the hall's served tickets and linked to them;
+  // the archive's clerks that the marketing system does not list wait for approval, and one is
+  // retired (nothing refers to it, so it is deleted).
+  await page.click('[data-testid=nav-marketing]');
+  await until('applications from the marketing system', async () => {
+    await page.click('[data-testid=marketing-query]');
+    await sleep(1000);
+    const text = await page.textContent('[data-testid=marketing-linking]').catch(() => '');
+    return /已关联 [1-9]/.test(text);
+  }, 60000);
+  assert.match(await page.textContent('[data-testid=marketing-summary]'), /柜台\s*[1-9]/);
+  await page.screenshot({ path: join(artifacts, '06-marketing-summary.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(artifacts, '06-marketing-summary-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.click('#tab-applications');
+  await page.click('#pane-applications .el-radio-button:has-text("已关联")');
+  await page.waitForSelector('[data-testid=marketing-applications] .el-tag:has-text("A0")');
+  await page.screenshot({ path: join(artifacts, '06-marketing-applications.png'), fullPage: true });
+  await page.click('#tab-archive');
+  const pending = await page.waitForSelector('[data-testid^=archive-change-]:has-text("ZZ0001")');
+  await (await pending.$('[data-testid^=approve-]')).click();
+  await page.click('.el-message-box__btns .el-button--primary');
+  await page.waitForSelector('.el-message:has-text("已删除")');
+  await page.screenshot({ path: join(artifacts, '06-marketing-archive.png'), fullPage: true });
+  await page.click('#tab-feeds');
+  await page.waitForSelector('[data-testid=marketing-connection]:has-text("通信正常")');
+  await page.screenshot({ path: join(artifacts, '06-marketing-feeds.png'), fullPage: true });
+  await page.click('[data-testid=nav-admin]');
 
   // A recomputation of yesterday's KPIs for one hall, followed to its end.
   await page.click('.el-tabs__item:has-text("KPI 重算")');

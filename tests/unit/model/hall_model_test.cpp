@@ -120,6 +120,20 @@ TEST(HallModel, AQueueServedPastMidnightKeepsItsTicketsForOneDayOnly) {
   EXPECT_EQ(hall.snapshot().unpaired_events, 1u);
 }
 
+// A model rebuilt from the log (late events) keeps what the log does not hold: its channels'
+// links and clocks. Before, a reloaded hall said "no data source" while its data flowed.
+TEST(HallModel, AModelRebuiltFromTheLogKeepsItsChannels) {
+  HallModel before(1), rebuilt(1);
+  before.set_channel("qs-1", true, at(0, 8, 0));
+  before.note_clock_skew("qs-1", std::chrono::seconds(-900), at(0, 8, 5));
+  rebuilt.take_channels(before);
+  const auto channels = rebuilt.snapshot().channels;
+  ASSERT_EQ(channels.size(), 1u);
+  EXPECT_TRUE(channels[0].up);
+  EXPECT_EQ(channels[0].since, at(0, 8, 0));
+  EXPECT_EQ(channels[0].clock_skew_s, 900);
+}
+
 TEST(HallModel, CatchingUpCountsNothingAndStartsTheClockThere) {
   HallModel live(1), caught_up(1);
   Collected live_facts, caught_up_facts;
