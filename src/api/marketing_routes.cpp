@@ -25,9 +25,9 @@ records::Timestamp now_seconds() {
 marketing::Span read_span(QueryReader& query) {
   marketing::Span span;
   const Instant to{now_seconds() + std::chrono::seconds(1), beijing};
-  const Instant from{std::chrono::floor<std::chrono::days>(to.at + beijing) - beijing -
-                         std::chrono::days(6),
-                     beijing};
+  const Instant from{
+      std::chrono::floor<std::chrono::days>(to.at + beijing) - beijing - std::chrono::days(6),
+      beijing};
   span.from = from.at, span.until = to.at;
   if (auto range = query.range(from, to, beijing))
     span.from = range->first.at, span.until = range->second.at;
@@ -51,8 +51,7 @@ PreparedWrite decide(const RequestContext& context, bool approve) {
 
 }  // namespace
 
-void add_marketing_routes(Router& router, store::Database& database,
-                          const marketing::Sync* sync) {
+void add_marketing_routes(Router& router, store::Database& database, const marketing::Sync* sync) {
   add_read(router, database, "/api/v1/marketing/feeds",
            [sync](const RequestContext& context) -> Prepared {
              QueryReader query(context, {});
@@ -80,41 +79,40 @@ void add_marketing_routes(Router& router, store::Database& database,
                return marketing::summary_json(tx, span).dump();
              }};
            });
-  add_read(router, database, "/api/v1/marketing/applications",
-           [](const RequestContext& context) -> Prepared {
-             QueryReader query(context,
-                               {"city", "hall", "from", "to", "link_state", "limit", "offset"});
-             const auto span = read_span(query);
-             const auto state = query.text("link_state", 12);
-             if (!state.empty() && state != "waiting" && state != "linked" &&
-                 state != "unmatched" && state != "not_counter")
-               query.fail("'link_state' must be waiting, linked, unmatched or not_counter");
-             const auto limit = query.integer("limit", 100, 1, 1000);
-             const auto offset = query.integer("offset", 0, 0, 10'000'000);
-             if (query.problem()) return bad_query(*query.problem());
-             return {[span, state, limit, offset](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
-               return marketing::applications_json(tx, span, state, limit, offset).dump();
-             }};
-           });
-  add_read(router, database, "/api/v1/marketing/archive-changes",
-           [](const RequestContext& context) -> Prepared {
-             QueryReader query(context, {"city", "hall", "state", "limit", "offset"});
-             const auto city = query.text("city", 32), hall = query.text("hall", 32);
-             const auto state = query.text("state", 12);
-             if (!state.empty() && state != "applied" && state != "pending" &&
-                 state != "deleted" && state != "deactivated" && state != "rejected" &&
-                 state != "refused")
-               query.fail(
-                   "'state' must be applied, pending, deleted, deactivated, rejected or refused");
-             const auto limit = query.integer("limit", 100, 1, 1000);
-             const auto offset = query.integer("offset", 0, 0, 10'000'000);
-             if (query.problem()) return bad_query(*query.problem());
-             return {[=](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
-               return marketing::archive_changes_json(tx, state, city, hall, limit, offset).dump();
-             }};
-           });
+  add_read(
+      router, database, "/api/v1/marketing/applications",
+      [](const RequestContext& context) -> Prepared {
+        QueryReader query(context, {"city", "hall", "from", "to", "link_state", "limit", "offset"});
+        const auto span = read_span(query);
+        const auto state = query.text("link_state", 12);
+        if (!state.empty() && state != "waiting" && state != "linked" && state != "unmatched" &&
+            state != "not_counter")
+          query.fail("'link_state' must be waiting, linked, unmatched or not_counter");
+        const auto limit = query.integer("limit", 100, 1, 1000);
+        const auto offset = query.integer("offset", 0, 0, 10'000'000);
+        if (query.problem()) return bad_query(*query.problem());
+        return {[span, state, limit, offset](pqxx::connection& c) {
+          pqxx::read_transaction tx(c);
+          return marketing::applications_json(tx, span, state, limit, offset).dump();
+        }};
+      });
+  add_read(
+      router, database, "/api/v1/marketing/archive-changes",
+      [](const RequestContext& context) -> Prepared {
+        QueryReader query(context, {"city", "hall", "state", "limit", "offset"});
+        const auto city = query.text("city", 32), hall = query.text("hall", 32);
+        const auto state = query.text("state", 12);
+        if (!state.empty() && state != "applied" && state != "pending" && state != "deleted" &&
+            state != "deactivated" && state != "rejected" && state != "refused")
+          query.fail("'state' must be applied, pending, deleted, deactivated, rejected or refused");
+        const auto limit = query.integer("limit", 100, 1, 1000);
+        const auto offset = query.integer("offset", 0, 0, 10'000'000);
+        if (query.problem()) return bad_query(*query.problem());
+        return {[=](pqxx::connection& c) {
+          pqxx::read_transaction tx(c);
+          return marketing::archive_changes_json(tx, state, city, hall, limit, offset).dump();
+        }};
+      });
   add_write(router, database, http::verb::post, "/api/v1/marketing/archive-changes/{id}/approve",
             [](const RequestContext& context) { return decide(context, true); });
   add_write(router, database, http::verb::post, "/api/v1/marketing/archive-changes/{id}/reject",

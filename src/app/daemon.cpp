@@ -165,9 +165,9 @@ class Daemon {
     start_service(*emergencies_);
     start_service(*notices_);
     if (!config_.marketing.url.empty()) {
-      marketing_ = std::make_unique<marketing::Sync>(io_.get_executor(), *database_, metrics_,
-                                                     marketing_options(config_.marketing),
-                                                     system_clock());
+      marketing_ =
+          std::make_unique<marketing::Sync>(io_.get_executor(), *database_, metrics_,
+                                            marketing_options(config_.marketing), system_clock());
       start_service(*marketing_);
     }
   }

@@ -260,7 +260,8 @@ Schema make_schema() {
   s["marketing.breaker_rounds"] = integer_key(
       1, 100, [](Config & c) -> auto& { return c.marketing.breaker_rounds; });
   s["marketing.breaker_pause_ms"] = duration_key<std::chrono::milliseconds>(
-      "milliseconds", 100, 86'400'000, [](Config & c) -> auto& { return c.marketing.breaker_pause; });
+      "milliseconds", 100, 86'400'000,
+      [](Config & c) -> auto& { return c.marketing.breaker_pause; });
   s["marketing.premium_annual_kwh"] = integer_key(
       1, 1'000'000'000'000, [](Config & c) -> auto& { return c.marketing.premium_annual_kwh; });
   s["marketing.premium_contract_kva"] = integer_key(
@@ -383,9 +384,8 @@ std::string describe_type(const toml::node& node) {
 }
 
 // The [tables] of a configuration file, in the order error messages list them.
-constexpr std::array<std::string_view, 9> sections{"acquisition", "auth", "database",
-                                                   "dtu",         "http", "kpi",
-                                                   "log",         "marketing", "sms"};
+constexpr std::array<std::string_view, 9> sections{
+    "acquisition", "auth", "database", "dtu", "http", "kpi", "log", "marketing", "sms"};
 
 // Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
 std::string keys_in_section(std::string_view section) {

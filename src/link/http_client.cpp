@@ -22,8 +22,7 @@ HttpEndpoint parse_http_url(std::string_view url) {
   endpoint.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
   const auto colon = authority.rfind(':');
   endpoint.host = std::string(authority.substr(0, colon));
-  endpoint.port =
-      colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+  endpoint.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
   if (endpoint.host.empty()) throw std::invalid_argument(fmt::format("no host in {}", url));
   if (endpoint.port.empty() || endpoint.port.size() > 5 ||
       endpoint.port.find_first_not_of("0123456789") != std::string::npos)
@@ -65,17 +64,15 @@ asio::awaitable<HttpResponse> http_exchange(asio::any_io_executor executor,
     auto response = parser.release();
     beast::error_code ignored;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    co_return HttpResponse{response.result_int(),
-                           std::string(response[http::field::content_type]),
+    co_return HttpResponse{response.result_int(), std::string(response[http::field::content_type]),
                            std::move(response.body())};
   } catch (const boost::system::system_error& e) {
     using Kind = HttpFailure::Kind;
     if (e.code() == beast::error::timeout) {
-      throw HttpFailure(Kind::timeout,
-                        fmt::format("{}: no {} within {} ms", where,
-                                    connected ? "answer" : "connection",
-                                    (connected ? limits.read_timeout : limits.connect_timeout)
-                                        .count()));
+      throw HttpFailure(
+          Kind::timeout,
+          fmt::format("{}: no {} within {} ms", where, connected ? "answer" : "connection",
+                      (connected ? limits.read_timeout : limits.connect_timeout).count()));
     }
     if (e.code() == http::error::body_limit) {
       throw HttpFailure(Kind::too_large, fmt::format("{}: the answer is larger than {} bytes",

@@ -86,10 +86,18 @@ bool same(const KnownClerk& a, const KnownClerk& b) {
   return std::tie(a.name, a.hall_code, a.status) == std::tie(b.name, b.hall_code, b.status);
 }
 // Closed on halld's side already: nothing left to retire.
-bool dormant(const KnownHall& h) { return h.status == "closed"; }
-bool dormant(const KnownClerk& c) { return c.status == "inactive"; }
-const std::string& key(const KnownHall& h) { return h.code; }
-const std::string& key(const KnownClerk& c) { return c.staff_no; }
+bool dormant(const KnownHall& h) {
+  return h.status == "closed";
+}
+bool dormant(const KnownClerk& c) {
+  return c.status == "inactive";
+}
+const std::string& key(const KnownHall& h) {
+  return h.code;
+}
+const std::string& key(const KnownClerk& c) {
+  return c.staff_no;
+}
 void put(ArchiveChange& c, const std::optional<KnownHall>& before,
          const std::optional<KnownHall>& after) {
   c.hall_before = before, c.hall_after = after;

@@ -75,11 +75,11 @@ void store_records(pqxx::work& tx, const wire::Page& page, const ClassThresholds
 // ---- the archive ----
 std::vector<KnownHall> our_halls(pqxx::work& tx) {
   std::vector<KnownHall> halls;
-  for (const auto& row : tx.exec(
-           "SELECT h.code, h.name, c.code, h.county, h.address, h.status FROM hall h JOIN "
-           "city_company c ON c.id = h.city_id"))
-    halls.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(),
-                     row[4].c_str(), row[5].c_str()});
+  for (const auto& row :
+       tx.exec("SELECT h.code, h.name, c.code, h.county, h.address, h.status FROM hall h JOIN "
+               "city_company c ON c.id = h.city_id"))
+    halls.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str(),
+                     row[5].c_str()});
   return halls;
 }
 std::vector<KnownClerk> our_clerks(pqxx::work& tx) {
@@ -94,8 +94,13 @@ std::vector<wire::HallEntry> their_halls(pqxx::work& tx) {
   std::vector<wire::HallEntry> halls;
   for (const auto& row :
        tx.exec("SELECT code, name, city_code, county, address, status FROM marketing_hall"))
-    halls.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(),
-                     row[4].c_str(), row[5].c_str(), {}});
+    halls.push_back({row[0].c_str(),
+                     row[1].c_str(),
+                     row[2].c_str(),
+                     row[3].c_str(),
+                     row[4].c_str(),
+                     row[5].c_str(),
+                     {}});
   return halls;
 }
 std::vector<wire::ClerkEntry> their_clerks(pqxx::work& tx) {
@@ -107,13 +112,13 @@ std::vector<wire::ClerkEntry> their_clerks(pqxx::work& tx) {
 
 json to_json(const std::optional<KnownHall>& h) {
   if (!h) return nullptr;
-  return {{"code", h->code},       {"name", h->name},       {"city", h->city_code},
-          {"county", h->county},   {"address", h->address}, {"status", h->status}};
+  return {{"code", h->code},     {"name", h->name},       {"city", h->city_code},
+          {"county", h->county}, {"address", h->address}, {"status", h->status}};
 }
 json to_json(const std::optional<KnownClerk>& c) {
   if (!c) return nullptr;
-  return {{"staff_no", c->staff_no}, {"name", c->name}, {"hall", c->hall_code},
-          {"status", c->status}};
+  return {
+      {"staff_no", c->staff_no}, {"name", c->name}, {"hall", c->hall_code}, {"status", c->status}};
 }
 
 // The marketing system's "retired" and "inactive" clerks are halld's inactive ones.
@@ -175,19 +180,23 @@ bool record_change(pqxx::work& tx, const ArchiveChange& change, const std::strin
   const auto& latest = after.is_null() ? before : after;
   const std::string hall_code = hall ? change.code : latest.value("hall", "");
   return tx.exec_params(
-      "INSERT INTO marketing_archive_change (kind, code, city_code, hall_code, change, before, "
-      "after, state, detail, found_at) VALUES ($1, $2, coalesce((SELECT c.code FROM hall h JOIN "
-      "city_company c ON c.id = h.city_id WHERE h.code = $3), $4), $3, $5, $6::jsonb, $7::jsonb, "
-      "$8, $9, $10) ON CONFLICT (kind, code) WHERE state = 'pending' DO NOTHING",
-      change.kind, change.code, hall_code, latest.value("city", ""), change.change,
-      before.is_null() ? std::optional<std::string>() : before.dump(),
-      after.is_null() ? std::optional<std::string>() : after.dump(), state, detail, now)
+               "INSERT INTO marketing_archive_change (kind, code, city_code, hall_code, change, "
+               "before, "
+               "after, state, detail, found_at) VALUES ($1, $2, coalesce((SELECT c.code FROM hall "
+               "h JOIN "
+               "city_company c ON c.id = h.city_id WHERE h.code = $3), $4), $3, $5, $6::jsonb, "
+               "$7::jsonb, "
+               "$8, $9, $10) ON CONFLICT (kind, code) WHERE state = 'pending' DO NOTHING",
+               change.kind, change.code, hall_code, latest.value("city", ""), change.change,
+               before.is_null() ? std::optional<std::string>() : before.dump(),
+               after.is_null() ? std::optional<std::string>() : after.dump(), state, detail, now)
              .affected_rows() == 1;
 }
 
 // A change refused before for the same reason and record is not reported again at every pass.
 bool refused_already(pqxx::work& tx, const ArchiveChange& change, const std::string& detail) {
-  const auto after = change.kind == "hall" ? to_json(change.hall_after) : to_json(change.clerk_after);
+  const auto after =
+      change.kind == "hall" ? to_json(change.hall_after) : to_json(change.clerk_after);
   return !tx.exec_params(
                 "SELECT 1 FROM marketing_archive_change WHERE kind = $1 AND code = $2 AND state "
                 "= 'refused' AND detail = $3 AND after = $4::jsonb",
@@ -197,7 +206,7 @@ bool refused_already(pqxx::work& tx, const ArchiveChange& change, const std::str
 
 // ---- linking ----
 std::vector<TicketService> services_of(pqxx::work& tx, int hall_id, const std::string& from,
-                                 const std::string& until) {
+                                       const std::string& until) {
   std::vector<TicketService> services;
   std::map<std::string, std::size_t> open;  // ticket → its service still running
   for (const auto& row : tx.exec_params(
@@ -275,8 +284,11 @@ std::vector<json> finish_archive_pass(pqxx::work& tx, wire::Entity entity,
       state = detail.empty() ? "applied" : "refused";
     }
     if (!record_change(tx, change, state, detail, now_text)) continue;
-    found.push_back({{"kind", change.kind}, {"code", change.code}, {"change", change.change},
-                     {"state", state}, {"detail", detail}});
+    found.push_back({{"kind", change.kind},
+                     {"code", change.code},
+                     {"change", change.change},
+                     {"state", state},
+                     {"detail", detail}});
   }
   return found;
 }
@@ -314,9 +326,8 @@ LinkCounts link_waiting(pqxx::work& tx, records::Timestamp now, const LinkRound&
       until = std::max(until, w.handled.finished);
       handled.push_back(w.handled);
     }
-    const auto services =
-        services_of(tx, hall_id, iso8601(from - std::chrono::hours(8)),
-                    iso8601(until + std::chrono::hours(8)));
+    const auto services = services_of(tx, hall_id, iso8601(from - std::chrono::hours(8)),
+                                      iso8601(until + std::chrono::hours(8)));
     const auto linked = link_applications(handled, services, round.options);
     for (std::size_t i = 0; i < waiting.size(); ++i) {
       if (linked[i].service) {
@@ -356,15 +367,16 @@ std::optional<json> decide_change(pqxx::work& tx, long long id, bool approve,
     // Referred to by events: kept, closed. Otherwise deleted, unless other records refer to it
     // (then too it is kept and closed).
     const bool referenced =
-        kind == "hall"
-            ? !tx.exec_params("SELECT 1 FROM hall_event WHERE hall_id = (SELECT id FROM hall "
-                              "WHERE code = $1) LIMIT 1",
-                              code)
-                   .empty()
-            : !tx.exec_params("SELECT 1 FROM hall_event WHERE hall_id = (SELECT id FROM hall "
-                              "WHERE code = $2) AND staff_no = $1 LIMIT 1",
-                              code, hall_code)
-                   .empty();
+        kind == "hall" ? !tx.exec_params(
+                                "SELECT 1 FROM hall_event WHERE hall_id = (SELECT id FROM hall "
+                                "WHERE code = $1) LIMIT 1",
+                                code)
+                              .empty()
+                       : !tx.exec_params(
+                                "SELECT 1 FROM hall_event WHERE hall_id = (SELECT id FROM hall "
+                                "WHERE code = $2) AND staff_no = $1 LIMIT 1",
+                                code, hall_code)
+                              .empty();
     bool deleted = false;
     if (!referenced) {
       pqxx::subtransaction attempt(tx, "delete_archive_record");
@@ -398,9 +410,9 @@ std::optional<json> decide_change(pqxx::work& tx, long long id, bool approve,
 
 json feeds_json(pqxx::transaction_base& tx) {
   json feeds = json::array();
-  for (const auto& row : tx.exec(
-           "SELECT entity, " + store::iso_utc("changed_at") + ", last_key, records, rejected, " +
-           store::iso_utc("synced_at") + " FROM marketing_feed ORDER BY entity")) {
+  for (const auto& row : tx.exec("SELECT entity, " + store::iso_utc("changed_at") +
+                                 ", last_key, records, rejected, " + store::iso_utc("synced_at") +
+                                 " FROM marketing_feed ORDER BY entity")) {
     feeds.push_back({{"entity", row[0].c_str()},
                      {"changed_at", row[1].is_null() ? json() : json(row[1].c_str())},
                      {"last_key", row[2].c_str()},
@@ -409,9 +421,9 @@ json feeds_json(pqxx::transaction_base& tx) {
                      {"synced_at", row[5].is_null() ? json() : json(row[5].c_str())}});
   }
   json rejected = json::array();
-  for (const auto& row : tx.exec("SELECT entity, record_key, reason, " +
-                                 store::iso_utc("received_at") +
-                                 " FROM marketing_rejected ORDER BY id DESC LIMIT 20"))
+  for (const auto& row :
+       tx.exec("SELECT entity, record_key, reason, " + store::iso_utc("received_at") +
+               " FROM marketing_rejected ORDER BY id DESC LIMIT 20"))
     rejected.push_back({{"entity", row[0].c_str()},
                         {"key", row[1].c_str()},
                         {"reason", row[2].c_str()},
@@ -432,14 +444,13 @@ json summary_json(pqxx::transaction_base& tx, const Span& span) {
   const auto where = where_span("a");
   json summary;
   json channels = json::object();
-  for (const auto& row :
-       run("SELECT channel, count(*) FROM business_application a WHERE " + where +
-           " GROUP BY channel"))
+  for (const auto& row : run("SELECT channel, count(*) FROM business_application a WHERE " + where +
+                             " GROUP BY channel"))
     channels[row[0].c_str()] = row[1].as<long long>();
   summary["channels"] = channels;
   json days = json::array();
-  for (const auto& row : run(
-           "SELECT to_char(a.accepted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, "
+  for (const auto& row :
+       run("SELECT to_char(a.accepted_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day, "
            "count(*) FILTER (WHERE channel = 'counter'), count(*) FILTER (WHERE channel = "
            "'self_service'), count(*) FILTER (WHERE channel = 'online'), count(*) FILTER (WHERE "
            "channel = 'mobile') FROM business_application a WHERE " +
@@ -451,8 +462,8 @@ json summary_json(pqxx::transaction_base& tx, const Span& span) {
                     {"mobile", row[4].as<long long>()}});
   summary["days"] = days;
   json classes = json::array();
-  for (const auto& row : run(
-           "SELECT coalesce(c.class_code, 'unknown'), count(*), count(DISTINCT a.customer_no), "
+  for (const auto& row :
+       run("SELECT coalesce(c.class_code, 'unknown'), count(*), count(DISTINCT a.customer_no), "
            "max(k.weight)::float8 FROM business_application a LEFT JOIN marketing_customer c ON "
            "c.customer_no = a.customer_no LEFT JOIN customer_class k ON k.code = c.class_code "
            "WHERE " +
@@ -471,38 +482,38 @@ json summary_json(pqxx::transaction_base& tx, const Span& span) {
           where + "")[0];
   // Tickets served in the span (at the halls in scope) that no application was linked to:
   // consultations, and work the marketing system never saw.
-  const auto served = run(
-      "SELECT count(*) FROM hall_event e JOIN hall h ON h.id = e.hall_id JOIN city_company c ON "
-      "c.id = h.city_id WHERE e.kind = 5 AND e.occurred_at >= $1 AND e.occurred_at < $2 AND ($3 "
-      "= '' OR h.code = $3) AND ($4 = '' OR c.code = $4)")[0][0]
+  const auto served = run("SELECT count(*) FROM hall_event e JOIN hall h ON h.id = e.hall_id JOIN "
+                          "city_company c ON "
+                          "c.id = h.city_id WHERE e.kind = 5 AND e.occurred_at >= $1 AND "
+                          "e.occurred_at < $2 AND ($3 "
+                          "= '' OR h.code = $3) AND ($4 = '' OR c.code = $4)")[0][0]
                           .as<long long>();
-  summary["linking"] = {{"linked", links[0].as<long long>()},
-                        {"unmatched", links[1].as<long long>()},
-                        {"waiting", links[2].as<long long>()},
-                        {"not_counter", links[3].as<long long>()},
-                        {"tickets_served", served},
-                        {"tickets_linked", links[4].as<long long>()},
-                        {"tickets_without_application",
-                         std::max<long long>(0, served - links[4].as<long long>())}};
+  summary["linking"] = {
+      {"linked", links[0].as<long long>()},
+      {"unmatched", links[1].as<long long>()},
+      {"waiting", links[2].as<long long>()},
+      {"not_counter", links[3].as<long long>()},
+      {"tickets_served", served},
+      {"tickets_linked", links[4].as<long long>()},
+      {"tickets_without_application", std::max<long long>(0, served - links[4].as<long long>())}};
   json handling = json::array();
-  for (const auto& row : run(
-           "SELECT a.business_code, coalesce(b.name, a.business_code), count(*), "
+  for (const auto& row :
+       run("SELECT a.business_code, coalesce(b.name, a.business_code), count(*), "
            "avg(a.handling_s) / 60, b.target_handling_min FROM business_application a LEFT JOIN "
            "business_type b ON b.code = a.business_code WHERE " +
            where +
            " AND a.link_state = 'linked' "
            "GROUP BY a.business_code, b.name, b.target_handling_min ORDER BY count(*) DESC"))
-    handling.push_back(
-        {{"business", row[0].c_str()},
-         {"name", row[1].c_str()},
-         {"applications", row[2].as<long long>()},
-         {"mean_handling_min", std::round(row[3].as<double>() * 10) / 10},
-         {"target_min", row[4].is_null() ? json() : json(row[4].as<int>())}});
+    handling.push_back({{"business", row[0].c_str()},
+                        {"name", row[1].c_str()},
+                        {"applications", row[2].as<long long>()},
+                        {"mean_handling_min", std::round(row[3].as<double>() * 10) / 10},
+                        {"target_min", row[4].is_null() ? json() : json(row[4].as<int>())}});
   summary["handling"] = handling;
   // Clerk assessment: applications handled at the counter, weighted by the customer's class.
   json clerks = json::array();
-  for (const auto& row : run(
-           "SELECT a.staff_no, coalesce(k.name, ''), a.hall_code, count(*), "
+  for (const auto& row :
+       run("SELECT a.staff_no, coalesce(k.name, ''), a.hall_code, count(*), "
            "sum(coalesce(w.weight, 1))::float8, count(*) FILTER (WHERE c.class_code = "
            "'premium') FROM business_application a LEFT JOIN marketing_customer c ON "
            "c.customer_no = a.customer_no LEFT JOIN customer_class w ON w.code = c.class_code "
@@ -522,8 +533,8 @@ json summary_json(pqxx::transaction_base& tx, const Span& span) {
   return summary;
 }
 
-json applications_json(pqxx::transaction_base& tx, const Span& span,
-                       const std::string& link_state, int limit, int offset) {
+json applications_json(pqxx::transaction_base& tx, const Span& span, const std::string& link_state,
+                       int limit, int offset) {
   const auto where = where_span("a") + " AND ($5 = '' OR a.link_state = $5)";
   const auto rows = tx.exec_params(
       "SELECT json_build_object('application_no', a.application_no, 'business', "
@@ -567,8 +578,8 @@ json archive_changes_json(pqxx::transaction_base& tx, const std::string& state,
 
 std::optional<std::pair<std::string, std::string>> change_place(pqxx::transaction_base& tx,
                                                                 long long id) {
-  const auto rows = tx.exec_params(
-      "SELECT city_code, hall_code FROM marketing_archive_change WHERE id = $1", id);
+  const auto rows =
+      tx.exec_params("SELECT city_code, hall_code FROM marketing_archive_change WHERE id = $1", id);
   if (rows.empty()) return std::nullopt;
   return std::pair{std::string(rows[0][0].c_str()), std::string(rows[0][1].c_str())};
 }

@@ -13,8 +13,8 @@ namespace {
 bool retryable(const wire::AnswerError& error) {
   // A Client fault is halld's request or credentials: asking again changes nothing.
   return !(error.kind == wire::AnswerError::Kind::fault &&
-           (error.fault_code.ends_with("Client") || error.fault_code.find("Authentication") !=
-                                                        std::string::npos));
+           (error.fault_code.ends_with("Client") ||
+            error.fault_code.find("Authentication") != std::string::npos));
 }
 
 std::string nonce() {
@@ -58,7 +58,9 @@ Sync::Sync(asio::any_io_executor executor, store::Database& database, MetricsReg
   status_.peer = fmt::format("{}:{}{}", endpoint_.host, endpoint_.port, endpoint_.path);
 }
 
-void Sync::start() { loops_.spawn("sync", loop()); }
+void Sync::start() {
+  loops_.spawn("sync", loop());
+}
 
 void Sync::stop(std::function<void()> done) {
   asio::post(strand_, [this, done = std::move(done)]() mutable {
@@ -158,9 +160,10 @@ asio::awaitable<void> Sync::feed(wire::Entity entity, bool whole) {
     for (const auto& r : page.rejected)
       spdlog::warn("marketing: {} \"{}\" refused: {}", wire::entity_name(entity), r.key, r.reason);
     if (!changes.empty())
-      spdlog::info("marketing: the {} archive differs in {} records (see /api/v1/marketing/"
-                   "archive-changes)",
-                   wire::entity_name(entity), changes.size());
+      spdlog::info(
+          "marketing: the {} archive differs in {} records (see /api/v1/marketing/"
+          "archive-changes)",
+          wire::entity_name(entity), changes.size());
     if (last) break;
     after = *page.last;
   }
@@ -205,12 +208,13 @@ asio::awaitable<wire::Page> Sync::exchange(wire::Entity entity, const wire::Wate
     std::lock_guard lock(status_mutex_);
     status_.bytes_in += response.body.size();
   }
-  // SOAP 1.1 answers a fault with 500; anything else but 200 is the web server's, not the service's.
+  // SOAP 1.1 answers a fault with 500; anything else but 200 is the web server's, not the
+  // service's.
   if (response.status != 200 && response.status != 500)
     throw Failure(fmt::format("{}: HTTP {}", wire::operation_name(entity), response.status),
                   response.status >= 500 || response.status == 429);
-  auto answer = wire::parse_answer(response.body, response.content_type, entity,
-                                   options_.page_size);
+  auto answer =
+      wire::parse_answer(response.body, response.content_type, entity, options_.page_size);
   if (auto* error = std::get_if<wire::AnswerError>(&answer))
     throw Failure(fmt::format("{}: {} ({})", wire::operation_name(entity), error->message,
                               wire::kind_name(error->kind)),

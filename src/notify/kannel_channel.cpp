@@ -34,8 +34,8 @@ class KannelChannel final : public Channel {
     limits.read_timeout = options_.timeout;
     limits.max_body_bytes = 64 * 1024;
     try {
-      auto exchange =
-          link::http_exchange(executor_, endpoint_, {"GET", sendsms_target(message), {}, {}}, limits);
+      auto exchange = link::http_exchange(executor_, endpoint_,
+                                          {"GET", sendsms_target(message), {}, {}}, limits);
       co_return judge(co_await std::move(exchange));
     } catch (const link::HttpFailure& e) {
       co_return SendOutcome{false, fmt::format("Kannel at {}", e.what()), false};

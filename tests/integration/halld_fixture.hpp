@@ -121,11 +121,11 @@ class SimulatedHallTest : public HalldTest {
   void start_simulator(const std::vector<std::string>& extra, bool tap = false,
                        bool exit_when_acked = true) {
     std::filesystem::remove(dir.path() / "sim.port");
-    std::vector<std::string> args = {"--listen",         "127.0.0.1:0",
-                                     "--site",           "4101001",
-                                     "--source",         "3",
-                                     "--port-file",      (dir.path() / "sim.port").string(),
-                                     "--stats-file",     (dir.path() / "sim.json").string()};
+    std::vector<std::string> args = {"--listen",     "127.0.0.1:0",
+                                     "--site",       "4101001",
+                                     "--source",     "3",
+                                     "--port-file",  (dir.path() / "sim.port").string(),
+                                     "--stats-file", (dir.path() / "sim.json").string()};
     if (exit_when_acked) args.push_back("--exit-when-acked");
     args.insert(args.end(), extra.begin(), extra.end());
     simulator = std::make_unique<Process>(HALL_SIM_BINARY, args, dir.path() / "sim.out");

@@ -8,8 +8,8 @@
 
 #include <set>
 
-#include "halld_fixture.hpp"
 #include "halld/records/event_json.hpp"
+#include "halld_fixture.hpp"
 
 namespace halld::testing {
 namespace {
@@ -23,10 +23,26 @@ class MarketingTest : public SimulatedHallTest {
     const auto start = records::iso8601(
         std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) -
         std::chrono::hours(48));
-    start_simulator({"--events", events, "--rate", rate, "--start", start, "--windows", "4",
-                     "--arrivals-per-hour", "150", "--hours", "24h", "--marketing-listen",
-                     "127.0.0.1:0", "--marketing-port-file", (dir.path() / "mk.port").string(),
-                     "--marketing-user", "halld", "--marketing-password", "pw-1"},
+    start_simulator({"--events",
+                     events,
+                     "--rate",
+                     rate,
+                     "--start",
+                     start,
+                     "--windows",
+                     "4",
+                     "--arrivals-per-hour",
+                     "150",
+                     "--hours",
+                     "24h",
+                     "--marketing-listen",
+                     "127.0.0.1:0",
+                     "--marketing-port-file",
+                     (dir.path() / "mk.port").string(),
+                     "--marketing-user",
+                     "halld",
+                     "--marketing-password",
+                     "pw-1"},
                     false, false);
     ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "mk.port"); }));
     marketing_port = static_cast<std::uint16_t>(std::stoi(read_text(dir.path() / "mk.port")));
@@ -102,7 +118,8 @@ TEST_F(MarketingTest, FaultsLoseNothingDoubleNothingAndLinksAreMeasured) {
                stats["applications"].get<long long>();
       },
       60s))
-      << stats.dump() << "\n" << halld->output();
+      << stats.dump() << "\n"
+      << halld->output();
   EXPECT_GT(stats["faults"].get<long long>(), 0);
   EXPECT_EQ(db.query_value("SELECT max(application_no) FROM business_application"),
             fmt::format("YX{:010}", stats["applications"].get<long long>()));
@@ -141,17 +158,21 @@ TEST_F(MarketingTest, FaultsLoseNothingDoubleNothingAndLinksAreMeasured) {
     else
       ++wrong;
   }
-  const double accuracy = static_cast<double>(right) / static_cast<double>(right + wrong + unlinked);
+  const double accuracy =
+      static_cast<double>(right) / static_cast<double>(right + wrong + unlinked);
   std::cout << fmt::format(
-                   "linking: {} counter applications, {} to the right ticket, {} to a wrong one, "
-                   "{} to none: accuracy {:.1f}%\n",
-                   right + wrong + unlinked, right, wrong, unlinked, 100 * accuracy);
+      "linking: {} counter applications, {} to the right ticket, {} to a wrong one, "
+      "{} to none: accuracy {:.1f}%\n",
+      right + wrong + unlinked, right, wrong, unlinked, 100 * accuracy);
   // The simulator keys 3% under a colleague's number and 2% a quarter of an hour late.
   EXPECT_GE(accuracy, 0.88);
 
-  const auto summary = json::parse(http_get(port, "/api/v1/marketing/summary?city=4101&from=" +
-                                                      records::iso8601(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - std::chrono::hours(72)))
-                                       .body);
+  const auto summary =
+      json::parse(http_get(port, "/api/v1/marketing/summary?city=4101&from=" +
+                                     records::iso8601(std::chrono::floor<std::chrono::seconds>(
+                                                          std::chrono::system_clock::now()) -
+                                                      std::chrono::hours(72)))
+                      .body);
   EXPECT_EQ(summary["linking"]["linked"].get<long long>(), right + wrong);
   EXPECT_GT(summary["channels"]["online"].get<long long>() +
                 summary["channels"]["mobile"].get<long long>(),

@@ -17,7 +17,9 @@ using namespace std::chrono_literals;
 using halld::testing::TestDatabase;
 using records::Timestamp;
 
-Timestamp at(const char* text) { return records::parse_instant(text, {})->at; }
+Timestamp at(const char* text) {
+  return records::parse_instant(text, {})->at;
+}
 
 class MarketingStoreTest : public ::testing::Test {
  protected:
@@ -52,8 +54,8 @@ class MarketingStoreTest : public ::testing::Test {
 
 wire::ApplicationEntry application(const char* number, const char* staff, const char* accepted,
                                    const char* finished) {
-  return {number, "bill_payment", "C1", "4101", "4101001", staff, at(accepted), at(finished),
-          "finished", "counter", at(finished)};
+  return {number,       "bill_payment", "C1",       "4101",    "4101001",   staff,
+          at(accepted), at(finished),   "finished", "counter", at(finished)};
 }
 
 TEST_F(MarketingStoreTest, APageStoredTwiceIsStoredOnceAndMovesTheWatermark) {
@@ -114,9 +116,10 @@ TEST_F(MarketingStoreTest, AnArchivePassAppliesNewAndChangedAndHoldsRetirements)
   EXPECT_TRUE(pass(wire::Entity::halls, t1 + 60s).empty());
 
   // 4101003 has events: approved, it is closed, not deleted. A clerk nothing refers to is.
-  db.exec("SELECT halld_event_partition('2026-12-01T08:00:00Z');"
-          "INSERT INTO hall_event (hall_id, occurred_at, received_at, source_id, sequence, kind, "
-          "ticket) VALUES (3, '2026-12-01T08:00:00Z', now(), 1, 1, 0, 'A001')");
+  db.exec(
+      "SELECT halld_event_partition('2026-12-01T08:00:00Z');"
+      "INSERT INTO hall_event (hall_id, occurred_at, received_at, source_id, sequence, kind, "
+      "ticket) VALUES (3, '2026-12-01T08:00:00Z', now(), 1, 1, 0, 'A001')");
   const auto id = std::stoll(value(
       "SELECT id FROM marketing_archive_change WHERE code = '4101003' AND state = 'pending'"));
   {
@@ -179,15 +182,15 @@ TEST_F(MarketingStoreTest, CounterApplicationsAreLinkedToTheirTickets) {
                   "ORDER BY application_no) FROM business_application"),
             "YX1=A001,YX2=A002,YX3=unmatched,YX4=not_counter");
   pqxx::read_transaction read(connection);
-  const auto summary = summary_json(
-      read, {at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z"), "4101", ""});
+  const auto summary =
+      summary_json(read, {at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z"), "4101", ""});
   EXPECT_EQ(summary["linking"]["linked"], 2);
   EXPECT_EQ(summary["linking"]["tickets_served"], 2);
   EXPECT_EQ(summary["linking"]["tickets_without_application"], 0);
   EXPECT_EQ(summary["channels"]["online"], 1);
   EXPECT_EQ(summary["handling"][0]["applications"], 2);
-  const auto other_city = summary_json(
-      read, {at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z"), "4102", ""});
+  const auto other_city =
+      summary_json(read, {at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z"), "4102", ""});
   EXPECT_TRUE(other_city["channels"].empty());
 }
 

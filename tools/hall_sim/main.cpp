@@ -437,7 +437,7 @@ class Simulator {
   tools::DeviceOutbox outbox_;
   std::unique_ptr<std::ofstream> write_log_;  // with --write-log
   std::function<void(const std::string&, const records::Event&)> observer_;
-  Model model_;                               // starts at simulation_start_, declared above it
+  Model model_;  // starts at simulation_start_, declared above it
   std::optional<tools::Backlog> backlog_ = backlog_of(options_, simulation_start_);
   std::optional<tools::Backlog::Due> next_event_;  // made by the model, not yet due
   std::vector<records::Event> urgent_;  // what a command changed, to send before its answer
@@ -582,13 +582,14 @@ int main(int argc, char** argv) {
     } else {
       book->add_halls(options->sites, options->marketing_city, options->windows, now);
     }
-    marketing.emplace(io, asio::ip::tcp::endpoint(asio::ip::make_address(options->host),
-                                                  *options->marketing_port),
-                      *book,
-                      tools::ServiceFaults{.gbk = options->marketing_gbk,
-                                           .username = options->marketing_user,
-                                           .password = options->marketing_password},
-                      options->seed);
+    marketing.emplace(
+        io,
+        asio::ip::tcp::endpoint(asio::ip::make_address(options->host), *options->marketing_port),
+        *book,
+        tools::ServiceFaults{.gbk = options->marketing_gbk,
+                             .username = options->marketing_user,
+                             .password = options->marketing_password},
+        options->seed);
     for (auto& simulator : simulators)
       simulator->observe([&book](const std::string& site, const records::Event& event) {
         book->observe(site, event);

@@ -51,8 +51,8 @@ struct Options {
   // are made from these halls' tickets. Port 0: any free port, written to the port file.
   std::optional<std::uint16_t> marketing_port;
   std::string marketing_port_file;
-  std::string marketing_archive;  // a halld import document: the archive it keeps
-  std::string marketing_city = "4101";  // the halls' city without an archive
+  std::string marketing_archive;                   // a halld import document: the archive it keeps
+  std::string marketing_city = "4101";             // the halls' city without an archive
   std::string marketing_user, marketing_password;  // set: a username token is required
   bool marketing_gbk = false;
   // Serial mode: the far end of a pseudo-terminal; with bus addresses, the keypads on a bus.

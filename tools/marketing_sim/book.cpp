@@ -44,13 +44,13 @@ Book::Book(BookOptions options) : options_(options), random_(options.seed) {}
 
 // The business types of hall_sim's queues, for an archive that leaves them to the catalogue.
 static void add_default_business_types(std::vector<wire::BusinessTypeEntry>& types,
-                                records::Timestamp at) {
-  for (const auto& [code, name] : std::vector<std::pair<std::string, std::string>>{
-           {"bill_payment", "交费"},
-           {"consultation", "业务咨询"},
-           {"new_conn_resident", "居民新装"},
-           {"ownership_transfer", "过户"},
-           {"bill_printing", "票据打印"}})
+                                       records::Timestamp at) {
+  for (const auto& [code, name] :
+       std::vector<std::pair<std::string, std::string>>{{"bill_payment", "交费"},
+                                                        {"consultation", "业务咨询"},
+                                                        {"new_conn_resident", "居民新装"},
+                                                        {"ownership_transfer", "过户"},
+                                                        {"bill_printing", "票据打印"}})
     types.push_back({code, name, "counter", at});
 }
 
@@ -61,8 +61,12 @@ void Book::load_archive(const json& document, records::Timestamp at) {
   const auto& halls = document.at("halls");
   for (std::size_t i = 0; i < halls.size(); ++i) {
     const auto& h = halls[i];
-    wire::HallEntry hall{h.at("code"),          h.at("name"),           h.at("city"),
-                         h.value("county", ""), h.value("address", ""), h.value("status", "open"),
+    wire::HallEntry hall{h.at("code"),
+                         h.at("name"),
+                         h.at("city"),
+                         h.value("county", ""),
+                         h.value("address", ""),
+                         h.value("status", "open"),
                          at};
     // The drift of a real marketing system: the fourth hall has moved, the last is no longer
     // listed (closed there without telling anyone).
@@ -76,13 +80,14 @@ void Book::load_archive(const json& document, records::Timestamp at) {
       if (i == 1 && k == 0) status = "retired";  // left the company
       clerks_.push_back({c.at("staff_no"), c.at("name"), hall.code, status, at});
     }
-    if (i == 0) clerks_.push_back({fmt::format("{}-{:02}", hall.code, clerks.size() + 1),
-                                   "新入职营业员", hall.code, "active", at});
+    if (i == 0)
+      clerks_.push_back({fmt::format("{}-{:02}", hall.code, clerks.size() + 1), "新入职营业员",
+                         hall.code, "active", at});
   }
   if (!halls_.empty()) {  // a hall the marketing system opened before halld heard of it
     const auto& first = halls_.front();
-    halls_.push_back({first.city_code + "901", "营销系统新增营业厅", first.city_code,
-                      first.county, "营销系统登记地址", "open", at});
+    halls_.push_back({first.city_code + "901", "营销系统新增营业厅", first.city_code, first.county,
+                      "营销系统登记地址", "open", at});
   }
 }
 
@@ -91,8 +96,8 @@ void Book::add_halls(const std::vector<std::string>& sites, const std::string& c
   for (const auto& site : sites) {
     halls_.push_back({site, "模拟营业厅" + site, city_code, "", "", "open", at});
     for (int w = 1; w <= windows; ++w)
-      clerks_.push_back({fmt::format("{}-{:02}", site, w), fmt::format("营业员{:02}", w), site,
-                         "active", at});
+      clerks_.push_back(
+          {fmt::format("{}-{:02}", site, w), fmt::format("营业员{:02}", w), site, "active", at});
   }
   add_default_business_types(business_types_, at);
 }
@@ -174,10 +179,12 @@ void Book::observe(const std::string& site, const records::Event& event) {
       a.staff_no = fmt::format("{}-{:02}", site, window);
     }
     const auto third = std::max<std::int64_t>(
-        10, std::min<std::int64_t>(60, std::chrono::duration_cast<std::chrono::seconds>(duration).count() / 3));
-    a.accepted_at = service.at + std::chrono::seconds(std::uniform_int_distribution<std::int64_t>(
-                                     10, third)(random_)) +
-                    options_.clock_skew + std::chrono::seconds(n * 20);
+        10, std::min<std::int64_t>(
+                60, std::chrono::duration_cast<std::chrono::seconds>(duration).count() / 3));
+    a.accepted_at =
+        service.at +
+        std::chrono::seconds(std::uniform_int_distribution<std::int64_t>(10, third)(random_)) +
+        options_.clock_skew + std::chrono::seconds(n * 20);
     if (unit() < options_.keyed_late) a.accepted_at = event.at + 15min;
     const bool long_process =
         a.business == "new_conn_resident" || a.business == "ownership_transfer";
@@ -224,26 +231,36 @@ wire::Page Book::page(const wire::PageRequest& request) const {
   page.entity = request.entity;
   switch (request.entity) {
     case wire::Entity::business_types:
-      take(business_types_, [](const auto& e) -> const std::string& { return e.code; }, request, page.business_types,
-           page);
+      take(
+          business_types_, [](const auto& e) -> const std::string& { return e.code; }, request,
+          page.business_types, page);
       break;
     case wire::Entity::halls:
-      take(halls_, [](const auto& e) -> const std::string& { return e.code; }, request, page.halls, page);
+      take(
+          halls_, [](const auto& e) -> const std::string& { return e.code; }, request, page.halls,
+          page);
       break;
     case wire::Entity::clerks:
-      take(clerks_, [](const auto& e) -> const std::string& { return e.staff_no; }, request, page.clerks, page);
+      take(
+          clerks_, [](const auto& e) -> const std::string& { return e.staff_no; }, request,
+          page.clerks, page);
       break;
     case wire::Entity::customers:
-      take(customers_, [](const auto& e) -> const std::string& { return e.number; }, request, page.customers, page);
+      take(
+          customers_, [](const auto& e) -> const std::string& { return e.number; }, request,
+          page.customers, page);
       break;
     case wire::Entity::applications:
-      take(applications_, [](const auto& e) -> const std::string& { return e.number; }, request, page.applications,
-           page);
+      take(
+          applications_, [](const auto& e) -> const std::string& { return e.number; }, request,
+          page.applications, page);
       break;
   }
   return page;
 }
 
-json Book::truth() const { return truth_; }
+json Book::truth() const {
+  return truth_;
+}
 
 }  // namespace halld::tools

@@ -72,8 +72,8 @@ class Book {
   std::vector<marketing_wire::HallEntry> halls_;
   std::vector<marketing_wire::ClerkEntry> clerks_;
   std::vector<marketing_wire::BusinessTypeEntry> business_types_;
-  std::vector<marketing_wire::CustomerEntry> customers_;      // in change order
-  std::vector<marketing_wire::ApplicationEntry> applications_;  // in change order
+  std::vector<marketing_wire::CustomerEntry> customers_;            // in change order
+  std::vector<marketing_wire::ApplicationEntry> applications_;      // in change order
   std::map<std::string, std::vector<std::string>> hall_customers_;  // by hall: their numbers
   std::map<std::pair<std::string, std::string>, Started> serving_;  // (site, ticket)
   records::Timestamp last_customer_{}, last_application_{};

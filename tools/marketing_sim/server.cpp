@@ -2,9 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <iostream>
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <iostream>
 
 #include "halld/core/spawn.hpp"
 
@@ -57,8 +58,8 @@ asio::awaitable<void> MarketingServer::serve(asio::ip::tcp::socket socket) {
     co_await std::move(reading);
     if (ec) co_return;
     auto request = parser.release();
-    auto answering = answer(request.method() == http::verb::get, std::string(request.target()),
-                            request.body());
+    auto answering =
+        answer(request.method() == http::verb::get, std::string(request.target()), request.body());
     auto answer = co_await std::move(answering);
     if (!answer) co_return;  // hanging: the connection is dropped unanswered
     http::response<http::string_body> response{static_cast<http::status>(answer->status),
@@ -74,10 +75,12 @@ asio::awaitable<void> MarketingServer::serve(asio::ip::tcp::socket socket) {
   }
 }
 
-asio::awaitable<std::optional<MarketingServer::Answer>> MarketingServer::answer(
-    bool get, std::string target, std::string body) {
+asio::awaitable<std::optional<MarketingServer::Answer>> MarketingServer::answer(bool get,
+                                                                                std::string target,
+                                                                                std::string body) {
   ++requests_;
-  if (get && target.starts_with("/truth")) co_return Answer{200, "application/json", book_.truth().dump()};
+  if (get && target.starts_with("/truth"))
+    co_return Answer{200, "application/json", book_.truth().dump()};
   if (get && target.starts_with("/stats"))
     co_return Answer{200, "application/json",
                      nlohmann::json{{"applications", book_.applications()},
@@ -88,7 +91,8 @@ asio::awaitable<std::optional<MarketingServer::Answer>> MarketingServer::answer(
   if (target.starts_with("/control")) co_return control(target);
   if (faults_.down)
     co_return Answer{503, "text/html", "<html><body>503 Service Unavailable</body></html>"};
-  const auto delay = faults_.stall ? std::chrono::milliseconds(std::chrono::hours(1)) : faults_.latency;
+  const auto delay =
+      faults_.stall ? std::chrono::milliseconds(std::chrono::hours(1)) : faults_.latency;
   if (delay.count() > 0) {
     asio::steady_timer timer(io_, delay);
     boost::system::error_code ec;
@@ -111,9 +115,8 @@ MarketingServer::Answer MarketingServer::soap(const std::string& body) {
   } catch (const std::invalid_argument& e) {
     return fault("soap:Client", e.what());
   }
-  if (!faults_.username.empty() &&
-      (!read.token || read.token->username != faults_.username ||
-       !wire::token_matches(*read.token, faults_.password)))
+  if (!faults_.username.empty() && (!read.token || read.token->username != faults_.username ||
+                                    !wire::token_matches(*read.token, faults_.password)))
     return fault("wsse:FailedAuthentication", "用户名令牌无效");
   if (unit(random_) < faults_.fault_rate) return fault("soap:Server", "营销系统繁忙，请稍后再试");
   auto page = book_.page(read.request);
@@ -141,9 +144,10 @@ MarketingServer::Answer MarketingServer::control(std::string_view target) {
   rate("malformed", faults_.malformed_rate);
   if (const auto v = query_value(target, "latency_ms"); !v.empty())
     faults_.latency = std::chrono::milliseconds(std::stoll(v));
-  std::cout << fmt::format("marketing_sim: down={} stall={} gbk={} fault={} malformed={} latency={} ms",
-                           faults_.down, faults_.stall, faults_.gbk, faults_.fault_rate,
-                           faults_.malformed_rate, faults_.latency.count())
+  std::cout << fmt::format(
+                   "marketing_sim: down={} stall={} gbk={} fault={} malformed={} latency={} ms",
+                   faults_.down, faults_.stall, faults_.gbk, faults_.fault_rate,
+                   faults_.malformed_rate, faults_.latency.count())
             << std::endl;
   return {200, "application/json", R"({"ok":true})"};
 }

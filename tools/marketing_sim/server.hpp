@@ -19,8 +19,8 @@ struct ServiceFaults {
   double fault_rate = 0;      // SOAP Fault (soap:Server) instead of a page
   double malformed_rate = 0;  // the answer cut in the middle
   bool gbk = false;
-  bool down = false;   // 503 from the web server
-  bool stall = false;  // reads the request and never answers
+  bool down = false;               // 503 from the web server
+  bool stall = false;              // reads the request and never answers
   std::string username, password;  // set: a username token is required
 };
 

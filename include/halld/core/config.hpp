@@ -115,11 +115,11 @@ struct MarketingConfig {
   std::string password;
   std::string password_type = "digest";  // digest or text
   std::size_t page_size = 500;
-  std::chrono::milliseconds interval{60'000};  // between rounds of the incremental feeds
+  std::chrono::milliseconds interval{60'000};   // between rounds of the incremental feeds
   std::chrono::seconds archive_interval{3600};  // between full passes of halls and clerks
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::seconds read_timeout{60};
-  std::size_t attempts = 3;  // per page
+  std::size_t attempts = 3;                     // per page
   std::chrono::milliseconds retry_delay{1000};  // doubling at each further attempt
   std::size_t breaker_rounds = 3;
   std::chrono::milliseconds breaker_pause{300'000};

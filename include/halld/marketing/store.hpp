@@ -38,8 +38,8 @@ struct LinkCounts {
   std::size_t linked = 0, unmatched = 0, still_waiting = 0;
 };
 struct LinkRound {
-  std::chrono::seconds settle{1800};   // an application is judged this long after acceptance
-  std::chrono::seconds give_up{21600}; // and counted unmatched when still alone after this
+  std::chrono::seconds settle{1800};    // an application is judged this long after acceptance
+  std::chrono::seconds give_up{21600};  // and counted unmatched when still alone after this
   std::size_t max_applications = 5000;
   LinkOptions options;
 };

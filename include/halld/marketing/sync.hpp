@@ -22,7 +22,7 @@
 namespace halld::marketing {
 
 struct SyncOptions {
-  std::string url;  // http://host:port/path of the WebService
+  std::string url;       // http://host:port/path of the WebService
   std::string username;  // empty: no WS-Security header
   std::string password;
   bool password_digest = true;
@@ -31,9 +31,9 @@ struct SyncOptions {
   std::chrono::milliseconds interval{std::chrono::seconds(60)};
   std::chrono::milliseconds archive_interval{std::chrono::hours(1)};
   link::HttpLimits http{std::chrono::seconds(5), std::chrono::seconds(60), wire::max_answer_bytes};
-  int attempts = 3;  // per page, the first included
+  int attempts = 3;                             // per page, the first included
   std::chrono::milliseconds retry_delay{1000};  // doubles at each further attempt
-  int breaker_rounds = 3;  // failed rounds in a row that open the circuit
+  int breaker_rounds = 3;                       // failed rounds in a row that open the circuit
   std::chrono::milliseconds breaker_pause{std::chrono::minutes(5)};
   ClassThresholds thresholds;
   LinkRound link;

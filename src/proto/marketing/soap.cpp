@@ -76,8 +76,8 @@ std::string charset_of(std::string_view content_type, std::string_view body) {
   }
   if (body.starts_with("<?xml")) {
     const auto declaration = lower(body.substr(0, body.find("?>")));
-    if (const auto at = declaration.find("encoding="); at != std::string::npos &&
-                                                      at + 10 < declaration.size()) {
+    if (const auto at = declaration.find("encoding=");
+        at != std::string::npos && at + 10 < declaration.size()) {
       const char quote = declaration[at + 9];
       const auto end = declaration.find(quote, at + 10);
       if (end != std::string::npos) return declaration.substr(at + 10, end - at - 10);
@@ -346,9 +346,8 @@ AnswerError error(AnswerError::Kind kind, std::string message, std::string fault
 
 // Parses UTF-8 XML without a DTD; the message of why not, or nothing.
 std::optional<std::string> load(pugi::xml_document& document, std::string_view utf8) {
-  const auto result = document.load_buffer(utf8.data(), utf8.size(),
-                                           pugi::parse_default | pugi::parse_doctype,
-                                           pugi::encoding_utf8);
+  const auto result = document.load_buffer(
+      utf8.data(), utf8.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
   if (!result)
     return fmt::format("not well-formed XML at byte {}: {}", result.offset, result.description());
   for (auto n : document.children())
@@ -410,8 +409,12 @@ std::string password_digest(std::string_view nonce, std::string_view created,
 
 }  // namespace
 
-std::string_view entity_name(Entity entity) { return names_of(entity).name; }
-std::string_view operation_name(Entity entity) { return names_of(entity).operation; }
+std::string_view entity_name(Entity entity) {
+  return names_of(entity).name;
+}
+std::string_view operation_name(Entity entity) {
+  return names_of(entity).operation;
+}
 std::string soap_action(Entity entity) {
   return fmt::format("{}#{}", service_namespace, operation_name(entity));
 }
@@ -466,8 +469,7 @@ std::string build_request(const PageRequest& request, const std::optional<Userna
     nonce.text() = base64(token->nonce).c_str();
     add_text(username_token, "wsu:Created", created);
   }
-  auto query =
-      body.append_child(fmt::format("m:{}", operation_name(request.entity)).c_str());
+  auto query = body.append_child(fmt::format("m:{}", operation_name(request.entity)).c_str());
   query.append_attribute("xmlns:m") = std::string(service_namespace).c_str();
   if (request.after.changed_at) {
     add_text(query, "m:changedAfter", records::iso8601(*request.after.changed_at));
@@ -481,8 +483,8 @@ Answer parse_answer(std::string_view body, std::string_view content_type, Entity
                     int page_size) {
   using Kind = AnswerError::Kind;
   if (body.size() > max_answer_bytes)
-    return error(Kind::too_large,
-                 fmt::format("the answer is {} bytes, more than {}", body.size(), max_answer_bytes));
+    return error(Kind::too_large, fmt::format("the answer is {} bytes, more than {}", body.size(),
+                                              max_answer_bytes));
   const auto charset = charset_of(content_type, body);
   std::string converted;
   if (is_chinese_charset(charset)) {
@@ -506,7 +508,8 @@ Answer parse_answer(std::string_view body, std::string_view content_type, Entity
     return error(Kind::malformed, "not a SOAP 1.1 envelope");
   auto soap_body = child(envelope, soap11_namespace, "Body");
   if (!soap_body) return error(Kind::malformed, "the envelope has no Body");
-  auto content = soap_body.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
+  auto content =
+      soap_body.find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
   if (!content) return error(Kind::unexpected, "the Body is empty");
   if (is(content, soap11_namespace, "Fault")) {
     const auto fault_code = printable_excerpt(trim(content.child_value("faultcode")), 100);
@@ -547,8 +550,8 @@ Answer parse_answer(std::string_view body, std::string_view content_type, Entity
     // watermark, and one that moves it backwards means the service does not page as agreed.
     if (changed_at) {
       Watermark here{changed_at, key};
-      if (page.last && (std::tie(*here.changed_at, here.key) <
-                        std::tie(*page.last->changed_at, page.last->key)))
+      if (page.last &&
+          (std::tie(*here.changed_at, here.key) < std::tie(*page.last->changed_at, page.last->key)))
         return error(Kind::unexpected, fmt::format("records out of order at \"{}\"", key));
       page.last = std::move(here);
     }
@@ -627,22 +630,25 @@ ReadRequest read_request(std::string_view body) {
   if (!is(envelope, soap11_namespace, "Envelope"))
     throw std::invalid_argument("not a SOAP 1.1 envelope");
   ReadRequest read;
-  if (auto security = child(child(envelope, soap11_namespace, "Header"), wsse_namespace, "Security")) {
+  if (auto security =
+          child(child(envelope, soap11_namespace, "Header"), wsse_namespace, "Security")) {
     auto username_token = child(security, wsse_namespace, "UsernameToken");
     UsernameToken token;
     token.username = trim(child(username_token, wsse_namespace, "Username").child_value());
     auto password = child(username_token, wsse_namespace, "Password");
     token.digest = std::string_view(password.attribute("Type").value()) == password_digest_type;
     token.password = trim(password.child_value());
-    token.nonce = unbase64(trim(child(username_token, wsse_namespace, "Nonce").child_value()))
-                      .value_or("");
-    auto created = parse_time_text(trim(child(username_token, wsu_namespace, "Created").child_value()));
+    token.nonce =
+        unbase64(trim(child(username_token, wsse_namespace, "Nonce").child_value())).value_or("");
+    auto created =
+        parse_time_text(trim(child(username_token, wsu_namespace, "Created").child_value()));
     if (!created) throw std::invalid_argument("the token has no Created time");
     token.created = *created;
     read.token = std::move(token);
   }
-  auto content = child(envelope, soap11_namespace, "Body")
-                     .find_child([](pugi::xml_node n) { return n.type() == pugi::node_element; });
+  auto content = child(envelope, soap11_namespace, "Body").find_child([](pugi::xml_node n) {
+    return n.type() == pugi::node_element;
+  });
   const auto operation = local_name(content);
   const auto* names = std::find_if(std::begin(entity_names), std::end(entity_names),
                                    [&](const auto& n) { return n.operation == operation; });

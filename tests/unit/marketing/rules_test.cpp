@@ -1,8 +1,9 @@
 // What halld makes of the marketing system's records: classes, links to tickets, the archive diff.
+#include "halld/marketing/rules.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "halld/marketing/rules.hpp"
 #include "halld/records/event_json.hpp"
 
 namespace halld::marketing {
@@ -37,18 +38,16 @@ TEST(Classify, PremiumGeneralPotentialBySeed000) {
 
 TEST(Link, EachApplicationToTheServiceItOverlapsMost) {
   const std::vector<TicketService> services = {
-      {"A001", "S1", t(0), t(1, 22)},   // short
-      {"A002", "S1", t(2), t(5, 30)},   // the next customer of the same clerk
-      {"B001", "S2", t(0), t(10)},      // another clerk at the same time
+      {"A001", "S1", t(0), t(1, 22)},  // short
+      {"A002", "S1", t(2), t(5, 30)},  // the next customer of the same clerk
+      {"B001", "S2", t(0), t(10)},     // another clerk at the same time
   };
   // Keyed in 25 s late on the marketing system's clock: overlaps A001 for 39 s, A002 not at all
   // (a wider tolerance window would have favoured the longer neighbour).
   const std::vector<Handled> applications = {
-      {"S1", t(0, 43), t(1, 50)},
-      {"S2", t(3), t(9)},
-      {"S1", t(3), t(5)},
-      {"S1", t(30), t(31)},      // nobody served then: nothing fits
-      {"S3", t(0, 30), t(1)},    // a clerk with no service
+      {"S1", t(0, 43), t(1, 50)}, {"S2", t(3), t(9)},
+      {"S1", t(3), t(5)},         {"S1", t(30), t(31)},  // nobody served then: nothing fits
+      {"S3", t(0, 30), t(1)},                            // a clerk with no service
       {"S1", t(6, 30), t(6, 40)},  // 60 s after A002 ended: within the tolerance, the nearest
   };
   const auto linked = link_applications(applications, services, LinkOptions{120s});
@@ -97,8 +96,7 @@ TEST(ArchiveDiff, NewChangedRetiredAndMissing) {
   EXPECT_FALSE(changes[2].hall_after);
 
   const std::vector<KnownClerk> clerks = {{"C1", "张三", "H1", "active"}};
-  const auto retired =
-      diff_clerks(clerks, {{"C1", "张三", "H1", "retired", {}}});
+  const auto retired = diff_clerks(clerks, {{"C1", "张三", "H1", "retired", {}}});
   ASSERT_EQ(retired.size(), 1u);
   EXPECT_EQ(retired[0].change, "retired");
   EXPECT_TRUE(diff_clerks(clerks, {{"C1", "张三", "H1", "active", {}}}).empty());

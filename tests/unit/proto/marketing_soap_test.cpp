@@ -15,7 +15,9 @@ namespace {
 
 using records::Timestamp;
 
-Timestamp at(const char* text) { return records::parse_instant(text, {})->at; }
+Timestamp at(const char* text) {
+  return records::parse_instant(text, {})->at;
+}
 
 std::string corpus(const char* name) {  // the fuzz seeds are answers too, after a selector byte
   std::ifstream file(std::string(HALLD_SOURCE_DIR) + "/tests/fuzz/corpus/marketing_soap/" + name,
@@ -59,14 +61,14 @@ TEST(MarketingSoap, AnswerRoundTripsInUtf8AndGbk) {
   Page page;
   page.entity = Entity::customers;
   page.more = true;
-  page.customers = {{"41010010000001", "郑州某某有限公司", true, 630, 2'500'000, "enterprise",
-                     at("2026-12-01T00:00:01Z")},
-                    {"41010010000002", "居民张三", false, 8, 2100, "resident",
-                     at("2026-12-01T00:00:02Z")}};
+  page.customers = {
+      {"41010010000001", "郑州某某有限公司", true, 630, 2'500'000, "enterprise",
+       at("2026-12-01T00:00:01Z")},
+      {"41010010000002", "居民张三", false, 8, 2100, "resident", at("2026-12-01T00:00:02Z")}};
   for (const char* charset : {"UTF-8", "GBK"}) {
     const auto body = build_answer(page, charset);
-    const auto read = page_of(parse_answer(
-        body, std::string("text/xml; charset=") + charset, Entity::customers, 10));
+    const auto read = page_of(
+        parse_answer(body, std::string("text/xml; charset=") + charset, Entity::customers, 10));
     EXPECT_EQ(read.customers, page.customers) << charset;
     EXPECT_TRUE(read.more);
     ASSERT_TRUE(read.last);
@@ -83,14 +85,12 @@ TEST(MarketingSoap, ReadsOtherPrefixesUnqualifiedFieldsAndLocalTimes) {
   ASSERT_EQ(halls.halls.size(), 1u);
   EXPECT_EQ(halls.halls[0].name, "郑州营业厅");
   EXPECT_EQ(halls.halls[0].changed_at, at("2026-11-30T16:00:00Z"));
-  const auto clerks =
-      page_of(parse_answer(corpus("clerks_gbk.xml"), "", Entity::clerks, 10));
+  const auto clerks = page_of(parse_answer(corpus("clerks_gbk.xml"), "", Entity::clerks, 10));
   ASSERT_EQ(clerks.clerks.size(), 1u);
   EXPECT_EQ(clerks.clerks[0].name, "张三");
   // "2026-12-01 08:00:53" without an offset is Beijing time; the bad record is set aside with
   // why, and the page goes on.
-  const auto apps =
-      page_of(parse_answer(corpus("applications.xml"), "", Entity::applications, 10));
+  const auto apps = page_of(parse_answer(corpus("applications.xml"), "", Entity::applications, 10));
   ASSERT_EQ(apps.applications.size(), 1u);
   EXPECT_EQ(apps.applications[0].accepted_at, at("2026-12-01T00:00:53Z"));
   ASSERT_EQ(apps.rejected.size(), 1u);
@@ -113,8 +113,8 @@ TEST(MarketingSoap, FaultsBecomeClearErrors) {
   EXPECT_EQ(fault.kind, AnswerError::Kind::fault);
   EXPECT_EQ(fault.fault_code, "soap:Server");
   EXPECT_THAT(fault.message, ::testing::HasSubstr("营销系统繁忙"));
-  const auto built = error_of(parse_answer(build_fault("wsse:FailedAuthentication", "令牌无效"),
-                                           "", Entity::halls, 10));
+  const auto built = error_of(
+      parse_answer(build_fault("wsse:FailedAuthentication", "令牌无效"), "", Entity::halls, 10));
   EXPECT_EQ(built.fault_code, "wsse:FailedAuthentication");
 }
 
@@ -133,10 +133,10 @@ TEST(MarketingSoap, RefusesWhatAnAnswerMustNotBe) {
   // The answer to another operation, a charset halld cannot read, bytes invalid in UTF-8.
   EXPECT_EQ(error_of(parse_answer(corpus("halls.xml"), "", Entity::clerks, 10)).kind,
             Kind::unexpected);
-  EXPECT_EQ(error_of(parse_answer(corpus("halls.xml"), "text/xml; charset=EBCDIC", Entity::halls,
-                                  10))
-                .kind,
-            Kind::encoding);
+  EXPECT_EQ(
+      error_of(parse_answer(corpus("halls.xml"), "text/xml; charset=EBCDIC", Entity::halls, 10))
+          .kind,
+      Kind::encoding);
   EXPECT_EQ(error_of(parse_answer("<a>\xff\xfe</a>", "", Entity::halls, 10)).kind, Kind::encoding);
   // More records than asked for, records out of order, an answer too large.
   EXPECT_EQ(error_of(parse_answer(corpus("applications.xml"), "", Entity::applications, 1)).kind,
@@ -147,17 +147,25 @@ TEST(MarketingSoap, RefusesWhatAnAnswerMustNotBe) {
                 {"A", "甲", "4101", "", "", "open", at("2026-12-01T00:00:01Z")}};
   EXPECT_EQ(error_of(parse_answer(build_answer(page), "", Entity::halls, 10)).kind,
             Kind::unexpected);
-  EXPECT_EQ(error_of(parse_answer(std::string(max_answer_bytes + 1, ' '), "", Entity::halls, 10))
-                .kind,
-            Kind::too_large);
+  EXPECT_EQ(
+      error_of(parse_answer(std::string(max_answer_bytes + 1, ' '), "", Entity::halls, 10)).kind,
+      Kind::too_large);
 }
 
 TEST(MarketingSoap, RejectsRecordsThatBreakTheRules) {
   Page page;
   page.entity = Entity::applications;
-  ApplicationEntry good{"YX1", "bill_payment", "C1", "4101", "4101001", "4101001-01",
-                        at("2026-12-01T00:00:00Z"), at("2026-12-01T00:01:00Z"), "finished",
-                        "counter", at("2026-12-01T00:01:00Z")};
+  ApplicationEntry good{"YX1",
+                        "bill_payment",
+                        "C1",
+                        "4101",
+                        "4101001",
+                        "4101001-01",
+                        at("2026-12-01T00:00:00Z"),
+                        at("2026-12-01T00:01:00Z"),
+                        "finished",
+                        "counter",
+                        at("2026-12-01T00:01:00Z")};
   auto no_clerk = good;
   no_clerk.number = "YX2", no_clerk.staff_no = "", no_clerk.changed_at += std::chrono::seconds(1);
   auto backwards = good;

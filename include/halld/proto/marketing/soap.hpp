@@ -123,11 +123,11 @@ struct Page {
 
 struct AnswerError {
   enum class Kind {
-    fault,        // a SOAP Fault: the service refused (fault_code says whose fault)
-    malformed,    // not XML, not a SOAP 1.1 envelope, or a DTD
-    too_large,    // over max_answer_bytes, or more records than were asked for
-    encoding,     // a charset halld cannot read, or bytes invalid in it
-    unexpected,   // well-formed, but not the answer to the operation asked
+    fault,       // a SOAP Fault: the service refused (fault_code says whose fault)
+    malformed,   // not XML, not a SOAP 1.1 envelope, or a DTD
+    too_large,   // over max_answer_bytes, or more records than were asked for
+    encoding,    // a charset halld cannot read, or bytes invalid in it
+    unexpected,  // well-formed, but not the answer to the operation asked
   };
   Kind kind = Kind::malformed;
   std::string message;     // one line for an operator
