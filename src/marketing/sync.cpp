@@ -86,6 +86,7 @@ asio::awaitable<void> Sync::loop() {
       co_await round();
       note_success();
     } catch (const Failure& e) {
+      if (loops_.stopping()) break;  // cut short by the stop, not by the service
       note_failure(e.what());
     } catch (const std::exception& e) {  // the database refused: the round is tried again
       failures_.inc();
