@@ -204,7 +204,7 @@ const MarketingPage = {
           <el-table-column :label="t('feed')" min-width="90"><template #default="s">{{ t('feed_' + s.row.entity) }}</template></el-table-column>
           <el-table-column prop="records" :label="t('records')" width="80" align="right" />
           <el-table-column prop="rejected" :label="t('rejectedRecords')" width="70" align="right" />
-          <el-table-column :label="t('syncedAt')" width="120"><template #default="s">{{ s.row.synced_at ? localTime(s.row.synced_at, 480, true) : '—' }}</template></el-table-column>
+          <el-table-column :label="t('syncedAt')" width="170"><template #default="s">{{ s.row.synced_at ? localTime(s.row.synced_at, 480, true) : '—' }}</template></el-table-column>
         </el-table>
         <template v-if="feeds && feeds.rejected.length">
           <h4>{{ t('lastRejected') }}</h4>
