@@ -17,10 +17,6 @@ using nlohmann::json;
 using records::Instant;
 constexpr std::chrono::minutes beijing{8 * 60};
 
-records::Timestamp now_seconds() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 // 'from' and 'to' (the last 7 days by default) with the confined 'city' and 'hall'.
 marketing::Span read_span(QueryReader& query) {
   marketing::Span span;

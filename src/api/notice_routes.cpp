@@ -13,10 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-notice::Timestamp now_seconds() {
-  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-}
-
 // The filter of the query's (confined) city and hall.
 notice::Filter reach_filter(QueryReader& query) {
   notice::Filter f;

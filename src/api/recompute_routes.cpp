@@ -21,7 +21,6 @@ namespace halld::api {
 namespace {
 
 using nlohmann::json;
-using Clock = std::chrono::system_clock;
 using records::Timestamp;
 
 constexpr std::size_t kept_records = 50;
@@ -55,10 +54,6 @@ json to_json(const Recomputation& r) {
           {"started_at", records::iso8601(r.started_at)},
           {"finished_at", r.finished_at ? json(records::iso8601(*r.finished_at)) : json(nullptr)},
           {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
-}
-
-Timestamp now_seconds() {
-  return std::chrono::floor<std::chrono::seconds>(Clock::now());
 }
 
 // The record of recent recomputations, shared by the routes (on connections' strands) and the

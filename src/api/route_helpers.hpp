@@ -4,6 +4,7 @@
 #pragma once
 
 #include <charconv>
+#include <chrono>
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -48,6 +49,11 @@ struct PreparedWrite {
   WriteJob job;
   http::status status = http::status::ok;
 };
+
+// The wall clock to the second: the instant a request's change is recorded at.
+inline std::chrono::sys_seconds now_seconds() {
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+}
 
 // Who made a request, as the records name them ("user:li", "token:7"); "anonymous" before sign-in.
 inline std::string actor_of(const RequestContext& context) {
