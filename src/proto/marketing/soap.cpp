@@ -37,13 +37,14 @@ constexpr std::chrono::hours beijing_offset{8};
 struct EntityNames {
   Entity entity;
   std::string_view name, operation, element;
+  std::string_view key;  // the field that names a record
 };
 constexpr EntityNames entity_names[] = {
-    {Entity::business_types, "business_types", "QueryBusinessTypes", "businessType"},
-    {Entity::halls, "halls", "QueryHalls", "hall"},
-    {Entity::clerks, "clerks", "QueryClerks", "clerk"},
-    {Entity::customers, "customers", "QueryCustomers", "customer"},
-    {Entity::applications, "applications", "QueryApplications", "application"},
+    {Entity::business_types, "business_types", "QueryBusinessTypes", "businessType", "code"},
+    {Entity::halls, "halls", "QueryHalls", "hall", "code"},
+    {Entity::clerks, "clerks", "QueryClerks", "clerk", "staffNo"},
+    {Entity::customers, "customers", "QueryCustomers", "customer", "customerNo"},
+    {Entity::applications, "applications", "QueryApplications", "application", "applicationNo"},
 };
 const EntityNames& names_of(Entity entity) {
   return *std::find_if(std::begin(entity_names), std::end(entity_names),
@@ -305,21 +306,6 @@ ApplicationEntry read_application(pugi::xml_node n) {
   return e;
 }
 
-std::string_view key_field(Entity entity) {
-  switch (entity) {
-    case Entity::business_types:
-    case Entity::halls:
-      return "code";
-    case Entity::clerks:
-      return "staffNo";
-    case Entity::customers:
-      return "customerNo";
-    case Entity::applications:
-      return "applicationNo";
-  }
-  return "code";
-}
-
 void read_record(Page& page, pugi::xml_node n) {
   switch (page.entity) {
     case Entity::business_types:
@@ -344,8 +330,23 @@ AnswerError error(AnswerError::Kind kind, std::string message, std::string fault
   return AnswerError{kind, std::move(message), std::move(fault_code)};
 }
 
+// Whether the text holds a character reference to U+0000 ("&#0;", "&#x000;"). XML 1.0 forbids
+// it, and pugixml would decode it into its C strings, silently cutting the text there.
+bool references_nul(std::string_view text) {
+  for (auto at = text.find("&#"); at != std::string_view::npos; at = text.find("&#", at + 2)) {
+    auto digits = text.substr(at + 2);
+    const bool hex = !digits.empty() && (digits[0] == 'x' || digits[0] == 'X');
+    if (hex) digits.remove_prefix(1);
+    const auto end = digits.find(';');
+    if (end == 0 || end == std::string_view::npos) continue;
+    if (digits.substr(0, end).find_first_not_of('0') == std::string_view::npos) return true;
+  }
+  return false;
+}
+
 // Parses UTF-8 XML without a DTD; the message of why not, or nothing.
 std::optional<std::string> load(pugi::xml_document& document, std::string_view utf8) {
+  if (references_nul(utf8)) return std::string("a character reference to U+0000");
   const auto result = document.load_buffer(
       utf8.data(), utf8.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
   if (!result)
@@ -538,7 +539,7 @@ Answer parse_answer(std::string_view body, std::string_view content_type, Entity
     if (page.size() >= static_cast<std::size_t>(page_size))
       return error(Kind::too_large,
                    fmt::format("more than the {} records asked for in one page", page_size));
-    const auto key = printable_excerpt(field(n, key_field(asked)).value_or(""), 64);
+    const auto key = printable_excerpt(field(n, names.key).value_or(""), 64);
     const auto changed = field(n, "changedAt");
     const auto changed_at = changed ? parse_time_text(*changed) : std::nullopt;
     try {

@@ -152,6 +152,46 @@ TEST(MarketingSoap, RefusesWhatAnAnswerMustNotBe) {
       Kind::too_large);
 }
 
+TEST(MarketingSoap, HostileAnswersAreRefusedOrSetAsideNeverTrusted) {
+  const std::string head =
+      R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>)"
+      R"(<QueryHallsResponse xmlns="urn:halld:marketing:v1">)";
+  const std::string tail = "</QueryHallsResponse></s:Body></s:Envelope>";
+  const auto hall = [](const std::string& name, const std::string& status) {
+    return "<hall><code>H1</code><name>" + name + "</name><cityCode>4101</cityCode><status>" +
+           status + "</status><changedAt>2026-12-01T00:00:00Z</changedAt></hall>";
+  };
+  // A NUL by character reference (which XML forbids) would cut the text where it stands: the
+  // whole answer is refused.
+  EXPECT_EQ(
+      error_of(parse_answer(head + hall("甲&#0;厅", "open") + tail, "", Entity::halls, 10)).kind,
+      AnswerError::Kind::malformed);
+  EXPECT_EQ(
+      error_of(parse_answer(head + hall("甲&#x000;厅", "open") + tail, "", Entity::halls, 10)).kind,
+      AnswerError::Kind::malformed);
+  // A bidi override by character reference, a number where a status belongs, a nested element
+  // where text belongs: each record is set aside with why, none is read.
+  const auto read = page_of(parse_answer(head + hall("&#x202E;乙厅", "open") + hall("丙厅", "42") +
+                                             hall("<b><i>丁厅</i></b>", "open") + tail,
+                                         "", Entity::halls, 10));
+  EXPECT_TRUE(read.halls.empty());
+  EXPECT_EQ(read.rejected.size(), 3u);
+  // Nesting a million deep, an oversized field: refused or set aside, without a crash.
+  std::string deep = head;
+  for (int i = 0; i < 1'000'000; ++i) deep += "<a>";
+  (void)parse_answer(deep, "", Entity::halls, 10);
+  const auto long_name = page_of(
+      parse_answer(head + hall(std::string(600, 'x'), "open") + tail, "", Entity::halls, 10));
+  ASSERT_EQ(long_name.rejected.size(), 1u);
+  EXPECT_THAT(long_name.rejected[0].reason, ::testing::HasSubstr("longer than"));
+  // Requests the simulated service gets are read as strictly.
+  EXPECT_THROW(read_request("<x/>"), std::invalid_argument);
+  EXPECT_THROW(read_request(std::string("\xff\xfe")), std::invalid_argument);
+  auto too_many = build_request({Entity::halls, {}, 10}, std::nullopt);
+  too_many.replace(too_many.find(">10<"), 4, ">99999<");
+  EXPECT_THROW(read_request(too_many), std::invalid_argument);
+}
+
 TEST(MarketingSoap, RejectsRecordsThatBreakTheRules) {
   Page page;
   page.entity = Entity::applications;
