@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include "halld/alarm/alarm_store.hpp"
 #include "halld/alarm/rule_store.hpp"
 #include "halld/core/run_on.hpp"
@@ -145,7 +147,7 @@ void Engine::load() {
     std::int64_t max_id = 0;
   };
   auto stored = database_.run_blocking([now](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     Stored s;
     s.loaded.rules = load_rules(tx);
     s.loaded.maintenance = load_maintenance(tx, now);
@@ -275,13 +277,46 @@ void Engine::emit(Alarm& alarm, Change change, Timestamp at, std::optional<doubl
   transitions_.inc();
   AlarmEvent event{++sequence_, change, at, actor, note, alarm};
   subscribers_.notify(event);
-  writes_.push_back({std::move(event.alarm), change, at, value, std::move(actor), std::move(note)});
+  writes_.push_back({event.sequence, std::move(event.alarm), change, at, value, std::move(actor),
+                     std::move(note)});
   queued_writes_.set(static_cast<double>(writes_.size()));
   if (writes_.size() == 1) write_timer_.cancel();  // wakes the writer
 }
 
 asio::awaitable<ActionResult> Engine::act(Action action) {
-  return run_on(strand_, [this, action = std::move(action)] { return act_on_strand(action); });
+  // Answered when the writer has tried the action's events: an operator who reads the alarm
+  // back right after finds what was done.
+  auto initiate = [this, action = std::move(action)](auto handler) mutable {
+    asio::post(strand_, [this, action = std::move(action), handler = std::move(handler)]() mutable {
+      auto result = act_on_strand(action);
+      auto answer = [handler = std::make_shared<decltype(handler)>(std::move(handler)),
+                     result = std::move(result)](bool stored) mutable {
+        result.stored = stored;
+        auto resume = asio::get_associated_executor(*handler);
+        asio::post(resume, [handler, result = std::move(result)]() mutable {
+          (*handler)(std::move(result));
+        });
+      };
+      if (result.outcome != ActionResult::Outcome::done) return answer(false);
+      std::uint64_t last;
+      {
+        std::lock_guard lock(mutex_);
+        last = sequence_;
+      }
+      waiting_actions_.emplace(last, std::move(answer));
+    });
+  };
+  return asio::async_initiate<decltype(asio::use_awaitable), void(ActionResult)>(
+      std::move(initiate), asio::use_awaitable);
+}
+
+void Engine::answer_waiting(std::uint64_t sequence, bool stored) {
+  auto end = waiting_actions_.upper_bound(sequence);
+  std::vector<std::function<void(bool)>> answers;
+  for (auto it = waiting_actions_.begin(); it != end; ++it)
+    answers.push_back(std::move(it->second));
+  waiting_actions_.erase(waiting_actions_.begin(), end);
+  for (auto& answer : answers) answer(stored);
 }
 
 ActionResult Engine::act_on_strand(const Action& action) {
@@ -327,7 +362,7 @@ ActionResult Engine::act_on_strand(const Action& action) {
 asio::awaitable<void> Engine::reload() {
   const auto now = clock_.now_seconds();
   auto loaded = co_await database_.run([now](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     Loaded l;
     l.rules = load_rules(tx);
     l.maintenance = load_maintenance(tx, now);
@@ -427,6 +462,7 @@ asio::awaitable<void> Engine::writer() {
       write_failures_.inc();
       spdlog::warn("alarms: cannot store {} transition(s), retrying: {}", batch.size(), e.what());
     }
+    answer_waiting(batch.back().sequence, written);
     {
       std::lock_guard lock(mutex_);
       if (!written) {
@@ -443,6 +479,7 @@ asio::awaitable<void> Engine::writer() {
   }
   if (!writes_.empty())
     spdlog::error("alarms: {} transition(s) not stored at shutdown", writes_.size());
+  answer_waiting(std::numeric_limits<std::uint64_t>::max(), false);
 }
 
 }  // namespace halld::alarm

@@ -103,7 +103,7 @@ Prepared list_alarms(const RequestContext& context, alarm::Engine& engine) {
     return {[body](pqxx::connection&) { return body; }};
   }
   return {[filter](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return alarm::list_alarms(tx, filter).dump();
   }};
 }
@@ -143,7 +143,9 @@ std::variant<alarm::Action, Response> read_action(const RequestContext& context,
 Response action_response(const alarm::ActionResult& result) {
   switch (result.outcome) {
     case alarm::ActionResult::Outcome::done:
-      return json_response(http::status::ok, alarm::to_json(*result.alarm).dump());
+      // 202: done in the live alarm list, to be recorded when the database takes it again.
+      return json_response(result.stored ? http::status::ok : http::status::accepted,
+                           alarm::to_json(*result.alarm).dump());
     case alarm::ActionResult::Outcome::not_found:
       return error_response(http::status::not_found, "not_found", result.message);
     case alarm::ActionResult::Outcome::conflict:
@@ -207,7 +209,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
     auto id = id_param(context);
     if (!id) return refuse(http::status::not_found, "not_found", "no such alarm");
     return {[id = *id](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       auto history = alarm::alarm_history(tx, id);
       return history.is_null() ? std::string() : history.dump();
     }};
@@ -228,7 +230,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
             query, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()), 30);
         if (query.problem()) return bad_query(*query.problem());
         return {[filter, group](pqxx::connection& c) {
-          pqxx::read_transaction tx(c);
+          store::ReadTransaction tx(c);
           return alarm::alarm_statistics(tx, filter, group).dump();
         }};
       });
@@ -240,7 +242,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
                  90);
              if (query.problem()) return bad_query(*query.problem());
              return {[filter](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                return alarm::terminal_reliability(tx, filter).dump();
              }};
            });
@@ -337,7 +339,7 @@ void add_alarm_routes(Router& router, store::Database& database, alarm::Engine& 
     filter.offset = static_cast<std::size_t>(query.integer("offset", 0, 0, 10'000'000));
     if (query.problem()) return bad_query(*query.problem());
     return {[filter](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return notify::list_texts(tx, filter).dump();
     }};
   });

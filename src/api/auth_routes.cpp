@@ -173,7 +173,7 @@ asio::awaitable<Response> sign_in(store::Database& database, Guard& guard, bool 
                         "too many failed sign-ins from here: wait and try again", wait);
   }
   auto finding = database.run([username = credentials.username](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return auth::find_sign_in(tx, username);
   });
   std::optional<auth::SignInCandidate> candidate = co_await std::move(finding);
@@ -231,7 +231,7 @@ asio::awaitable<Response> change_password(store::Database& database, Guard& guar
   }
   const int id = context.principal->id;
   auto reading = database.run([id](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return auth::password_hash_of(tx, id);
   });
   std::optional<std::string> stored = co_await std::move(reading);
@@ -430,7 +430,7 @@ void add_user_routes(Router& router, store::Database& database, Guard& guard) {
                if (!id)
                  co_return error_response(http::status::not_found, "not_found", "no such user");
                auto reading = database.run([id = *id](pqxx::connection& c) {
-                 pqxx::read_transaction tx(c);
+                 store::ReadTransaction tx(c);
                  auto name = auth::username_of(tx, id);
                  return name ? std::pair{*name, auth::user_json(tx, id)}
                              : std::pair<std::string, std::string>{};
@@ -519,7 +519,7 @@ void add_audit_route(Router& router, store::Database& database) {
     filter.offset = static_cast<std::size_t>(query.integer("offset", 0, 0, 10'000'000));
     if (query.problem()) return bad_query(*query.problem());
     return {[filter](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return auth::list_audit(tx, filter).dump();
     }};
   });

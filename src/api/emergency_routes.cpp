@@ -112,7 +112,7 @@ void add_plan_routes(Router& router, store::Database& database, emergency::Manag
              const auto city = query.text("city", 32), hall = query.text("hall", 32);
              if (query.problem()) return bad_query(*query.problem());
              return {[city, hall](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                json items = json::array();
                // A city sees the province's plans and its own; a hall those that can run in it.
                for (const auto& plan : emergency::load_plans(tx)) {
@@ -132,7 +132,7 @@ void add_plan_routes(Router& router, store::Database& database, emergency::Manag
              const auto city = query.text("city", 32), hall = query.text("hall", 32);
              if (query.problem()) return bad_query(*query.problem());
              return {[city, hall](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                return json{{"items", emergency::plan_statistics(tx, city, hall)}}.dump();
              }};
            });
@@ -173,7 +173,7 @@ void add_emergency_record_routes(Router& router, store::Database& database,
                const auto table = query.table_format();
                if (query.problem()) co_return bad_query(*query.problem());
                auto listing = database.run([f, table](pqxx::connection& c) {
-                 pqxx::read_transaction tx(c);
+                 store::ReadTransaction tx(c);
                  auto list = emergency::list_emergencies(tx, f);
                  if (table == TableFormat::json)
                    return json_response(http::status::ok, list.dump());
@@ -186,7 +186,7 @@ void add_emergency_record_routes(Router& router, store::Database& database,
              auto id = id_param(context);
              if (!id) return refuse(http::status::not_found, "not_found", "no such emergency");
              return {[id = *id](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                auto record = emergency::emergency_record(tx, id);
                return record.is_null() ? std::string() : record.dump();
              }};
@@ -268,7 +268,7 @@ void add_command_routes(Router& router, store::Database& database) {
              const int limit = query.integer("limit", 50, 1, 500);
              if (query.problem()) return bad_query(*query.problem());
              return {[code = context.path_params.at("code"), limit](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                auto hall = emergency::hall_by_code(tx, code);
                if (!hall) return std::string();
                return json{
@@ -347,7 +347,7 @@ void add_work_order_routes(Router& router, store::Database& database, emergency:
     f.offset = query.integer("offset", 0, 0, 10'000'000);
     if (query.problem()) return bad_query(*query.problem());
     return {[f](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return emergency::list_work_orders(tx, f).dump();
     }};
   });
@@ -356,7 +356,7 @@ void add_work_order_routes(Router& router, store::Database& database, emergency:
              auto id = id_param(context);
              if (!id) return refuse(http::status::not_found, "not_found", "no such work order");
              return {[id = *id](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                auto order = emergency::work_order(tx, id);
                return order.is_null() ? std::string() : order.dump();
              }};
@@ -423,7 +423,7 @@ void add_work_order_routes(Router& router, store::Database& database, emergency:
              if (auto range = query.range(from, to, default_offset)) std::tie(from, to) = *range;
              if (query.problem()) return bad_query(*query.problem());
              return {[=](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                return emergency::work_order_statistics(tx, group, city, hall,
                                                        from.at.time_since_epoch().count(),
                                                        to.at.time_since_epoch().count())
@@ -456,7 +456,7 @@ void add_decision_routes(Router& router, store::Database& database) {
         const auto table = query.table_format();
         if (query.problem()) co_return bad_query(*query.problem());
         auto analysing = database.run([=](pqxx::connection& c) {
-          pqxx::read_transaction tx(c);
+          store::ReadTransaction tx(c);
           auto analysis = emergency::dissatisfaction_analysis(
               tx, city, hall, from.at.time_since_epoch().count(), to.at.time_since_epoch().count());
           if (table == TableFormat::json) return json_response(http::status::ok, analysis.dump());

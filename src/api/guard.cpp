@@ -131,7 +131,7 @@ asio::awaitable<std::optional<auth::TokenGrant>> Guard::token(std::string secret
   std::optional<auth::TokenGrant> grant;
   try {
     auto pending = database_.run([secret = std::move(secret)](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return auth::find_token(tx, secret);
     });
     grant = co_await std::move(pending);
@@ -156,7 +156,7 @@ asio::awaitable<std::optional<std::string>> Guard::city_of_hall(std::string hall
       co_return std::nullopt;
   }
   auto pending = database_.run([](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return store::hall_cities(tx);
   });
   auto cities = co_await std::move(pending);
@@ -328,7 +328,7 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
       auto id = path_id();
       if (!id) co_return std::nullopt;
       auto pending = database_.run([id = *id](pqxx::connection& c) {
-        pqxx::read_transaction tx(c);
+        store::ReadTransaction tx(c);
         return notice::reach_of_notice(tx, id);
       });
       std::optional<notice::Reach> reach = co_await std::move(pending);
@@ -350,7 +350,7 @@ asio::awaitable<std::optional<Response>> Guard::confine(RequestContext& context,
       if (!id) co_return std::nullopt;
       auto pending = database_.run(
           [id = *id, rule = access.rule](pqxx::connection& c) -> std::optional<std::string> {
-            pqxx::read_transaction tx(c);
+            store::ReadTransaction tx(c);
             switch (rule) {
               case ScopeRule::emergency_path:
                 return emergency::hall_of_emergency(tx, id);

@@ -58,7 +58,7 @@ void add_marketing_routes(Router& router, store::Database& database, const marke
                connection["circuit"] = sync->circuit();
              }
              return {[connection](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                auto answer = marketing::feeds_json(tx);
                answer["configured"] = !connection.is_null();
                answer["connection"] = connection;
@@ -71,7 +71,7 @@ void add_marketing_routes(Router& router, store::Database& database, const marke
              const auto span = read_span(query);
              if (query.problem()) return bad_query(*query.problem());
              return {[span](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                return marketing::summary_json(tx, span).dump();
              }};
            });
@@ -88,7 +88,7 @@ void add_marketing_routes(Router& router, store::Database& database, const marke
         const auto offset = query.integer("offset", 0, 0, 10'000'000);
         if (query.problem()) return bad_query(*query.problem());
         return {[span, state, limit, offset](pqxx::connection& c) {
-          pqxx::read_transaction tx(c);
+          store::ReadTransaction tx(c);
           return marketing::applications_json(tx, span, state, limit, offset).dump();
         }};
       });
@@ -105,7 +105,7 @@ void add_marketing_routes(Router& router, store::Database& database, const marke
         const auto offset = query.integer("offset", 0, 0, 10'000'000);
         if (query.problem()) return bad_query(*query.problem());
         return {[=](pqxx::connection& c) {
-          pqxx::read_transaction tx(c);
+          store::ReadTransaction tx(c);
           return marketing::archive_changes_json(tx, state, city, hall, limit, offset).dump();
         }};
       });

@@ -35,7 +35,7 @@ void add_notice_routes(Router& router, store::Database& database, notice::Publis
     f.offset = query.integer("offset", 0, 0, 10'000'000);
     if (query.problem()) return bad_query(*query.problem());
     return {[f](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return notice::list_notices(tx, f, now_seconds()).dump();
     }};
   });
@@ -46,7 +46,7 @@ void add_notice_routes(Router& router, store::Database& database, notice::Publis
     const auto f = reach_filter(query);
     if (query.problem()) return bad_query(*query.problem());
     return {[f, id = *id](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       const auto now = now_seconds();
       if (!notice::reaches(tx, id, f)) return std::string();
       return notice::notice_record(tx, id, f, now).dump();

@@ -82,7 +82,7 @@ void add_list(Router& router, store::Database& database, std::string pattern,
              QueryReader query(context, {});
              if (query.problem()) return bad_query(*query.problem());
              return {[items](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                return nlohmann::json{{"items", items(tx)}}.dump();
              }};
            });
@@ -96,7 +96,7 @@ void add_object_read(Router& router, store::Database& database, std::string patt
              auto id = int_id_param(context);
              if (!id) return refuse(http::status::not_found, "not_found", "no such " + noun);
              return {[text, id = *id](pqxx::connection& c) {
-               pqxx::read_transaction tx(c);
+               store::ReadTransaction tx(c);
                return text(tx, id);
              }};
            });

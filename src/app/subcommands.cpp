@@ -22,7 +22,7 @@
 namespace halld::app {
 
 int run_migrate(const Config& config) {
-  init_logging(config.log);
+  init_logging(config.log, LogDestination::console);
   MetricsRegistry metrics;
   auto database = open_database(config, metrics, 1);
   const auto known = store::known_migrations();
@@ -42,7 +42,7 @@ int run_migrate(const Config& config) {
 }
 
 int run_import(const Config& config, const std::filesystem::path& source, bool dry_run) {
-  init_logging(config.log);
+  init_logging(config.log, LogDestination::console);
   MetricsRegistry metrics;
   // Read the file(s) before touching the database: a missing file is reported at once.
   std::function<archive::ReadResult(const archive::KnownCodes&)> read;
@@ -96,7 +96,7 @@ int run_import(const Config& config, const std::filesystem::path& source, bool d
 }
 
 int run_first_admin(const Config& config, const std::string& username) {
-  init_logging(config.log);
+  init_logging(config.log, LogDestination::console);
   MetricsRegistry metrics;
   auto database = open_database(config, metrics, 1);
   if (int code = prepare_schema(*database, config); code != exit_ok) return code;
@@ -128,7 +128,7 @@ int run_first_admin(const Config& config, const std::string& username) {
 }
 
 int run_create_token(const Config& config, const TokenRequest& request) {
-  init_logging(config.log);
+  init_logging(config.log, LogDestination::console);
   MetricsRegistry metrics;
   auto database = open_database(config, metrics, 1);
   if (int code = prepare_schema(*database, config); code != exit_ok) return code;
@@ -160,7 +160,7 @@ int run_create_token(const Config& config, const TokenRequest& request) {
 }
 
 int run_command(const Config& config, const CommandRequest& request) {
-  init_logging(config.log);
+  init_logging(config.log, LogDestination::console);
   nlohmann::json command;
   try {
     command = nlohmann::json::parse(request.command);
@@ -223,7 +223,7 @@ int run_command(const Config& config, const CommandRequest& request) {
 }
 
 int run_recompute(const Config& config, const RecomputeRequest& request) {
-  init_logging(config.log);
+  init_logging(config.log, LogDestination::console);
   MetricsRegistry metrics;
   auto database = open_database(config, metrics, 1);
   if (int code = prepare_schema(*database, config); code != exit_ok) return code;

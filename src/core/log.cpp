@@ -6,10 +6,10 @@
 
 namespace halld {
 
-void init_logging(const LogConfig& config) {
+void init_logging(const LogConfig& config, LogDestination destination) {
   std::vector<spdlog::sink_ptr> sinks;
   sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-  if (!config.file.empty()) {
+  if (destination == LogDestination::console_and_file && !config.file.empty()) {
     std::filesystem::create_directories(std::filesystem::absolute(config.file).parent_path());
     sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
         config.file.string(), config.max_file_bytes, config.max_files));

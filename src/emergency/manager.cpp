@@ -64,7 +64,7 @@ notice::SyncOptions Manager::notice_sync() const {
 
 void Manager::load() {
   auto [plans, rules] = database_.run_blocking([](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return std::pair(load_plans(tx), load_work_order_rules(tx));
   });
   plans_ = std::move(plans);
@@ -90,7 +90,7 @@ void Manager::stop(std::function<void()> done) {
 
 asio::awaitable<void> Manager::reload() {
   auto loading = database_.run([](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return std::pair(load_plans(tx), load_work_order_rules(tx));
   });
   auto [plans, rules] = co_await std::move(loading);

@@ -140,7 +140,7 @@ void Engine::rebuild() {
   for (auto& info : halls) {
     const int id = info.id;
     halls_.emplace(id, database_.run_blocking([&](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return load_hall(tx, std::move(info), now, events);
     }));
   }
@@ -242,7 +242,7 @@ asio::awaitable<void> Engine::reload_halls() {
       std::vector<std::unique_ptr<Hall>> added;
       std::size_t events = 0;
       for (auto& info : store::load_kpi_halls(c)) {
-        pqxx::read_transaction tx(c);
+        store::ReadTransaction tx(c);
         if (!known.contains(info.id)) added.push_back(load_hall(tx, std::move(info), now, events));
       }
       return added;
@@ -542,7 +542,7 @@ void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& h
   const auto until = std::min(day_end, std::max(now, from));
   std::vector<records::Event> before, events;
   {
-    pqxx::read_transaction tx(connection);
+    store::ReadTransaction tx(connection);
     before = read_context(tx, hall.id, calendar, from);
     events = store::read_hall_events(tx, hall.id, from, day_end);
   }

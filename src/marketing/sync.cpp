@@ -132,7 +132,7 @@ asio::awaitable<void> Sync::feed(wire::Entity entity, bool whole) {
   wire::Watermark after;
   if (!whole) {
     auto reading = database_.run([entity](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
+      store::ReadTransaction tx(c);
       return feed_position(tx, entity);
     });
     after = co_await std::move(reading);

@@ -85,7 +85,7 @@ void Notifier::load() {
   const auto since =
       clock_.now_seconds() - std::chrono::hours(1);  // older texts would tell stale news
   auto [contacts, queued] = database_.run_blocking([since](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return std::pair(load_contacts(tx), load_queued(tx, since));
   });
   dispatcher_.set_contacts(std::move(contacts));
@@ -127,7 +127,7 @@ void Notifier::stop(std::function<void()> done) {
 
 asio::awaitable<void> Notifier::reload_contacts() {
   auto contacts = co_await database_.run([](pqxx::connection& c) {
-    pqxx::read_transaction tx(c);
+    store::ReadTransaction tx(c);
     return load_contacts(tx);
   });
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries' captures twice.

@@ -305,7 +305,7 @@ void apply_hall(pqxx::work& tx, const Hall& h, ImportCounts& counts) {
 }
 
 std::string single_text(pqxx::connection& connection, const char* statement) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   return tx.exec_prepared1(statement)[0].as<std::string>();
 }
 
@@ -363,7 +363,7 @@ ImportOutcome import_archives(
 }
 
 std::vector<ChannelRow> enabled_channels(pqxx::connection& connection) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::vector<ChannelRow> out;
   for (const auto& row : tx.exec_prepared("enabled_channels")) {
     ChannelRow c;
@@ -387,7 +387,7 @@ AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection) {
   AcquisitionSnapshot snapshot;
   snapshot.channels = enabled_channels(connection);
   snapshot.terminal_halls = terminal_halls(connection);
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   for (const auto& row : tx.exec_prepared("known_sources")) {
     snapshot
         .sources[row[0].as<std::string>()][static_cast<std::uint32_t>(row[1].as<std::int64_t>())] =
@@ -456,7 +456,7 @@ void record_comm_event(pqxx::connection& connection, int channel_id, const std::
 }
 
 std::unordered_map<std::string, int> terminal_halls(pqxx::connection& connection) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::unordered_map<std::string, int> out;
   for (const auto& row : tx.exec_prepared("terminal_halls"))
     out.emplace(row[0].as<std::string>(), row[1].as<int>());
@@ -468,7 +468,7 @@ std::string list_cities_json(pqxx::connection& connection) {
 }
 
 std::string list_halls_json(pqxx::connection& connection, const HallFilter& filter) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   return tx
       .exec_prepared1("halls_json", filter.city, filter.status, filter.search, filter.limit,
                       filter.offset, filter.hall)[0]
@@ -476,7 +476,7 @@ std::string list_halls_json(pqxx::connection& connection, const HallFilter& filt
 }
 
 std::string hall_json(pqxx::connection& connection, const std::string& code) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   auto result = tx.exec_prepared("hall_json", code);
   return result.empty() ? std::string() : result[0][0].as<std::string>();
 }

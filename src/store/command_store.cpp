@@ -38,7 +38,7 @@ std::vector<Statement> command_statements() {
 
 std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& connection,
                                                          const std::string& channel_code) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   auto result = tx.exec_prepared("channel_protocol", channel_code);
   if (result.empty()) return std::nullopt;
   return records::parse_enum<records::ChannelProtocol>(result[0][0].as<std::string>());
@@ -46,7 +46,7 @@ std::optional<records::ChannelProtocol> channel_protocol(pqxx::connection& conne
 
 std::vector<std::uint32_t> channel_devices(pqxx::connection& connection,
                                            const std::string& channel_code) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::vector<std::uint32_t> addresses;
   for (const auto& row : tx.exec_prepared("channel_devices", channel_code)) {
     addresses.push_back(static_cast<std::uint32_t>(row[0].as<std::int64_t>()));
@@ -97,7 +97,7 @@ std::size_t expire_commands(pqxx::connection& connection, std::chrono::seconds a
 }
 
 std::optional<CommandState> command_state(pqxx::connection& connection, std::int64_t id) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   auto result = tx.exec_prepared("command_state", id);
   if (result.empty()) return std::nullopt;
   return CommandState{result[0][0].as<std::string>(), result[0][1].as<std::string>()};

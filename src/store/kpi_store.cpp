@@ -197,7 +197,7 @@ std::vector<Statement> kpi_statements() {
 }
 
 std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::map<std::string, std::int64_t, std::less<>> targets;
   for (const auto& row : tx.exec_prepared("kpi_business_targets"))
     targets[row[0].as<std::string>()] = row[1].as<std::int64_t>();
@@ -250,7 +250,7 @@ std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection) {
 }
 
 std::map<int, SequenceMark> source_sequences(pqxx::connection& connection) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   return source_sequences(tx);
 }
 
@@ -313,7 +313,7 @@ void note_stale_days(pqxx::connection& connection, int hall_id, const std::set<s
 }
 
 std::vector<StaleDay> stale_days(pqxx::connection& connection, std::size_t limit) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::vector<StaleDay> days;
   for (const auto& row : tx.exec_prepared("kpi_stale_days", static_cast<std::int64_t>(limit))) {
     days.push_back({row[0].as<int>(), sys_days(std::chrono::days(row[1].as<int>())),
@@ -383,7 +383,7 @@ std::vector<KpiRow> query_kpis(pqxx::connection& connection, const KpiQuery& q, 
       "AND {} "
       "AND ($5::text IS NULL OR key = $5) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT $6",
       select, daily ? "kpi_daily" : "kpi_rollup", range);
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::optional<std::string> halls;
   if (!q.halls.empty()) halls = fmt::format("{{{}}}", fmt::join(q.halls, ","));
   std::optional<std::string> key;
@@ -413,7 +413,7 @@ std::vector<KpiRow> query_kpis(pqxx::connection& connection, const KpiQuery& q, 
 std::vector<HourOfWeek> hour_of_week_profile(pqxx::connection& connection, int hall_id,
                                              std::chrono::minutes utc_offset, Timestamp from,
                                              Timestamp until) {
-  pqxx::read_transaction tx(connection);
+  store::ReadTransaction tx(connection);
   std::vector<HourOfWeek> hours;
   for (const auto& row :
        tx.exec_prepared("kpi_hour_of_week", hall_id, static_cast<int>(utc_offset.count()),

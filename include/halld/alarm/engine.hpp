@@ -83,6 +83,9 @@ struct ActionResult {
   enum class Outcome : std::uint8_t { done, not_found, conflict } outcome = Outcome::done;
   std::string message;  // why not
   std::optional<Alarm> alarm;
+  // Done and in the database: what the operator then reads back says the same. False when the
+  // database refused the write for now; the engine holds the change and keeps trying.
+  bool stored = false;
 };
 
 struct EngineOptions {
@@ -105,7 +108,7 @@ class Engine final : public Service {
   // Writes what is queued, then ends; `done` runs on the strand.
   void stop(std::function<void()> done) override;
 
-  // Thread-safe.
+  // Thread-safe. Answers once the change is stored, or once storing it has failed for now.
   asio::awaitable<ActionResult> act(Action action);
   // Rules and maintenance windows again from the database (after the API changed them); open
   // alarms of rules deleted, disabled or no longer covering their hall are cleared.
@@ -123,6 +126,7 @@ class Engine final : public Service {
 
  private:
   struct Write {
+    std::uint64_t sequence;  // the event's
     Alarm alarm;
     Change change;
     Timestamp at;
@@ -140,6 +144,8 @@ class Engine final : public Service {
   // Records the change: in the standing list, to subscribers, into the write queue.
   void emit(Alarm& alarm, Change change, Timestamp at, std::optional<double> value,
             std::string actor, std::string note);
+  // On the strand: tells the actions waiting for events up to `sequence` whether they are stored.
+  void answer_waiting(std::uint64_t sequence, bool stored);
   Alarm clear_alarm(Alarm& alarm, Timestamp at, std::string actor, std::string reason);
   asio::awaitable<void> ticker();
   asio::awaitable<void> writer();
@@ -156,6 +162,8 @@ class Engine final : public Service {
       open_;  // (rule, hall, object) → alarm id
   std::int64_t next_id_ = 1;
   std::deque<Write> writes_;
+  // On the strand: operators' actions waiting for their last event's write, by its sequence.
+  std::multimap<std::uint64_t, std::function<void(bool stored)>> waiting_actions_;
   std::optional<std::uint64_t> live_subscription_;
   Timer tick_timer_;
   Timer write_timer_;

@@ -6,7 +6,12 @@
 
 namespace halld {
 
-void init_logging(const LogConfig& config);
+// The file belongs to the daemon. A one-shot subcommand run beside it writes to the console
+// only: two processes appending through their own stdio buffers cut each other's lines.
+enum class LogDestination { console_and_file, console };
+
+void init_logging(const LogConfig& config,
+                  LogDestination destination = LogDestination::console_and_file);
 void set_log_level(std::string_view level);
 
 }  // namespace halld

@@ -24,6 +24,11 @@
 
 namespace halld::store {
 
+// What every read in halld runs in: its statements see one snapshot, so a page's items and
+// its total (two statements) never disagree with a write committed between them. Read-only
+// REPEATABLE READ never fails with a serialization error.
+using ReadTransaction = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+
 // A prepared statement: a name used in code and its SQL text, declared on each connection.
 struct Statement {
   const char* name;
