@@ -1,7 +1,11 @@
 #include "halld/core/text.hpp"
 
+#include <iconv.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <optional>
 
 namespace halld {
 namespace {
@@ -84,6 +88,34 @@ std::string printable_excerpt(std::string_view text, std::size_t max_bytes) {
     out += piece;
     at += good ? decoded.length : 1;
   }
+  return out;
+}
+
+std::optional<std::string> convert_charset(std::string_view text, const char* to,
+                                           const char* from) {
+  iconv_t cd = iconv_open(to, from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+  std::string out(text.size() * 2 + 16, '\0');
+  char* in_ptr = const_cast<char*>(text.data());
+  std::size_t in_left = text.size();
+  std::size_t out_used = 0;
+  bool ok = true;
+  while (in_left > 0) {
+    char* out_ptr = out.data() + out_used;
+    std::size_t out_left = out.size() - out_used;
+    const auto result = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
+    out_used = out.size() - out_left;
+    if (result != static_cast<std::size_t>(-1)) break;
+    if (errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    ok = false;  // EILSEQ or EINVAL: invalid or truncated input
+    break;
+  }
+  iconv_close(cd);
+  if (!ok) return std::nullopt;
+  out.resize(out_used);
   return out;
 }
 

@@ -3,162 +3,56 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "halld/records/members.hpp"
+
 namespace halld::records {
 namespace {
 
 using nlohmann::json;
 
-std::string_view name(CustomerClassCode v) {
-  static constexpr std::string_view n[] = {"unknown", "premium", "general", "potential"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(TicketSource v) {
-  static constexpr std::string_view n[] = {"", "kiosk", "appointment", "vip", "pre_booking_95598"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(EvaluationResult v) {
-  static constexpr std::string_view n[] = {"not_evaluated", "very_satisfied", "satisfied", "basic",
-                                           "dissatisfied"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(WindowState v) {
-  static constexpr std::string_view n[] = {"", "open", "paused", "closed"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(AbandonReason v) {
-  static constexpr std::string_view n[] = {"", "no_show", "left_queue"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(TerminalState v) {
-  static constexpr std::string_view n[] = {"",      "in_service",  "idle",   "busy",
-                                           "fault", "maintenance", "offline"};
-  return n[static_cast<int>(v)];
-}
-constexpr std::string_view part_names[] = {"",
-                                           "card_reader",
-                                           "id_card_reader",
-                                           "receipt_printer",
-                                           "invoice_printer",
-                                           "cash_acceptor",
-                                           "change_dispenser",
-                                           "pin_pad",
-                                           "touch_screen",
-                                           "camera",
-                                           "network"};
-std::string_view name(TerminalPart v) {
-  return part_names[static_cast<int>(v)];
-}
-std::string_view name(PartState v) {
-  static constexpr std::string_view n[] = {"ok",  "paper_low", "paper_out",
-                                           "jam", "box_full",  "fault"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(TerminalAlarmKind v) {
-  static constexpr std::string_view n[] = {"", "door_open", "door_closed", "tamper"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(PaymentMethod v) {
-  static constexpr std::string_view n[] = {"none", "cash", "bank_card", "qr_code", "cheque"};
-  return n[static_cast<int>(v)];
-}
-std::string_view name(TransactionResult v) {
-  static constexpr std::string_view n[] = {"success", "failed", "cancelled"};
-  return n[static_cast<int>(v)];
+// A member's JSON form: enumerations by name, times in ISO 8601, lists as arrays of objects.
+template <class T>
+json value_of(const T& member);
+
+template <class Body>
+json object_of(const Body& body) {
+  json out = json::object();
+  members(
+      [&](std::string_view name, const auto& member) { out[std::string(name)] = value_of(member); },
+      body);
+  return out;
 }
 
-json fields(const TicketIssued& e) {
-  return {{"ticket", e.ticket},
-          {"business", e.business},
-          {"customer_class", name(e.customer_class)},
-          {"source", name(e.source)}};
-}
-json fields(const TicketCalled& e) {
-  return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}};
-}
-json fields(const TicketRecalled& e) {
-  return {{"ticket", e.ticket}, {"window", e.window}};
-}
-json fields(const TicketTransferred& e) {
-  return {{"ticket", e.ticket}, {"to_business", e.to_business}};
-}
-json fields(const ServiceStarted& e) {
-  return {{"ticket", e.ticket}, {"window", e.window}, {"staff_no", e.staff_no}};
-}
-json fields(const ServiceFinished& e) {
-  return {{"ticket", e.ticket},
-          {"window", e.window},
-          {"staff_no", e.staff_no},
-          {"business", e.business}};
-}
-json fields(const TicketAbandoned& e) {
-  return {{"ticket", e.ticket}, {"reason", name(e.reason)}};
-}
-json fields(const EvaluationGiven& e) {
-  return {{"ticket", e.ticket},
-          {"window", e.window},
-          {"staff_no", e.staff_no},
-          {"result", name(e.result)}};
-}
-json fields(const WindowStatusChanged& e) {
-  return {{"window", e.window}, {"state", name(e.state)}, {"staff_no", e.staff_no}};
-}
-json fields(const QueueSnapshot& e) {
-  json queues = json::array();
-  for (const auto& q : e.queues) {
-    queues.push_back(
-        {{"business", q.business}, {"waiting", q.waiting}, {"longest_wait_s", q.longest_wait_s}});
+template <class T>
+json value_of(const T& member) {
+  if constexpr (std::is_enum_v<T>) {
+    return enum_name(member);
+  } else if constexpr (std::is_same_v<T, Timestamp>) {
+    return iso8601(member);
+  } else if constexpr (requires { member.begin(); } && !std::is_same_v<T, std::string>) {
+    json items = json::array();
+    for (const auto& item : member) items.push_back(object_of(item));
+    return items;
+  } else {
+    return member;
   }
-  return {{"queues", queues}};
-}
-json fields(const TerminalStateChanged& e) {
-  return {{"terminal", e.terminal}, {"state", name(e.state)}};
-}
-json fields(const PartStateChanged& e) {
-  return {{"terminal", e.terminal}, {"part", name(e.part)}, {"state", name(e.state)}};
-}
-json fields(const TerminalAlarm& e) {
-  return {{"terminal", e.terminal}, {"kind", name(e.kind)}};
-}
-json fields(const Transaction& e) {
-  return {{"terminal", e.terminal},     {"transaction_id", e.transaction_id},
-          {"business", e.business},     {"amount_fen", e.amount_fen},
-          {"method", name(e.method)},   {"result", name(e.result)},
-          {"duration_s", e.duration_s}, {"customer_no", e.customer_no}};
-}
-json fields(const Settlement& e) {
-  json lines = json::array();
-  for (const auto& l : e.lines)
-    lines.push_back({{"method", name(l.method)}, {"count", l.count}, {"total_fen", l.total_fen}});
-  return {{"terminal", e.terminal},
-          {"period_start", iso8601(e.period_start)},
-          {"period_end", iso8601(e.period_end)},
-          {"lines", lines}};
 }
 
 }  // namespace
 
 std::string_view part_name(TerminalPart part) {
-  return name(part);
+  return enum_name(part);
 }
 std::string_view part_state_name(PartState state) {
-  return name(state);
+  return enum_name(state);
 }
 
 std::optional<TerminalPart> parse_part(std::string_view text) {
-  for (std::size_t i = 1; i < std::size(part_names); ++i) {
-    if (part_names[i] == text) return static_cast<TerminalPart>(i);
-  }
-  return std::nullopt;
+  return enum_of_name<TerminalPart>(text);
 }
 
 std::string_view type_name(const EventBody& body) {
-  static constexpr std::string_view names[] = {
-      "ticket_issued",   "ticket_called",    "ticket_recalled",  "ticket_transferred",
-      "service_started", "service_finished", "ticket_abandoned", "evaluation",
-      "window_status",   "queue_snapshot",   "terminal_state",   "part_state",
-      "terminal_alarm",  "transaction",      "settlement"};
-  static_assert(std::size(names) == std::variant_size_v<EventBody>);
-  return names[body.index()];
+  return event_type_names[body.index()];
 }
 
 std::string iso8601(Timestamp t) {
@@ -239,7 +133,7 @@ std::optional<Instant> parse_instant(std::string_view text, std::chrono::minutes
 }
 
 json to_json(const Event& event) {
-  json out = std::visit([](const auto& body) { return fields(body); }, event.body);
+  json out = std::visit([](const auto& body) { return object_of(body); }, event.body);
   out["type"] = type_name(event.body);
   out["at"] = iso8601(event.at);
   return out;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,9 @@ bool is_display_text(std::string_view text);
 // becomes U+FFFD, and a character cut by the limit is dropped whole. For logs and the audit
 // record of a request that could not be read.
 std::string printable_excerpt(std::string_view text, std::size_t max_bytes);
+
+// `text` from one charset to another (iconv names: "UTF-8", "GB18030"); nullopt when the bytes
+// are not valid in `from` or cannot be written in `to`.
+std::optional<std::string> convert_charset(std::string_view text, const char* to, const char* from);
 
 }  // namespace halld

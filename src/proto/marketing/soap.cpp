@@ -1,7 +1,6 @@
 #include "halld/proto/marketing/soap.hpp"
 
 #include <fmt/format.h>
-#include <iconv.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -90,34 +89,6 @@ std::string charset_of(std::string_view content_type, std::string_view body) {
 bool is_chinese_charset(std::string_view charset) {
   return charset == "gbk" || charset == "gb2312" || charset == "gb18030" || charset == "cp936" ||
          charset == "x-gbk";
-}
-
-// iconv from one charset to another; nullopt when the bytes are not valid in `from`.
-std::optional<std::string> convert(std::string_view text, const char* to, const char* from) {
-  iconv_t cd = iconv_open(to, from);
-  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
-  std::string out(text.size() * 2 + 16, '\0');
-  char* in_ptr = const_cast<char*>(text.data());
-  std::size_t in_left = text.size();
-  std::size_t out_used = 0;
-  bool ok = true;
-  while (in_left > 0) {
-    char* out_ptr = out.data() + out_used;
-    std::size_t out_left = out.size() - out_used;
-    const auto result = iconv(cd, &in_ptr, &in_left, &out_ptr, &out_left);
-    out_used = out.size() - out_left;
-    if (result != static_cast<std::size_t>(-1)) break;
-    if (errno == E2BIG) {
-      out.resize(out.size() * 2);
-      continue;
-    }
-    ok = false;  // EILSEQ or EINVAL: invalid or truncated input
-    break;
-  }
-  iconv_close(cd);
-  if (!ok) return std::nullopt;
-  out.resize(out_used);
-  return out;
 }
 
 // ---- namespaces: pugixml keeps prefixes as written; these resolve them ----
@@ -489,7 +460,7 @@ Answer parse_answer(std::string_view body, std::string_view content_type, Entity
   const auto charset = charset_of(content_type, body);
   std::string converted;
   if (is_chinese_charset(charset)) {
-    auto utf8 = convert(body, "UTF-8", "GB18030");
+    auto utf8 = convert_charset(body, "UTF-8", "GB18030");
     if (!utf8) return error(Kind::encoding, fmt::format("bytes invalid in {}", charset));
     converted = std::move(*utf8);
     body = converted;
@@ -610,7 +581,7 @@ std::string build_answer(const Page& page, std::string_view charset) {
   auto utf8 = save(document);
   if (lower(charset) == "utf-8") return utf8;
   utf8.replace(0, utf8.find("?>") + 2, R"(<?xml version="1.0" encoding="GBK"?>)");
-  auto converted = convert(utf8, "GB18030", "UTF-8");
+  auto converted = convert_charset(utf8, "GB18030", "UTF-8");
   if (!converted) throw std::invalid_argument("text not representable in GBK");
   return std::move(*converted);
 }
