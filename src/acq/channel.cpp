@@ -13,7 +13,7 @@
 namespace halld::acq {
 namespace {
 
-proto::Session::Decoder decoder_for(records::ChannelProtocol protocol) {
+proto::UplinkDecoder decoder_for(records::ChannelProtocol protocol) {
   switch (protocol) {
     case records::ChannelProtocol::queue_eval:
       return proto::decode_uplink<proto::queue_eval::Protocol>;
@@ -231,7 +231,7 @@ void Channel::on_up() {
   record_comm_event("up", link_->peer());
   if (comm_observer_) comm_observer_(true);
   ++connection_;
-  session_.emplace(decoder_for(config_.channel.protocol), config_.channel.site);
+  session_.emplace(proto::frame_codec(decoder_for(config_.channel.protocol)), config_.channel.site);
   errors_seen_ = {};
   channels_up_.add(1);
   std::lock_guard lock(status_mutex_);

@@ -1112,6 +1112,12 @@ const Message& message_for(const Description& d, Role role) {
   throw std::invalid_argument(fmt::format("protocol {} has no such message", d.name));
 }
 
+// A message of a role whose values all come from the conversation.
+Bytes write_role(const Description& d, Role role, const Context& c) {
+  const auto& m = message_for(d, role);
+  return write_frame(d, m, Values(m.slots), c);
+}
+
 std::string text_of_value(const Value& v) {
   return v.kind == Value::Kind::text      ? v.text
          : v.kind == Value::Kind::integer ? std::to_string(v.integer)
@@ -1224,8 +1230,7 @@ std::vector<std::uint8_t> Interpreter::login_ack(std::uint32_t source, LoginOutc
   c.source = source;
   c.server_time = server_time;
   c.outcome = names[static_cast<std::size_t>(outcome)];
-  const auto& m = message_for(*description_, Role::login_ack);
-  return write_frame(*description_, m, Values(m.slots), c);
+  return write_role(*description_, Role::login_ack, c);
 }
 
 std::vector<std::uint8_t> Interpreter::heartbeat_ack(std::uint32_t source,
@@ -1233,8 +1238,7 @@ std::vector<std::uint8_t> Interpreter::heartbeat_ack(std::uint32_t source,
   Context c;
   c.source = source;
   c.server_time = server_time;
-  const auto& m = message_for(*description_, Role::heartbeat_ack);
-  return write_frame(*description_, m, Values(m.slots), c);
+  return write_role(*description_, Role::heartbeat_ack, c);
 }
 
 std::vector<std::uint8_t> Interpreter::data_ack(std::uint32_t source,
@@ -1242,8 +1246,7 @@ std::vector<std::uint8_t> Interpreter::data_ack(std::uint32_t source,
   Context c;
   c.source = source;
   c.sequence = sequence;
-  const auto& m = message_for(*description_, Role::data_ack);
-  return write_frame(*description_, m, Values(m.slots), c);
+  return write_role(*description_, Role::data_ack, c);
 }
 
 std::vector<std::uint8_t> Interpreter::command(std::uint32_t source, std::uint32_t command_id,
@@ -1278,10 +1281,9 @@ std::vector<std::uint8_t> Interpreter::login(std::uint32_t source, const Login& 
 }
 
 std::vector<std::uint8_t> Interpreter::heartbeat(std::uint32_t source) const {
-  const auto& m = message_for(*description_, Role::heartbeat);
   Context c;
   c.source = source;
-  return write_frame(*description_, m, Values(m.slots), c);
+  return write_role(*description_, Role::heartbeat, c);
 }
 
 std::vector<std::uint8_t> Interpreter::command_result(std::uint32_t source,
@@ -1338,6 +1340,49 @@ DownlinkReading Interpreter::read_downlink(std::span<const std::uint8_t> bytes) 
   }
   for (const auto& f : m.fields) out.values[f.name] = json_of(parsed.values[f.slot], &f.items);
   return out;
+}
+
+namespace {
+
+class DescribedCodec final : public SessionCodec {
+ public:
+  explicit DescribedCodec(std::shared_ptr<const Description> description)
+      : interpreter_(std::move(description)) {}
+
+  Reading read(std::span<const std::uint8_t> bytes, records::Timestamp now) const override {
+    auto reading = interpreter_.read_uplink(bytes, now);
+    if (std::holds_alternative<NeedMore>(reading)) return std::monostate{};
+    if (auto* skip = std::get_if<Skip>(&reading))
+      return Refusal{static_cast<SessionError>(skip->error), skip->size, skip->source};
+    auto& received = std::get<Received>(reading);
+    return Frame{received.size, received.source, received.sequence, std::move(received.uplink)};
+  }
+  std::vector<std::uint8_t> login_ack(std::uint32_t source, LoginOutcome outcome,
+                                      records::Timestamp now) const override {
+    return interpreter_.login_ack(source, outcome, now);
+  }
+  std::vector<std::uint8_t> heartbeat_ack(std::uint32_t source,
+                                          records::Timestamp now) const override {
+    return interpreter_.heartbeat_ack(source, now);
+  }
+  std::vector<std::uint8_t> data_ack(std::uint32_t source, std::uint32_t sequence) const override {
+    return interpreter_.data_ack(source, sequence);
+  }
+  bool login_required() const override { return interpreter_.description().login_required; }
+  bool accepts_login_version(std::uint16_t version) const override {
+    const auto& d = interpreter_.description();
+    return (d.min_login_version == 0 && d.max_login_version == 0) ||
+           (version >= d.min_login_version && version <= d.max_login_version);
+  }
+
+ private:
+  Interpreter interpreter_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SessionCodec> session_codec(std::shared_ptr<const Description> description) {
+  return std::make_shared<DescribedCodec>(std::move(description));
 }
 
 }  // namespace halld::proto::described

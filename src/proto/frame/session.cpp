@@ -12,8 +12,52 @@ std::string_view to_string(SessionError error) {
   return names[static_cast<std::size_t>(error)];
 }
 
-Session::Session(Decoder decoder, std::string site, SessionLimits limits)
-    : decoder_(std::move(decoder)), site_(std::move(site)), limits_(limits) {}
+namespace {
+
+class FrameCodec final : public SessionCodec {
+ public:
+  explicit FrameCodec(UplinkDecoder decoder) : decoder_(std::move(decoder)) {}
+
+  Reading read(std::span<const std::uint8_t> bytes, records::Timestamp) const override {
+    auto result = decode_frame(bytes);
+    if (std::holds_alternative<NeedMore>(result)) return std::monostate{};
+    if (const auto* rejected = std::get_if<Rejected>(&result))
+      return Refusal{static_cast<SessionError>(rejected->error), rejected->skip, std::nullopt};
+    const auto& decoded = std::get<Decoded>(result);
+    return Frame{decoded.size, decoded.frame.source, decoded.frame.sequence,
+                 decoder_(decoded.frame)};
+  }
+  std::vector<std::uint8_t> login_ack(std::uint32_t source, LoginOutcome outcome,
+                                      records::Timestamp now) const override {
+    return encode_frame(encode_login_ack(source, outcome, now));
+  }
+  std::vector<std::uint8_t> heartbeat_ack(std::uint32_t source,
+                                          records::Timestamp now) const override {
+    return encode_frame(encode_heartbeat_ack(source, now));
+  }
+  std::vector<std::uint8_t> data_ack(std::uint32_t source, std::uint32_t sequence) const override {
+    return encode_frame(encode_data_ack(source, sequence));
+  }
+  bool login_required() const override { return true; }
+  bool accepts_login_version(std::uint16_t version) const override {
+    return version >= protocol_version && version <= login_with_epoch;
+  }
+
+ private:
+  UplinkDecoder decoder_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SessionCodec> frame_codec(UplinkDecoder decoder) {
+  return std::make_shared<FrameCodec>(std::move(decoder));
+}
+
+Session::Session(std::shared_ptr<const SessionCodec> codec, std::string site, SessionLimits limits)
+    : codec_(std::move(codec)),
+      site_(std::move(site)),
+      limits_(limits),
+      logged_in_(!codec_->login_required()) {}
 
 std::vector<Session::Action> Session::on_bytes(std::span<const std::uint8_t> bytes,
                                                records::Timestamp now) {
@@ -22,27 +66,27 @@ std::vector<Session::Action> Session::on_bytes(std::span<const std::uint8_t> byt
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
   std::size_t consumed = 0;
   while (!closed_ && consumed < buffer_.size()) {
-    auto result = decode_frame(std::span(buffer_).subspan(consumed));
-    if (std::holds_alternative<NeedMore>(result)) break;
-    if (const auto* rejected = std::get_if<Rejected>(&result)) {
-      count(static_cast<SessionError>(rejected->error), std::nullopt,
-            std::span(buffer_).subspan(consumed, rejected->skip), actions);
-      consumed += rejected->skip;
+    auto reading = codec_->read(std::span(buffer_).subspan(consumed), now);
+    if (std::holds_alternative<std::monostate>(reading)) break;
+    if (const auto* refused = std::get_if<SessionCodec::Refusal>(&reading)) {
+      count(refused->error, refused->source, std::span(buffer_).subspan(consumed, refused->skip),
+            actions);
+      consumed += refused->skip;
       continue;
     }
-    auto& decoded = std::get<Decoded>(result);
-    const auto frame_bytes = std::span(buffer_).subspan(consumed, decoded.size);
-    consumed += decoded.size;
+    auto& frame = std::get<SessionCodec::Frame>(reading);
+    const auto frame_bytes = std::span(buffer_).subspan(consumed, frame.size);
+    consumed += frame.size;
     ++frames_;
-    handle(decoded.frame, frame_bytes, now, actions);
+    handle(frame, frame_bytes, now, actions);
   }
   buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed));
   return actions;
 }
 
-void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes,
+void Session::handle(SessionCodec::Frame& frame, std::span<const std::uint8_t> bytes,
                      records::Timestamp now, std::vector<Action>& actions) {
-  auto uplink = decoder_(frame);
+  auto& uplink = frame.uplink;
   if (const auto* error = std::get_if<MessageError>(&uplink)) {
     count(static_cast<SessionError>(static_cast<std::uint8_t>(SessionError::unknown_function) +
                                     static_cast<std::uint8_t>(*error)),
@@ -52,21 +96,19 @@ void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes,
   if (const auto* login = std::get_if<Login>(&uplink)) {
     if (login->site != site_) {
       count(SessionError::wrong_site, frame.source, bytes, actions);
-      actions.push_back(
-          Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::unknown_site, now))});
+      actions.push_back(Send{codec_->login_ack(frame.source, LoginOutcome::unknown_site, now)});
       close(fmt::format("login for site '{}', this channel serves '{}'", login->site, site_),
             actions);
       return;
     }
-    if (login->version < protocol_version || login->version > login_with_epoch) {
-      actions.push_back(Send{
-          encode_frame(encode_login_ack(frame.source, LoginOutcome::unsupported_version, now))});
+    if (!codec_->accepts_login_version(login->version)) {
+      actions.push_back(
+          Send{codec_->login_ack(frame.source, LoginOutcome::unsupported_version, now)});
       close(fmt::format("protocol version {} is not supported", login->version), actions);
       return;
     }
     logged_in_ = true;
-    actions.push_back(
-        Send{encode_frame(encode_login_ack(frame.source, LoginOutcome::accepted, now))});
+    actions.push_back(Send{codec_->login_ack(frame.source, LoginOutcome::accepted, now)});
     actions.push_back(LoggedIn{frame.source, *login});
     return;
   }
@@ -76,7 +118,7 @@ void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes,
     return;
   }
   if (std::holds_alternative<Heartbeat>(uplink)) {
-    actions.push_back(Send{encode_frame(encode_heartbeat_ack(frame.source, now))});
+    actions.push_back(Send{codec_->heartbeat_ack(frame.source, now)});
   } else if (auto* result = std::get_if<CommandResult>(&uplink)) {
     actions.push_back(Answered{frame.source, std::move(*result)});
   } else if (frame.sequence == 0) {
@@ -91,7 +133,7 @@ void Session::handle(const Frame& frame, std::span<const std::uint8_t> bytes,
 std::vector<Session::Action> Session::on_durable(std::uint32_t source,
                                                  std::uint32_t sequence) const {
   if (closed_) return {};
-  return {Send{encode_frame(encode_data_ack(source, sequence))}};
+  return {Send{codec_->data_ack(source, sequence)}};
 }
 
 void Session::count(SessionError error, std::optional<std::uint32_t> source,

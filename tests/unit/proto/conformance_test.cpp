@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "halld/proto/described/interpreter.hpp"
 #include "halld/proto/frame/session.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
 #include "halld/proto/terminal/terminal.hpp"
@@ -37,15 +38,16 @@ std::vector<std::filesystem::path> vectors() {
   return files;
 }
 
-TEST(ConformanceTest, EveryVectorIsHeldToTheLetter) {
+// The session under test: halld's compiled codec, or the description of the same protocol.
+using CodecFor = std::function<std::shared_ptr<const SessionCodec>(const std::string& protocol)>;
+
+void holds_every_vector(const CodecFor& codec_for) {
   const auto files = vectors();
   ASSERT_GE(files.size(), 7u);
   for (const auto& file : files) {
     SCOPED_TRACE(file.filename().string());
     const auto vector = json::parse(testing::read_text(file));
-    const auto decoder = vector.at("protocol") == "terminal" ? decode_uplink<terminal::Protocol>
-                                                             : decode_uplink<queue_eval::Protocol>;
-    Session session(decoder, vector.at("site"));
+    Session session(codec_for(vector.at("protocol")), vector.at("site"));
     const auto now = records::Timestamp(std::chrono::seconds(1795425300));
     ASSERT_EQ(vector.at("now"), records::iso8601(now));
     int step_number = 0;
@@ -82,6 +84,21 @@ TEST(ConformanceTest, EveryVectorIsHeldToTheLetter) {
       EXPECT_EQ(closed, step.value("close", false));
     }
   }
+}
+
+TEST(ConformanceTest, EveryVectorIsHeldToTheLetter) {
+  holds_every_vector([](const std::string& protocol) {
+    return frame_codec(protocol == "terminal" ? decode_uplink<terminal::Protocol>
+                                              : decode_uplink<queue_eval::Protocol>);
+  });
+}
+
+TEST(ConformanceTest, EveryVectorIsHeldToTheLetterByTheDescriptionsOfHalldsProtocols) {
+  holds_every_vector([](const std::string& protocol) {
+    return described::session_codec(std::make_shared<const described::Description>(
+        described::load_description(testing::read_text(
+            std::string(HALLD_SOURCE_DIR "/config/protocols/halld_") + protocol + ".yaml"))));
+  });
 }
 
 }  // namespace

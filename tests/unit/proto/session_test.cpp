@@ -43,7 +43,7 @@ Script device_script() {
 }
 
 Session new_session(SessionLimits limits = {}) {
-  return Session(decode_uplink<queue_eval::Protocol>, "4101001", limits);
+  return Session(frame_codec(decode_uplink<queue_eval::Protocol>), "4101001", limits);
 }
 
 struct Outcome {

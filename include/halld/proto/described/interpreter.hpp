@@ -12,6 +12,7 @@
 
 #include "halld/proto/described/description.hpp"
 #include "halld/proto/frame/messages.hpp"
+#include "halld/proto/frame/session.hpp"
 
 namespace halld::proto::described {
 
@@ -86,5 +87,8 @@ class Interpreter {
  private:
   std::shared_ptr<const Description> description_;
 };
+
+// halld's session speaking a described protocol.
+std::shared_ptr<const SessionCodec> session_codec(std::shared_ptr<const Description> description);
 
 }  // namespace halld::proto::described

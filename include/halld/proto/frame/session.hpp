@@ -8,6 +8,7 @@
 
 #include <array>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,10 +39,43 @@ struct SessionLimits {
   std::size_t error_budget = 100;  // errors tolerated on one connection before closing it
 };
 
+// What a session needs of its protocol: the uplink frames read off a byte stream, and its
+// answers written. halld's frame envelope (frame_codec) and a described protocol
+// (proto/described) each give one; the session cannot tell them apart.
+class SessionCodec {
+ public:
+  struct Frame {  // a whole frame understood (or a MessageError)
+    std::size_t size;
+    std::uint32_t source;
+    std::uint32_t sequence;
+    Uplink uplink;
+  };
+  struct Refusal {  // `skip` bytes refused
+    SessionError error;
+    std::size_t skip;
+    std::optional<std::uint32_t> source;
+  };
+  using Reading = std::variant<std::monostate, Refusal, Frame>;  // monostate: need more bytes
+
+  virtual ~SessionCodec() = default;
+  virtual Reading read(std::span<const std::uint8_t> bytes, records::Timestamp now) const = 0;
+  virtual std::vector<std::uint8_t> login_ack(std::uint32_t source, LoginOutcome outcome,
+                                              records::Timestamp now) const = 0;
+  virtual std::vector<std::uint8_t> heartbeat_ack(std::uint32_t source,
+                                                  records::Timestamp now) const = 0;
+  virtual std::vector<std::uint8_t> data_ack(std::uint32_t source,
+                                             std::uint32_t sequence) const = 0;
+  // False: a device's data counts without a login (protocols that have none).
+  virtual bool login_required() const = 0;
+  virtual bool accepts_login_version(std::uint16_t version) const = 0;
+};
+
+// halld's frame envelope (framing.md) with one protocol's uplink decoder.
+using UplinkDecoder = std::function<Uplink(const Frame&)>;
+std::shared_ptr<const SessionCodec> frame_codec(UplinkDecoder decoder);
+
 class Session {
  public:
-  using Decoder = std::function<Uplink(const Frame&)>;
-
   struct Send {
     std::vector<std::uint8_t> bytes;
   };
@@ -72,7 +106,7 @@ class Session {
 
   // `site` is what the device must name in its login (the hall code or server id the channel
   // is configured for).
-  Session(Decoder decoder, std::string site, SessionLimits limits = {});
+  Session(std::shared_ptr<const SessionCodec> codec, std::string site, SessionLimits limits = {});
 
   std::vector<Action> on_bytes(std::span<const std::uint8_t> bytes, records::Timestamp now);
   // The event of (source, sequence) is durable: acknowledge it.
@@ -85,13 +119,13 @@ class Session {
   std::size_t buffered() const { return buffer_.size(); }
 
  private:
-  void handle(const Frame& frame, std::span<const std::uint8_t> bytes, records::Timestamp now,
-              std::vector<Action>& actions);
+  void handle(SessionCodec::Frame& frame, std::span<const std::uint8_t> bytes,
+              records::Timestamp now, std::vector<Action>& actions);
   void count(SessionError error, std::optional<std::uint32_t> source,
              std::span<const std::uint8_t> bytes, std::vector<Action>& actions);
   void close(std::string reason, std::vector<Action>& actions);
 
-  Decoder decoder_;
+  std::shared_ptr<const SessionCodec> codec_;
   std::string site_;
   SessionLimits limits_;
   std::vector<std::uint8_t> buffer_;
