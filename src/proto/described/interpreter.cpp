@@ -491,7 +491,8 @@ bool assign(Member& member, const Value& v, const MemberMapping& mapping);
 template <class Body>
 bool assign_members(Body& body, const Values& values, const std::vector<MemberMapping>& mappings) {
   for (const auto& mapping : mappings) {
-    const Value& v = values[mapping.from.slot];
+    const Value& v = mapping.from.kind == Source::Kind::field ? values[mapping.from.slot]
+                                                              : mapping.from.constant;
     if (v.kind == Value::Kind::none) continue;  // a field absent in this version
     bool ok = true;
     std::size_t index = 0;
