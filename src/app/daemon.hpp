@@ -48,4 +48,8 @@ struct RecomputeRequest {
 // applied to the past this way).
 int run_recompute(const Config& config, const RecomputeRequest& request);
 
+// Checks a protocol description and, when `vectors` names a file, holds it to those vectors;
+// prints what it found. Needs no configuration and no database.
+int run_check_protocol(const std::string& description, const std::string& vectors);
+
 }  // namespace halld::app

@@ -20,6 +20,9 @@ constexpr const char* usage_text =
     "usage:\n"
     "  halld --config FILE                     run the server\n"
     "  halld check-config FILE                 check a configuration file and exit\n"
+    "  halld check-protocol FILE [VECTORS]     check a protocol description (docs/protocols/"
+    "adapters.md)\n"
+    "                                          and, given a vectors file, hold it to them\n"
     "  halld migrate --config FILE             apply pending database migrations\n"
     "  halld import --config FILE [--dry-run] PATH\n"
     "                                          import archives from a .json file or a folder of "
@@ -126,6 +129,12 @@ int main(std::span<const std::string_view> args) {
     return exit_ok;
   }
   try {
+    if (command == "check-protocol") {
+      if (args.size() != 2 && args.size() != 3)
+        return usage("check-protocol takes a description and optionally its vectors");
+      return run_check_protocol(std::string(args[1]),
+                                args.size() == 3 ? std::string(args[2]) : std::string());
+    }
     if (command == "check-config") {
       if (args.size() != 2) return usage("check-config takes one file");
       auto config = load_config(std::string(args[1]));

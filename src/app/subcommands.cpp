@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "daemon.hpp"
@@ -13,6 +15,7 @@
 #include "halld/core/log.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/proto/commands.hpp"
+#include "halld/proto/described/vectors.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/command_store.hpp"
 #include "halld/store/kpi_store.hpp"
@@ -253,6 +256,58 @@ int run_recompute(const Config& config, const RecomputeRequest& request) {
   std::printf("recomputed %zu hall-days in %.1f s\n", halls.size() * static_cast<std::size_t>(days),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return exit_ok;
+}
+
+namespace {
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+int run_check_protocol(const std::string& description_file, const std::string& vectors_file) {
+  using namespace proto::described;
+  std::shared_ptr<const Description> description;
+  try {
+    description =
+        std::make_shared<const Description>(load_description(file_text(description_file)));
+  } catch (const DescriptionError& e) {
+    std::fprintf(stderr, "%s: %s\n", description_file.c_str(), e.what());
+    return exit_failure;
+  }
+  std::size_t events = 0, commands = 0;
+  for (const auto& m : description->messages) {
+    events += m.role == Role::data;
+    commands += m.role == Role::command;
+  }
+  std::printf(
+      "%s: protocol %s version %u (%s), %zu messages: %zu events, %zu commands, sha256 %s\n",
+      description_file.c_str(), description->name.c_str(), description->version,
+      description->kind == Description::Kind::binary ? "binary" : "text",
+      description->messages.size(), events, commands, description->checksum.c_str());
+  if (vectors_file.empty()) return exit_ok;
+  const auto vectors = nlohmann::json::parse(file_text(vectors_file), nullptr, false);
+  if (vectors.is_discarded()) {
+    std::fprintf(stderr, "%s: not JSON\n", vectors_file.c_str());
+    return exit_failure;
+  }
+  std::vector<std::string> failures;
+  try {
+    failures = check_vectors(Interpreter(description), vectors);
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "%s: %s\n", vectors_file.c_str(), e.what());
+    return exit_failure;
+  }
+  for (const auto& failure : failures)
+    std::printf("%s: %s\n", vectors_file.c_str(), failure.c_str());
+  if (failures.empty())
+    std::printf("%s: all %zu vectors hold\n", vectors_file.c_str(), vectors.size());
+  return failures.empty() ? exit_ok : exit_failure;
 }
 
 }  // namespace halld::app

@@ -52,6 +52,31 @@ TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
   EXPECT_EQ(example.exit_code, 0) << "the documented example must stay valid: " << example.output;
 }
 
+TEST_F(HalldTest, AProtocolDescriptionIsCheckedAndHeldToItsVectorsFromTheCommandLine) {
+  const std::string described = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
+  auto good = halld_command({"check-protocol", described + "vendor_text_queue.yaml",
+                             described + "vendor_text_queue.vectors.json"});
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_THAT(good.output, HasSubstr("protocol vendor_text_queue version 1 (text), 11 messages: "
+                                     "6 events, 0 commands, sha256 "));
+  EXPECT_THAT(good.output, HasSubstr("all 9 vectors hold"));
+
+  auto text = read_text(described + "vendor_binary_queue.yaml");
+  text.replace(text.find("algorithm: xor"), 14, "algorithm: crc32");
+  auto broken = halld_command({"check-protocol", dir.write("broken.yaml", text).string()});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.output,
+              HasSubstr("line 20: 'algorithm' must be crc16_modbus, crc16_ccitt, xor or sum"));
+
+  auto vectors = nlohmann::json::parse(read_text(described + "vendor_text_queue.vectors.json"));
+  vectors[1]["event"]["ticket"] = "A016";
+  auto wrong = halld_command({"check-protocol", described + "vendor_text_queue.yaml",
+                              dir.write("wrong.json", vectors.dump()).string()});
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.output, HasSubstr("take: read as "));
+  EXPECT_THAT(wrong.output, ::testing::Not(HasSubstr("all 9 vectors hold")));
+}
+
 TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {
   auto config = write_config();
   auto imported = halld_command(

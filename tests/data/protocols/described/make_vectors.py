@@ -78,7 +78,7 @@ binary.append({"name": "heartbeat", "direction": "uplink", "source": 3, "sequenc
 binary.append({"name": "received", "direction": "downlink", "source": 3, "sequence": 0x1002,
                "hex": hex_of(frame(3, 0x1002, 0x80, b"\x00")), "data_ack": 0x1002})
 binary.append({"name": "heartbeat_answer", "direction": "downlink", "source": 3, "sequence": 0,
-               "hex": hex_of(frame(3, 0, 0x81, bcd_time(at, 7))), "server_time": at})
+               "hex": hex_of(frame(3, 0, 0x81, bcd_time(at, 7))), "heartbeat_ack": at})
 json.dump(binary, open("vendor_binary_queue.vectors.json", "w"), ensure_ascii=False, indent=1)
 
 
@@ -120,7 +120,7 @@ text.append({"name": "received", "direction": "downlink", "source": 1, "sequence
              "hex": hex_of(line([("cmd", "ACK"), ("seq", 43)])), "data_ack": 43})
 text.append({"name": "login_answer", "direction": "downlink", "source": 1, "sequence": 0,
              "hex": hex_of(line([("cmd", "LOGINACK"), ("result", 0), ("time", local(at))])),
-             "server_time": at})
+             "login_ack": at})
 text.append({"name": "heartbeat_answer", "direction": "downlink", "source": 1, "sequence": 0,
-             "hex": hex_of(line([("cmd", "HBACK"), ("time", local(at))])), "server_time": at})
+             "hex": hex_of(line([("cmd", "HBACK"), ("time", local(at))])), "heartbeat_ack": at})
 json.dump(text, open("vendor_text_queue.vectors.json", "w"), ensure_ascii=False, indent=1)
