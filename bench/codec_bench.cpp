@@ -16,9 +16,9 @@
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "halld/proto/described/interpreter.hpp"
 #include "halld/proto/frame/session.hpp"
@@ -54,8 +54,8 @@ std::vector<records::Event> events_of(int days) {
 }
 
 // The login, then every event the protocol carries, numbered from 1.
-Bytes stream_of(const proto::described::Interpreter& writer, const std::vector<records::Event>& events,
-                std::size_t& frames) {
+Bytes stream_of(const proto::described::Interpreter& writer,
+                const std::vector<records::Event>& events, std::size_t& frames) {
   Bytes out;
   if (writer.description().login_required)
     out = writer.login(1, proto::Login{"4101001", "QS-01", 1, 0});
@@ -86,8 +86,10 @@ double pass(const std::shared_ptr<const proto::SessionCodec>& codec, const Bytes
     for (const auto& action : session.on_bytes(std::span(stream).subspan(at, n), now))
       delivered += std::holds_alternative<proto::Session::Deliver>(action);
   }
-  const auto elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-  if (delivered != frames) throw std::runtime_error(fmt::format("{} of {} frames delivered", delivered, frames));
+  const auto elapsed =
+      std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+  if (delivered != frames)
+    throw std::runtime_error(fmt::format("{} of {} frames delivered", delivered, frames));
   return elapsed / static_cast<double>(frames);
 }
 

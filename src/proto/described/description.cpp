@@ -693,7 +693,8 @@ class Reader {
       auto source = from(member_names[k]);
       if (!source) continue;
       if (source->kind == Source::Kind::context)
-        throw DescriptionError(source->line, fmt::format("'{}' comes from a field or a constant", member_names[k]));
+        throw DescriptionError(
+            source->line, fmt::format("'{}' comes from a field or a constant", member_names[k]));
       MemberMapping mapping{k, member_names[k], *source, {}};
       if (is_list_member(m.event_type, k)) list_mapping(node, m, mapping);
       m.members.push_back(std::move(mapping));
