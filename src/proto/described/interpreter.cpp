@@ -157,26 +157,10 @@ std::string format_time_text(records::Timestamp t, std::string_view format,
       out += format[i];
       continue;
     }
-    switch (format[++i]) {
-      case 'Y':
-        out += fmt::format("{:04}", c.year);
-        break;
-      case 'm':
-        out += fmt::format("{:02}", c.month);
-        break;
-      case 'd':
-        out += fmt::format("{:02}", c.day);
-        break;
-      case 'H':
-        out += fmt::format("{:02}", c.hour);
-        break;
-      case 'M':
-        out += fmt::format("{:02}", c.minute);
-        break;
-      default:
-        out += fmt::format("{:02}", c.second);
-        break;
-    }
+    // %Y %m %d %H %M %S, in the order the format checker allows them.
+    const int parts[] = {c.year, c.month, c.day, c.hour, c.minute, c.second};
+    const auto which = std::string_view("YmdHMS").find(format[++i]);
+    out += which == 0 ? fmt::format("{:04}", parts[which]) : fmt::format("{:02}", parts[which]);
   }
   return out;
 }
