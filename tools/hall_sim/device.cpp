@@ -4,6 +4,16 @@
 
 namespace halld::tools {
 
+std::vector<std::uint8_t> DeviceOutbox::add(
+    const std::function<std::vector<std::uint8_t>(std::uint32_t sequence)>& encode) {
+  auto bytes = encode(last_sequence_ + 1);
+  if (bytes.empty()) return bytes;
+  ++last_sequence_;
+  unacked_.push_back({last_sequence_, bytes, std::chrono::steady_clock::now()});
+  ++events_made_;
+  return bytes;
+}
+
 void DeviceOutbox::acknowledged(std::uint32_t sequence) {
   // An ack names one frame (docs/protocols/framing.md); a resent frame may be acknowledged
   // twice, and the second ack finds nothing.

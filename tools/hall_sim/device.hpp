@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -22,11 +23,14 @@ class DeviceOutbox {
   // A new event: its frame, to send now (and again after a reconnect until acknowledged).
   template <class Codec>
   std::vector<std::uint8_t> add(const records::Event& event) {
-    auto bytes = proto::encode_frame(Codec::encode(source_, ++last_sequence_, event));
-    unacked_.push_back({last_sequence_, bytes, std::chrono::steady_clock::now()});
-    ++events_made_;
-    return bytes;
+    return add([&](std::uint32_t sequence) {
+      return proto::encode_frame(Codec::encode(source_, sequence, event));
+    });
   }
+  // The frame `encode` writes for the next sequence number; an empty one (an event the
+  // protocol does not carry) takes no number and is not sent.
+  std::vector<std::uint8_t> add(
+      const std::function<std::vector<std::uint8_t>(std::uint32_t sequence)>& encode);
   void acknowledged(std::uint32_t sequence);
   // On a polled bus, one frame per turn: the oldest not sent since the last rewind.
   std::optional<std::vector<std::uint8_t>> next_unsent();

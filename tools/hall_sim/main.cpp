@@ -24,6 +24,9 @@
 // --staffed S opens only S of the windows at opening time (halld's open_window command opens the
 // others: an emergency plan's extra windows), --queue-at-start N has N customers at the door at
 // the first opening (a crowded hall at once).
+// --protocol-file F speaks the protocol a description names (docs/protocols/adapters.md: a
+// vendor's binary or text protocol) instead of halld's own; events it does not carry are not
+// sent.
 // --marketing-listen HOST:PORT also serves the marketing system's WebService (SOAP 1.1), whose
 // applications are made from these halls' tickets (tools/marketing_sim): --marketing-archive F
 // (a halld import document: the archive it keeps, drifted), --marketing-city C (without one),
@@ -42,11 +45,13 @@
 #include <iostream>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "backlog.hpp"
 #include "book.hpp"
 #include "bus_devices.hpp"
 #include "device.hpp"
+#include "device_protocol.hpp"
 #include "halld/core/asio.hpp"
 #include "halld/core/spawn.hpp"
 #include "halld/proto/queue_eval/queue_eval.hpp"
@@ -79,6 +84,7 @@ class Simulator {
         hall_(std::move(hall)),
         acceptor_(io),
         outbox_(options_.source),
+        protocol_(protocol_of(options_)),
         model_(make_model(options_, hall_, simulation_start_)) {
     if (!options_.write_log.empty())
       write_log_ = std::make_unique<std::ofstream>(options_.write_log, std::ios::app);
@@ -167,6 +173,14 @@ class Simulator {
                               .staff_prefix = hall.site + "-",
                               .start = start});
   }
+  static std::unique_ptr<tools::DeviceProtocol> protocol_of(const Options& o) {
+    if (o.protocol_file.empty()) return tools::halld_protocol(!o.terminals.empty());
+    std::ifstream in(o.protocol_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    return tools::described_protocol(std::make_shared<const proto::described::Description>(
+        proto::described::load_description(text.str())));
+  }
   static std::optional<tools::Backlog> backlog_of(const Options& o, records::Timestamp start) {
     if (!o.backlog_hours) return std::nullopt;
     return tools::Backlog(start + std::chrono::hours(o.backlog_hours->first),
@@ -183,11 +197,10 @@ class Simulator {
   }
   // The frame of a new event, in the protocol of what is simulated.
   std::vector<std::uint8_t> add_to_outbox(const records::Event& event) {
-    if (observer_) observer_(hall_.site, event);
-    if (std::holds_alternative<tools::TerminalFleet>(model_)) {
-      return outbox_.add<proto::EventCodec<proto::terminal::Protocol>>(event);
-    }
-    return outbox_.add<proto::EventCodec<proto::queue_eval::Protocol>>(event);
+    auto frame = outbox_.add(
+        [&](std::uint32_t sequence) { return protocol_->event(options_.source, sequence, event); });
+    if (observer_ && !frame.empty()) observer_(hall_.site, event);
+    return frame;
   }
 
   // What the simulated server does with a command from halld; nullopt when the frame is none.
@@ -253,7 +266,7 @@ class Simulator {
       const auto frame = add_to_outbox(event);
       frames.insert(frames.end(), frame.begin(), frame.end());
     }
-    const auto answer = proto::encode_frame(proto::encode_command_result(options_.source, result));
+    const auto answer = protocol_->command_result(options_.source, result);
     frames.insert(frames.end(), answer.begin(), answer.end());
     return frames;
   }
@@ -320,12 +333,15 @@ class Simulator {
   asio::awaitable<void> converse(Stream socket) {
     // Buffers awaited on are named locals: GCC 12 mishandles temporaries in co_await expressions.
     boost::system::error_code ec;
-    const auto login =
-        proto::encode_frame(proto::encode_login(options_.source, {hall_.site, "hall_sim", 1}));
-    const auto heartbeat = proto::encode_frame(proto::encode_heartbeat(options_.source));
-    co_await asio::async_write(socket, asio::buffer(login),
-                               asio::redirect_error(asio::use_awaitable, ec));
-    bool logged_in = false, open = !ec;
+    bool logged_in = !protocol_->logs_in();
+    // The first words: the login; without one, what was not acknowledged, at once.
+    const auto opening =
+        logged_in ? outbox_.resend_all() : protocol_->login(options_.source, hall_.site);
+    const auto heartbeat = protocol_->heartbeat(options_.source);
+    if (!opening.empty())
+      co_await asio::async_write(socket, asio::buffer(opening),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    bool open = !ec;
     socket.non_blocking(true, ec);  // reads below take what has arrived and never wait
     std::uint64_t frames_this_connection = 0;
     rate_start_ = std::chrono::steady_clock::now();
@@ -349,15 +365,16 @@ class Simulator {
       // halld answers every heartbeat: this long without a byte, the line is as good as cut.
       if (std::chrono::steady_clock::now() - last_heard > 12s) break;
       ec.clear();
-      for (const auto& frame : proto::take_frames(buffer)) {
-        if (frame.function == proto::function::data_ack) outbox_.acknowledged(frame.sequence);
-        if (auto result = answer_command(frame)) {
-          const auto answer = answer_frames(*result);
-          co_await asio::async_write(socket, asio::buffer(answer),
-                                     asio::redirect_error(asio::use_awaitable, ec));
+      for (const auto& heard : protocol_->take(buffer)) {
+        if (heard.kind == tools::Heard::Kind::data_ack) outbox_.acknowledged(heard.sequence);
+        if (heard.frame) {
+          if (auto result = answer_command(*heard.frame)) {
+            const auto answer = answer_frames(*result);
+            co_await asio::async_write(socket, asio::buffer(answer),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+          }
         }
-        if (auto ack = proto::decode_login_ack(frame);
-            ack && ack->outcome == proto::LoginOutcome::accepted && !logged_in) {
+        if (heard.kind == tools::Heard::Kind::login_accepted && !logged_in) {
           logged_in = true;
           auto resend = outbox_.resend_all();
           if (!resend.empty())
@@ -435,7 +452,8 @@ class Simulator {
   std::optional<tools::Pty> pty_;
   std::optional<tools::BusDevices> bus_;
   tools::DeviceOutbox outbox_;
-  std::unique_ptr<std::ofstream> write_log_;  // with --write-log
+  std::unique_ptr<tools::DeviceProtocol> protocol_;  // what the device speaks
+  std::unique_ptr<std::ofstream> write_log_;         // with --write-log
   std::function<void(const std::string&, const records::Event&)> observer_;
   Model model_;  // starts at simulation_start_, declared above it
   std::optional<tools::Backlog> backlog_ = backlog_of(options_, simulation_start_);

@@ -104,6 +104,8 @@ std::optional<Options> parse(int argc, char** argv) {
       o.stats_file = value();
     else if (arg == "--write-log")
       o.write_log = value();
+    else if (arg == "--protocol-file")
+      o.protocol_file = value();
     else if (arg == "--exit-when-acked")
       o.exit_when_acked = true;
     else if (arg == "--start") {

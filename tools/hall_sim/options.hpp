@@ -39,6 +39,8 @@ struct Options {
   // Each write of data frames as a line "<CLOCK_MONOTONIC ns> <bytes> <site>", for latency
   // benchmarks.
   std::string write_log;
+  // A protocol description (docs/protocols/adapters.md): speak it instead of halld's own.
+  std::string protocol_file;
   bool exit_when_acked = false;
   std::optional<records::Timestamp> start;  // of the simulated clock; default: now
   // DTU mode: dial halld instead of listening, register, and send heartbeat packets while idle.
