@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace halld {
 namespace {
@@ -91,10 +92,52 @@ std::string printable_excerpt(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+namespace {
+
+// iconv_open loads its tables on every call (about a microsecond, more than converting a
+// ticket number); each thread keeps its converters, their state reset before each use.
+class Converters {
+ public:
+  Converters() = default;
+  Converters(const Converters&) = delete;
+  Converters& operator=(const Converters&) = delete;
+  ~Converters() {
+    for (auto& c : open_) iconv_close(c.cd);
+  }
+  std::optional<iconv_t> get(const char* to, const char* from) {
+    for (auto& c : open_) {
+      if (c.to == to && c.from == from) {
+        iconv(c.cd, nullptr, nullptr, nullptr, nullptr);
+        return c.cd;
+      }
+    }
+    iconv_t cd = iconv_open(to, from);
+    if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+    if (open_.size() >= max_kept) {
+      iconv_close(open_.front().cd);
+      open_.erase(open_.begin());
+    }
+    open_.push_back({to, from, cd});
+    return cd;
+  }
+
+ private:
+  static constexpr std::size_t max_kept = 8;
+  struct Open {
+    std::string to, from;
+    iconv_t cd;
+  };
+  std::vector<Open> open_;
+};
+
+}  // namespace
+
 std::optional<std::string> convert_charset(std::string_view text, const char* to,
                                            const char* from) {
-  iconv_t cd = iconv_open(to, from);
-  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+  thread_local Converters converters;
+  const auto converter = converters.get(to, from);
+  if (!converter) return std::nullopt;
+  iconv_t cd = *converter;
   std::string out(text.size() * 2 + 16, '\0');
   char* in_ptr = const_cast<char*>(text.data());
   std::size_t in_left = text.size();
@@ -113,7 +156,6 @@ std::optional<std::string> convert_charset(std::string_view text, const char* to
     ok = false;  // EILSEQ or EINVAL: invalid or truncated input
     break;
   }
-  iconv_close(cd);
   if (!ok) return std::nullopt;
   out.resize(out_used);
   return out;
