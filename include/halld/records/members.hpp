@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include "halld/records/events.hpp"
 
@@ -68,6 +69,16 @@ inline constexpr std::array<std::string_view, std::variant_size_v<EventBody>> ev
     "service_started", "service_finished", "ticket_abandoned", "evaluation",
     "window_status",   "queue_snapshot",   "terminal_state",   "part_state",
     "terminal_alarm",  "transaction",      "settlement"};
+
+// A default event body of the type at `index` in EventBody (event_type_names' order).
+inline EventBody event_body_of(std::size_t index) {
+  EventBody out;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    ((index == I ? (out = std::variant_alternative_t<I, EventBody>{}, 0) : 0), ...);
+  }
+  (std::make_index_sequence<std::variant_size_v<EventBody>>());
+  return out;
+}
 
 // members(visit, body) calls visit(name, member) for every member, in declaration order;
 // `body` may be const. The items of a list member have members of their own.

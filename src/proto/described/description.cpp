@@ -668,11 +668,10 @@ class Reader {
     const YAML::Node record = node["record"] ? node["record"] : YAML::Node(YAML::NodeType::Map);
     if (node["record"] && !record.IsMap())
       fail(record, "'record' maps the event's members to fields");
-    const auto member_names = names_of_event(m.event_type);
+    const auto names = member_names(m.event_type);
     for (const auto& entry : record) {
       const auto name = entry.first.Scalar();
-      if (name != "at" &&
-          std::find(member_names.begin(), member_names.end(), name) == member_names.end())
+      if (name != "at" && std::find(names.begin(), names.end(), name) == names.end())
         fail(entry.first, fmt::format("a {} has no member '{}'", type, name));
     }
     // Members not in 'record' come from the field of their name, when there is one.
@@ -689,13 +688,13 @@ class Reader {
     if (!m.at)
       fail(node,
            "a data message needs the event's time: a field 'at' or 'record: {at: $received}'");
-    for (std::size_t k = 0; k < member_names.size(); ++k) {
-      auto source = from(member_names[k]);
+    for (std::size_t k = 0; k < names.size(); ++k) {
+      auto source = from(names[k]);
       if (!source) continue;
       if (source->kind == Source::Kind::context)
-        throw DescriptionError(
-            source->line, fmt::format("'{}' comes from a field or a constant", member_names[k]));
-      MemberMapping mapping{k, member_names[k], *source, {}};
+        throw DescriptionError(source->line,
+                               fmt::format("'{}' comes from a field or a constant", names[k]));
+      MemberMapping mapping{k, names[k], *source, {}};
       if (is_list_member(m.event_type, k)) list_mapping(node, m, mapping);
       m.members.push_back(std::move(mapping));
     }
@@ -709,7 +708,7 @@ class Reader {
       if (f.slot == mapping.from.slot) list = &f;
     if (!list || list->type != Field::Type::list)
       fail(node, fmt::format("'{}' must come from a list field", mapping.name));
-    const auto item_names = names_of_item(m.event_type);
+    const auto item_names = member_names(m.event_type, mapping.member);
     for (std::size_t k = 0; k < item_names.size(); ++k) {
       for (const auto& item : list->items) {
         if (item.name == item_names[k]) {
@@ -797,52 +796,51 @@ class Reader {
     }
   }
 
-  std::vector<std::string> names_of_event(std::size_t type) {
+  template <class T>
+  static constexpr bool is_list = requires(T t) {
+    t.begin();
+  }
+  &&!std::is_same_v<T, std::string>;
+  // The names of an event type's members; of member `list`'s items instead, when given.
+  static std::vector<std::string> member_names(std::size_t type,
+                                               std::optional<std::size_t> list = std::nullopt) {
     std::vector<std::string> names;
-    records::EventBody body = variant_at(type);
+    auto body = records::event_body_of(type);
     std::visit(
         [&](auto& b) {
-          records::members([&](std::string_view n, auto&) { names.emplace_back(n); }, b);
+          std::size_t index = 0;
+          records::members(
+              [&]<class T>(std::string_view name, T&) {
+                if (!list) {
+                  names.emplace_back(name);
+                } else if (index == *list) {
+                  if constexpr (is_list<T>) {
+                    const typename T::value_type item{};
+                    records::members([&](std::string_view n, auto&) { names.emplace_back(n); },
+                                     item);
+                  }
+                }
+                ++index;
+              },
+              b);
         },
         body);
     return names;
   }
-  bool is_list_member(std::size_t type, std::size_t k) {
+  static bool is_list_member(std::size_t type, std::size_t k) {
     bool list = false;
-    std::size_t i = 0;
-    records::EventBody body = variant_at(type);
+    std::size_t index = 0;
+    auto body = records::event_body_of(type);
     std::visit(
         [&](auto& b) {
           records::members(
               [&]<class T>(std::string_view, T&) {
-                if (i++ == k) list = requires(T t) {
-                    t.begin();
-                  }
-                &&!std::is_same_v<T, std::string>;
+                if (index++ == k) list = is_list<T>;
               },
               b);
         },
         body);
     return list;
-  }
-  std::vector<std::string> names_of_item(std::size_t type) {
-    std::vector<std::string> names;
-    auto collect = [&](auto item) {
-      records::members([&](std::string_view n, auto&) { names.emplace_back(n); }, item);
-    };
-    if (type == 9) collect(records::QueueLength{});
-    if (type == 14) collect(records::SettlementLine{});
-    return names;
-  }
-  template <std::size_t... I>
-  static records::EventBody variant_at_impl(std::size_t type, std::index_sequence<I...>) {
-    records::EventBody out;
-    ((type == I ? (out = std::variant_alternative_t<I, records::EventBody>{}, 0) : 0), ...);
-    return out;
-  }
-  static records::EventBody variant_at(std::size_t type) {
-    return variant_at_impl(type,
-                           std::make_index_sequence<std::variant_size_v<records::EventBody>>());
   }
 
   Description& d_;

@@ -579,15 +579,6 @@ Value value_of(const Member& member, const MemberMapping& mapping) {
   }
 }
 
-records::EventBody body_at(std::size_t type) {
-  records::EventBody out;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    ((type == I ? (out = std::variant_alternative_t<I, records::EventBody>{}, 0) : 0), ...);
-  }
-  (std::make_index_sequence<std::variant_size_v<records::EventBody>>());
-  return out;
-}
-
 // ---- frames ----
 
 // A frame read: which message, and its values (header fields first).
@@ -595,6 +586,8 @@ struct Parsed {
   std::size_t size;
   const Message* message;
   Values values;
+  // Text protocols: what sequence_key and source_key carried.
+  std::optional<std::uint32_t> sequence{}, source{};
 };
 using Parsing = std::variant<NeedMore, Skip, Parsed>;
 
@@ -893,14 +886,10 @@ Parsing read_text(const Description& d, std::span<const std::uint8_t> bytes, boo
     }
     if (!ok) return Skip{ReadError::malformed_payload, size, source};
   }
-  if (!d.sequence_key.empty()) {
-    auto sequence = number(d.sequence_key);
-    if (!sequence && message->role == Role::data)
-      return Skip{ReadError::malformed_payload, size, source};
-    // kept past the message's own fields, where read_uplink finds it
-    values.push_back(integer_value(sequence.value_or(0)));
-  }
-  return Parsed{size, message, std::move(values)};
+  const auto sequence = number(d.sequence_key);
+  if (!d.sequence_key.empty() && !sequence && message->role == Role::data)
+    return Skip{ReadError::malformed_payload, size, source};
+  return Parsed{size, message, std::move(values), sequence, source};
 }
 
 Parsing read_frame(const Description& d, std::span<const std::uint8_t> bytes, bool uplink) {
@@ -913,7 +902,7 @@ struct Context {
   std::uint32_t source = 0;
   std::uint32_t sequence = 0;  // uplink data; or what a downlink message's header asks for
   records::Timestamp server_time{};
-  std::string outcome;
+  std::string outcome{};
   std::uint32_t command_id = 0;
   const json* command = nullptr;
 };
@@ -1078,7 +1067,9 @@ Bytes write_binary(const Description& d, const Message& m, const Values& values,
       }
     }
   }
-  if (out.size() - (d.escaping ? 0 : 0) > 2 * d.max_frame)
+  std::size_t unescaped = 0;
+  for (const auto& chunk : chunks) unescaped += chunk.size();
+  if (unescaped > d.max_frame)
     throw std::invalid_argument("the message is longer than the protocol allows");
   return out;
 }
@@ -1150,8 +1141,9 @@ UplinkReading Interpreter::read_uplink(std::span<const std::uint8_t> bytes,
   if (d.kind == Description::Kind::binary) {
     out.source = header_meaning(d, values, "source").value_or(1);
     out.sequence = header_meaning(d, values, "sequence").value_or(0);
-  } else if (!d.sequence_key.empty()) {
-    out.sequence = static_cast<std::uint32_t>(values.back().integer);
+  } else {
+    out.source = parsed.source.value_or(1);
+    out.sequence = parsed.sequence.value_or(0);
   }
   if (m.source_slot) out.source = static_cast<std::uint32_t>(values[*m.source_slot].integer);
   if (m.sequence_slot) out.sequence = static_cast<std::uint32_t>(values[*m.sequence_slot].integer);
@@ -1196,7 +1188,7 @@ UplinkReading Interpreter::read_uplink(std::span<const std::uint8_t> bytes,
       const auto at = m.at->kind == Source::Kind::field ? values[m.at->slot] : time_value(received);
       if (at.kind != Value::Kind::time) return malformed;
       event.at = at.time;
-      event.body = body_at(m.event_type);
+      event.body = records::event_body_of(m.event_type);
       const bool ok = std::visit(
           [&](auto& body) { return assign_members(body, values, m.members); }, event.body);
       if (!ok) return malformed;
@@ -1211,27 +1203,21 @@ UplinkReading Interpreter::read_uplink(std::span<const std::uint8_t> bytes,
 std::vector<std::uint8_t> Interpreter::login_ack(std::uint32_t source, LoginOutcome outcome,
                                                  records::Timestamp server_time) const {
   static constexpr std::string_view names[] = {"accepted", "unknown_site", "unsupported_version"};
-  Context c;
-  c.source = source;
-  c.server_time = server_time;
-  c.outcome = names[static_cast<std::size_t>(outcome)];
-  return write_role(*description_, Role::login_ack, c);
+  return write_role(*description_, Role::login_ack,
+                    {.source = source,
+                     .server_time = server_time,
+                     .outcome = std::string(names[static_cast<std::size_t>(outcome)])});
 }
 
 std::vector<std::uint8_t> Interpreter::heartbeat_ack(std::uint32_t source,
                                                      records::Timestamp server_time) const {
-  Context c;
-  c.source = source;
-  c.server_time = server_time;
-  return write_role(*description_, Role::heartbeat_ack, c);
+  return write_role(*description_, Role::heartbeat_ack,
+                    {.source = source, .server_time = server_time});
 }
 
 std::vector<std::uint8_t> Interpreter::data_ack(std::uint32_t source,
                                                 std::uint32_t sequence) const {
-  Context c;
-  c.source = source;
-  c.sequence = sequence;
-  return write_role(*description_, Role::data_ack, c);
+  return write_role(*description_, Role::data_ack, {.source = source, .sequence = sequence});
 }
 
 std::vector<std::uint8_t> Interpreter::command(std::uint32_t source, std::uint32_t command_id,
@@ -1266,9 +1252,7 @@ std::vector<std::uint8_t> Interpreter::login(std::uint32_t source, const Login& 
 }
 
 std::vector<std::uint8_t> Interpreter::heartbeat(std::uint32_t source) const {
-  Context c;
-  c.source = source;
-  return write_role(*description_, Role::heartbeat, c);
+  return write_role(*description_, Role::heartbeat, {.source = source});
 }
 
 std::vector<std::uint8_t> Interpreter::command_result(std::uint32_t source,

@@ -34,8 +34,7 @@ std::vector<std::uint8_t> written_down(const Interpreter& interpreter, const jso
 
 // The uplink message the vector says the bytes carry, as the interpreter writes it.
 std::vector<std::uint8_t> written_up(const Interpreter& interpreter, const json& vector,
-                                     std::uint32_t source, std::uint32_t sequence,
-                                     std::string& expected) {
+                                     std::uint32_t source, std::string& expected) {
   if (vector.contains("event")) {
     expected = vector.at("event").dump();
     return {};
@@ -51,7 +50,6 @@ std::vector<std::uint8_t> written_up(const Interpreter& interpreter, const json&
     expected = "heartbeat";
     return interpreter.heartbeat(source);
   }
-  (void)sequence;
   throw std::invalid_argument("an uplink vector names event, login or heartbeat");
 }
 
@@ -92,7 +90,7 @@ std::vector<std::string> check_vectors(const Interpreter& interpreter, const jso
         continue;
       }
       std::string expected;
-      auto written = written_up(interpreter, vector, source, sequence, expected);
+      auto written = written_up(interpreter, vector, source, expected);
       auto reading = interpreter.read_uplink(bytes, records::Timestamp{});
       if (auto* skip = std::get_if<Skip>(&reading)) {
         fail(fmt::format("refused as {}", to_string(skip->error)));

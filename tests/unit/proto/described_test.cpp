@@ -367,17 +367,33 @@ TEST(DescribedTest, AVendorsKeyValueTextProtocolIsReadAndWritten) {
   passes_vendor_vectors("vendor_text_queue");
 }
 
+TEST(DescribedTest, ATextProtocolsSourceKeyNamesTheDevice) {
+  const std::string dir = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
+  auto text = testing::read_text(dir + "vendor_text_queue.yaml");
+  text.replace(text.find("sequence_key: seq\n"), 18, "sequence_key: seq\nsource_key: dev_no\n");
+  const Interpreter interpreter(std::make_shared<const Description>(load_description(text)));
+  const std::string line = "cmd=TAKE;seq=5;dev_no=12;time=20261123171500;no=A1;biz=x\r\n";
+  auto reading = interpreter.read_uplink(
+      std::span(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()),
+      records::Timestamp{});
+  ASSERT_TRUE(std::holds_alternative<Received>(reading));
+  EXPECT_EQ(std::get<Received>(reading).source, 12u);
+  EXPECT_EQ(std::get<Received>(reading).sequence, 5u);
+}
+
 TEST(DescribedTest, AVendorsTextLinesThatAreDamagedAreRefusedOneByOne) {
   const std::string dir = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
   const Interpreter interpreter(std::make_shared<const Description>(
       load_description(testing::read_text(dir + "vendor_text_queue.yaml"))));
   const std::string stream =
-      "\r\n"                                                        // an empty line
-      "cmd=TAKE;seq=1;time=20261123171500;no=A1\r\n"                // biz missing
-      "cmd=TAKE;seq=2;time=20261323171500;no=A2;biz=x\r\n"          // month 13
-      "cmd=TAKE;seq=3;seq=4;time=20261123171500;no=A3;biz=x\r\n"    // a key twice
-      "cmd=PRINT;seq=5\r\n"                                         // no such message
-      "cmd=TAKE;time=20261123171500;no=A6;biz=x\r\n"                // no sequence number
+      "\r\n"                                                       // an empty line
+      "cmd=TAKE;seq=1;time=20261123171500;no=A1\r\n"               // biz missing
+      "cmd=TAKE;seq=2;time=20261323171500;no=A2;biz=x\r\n"         // month 13
+      "cmd=TAKE;seq=3;seq=4;time=20261123171500;no=A3;biz=x\r\n"   // a key twice
+      "cmd=PRINT;seq=5\r\n"                                        // no such message
+      "cmd=TAKE;time=20261123171500;no=A6;biz=x\r\n"               // no sequence number
+      "cmd=TAKE;seq=8;time=20261123171500;no=A\xff\xff;biz=x\r\n"  // not GBK
+      + std::string("cmd=TAKE;seq=9;time=20261123171500;no=A\0;biz=x\r\n", 48) +  // a NUL
       "cmd=TAKE;seq=7;time=20261123171500;no=A7;biz=x;extra=1\r\n"  // taken: extra keys ignored
       + std::string(1100, 'x');                                     // no end within max_frame
   std::vector<std::string> seen;
@@ -396,6 +412,7 @@ TEST(DescribedTest, AVendorsTextLinesThatAreDamagedAreRefusedOneByOne) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"garbage", "malformed_payload", "malformed_payload",
                                             "malformed_payload", "unknown_function",
+                                            "malformed_payload", "malformed_payload",
                                             "malformed_payload", "event 7", "bad_length"}));
 }
 
