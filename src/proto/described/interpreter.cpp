@@ -99,6 +99,9 @@ std::optional<std::int64_t> parse_decimal(std::string_view text) {
 
 // ---- times ----
 
+// 9999-12-31T23:59:59Z: later unix times are no device's clock, and cannot be written in ISO 8601.
+constexpr std::uint64_t max_unix_seconds = 253402300799;
+
 std::optional<records::Timestamp> civil(int year, int month, int day, int hour, int minute,
                                         int second, std::chrono::minutes offset) {
   const std::chrono::year_month_day ymd{std::chrono::year(year),
@@ -287,7 +290,7 @@ class FieldReader {
           auto b = take(f.size);
           if (!b) return false;
           const auto v = get_unsigned(*b, f.order);
-          if (v > std::uint64_t{1} << 40) return false;
+          if (v > max_unix_seconds) return false;
           out = time_value(records::Timestamp(std::chrono::seconds(static_cast<std::int64_t>(v))));
           return true;
         }
