@@ -99,8 +99,13 @@ std::optional<std::int64_t> parse_decimal(std::string_view text) {
 
 // ---- times ----
 
-// 9999-12-31T23:59:59Z: later unix times are no device's clock, and cannot be written in ISO 8601.
-constexpr std::uint64_t max_unix_seconds = 253402300799;
+// The times a device's clock can show, 1970 to 2199: later ones overflow the nanosecond clock
+// that formatting a time goes through, and are no real clock's anyway.
+constexpr std::int64_t max_unix_seconds = 7258118399;  // 2199-12-31T23:59:59Z
+bool plausible(records::Timestamp t) {
+  const auto s = t.time_since_epoch().count();
+  return s >= 0 && s <= max_unix_seconds;
+}
 
 std::optional<records::Timestamp> civil(int year, int month, int day, int hour, int minute,
                                         int second, std::chrono::minutes offset) {
@@ -290,7 +295,7 @@ class FieldReader {
           auto b = take(f.size);
           if (!b) return false;
           const auto v = get_unsigned(*b, f.order);
-          if (v > max_unix_seconds) return false;
+          if (v > static_cast<std::uint64_t>(max_unix_seconds)) return false;
           out = time_value(records::Timestamp(std::chrono::seconds(static_cast<std::int64_t>(v))));
           return true;
         }
@@ -304,7 +309,7 @@ class FieldReader {
         const int year = f.size == 6 ? 2000 + digits[0] : digits[0] * 100 + digits[1];
         const int* rest = digits + (f.size == 6 ? 1 : 2);
         auto t = civil(year, rest[0], rest[1], rest[2], rest[3], rest[4], d_.time_offset);
-        if (!t) return false;
+        if (!t || !plausible(*t)) return false;
         out = time_value(*t);
         return true;
       }
@@ -878,8 +883,8 @@ Parsing read_text(const Description& d, std::span<const std::uint8_t> bytes, boo
       }
       case Field::Type::time: {
         auto t = parse_time_text(it->second, f.time_format, d.time_offset);
-        ok = t.has_value();
-        if (t) values[f.slot] = time_value(*t);
+        ok = t && plausible(*t);
+        if (ok) values[f.slot] = time_value(*t);
         break;
       }
       default:
