@@ -8,7 +8,7 @@
 //       framing, CRC, decoding, the delivery of each event) once with the compiled codec and
 //       once with config/protocols/halld_queue_eval.yaml, alternating which goes first; the
 //       median of the rounds' ns per frame of each and their ratio are reported. The same
-//       events as the vendor-style protocols' frames (tests/data/protocols/described) are read
+//       events as the vendor-style protocols' frames (config/protocols) are read
 //       too, for scale.
 //
 // One JSON line on stdout.
@@ -132,7 +132,7 @@ int main(int argc, char** argv) {
                         {"ratio_interpreted_to_compiled", bench::percentile(ratios, 0.5)},
                         {"interpreted_frames_per_s", 1e9 / bench::percentile(interpreted_ns, 0.5)}};
   for (const auto* vendor : {"vendor_binary_queue", "vendor_text_queue"}) {
-    const auto d = description(root + "/tests/data/protocols/described/" + vendor + ".yaml");
+    const auto d = description(root + "/config/protocols/" + vendor + ".yaml");
     std::size_t vendor_frames = 0;
     const auto vendor_stream = stream_of(proto::described::Interpreter(d), events, vendor_frames);
     std::vector<double> ns;

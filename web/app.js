@@ -1,5 +1,5 @@
 // The shell: sign-in, the navigation between pages (#/overview, #/hall/CODE, #/alarms,
-// #/emergencies, #/notices, #/marketing, #/reports, #/admin), the language switch.
+// #/emergencies, #/notices, #/marketing, #/reports, #/channels, #/admin), the language switch.
 import { ref, computed, onMounted } from './pages/shared.js';
 import LoginPage from './pages/login.js';
 import OverviewPage from './pages/overview.js';
@@ -10,9 +10,10 @@ import NoticesPage from './pages/notices.js';
 import MarketingPage from './pages/marketing.js';
 import ReportsPage from './pages/reports.js';
 import AdminPage from './pages/admin.js';
+import ChannelsPage from './pages/channels.js';
 
 const App = {
-  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, EmergenciesPage, NoticesPage, MarketingPage, ReportsPage, AdminPage },
+  components: { LoginPage, OverviewPage, HallPage, AlarmsPage, EmergenciesPage, NoticesPage, MarketingPage, ReportsPage, AdminPage, ChannelsPage },
   setup() {
     const session = ref(null);
     const checked = ref(false);
@@ -48,7 +49,9 @@ const App = {
       const principal = session.value && session.value.principal;
       return !!principal && principal.scope === 'province' && ['province_admin', 'data_clerk'].includes(principal.role);
     });
-    return { t, scopeText, i18n, session, checked, page, hallCode, signedIn, signOut, locale, switchLanguage, isAdmin };
+    // The channels are the province's: its users see them, administrators act on them.
+    const seesChannels = computed(() => !!session.value && session.value.principal.scope === 'province');
+    return { t, scopeText, i18n, session, checked, page, hallCode, signedIn, signOut, locale, switchLanguage, isAdmin, seesChannels };
   },
   template: `
   <el-config-provider :locale="locale">
@@ -64,6 +67,7 @@ const App = {
             <a href="#/notices" :class="{active: page === 'notices'}" data-testid="nav-notices">{{ t('notices') }}</a>
             <a href="#/marketing" :class="{active: page === 'marketing'}" data-testid="nav-marketing">{{ t('marketing') }}</a>
             <a href="#/reports" :class="{active: page === 'reports'}" data-testid="nav-reports">{{ t('reports') }}</a>
+            <a v-if="seesChannels" href="#/channels" :class="{active: page === 'channels'}" data-testid="nav-channels">{{ t('channelsNav') }}</a>
             <a v-if="isAdmin" href="#/admin" :class="{active: page === 'admin'}" data-testid="nav-admin">{{ t('admin') }}</a>
           </nav>
           <span class="who" data-testid="who">{{ session.principal.name }} · {{ t('role_' + session.principal.role) }} · {{ scopeText(session.principal.scope) }}</span>
@@ -79,6 +83,7 @@ const App = {
           <marketing-page v-else-if="page === 'marketing'" :principal="session.principal" />
           <reports-page v-else-if="page === 'reports'" :principal="session.principal" />
           <admin-page v-else-if="page === 'admin' && isAdmin" :principal="session.principal" />
+          <channels-page v-else-if="page === 'channels' && seesChannels" :principal="session.principal" />
         </main>
       </div>
     </template>

@@ -5,23 +5,10 @@
 #include <algorithm>
 
 #include "halld/core/spawn.hpp"
-#include "halld/proto/commands.hpp"
-#include "halld/proto/queue_eval/queue_eval.hpp"
-#include "halld/proto/terminal/terminal.hpp"
 #include "halld/records/event_json.hpp"
 
 namespace halld::acq {
 namespace {
-
-proto::UplinkDecoder decoder_for(records::ChannelProtocol protocol) {
-  switch (protocol) {
-    case records::ChannelProtocol::queue_eval:
-      return proto::decode_uplink<proto::queue_eval::Protocol>;
-    case records::ChannelProtocol::terminal:
-      return proto::decode_uplink<proto::terminal::Protocol>;
-  }
-  return proto::decode_uplink<proto::queue_eval::Protocol>;
-}
 
 // More than any terminal-management server runs (a province has tens of thousands of terminals
 // in all, a city's server a few thousand).
@@ -33,9 +20,11 @@ records::Timestamp now() {
 
 }  // namespace
 
-Channel::Channel(store::ChannelRow config, ChannelOptions options, store::Database& database,
-                 Ingest& ingest, MetricsRegistry& metrics, const LinkFactory& make_link)
+Channel::Channel(store::ChannelRow config, std::shared_ptr<const proto::SessionCodec> codec,
+                 ChannelOptions options, store::Database& database, Ingest& ingest,
+                 MetricsRegistry& metrics, const LinkFactory& make_link)
     : config_(std::move(config)),
+      codec_(std::move(codec)),
       options_(options),
       database_(database),
       ingest_(ingest),
@@ -113,6 +102,7 @@ std::optional<int> Channel::hall_of(const records::Event& event) {
 }
 
 void Channel::stop() {
+  stopped_ = true;  // its hall hears no more of it: the channel may be gone from the hall
   link_->stop();
 }
 
@@ -123,27 +113,26 @@ bool Channel::logged_in() const {
 
 void Channel::send_command(std::uint32_t address, std::int64_t command_id, nlohmann::json command,
                            CommandAnswer answered) {
-  asio::post(link_->strand(), [self = shared_from_this(), address, command_id,
-                               command = std::move(command),
-                               answered = std::move(answered)]() mutable {
-    if (!self->session_ || !self->session_->logged_in()) {
-      answered(command_id, "failed", "the channel is not connected");
-      return;
-    }
-    const auto sequence = static_cast<std::uint32_t>(command_id);
-    std::vector<std::uint8_t> frame;
-    try {
-      frame =
-          proto::encode_command_json(self->config_.channel.protocol, address, sequence, command);
-    } catch (const std::exception& e) {
-      answered(command_id, "failed", e.what());
-      return;
-    }
-    spdlog::info("channel {}: command {} to device {}: {}", self->code(), command_id, address,
-                 command.dump());
-    self->commands_[{address, sequence}] = {command_id, std::move(answered)};
-    self->send(std::move(frame));
-  });
+  asio::post(link_->strand(),
+             [self = shared_from_this(), address, command_id, command = std::move(command),
+              answered = std::move(answered)]() mutable {
+               if (!self->session_ || !self->session_->logged_in()) {
+                 answered(command_id, "failed", "the channel is not connected");
+                 return;
+               }
+               const auto sequence = static_cast<std::uint32_t>(command_id);
+               std::vector<std::uint8_t> frame;
+               try {
+                 frame = self->codec_->command(address, sequence, command);
+               } catch (const std::exception& e) {
+                 answered(command_id, "failed", e.what());
+                 return;
+               }
+               spdlog::info("channel {}: command {} to device {}: {}", self->code(), command_id,
+                            address, command.dump());
+               self->commands_[{address, sequence}] = {command_id, std::move(answered)};
+               self->send(std::move(frame));
+             });
 }
 
 void Channel::fail_outstanding_commands(const std::string& why) {
@@ -167,7 +156,7 @@ ChannelStatus Channel::status() const {
   for (const auto& [device, status] : devices_) copy.devices.push_back(status);
   copy.code = config_.channel.code;
   copy.hall = config_.channel.hall_code;
-  copy.protocol = std::string(records::to_string(config_.channel.protocol));
+  copy.protocol = records::protocol_name(config_.channel);
   copy.link = std::string(records::to_string(config_.channel.link));
   copy.peer = link_->peer();
   copy.connects = link_->connects();
@@ -229,9 +218,9 @@ void Channel::record_comm_event(std::string state, std::string detail) {
 
 void Channel::on_up() {
   record_comm_event("up", link_->peer());
-  if (comm_observer_) comm_observer_(true);
+  if (comm_observer_ && !stopped_) comm_observer_(true);
   ++connection_;
-  session_.emplace(proto::frame_codec(decoder_for(config_.channel.protocol)), config_.channel.site);
+  session_.emplace(codec_, config_.channel.site);
   errors_seen_ = {};
   channels_up_.add(1);
   std::lock_guard lock(status_mutex_);
@@ -241,7 +230,7 @@ void Channel::on_up() {
 
 void Channel::on_down(const std::string& why) {
   record_comm_event("down", why);
-  if (comm_observer_) comm_observer_(false);
+  if (comm_observer_ && !stopped_) comm_observer_(false);
   session_.reset();
   for (auto& [address, source] : sources_) source.waiting.clear();  // resent after reconnecting
   fail_outstanding_commands(why);
@@ -308,7 +297,7 @@ void Channel::note_clock_skew(std::uint32_t address, std::chrono::seconds off, s
         options_.clock_behind.count(), options_.clock_ahead.count());
   }
   clock_noted_ = now;
-  if (clock_observer_) clock_observer_(off);
+  if (clock_observer_ && !stopped_) clock_observer_(off);
 }
 
 bool Channel::clock_skewed(const records::Event& event,

@@ -8,15 +8,14 @@
 namespace halld::acq {
 
 CommandDispatcher::CommandDispatcher(asio::any_io_executor executor, store::Database& database,
-                                     const std::vector<std::shared_ptr<Channel>>& channels,
-                                     MetricsRegistry& metrics, std::chrono::seconds answer_timeout)
+                                     ChannelList channels, MetricsRegistry& metrics,
+                                     std::chrono::seconds answer_timeout)
     : executor_(std::move(executor)),
       database_(database),
+      channels_(std::move(channels)),
       metrics_(metrics),
       answer_timeout_(answer_timeout),
-      timer_(executor_) {
-  for (const auto& channel : channels) channels_.emplace(channel->id(), channel);
-}
+      timer_(executor_) {}
 
 void CommandDispatcher::start() {
   halld::spawn(executor_, "commands: dispatcher",
@@ -57,16 +56,18 @@ asio::awaitable<void> CommandDispatcher::cycle() {
     spdlog::warn("commands: {} expired (not sent in time, or not answered within {} s)", expired,
                  answer_timeout_.count());
   }
+  std::map<int, std::shared_ptr<Channel>> by_id;
   std::vector<int> ready;
-  for (const auto& [id, channel] : channels_) {
-    if (channel->logged_in()) ready.push_back(id);
+  for (auto& channel : channels_()) {
+    if (channel->logged_in()) ready.push_back(channel->id());
+    by_id.emplace(channel->id(), std::move(channel));
   }
   if (ready.empty()) co_return;
   auto claiming =
       database_.run([ready](pqxx::connection& c) { return store::claim_commands(c, ready); });
   auto claimed = co_await std::move(claiming);
   for (auto& command : claimed) {
-    channels_.at(command.channel_id)
+    by_id.at(command.channel_id)
         ->send_command(
             command.address, command.id, std::move(command.command),
             [self = shared_from_this()](std::int64_t id, std::string state, std::string detail) {

@@ -55,6 +55,7 @@ LinkFactory LinkMaker::factory(const records::AcquisitionChannel& channel) {
         auto dtu =
             std::make_shared<link::DtuLink>(executor_, options, std::move(handler), metrics_);
         dtu_server_->add(dtu);
+        dtu_links_[options.identity] = dtu;
         return dtu;
       };
     }
@@ -82,6 +83,14 @@ LinkFactory LinkMaker::factory(const records::AcquisitionChannel& channel) {
     }
   }
   throw std::invalid_argument("unknown link kind");
+}
+
+void LinkMaker::release(const records::AcquisitionChannel& channel) {
+  if (channel.link != records::ChannelLink::dtu || !dtu_server_) return;
+  auto found = dtu_links_.find(channel.dtu.identity);
+  if (found == dtu_links_.end()) return;
+  if (auto link = found->second.lock()) dtu_server_->remove(*link);
+  dtu_links_.erase(found);
 }
 
 }  // namespace halld::acq

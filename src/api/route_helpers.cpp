@@ -150,4 +150,33 @@ Response table_response(const ordered_json& body, const ordered_json& rows, Tabl
   return response;
 }
 
+Response import_response(const store::ImportOutcome& outcome, store::ImportMode mode) {
+  if (!outcome.valid) {
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& problem : outcome.read.problems) {
+      problems.push_back({{"location", problem.location}, {"reason", problem.reason}});
+    }
+    const auto total = outcome.read.problems.size() + outcome.read.problems_not_listed;
+    return error_response(
+        http::status::unprocessable_entity, "import_rejected",
+        fmt::format("the archives were rejected with {} problem(s); nothing was imported", total),
+        {{"problems", std::move(problems)},
+         {"problems_not_listed", outcome.read.problems_not_listed}});
+  }
+  const auto& n = outcome.counts;
+  nlohmann::json body = {{"applied", outcome.applied},
+                         {"dry_run", mode == store::ImportMode::dry_run},
+                         {"counts",
+                          {{"cities", n.cities},
+                           {"business_types", n.business_types},
+                           {"customer_classes", n.customer_classes},
+                           {"halls", n.halls},
+                           {"windows", n.windows},
+                           {"clerks", n.clerks},
+                           {"terminals", n.terminals},
+                           {"devices", n.devices},
+                           {"channels", n.channels}}}};
+  return json_response(http::status::ok, body.dump());
+}
+
 }  // namespace halld::api

@@ -15,6 +15,7 @@
 #include <variant>
 
 #include "halld/api/router.hpp"
+#include "halld/store/archive_store.hpp"
 #include "halld/store/database.hpp"
 #include "query_reader.hpp"
 
@@ -160,6 +161,9 @@ void add_object_writes(Router& router, store::Database& database, const std::str
       router, database, http::verb::put, base + "/{id}",
       [write](const RequestContext& context) { return write(context, false); }, after);
 }
+
+// The answer to an import of archives: its counts, or every problem found (nothing was applied).
+Response import_response(const store::ImportOutcome& outcome, store::ImportMode mode);
 
 // Rows of flat objects as CSV (RFC 4180), columns from the first row; nested values as JSON.
 std::string to_csv(const nlohmann::ordered_json& rows);

@@ -10,6 +10,7 @@
 #include "halld/store/archive_store.hpp"
 #include "halld/store/migrations.hpp"
 #include "query_reader.hpp"
+#include "route_helpers.hpp"
 
 namespace halld::openapi_files {
 std::span<const EmbeddedFile> files();
@@ -17,9 +18,6 @@ std::span<const EmbeddedFile> files();
 
 namespace halld::api {
 namespace {
-
-// A database job whose result is a JSON text; "" means the object asked for does not exist.
-using TextJob = std::function<std::string(pqxx::connection&)>;
 
 // A read-only GET endpoint answered by one query: `prepare` validates the query string (through
 // the reader) and returns the job to run.
@@ -40,36 +38,6 @@ void add_json_query(Router& router, store::Database& database, std::string patte
                  co_return error_response(http::status::not_found, "not_found", "no such object");
                co_return json_response(http::status::ok, std::move(body));
              });
-}
-
-// The answer to an import: its counts, or every problem found (nothing was applied).
-Response import_response(const store::ImportOutcome& outcome, store::ImportMode mode) {
-  if (!outcome.valid) {
-    nlohmann::json problems = nlohmann::json::array();
-    for (const auto& problem : outcome.read.problems) {
-      problems.push_back({{"location", problem.location}, {"reason", problem.reason}});
-    }
-    const auto total = outcome.read.problems.size() + outcome.read.problems_not_listed;
-    return error_response(
-        http::status::unprocessable_entity, "import_rejected",
-        fmt::format("the archives were rejected with {} problem(s); nothing was imported", total),
-        {{"problems", std::move(problems)},
-         {"problems_not_listed", outcome.read.problems_not_listed}});
-  }
-  const auto& n = outcome.counts;
-  nlohmann::json body = {{"applied", outcome.applied},
-                         {"dry_run", mode == store::ImportMode::dry_run},
-                         {"counts",
-                          {{"cities", n.cities},
-                           {"business_types", n.business_types},
-                           {"customer_classes", n.customer_classes},
-                           {"halls", n.halls},
-                           {"windows", n.windows},
-                           {"clerks", n.clerks},
-                           {"terminals", n.terminals},
-                           {"devices", n.devices},
-                           {"channels", n.channels}}}};
-  return json_response(http::status::ok, body.dump());
 }
 
 }  // namespace
@@ -163,7 +131,7 @@ void add_archive_routes(Router& router, store::Database& database,
         filter.offset = query.integer("offset", 0, 0, 10'000'000);
         if (!filter.status.empty() && !records::parse_enum<records::HallStatus>(filter.status)) {
           query.fail(fmt::format("'status' must be one of: {}",
-                                 records::enum_names<records::HallStatus>()));
+                                 records::enum_names_listed<records::HallStatus>()));
         }
         return [filter](pqxx::connection& c) { return store::list_halls_json(c, filter); };
       });
@@ -184,26 +152,6 @@ void add_archive_routes(Router& router, store::Database& database,
                  [](QueryReader&, const RequestContext&) -> TextJob {
                    return store::list_customer_classes_json;
                  });
-}
-
-void add_acquisition_routes(Router& router,
-                            std::function<std::vector<nlohmann::json>()> channel_statuses) {
-  router.add(
-      http::verb::get, "/api/v1/channels",
-      [channel_statuses =
-           std::move(channel_statuses)](RequestContext& context) -> asio::awaitable<Response> {
-        QueryReader query(context, {"up"});
-        const auto up = query.text("up", 5);
-        if (!up.empty() && up != "true" && up != "false") query.fail("'up' must be true or false");
-        if (query.problem()) co_return bad_query(*query.problem());
-        nlohmann::json items = nlohmann::json::array();
-        for (auto& status : channel_statuses()) {
-          if (up.empty() || status["up"].get<bool>() == (up == "true"))
-            items.push_back(std::move(status));
-        }
-        co_return json_response(http::status::ok,
-                                nlohmann::json{{"total", items.size()}, {"items", items}}.dump());
-      });
 }
 
 }  // namespace halld::api

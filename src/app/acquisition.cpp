@@ -9,6 +9,7 @@
 #include "halld/acq/commands.hpp"
 #include "halld/acq/links.hpp"
 #include "halld/app/app.hpp"
+#include "halld/link/tcp_client.hpp"
 #include "halld/store/event_store.hpp"
 #include "halld/store/migrations.hpp"
 #include "setup.hpp"
@@ -42,9 +43,23 @@ void write_snapshot(const Config& config, const store::AcquisitionSnapshot& snap
   }
 }
 
+nlohmann::json to_json(const ChannelChanges& changes) {
+  return {{"started", changes.started},
+          {"restarted", changes.restarted},
+          {"stopped", changes.stopped},
+          {"refused", changes.refused},
+          {"superseded", changes.superseded}};
+}
+
 Acquisition::Acquisition(const Config& config, asio::io_context& io, store::Database& database,
-                         acq::Ingest& ingest, MetricsRegistry& metrics,
-                         std::vector<store::ChannelRow> rows, bool commands) {
+                         acq::Ingest& ingest, MetricsRegistry& metrics, ChannelHooks hooks,
+                         bool commands)
+    : executor_(io.get_executor()),
+      options_{config.acquisition.clock_ahead, config.acquisition.clock_behind},
+      database_(database),
+      ingest_(ingest),
+      metrics_(metrics),
+      hooks_(std::move(hooks)) {
   link::Backoff backoff{std::chrono::milliseconds(500), config.acquisition.reconnect_max};
   const auto& dtu = config.dtu;
   links_ = std::make_unique<acq::LinkMaker>(
@@ -52,36 +67,141 @@ Acquisition::Acquisition(const Config& config, asio::io_context& io, store::Data
       link::DtuServerOptions{dtu.listen_address, dtu.port, dtu.registration_timeout,
                              dtu.max_unregistered},
       metrics);
-  const acq::ChannelOptions options{config.acquisition.clock_ahead,
-                                    config.acquisition.clock_behind};
-  for (auto& row : rows) {
-    const auto code = row.channel.code;
-    try {
-      auto make_link = links_->factory(row.channel);
-      channels_.push_back(std::make_shared<acq::Channel>(std::move(row), options, database, ingest,
-                                                         metrics, make_link));
-    } catch (const std::invalid_argument& e) {
-      spdlog::error("channel {} not started: {}", code, e.what());
-    }
-  }
   if (commands) {
     commands_ = std::make_shared<acq::CommandDispatcher>(
-        io.get_executor(), database, channels_, metrics, config.acquisition.command_timeout);
+        io.get_executor(), database, [this] { return channels(); }, metrics,
+        config.acquisition.command_timeout);
   }
 }
 
 Acquisition::~Acquisition() = default;
 
+std::shared_ptr<acq::Channel> Acquisition::make(store::ChannelRow row,
+                                                std::shared_ptr<const proto::SessionCodec> codec) {
+  auto make_link = links_->factory(row.channel);
+  auto channel = std::make_shared<acq::Channel>(std::move(row), std::move(codec), options_,
+                                                database_, ingest_, metrics_, make_link);
+  if (hooks_.before_start) hooks_.before_start(*channel);
+  return channel;
+}
+
+void Acquisition::retire(const Running& running) {
+  running.channel->stop();
+  links_->release(running.channel->config().channel);
+  if (hooks_.after_stop) hooks_.after_stop(*running.channel);
+  // Its link calls back into it until the link's last operation has ended.
+  std::erase_if(stopping_, [](const auto& channel) { return channel->link_finished(); });
+  stopping_.push_back(running.channel);
+}
+
+ChannelChanges Acquisition::apply(std::vector<store::ChannelRow> rows,
+                                  const acq::Protocols& protocols, std::uint64_t generation) {
+  std::lock_guard serial(apply_mutex_);
+  ChannelChanges changes;
+  if (generation < applied_generation_) {
+    changes.superseded = true;
+    return changes;
+  }
+  applied_generation_ = generation;
+  std::map<std::string, Running> next;
+  std::vector<std::shared_ptr<acq::Channel>> to_start;
+  auto current = [this] {
+    std::lock_guard lock(channels_mutex_);
+    return channels_;
+  }();
+  for (auto& row : rows) {
+    const auto code = row.channel.code;
+    auto codec = protocols.codec(row.channel);
+    auto fingerprint =
+        store::to_json(store::AcquisitionSnapshot{{row}, {}, {}, {}})["channels"][0].dump() +
+        protocols.checksum(row.channel);
+    auto old = current.find(code);
+    if (old != current.end() && old->second.fingerprint == fingerprint) {
+      next.emplace(code, std::move(old->second));
+      current.erase(old);
+      continue;
+    }
+    const bool restart = old != current.end();
+    if (restart) {  // its link (a DTU's registration) must be free before it is made again
+      retire(old->second);
+      current.erase(old);
+    }
+    if (!codec) {
+      changes.refused.push_back(fmt::format("{}: its protocol '{}' is not in the registry", code,
+                                            row.channel.described_protocol));
+      if (restart) changes.stopped.push_back(code);
+      continue;
+    }
+    try {
+      auto channel = make(std::move(row), std::move(codec));
+      to_start.push_back(channel);
+      next.emplace(code, Running{std::move(channel), std::move(fingerprint)});
+      (restart ? changes.restarted : changes.started).push_back(code);
+    } catch (const std::invalid_argument& e) {
+      changes.refused.push_back(fmt::format("{}: {}", code, e.what()));
+      if (restart) changes.stopped.push_back(code);
+    }
+  }
+  for (auto& [code, running] : current) {  // no longer enabled
+    retire(running);
+    changes.stopped.push_back(code);
+  }
+  bool started = false;
+  {
+    std::lock_guard lock(channels_mutex_);
+    channels_ = std::move(next);
+    started = started_;
+  }
+  if (started) {
+    if (auto server = links_->dtu_server(); server && !server->started()) server->start();
+    for (auto& channel : to_start) channel->start();
+  }
+  for (const auto& line : changes.refused) spdlog::error("channel {}: not started", line);
+  return changes;
+}
+
+std::vector<std::shared_ptr<acq::Channel>> Acquisition::channels() const {
+  std::lock_guard lock(channels_mutex_);
+  std::vector<std::shared_ptr<acq::Channel>> out;
+  for (const auto& [code, running] : channels_) out.push_back(running.channel);
+  return out;
+}
+
+asio::awaitable<nlohmann::json> Acquisition::test(std::string code) {
+  std::shared_ptr<acq::Channel> channel;
+  {
+    std::lock_guard lock(channels_mutex_);
+    if (auto found = channels_.find(code); found != channels_.end())
+      channel = found->second.channel;
+  }
+  if (!channel) co_return nullptr;
+  nlohmann::json result{{"channel", acq::to_json(channel->status())}, {"probe", nullptr}};
+  const auto& settings = channel->config().channel;
+  if (settings.link == records::ChannelLink::tcp_client) {
+    auto probing =
+        link::probe_tcp(executor_, settings.host, settings.port, std::chrono::seconds(3));
+    const auto probe = co_await std::move(probing);
+    result["probe"] = {
+        {"reached", probe.reached}, {"detail", probe.detail}, {"took_ms", probe.took.count()}};
+  }
+  co_return result;
+}
+
 void Acquisition::start() {
+  {
+    std::lock_guard lock(channels_mutex_);
+    started_ = true;
+  }
   if (auto server = links_->dtu_server()) server->start();  // before any DTU can register
-  for (auto& channel : channels_) channel->start();
+  const auto all = channels();
+  for (const auto& channel : all) channel->start();
   if (commands_) commands_->start();
-  spdlog::info("acquisition: {} channel(s) started", channels_.size());
+  spdlog::info("acquisition: {} channel(s) started", all.size());
 }
 
 void Acquisition::stop(std::function<void()> done) {
   if (commands_) commands_->stop();
-  for (auto& channel : channels_) channel->stop();
+  for (auto& channel : channels()) channel->stop();
   if (auto server = links_->dtu_server()) server->stop();
   done();
 }
@@ -113,9 +233,16 @@ Outage acquire_while_database_away(const Config& config, store::Database& databa
                      std::make_unique<acq::Spool>(config.acquisition.spool_file));
   ingest.spool_only();
   ingest.start();
-  Acquisition acquisition(config, io, database, ingest, metrics, snapshot.channels, false);
-  for (auto& channel : acquisition.channels())
-    channel->know(snapshot.sources[channel->code()], snapshot.terminal_halls);
+  Acquisition acquisition(config, io, database, ingest, metrics,
+                          {[&snapshot](acq::Channel& channel) {
+                             channel.know(snapshot.sources[channel.code()],
+                                          snapshot.terminal_halls);
+                           },
+                           nullptr},
+                          false);
+  std::vector<std::string> problems;
+  acquisition.apply(snapshot.channels, acq::Protocols(snapshot.described_protocols, problems), 1);
+  for (const auto& problem : problems) spdlog::error("protocol registry: {}", problem);
   acquisition.start();
   spdlog::warn("the database is away: {} channel(s) acquire into the spool {} until it answers",
                acquisition.channels().size(), config.acquisition.spool_file.string());

@@ -73,7 +73,14 @@ class Daemon {
     api::add_system_routes(router_, *database_, metrics_);
     api::add_auth_routes(router_, *database_, *guard_, config_.auth,
                          !config_.http.tls_certificate.empty());
-    api::add_archive_routes(router_, *database_, [this] { guard_->forget_halls(); });
+    api::add_archive_routes(router_, *database_, [this] {
+      guard_->forget_halls();
+      halld::spawn(io_.get_executor(), "channels: after an import",
+                   [this]() -> asio::awaitable<void> {
+                     auto reloading = reload_channels();
+                     log_changes(co_await std::move(reloading), "import");
+                   });
+    });
     api::add_kpi_routes(router_, *database_, *engine_);
     api::add_live_routes(router_, *engine_);
     api::add_recompute_routes(router_, *database_, *engine_);
@@ -82,13 +89,20 @@ class Daemon {
     api::add_emergency_routes(router_, *database_, *emergencies_);
     api::add_notice_routes(router_, *database_, *notices_);
     api::add_marketing_routes(router_, *database_, marketing_.get());
-    api::add_acquisition_routes(router_, [this] {
-      std::vector<nlohmann::json> statuses;
-      for (const auto& channel : acquisition_->channels())
-        statuses.push_back(acq::to_json(channel->status()));
-      if (marketing_) statuses.push_back(acq::to_json(marketing_->status()));
-      return statuses;
-    });
+    api::add_acquisition_routes(
+        router_, *database_,
+        {[this] {
+           std::vector<nlohmann::json> statuses;
+           for (const auto& channel : acquisition_->channels())
+             statuses.push_back(acq::to_json(channel->status()));
+           if (marketing_) statuses.push_back(acq::to_json(marketing_->status()));
+           return statuses;
+         },
+         [this]() -> asio::awaitable<nlohmann::json> {
+           auto reloading = reload_channels();
+           co_return to_json(co_await std::move(reloading));
+         },
+         [this](std::string code) { return acquisition_->test(std::move(code)); }});
     server_ =
         std::make_unique<api::HttpServer>(io_, config_.http, router_, files_, *guard_, metrics_);
     try {
@@ -130,6 +144,8 @@ class Daemon {
       int signal = co_await signals_.async_wait(asio::use_awaitable);
       if (signal == SIGHUP) {
         reload();
+        auto reloading = reload_channels();
+        log_changes(co_await std::move(reloading), "SIGHUP");
         continue;
       }
       spdlog::info("signal {} received: stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -258,21 +274,73 @@ class Daemon {
     });
     engine_->set_log_complete([ingest = ingest_.get()] { return ingest->spool_bytes() == 0; });
     start_service(*ingest_);
-    auto snapshot = database_->run_blocking(store::acquisition_snapshot);
-    write_snapshot(config_, snapshot);
     acquisition_ = std::make_unique<Acquisition>(config_, io_, *database_, *ingest_, metrics_,
-                                                 std::move(snapshot.channels), true);
-    for (auto& channel : acquisition_->channels()) {
-      if (auto hall = channel->hall_id()) {
-        channel->observe_comm([engine = engine_.get(), hall = *hall, code = channel->code()](
-                                  bool up) { engine->channel_state(hall, code, up); });
-        channel->observe_clock([engine = engine_.get(), hall = *hall,
-                                code = channel->code()](std::chrono::seconds off) {
-          engine->device_clock(hall, code, off);
-        });
-      }
-    }
+                                                 channel_hooks(), true);
+    protocols_dir_ = config_.acquisition.protocols_dir;
+    auto reading = database_->run_blocking(
+        [dir = protocols_dir_](pqxx::connection& c) { return read_channels(c, dir); });
+    log_changes(apply(std::move(reading), ++channel_generation_), "start");
     start_service(*acquisition_);
+  }
+
+  ChannelHooks channel_hooks() {
+    return {[engine = engine_.get()](acq::Channel& channel) {
+              auto hall = channel.hall_id();
+              if (!hall) return;
+              channel.observe_comm([engine, hall = *hall, code = channel.code()](bool up) {
+                engine->channel_state(hall, code, up);
+              });
+              channel.observe_clock(
+                  [engine, hall = *hall, code = channel.code()](std::chrono::seconds off) {
+                    engine->device_clock(hall, code, off);
+                  });
+            },
+            [engine = engine_.get()](const acq::Channel& channel) {
+              if (auto hall = channel.hall_id()) engine->channel_removed(*hall, channel.code());
+            }};
+  }
+
+  // What the channels should be: the description files written into the registry, then the
+  // enabled channels and the descriptions they speak, read in one snapshot.
+  struct ChannelReading {
+    store::AcquisitionSnapshot snapshot;
+    std::vector<std::string> problems;
+  };
+  static ChannelReading read_channels(pqxx::connection& connection,
+                                      const std::filesystem::path& protocols_dir) {
+    ChannelReading reading;
+    if (!protocols_dir.empty())
+      reading.problems = acq::sync_protocol_directory(connection, protocols_dir);
+    reading.snapshot = store::acquisition_snapshot(connection);
+    return reading;
+  }
+
+  ChannelChanges apply(ChannelReading reading, std::uint64_t generation) {
+    acq::Protocols protocols(reading.snapshot.described_protocols, reading.problems);
+    for (const auto& problem : reading.problems) spdlog::error("protocol registry: {}", problem);
+    auto changes = acquisition_->apply(reading.snapshot.channels, protocols, generation);
+    if (!changes.superseded) write_snapshot(config_, reading.snapshot);
+    return changes;
+  }
+
+  // The registry and the channels as the database has them now, applied to the running channels.
+  asio::awaitable<ChannelChanges> reload_channels() {
+    const auto generation = ++channel_generation_;
+    std::filesystem::path dir;
+    {
+      std::lock_guard lock(protocols_dir_mutex_);
+      dir = protocols_dir_;
+    }
+    auto reading = database_->run(
+        [dir = std::move(dir)](pqxx::connection& c) { return read_channels(c, dir); });
+    co_return apply(co_await std::move(reading), generation);
+  }
+
+  static void log_changes(const ChannelChanges& changes, std::string_view why) {
+    if (changes.empty() || changes.superseded) return;
+    spdlog::info("channels ({}): started [{}], made again [{}], stopped [{}], refused [{}]", why,
+                 fmt::join(changes.started, ", "), fmt::join(changes.restarted, ", "),
+                 fmt::join(changes.stopped, ", "), fmt::join(changes.refused, "; "));
   }
 
   void start_service(Service& service) {
@@ -315,6 +383,10 @@ class Daemon {
     }
     auto report = reload_config(config_, fresh);
     config_ = std::move(report.next);
+    {
+      std::lock_guard lock(protocols_dir_mutex_);
+      protocols_dir_ = config_.acquisition.protocols_dir;
+    }
     set_log_level(config_.log.level);
     server_->update_limits(config_.http);
     guard_->update(config_.auth);
@@ -347,7 +419,10 @@ class Daemon {
   std::unique_ptr<marketing::Sync> marketing_;  // when marketing.url is set
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<Acquisition> acquisition_;
-  std::vector<Service*> started_;  // in the order started
+  std::atomic<std::uint64_t> channel_generation_{0};
+  std::mutex protocols_dir_mutex_;
+  std::filesystem::path protocols_dir_;  // as the configuration last said
+  std::vector<Service*> started_;        // in the order started
 };
 
 }  // namespace

@@ -51,5 +51,9 @@ int run_recompute(const Config& config, const RecomputeRequest& request);
 // Checks a protocol description and, when `vectors` names a file, holds it to those vectors;
 // prints what it found. Needs no configuration and no database.
 int run_check_protocol(const std::string& description, const std::string& vectors);
+// The protocol registry: each description file of acquisition.protocols_dir (read and checked,
+// as the daemon reads them) and the descriptions the database holds, with versions, checksums
+// and the channels that speak them.
+int run_protocols(const Config& config);
 
 }  // namespace halld::app

@@ -23,6 +23,8 @@ constexpr const char* usage_text =
     "  halld check-protocol FILE [VECTORS]     check a protocol description (docs/protocols/"
     "adapters.md)\n"
     "                                          and, given a vectors file, hold it to them\n"
+    "  halld protocols --config FILE           list the protocol description files and the "
+    "registry\n"
     "  halld migrate --config FILE             apply pending database migrations\n"
     "  halld import --config FILE [--dry-run] PATH\n"
     "                                          import archives from a .json file or a folder of "
@@ -143,7 +145,7 @@ int main(std::span<const std::string_view> args) {
     }
     const bool subcommand = command == "migrate" || command == "import" || command == "command" ||
                             command == "recompute" || command == "first-admin" ||
-                            command == "token";
+                            command == "token" || command == "protocols";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
@@ -223,6 +225,7 @@ int main(std::span<const std::string_view> args) {
                                options->positional.empty() ? "--dry-run" : options->positional[0]));
     }
     if (command == "migrate") return run_migrate(load_config(options->config));
+    if (command == "protocols") return run_protocols(load_config(options->config));
     return run_daemon(load_config(options->config));
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "halld: config error: %s\n", e.what());

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "daemon.hpp"
+#include "halld/acq/protocols.hpp"
 #include "halld/app/app.hpp"
 #include "halld/archive/import.hpp"
 #include "halld/auth/secrets.hpp"
@@ -20,6 +21,7 @@
 #include "halld/store/command_store.hpp"
 #include "halld/store/kpi_store.hpp"
 #include "halld/store/migrations.hpp"
+#include "halld/store/protocol_store.hpp"
 #include "setup.hpp"
 
 namespace halld::app {
@@ -71,6 +73,13 @@ int run_import(const Config& config, const std::filesystem::path& source, bool d
   }
   auto database = open_database(config, metrics, 1);
   if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  // Channels may name the descriptions of the configured directory before a daemon has read it.
+  if (!config.acquisition.protocols_dir.empty()) {
+    const auto problems = database->run_blocking([&](pqxx::connection& c) {
+      return acq::sync_protocol_directory(c, config.acquisition.protocols_dir);
+    });
+    for (const auto& problem : problems) spdlog::warn("protocol registry: {}", problem);
+  }
   auto outcome = database->run_blocking([&](pqxx::connection& c) {
     return store::import_archives(c, read,
                                   dry_run ? store::ImportMode::dry_run : store::ImportMode::commit);
@@ -308,6 +317,41 @@ int run_check_protocol(const std::string& description_file, const std::string& v
   if (failures.empty())
     std::printf("%s: all %zu vectors hold\n", vectors_file.c_str(), vectors.size());
   return failures.empty() ? exit_ok : exit_failure;
+}
+
+int run_protocols(const Config& config) {
+  init_logging(config.log, LogDestination::console);
+  const auto& dir = config.acquisition.protocols_dir;
+  int status = exit_ok;
+  if (dir.empty()) {
+    std::printf("files: none (acquisition.protocols_dir is not set)\n");
+  } else {
+    const auto reading = acq::read_protocol_directory(dir);
+    std::printf("files in %s: %zu described, %zu refused\n", dir.c_str(), reading.entries.size(),
+                reading.problems.size());
+    for (const auto& entry : reading.entries) {
+      std::printf("  %-24s %-10s version %-4u sha256 %s\n", entry.name.c_str(),
+                  entry.family.c_str(), entry.version, entry.checksum.c_str());
+    }
+    for (const auto& problem : reading.problems) std::printf("  refused: %s\n", problem.c_str());
+    if (!reading.problems.empty()) status = exit_failure;
+  }
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  const auto listed = nlohmann::json::parse(database->run_blocking(store::list_protocols_json));
+  std::printf("registry: %zu description(s)\n", listed.at("items").size());
+  for (const auto& p : listed.at("items")) {
+    std::string channels;
+    for (const auto& code : p.at("channels"))
+      channels += (channels.empty() ? "" : ", ") + code.get<std::string>();
+    std::printf("  %-24s %-10s version %-4d %-4s sha256 %.12s…  %s%s\n",
+                p.at("name").get<std::string>().c_str(), p.at("family").get<std::string>().c_str(),
+                p.at("version").get<int>(), p.at("origin").get<std::string>().c_str(),
+                p.at("checksum").get<std::string>().c_str(),
+                p.at("retired_at").is_null() ? "" : "retired; ",
+                channels.empty() ? "no channel speaks it" : ("channels: " + channels).c_str());
+  }
+  return status;
 }
 
 }  // namespace halld::app

@@ -181,7 +181,7 @@ class Fields {
     if (!value) return std::nullopt;
     std::optional<Enum> parsed;
     if (value->is_string()) parsed = parse_enum<Enum>(value->get<std::string>());
-    if (!parsed) return wrong(key, "one of: " + enum_names<Enum>(), *value);
+    if (!parsed) return wrong(key, "one of: " + enum_names_listed<Enum>(), *value);
     return parsed;
   }
 

@@ -155,9 +155,13 @@ class DocumentReader {
                         *hall));
       }
     }
-    c.protocol =
-        f.choice<ChannelProtocol>("protocol", Need::required).value_or(ChannelProtocol::queue_eval);
+    read_protocol(f, c);
     c.link = f.choice<ChannelLink>("link", Need::required).value_or(ChannelLink::tcp_client);
+    if (!c.described_protocol.empty() && c.link == ChannelLink::rs485) {
+      f.problem("protocol",
+                "a polled RS-485 bus speaks halld's own frames (its polls are "
+                "halld's); a described protocol runs on tcp_client, dtu or serial");
+    }
     read_link_settings(f, c);
     c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64)
                  .value_or(c.hall_code);
@@ -172,6 +176,26 @@ class DocumentReader {
     f.finish();
     if (!c.code.empty()) channel_codes_.claim(c.code, f.location(), problems_, "channel");
     result_.channels.push_back(std::move(c));
+  }
+
+  // halld's own protocol by its family's name, or a registered description by its name.
+  void read_protocol(Fields& f, AcquisitionChannel& c) {
+    const auto name = f.text("protocol", Need::required, 64);
+    if (!name) return;
+    if (auto own = parse_enum<ChannelProtocol>(*name)) {
+      c.protocol = *own;
+    } else if (auto described = known_.described_protocols.find(*name);
+               described != known_.described_protocols.end()) {
+      c.protocol = described->second;
+      c.described_protocol = *name;
+    } else {
+      std::vector<std::string_view> names{to_string(ChannelProtocol::queue_eval),
+                                          to_string(ChannelProtocol::terminal)};
+      for (const auto& [known, family] : known_.described_protocols) names.push_back(known);
+      f.problem("protocol", fmt::format("'{}' is neither halld's own protocol nor a registered "
+                                        "description (known: {})",
+                                        *name, fmt::join(names, ", ")));
+    }
   }
 
   // The fields of the channel's own kind of link; a field of another kind is refused by name.
@@ -366,8 +390,9 @@ class DocumentReader {
       if (component.is_string())
         parsed = parse_enum<TerminalComponent>(component.get<std::string>());
       if (!parsed) {
-        f.problem("components", fmt::format("expects components from: {}; got {}",
-                                            enum_names<TerminalComponent>(), describe(component)));
+        f.problem("components",
+                  fmt::format("expects components from: {}; got {}",
+                              enum_names_listed<TerminalComponent>(), describe(component)));
       } else if (std::find(t.components.begin(), t.components.end(), *parsed) !=
                  t.components.end()) {
         f.problem("components", fmt::format("lists {} twice", to_string(*parsed)));

@@ -218,6 +218,9 @@ Schema make_schema() {
   s["acquisition.spool_file"] = string_key(
       "a file path (empty: no spool; events wait unacknowledged while the database is away)",
       [](Config & c) -> auto& { return c.acquisition.spool_file; }, any_string);
+  s["acquisition.protocols_dir"] = string_key(
+      "a directory path (empty: protocol descriptions come from the API only)",
+      [](Config & c) -> auto& { return c.acquisition.protocols_dir; }, any_string, true);
   s["acquisition.spool_max_mb"] = megabytes_key(
       1, 1'048'576, [](Config & c) -> auto& { return c.acquisition.spool_max_bytes; });
 
@@ -485,8 +488,9 @@ Config load_config(const std::filesystem::path& file) {
   }
   if (!config.log.file.empty() && config.log.file.is_relative())
     config.log.file = base / config.log.file;
-  auto& spool = config.acquisition.spool_file;
-  if (!spool.empty() && spool.is_relative()) spool = base / spool;
+  for (auto* path : {&config.acquisition.spool_file, &config.acquisition.protocols_dir}) {
+    if (!path->empty() && path->is_relative()) *path = base / *path;
+  }
   return config;
 }
 

@@ -47,6 +47,11 @@ bool RegistrationTable::add(const std::string& packet, std::string key) {
   return true;
 }
 
+void RegistrationTable::remove(const std::string& packet) {
+  if (keys_.erase(packet) == 0) return;
+  if (--lengths_[packet.size()] == 0) lengths_.erase(packet.size());
+}
+
 RegistrationTable::Match RegistrationTable::match(std::string_view received, bool final) const {
   Match found{Match::Kind::unknown, {}, 0};
   for (const auto& [length, count] : lengths_) {  // shortest first, so the longest match is last
@@ -199,11 +204,25 @@ DtuServer::DtuServer(asio::any_io_executor executor, DtuServerOptions options,
 
 void DtuServer::add(std::shared_ptr<DtuLink> link) {
   const auto& o = link->options();
+  std::lock_guard lock(table_mutex_);
   if (!table_.add(o.registration, o.identity)) {
     throw std::invalid_argument("DTU " + o.identity +
                                 ": another DTU registers with the same packet");
   }
   links_[o.identity] = link;
+}
+
+void DtuServer::remove(const DtuLink& link) {
+  std::lock_guard lock(table_mutex_);
+  auto found = links_.find(link.options().identity);
+  if (found == links_.end() || found->second.lock().get() != &link) return;  // replaced already
+  table_.remove(link.options().registration);
+  links_.erase(found);
+}
+
+bool DtuServer::started() const {
+  std::lock_guard lock(table_mutex_);
+  return started_;
 }
 
 void DtuServer::start() {
@@ -213,8 +232,14 @@ void DtuServer::start() {
   acceptor_.bind(endpoint);
   acceptor_.listen();
   bound_port_ = acceptor_.local_endpoint().port();
+  std::size_t dtus = 0;
+  {
+    std::lock_guard lock(table_mutex_);
+    started_ = true;
+    dtus = table_.size();
+  }
   spdlog::info("DTU server listening on {}:{} for {} DTU(s)", options_.listen_address, bound_port_,
-               table_.size());
+               dtus);
   halld::spawn(strand_, "dtu: accepting", accept_loop(shared_from_this()));
 }
 
@@ -271,7 +296,10 @@ asio::awaitable<void> DtuServer::handshake([[maybe_unused]] std::shared_ptr<DtuS
   });
   auto kind = RegistrationTable::Match::Kind::need_more;
   while (!r->timed_out && !stopping_) {
-    kind = table_.match(r->received).kind;
+    {
+      std::lock_guard lock(table_mutex_);
+      kind = table_.match(r->received).kind;
+    }
     if (kind != RegistrationTable::Match::Kind::need_more) break;
     boost::system::error_code ec;
     auto n = co_await r->socket.async_read_some(asio::buffer(r->buffer),
@@ -285,9 +313,16 @@ asio::awaitable<void> DtuServer::handshake([[maybe_unused]] std::shared_ptr<DtuS
 }
 
 void DtuServer::settle(Registering& r) {
-  const auto match = table_.match(r.received, true);
+  RegistrationTable::Match match;
+  std::shared_ptr<DtuLink> link;
+  {
+    std::lock_guard lock(table_mutex_);
+    match = table_.match(r.received, true);
+    if (auto found = links_.find(match.key);
+        match.kind == RegistrationTable::Match::Kind::found && found != links_.end())
+      link = found->second.lock();
+  }
   if (match.kind == RegistrationTable::Match::Kind::found) {
-    auto link = links_[match.key].lock();
     if (link && !stopping_) {
       spdlog::info("DTU {} registered from {}", match.key, r.from);
       link->adopt(std::move(r.socket), r.received.substr(match.size));

@@ -269,6 +269,15 @@ void Engine::channel_state(int hall_id, std::string channel, bool up) {
   });
 }
 
+void Engine::channel_removed(int hall_id, std::string channel) {
+  asio::post(strand_, [this, hall_id, channel = std::move(channel)] {
+    if (auto it = halls_.find(hall_id); it != halls_.end()) {
+      it->second->model.remove_channel(channel);
+      it->second->changed = true;
+    }
+  });
+}
+
 void Engine::device_clock(int hall_id, std::string channel, std::chrono::seconds off) {
   asio::post(strand_, [this, hall_id, channel = std::move(channel), off] {
     if (auto it = halls_.find(hall_id); it != halls_.end()) {

@@ -373,6 +373,10 @@ void HallModel::set_channel(const std::string& code, bool up, Timestamp at) {
   c.up = up;
 }
 
+void HallModel::remove_channel(const std::string& code) {
+  if (channels_.erase(code) > 0) ++version_;
+}
+
 void HallModel::take_channels(const HallModel& other) {
   ++version_;
   channels_ = other.channels_;

@@ -145,4 +145,14 @@ std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol,
   throw std::invalid_argument("unknown protocol");
 }
 
+std::shared_ptr<const SessionCodec> own_protocol_codec(records::ChannelProtocol protocol) {
+  auto commands = [protocol](std::uint32_t address, std::uint32_t command_id,
+                             const nlohmann::json& command) {
+    return encode_command_json(protocol, address, command_id, command);
+  };
+  return protocol == records::ChannelProtocol::terminal
+             ? frame_codec(decode_uplink<terminal::Protocol>, commands)
+             : frame_codec(decode_uplink<queue_eval::Protocol>, commands);
+}
+
 }  // namespace halld::proto

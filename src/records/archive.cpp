@@ -187,7 +187,7 @@ std::optional<Enum> parse_enum(std::string_view text) {
 }
 
 template <class Enum>
-std::string enum_names() {
+std::string enum_names_listed() {
   std::string out;
   for (const auto& [e, name] : table_of<Enum>()) {
     if (!out.empty()) out += ", ";
@@ -198,7 +198,7 @@ std::string enum_names() {
 
 #define HALLD_INSTANTIATE(Enum)                                    \
   template std::optional<Enum> parse_enum<Enum>(std::string_view); \
-  template std::string enum_names<Enum>();
+  template std::string enum_names_listed<Enum>();
 HALLD_INSTANTIATE(HallLevel)
 HALLD_INSTANTIATE(HallStatus)
 HALLD_INSTANTIATE(WindowKind)
@@ -241,6 +241,11 @@ std::string format_day_hours(const std::optional<DayHours>& hours) {
   if (!hours->lunch_starts) return clock_text(hours->opens) + "-" + clock_text(hours->closes);
   return fmt::format("{}-{},{}-{}", clock_text(hours->opens), clock_text(*hours->lunch_starts),
                      clock_text(*hours->lunch_ends), clock_text(hours->closes));
+}
+
+std::string protocol_name(const AcquisitionChannel& channel) {
+  return channel.described_protocol.empty() ? std::string(to_string(channel.protocol))
+                                            : channel.described_protocol;
 }
 
 std::string expand_packet_template(std::string_view text, std::string_view identity) {

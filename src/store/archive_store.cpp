@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "halld/store/protocol_store.hpp"
+
 namespace halld::store {
 namespace {
 
@@ -68,13 +70,16 @@ const std::vector<Statement> statements = {
     {"known_cities", "SELECT code FROM city_company"},
     {"known_business_types", "SELECT code FROM business_type"},
     {"known_halls", "SELECT code FROM hall"},
+    {"known_described_protocols",
+     "SELECT name, family FROM protocol_description WHERE retired_at IS NULL"},
     {"upsert_channel",
      "INSERT INTO acquisition_channel (code, hall_id, protocol, link, host, port, site, enabled, "
-     "tap, settings) "
+     "tap, settings, described_protocol) "
      "VALUES ($1, (SELECT id FROM hall WHERE code = NULLIF($2, '')), $3, $4, $5, $6, $7, $8, $9, "
-     "$10::jsonb) "
+     "$10::jsonb, NULLIF($11, '')) "
      "ON CONFLICT (code) DO UPDATE SET hall_id = EXCLUDED.hall_id, protocol = EXCLUDED.protocol, "
-     "link = EXCLUDED.link, host = EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
+     "described_protocol = EXCLUDED.described_protocol, link = EXCLUDED.link, host = "
+     "EXCLUDED.host, port = EXCLUDED.port, site = EXCLUDED.site, "
      "enabled = EXCLUDED.enabled, tap = EXCLUDED.tap, settings = EXCLUDED.settings"},
     {"attribute_orphan_events",
      "UPDATE hall_event e SET hall_id = t.hall_id FROM terminal t WHERE e.hall_id IS NULL AND "
@@ -87,7 +92,7 @@ const std::vector<Statement> statements = {
     {"enabled_channels",
      "SELECT c.code, c.hall_id, coalesce(h.code, ''), c.protocol, c.link, c.host, coalesce(c.port, "
      "0), c.site, c.id, "
-     "c.tap, c.settings "
+     "c.tap, c.settings, coalesce(c.described_protocol, '') "
      "FROM acquisition_channel c LEFT JOIN hall h ON h.id = c.hall_id WHERE c.enabled ORDER BY "
      "c.code"},
     {"upsert_province",
@@ -329,6 +334,10 @@ ImportOutcome import_archives(
     known.business_types.insert(row[0].as<std::string>());
   for (const auto& row : tx.exec_prepared("known_halls"))
     known.halls.insert(row[0].as<std::string>());
+  for (const auto& row : tx.exec_prepared("known_described_protocols")) {
+    known.described_protocols.emplace(row[0].as<std::string>(),
+                                      *parse_enum<ChannelProtocol>(row[1].as<std::string>()));
+  }
   outcome.read = read(known);
   if (!outcome.read.problems.empty()) return outcome;  // the transaction rolls back unapplied
 
@@ -346,7 +355,7 @@ ImportOutcome import_archives(
     tx.exec_prepared0("upsert_channel", c.code, c.hall_code, std::string(to_string(c.protocol)),
                       std::string(to_string(c.link)), c.host,
                       c.link == ChannelLink::tcp_client ? std::optional<int>(c.port) : std::nullopt,
-                      c.site, c.enabled, c.tap, link_settings_json(c).dump());
+                      c.site, c.enabled, c.tap, link_settings_json(c).dump(), c.described_protocol);
   }
   // Events that arrived for terminals missing from the archives now have their hall.
   if (!set.halls.empty()) tx.exec_prepared0("attribute_orphan_events");
@@ -378,15 +387,30 @@ std::vector<ChannelRow> enabled_channels(pqxx::connection& connection) {
     c.channel_id = row[8].as<int>();
     c.channel.tap = row[9].as<bool>();
     read_link_settings(nlohmann::json::parse(row[10].as<std::string>()), c.channel);
+    c.channel.described_protocol = row[11].as<std::string>();
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::string disable_channel(pqxx::transaction_base& tx, const std::string& code) {
+  const auto found = tx.exec_params(
+      "UPDATE acquisition_channel SET enabled = false WHERE code = $1 "
+      "RETURNING json_build_object('code', code, 'enabled', enabled)::text",
+      code);
+  return found.empty() ? "" : found[0][0].as<std::string>();
 }
 
 AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection) {
   AcquisitionSnapshot snapshot;
   snapshot.channels = enabled_channels(connection);
   snapshot.terminal_halls = terminal_halls(connection);
+  for (auto& protocol : active_protocols(connection)) {
+    if (std::any_of(snapshot.channels.begin(), snapshot.channels.end(), [&](const ChannelRow& row) {
+          return row.channel.described_protocol == protocol.name;
+        }))
+      snapshot.described_protocols.emplace(protocol.name, std::move(protocol.text));
+  }
   store::ReadTransaction tx(connection);
   for (const auto& row : tx.exec_prepared("known_sources")) {
     snapshot
@@ -405,6 +429,7 @@ nlohmann::json to_json(const AcquisitionSnapshot& snapshot) {
                         {"hall_id", row.hall_id ? nlohmann::json(*row.hall_id) : nullptr},
                         {"hall", c.hall_code},
                         {"protocol", to_string(c.protocol)},
+                        {"described_protocol", c.described_protocol},
                         {"link", to_string(c.link)},
                         {"host", c.host},
                         {"port", c.port},
@@ -416,8 +441,10 @@ nlohmann::json to_json(const AcquisitionSnapshot& snapshot) {
   for (const auto& [channel, addresses] : snapshot.sources) {
     for (const auto& [address, id] : addresses) sources[channel][std::to_string(address)] = id;
   }
-  return {
-      {"channels", channels}, {"sources", sources}, {"terminal_halls", snapshot.terminal_halls}};
+  return {{"channels", channels},
+          {"sources", sources},
+          {"terminal_halls", snapshot.terminal_halls},
+          {"described_protocols", snapshot.described_protocols}};
 }
 
 AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document) {
@@ -430,6 +457,7 @@ AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document) {
     if (!j.at("hall_id").is_null()) row.hall_id = j.at("hall_id").get<int>();
     c.hall_code = j.at("hall");
     c.protocol = parse_enum<ChannelProtocol>(j.at("protocol").get<std::string>()).value();
+    c.described_protocol = j.value("described_protocol", "");
     c.link = parse_enum<ChannelLink>(j.at("link").get<std::string>()).value();
     c.host = j.at("host");
     c.port = j.at("port");
@@ -445,6 +473,10 @@ AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document) {
   }
   snapshot.terminal_halls =
       document.at("terminal_halls").get<std::unordered_map<std::string, int>>();
+  if (document.contains("described_protocols")) {  // snapshots written before 0018 have none
+    snapshot.described_protocols =
+        document.at("described_protocols").get<std::map<std::string, std::string>>();
+  }
   return snapshot;
 }
 

@@ -382,8 +382,43 @@ link_give_up_s = 600
   await page.waitForSelector('[data-testid=recompute-progress][aria-valuenow="100"]');
   await page.screenshot({ path: join(artifacts, '07-admin-recompute.png') });
 
+  // A vendor's queue system at hall 4101009: its protocol description and its channel are added
+  // through the API while halld runs. The channels page shows it with the description's title
+  // and its state, its test reaches the peer, and the registry lists the description.
+  const vendor = start(simBinary, ['--listen', '127.0.0.1:0', '--site', '4101009', '--port-file', join(dir, 'vendor.port'),
+    '--events', '0', '--speed', '1', '--hours', '24h', '--windows', '3', '--arrivals-per-hour', '600',
+    '--protocol-file', join(source, 'config/protocols/vendor_text_queue.yaml')], 'hall_sim vendor');
+  await until('the vendor simulator', () => existsSync(join(dir, 'vendor.port')) && readFileSync(join(dir, 'vendor.port'), 'utf8').trim());
+  assert.equal(vendor.exitCode, null);
+  await setup('PUT', '/api/v1/protocols/vendor_text_queue', { text: readFileSync(join(source, 'config/protocols/vendor_text_queue.yaml'), 'utf8') });
+  const added = await setup('PUT', '/api/v1/channels/vq-4101009', { hall: '4101009', protocol: 'vendor_text_queue', link: 'tcp_client',
+    host: '127.0.0.1', port: Number(readFileSync(join(dir, 'vendor.port'), 'utf8')) });
+  assert.deepEqual(added.applied.started, ['vq-4101009']);
+  await page.click('[data-testid=nav-channels]');
+  const vendorRow = '[data-testid=channels-table] tr:has-text("vq-4101009")';
+  await page.waitForSelector(`${vendorRow} [data-testid=channel-state][data-state=up]:has-text("正常")`);
+  assert.match(await page.textContent(`${vendorRow} [data-testid=channel-protocol]`), /某厂商排队系统文本协议（vendor_text_queue v1）/);
+  assert.match(await page.textContent('[data-testid=channels-table] tr:has-text("qs-4101001") [data-testid=channel-protocol]'), /halld 排队评价协议/);
+  await page.click(`${vendorRow} [data-testid=channel-test]`);
+  await page.waitForSelector('[data-testid=probe][data-reached=true]:has-text("可连通")');
+  await page.evaluate(() => ElementPlus.ElMessage.closeAll());  // an earlier step's notice
+  await sleep(500);  // the dialog's opening animation
+  await page.screenshot({ path: join(artifacts, '10-channel-test.png') });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=channel-test-result]', { state: 'hidden' });
+  await page.screenshot({ path: join(artifacts, '10-channels.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForSelector(`.channel-card:has-text("vq-4101009") [data-testid=channel-state][data-state=up]`);
+  await page.screenshot({ path: join(artifacts, '10-channels-phone.png'), fullPage: true });
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.click('.el-tabs__item:has-text("协议描述")');
+  await page.waitForSelector('[data-testid=protocols-table] tr:has-text("vendor_text_queue"):has-text("vq-4101009"):has-text("接口上传")');
+  await page.screenshot({ path: join(artifacts, '10-protocols.png') });
+  await page.click('[data-testid=nav-admin]');
+
   await page.click('.el-tabs__item:has-text("审计日志")');
   await page.waitForSelector('[data-testid=audit-table] td:has-text("/acknowledge")');
+  await page.waitForSelector('[data-testid=audit-table] td:has-text("/api/v1/channels/vq-4101009")');
   await page.waitForSelector('[data-testid=audit-table] td:has-text("/api/v1/recomputations")');
   await page.screenshot({ path: join(artifacts, '07-admin-audit.png') });
   await page.click('[data-testid=language]');

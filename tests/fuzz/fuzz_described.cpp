@@ -1,4 +1,4 @@
-// Every protocol description in the repository (config/protocols, tests/data/protocols/described)
+// Every protocol description in the repository (config/protocols)
 // reading hostile bytes: the first byte picks the description, the second what is read — an
 // uplink stream as halld reads it, a downlink stream as a device reads it, or the rest as a
 // description itself. Whatever is refused is skipped by at least one byte; every event read
@@ -19,8 +19,7 @@ using namespace halld::proto::described;
 
 std::vector<Interpreter> load_all() {
   std::vector<std::filesystem::path> files;
-  for (const char* dir :
-       {HALLD_SOURCE_DIR "/config/protocols", HALLD_SOURCE_DIR "/tests/data/protocols/described"}) {
+  for (const char* dir : {HALLD_SOURCE_DIR "/config/protocols"}) {
     if (!std::filesystem::is_directory(dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(dir))
       if (entry.path().extension() == ".yaml") files.push_back(entry.path());

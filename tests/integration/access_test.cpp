@@ -126,8 +126,9 @@ TEST_F(AccessTest, AnotherCitysTokenIsRefusedOnEveryEndpoint) {
       if (operation.contains("security") && operation["security"].empty()) continue;  // public
       if (unscoped.contains(name)) continue;
       std::string path = pattern;
-      for (auto [param, value] : {std::pair{"{code}", "4101001"}, std::pair{"{id}", "1001"},
-                                  std::pair{"{position}", "1"}}) {
+      for (auto [param, value] :
+           {std::pair{"{code}", "4101001"}, std::pair{"{id}", "1001"}, std::pair{"{position}", "1"},
+            std::pair{"{name}", "vendor_text_queue"}}) {
         if (auto at = path.find(param); at != std::string::npos)
           path.replace(at, std::string_view(param).size(), value);
       }

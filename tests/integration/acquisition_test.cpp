@@ -71,6 +71,109 @@ TEST_F(AcquisitionTest, EveryEventOnceAcrossALinkCut) {
             "");
 }
 
+// A vendor's queue system met at a running halld: its protocol description and its channel are
+// added through the API, the description is changed while its events stream (the channel is
+// made again), and every event arrives once; the hall on halld's own protocol beside it keeps
+// its one connection throughout.
+TEST_F(AcquisitionTest, AVendorHallAddedThroughTheApiWhileHalldRunsHasEveryEventOnce) {
+  config = write_config("", "", "info", "", "", 64 * 1024);
+  start_simulator({"--events", "0", "--rate", "100"}, false, false);
+  const auto port = start(config);
+  ASSERT_NE(port, 0);
+  const auto vendor_sim = std::make_unique<Process>(
+      HALL_SIM_BINARY,
+      std::vector<std::string>{"--listen", "127.0.0.1:0", "--site", "4103001", "--events", "1500",
+                               "--rate", "250", "--protocol-file",
+                               HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml",
+                               "--port-file", (dir.path() / "vendor.port").string(), "--stats-file",
+                               (dir.path() / "vendor.json").string(), "--exit-when-acked"},
+      dir.path() / "vendor.out");
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir.path() / "vendor.port"); }));
+  const int vendor_port = std::stoi(read_text(dir.path() / "vendor.port"));
+  const std::map<std::string, std::string> json_type = {{"Content-Type", "application/json"}};
+  const auto text = read_text(HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml");
+
+  // A channel naming a protocol the registry does not hold is refused, naming what it knows.
+  const json channel = {{"hall", "4103001"},
+                        {"protocol", "vendor_text_queue"},
+                        {"link", "tcp_client"},
+                        {"host", "127.0.0.1"},
+                        {"port", vendor_port}};
+  auto early = http_request(port, "PUT", "/api/v1/channels/vq-4103001", json_type, channel.dump());
+  EXPECT_EQ(early.status, 422) << early.body;
+  EXPECT_THAT(early.body, ::testing::HasSubstr("neither halld's own protocol"));
+  // A description with a fault is refused naming its line; then the real one is registered.
+  auto broken = text;
+  broken.replace(broken.find("type: uint, min: 1"), 18, "type: unit, min: 1");
+  auto refused = http_request(port, "PUT", "/api/v1/protocols/vendor_text_queue", json_type,
+                              json{{"text", broken}}.dump());
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_THAT(refused.body, ::testing::HasSubstr("line "));
+  auto registered = http_request(port, "PUT", "/api/v1/protocols/vendor_text_queue", json_type,
+                                 json{{"text", text}}.dump());
+  ASSERT_EQ(registered.status, 200) << registered.body;
+  EXPECT_EQ(json::parse(registered.body)["outcome"], "created");
+  auto added = http_request(port, "PUT", "/api/v1/channels/vq-4103001", json_type, channel.dump());
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(json::parse(added.body)["applied"]["started"], json::array({"vq-4103001"}));
+
+  // Midway, a new version of the description: the channel is made again, its device resends.
+  const auto vendor_events = [&] {
+    return std::stoi(db.query_value(
+        "SELECT count(*) FROM hall_event e JOIN hall h ON h.id = e.hall_id WHERE h.code = "
+        "'4103001'"));
+  };
+  ASSERT_TRUE(eventually([&] { return vendor_events() >= 300; }, 60s));
+  auto changed = text;
+  changed.replace(changed.find("version: 1"), 10, "version: 2");
+  auto second = http_request(port, "PUT", "/api/v1/protocols/vendor_text_queue", json_type,
+                             json{{"text", changed}}.dump());
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(json::parse(second.body)["outcome"], "changed");
+  EXPECT_EQ(json::parse(second.body)["version"], 2);
+
+  ASSERT_EQ(vendor_sim->wait(120s), 0) << vendor_sim->output() << halld->output();
+  const auto result = json::parse(read_text(dir.path() / "vendor.json"));
+  EXPECT_EQ(result["unacked"], 0);
+  EXPECT_GE(result["connections"].get<int>(), 2) << "the changed description made it reconnect";
+  const auto made = result["events"].get<int>();
+  EXPECT_GT(made, 1000);
+  EXPECT_EQ(vendor_events(), made);
+  EXPECT_EQ(db.query_value("SELECT count(DISTINCT (e.source_id, e.sequence)) FROM hall_event e "
+                           "JOIN hall h ON h.id = e.hall_id WHERE h.code = '4103001'"),
+            std::to_string(made));
+
+  // The hall on halld's own protocol never lost its connection.
+  auto statuses = json::parse(http_get(port, "/api/v1/channels").body)["items"];
+  ASSERT_EQ(statuses.size(), 2u) << statuses.dump();
+  for (const auto& status : statuses) {
+    if (status["code"] == "qs-4101001") {
+      EXPECT_EQ(status["connects"], 1) << status.dump();
+    } else {
+      EXPECT_EQ(status["protocol"], "vendor_text_queue");
+      EXPECT_GT(status["events_received"].get<int>(), 0) << status.dump();
+    }
+  }
+  // Its description cannot be retired while the channel speaks it; once the channel is retired,
+  // it can, and every step is in the audit log.
+  EXPECT_EQ(http_request(port, "DELETE", "/api/v1/protocols/vendor_text_queue").status, 409);
+  EXPECT_EQ(http_request(port, "DELETE", "/api/v1/channels/vq-4103001").status, 200);
+  EXPECT_EQ(json::parse(http_get(port, "/api/v1/channels").body)["total"], 1);
+  auto retired = http_request(port, "DELETE", "/api/v1/protocols/vendor_text_queue");
+  EXPECT_EQ(retired.status, 200) << retired.body;
+  EXPECT_FALSE(json::parse(retired.body)["retired_at"].is_null());
+  EXPECT_EQ(db.query_value("SELECT string_agg(method || ' ' || path || ' ' || status, ', ' ORDER "
+                           "BY id) FROM audit_log WHERE path LIKE '/api/v1/protocols/%' OR path "
+                           "LIKE '/api/v1/channels/%'"),
+            "PUT /api/v1/channels/vq-4103001 422, PUT /api/v1/protocols/vendor_text_queue 422, "
+            "PUT /api/v1/protocols/vendor_text_queue 200, PUT /api/v1/channels/vq-4103001 200, "
+            "PUT /api/v1/protocols/vendor_text_queue 200, DELETE "
+            "/api/v1/protocols/vendor_text_queue 409, DELETE /api/v1/channels/vq-4103001 200, "
+            "DELETE /api/v1/protocols/vendor_text_queue 200");
+  simulator->signal(SIGTERM);
+  simulator->wait(10s);
+}
+
 TEST_F(AcquisitionTest, TheTapShowsEveryByteOfItsChannel) {
   config = write_config("", "", "trace");
   start_simulator({"--events", "20", "--rate", "1000"}, true);

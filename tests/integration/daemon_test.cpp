@@ -54,27 +54,74 @@ TEST_F(HalldTest, MisspeltConfigKeyIsOneClearLineAndExitTwo) {
 
 TEST_F(HalldTest, AProtocolDescriptionIsCheckedAndHeldToItsVectorsFromTheCommandLine) {
   const std::string described = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
-  auto good = halld_command({"check-protocol", described + "vendor_text_queue.yaml",
-                             described + "vendor_text_queue.vectors.json"});
+  auto good =
+      halld_command({"check-protocol", HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml",
+                     described + "vendor_text_queue.vectors.json"});
   EXPECT_EQ(good.exit_code, 0) << good.output;
   EXPECT_THAT(good.output, HasSubstr("protocol vendor_text_queue version 1 (text), 11 messages: "
                                      "6 events, 0 commands, sha256 "));
   EXPECT_THAT(good.output, HasSubstr("all 9 vectors hold"));
 
-  auto text = read_text(described + "vendor_binary_queue.yaml");
+  auto text = read_text(HALLD_SOURCE_DIR "/config/protocols/vendor_binary_queue.yaml");
   text.replace(text.find("algorithm: xor"), 14, "algorithm: crc32");
   auto broken = halld_command({"check-protocol", dir.write("broken.yaml", text).string()});
   EXPECT_EQ(broken.exit_code, 1);
   EXPECT_THAT(broken.output,
-              HasSubstr("line 20: 'algorithm' must be crc16_modbus, crc16_ccitt, xor or sum"));
+              HasSubstr("line 21: 'algorithm' must be crc16_modbus, crc16_ccitt, xor or sum"));
 
   auto vectors = nlohmann::json::parse(read_text(described + "vendor_text_queue.vectors.json"));
   vectors[1]["event"]["ticket"] = "A016";
-  auto wrong = halld_command({"check-protocol", described + "vendor_text_queue.yaml",
-                              dir.write("wrong.json", vectors.dump()).string()});
+  auto wrong =
+      halld_command({"check-protocol", HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml",
+                     dir.write("wrong.json", vectors.dump()).string()});
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_THAT(wrong.output, HasSubstr("take: read as "));
   EXPECT_THAT(wrong.output, ::testing::Not(HasSubstr("all 9 vectors hold")));
+}
+
+// The description files of acquisition.protocols_dir enter the registry at start and again on
+// SIGHUP: a new file is registered, a removed one retired, a broken one named with its line and
+// left out; `halld protocols` lists both; a file's description is not the API's to change.
+TEST_F(HalldTest, DescriptionFilesEnterTheRegistryAtStartAndOnSighup) {
+  const auto files = dir.path() / "protocols";
+  std::filesystem::create_directories(files);
+  std::filesystem::copy_file(HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml",
+                             files / "vendor_text_queue.yaml");
+  extra_acquisition = "protocols_dir = \"" + files.string() + "\"";
+  const auto config = write_config("", "", "info", "", "", 64 * 1024);
+  const auto port = start(config);
+  ASSERT_NE(port, 0);
+  const auto registry = [&] {
+    std::map<std::string, std::string> state;  // name → origin, or "retired"
+    const auto listed = nlohmann::json::parse(http_get(port, "/api/v1/protocols").body);
+    for (const auto& p : listed["items"])
+      state[p["name"]] = p["retired_at"].is_null() ? p["origin"].get<std::string>() : "retired";
+    return state;
+  };
+  EXPECT_EQ(registry(), (std::map<std::string, std::string>{{"vendor_text_queue", "file"}}));
+  auto taken = http_request(
+      port, "PUT", "/api/v1/protocols/vendor_text_queue", {{"Content-Type", "application/json"}},
+      nlohmann::json{{"text", read_text(files / "vendor_text_queue.yaml")}}.dump());
+  EXPECT_EQ(taken.status, 409) << taken.body;
+  EXPECT_THAT(taken.body, HasSubstr("SIGHUP"));
+
+  std::filesystem::copy_file(HALLD_SOURCE_DIR "/config/protocols/vendor_binary_queue.yaml",
+                             files / "vendor_binary_queue.yaml");
+  std::filesystem::remove(files / "vendor_text_queue.yaml");
+  dir.write("protocols/broken.yaml", "protocol: broken\nfamily: queue_eval\nkind: sideways\n");
+  halld->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] {
+    return registry() == std::map<std::string, std::string>{{"vendor_binary_queue", "file"},
+                                                            {"vendor_text_queue", "retired"}};
+  }));
+  const auto listed = halld_command({"protocols", "--config", config.string()});
+  EXPECT_EQ(listed.exit_code, 1) << "a refused file is a failure: " << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("1 described, 1 refused"));
+  EXPECT_THAT(listed.output, HasSubstr("broken.yaml: line 3: 'kind' must be binary or text"));
+  EXPECT_THAT(listed.output, HasSubstr("registry: 2 description(s)"));
+  EXPECT_THAT(listed.output, HasSubstr("retired; no channel speaks it"));
+  const auto log = log_after_stop();
+  EXPECT_THAT(log, HasSubstr("broken.yaml: line 3: 'kind' must be binary or text"));
 }
 
 TEST_F(HalldTest, ServesHealthMetricsArchivesAndStaticFiles) {

@@ -25,16 +25,16 @@ class HalldTest : public ::testing::Test {
                                      const std::string& extra_top = "",
                                      const std::string& log_level = "info",
                                      const std::string& extra_sections = "",
-                                     const std::string& extra_http = "") {
+                                     const std::string& extra_http = "",
+                                     std::size_t body_limit = 2048) {
     // Acquisition batches and KPI flushes are kept short so tests see their results quickly.
     // A simulator paced by --rate runs its clock ahead of real time: a day ahead is accepted.
-    return dir.write("halld.toml",
-                     fmt::format(R"({}
+    return dir.write("halld.toml", fmt::format(R"({}
 shutdown_grace_s = 5
 [http]
 port = 0
 web_root = "{}"
-body_limit_bytes = 2048
+body_limit_bytes = {}
 header_limit_bytes = 2048
 request_timeout_s = 2
 header_timeout_s = 2
@@ -47,6 +47,7 @@ startup_wait_s = 5
 batch_delay_ms = 20
 reconnect_max_s = 1
 clock_ahead_s = 86400
+{}
 [kpi]
 flush_interval_s = 1
 [log]
@@ -54,8 +55,9 @@ level = "{}"
 file = "halld.log"
 {}
 )",
-                                 extra_top, (dir.path() / "web").string(), extra_http,
-                                 db.conninfo(), extra_database, log_level, extra_sections));
+                                               extra_top, (dir.path() / "web").string(), body_limit,
+                                               extra_http, db.conninfo(), extra_database,
+                                               extra_acquisition, log_level, extra_sections));
   }
 
   // Starts halld and waits until it listens; returns its port.
@@ -107,6 +109,7 @@ file = "halld.log"
     return run_program(HALLD_BINARY, args);
   }
 
+  std::string extra_acquisition;  // keys of [acquisition], for the next write_config
   TestDatabase db;
   TempDir dir;
   std::unique_ptr<Process> halld;

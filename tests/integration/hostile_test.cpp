@@ -80,7 +80,8 @@ std::string upper(std::string text) {
 
 // A documented pattern with its parameters filled in.
 std::string fill(std::string pattern, const std::string& code, const std::string& id) {
-  for (auto [param, value] : {std::pair{"{code}", code}, std::pair{"{id}", id}}) {
+  for (auto [param, value] :
+       {std::pair{"{code}", code}, std::pair{"{id}", id}, std::pair{"{name}", code}}) {
     if (auto at = pattern.find(param); at != std::string::npos)
       pattern.replace(at, std::string_view(param).size(), value);
   }
@@ -287,6 +288,31 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       "found_at) OVERRIDING SYSTEM VALUE VALUES (2001, 'clerk', 'ZZ0001', '4101', '4101001', "
       "'retired', 'pending', now()), (2002, 'clerk', 'ZZ0002', '4101', '4101001', 'retired', "
       "'pending', now())");
+  // A protocol description small enough for this suite's 2 KB body limit.
+  const std::string tiny_queue = R"(protocol: tiny_queue
+family: queue_eval
+kind: text
+function_key: cmd
+sequence_key: seq
+login: {required: false}
+messages:
+  - {name: ack, role: data_ack, code: ACK, fields: [{name: sequence, key: seq, type: uint}]}
+  - name: take
+    event: ticket_issued
+    code: TAKE
+    fields:
+      - {name: at, key: time, type: time, format: "%Y%m%d%H%M%S"}
+      - {name: ticket, key: no, type: string}
+      - {name: business, key: biz, type: string}
+)";
+  // The channel and the protocol description that the retirements and the test act on.
+  const json tcp_channel = {{"hall", "4103001"},
+                            {"protocol", "queue_eval"},
+                            {"link", "tcp_client"},
+                            {"host", "127.0.0.1"},
+                            {"port", 9}};
+  ASSERT_EQ(send_json("PUT", "/api/v1/channels/qs-4103001", tcp_channel).status, 200);
+  ASSERT_EQ(send_json("PUT", "/api/v1/protocols/tiny_queue", {{"text", tiny_queue}}).status, 200);
   const std::map<std::string, Change> changes = {
       {"post /api/v1/archives/import",
        {"/api/v1/archives/import?dry_run=true", {{"format", "halld-archives-v1"}}}},
@@ -376,6 +402,11 @@ TEST_F(HostileTest, AChangeWhoseAuditRowCannotBeWrittenDoesNotHappen) {
       {"post /api/v1/marketing/archive-changes/{id}/reject",
        {"/api/v1/marketing/archive-changes/2002/reject", nullptr}},
       {"put /api/v1/work-order-rules/{id}", {"/api/v1/work-order-rules/1", work_order_rule}},
+      {"put /api/v1/channels/{code}", {"/api/v1/channels/qs-4103001", tcp_channel}},
+      {"post /api/v1/channels/{code}/test", {"/api/v1/channels/qs-4103001/test", nullptr}},
+      {"delete /api/v1/channels/{code}", {"/api/v1/channels/qs-4103001", nullptr}},
+      {"put /api/v1/protocols/{name}", {"/api/v1/protocols/tiny_queue", {{"text", tiny_queue}}}},
+      {"delete /api/v1/protocols/{name}", {"/api/v1/protocols/tiny_queue", nullptr}},
   };
   // Wait for the first recomputation to end, so that the next may start when allowed.
   for (int i = 0;

@@ -351,6 +351,16 @@ json generate_demo_province(const DemoOptions& options) {
                         {"host", "127.0.0.1"},
                         {"port", options.sim_port_base + options.live_halls},
                         {"site", "TM-41"}});
+    if (!options.vendor_protocol.empty() && options.live_halls < static_cast<int>(halls.size())) {
+      const auto code =
+          halls[static_cast<std::size_t>(options.live_halls)]["code"].get<std::string>();
+      channels.push_back({{"code", "vq-" + code},
+                          {"hall", code},
+                          {"protocol", options.vendor_protocol},
+                          {"link", "tcp_client"},
+                          {"host", "127.0.0.1"},
+                          {"port", options.sim_port_base + options.live_halls + 2}});
+    }
     document["channels"] = channels;
   }
   return document;

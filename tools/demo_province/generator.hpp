@@ -18,6 +18,9 @@ struct DemoOptions {
   // those simulators.
   int live_halls = 0;
   std::uint16_t sim_port_base = 0;
+  // With live halls, the next hall too, through a vendor's queue system speaking the described
+  // protocol `vendor_protocol` (config/protocols) on sim_port_base + live_halls + 2.
+  std::string vendor_protocol{};
 };
 
 nlohmann::json generate_demo_province(const DemoOptions& options);

@@ -1,5 +1,5 @@
-// demo_province [--seed N] [--halls N] [--live-halls N --sim-port-base P]: prints the demo
-// province as an import file on stdout.
+// demo_province [--seed N] [--halls N] [--live-halls N --sim-port-base P [--vendor-protocol NAME]]:
+// prints the demo province as an import file on stdout.
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -22,11 +22,12 @@ int main(int argc, char** argv) {
         (arg == "--halls" && number(options.halls) && options.halls > 0 &&
          options.halls <= 100000) ||
         (arg == "--live-halls" && number(options.live_halls) && options.live_halls >= 0) ||
-        (arg == "--sim-port-base" && number(options.sim_port_base) && options.sim_port_base > 0);
+        (arg == "--sim-port-base" && number(options.sim_port_base) && options.sim_port_base > 0) ||
+        (arg == "--vendor-protocol" && i + 1 < argc && (options.vendor_protocol = argv[++i], true));
     if (!ok) {
       std::fprintf(stderr,
                    "usage: demo_province [--seed N] [--halls 1..100000] [--live-halls N "
-                   "--sim-port-base P]\n");
+                   "--sim-port-base P [--vendor-protocol NAME]]\n");
       return 2;
     }
   }

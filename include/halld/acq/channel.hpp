@@ -6,6 +6,7 @@
 // the device resends, ingest recognises the duplicate, and it is acknowledged then.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -61,8 +62,10 @@ using LinkFactory = std::function<std::shared_ptr<link::Link>(link::LinkHandler)
 
 class Channel : public std::enable_shared_from_this<Channel> {
  public:
-  Channel(store::ChannelRow config, ChannelOptions options, store::Database& database,
-          Ingest& ingest, MetricsRegistry& metrics, const LinkFactory& make_link);
+  // `codec`: what the channel speaks (proto::own_protocol_codec or a described protocol's).
+  Channel(store::ChannelRow config, std::shared_ptr<const proto::SessionCodec> codec,
+          ChannelOptions options, store::Database& database, Ingest& ingest,
+          MetricsRegistry& metrics, const LinkFactory& make_link);
 
   // Set before start(): told on the channel's strand each time the link comes up or goes down.
   using CommObserver = std::function<void(bool up)>;
@@ -80,7 +83,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
 
   void start();
   void stop();
+  // After stop(): the link has ended its last operation and will not call the channel again.
+  bool link_finished() const { return link_.use_count() == 1; }
   const std::string& code() const { return config_.channel.code; }
+  const store::ChannelRow& config() const { return config_; }
   int id() const { return config_.channel_id; }
   bool logged_in() const;
 
@@ -126,8 +132,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void record_comm_event(std::string state, std::string detail);
 
   store::ChannelRow config_;
+  std::shared_ptr<const proto::SessionCodec> codec_;
   ChannelOptions options_;
   CommObserver comm_observer_;
+  std::atomic<bool> stopped_{false};  // observers are not told after stop()
   ClockObserver clock_observer_;
   std::chrono::steady_clock::time_point clock_noted_{};
   std::chrono::steady_clock::time_point refusal_logged_{};

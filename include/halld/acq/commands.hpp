@@ -16,9 +16,10 @@ namespace halld::acq {
 
 class CommandDispatcher : public std::enable_shared_from_this<CommandDispatcher> {
  public:
-  CommandDispatcher(asio::any_io_executor executor, store::Database& database,
-                    const std::vector<std::shared_ptr<Channel>>& channels, MetricsRegistry& metrics,
-                    std::chrono::seconds answer_timeout);
+  // `channels`: the channels running now (they come and go while halld runs).
+  using ChannelList = std::function<std::vector<std::shared_ptr<Channel>>()>;
+  CommandDispatcher(asio::any_io_executor executor, store::Database& database, ChannelList channels,
+                    MetricsRegistry& metrics, std::chrono::seconds answer_timeout);
   void start();
   void stop();
 
@@ -30,7 +31,7 @@ class CommandDispatcher : public std::enable_shared_from_this<CommandDispatcher>
 
   asio::any_io_executor executor_;
   store::Database& database_;
-  std::map<int, std::shared_ptr<Channel>> channels_;  // by channel id
+  ChannelList channels_;
   MetricsRegistry& metrics_;
   std::chrono::seconds answer_timeout_;
   asio::steady_timer timer_;

@@ -25,9 +25,17 @@ void add_system_routes(Router& router, store::Database& database, MetricsRegistr
 void add_archive_routes(Router& router, store::Database& database,
                         std::function<void()> archives_changed);
 
-// Live status of the acquisition channels, as the daemon's channels report it.
-void add_acquisition_routes(Router& router,
-                            std::function<std::vector<nlohmann::json>()> channel_statuses);
+// The acquisition channels and the protocol registry (docs/protocols/adapters.md): the channels'
+// live status; channels added, changed, retired and tested, and protocol descriptions registered
+// and retired, while halld runs. What the running parts do, the daemon provides.
+struct AcquisitionHooks {
+  std::function<std::vector<nlohmann::json>()> statuses;  // of the running channels
+  // Makes the running channels what the database now says; answers what it changed.
+  std::function<asio::awaitable<nlohmann::json>()> apply_channels;
+  // Tries a running channel's peer now; null JSON when no channel of that code runs.
+  std::function<asio::awaitable<nlohmann::json>(std::string code)> test_channel;
+};
+void add_acquisition_routes(Router& router, store::Database& database, AcquisitionHooks hooks);
 
 // The live model and KPIs: live hall views, KPI series and comparisons, breakdowns (clerk
 // assessment), best hours to visit, hall saturation; JSON or CSV.

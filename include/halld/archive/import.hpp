@@ -30,6 +30,8 @@ struct KnownCodes {
   std::set<std::string, std::less<>> cities;
   std::set<std::string, std::less<>> business_types;
   std::set<std::string, std::less<>> halls;
+  // The registered protocol descriptions a channel may name, with their families.
+  std::map<std::string, records::ChannelProtocol, std::less<>> described_protocols;
 };
 
 struct ReadResult {

@@ -55,6 +55,9 @@ struct AcquisitionConfig {
   std::chrono::seconds clock_behind{std::chrono::days(31)};
   std::filesystem::path spool_file = "spool/halld.spool";  // empty: no spool
   std::uint64_t spool_max_bytes = 1ull << 30;              // links pause above this
+  // Protocol description files (docs/protocols/adapters.md), read at start and on SIGHUP into
+  // the protocol registry; empty: descriptions come from the API only.
+  std::filesystem::path protocols_dir;
 };
 
 // Where GPRS DTUs dial in; the server runs only when some enabled channel is a DTU.

@@ -21,6 +21,7 @@ namespace halld::link {
 class RegistrationTable {
  public:
   bool add(const std::string& packet, std::string key);  // false: another DTU has this packet
+  void remove(const std::string& packet);
   struct Match {
     enum class Kind { found, need_more, unknown } kind = Kind::need_more;
     std::string key;
@@ -89,8 +90,12 @@ struct DtuServerOptions {
 class DtuServer : public std::enable_shared_from_this<DtuServer> {
  public:
   DtuServer(asio::any_io_executor executor, DtuServerOptions options, MetricsRegistry& metrics);
-  // Before start(). Throws std::invalid_argument when another DTU has the same packet.
+  // At any time (a channel added while halld runs). Throws std::invalid_argument when another
+  // DTU has the same packet.
   void add(std::shared_ptr<DtuLink> link);
+  // At any time: connections registering with its packet are refused from now on.
+  void remove(const DtuLink& link);
+  bool started() const;
   void start();  // binds (throws std::system_error) and accepts
   void stop();
   std::uint16_t port() const { return bound_port_; }
@@ -106,8 +111,10 @@ class DtuServer : public std::enable_shared_from_this<DtuServer> {
   asio::strand<asio::any_io_executor> strand_;
   DtuServerOptions options_;
   asio::ip::tcp::acceptor acceptor_;
+  mutable std::mutex table_mutex_;  // table_, links_ and started_: channels come and go
   RegistrationTable table_;
   std::map<std::string, std::weak_ptr<DtuLink>> links_;  // by identity
+  bool started_ = false;
   std::size_t registering_ = 0;
   std::uint16_t bound_port_ = 0;
   bool stopping_ = false;

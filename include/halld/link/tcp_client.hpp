@@ -26,4 +26,14 @@ class TcpClient final : public StreamLink<asio::ip::tcp::socket> {
   asio::steady_timer connect_timer_;
 };
 
+// One TCP connection to host:port tried and closed at once, beside the channel's own (the
+// channel test of the administration page): whether it connected, why not, and how long it took.
+struct Probe {
+  bool reached = false;
+  std::string detail;
+  std::chrono::milliseconds took{0};
+};
+asio::awaitable<Probe> probe_tcp(asio::any_io_executor executor, std::string host,
+                                 std::uint16_t port, std::chrono::milliseconds timeout);
+
 }  // namespace halld::link

@@ -84,6 +84,8 @@ class Engine final : public Service {
   void apply(std::span<const store::IngestRecord> batch);
   // Thread-safe. A channel of the hall came up or went down.
   void channel_state(int hall_id, std::string channel, bool up);
+  // Thread-safe. The channel no longer serves the hall (retired, or moved to another hall).
+  void channel_removed(int hall_id, std::string channel);
   // Thread-safe. A device of the hall's channel dated events `off` halld's clock, beyond its
   // bounds.
   void device_clock(int hall_id, std::string channel, std::chrono::seconds off);

@@ -136,6 +136,7 @@ class HallModel {
   void catch_up(std::span<const records::Event> context, Timestamp day_start,
                 Timestamp forget_before, Timestamp from);
   void set_channel(const std::string& code, bool up, Timestamp at);
+  void remove_channel(const std::string& code);  // the channel was retired or moved away
   // The channels as `other` (the same hall's model before a reload from the log) knows them:
   // their links and clocks are not in the log, so a model rebuilt from it would forget them.
   void take_channels(const HallModel& other);

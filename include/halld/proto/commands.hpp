@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "halld/proto/frame/session.hpp"
 #include "halld/records/archive.hpp"
 
 namespace halld::proto {
@@ -16,5 +17,8 @@ namespace halld::proto {
 std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol,
                                               std::uint32_t address, std::uint32_t command_id,
                                               const nlohmann::json& command);
+
+// halld's own protocol of the family, as a session speaks it: its uplink decoder and commands.
+std::shared_ptr<const SessionCodec> own_protocol_codec(records::ChannelProtocol protocol);
 
 }  // namespace halld::proto

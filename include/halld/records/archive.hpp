@@ -57,7 +57,7 @@ template <class Enum>
 std::optional<Enum> parse_enum(std::string_view text);
 // All names of an enum, for error messages ("one of: general, vip, ...").
 template <class Enum>
-std::string enum_names();
+std::string enum_names_listed();
 
 // Minutes since local midnight; 1440 stands for 24:00.
 using MinuteOfDay = std::uint16_t;
@@ -191,7 +191,10 @@ struct BusSettings {
 struct AcquisitionChannel {
   std::string code;
   std::string hall_code;  // empty: a server for many halls (found through its terminals)
+  // The family: which commands and pages the channel serves. halld's own protocol of that family
+  // is spoken unless `described_protocol` names a description (docs/protocols/adapters.md).
   ChannelProtocol protocol = ChannelProtocol::queue_eval;
+  std::string described_protocol;
   ChannelLink link = ChannelLink::tcp_client;
   std::string host;           // tcp_client
   std::uint16_t port = 0;     // tcp_client
@@ -202,6 +205,10 @@ struct AcquisitionChannel {
   bool enabled = true;
   bool tap = false;  // log every byte in and out as hex, at trace level
 };
+
+// What the channel speaks, as its archive and status name it: the description's name, or halld's
+// own protocol's.
+std::string protocol_name(const AcquisitionChannel& channel);
 
 // A DTU packet template: text with {id} for the identity and \xHH for any byte (\\ for a
 // backslash), e.g. "\x7e{id}\x0d\x0a". Throws std::invalid_argument naming what is wrong.

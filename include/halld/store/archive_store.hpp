@@ -55,6 +55,9 @@ struct ChannelRow {
   std::optional<int> hall_id;
 };
 std::vector<ChannelRow> enabled_channels(pqxx::connection& connection);
+// Retires a channel (it stays, disabled, for its history); {"code": …, "enabled": false}, or ""
+// when there is no such channel.
+std::string disable_channel(pqxx::transaction_base& tx, const std::string& code);
 
 // Which hall each active terminal stands in, by terminal code: how a terminal-management
 // server that speaks for many halls has its events attributed.
@@ -68,6 +71,7 @@ struct AcquisitionSnapshot {
   std::vector<ChannelRow> channels;
   std::map<std::string, std::map<std::uint32_t, int>> sources;
   std::unordered_map<std::string, int> terminal_halls;
+  std::map<std::string, std::string> described_protocols;  // name → text, of those channels speak
 };
 AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection);
 nlohmann::json to_json(const AcquisitionSnapshot& snapshot);

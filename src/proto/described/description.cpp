@@ -122,15 +122,26 @@ class Reader {
 
   void top(const YAML::Node& root) {
     only_keys(root,
-              {"protocol", "version", "title", "kind", "byte_order", "time_offset", "max_frame",
-               "login", "frame", "escaping", "terminator", "pairs", "assign", "charset",
-               "function_key", "sequence_key", "source_key", "messages"},
+              {"protocol", "family", "version", "title", "kind", "byte_order", "time_offset",
+               "max_frame", "login", "frame", "escaping", "terminator", "pairs", "assign",
+               "charset", "function_key", "sequence_key", "source_key", "messages"},
               "the description");
     if (!root["protocol"]) fail(root, "'protocol' (the description's name) is missing");
     d_.name = text_of(root["protocol"], "protocol");
     if (d_.name.empty() || d_.name.size() > 40 ||
         d_.name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
       fail(root["protocol"], "'protocol' must be 1–40 of a–z, 0–9 and _");
+    if (records::parse_enum<records::ChannelProtocol>(d_.name))
+      fail(root["protocol"], fmt::format("'{}' is the name of halld's own compiled protocol; "
+                                         "a description needs a name of its own",
+                                         d_.name));
+    // Which commands and which pages a channel of the protocol serves: a queue system's or a
+    // terminal manager's.
+    if (!root["family"]) fail(root, "'family' (queue_eval or terminal) is missing");
+    const auto family =
+        records::parse_enum<records::ChannelProtocol>(text_of(root["family"], "family"));
+    if (!family) fail(root["family"], "'family' must be queue_eval or terminal");
+    d_.family = *family;
     if (root["version"])
       d_.version = static_cast<std::uint32_t>(size_of(root["version"], "version", 1, 1000000));
     if (root["title"]) d_.title = text_of(root["title"], "title");

@@ -1345,6 +1345,10 @@ class DescribedCodec final : public SessionCodec {
   std::vector<std::uint8_t> data_ack(std::uint32_t source, std::uint32_t sequence) const override {
     return interpreter_.data_ack(source, sequence);
   }
+  std::vector<std::uint8_t> command(std::uint32_t source, std::uint32_t command_id,
+                                    const nlohmann::json& command) const override {
+    return interpreter_.command(source, command_id, command);
+  }
   bool login_required() const override { return interpreter_.description().login_required; }
   bool accepts_login_version(std::uint16_t version) const override {
     const auto& d = interpreter_.description();

@@ -16,7 +16,8 @@ namespace {
 
 class FrameCodec final : public SessionCodec {
  public:
-  explicit FrameCodec(UplinkDecoder decoder) : decoder_(std::move(decoder)) {}
+  FrameCodec(UplinkDecoder decoder, CommandEncoder encoder)
+      : decoder_(std::move(decoder)), encoder_(std::move(encoder)) {}
 
   Reading read(std::span<const std::uint8_t> bytes, records::Timestamp) const override {
     auto result = decode_frame(bytes);
@@ -38,6 +39,11 @@ class FrameCodec final : public SessionCodec {
   std::vector<std::uint8_t> data_ack(std::uint32_t source, std::uint32_t sequence) const override {
     return encode_frame(encode_data_ack(source, sequence));
   }
+  std::vector<std::uint8_t> command(std::uint32_t source, std::uint32_t command_id,
+                                    const nlohmann::json& command) const override {
+    if (!encoder_) throw std::invalid_argument("this protocol carries no commands");
+    return encoder_(source, command_id, command);
+  }
   bool login_required() const override { return true; }
   bool accepts_login_version(std::uint16_t version) const override {
     return version >= protocol_version && version <= login_with_epoch;
@@ -45,12 +51,13 @@ class FrameCodec final : public SessionCodec {
 
  private:
   UplinkDecoder decoder_;
+  CommandEncoder encoder_;
 };
 
 }  // namespace
 
-std::shared_ptr<const SessionCodec> frame_codec(UplinkDecoder decoder) {
-  return std::make_shared<FrameCodec>(std::move(decoder));
+std::shared_ptr<const SessionCodec> frame_codec(UplinkDecoder decoder, CommandEncoder encoder) {
+  return std::make_shared<FrameCodec>(std::move(decoder), std::move(encoder));
 }
 
 Session::Session(std::shared_ptr<const SessionCodec> codec, std::string site, SessionLimits limits)

@@ -29,6 +29,20 @@ TEST(RegistrationTable, FindsWaitsOrRefuses) {
   EXPECT_EQ(table.match("1391").key, "139") << "the longest packet that matches, then data";
 }
 
+TEST(RegistrationTable, ADtuRemovedIsAStrangerAndItsPacketFreeAgain) {
+  RegistrationTable table;
+  ASSERT_TRUE(table.add("139", "139"));
+  ASSERT_TRUE(table.add("1390", "1390"));
+  table.remove("1390");
+  EXPECT_EQ(table.match("139").key, "139") << "nothing longer to wait for";
+  EXPECT_EQ(table.match("1390").key, "139") << "the rest is data";
+  table.remove("139");
+  table.remove("139");  // twice: nothing more happens
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_EQ(table.match("139").kind, Kind::unknown);
+  EXPECT_TRUE(table.add("139", "another")) << "a channel made again registers the same packet";
+}
+
 TEST(StripHeartbeats, CutsOnlyWholePacketsAtTheFront) {
   std::size_t stripped = 0;
   const std::vector<std::uint8_t> bytes = {0xfe, 0xfe, 0x68, 0xfe};

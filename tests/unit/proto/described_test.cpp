@@ -245,6 +245,7 @@ std::string refusal(const std::string& text) {
 }
 
 constexpr const char* minimal = R"(protocol: t
+family: queue_eval
 byte_order: big
 frame:
   - literal: [0x02]
@@ -279,31 +280,37 @@ TEST(DescribedTest, AnAmbiguousOrUnsafeDescriptionIsRefusedNamingTheLine) {
                    "[len, data]", "[function, data]")),
       HasSubstr("ambiguous: nothing says where a frame ends"));
   EXPECT_THAT(refusal(with(minimal, "[len, data]", "[len, x]")),
-              HasSubstr("line 9: a checksum cannot cover itself"));
+              HasSubstr("line 10: a checksum cannot cover itself"));
   EXPECT_THAT(refusal(with(minimal, "  - name: take\n",
                            "  - {name: beat, role: heartbeat, code: 0x10}\n  - name: take\n")),
-              HasSubstr("line 17: ambiguous: two uplink messages share this code"));
+              HasSubstr("line 18: ambiguous: two uplink messages share this code"));
   EXPECT_THAT(refusal(with(minimal, "code: 0x80",
                            "code: 0x80, fields: [{name: s, type: string, size: 9000}]")),
-              HasSubstr("line 13: 'size' must lie between 1 and 4096"));
+              HasSubstr("line 14: 'size' must lie between 1 and 4096"));
   EXPECT_THAT(refusal(with(minimal, "type: time, size: 6", "type: time, size: 5")),
-              HasSubstr("line 18"));
+              HasSubstr("line 19"));
   EXPECT_THAT(refusal(with(minimal, "event: ticket_issued", "event: ticket_printed")),
-              HasSubstr("line 15: 'ticket_printed' is no event halld knows"));
+              HasSubstr("line 16: 'ticket_printed' is no event halld knows"));
   EXPECT_THAT(refusal(with(minimal, "name: ticket,", "name: tickt,")), HasSubstr("accepted"))
       << "a field no member takes is allowed: vendors send more than halld keeps";
   EXPECT_THAT(refusal(with(minimal, "{name: at,", "{name: when,")),
               HasSubstr("needs the event's time"));
   EXPECT_THAT(refusal(with(minimal, "charset: gbk", "charst: gbk")),
-              HasSubstr("line 19: a field has no key 'charst'"));
+              HasSubstr("line 20: a field has no key 'charst'"));
   EXPECT_THAT(refusal(with(with(minimal, "  - {field: sequence, size: 2, meaning: sequence}\n", ""),
                            ", header: {sequence: $sequence}", "")),
-              HasSubstr("line 13: a data message needs its sequence number"));
+              HasSubstr("line 14: a data message needs its sequence number"));
   EXPECT_THAT(
       refusal(with(minimal,
                    "  - {name: ack, role: data_ack, code: 0x80, header: {sequence: $sequence}}\n",
                    "")),
       HasSubstr("data_ack message is required"));
+  EXPECT_THAT(refusal(with(minimal, "family: queue_eval\n", "")),
+              HasSubstr("'family' (queue_eval or terminal) is missing"));
+  EXPECT_THAT(refusal(with(minimal, "family: queue_eval", "family: meters")),
+              HasSubstr("line 2: 'family' must be queue_eval or terminal"));
+  EXPECT_THAT(refusal(with(minimal, "protocol: t", "protocol: terminal")),
+              HasSubstr("line 1: 'terminal' is the name of halld's own compiled protocol"));
   EXPECT_THAT(refusal("protocol: t\nmessages: [\n"), HasSubstr("line"));
   EXPECT_THAT(refusal(std::string(100000, '[')), ::testing::Not(HasSubstr("accepted")))
       << "a nesting bomb is refused, not a crash";
@@ -334,13 +341,14 @@ TEST(DescribedTest, BcdTimesGbkStringsAndAnXorChecksumRoundTrip) {
 namespace halld::proto::described {
 namespace {
 
-// The vendor-style protocols (tests/data/protocols/described): each vector was written by an
-// encoder of its own (make_vectors.py) from the vendor's documentation, not by halld. A vector
-// that says otherwise than the bytes is caught, naming the vector.
+// The vendor-style protocols (config/protocols, their vectors in tests/data/protocols/described):
+// each vector was written by an encoder of its own (make_vectors.py) from the vendor's
+// documentation, not by halld. A vector that says otherwise than the bytes is caught, naming the
+// vector.
 void passes_vendor_vectors(const std::string& protocol) {
   const std::string dir = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
-  const Interpreter interpreter(std::make_shared<const Description>(
-      load_description(testing::read_text(dir + protocol + ".yaml"))));
+  const Interpreter interpreter(std::make_shared<const Description>(load_description(
+      testing::read_text(HALLD_SOURCE_DIR "/config/protocols/" + protocol + ".yaml"))));
   auto all = json::parse(testing::read_text(dir + protocol + ".vectors.json"));
   ASSERT_GE(all.size(), 8u);
   EXPECT_THAT(check_vectors(interpreter, all), ::testing::IsEmpty());
@@ -368,8 +376,7 @@ TEST(DescribedTest, AVendorsKeyValueTextProtocolIsReadAndWritten) {
 }
 
 TEST(DescribedTest, ATextProtocolsSourceKeyNamesTheDevice) {
-  const std::string dir = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
-  auto text = testing::read_text(dir + "vendor_text_queue.yaml");
+  auto text = testing::read_text(HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml");
   text.replace(text.find("sequence_key: seq\n"), 18, "sequence_key: seq\nsource_key: dev_no\n");
   const Interpreter interpreter(std::make_shared<const Description>(load_description(text)));
   const std::string line = "cmd=TAKE;seq=5;dev_no=12;time=20261123171500;no=A1;biz=x\r\n";
@@ -382,9 +389,8 @@ TEST(DescribedTest, ATextProtocolsSourceKeyNamesTheDevice) {
 }
 
 TEST(DescribedTest, AVendorsTextLinesThatAreDamagedAreRefusedOneByOne) {
-  const std::string dir = HALLD_SOURCE_DIR "/tests/data/protocols/described/";
-  const Interpreter interpreter(std::make_shared<const Description>(
-      load_description(testing::read_text(dir + "vendor_text_queue.yaml"))));
+  const Interpreter interpreter(std::make_shared<const Description>(load_description(
+      testing::read_text(HALLD_SOURCE_DIR "/config/protocols/vendor_text_queue.yaml"))));
   const std::string stream =
       "\r\n"                                                       // an empty line
       "cmd=TAKE;seq=1;time=20261123171500;no=A1\r\n"               // biz missing

@@ -41,7 +41,7 @@ TEST(Enums, RoundTripThroughTheirNames) {
   EXPECT_EQ(parse_enum<TerminalPlacement>("zone_24h"), TerminalPlacement::zone_24h);
   EXPECT_EQ(parse_enum<HallLevel>("A"), HallLevel::a);
   EXPECT_FALSE(parse_enum<HallLevel>("a"));
-  EXPECT_EQ(enum_names<HallStatus>(), "open, suspended, closed");
+  EXPECT_EQ(enum_names_listed<HallStatus>(), "open, suspended, closed");
 }
 
 }  // namespace

@@ -54,6 +54,12 @@ TEST(DemoProvince, LiveHallsGetChannelsToTheirSimulators) {
       << "the live halls' terminals, through one server";
   EXPECT_FALSE(doc["channels"][3].contains("hall"));
   EXPECT_EQ(doc["channels"][3]["port"], 19103);
+  auto vendor = generate_demo_province(
+      {.live_halls = 3, .sim_port_base = 19100, .vendor_protocol = "vendor_text_queue"});
+  ASSERT_EQ(vendor["channels"].size(), 5u);
+  EXPECT_EQ(vendor["channels"][4]["protocol"], "vendor_text_queue");
+  EXPECT_EQ(vendor["channels"][4]["hall"], vendor["halls"][3]["code"]) << "the next hall";
+  EXPECT_EQ(vendor["channels"][4]["port"], 19105) << "after the terminals and the marketing system";
 }
 
 }  // namespace

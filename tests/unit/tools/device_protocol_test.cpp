@@ -13,9 +13,8 @@ namespace halld::tools {
 namespace {
 
 std::shared_ptr<const proto::described::Description> vendor(const std::string& name) {
-  return std::make_shared<const proto::described::Description>(
-      proto::described::load_description(testing::read_text(
-          std::string(HALLD_SOURCE_DIR "/tests/data/protocols/described/") + name + ".yaml")));
+  return std::make_shared<const proto::described::Description>(proto::described::load_description(
+      testing::read_text(std::string(HALLD_SOURCE_DIR "/config/protocols/") + name + ".yaml")));
 }
 
 TEST(DeviceProtocolTest, AVendorsTextProtocolIsSpokenAsTheVendorsDeviceSpeaksIt) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "halld/records/archive.hpp"
 #include "halld/records/events.hpp"
 
 namespace halld::proto::described {
@@ -160,6 +161,7 @@ struct Description {
   std::uint32_t version = 1;
   std::string title;
   std::string checksum;  // SHA-256 of the text it was read from, hex
+  records::ChannelProtocol family = records::ChannelProtocol::queue_eval;
   enum class Kind : std::uint8_t { binary, text } kind = Kind::binary;
   std::chrono::minutes time_offset{480};  // of times written without a zone: Beijing time
   std::size_t max_frame = 4096;

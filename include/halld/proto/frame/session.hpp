@@ -9,6 +9,7 @@
 #include <array>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -65,14 +66,23 @@ class SessionCodec {
                                                   records::Timestamp now) const = 0;
   virtual std::vector<std::uint8_t> data_ack(std::uint32_t source,
                                              std::uint32_t sequence) const = 0;
+  // A command (proto/commands JSON) for the device at `source`, its sequence `command_id`.
+  // Throws std::invalid_argument naming what is wrong (the protocol has no such command, or a
+  // member is missing or out of range).
+  virtual std::vector<std::uint8_t> command(std::uint32_t source, std::uint32_t command_id,
+                                            const nlohmann::json& command) const = 0;
   // False: a device's data counts without a login (protocols that have none).
   virtual bool login_required() const = 0;
   virtual bool accepts_login_version(std::uint16_t version) const = 0;
 };
 
-// halld's frame envelope (framing.md) with one protocol's uplink decoder.
+// halld's frame envelope (framing.md) with one protocol's uplink decoder and command encoder
+// (none: the protocol carries no commands).
 using UplinkDecoder = std::function<Uplink(const Frame&)>;
-std::shared_ptr<const SessionCodec> frame_codec(UplinkDecoder decoder);
+using CommandEncoder = std::function<std::vector<std::uint8_t>(
+    std::uint32_t source, std::uint32_t command_id, const nlohmann::json& command)>;
+std::shared_ptr<const SessionCodec> frame_codec(UplinkDecoder decoder,
+                                                CommandEncoder encoder = nullptr);
 
 class Session {
  public:

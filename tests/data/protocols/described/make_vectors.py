@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The vendor protocols' vectors, written by an encoder independent of halld's interpreter:
 what a vendor's device would send, byte by byte, from the vendor's own documentation
-(the comments in vendor_binary_queue.yaml and vendor_text_queue.yaml).
+(the comments in config/protocols/vendor_binary_queue.yaml and vendor_text_queue.yaml).
 Run from this directory: python3 make_vectors.py"""
 import json
 from datetime import datetime, timedelta, timezone
