@@ -4,6 +4,7 @@
 // than there were, and carries exactly the registers or bits asked for.
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 #include "halld/proto/modbus/modbus.hpp"
 
@@ -43,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   request.function = functions[data[1] % 7];
   request.address = static_cast<std::uint16_t>(data[2] << 8 | data[3]);
   request.count = static_cast<std::uint16_t>(1 + (data[4] << 8 | data[5]) % 200);
-  if (request.function == Function::write_single_coil) request.values = {data[6] & 1u};
+  if (request.function == Function::write_single_coil)
+    request.values = {static_cast<std::uint16_t>(data[6] & 1u)};
   if (request.function == Function::write_single_register) request.values = {data[6]};
   if (request.function == Function::write_multiple_registers)
     request.values.assign(1 + data[6] % 123, data[6]);
