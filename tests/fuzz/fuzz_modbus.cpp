@@ -1,7 +1,8 @@
 // A Modbus master reading hostile answers: the first 7 bytes pick the request (unit, function,
 // address, count), the rest is what came back, read as RTU and as TCP. Whatever is refused is
 // skipped by at least one byte and at most what was there; an answer never claims more bytes
-// than there were, and carries exactly the registers or bits asked for.
+// than there were, and carries exactly the registers or bits asked for, whose points (any
+// integer type, either word order) read back through the writer unchanged.
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -25,6 +26,16 @@ void check(const Reading& reading, std::size_t available, const Request& request
                       request.function == Function::read_discrete_inputs;
     if (answer->registers.size() != (registers ? request.count : 0u)) __builtin_trap();
     if (answer->bits.size() != (bits ? request.count : 0u)) __builtin_trap();
+    // Every point a register map could place in the block reads back through its writer.
+    for (auto type : {PointType::u16, PointType::s16, PointType::u32, PointType::s32}) {
+      for (std::uint16_t at = 0; at < answer->registers.size(); ++at) {
+        const Point point{type, at, at % 2 ? WordOrder::low_first : WordOrder::high_first, 1, 0};
+        const auto value = decode_point(answer->registers, point);
+        if (!value) continue;
+        const auto again = encode_point(*value, point);
+        if (decode_point(again, {type, 0, point.order, 1, 0}) != value) __builtin_trap();
+      }
+    }
   }
 }
 

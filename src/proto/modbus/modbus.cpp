@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <bit>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
@@ -231,6 +233,75 @@ Reading read_tcp_answer(std::span<const std::uint8_t> bytes, std::uint16_t trans
   auto answer = answer_of(bytes.subspan(mbap_size, size - mbap_size), request, size);
   if (auto* refused = std::get_if<Refused>(&answer)) return std::move(*refused);
   return std::get<Answer>(std::move(answer));
+}
+
+std::size_t registers_of(PointType type) {
+  return type == PointType::u16 || type == PointType::s16 ? 1 : 2;
+}
+
+std::optional<double> decode_point(std::span<const std::uint16_t> block, const Point& point) {
+  const auto size = registers_of(point.type);
+  if (point.register_offset + size > block.size()) return std::nullopt;
+  const auto first = block[point.register_offset];
+  std::uint32_t word = first;
+  if (size == 2) {
+    const auto second = block[point.register_offset + 1u];
+    word = point.order == WordOrder::high_first ? (std::uint32_t{first} << 16 | second)
+                                                : (std::uint32_t{second} << 16 | first);
+  }
+  double raw = 0;
+  switch (point.type) {
+    case PointType::u16:
+    case PointType::u32:
+      raw = word;
+      break;
+    case PointType::s16:
+      raw = static_cast<std::int16_t>(first);
+      break;
+    case PointType::s32:
+      raw = static_cast<std::int32_t>(word);
+      break;
+    case PointType::f32:
+      raw = std::bit_cast<float>(word);
+      if (!std::isfinite(raw)) return std::nullopt;
+      break;
+  }
+  return raw * point.scale + point.offset;
+}
+
+std::vector<std::uint16_t> encode_point(double quantity, const Point& point) {
+  if (!std::isfinite(quantity) || point.scale == 0)
+    throw std::invalid_argument("a value to write must be a finite number");
+  const double raw = (quantity - point.offset) / point.scale;
+  std::uint32_t word = 0;
+  auto integer = [&](double low, double high) {
+    const double rounded = std::round(raw);
+    if (rounded < low || rounded > high) {
+      throw std::invalid_argument(fmt::format("{} is outside what the register holds ({} to {})",
+                                              quantity, low * point.scale + point.offset,
+                                              high * point.scale + point.offset));
+    }
+    return static_cast<std::int64_t>(rounded);
+  };
+  switch (point.type) {
+    case PointType::u16:
+      return {static_cast<std::uint16_t>(integer(0, 65535))};
+    case PointType::s16:
+      return {static_cast<std::uint16_t>(static_cast<std::int16_t>(integer(-32768, 32767)))};
+    case PointType::u32:
+      word = static_cast<std::uint32_t>(integer(0, 4294967295.0));
+      break;
+    case PointType::s32:
+      word = static_cast<std::uint32_t>(
+          static_cast<std::int32_t>(integer(-2147483648.0, 2147483647.0)));
+      break;
+    case PointType::f32:
+      word = std::bit_cast<std::uint32_t>(static_cast<float>(raw));
+      break;
+  }
+  const auto high = static_cast<std::uint16_t>(word >> 16), low = static_cast<std::uint16_t>(word);
+  return point.order == WordOrder::high_first ? std::vector<std::uint16_t>{high, low}
+                                              : std::vector<std::uint16_t>{low, high};
 }
 
 }  // namespace halld::proto::modbus

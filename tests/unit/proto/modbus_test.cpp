@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "halld/proto/frame/frame.hpp"
 
 namespace halld::proto::modbus {
@@ -112,6 +114,41 @@ TEST(Modbus, WhatIsNotTheAnswerIsRefusedOrWaitedFor) {
   EXPECT_THAT(std::get<Refused>(reading).reason, ::testing::HasSubstr("protocol 1"));
   EXPECT_TRUE(std::holds_alternative<NeedMore>(
       read_tcp_answer(bytes("15 01 00 00 00 07 FF 04 04"), 0x1501, input)));
+}
+
+TEST(ModbusPoints, RegistersBecomeQuantitiesByTypeWordOrderAndScale) {
+  // A temperature of 23.5 °C in tenths, signed; −4.2 °C below zero.
+  const std::vector<std::uint16_t> block = {235,    0xFFD6, 0x0001, 0x86A0, 0x86A0,
+                                            0x0001, 0x41BC, 0x0000, 0x7FC0, 0x0000};
+  EXPECT_EQ(decode_point(block, {PointType::s16, 0, WordOrder::high_first, 0.1, 0}), 23.5);
+  EXPECT_DOUBLE_EQ(*decode_point(block, {PointType::s16, 1, WordOrder::high_first, 0.1, 0}), -4.2);
+  EXPECT_EQ(decode_point(block, {PointType::u16, 1, WordOrder::high_first, 1, 0}), 65494);
+  // 100000 Wh as two registers, in either word order (meters differ).
+  EXPECT_EQ(decode_point(block, {PointType::u32, 2, WordOrder::high_first, 0.001, 0}), 100.0);
+  EXPECT_EQ(decode_point(block, {PointType::u32, 4, WordOrder::low_first, 0.001, 0}), 100.0);
+  EXPECT_EQ(decode_point(block, {PointType::f32, 6, WordOrder::high_first, 1, 0}), 23.5);
+  EXPECT_EQ(decode_point(block, {PointType::f32, 8, WordOrder::high_first, 1, 0}), std::nullopt)
+      << "a NaN is no reading";
+  EXPECT_EQ(decode_point(block, {PointType::u32, 9, WordOrder::high_first, 1, 0}), std::nullopt)
+      << "the block ends before the point's second register";
+  EXPECT_EQ(decode_point(block, {PointType::s16, 0, WordOrder::high_first, 0.1, -20}), 3.5);
+}
+
+TEST(ModbusPoints, AQuantityToWriteBecomesItsRegistersOrIsRefused) {
+  const Point set_point{PointType::s16, 0, WordOrder::high_first, 0.1, 0};
+  EXPECT_EQ(encode_point(26.0, set_point), (std::vector<std::uint16_t>{260}));
+  EXPECT_EQ(encode_point(-4.2, set_point), (std::vector<std::uint16_t>{0xFFD6}));
+  EXPECT_THROW(encode_point(4000.0, set_point), std::invalid_argument);
+  EXPECT_THROW(encode_point(std::nan(""), set_point), std::invalid_argument);
+  const Point energy{PointType::u32, 0, WordOrder::low_first, 0.001, 0};
+  EXPECT_EQ(encode_point(100.0, energy), (std::vector<std::uint16_t>{0x86A0, 0x0001}));
+  EXPECT_THROW(encode_point(-1.0, energy), std::invalid_argument);
+  const Point level{PointType::f32, 0, WordOrder::high_first, 1, 0};
+  EXPECT_EQ(encode_point(23.5, level), (std::vector<std::uint16_t>{0x41BC, 0x0000}));
+  for (const auto& point : {set_point, energy, level}) {
+    const auto registers = encode_point(21.5, point);
+    EXPECT_NEAR(*decode_point(registers, point), 21.5, 1e-9) << "each the other's inverse";
+  }
 }
 
 }  // namespace

@@ -74,4 +74,22 @@ Reading read_tcp_answer(std::span<const std::uint8_t> bytes, std::uint16_t trans
 // the end of an answer in a byte stream without a length field.
 std::size_t rtu_answer_size(std::span<const std::uint8_t> received, const Request& request);
 
+// A value in a device's register map: where it is in a block of registers read together, how
+// its registers are read (type, word order) and turned into a quantity (× scale + offset).
+enum class PointType : std::uint8_t { u16, s16, u32, s32, f32 };
+enum class WordOrder : std::uint8_t { high_first, low_first };  // of 32-bit values
+struct Point {
+  PointType type = PointType::u16;
+  std::uint16_t register_offset = 0;  // from the first register of the block
+  WordOrder order = WordOrder::high_first;
+  double scale = 1.0;
+  double offset = 0.0;
+};
+std::size_t registers_of(PointType type);
+// The quantity, or nullopt when the block does not hold the point or a float is not finite.
+std::optional<double> decode_point(std::span<const std::uint16_t> block, const Point& point);
+// The registers that write `quantity` (the inverse of decode_point, rounded to the type). Throws
+// std::invalid_argument when it does not fit the type.
+std::vector<std::uint16_t> encode_point(double quantity, const Point& point);
+
 }  // namespace halld::proto::modbus
