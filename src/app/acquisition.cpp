@@ -112,9 +112,7 @@ ChannelChanges Acquisition::apply(std::vector<store::ChannelRow> rows,
   for (auto& row : rows) {
     const auto code = row.channel.code;
     auto codec = protocols.codec(row.channel);
-    auto fingerprint =
-        store::to_json(store::AcquisitionSnapshot{{row}, {}, {}, {}})["channels"][0].dump() +
-        protocols.checksum(row.channel);
+    auto fingerprint = store::to_json(row).dump() + protocols.checksum(row.channel);
     auto old = current.find(code);
     if (old != current.end() && old->second.fingerprint == fingerprint) {
       next.emplace(code, std::move(old->second));

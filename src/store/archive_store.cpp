@@ -420,23 +420,25 @@ AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection) {
   return snapshot;
 }
 
+nlohmann::json to_json(const ChannelRow& row) {
+  const auto& c = row.channel;
+  return {{"code", c.code},
+          {"id", row.channel_id},
+          {"hall_id", row.hall_id ? nlohmann::json(*row.hall_id) : nullptr},
+          {"hall", c.hall_code},
+          {"protocol", to_string(c.protocol)},
+          {"described_protocol", c.described_protocol},
+          {"link", to_string(c.link)},
+          {"host", c.host},
+          {"port", c.port},
+          {"site", c.site},
+          {"tap", c.tap},
+          {"settings", link_settings_json(c)}};
+}
+
 nlohmann::json to_json(const AcquisitionSnapshot& snapshot) {
   auto channels = nlohmann::json::array();
-  for (const auto& row : snapshot.channels) {
-    const auto& c = row.channel;
-    channels.push_back({{"code", c.code},
-                        {"id", row.channel_id},
-                        {"hall_id", row.hall_id ? nlohmann::json(*row.hall_id) : nullptr},
-                        {"hall", c.hall_code},
-                        {"protocol", to_string(c.protocol)},
-                        {"described_protocol", c.described_protocol},
-                        {"link", to_string(c.link)},
-                        {"host", c.host},
-                        {"port", c.port},
-                        {"site", c.site},
-                        {"tap", c.tap},
-                        {"settings", link_settings_json(c)}});
-  }
+  for (const auto& row : snapshot.channels) channels.push_back(to_json(row));
   auto sources = nlohmann::json::object();
   for (const auto& [channel, addresses] : snapshot.sources) {
     for (const auto& [address, id] : addresses) sources[channel][std::to_string(address)] = id;

@@ -104,6 +104,23 @@ TEST_F(HalldTest, DescriptionFilesEnterTheRegistryAtStartAndOnSighup) {
       nlohmann::json{{"text", read_text(files / "vendor_text_queue.yaml")}}.dump());
   EXPECT_EQ(taken.status, 409) << taken.body;
   EXPECT_THAT(taken.body, HasSubstr("SIGHUP"));
+  // Vectors sent with a description are held to it before anything else: ones it fails refuse
+  // it (422, each disagreement listed); ones it passes let the request on (here to the 409).
+  auto vectors = nlohmann::json::parse(
+      read_text(HALLD_SOURCE_DIR "/tests/data/protocols/described/vendor_text_queue.vectors.json"));
+  const nlohmann::json good_upload = {{"text", read_text(files / "vendor_text_queue.yaml")},
+                                      {"vectors", vectors}};
+  EXPECT_EQ(http_request(port, "PUT", "/api/v1/protocols/vendor_text_queue",
+                         {{"Content-Type", "application/json"}}, good_upload.dump())
+                .status,
+            409);
+  vectors[0]["hex"] = "00";
+  auto failing = http_request(
+      port, "PUT", "/api/v1/protocols/vendor_text_queue", {{"Content-Type", "application/json"}},
+      nlohmann::json{{"text", good_upload["text"]}, {"vectors", vectors}}.dump());
+  EXPECT_EQ(failing.status, 422) << failing.body;
+  EXPECT_THAT(failing.body, HasSubstr("vectors_failed"));
+  EXPECT_EQ(nlohmann::json::parse(failing.body)["error"]["details"]["disagreements"].size(), 1u);
 
   std::filesystem::copy_file(HALLD_SOURCE_DIR "/config/protocols/vendor_binary_queue.yaml",
                              files / "vendor_binary_queue.yaml");

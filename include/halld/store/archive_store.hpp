@@ -74,6 +74,7 @@ struct AcquisitionSnapshot {
   std::map<std::string, std::string> described_protocols;  // name → text, of those channels speak
 };
 AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection);
+nlohmann::json to_json(const ChannelRow& row);  // every setting the channel runs with
 nlohmann::json to_json(const AcquisitionSnapshot& snapshot);
 // Throws std::exception for a document that is not a snapshot.
 AcquisitionSnapshot snapshot_from_json(const nlohmann::json& document);
