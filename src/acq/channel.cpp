@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "halld/core/spawn.hpp"
+#include "halld/link/tcp_client.hpp"
 #include "halld/records/event_json.hpp"
 
 namespace halld::acq {
@@ -189,6 +190,35 @@ nlohmann::json to_json(const ChannelStatus& s) {
           {"last_down_reason", s.last_down_reason},
           {"state", s.state()},
           {"devices", devices}};
+}
+
+void ChannelChanges::add(const ChannelChanges& other) {
+  for (auto [to, from] :
+       {std::pair{&started, &other.started}, std::pair{&restarted, &other.restarted},
+        std::pair{&stopped, &other.stopped}, std::pair{&refused, &other.refused}})
+    to->insert(to->end(), from->begin(), from->end());
+  superseded = superseded || other.superseded;
+}
+
+nlohmann::json to_json(const ChannelChanges& changes) {
+  return {{"started", changes.started},
+          {"restarted", changes.restarted},
+          {"stopped", changes.stopped},
+          {"refused", changes.refused},
+          {"superseded", changes.superseded}};
+}
+
+asio::awaitable<nlohmann::json> test_channel(asio::any_io_executor executor, ChannelStatus status,
+                                             const records::AcquisitionChannel& settings) {
+  nlohmann::json result{{"channel", to_json(status)}, {"probe", nullptr}};
+  if (settings.link == records::ChannelLink::tcp_client) {
+    auto probing =
+        link::probe_tcp(std::move(executor), settings.host, settings.port, std::chrono::seconds(3));
+    const auto probe = co_await std::move(probing);
+    result["probe"] = {
+        {"reached", probe.reached}, {"detail", probe.detail}, {"took_ms", probe.took.count()}};
+  }
+  co_return result;
 }
 
 void Channel::send(std::vector<std::uint8_t> bytes) {

@@ -7,8 +7,10 @@
 #include <set>
 #include <sstream>
 
+#include "halld/acq/reconcile.hpp"
 #include "halld/proto/commands.hpp"
 #include "halld/proto/described/interpreter.hpp"
+#include "halld/proto/modbus/device_model.hpp"
 
 namespace halld::acq {
 
@@ -16,6 +18,13 @@ store::ProtocolEntry checked_entry(std::string text, std::string origin) {
   if (text.size() > max_description_bytes) {
     throw proto::described::DescriptionError(
         0, fmt::format("a description is at most {} bytes", max_description_bytes));
+  }
+  if (proto::modbus::is_device_model(text)) {
+    const auto model = proto::modbus::load_device_model(text);
+    return {model.name,       std::string(records::to_string(records::ChannelProtocol::modbus)),
+            model.version,    model.title,
+            model.checksum,   std::move(text),
+            std::move(origin)};
   }
   const auto description = proto::described::load_description(text);
   return {description.name,     std::string(records::to_string(description.family)),
@@ -92,6 +101,10 @@ std::vector<std::string> sync_protocol_directory(pqxx::connection& connection,
   return problems;
 }
 
+std::string channel_fingerprint(const store::ChannelRow& row, const Protocols& protocols) {
+  return store::to_json(row).dump() + protocols.checksum(row.channel);
+}
+
 Protocols::Protocols(const std::map<std::string, std::string>& texts,
                      std::vector<std::string>& problems) {
   for (const auto& [name, text] : texts) add(text, problems);
@@ -99,6 +112,13 @@ Protocols::Protocols(const std::map<std::string, std::string>& texts,
 
 void Protocols::add(const std::string& text, std::vector<std::string>& problems) {
   try {
+    if (proto::modbus::is_device_model(text)) {
+      auto model = std::make_shared<const proto::modbus::DeviceModel>(
+          proto::modbus::load_device_model(text));
+      const auto name = model->name;
+      models_[name] = std::move(model);
+      return;
+    }
     auto description = std::make_shared<const proto::described::Description>(
         proto::described::load_description(text));
     auto codec = proto::described::session_codec(description);
@@ -117,8 +137,21 @@ std::shared_ptr<const proto::SessionCodec> Protocols::codec(
 }
 
 std::string Protocols::checksum(const records::AcquisitionChannel& channel) const {
+  if (channel.protocol == records::ChannelProtocol::modbus) {
+    std::string checksums;  // of every model its devices have
+    for (const auto& device : channel.facilities) {
+      auto found = models_.find(device.model);
+      checksums += found == models_.end() ? "-" : found->second->checksum;
+    }
+    return checksums;
+  }
   auto found = described_.find(channel.described_protocol);
   return found == described_.end() ? "" : found->second.description->checksum;
+}
+
+std::shared_ptr<const proto::modbus::DeviceModel> Protocols::model(std::string_view name) const {
+  auto found = models_.find(name);
+  return found == models_.end() ? nullptr : found->second;
 }
 
 }  // namespace halld::acq

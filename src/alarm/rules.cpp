@@ -44,7 +44,30 @@ constexpr std::array indicator_infos{
                   false},
     IndicatorInfo{Indicator::transaction_success_rate, "transaction_success_rate", "交易成功率", "",
                   false},
+    IndicatorInfo{Indicator::indoor_temperature, "indoor_temperature", "厅内温度", "°C", false},
+    IndicatorInfo{Indicator::indoor_humidity, "indoor_humidity", "厅内湿度", "%RH", false},
+    IndicatorInfo{Indicator::power_kw, "power_kw", "用电功率", "kW", false},
+    IndicatorInfo{Indicator::people_in_hall, "people_in_hall", "厅内人数", "人", false},
 };
+
+bool facility_indicator(Indicator indicator) {
+  return indicator == Indicator::indoor_temperature || indicator == Indicator::indoor_humidity ||
+         indicator == Indicator::power_kw || indicator == Indicator::people_in_hall;
+}
+
+// A facility reading older than this says nothing about the hall now.
+constexpr auto facility_freshness = std::chrono::minutes(5);
+
+// The hall's fresh readings of one quantity, taken together (the highest, or the sum).
+std::optional<double> facility_value(const live::HallView& view, records::FacilityQuantity quantity,
+                                     bool sum, Timestamp now) {
+  std::optional<double> out;
+  for (const auto& r : view.facility) {
+    if (r.quantity != quantity || r.at + facility_freshness < now) continue;
+    out = !out ? r.value : sum ? *out + r.value : std::max(*out, r.value);
+  }
+  return out;
+}
 
 const IndicatorInfo& info(Indicator indicator) {
   return *std::find_if(indicator_infos.begin(), indicator_infos.end(),
@@ -158,6 +181,14 @@ std::optional<double> indicator_value(Indicator indicator, const live::HallView&
           indicator == Indicator::average_wait_15_min ? view.last_15_min : view.last_60_min;
       return kpi::indicators(tally).average_wait_min;
     }
+    case Indicator::indoor_temperature:
+      return facility_value(view, records::FacilityQuantity::temperature, false, now);
+    case Indicator::indoor_humidity:
+      return facility_value(view, records::FacilityQuantity::humidity, false, now);
+    case Indicator::power_kw:
+      return facility_value(view, records::FacilityQuantity::power, true, now);
+    case Indicator::people_in_hall:
+      return facility_value(view, records::FacilityQuantity::people, true, now);
     default:
       return today_rate(indicator, kpi::indicators(view.today));
   }
@@ -334,7 +365,9 @@ void Evaluator::judge(const Rule& rule, const live::HallView& view, Timestamp no
       in.schedule = Schedule::always;
     }
     in.calendar = view.info ? &view.info->terms.calendar : nullptr;
-    in.needs_source = rule.kind != RuleKind::comm_loss;
+    // A facility figure is its own source: it is judged only while its readings are fresh.
+    in.needs_source = rule.kind != RuleKind::comm_loss &&
+                      !(rule.kind == RuleKind::limit && facility_indicator(rule.indicator));
     in.source_up = source_up;
     in.hall = view.code;
     in.object = terminal;

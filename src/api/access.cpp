@@ -108,6 +108,9 @@ constexpr std::array table{
           "/api/v1/emergencies/{id}/dismiss",
           {Permission::handle_alarms, ScopeRule::emergency_path}},
     Entry{V::get, "/api/v1/halls/{code}/commands", {Permission::view, ScopeRule::hall_path}},
+    Entry{V::get, "/api/v1/halls/{code}/facility", {Permission::view, ScopeRule::hall_path}},
+    Entry{
+        V::get, "/api/v1/halls/{code}/facility/history", {Permission::view, ScopeRule::hall_path}},
     Entry{V::post,
           "/api/v1/halls/{code}/commands",
           {Permission::handle_alarms, ScopeRule::hall_path}},

@@ -8,6 +8,7 @@
 
 #include "halld/acq/commands.hpp"
 #include "halld/acq/links.hpp"
+#include "halld/acq/reconcile.hpp"
 #include "halld/app/app.hpp"
 #include "halld/link/tcp_client.hpp"
 #include "halld/store/event_store.hpp"
@@ -41,14 +42,6 @@ void write_snapshot(const Config& config, const store::AcquisitionSnapshot& snap
         "acquisition: snapshot not saved ({}); a start without the database cannot acquire",
         e.what());
   }
-}
-
-nlohmann::json to_json(const ChannelChanges& changes) {
-  return {{"started", changes.started},
-          {"restarted", changes.restarted},
-          {"stopped", changes.stopped},
-          {"refused", changes.refused},
-          {"superseded", changes.superseded}};
 }
 
 Acquisition::Acquisition(const Config& config, asio::io_context& io, store::Database& database,
@@ -103,27 +96,23 @@ ChannelChanges Acquisition::apply(std::vector<store::ChannelRow> rows,
     return changes;
   }
   applied_generation_ = generation;
-  std::map<std::string, Running> next;
+  auto plan = acq::plan_channels(
+      [this] {
+        std::lock_guard lock(channels_mutex_);
+        return channels_;
+      }(),
+      std::move(rows), protocols,
+      [](const store::ChannelRow& row) {
+        // The facility devices' Modbus channels are the facility service's (facility/facility).
+        return row.channel.protocol != records::ChannelProtocol::modbus;
+      });
+  // A changed channel's link (a DTU's registration) must be free before it is made again.
+  for (const auto& running : plan.changed) retire(running);
+  auto next = std::move(plan.kept);
   std::vector<std::shared_ptr<acq::Channel>> to_start;
-  auto current = [this] {
-    std::lock_guard lock(channels_mutex_);
-    return channels_;
-  }();
-  for (auto& row : rows) {
+  for (auto& [row, fingerprint, restart] : plan.make) {
     const auto code = row.channel.code;
     auto codec = protocols.codec(row.channel);
-    auto fingerprint = store::to_json(row).dump() + protocols.checksum(row.channel);
-    auto old = current.find(code);
-    if (old != current.end() && old->second.fingerprint == fingerprint) {
-      next.emplace(code, std::move(old->second));
-      current.erase(old);
-      continue;
-    }
-    const bool restart = old != current.end();
-    if (restart) {  // its link (a DTU's registration) must be free before it is made again
-      retire(old->second);
-      current.erase(old);
-    }
     if (!codec) {
       changes.refused.push_back(fmt::format("{}: its protocol '{}' is not in the registry", code,
                                             row.channel.described_protocol));
@@ -140,7 +129,7 @@ ChannelChanges Acquisition::apply(std::vector<store::ChannelRow> rows,
       if (restart) changes.stopped.push_back(code);
     }
   }
-  for (auto& [code, running] : current) {  // no longer enabled
+  for (auto& [code, running] : plan.gone) {  // no longer enabled
     retire(running);
     changes.stopped.push_back(code);
   }
@@ -173,16 +162,8 @@ asio::awaitable<nlohmann::json> Acquisition::test(std::string code) {
       channel = found->second.channel;
   }
   if (!channel) co_return nullptr;
-  nlohmann::json result{{"channel", acq::to_json(channel->status())}, {"probe", nullptr}};
-  const auto& settings = channel->config().channel;
-  if (settings.link == records::ChannelLink::tcp_client) {
-    auto probing =
-        link::probe_tcp(executor_, settings.host, settings.port, std::chrono::seconds(3));
-    const auto probe = co_await std::move(probing);
-    result["probe"] = {
-        {"reached", probe.reached}, {"detail", probe.detail}, {"took_ms", probe.took.count()}};
-  }
-  co_return result;
+  auto testing = acq::test_channel(executor_, channel->status(), channel->config().channel);
+  co_return co_await std::move(testing);
 }
 
 void Acquisition::start() {

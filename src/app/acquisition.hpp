@@ -30,16 +30,7 @@ struct ChannelHooks {
   std::function<void(const acq::Channel&)> after_stop;
 };
 
-// Which channels a reconciliation started, made again, stopped, and could not run (with why).
-struct ChannelChanges {
-  std::vector<std::string> started, restarted, stopped, refused;
-  bool superseded = false;
-  bool empty() const {
-    return started.empty() && restarted.empty() && stopped.empty() && refused.empty();
-  }
-};
-
-nlohmann::json to_json(const ChannelChanges& changes);
+using ChannelChanges = acq::ChannelChanges;
 
 class Acquisition final : public Service {
  public:

@@ -17,6 +17,7 @@
 #include "halld/core/log.hpp"
 #include "halld/core/service.hpp"
 #include "halld/core/version.hpp"
+#include "halld/facility/facility.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/marketing/sync.hpp"
 #include "halld/notice/publisher.hpp"
@@ -81,6 +82,12 @@ class Daemon {
                      log_changes(co_await std::move(reloading), "import");
                    });
     });
+    api::add_facility_routes(router_, *database_,
+                             {[this](const std::string& code) -> std::optional<nlohmann::json> {
+                               auto hall = engine_->hall_id(code);
+                               if (!hall) return std::nullopt;
+                               return facility_->hall_json(*hall);
+                             }});
     api::add_kpi_routes(router_, *database_, *engine_);
     api::add_live_routes(router_, *engine_);
     api::add_recompute_routes(router_, *database_, *engine_);
@@ -89,20 +96,28 @@ class Daemon {
     api::add_emergency_routes(router_, *database_, *emergencies_);
     api::add_notice_routes(router_, *database_, *notices_);
     api::add_marketing_routes(router_, *database_, marketing_.get());
-    api::add_acquisition_routes(
-        router_, *database_,
-        {[this] {
-           std::vector<nlohmann::json> statuses;
-           for (const auto& channel : acquisition_->channels())
-             statuses.push_back(acq::to_json(channel->status()));
-           if (marketing_) statuses.push_back(acq::to_json(marketing_->status()));
-           return statuses;
-         },
-         [this]() -> asio::awaitable<nlohmann::json> {
-           auto reloading = reload_channels();
-           co_return to_json(co_await std::move(reloading));
-         },
-         [this](std::string code) { return acquisition_->test(std::move(code)); }});
+    api::add_acquisition_routes(router_, *database_,
+                                {[this] {
+                                   std::vector<nlohmann::json> statuses;
+                                   for (const auto& channel : acquisition_->channels())
+                                     statuses.push_back(acq::to_json(channel->status()));
+                                   for (const auto& status : facility_->statuses())
+                                     statuses.push_back(acq::to_json(status));
+                                   if (marketing_)
+                                     statuses.push_back(acq::to_json(marketing_->status()));
+                                   return statuses;
+                                 },
+                                 [this]() -> asio::awaitable<nlohmann::json> {
+                                   auto reloading = reload_channels();
+                                   co_return to_json(co_await std::move(reloading));
+                                 },
+                                 [this](std::string code) -> asio::awaitable<nlohmann::json> {
+                                   auto testing = acquisition_->test(code);
+                                   auto result = co_await std::move(testing);
+                                   if (!result.is_null()) co_return result;
+                                   auto facility_testing = facility_->test(std::move(code));
+                                   co_return co_await std::move(facility_testing);
+                                 }});
     server_ =
         std::make_unique<api::HttpServer>(io_, config_.http, router_, files_, *guard_, metrics_);
     try {
@@ -180,6 +195,11 @@ class Daemon {
     start_service(*notifier_);
     start_service(*emergencies_);
     start_service(*notices_);
+    facility_ = std::make_unique<facility::Facility>(
+        io_.get_executor(), *database_, metrics_, facility::FacilityOptions{}, system_clock(),
+        [engine = engine_.get()](int hall, const std::vector<records::FacilityReading>& readings) {
+          engine->facility_readings(hall, readings);
+        });
     if (!config_.marketing.url.empty()) {
       marketing_ =
           std::make_unique<marketing::Sync>(io_.get_executor(), *database_, metrics_,
@@ -276,6 +296,7 @@ class Daemon {
     start_service(*ingest_);
     acquisition_ = std::make_unique<Acquisition>(config_, io_, *database_, *ingest_, metrics_,
                                                  channel_hooks(), true);
+    start_service(*facility_);
     protocols_dir_ = config_.acquisition.protocols_dir;
     auto reading = database_->run_blocking(
         [dir = protocols_dir_](pqxx::connection& c) { return read_channels(c, dir); });
@@ -319,6 +340,7 @@ class Daemon {
     acq::Protocols protocols(reading.snapshot.described_protocols, reading.problems);
     for (const auto& problem : reading.problems) spdlog::error("protocol registry: {}", problem);
     auto changes = acquisition_->apply(reading.snapshot.channels, protocols, generation);
+    changes.add(facility_->apply(reading.snapshot.channels, protocols, generation));
     if (!changes.superseded) write_snapshot(config_, reading.snapshot);
     return changes;
   }
@@ -417,6 +439,7 @@ class Daemon {
   std::unique_ptr<emergency::Manager> emergencies_;
   std::unique_ptr<notice::Publisher> notices_;
   std::unique_ptr<marketing::Sync> marketing_;  // when marketing.url is set
+  std::unique_ptr<facility::Facility> facility_;
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<Acquisition> acquisition_;
   std::atomic<std::uint64_t> channel_generation_{0};

@@ -17,6 +17,7 @@
 #include "halld/live/engine.hpp"
 #include "halld/proto/commands.hpp"
 #include "halld/proto/described/vectors.hpp"
+#include "halld/proto/modbus/device_model.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/command_store.hpp"
 #include "halld/store/kpi_store.hpp"
@@ -279,12 +280,38 @@ std::string file_text(const std::string& path) {
 
 }  // namespace
 
+// A Modbus device model: its points and the requests a poll of the device makes.
+int check_device_model(const std::string& file, const std::string& text) {
+  const auto model = proto::modbus::load_device_model(text);
+  std::printf("%s: Modbus device model %s version %u (%s), %zu points in %zu requests, sha256 %s\n",
+              file.c_str(), model.name.c_str(), model.version, model.title.c_str(),
+              model.points.size(), model.blocks.size(), model.checksum.c_str());
+  for (const auto& block : model.blocks) {
+    std::printf("  %s %u–%u:", std::string(to_string(block.table)).c_str(), block.start,
+                block.start + block.count - 1);
+    for (auto index : block.points) {
+      const auto& p = model.points[index];
+      std::printf(" %s%s", p.name.c_str(), p.writable ? " (writable)" : "");
+    }
+    std::printf("\n");
+  }
+  return exit_ok;
+}
+
 int run_check_protocol(const std::string& description_file, const std::string& vectors_file) {
   using namespace proto::described;
   std::shared_ptr<const Description> description;
   try {
-    description =
-        std::make_shared<const Description>(load_description(file_text(description_file)));
+    const auto text = file_text(description_file);
+    if (proto::modbus::is_device_model(text)) {
+      if (!vectors_file.empty()) {
+        std::fprintf(stderr, "%s: a device model has no vectors (its tests are a device's)\n",
+                     description_file.c_str());
+        return exit_failure;
+      }
+      return check_device_model(description_file, text);
+    }
+    description = std::make_shared<const Description>(load_description(text));
   } catch (const DescriptionError& e) {
     std::fprintf(stderr, "%s: %s\n", description_file.c_str(), e.what());
     return exit_failure;

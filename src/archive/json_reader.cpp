@@ -1,6 +1,8 @@
 // The archive document (JSON) read into records, every field checked.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "fields.hpp"
 #include "halld/archive/import.hpp"
 
@@ -163,6 +165,11 @@ class DocumentReader {
                 "halld's); a described protocol runs on tcp_client, dtu or serial");
     }
     read_link_settings(f, c);
+    if (c.protocol == ChannelProtocol::modbus) {
+      read_facilities(f, c);
+    } else if (f.get("devices", Need::optional)) {
+      f.problem("devices", "lists facility devices, which only a modbus channel has");
+    }
     c.site = f.text("site", c.hall_code.empty() ? Need::required : Need::optional, 64)
                  .value_or(c.hall_code);
     for (auto [key, target] : {std::pair{"enabled", &c.enabled}, std::pair{"tap", &c.tap}}) {
@@ -178,6 +185,48 @@ class DocumentReader {
     result_.channels.push_back(std::move(c));
   }
 
+  // A Modbus channel: RTU on a serial line (an RS-485 adapter's port), or TCP to a device or a
+  // gateway; the devices it polls, each with its register map's model.
+  void read_facilities(Fields& f, AcquisitionChannel& c) {
+    if (c.hall_code.empty())
+      f.problem("hall", "is missing: a modbus channel serves the facility devices of one hall");
+    if (c.link != ChannelLink::tcp_client && c.link != ChannelLink::serial) {
+      f.problem("link",
+                "a modbus channel runs on tcp_client (Modbus TCP) or serial (Modbus RTU, "
+                "also on an RS-485 adapter's port: halld polls the devices listed)");
+    }
+    std::set<int> units;
+    for_each_item(f, "devices", [&](const json& item, std::string at) {
+      Fields d(item, std::move(at), problems_);
+      FacilityDevice device;
+      device.id = d.code("id").value_or("");
+      device.kind = d.choice<FacilityKind>("kind", Need::required).value_or(device.kind);
+      device.name = d.text("name", Need::optional, 100).value_or("");
+      if (auto model = d.text("model", Need::required, 64)) {
+        device.model = *model;
+        auto known = known_.described_protocols.find(*model);
+        if (known == known_.described_protocols.end() || known->second != ChannelProtocol::modbus)
+          d.problem("model", fmt::format("'{}' is not a registered Modbus device model", *model));
+      }
+      const int highest_unit = c.link == ChannelLink::tcp_client ? 255 : 247;
+      const int lowest_unit = c.link == ChannelLink::tcp_client ? 0 : 1;
+      device.unit = d.integer("unit", Need::required, lowest_unit, highest_unit).value_or(1);
+      device.poll_ms =
+          d.integer("poll_ms", Need::optional, 200, 3'600'000).value_or(device.poll_ms);
+      device.timeout_ms =
+          d.integer("timeout_ms", Need::optional, 20, 30'000).value_or(device.timeout_ms);
+      device.retries = d.integer("retries", Need::optional, 0, 10).value_or(device.retries);
+      d.finish();
+      if (!device.id.empty())
+        facility_ids_.claim(device.id, d.location(), problems_, "facility device");
+      if (!units.insert(device.unit).second)
+        d.problem("unit", fmt::format("unit {} is another device's on this channel", device.unit));
+      c.facilities.push_back(std::move(device));
+    });
+    if (c.facilities.empty())
+      f.problem("devices", "is missing: a modbus channel polls its devices");
+  }
+
   // halld's own protocol by its family's name, or a registered description by its name.
   void read_protocol(Fields& f, AcquisitionChannel& c) {
     const auto name = f.text("protocol", Need::required, 64);
@@ -185,13 +234,21 @@ class DocumentReader {
     if (auto own = parse_enum<ChannelProtocol>(*name)) {
       c.protocol = *own;
     } else if (auto described = known_.described_protocols.find(*name);
-               described != known_.described_protocols.end()) {
+               described != known_.described_protocols.end() &&
+               described->second == ChannelProtocol::modbus) {
+      f.problem("protocol", fmt::format("'{}' is a Modbus device model: the channel speaks "
+                                        "\"modbus\" and each of its devices names its model",
+                                        *name));
+    } else if (described != known_.described_protocols.end()) {
       c.protocol = described->second;
       c.described_protocol = *name;
     } else {
       std::vector<std::string_view> names{to_string(ChannelProtocol::queue_eval),
-                                          to_string(ChannelProtocol::terminal)};
-      for (const auto& [known, family] : known_.described_protocols) names.push_back(known);
+                                          to_string(ChannelProtocol::terminal),
+                                          to_string(ChannelProtocol::modbus)};
+      for (const auto& [known, family] : known_.described_protocols) {
+        if (family != ChannelProtocol::modbus) names.push_back(known);
+      }
       f.problem("protocol", fmt::format("'{}' is neither halld's own protocol nor a registered "
                                         "description (known: {})",
                                         *name, fmt::join(names, ", ")));
@@ -422,7 +479,7 @@ class DocumentReader {
   Problems problems_;
   ArchiveSet result_;
   UniqueCodes city_codes_, business_codes_, class_codes_, hall_codes_, staff_numbers_,
-      terminal_ids_, device_ids_, channel_codes_, dtu_packets_;
+      terminal_ids_, device_ids_, channel_codes_, dtu_packets_, facility_ids_;
 };
 
 }  // namespace

@@ -51,6 +51,7 @@ struct Engine::Hall {
       reload_from;         // the first day held then: what the reload no longer holds is rebuilt
   bool reloading = false;  // a reload is reading the log: what is applied meanwhile is kept
   std::vector<store::IngestRecord> since_reload;
+  std::map<std::pair<std::string, std::string>, records::FacilityReading> facility;
   bool changed = true;  // since the last publication
   std::chrono::steady_clock::time_point published_at{};
 };
@@ -287,6 +288,15 @@ void Engine::device_clock(int hall_id, std::string channel, std::chrono::seconds
   });
 }
 
+void Engine::facility_readings(int hall_id, std::vector<records::FacilityReading> readings) {
+  asio::post(strand_, [this, hall_id, readings = std::move(readings)] {
+    if (auto it = halls_.find(hall_id); it != halls_.end()) {
+      for (const auto& r : readings) it->second->facility[{r.device, r.point}] = r;
+      it->second->changed = true;
+    }
+  });
+}
+
 void Engine::roll_day(Hall& h, sys_days day) {
   if (day <= h.day) return;
   h.day = day;
@@ -313,6 +323,7 @@ std::shared_ptr<const HallView> Engine::make_view(Hall& h, Timestamp now) const 
   view->last_60_min = recent.last_60_min;
   view->predictions = h.recent.predict(view->state, view->last_60_min, view->today, h.info->terms,
                                        h.info->window_business, now);
+  for (const auto& [key, reading] : h.facility) view->facility.push_back(reading);
   return view;
 }
 

@@ -141,6 +141,8 @@ std::vector<std::uint8_t> encode_command_json(records::ChannelProtocol protocol,
     case records::ChannelProtocol::terminal:
       return encode_frame(
           encode_command<terminal::Protocol>(address, command_id, terminal_command(kind, fields)));
+    case records::ChannelProtocol::modbus:
+      throw std::invalid_argument("a Modbus channel takes facility writes (facility/poller)");
   }
   throw std::invalid_argument("unknown protocol");
 }

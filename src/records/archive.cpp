@@ -54,8 +54,25 @@ constexpr NameTable<DeviceKind, 5> device_kinds{{{DeviceKind::info_screen, "info
                                                  {DeviceKind::access_control, "access_control"},
                                                  {DeviceKind::sensor, "sensor"}}};
 
-constexpr NameTable<ChannelProtocol, 2> channel_protocols{
-    {{ChannelProtocol::queue_eval, "queue_eval"}, {ChannelProtocol::terminal, "terminal"}}};
+constexpr NameTable<ChannelProtocol, 3> channel_protocols{
+    {{ChannelProtocol::queue_eval, "queue_eval"},
+     {ChannelProtocol::terminal, "terminal"},
+     {ChannelProtocol::modbus, "modbus"}}};
+constexpr NameTable<FacilityKind, 5> facility_kinds{
+    {{FacilityKind::environment, "environment"},
+     {FacilityKind::meter, "meter"},
+     {FacilityKind::air_conditioner, "air_conditioner"},
+     {FacilityKind::lighting, "lighting"},
+     {FacilityKind::people_counter, "people_counter"}}};
+constexpr NameTable<FacilityQuantity, 8> facility_quantities{
+    {{FacilityQuantity::temperature, "temperature"},
+     {FacilityQuantity::humidity, "humidity"},
+     {FacilityQuantity::power, "power"},
+     {FacilityQuantity::energy, "energy"},
+     {FacilityQuantity::people, "people"},
+     {FacilityQuantity::set_point, "set_point"},
+     {FacilityQuantity::on_off, "on_off"},
+     {FacilityQuantity::other, "other"}}};
 constexpr NameTable<ChannelLink, 4> channel_links{{{ChannelLink::tcp_client, "tcp_client"},
                                                    {ChannelLink::dtu, "dtu"},
                                                    {ChannelLink::serial, "serial"},
@@ -90,6 +107,10 @@ constexpr const auto& table_of() {
     return device_kinds;
   else if constexpr (std::is_same_v<Enum, ChannelProtocol>)
     return channel_protocols;
+  else if constexpr (std::is_same_v<Enum, FacilityKind>)
+    return facility_kinds;
+  else if constexpr (std::is_same_v<Enum, FacilityQuantity>)
+    return facility_quantities;
   else if constexpr (std::is_same_v<Enum, Parity>)
     return parities;
   else if constexpr (std::is_same_v<Enum, FlowControl>)
@@ -168,6 +189,12 @@ std::string_view to_string(DeviceKind v) {
 std::string_view to_string(ChannelProtocol v) {
   return name_of(v);
 }
+std::string_view to_string(FacilityKind v) {
+  return name_of(v);
+}
+std::string_view to_string(FacilityQuantity v) {
+  return name_of(v);
+}
 std::string_view to_string(ChannelLink v) {
   return name_of(v);
 }
@@ -210,6 +237,8 @@ HALLD_INSTANTIATE(TerminalComponent)
 HALLD_INSTANTIATE(AssetStatus)
 HALLD_INSTANTIATE(DeviceKind)
 HALLD_INSTANTIATE(ChannelProtocol)
+HALLD_INSTANTIATE(FacilityKind)
+HALLD_INSTANTIATE(FacilityQuantity)
 HALLD_INSTANTIATE(ChannelLink)
 HALLD_INSTANTIATE(Parity)
 HALLD_INSTANTIATE(FlowControl)

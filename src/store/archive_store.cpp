@@ -21,9 +21,38 @@ using namespace halld::records;
   ".lunch_starts, 'HH24:MI') || ',' "                                                         \
   "|| to_char(" t ".lunch_ends, 'HH24:MI') || '-' || to_char(" t ".closes, 'HH24:MI') END"
 
-// A channel's link settings as stored in acquisition_channel.settings; the keys are the
-// import file's (docs/archives.md), and only the importer's checked values get there.
+nlohmann::json link_only_settings_json(const AcquisitionChannel& c);
+
+// A channel's settings as stored in acquisition_channel.settings (its link's, and a Modbus
+// channel's devices); the keys are the import file's (docs/archives.md), and only the importer's
+// checked values get there.
 nlohmann::json link_settings_json(const AcquisitionChannel& c) {
+  auto settings = link_only_settings_json(c);
+  if (c.protocol == ChannelProtocol::modbus) {
+    auto& devices = settings["devices"] = nlohmann::json::array();
+    for (const auto& d : c.facilities) {
+      devices.push_back({{"id", d.id},
+                         {"kind", to_string(d.kind)},
+                         {"name", d.name},
+                         {"model", d.model},
+                         {"unit", d.unit},
+                         {"poll_ms", d.poll_ms},
+                         {"timeout_ms", d.timeout_ms},
+                         {"retries", d.retries}});
+    }
+  }
+  return settings;
+}
+
+void read_facilities(const nlohmann::json& devices, AcquisitionChannel& c) {
+  for (const auto& d : devices) {
+    c.facilities.push_back({d.at("id"), *parse_enum<FacilityKind>(d.at("kind").get<std::string>()),
+                            d.at("name"), d.at("model"), d.at("unit"), d.at("poll_ms"),
+                            d.at("timeout_ms"), d.at("retries")});
+  }
+}
+
+nlohmann::json link_only_settings_json(const AcquisitionChannel& c) {
   switch (c.link) {
     case ChannelLink::tcp_client:
       return nlohmann::json::object();
@@ -52,6 +81,8 @@ nlohmann::json link_settings_json(const AcquisitionChannel& c) {
 }
 
 void read_link_settings(const nlohmann::json& j, AcquisitionChannel& c) {
+  if (c.protocol == ChannelProtocol::modbus && j.contains("devices"))
+    read_facilities(j.at("devices"), c);
   if (c.link == ChannelLink::dtu) {
     c.dtu = {j.at("identity"), j.at("register"), j.at("heartbeat"), j.at("heartbeat_s"),
              j.at("offline_after")};
@@ -406,9 +437,13 @@ AcquisitionSnapshot acquisition_snapshot(pqxx::connection& connection) {
   snapshot.channels = enabled_channels(connection);
   snapshot.terminal_halls = terminal_halls(connection);
   for (auto& protocol : active_protocols(connection)) {
-    if (std::any_of(snapshot.channels.begin(), snapshot.channels.end(), [&](const ChannelRow& row) {
-          return row.channel.described_protocol == protocol.name;
-        }))
+    // The descriptions a channel speaks, and the models of a Modbus channel's devices.
+    const auto spoken = [&](const ChannelRow& row) {
+      return row.channel.described_protocol == protocol.name ||
+             std::any_of(row.channel.facilities.begin(), row.channel.facilities.end(),
+                         [&](const FacilityDevice& d) { return d.model == protocol.name; });
+    };
+    if (std::any_of(snapshot.channels.begin(), snapshot.channels.end(), spoken))
       snapshot.described_protocols.emplace(protocol.name, std::move(protocol.text));
   }
   store::ReadTransaction tx(connection);

@@ -103,6 +103,22 @@ std::optional<CommandState> command_state(pqxx::connection& connection, std::int
   return CommandState{result[0][0].as<std::string>(), result[0][1].as<std::string>()};
 }
 
+std::variant<FacilityTarget, std::string> facility_command_target(pqxx::transaction_base& tx,
+                                                                  int hall_id,
+                                                                  const std::string& device) {
+  const auto rows = tx.exec_params(
+      "SELECT c.id, c.code, (d->>'unit')::bigint, p.text FROM acquisition_channel c "
+      "CROSS JOIN LATERAL jsonb_array_elements(c.settings->'devices') d "
+      "LEFT JOIN protocol_description p ON p.name = d->>'model' AND p.retired_at IS NULL "
+      "WHERE c.hall_id = $1 AND c.protocol = 'modbus' AND c.enabled AND d->>'id' = $2",
+      hall_id, device);
+  if (rows.empty()) return std::string("营业厅没有这台设施设备");
+  if (rows[0][3].is_null()) return std::string("设施设备的型号不在协议登记中");
+  return FacilityTarget{{rows[0][0].as<int>(), rows[0][1].as<std::string>(),
+                         static_cast<std::uint32_t>(rows[0][2].as<std::int64_t>())},
+                        rows[0][3].as<std::string>()};
+}
+
 std::variant<CommandTarget, std::string> hall_command_target(pqxx::transaction_base& tx,
                                                              int hall_id,
                                                              records::ChannelProtocol protocol) {

@@ -3,6 +3,16 @@
 #include "halld/store/database.hpp"
 
 namespace halld::store {
+namespace {
+
+// The channels that speak description `name`: as their protocol, or (a Modbus device model) as
+// the model of one of their devices.
+#define HALLD_SPEAKS(name)                                   \
+  "(c.described_protocol = " name                            \
+  " OR (c.protocol = 'modbus' AND c.settings->'devices' @> " \
+  "jsonb_build_array(jsonb_build_object('model', " name "::text))))"
+
+}  // namespace
 
 std::vector<ProtocolEntry> active_protocols(pqxx::connection& connection) {
   ReadTransaction tx(connection);
@@ -31,7 +41,7 @@ SaveOutcome save_protocol(pqxx::transaction_base& tx, const ProtocolEntry& entry
       return origin == "file" ? SaveOutcome::owned_by_file : SaveOutcome::owned_by_api;
     if (!retired && found[0][2].as<std::string>() == entry.checksum) return SaveOutcome::unchanged;
     const auto speakers = tx.exec_params(
-        "SELECT 1 FROM acquisition_channel WHERE described_protocol = $1 LIMIT 1", entry.name);
+        "SELECT 1 FROM acquisition_channel c WHERE " HALLD_SPEAKS("$1") " LIMIT 1", entry.name);
     if (found[0][1].as<std::string>() != entry.family && !speakers.empty())
       return SaveOutcome::family_changed;
     outcome = SaveOutcome::changed;
@@ -57,9 +67,10 @@ Retirement retire_protocol(pqxx::transaction_base& tx, const std::string& name,
   if (found[0][0].as<std::string>() == "file" && origin != "file")
     return {RetireOutcome::owned_by_file, {}};
   Retirement retirement{RetireOutcome::retired, {}};
-  for (const auto& row : tx.exec_params("SELECT code FROM acquisition_channel WHERE "
-                                        "described_protocol = $1 AND enabled ORDER BY code",
-                                        name))
+  for (const auto& row :
+       tx.exec_params("SELECT code FROM acquisition_channel c WHERE " HALLD_SPEAKS(
+                          "$1") " AND enabled ORDER BY code",
+                      name))
     retirement.channels.push_back(row[0].as<std::string>());
   if (!retirement.channels.empty()) {
     retirement.outcome = RetireOutcome::in_use;
@@ -82,7 +93,7 @@ std::string list_protocols_json(pqxx::connection& connection) {
           "'checksum', p.checksum, 'origin', p.origin, 'changed_at', p.changed_at, "
           "'changed_by', p.changed_by, 'retired_at', p.retired_at, "
           "'channels', (SELECT coalesce(json_agg(c.code ORDER BY c.code), '[]') FROM "
-          "acquisition_channel c WHERE c.described_protocol = p.name AND c.enabled)) "
+          "acquisition_channel c WHERE " HALLD_SPEAKS("p.name") " AND c.enabled)) "
           "ORDER BY p.retired_at IS NOT NULL, p.name), '[]'))::text FROM protocol_description p")[0]
                                                                                                  [0]
       .as<std::string>();
@@ -94,10 +105,12 @@ std::string protocol_json(pqxx::transaction_base& tx, const std::string& name) {
       "'title', p.title, 'checksum', p.checksum, 'origin', p.origin, 'changed_at', p.changed_at, "
       "'changed_by', p.changed_by, 'retired_at', p.retired_at, 'text', p.text, "
       "'channels', (SELECT coalesce(json_agg(c.code ORDER BY c.code), '[]') FROM "
-      "acquisition_channel c WHERE c.described_protocol = p.name AND c.enabled))::text "
+      "acquisition_channel c WHERE " HALLD_SPEAKS("p.name") " AND c.enabled))::text "
       "FROM protocol_description p WHERE p.name = $1",
       name);
   return found.empty() ? "" : found[0][0].as<std::string>();
 }
+
+#undef HALLD_SPEAKS
 
 }  // namespace halld::store

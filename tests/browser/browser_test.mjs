@@ -16,6 +16,7 @@ const source = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { chromium } = createRequire(join(source, 'web', 'package.json'))('playwright-core');
 const halldBinary = process.env.HALLD_BINARY;
 const simBinary = process.env.HALL_SIM_BINARY;
+const modbusSimBinary = process.env.MODBUS_SIM_BINARY;
 const artifacts = join(process.env.HALLD_ARTIFACTS || join(tmpdir(), 'halld-artifacts'), 'browser');
 mkdirSync(artifacts, { recursive: true });
 const dir = mkdtempSync(join(tmpdir(), 'halld-browser-'));
@@ -414,6 +415,43 @@ link_give_up_s = 600
   await page.click('.el-tabs__item:has-text("协议描述")');
   await page.waitForSelector('[data-testid=protocols-table] tr:has-text("vendor_text_queue"):has-text("vq-4101009"):has-text("接口上传")');
   await page.screenshot({ path: join(artifacts, '10-protocols.png') });
+
+  // Hall 4101001's facility devices over Modbus TCP (libmodbus, tools/modbus_sim), added through
+  // the API: the hall page shows each device's state and values in Chinese with units, charts a
+  // point, and sets the air conditioner through the command path.
+  for (const model of ['facility_env_th', 'facility_power_meter', 'facility_split_ac', 'facility_people_counter']) {
+    await setup('PUT', `/api/v1/protocols/${model}`, { text: readFileSync(join(source, `config/protocols/${model}.yaml`), 'utf8') });
+  }
+  start(modbusSimBinary, ['tcp', join(dir, 'modbus.port')], 'modbus_sim');
+  await until('the Modbus simulator', () => existsSync(join(dir, 'modbus.port')) && readFileSync(join(dir, 'modbus.port'), 'utf8').trim());
+  const facility = await setup('PUT', '/api/v1/channels/fm-4101001', { hall: '4101001', protocol: 'modbus', link: 'tcp_client',
+    host: '127.0.0.1', port: Number(readFileSync(join(dir, 'modbus.port'), 'utf8')), devices: [
+      { id: 'TH-01', kind: 'environment', name: '大厅温湿度', model: 'facility_env_th', unit: 1, poll_ms: 1000 },
+      { id: 'EM-01', kind: 'meter', name: '总电能表', model: 'facility_power_meter', unit: 2, poll_ms: 1000 },
+      { id: 'AC-01', kind: 'air_conditioner', name: '大厅空调', model: 'facility_split_ac', unit: 3, poll_ms: 1000 },
+      { id: 'PC-01', kind: 'people_counter', name: '入口客流计数', model: 'facility_people_counter', unit: 5, poll_ms: 1000 }] });
+  assert.deepEqual(facility.applied.started, ['fm-4101001']);
+  await page.goto(base + '/#/hall/4101001');
+  await page.waitForSelector('[data-testid=hall-facility]', { timeout: 30000 });
+  await until('the facility values', async () => /°C$/.test((await page.textContent('[data-testid=facility-value-TH-01-temperature]')).trim()), 30000);
+  assert.match(await page.textContent('[data-testid=facility-TH-01]'), /温湿度 · 温湿度传感器 · 站号 1/);
+  assert.match(await page.textContent('[data-testid=facility-value-EM-01-power]'), /^\d+\.\d kW$/);
+  assert.match(await page.textContent('[data-testid=facility-value-AC-01-running]'), /^开$/);
+  assert.match(await page.textContent('[data-testid=facility-value-PC-01-people]'), /^\d+ 人$/);
+  await page.fill('[data-testid=facility-AC-01] .el-input-number input', '22.5');
+  await page.press('[data-testid=facility-AC-01] .el-input-number input', 'Tab');
+  await page.click('[data-testid=facility-set-AC-01-set_point]');
+  await until('the set point written and read back', async () =>
+    (await page.textContent('[data-testid=facility-value-AC-01-set_point]')).trim() === '22.5 °C', 30000);
+  await page.waitForSelector('[data-testid=hall-commands] tr:has-text("设施设定 AC-01"):has-text("设定温度 = 22.5°C")');
+  await page.waitForSelector('[data-testid=hall-commands] tr:has-text("设施设定 AC-01") .el-tag:has-text("已执行")', { timeout: 15000 });
+  await page.evaluate(() => ElementPlus.ElMessage.closeAll());
+  await page.locator('[data-testid=hall-facility]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, '12-hall-facility.png'), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await sleep(500);
+  await page.locator('[data-testid=hall-facility]').screenshot({ path: join(artifacts, '12-hall-facility-phone.png') });
+  await page.setViewportSize({ width: 1400, height: 900 });
   await page.click('[data-testid=nav-admin]');
 
   await page.click('.el-tabs__item:has-text("审计日志")');

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace halld::tools {
@@ -360,6 +361,31 @@ json generate_demo_province(const DemoOptions& options) {
                           {"link", "tcp_client"},
                           {"host", "127.0.0.1"},
                           {"port", options.sim_port_base + options.live_halls + 2}});
+    }
+    if (options.facility && options.live_halls > 0) {
+      const auto code = halls[0]["code"].get<std::string>();
+      auto devices = nlohmann::json::array();
+      for (const auto& [id, kind, name, model, unit] :
+           std::vector<std::tuple<std::string, std::string, std::string, std::string, int>>{
+               {"TH-01", "environment", "大厅温湿度", "facility_env_th", 1},
+               {"EM-01", "meter", "总电能表", "facility_power_meter", 2},
+               {"AC-01", "air_conditioner", "大厅空调", "facility_split_ac", 3},
+               {"LT-01", "lighting", "照明控制", "facility_lighting", 4},
+               {"PC-01", "people_counter", "入口客流计数", "facility_people_counter", 5}}) {
+        devices.push_back({{"id", id},
+                           {"kind", kind},
+                           {"name", name},
+                           {"model", model},
+                           {"unit", unit},
+                           {"poll_ms", 5000}});
+      }
+      channels.push_back({{"code", "fm-" + code},
+                          {"hall", code},
+                          {"protocol", "modbus"},
+                          {"link", "tcp_client"},
+                          {"host", "127.0.0.1"},
+                          {"port", options.sim_port_base + options.live_halls + 3},
+                          {"devices", devices}});
     }
     document["channels"] = channels;
   }

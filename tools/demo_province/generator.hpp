@@ -21,6 +21,10 @@ struct DemoOptions {
   // With live halls, the next hall too, through a vendor's queue system speaking the described
   // protocol `vendor_protocol` (config/protocols) on sim_port_base + live_halls + 2.
   std::string vendor_protocol{};
+  // With live halls, the first one's facility devices (a temperature and humidity sensor, a power
+  // meter, an air conditioner, lighting, a people counter: units 1–5 of tools/modbus_sim, models
+  // config/protocols/facility_*.yaml) over Modbus TCP on sim_port_base + live_halls + 3.
+  bool facility = false;
 };
 
 nlohmann::json generate_demo_province(const DemoOptions& options);

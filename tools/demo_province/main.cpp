@@ -1,4 +1,5 @@
-// demo_province [--seed N] [--halls N] [--live-halls N --sim-port-base P [--vendor-protocol NAME]]:
+// demo_province [--seed N] [--halls N] [--live-halls N --sim-port-base P [--vendor-protocol NAME]
+// [--facility]]:
 // prints the demo province as an import file on stdout.
 #include <charconv>
 #include <cstdio>
@@ -23,11 +24,13 @@ int main(int argc, char** argv) {
          options.halls <= 100000) ||
         (arg == "--live-halls" && number(options.live_halls) && options.live_halls >= 0) ||
         (arg == "--sim-port-base" && number(options.sim_port_base) && options.sim_port_base > 0) ||
-        (arg == "--vendor-protocol" && i + 1 < argc && (options.vendor_protocol = argv[++i], true));
+        (arg == "--vendor-protocol" && i + 1 < argc &&
+         (options.vendor_protocol = argv[++i], true)) ||
+        (arg == "--facility" && (options.facility = true));
     if (!ok) {
       std::fprintf(stderr,
                    "usage: demo_province [--seed N] [--halls 1..100000] [--live-halls N "
-                   "--sim-port-base P [--vendor-protocol NAME]]\n");
+                   "--sim-port-base P [--vendor-protocol NAME] [--facility]]\n");
       return 2;
     }
   }

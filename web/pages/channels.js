@@ -79,7 +79,7 @@ const ChannelsPage = {
     const protocolChoices = computed(() => [
       { value: 'queue_eval', label: t('protocol_queue_eval') },
       { value: 'terminal', label: t('protocol_terminal') },
-      ...protocols.value.filter((p) => !p.retired_at).map((p) => ({ value: p.name, label: protocolText(p.name) })),
+      ...protocols.value.filter((p) => !p.retired_at && p.family !== 'modbus').map((p) => ({ value: p.name, label: protocolText(p.name) })),
     ]);
     async function addChannel() {
       Object.assign(adding, { busy: true, error: '' });

@@ -1,10 +1,11 @@
-// One hall's live page: queues, windows, terminals, predictions, today's figures, and the
-// commands sent to the hall's systems.
+// One hall's live page: queues, windows, terminals, predictions, today's figures, the facility
+// devices, and the commands sent to the hall's systems.
 import { ref, computed, onMounted, onBeforeUnmount, watch, fixed, percent, loadBusinessNames, businessName } from './shared.js';
 import HallCommands from './hall_commands.js';
+import HallFacility from './hall_facility.js';
 
 const HallPage = {
-  components: { HallCommands },
+  components: { HallCommands, HallFacility },
   props: { code: String, principal: Object },
   setup(props) {
     const hall = ref(null);
@@ -45,7 +46,8 @@ const HallPage = {
     const faults = (parts) => (parts || []).map((p) => t('part_' + p.part) + '（' + t('partstate_' + p.state) + '）').join('、');
     // Commands are for those who may act on the hall (the server decides either way).
     const mayCommand = computed(() => !!props.principal && ['province_admin', 'city_manager', 'hall_manager'].includes(props.principal.role));
-    return { t, hall, connected, queues, kpis, mayCommand, comm, hasSource, faults, businessName, fixed, percent, localTime: api.localTime };
+    const commandsVersion = ref(0);  // a facility write shows at once in the commands card
+    return { t, hall, commandsVersion, connected, queues, kpis, mayCommand, comm, hasSource, faults, businessName, fixed, percent, localTime: api.localTime };
   },
   template: `
   <div v-if="!code" class="empty">{{ t('noData') }}</div>
@@ -93,7 +95,8 @@ const HallPage = {
             <el-table-column prop="served_today" :label="t('servedToday')" />
           </el-table>
         </el-card>
-        <hall-commands v-if="mayCommand" :code="code" />
+        <hall-facility :code="code" :may-command="mayCommand" @written="commandsVersion++" />
+        <hall-commands v-if="mayCommand" :code="code" :key="commandsVersion" />
         <el-card :header="t('tickets')" style="margin-top:16px">
           <el-table :data="hall.tickets" size="small" max-height="240" :empty-text="t('noData')" data-testid="tickets">
             <el-table-column prop="ticket" :label="t('ticket')" />

@@ -31,6 +31,7 @@ const HallCommands = {
       const k = c.command.kind;
       if (k === 'open_window' || k === 'close_window') return t('cmd_' + k) + ' ' + c.command.window;
       if (k === 'show_message') return t('cmd_show_message') + '：' + c.command.text;
+      if (k === 'facility_write') return t('cmd_facility_write') + ' ' + c.command.device;  // what was set: the detail
       return t('cmd_' + k);
     };
     watch(() => props.code, load);

@@ -49,6 +49,23 @@ struct ChannelStatus {
 };
 nlohmann::json to_json(const ChannelStatus& status);
 
+// Which channels a reconciliation with the database (after an import, an API change, SIGHUP)
+// started, made again, stopped, and could not run (with why).
+struct ChannelChanges {
+  std::vector<std::string> started, restarted, stopped, refused;
+  bool superseded = false;  // a newer reading of the database was applied already
+  bool empty() const {
+    return started.empty() && restarted.empty() && stopped.empty() && refused.empty();
+  }
+  void add(const ChannelChanges& other);
+};
+nlohmann::json to_json(const ChannelChanges& changes);
+
+// The administration page's channel test: the channel's status, and for a TCP client one
+// connection to its peer tried beside its own ("probe").
+asio::awaitable<nlohmann::json> test_channel(asio::any_io_executor executor, ChannelStatus status,
+                                             const records::AcquisitionChannel& settings);
+
 // What every channel is told by the configuration.
 struct ChannelOptions {
   // An event dated further ahead of halld's clock at its reception, or further behind, is

@@ -13,6 +13,7 @@
 
 #include "halld/proto/described/description.hpp"
 #include "halld/proto/frame/session.hpp"
+#include "halld/proto/modbus/device_model.hpp"
 #include "halld/store/protocol_store.hpp"
 
 namespace halld::acq {
@@ -20,7 +21,8 @@ namespace halld::acq {
 // A description file is refused above this size: the longest real one is a few kilobytes.
 inline constexpr std::size_t max_description_bytes = 256 * 1024;
 
-// A description read and checked (proto::described::load_description), as the registry keeps it.
+// A description read and checked (proto::described::load_description, or for `family: modbus`
+// proto::modbus::load_device_model), as the registry keeps it.
 // Throws proto::described::DescriptionError naming the line.
 store::ProtocolEntry checked_entry(std::string text, std::string origin);
 
@@ -48,9 +50,11 @@ class Protocols {
   // What `channel` speaks; nullptr when it names a description the registry does not hold.
   std::shared_ptr<const proto::SessionCodec> codec(
       const records::AcquisitionChannel& channel) const;
-  // The description's checksum ("" for halld's own protocols): a channel whose protocol's
-  // checksum changed is restarted.
+  // The description's checksum ("" for halld's own protocols; for a Modbus channel, its devices'
+  // models'): a channel whose protocol's checksum changed is restarted.
   std::string checksum(const records::AcquisitionChannel& channel) const;
+  // A Modbus device model of the registry; nullptr when it holds none of that name.
+  std::shared_ptr<const proto::modbus::DeviceModel> model(std::string_view name) const;
 
  private:
   struct Loaded {
@@ -59,6 +63,7 @@ class Protocols {
   };
   void add(const std::string& text, std::vector<std::string>& problems);
   std::map<std::string, Loaded, std::less<>> described_;
+  std::map<std::string, std::shared_ptr<const proto::modbus::DeviceModel>, std::less<>> models_;
 };
 
 }  // namespace halld::acq

@@ -47,6 +47,11 @@ enum class Indicator : std::uint8_t {
   satisfaction_rate,         // today, 0–1
   terminal_availability,     // today, 0–1
   transaction_success_rate,  // today, 0–1
+  // The hall's facility devices (docs/protocols/modbus.md), from readings of the last 5 minutes:
+  indoor_temperature,  // the highest temperature point, °C
+  indoor_humidity,     // the highest humidity point, %RH
+  power_kw,            // the sum of the meters' power points
+  people_in_hall,      // the sum of the people counters
 };
 std::string_view to_string(Indicator indicator);
 std::optional<Indicator> parse_indicator(std::string_view text);

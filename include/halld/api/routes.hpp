@@ -37,6 +37,13 @@ struct AcquisitionHooks {
 };
 void add_acquisition_routes(Router& router, store::Database& database, AcquisitionHooks hooks);
 
+// A hall's facility devices (facility/facility) and their readings' history.
+struct FacilityHooks {
+  // The devices of the hall of that code as JSON; nullopt when no such hall.
+  std::function<std::optional<nlohmann::json>(const std::string& hall_code)> devices;
+};
+void add_facility_routes(Router& router, store::Database& database, FacilityHooks hooks);
+
 // The live model and KPIs: live hall views, KPI series and comparisons, breakdowns (clerk
 // assessment), best hours to visit, hall saturation; JSON or CSV.
 void add_kpi_routes(Router& router, store::Database& database, live::Engine& engine);

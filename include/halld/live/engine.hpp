@@ -47,6 +47,8 @@ struct HallView {
   kpi::Tally last_60_min;
   std::vector<WaitPrediction>
       predictions;  // the hall first, then each business type waiting or served recently
+  // The latest reading of each facility device's point (facility/facility), by device and point.
+  std::vector<records::FacilityReading> facility;
 };
 
 struct EngineOptions {
@@ -89,6 +91,9 @@ class Engine final : public Service {
   // Thread-safe. A device of the hall's channel dated events `off` halld's clock, beyond its
   // bounds.
   void device_clock(int hall_id, std::string channel, std::chrono::seconds off);
+
+  // Thread-safe. Facility devices of the hall were read (their latest values enter its view).
+  void facility_readings(int hall_id, std::vector<records::FacilityReading> readings);
 
   // Thread-safe. The latest published view; null for a hall the engine does not know.
   std::shared_ptr<const HallView> view(int hall_id) const;

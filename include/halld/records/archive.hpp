@@ -4,6 +4,7 @@
 // Must not touch: I/O of any kind.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,7 +33,22 @@ enum class TerminalComponent {
 };
 enum class AssetStatus { active, retired };
 enum class DeviceKind { info_screen, led_board, dvr, access_control, sensor };
-enum class ChannelProtocol { queue_eval, terminal };
+// modbus: a channel to a hall's facility devices, which halld polls as a Modbus master.
+enum class ChannelProtocol { queue_eval, terminal, modbus };
+enum class FacilityKind { environment, meter, air_conditioner, lighting, people_counter };
+// What a facility device's point measures or sets: the hall page's charts and the alarm rules'
+// indicators go by it. temperature °C, humidity %RH, power kW, energy kWh, people in the hall,
+// set_point a target the device holds, on_off 1 on / 0 off.
+enum class FacilityQuantity {
+  temperature,
+  humidity,
+  power,
+  energy,
+  people,
+  set_point,
+  on_off,
+  other
+};
 enum class ChannelLink { tcp_client, dtu, serial, rs485 };
 enum class Parity { none, odd, even };
 enum class FlowControl { none, software, hardware };
@@ -49,6 +65,8 @@ std::string_view to_string(TerminalComponent);
 std::string_view to_string(AssetStatus);
 std::string_view to_string(DeviceKind);
 std::string_view to_string(ChannelProtocol);
+std::string_view to_string(FacilityKind);
+std::string_view to_string(FacilityQuantity);
 std::string_view to_string(ChannelLink);
 std::string_view to_string(Parity);
 std::string_view to_string(FlowControl);
@@ -187,6 +205,30 @@ struct BusSettings {
   bool operator==(const BusSettings&) const = default;
 };
 
+// A facility device (设施) of a hall on a Modbus channel: what it is, the register map it has
+// (a registry description of family modbus, docs/protocols/modbus.md) and how halld polls it.
+struct FacilityDevice {
+  std::string id;
+  FacilityKind kind = FacilityKind::environment;
+  std::string name;
+  std::string model;  // the description's name
+  int unit = 1;       // the Modbus address (RTU 1–247; TCP the unit identifier 0–255)
+  int poll_ms = 10000;
+  int timeout_ms = 1000;  // for the answer to each request
+  int retries = 2;        // further tries of a request the device did not answer
+  bool operator==(const FacilityDevice&) const = default;
+};
+
+// A value read from a facility device's point, as halld keeps it (store, live view, alarm rules).
+struct FacilityReading {
+  std::string device;  // the FacilityDevice's id
+  std::string point;   // the model's point name
+  FacilityQuantity quantity = FacilityQuantity::other;
+  std::string unit;
+  double value = 0;
+  std::chrono::system_clock::time_point at{};
+};
+
 // An acquisition channel (采集通道): a link, a protocol and what it covers.
 struct AcquisitionChannel {
   std::string code;
@@ -196,12 +238,13 @@ struct AcquisitionChannel {
   ChannelProtocol protocol = ChannelProtocol::queue_eval;
   std::string described_protocol;
   ChannelLink link = ChannelLink::tcp_client;
-  std::string host;           // tcp_client
-  std::uint16_t port = 0;     // tcp_client
-  DtuLinkSettings dtu;        // dtu
-  SerialLinkSettings serial;  // serial, rs485
-  BusSettings bus;            // rs485
-  std::string site;           // what the device names in its login; defaults to the hall code
+  std::string host;                        // tcp_client
+  std::uint16_t port = 0;                  // tcp_client
+  DtuLinkSettings dtu;                     // dtu
+  SerialLinkSettings serial;               // serial, rs485
+  BusSettings bus;                         // rs485
+  std::vector<FacilityDevice> facilities;  // modbus
+  std::string site;  // what the device names in its login; defaults to the hall code
   bool enabled = true;
   bool tap = false;  // log every byte in and out as hex, at trace level
 };

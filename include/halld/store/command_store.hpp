@@ -49,6 +49,16 @@ struct CommandTarget {
 std::variant<CommandTarget, std::string> hall_command_target(pqxx::transaction_base& tx,
                                                              int hall_id,
                                                              records::ChannelProtocol protocol);
+// Where a write to a hall's facility device goes: its enabled Modbus channel, at the device's
+// unit, with the text of the device's model (which says what may be written).
+struct FacilityTarget {
+  CommandTarget target;
+  std::string model_text;
+};
+// The target, or why there is none (in zh-CN).
+std::variant<FacilityTarget, std::string> facility_command_target(pqxx::transaction_base& tx,
+                                                                  int hall_id,
+                                                                  const std::string& device);
 // Queues a command inside the caller's transaction; returns its id.
 std::int64_t queue_command(pqxx::transaction_base& tx, const CommandTarget& target,
                            const nlohmann::json& command, const std::string& requested_by,

@@ -1,12 +1,12 @@
 #include "halld/proto/described/description.hpp"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <set>
 
+#include "../yaml_reading.hpp"
 #include "halld/records/members.hpp"
 
 namespace halld::proto::described {
@@ -20,75 +20,13 @@ constexpr std::size_t max_fields = 64;  // of one message, or of one list's item
 constexpr std::size_t max_messages = 256;
 constexpr std::size_t max_frame_limit = 65536;
 
-std::size_t line_of(const YAML::Node& node) {
-  return node.Mark().is_null() ? 0 : static_cast<std::size_t>(node.Mark().line) + 1;
-}
-
-[[noreturn]] void fail(const YAML::Node& node, const std::string& what) {
-  throw DescriptionError(line_of(node), what);
-}
-
-std::string text_of(const YAML::Node& node, std::string_view what) {
-  if (!node.IsScalar()) fail(node, fmt::format("'{}' must be a single value", what));
-  return node.Scalar();
-}
-
-// Integers as written: decimal, or hexadecimal with 0x.
-std::int64_t integer_of(const YAML::Node& node, std::string_view what) {
-  const auto text = text_of(node, what);
-  std::string_view digits = text;
-  bool negative = false;
-  if (!digits.empty() && digits.front() == '-') {
-    negative = true;
-    digits.remove_prefix(1);
-  }
-  int base = 10;
-  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
-    base = 16;
-    digits.remove_prefix(2);
-  }
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-      value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-    fail(node, fmt::format("'{}' must be an integer, not '{}'", what, text));
-  return negative ? -static_cast<std::int64_t>(value) : static_cast<std::int64_t>(value);
-}
-
-std::size_t size_of(const YAML::Node& node, std::string_view what, std::size_t low,
-                    std::size_t high) {
-  const auto value = integer_of(node, what);
-  if (value < static_cast<std::int64_t>(low) || value > static_cast<std::int64_t>(high))
-    fail(node, fmt::format("'{}' must lie between {} and {}", what, low, high));
-  return static_cast<std::size_t>(value);
-}
-
-std::vector<std::uint8_t> bytes_of(const YAML::Node& node, std::string_view what) {
-  if (!node.IsSequence() || node.size() == 0 || node.size() > 8)
-    fail(node, fmt::format("'{}' must be a list of 1 to 8 bytes", what));
-  std::vector<std::uint8_t> out;
-  for (const auto& b : node) out.push_back(static_cast<std::uint8_t>(size_of(b, what, 0, 255)));
-  return out;
-}
-
-// The keys a map may have: a misspelt key is an error, not silently ignored.
-void only_keys(const YAML::Node& node, std::initializer_list<std::string_view> allowed,
-               std::string_view what) {
-  if (!node.IsMap()) fail(node, fmt::format("{} must be a map", what));
-  for (const auto& entry : node) {
-    const auto key = entry.first.Scalar();
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
-      fail(entry.first, fmt::format("{} has no key '{}'", what, key));
-  }
-}
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string out;
-  for (auto b : digest) out += fmt::format("{:02x}", b);
-  return out;
-}
+using yaml::bytes_of;
+using yaml::fail;
+using yaml::integer_of;
+using yaml::line_of;
+using yaml::only_keys;
+using yaml::size_of;
+using yaml::text_of;
 
 ByteOrder order_of(const YAML::Node& node) {
   const auto text = text_of(node, "order");
@@ -140,7 +78,8 @@ class Reader {
     if (!root["family"]) fail(root, "'family' (queue_eval or terminal) is missing");
     const auto family =
         records::parse_enum<records::ChannelProtocol>(text_of(root["family"], "family"));
-    if (!family) fail(root["family"], "'family' must be queue_eval or terminal");
+    if (!family || *family == records::ChannelProtocol::modbus)
+      fail(root["family"], "'family' must be queue_eval or terminal");
     d_.family = *family;
     if (root["version"])
       d_.version = static_cast<std::uint32_t>(size_of(root["version"], "version", 1, 1000000));
@@ -864,20 +803,9 @@ class Reader {
 
 Description load_description(std::string_view text) {
   Description d;
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    throw DescriptionError(e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, e.msg);
-  }
-  if (!root.IsMap())
-    throw DescriptionError(1, "a description is a map (protocol, frame, messages, …)");
-  try {
-    Reader(d).top(root);
-  } catch (const YAML::Exception& e) {
-    throw DescriptionError(e.mark.is_null() ? 0 : static_cast<std::size_t>(e.mark.line) + 1, e.msg);
-  }
-  d.checksum = sha256_hex(text);
+  yaml::read_document(text, "protocol, frame, messages, …",
+                      [&](const YAML::Node& root) { Reader(d).top(root); });
+  d.checksum = yaml::sha256_hex(text);
   return d;
 }
 

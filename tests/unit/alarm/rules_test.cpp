@@ -301,3 +301,63 @@ TEST(Rules, ChecksNameWhatCannotWork) {
 
 }  // namespace
 }  // namespace halld::alarm
+
+namespace halld::alarm {
+namespace {
+
+records::FacilityReading reading(std::string device, records::FacilityQuantity quantity,
+                                 double value, Timestamp at) {
+  return {std::move(device), "p", quantity, "", value, at};
+}
+
+TEST(Rules, FacilityIndicatorsTakeFreshReadingsOnly) {
+  using Q = records::FacilityQuantity;
+  auto v = view_of(hall_info("H1", "C1"));
+  const auto now = local(0, 10);
+  EXPECT_FALSE(indicator_value(Indicator::indoor_temperature, v, "", now)) << "no device: no value";
+  v.facility = {reading("TH1", Q::temperature, 24.5, now - seconds(10)),
+                reading("TH2", Q::temperature, 27.0, now - seconds(20)),
+                reading("TH3", Q::temperature, 35.0, now - minutes(6)),  // stale: left out
+                reading("TH1", Q::humidity, 61, now),
+                reading("EM1", Q::power, 4.5, now),
+                reading("EM2", Q::power, 2.0, now),
+                reading("PC1", Q::people, 12, now),
+                reading("PC2", Q::people, 5, now)};
+  EXPECT_EQ(indicator_value(Indicator::indoor_temperature, v, "", now), 27.0) << "the highest";
+  EXPECT_EQ(indicator_value(Indicator::indoor_humidity, v, "", now), 61);
+  EXPECT_EQ(indicator_value(Indicator::power_kw, v, "", now), 6.5) << "the sum";
+  EXPECT_EQ(indicator_value(Indicator::people_in_hall, v, "", now), 17);
+  EXPECT_FALSE(indicator_value(Indicator::indoor_temperature, v, "", now + minutes(10)));
+  EXPECT_EQ(parse_indicator("indoor_temperature"), Indicator::indoor_temperature);
+  EXPECT_EQ(unit_of(Indicator::indoor_humidity), "%RH");
+}
+
+TEST(Rules, AFacilityRuleIsJudgedWhileTheQueueSystemIsDown) {
+  using Q = records::FacilityQuantity;
+  auto v = view_of(hall_info("H1", "C1"));
+  v.state.channels[0].up = false;  // the queue system's channel is down
+  Rule hot;
+  hot.id = 7;
+  hot.name = "hot";
+  hot.indicator = Indicator::indoor_temperature;
+  hot.limit.warning = 28;
+  hot.limit.critical = 32;
+  hot.limit.hold = seconds(0);
+  hot.schedule = Schedule::always;
+  auto queue = queue_rule(8, 1, 2);
+  queue.limit.hold = seconds(0);
+  queue.schedule = Schedule::always;
+  Evaluator e;
+  e.set_rules({hot, queue});
+  wait_tickets(v, 5, "A", local(0, 9));
+  const auto now = local(0, 10);
+  v.facility = {reading("TH1", Q::temperature, 29.5, now)};
+  const auto d = e.evaluate(v, now);
+  ASSERT_EQ(d.size(), 1u) << "the queue rule waits for its source; the temperature does not";
+  EXPECT_EQ(d[0].rule_id, 7);
+  EXPECT_EQ(d[0].transition.severity, Severity::warning);
+  EXPECT_EQ(d[0].transition.value, 29.5);
+}
+
+}  // namespace
+}  // namespace halld::alarm
