@@ -26,6 +26,7 @@ class Routes : public ::testing::Test {
     add_auth_routes(router, database, guard, AuthConfig{}, false);
     add_archive_routes(router, database, [] {});
     add_acquisition_routes(router, database, {});
+    add_facility_routes(router, database, {});
     add_kpi_routes(router, database, engine);
     add_live_routes(router, engine);
     add_recompute_routes(router, database, engine);
