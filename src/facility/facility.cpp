@@ -49,7 +49,7 @@ void Facility::start() {
   for (const auto& poller : all) poller->start();
   loops_.spawn("store", store_loop());
   loops_.spawn("commands", command_loop());
-  spdlog::info("facility: {} Modbus channel(s) started", all.size());
+  if (!all.empty()) spdlog::info("facility: {} Modbus channel(s) started", all.size());
 }
 
 void Facility::stop(std::function<void()> done) {

@@ -227,7 +227,10 @@ std::vector<PointReading> block_readings(const DeviceModel& model, const Block& 
     }
     auto decoding = p.decoding;
     decoding.register_offset = static_cast<std::uint16_t>(at);
-    if (auto value = decode_point(answer.registers, decoding)) readings.push_back({index, *value});
+    const auto value = decode_point(answer.registers, decoding);
+    if (!value || !std::isfinite(*value)) continue;  // a scale can carry a number past a double
+    // A scale such as 0.1 leaves binary noise (25.700000000000003): kept to a millionth.
+    readings.push_back({index, std::abs(*value) < 1e9 ? std::round(*value * 1e6) / 1e6 : *value});
   }
   return readings;
 }
