@@ -261,7 +261,8 @@ TEST_F(AcquisitionTest, ATerminalServerOfManyHallsHasEachEventStoredWithItsTermi
 // Downlink: an operator's command goes from the hall_command queue to the hall's queue server
 // and its answer comes back into the record; what cannot be sent ends expired, never repeated.
 TEST_F(AcquisitionTest, CommandsReachTheDeviceAndItsAnswersAreRecorded) {
-  start_simulator({"--events", "0", "--rate", "50", "--windows", "4"});
+  // Open around the clock: a command to a hall closed for lunch is refused.
+  start_simulator({"--events", "0", "--rate", "50", "--windows", "4", "--hours", "24h"});
   const auto http = start(config);
   ASSERT_NE(http, 0);
   for (int i = 0;
