@@ -97,6 +97,12 @@ void Poller::on_down(const std::string& why) {
   status_.up = false;
   status_.logged_in = false;
   status_.last_down_reason = why;
+  // No device can answer through a link that is down: none may go on looking healthy.
+  for (auto& state : states_) {
+    if (!state.answering) continue;  // not polled yet: still unknown
+    state.answering = false;
+    state.problem = fmt::format("链路中断：{}", why);
+  }
 }
 
 void Poller::on_bytes(std::span<const std::uint8_t> bytes) {
