@@ -38,10 +38,12 @@ const HallFacility = {
       const unit = (chartable.value.find((c) => c.key === chosen.value) || {}).unit || '';
       return {
         grid: { left: 48, right: 16, top: 36, bottom: 32 },
-        tooltip: { trigger: 'axis', valueFormatter: (v) => (v === null || v === undefined ? '—' : Number(v).toFixed(1) + ' ' + unit) },
-        xAxis: { type: 'category', data: history.value.map((h) => api.localTime(h.at).slice(0, 5)) },
+        tooltip: { trigger: 'axis', formatter: (items) => items.map((i) => api.localTime(i.value[0]).slice(0, 5) + '  ' + Number(i.value[1]).toFixed(1) + ' ' + unit).join('<br>') },
+        // A time axis (buckets with no reading leave a gap, not a jump), labelled in Beijing time.
+        xAxis: { type: 'time', min: Date.now() - 24 * 3600e3, max: Date.now(), splitNumber: 4,
+          axisLabel: { hideOverlap: true, formatter: (v) => api.localTime(new Date(v).toISOString()).slice(0, 5) } },
         yAxis: { type: 'value', name: unit, scale: true },
-        series: [{ type: 'line', showSymbol: history.value.length < 30, data: history.value.map((h) => h.avg), areaStyle: { opacity: 0.08 } }],
+        series: [{ type: 'line', showSymbol: history.value.length < 30, data: history.value.map((h) => [h.at, h.avg]), areaStyle: { opacity: 0.08 } }],
       };
     });
     // Never healthy when unknown: not polled yet is grey, silent is red with why.
