@@ -72,6 +72,13 @@ int prepare_schema(store::Database& database, const Config& config, bool* unreac
         state.current, state.latest_known);
     return exit_schema;
   }
+  if (!state.differing.empty()) {
+    for (const auto& line : state.differing) spdlog::error("{}", line);
+    spdlog::error(
+        "the database's applied migrations are not this halld's; refusing to start (restore the "
+        "database this build made, or run the build that made it)");
+    return exit_schema;
+  }
   if (!state.pending.empty()) {
     if (config.database.on_old_schema == OldSchemaPolicy::refuse) {
       spdlog::error(
@@ -80,8 +87,9 @@ int prepare_schema(store::Database& database, const Config& config, bool* unreac
           state.current, state.latest_known);
       return exit_schema;
     }
-    database.run_blocking([&](pqxx::connection& c) { return store::migrate(c, known); });
   }
+  // Also when nothing is pending: migrations recorded before checksums were get theirs.
+  database.run_blocking([&](pqxx::connection& c) { return store::migrate(c, known); });
   spdlog::info("database schema at version {}", state.latest_known);
   return exit_ok;
 }

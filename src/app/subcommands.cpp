@@ -44,6 +44,9 @@ int run_migrate(const Config& config) {
   } catch (const store::SchemaTooNew& e) {
     spdlog::error("{}", e.what());
     return exit_schema;
+  } catch (const store::SchemaDiffers& e) {
+    spdlog::error("{}", e.what());
+    return exit_schema;
   }
 }
 

@@ -296,6 +296,21 @@ TEST_F(HalldTest, RefusesANewerSchema) {
   EXPECT_EQ(halld_command({"migrate", "--config", config.string()}).exit_code, 3);
 }
 
+TEST_F(HalldTest, RefusesADatabaseWhoseMigrationsAreAnotherBuilds) {
+  auto config = write_config();
+  ASSERT_EQ(halld_command({"migrate", "--config", config.string()}).exit_code, 0);
+  db.exec("UPDATE schema_migrations SET checksum = repeat('0', 64) WHERE version = 9");
+  halld = std::make_unique<Process>(
+      HALLD_BINARY, std::vector<std::string>{"--config", config.string()}, dir.path() / "out");
+  EXPECT_EQ(halld->wait(30s), 3);
+  EXPECT_THAT(halld->output(), HasSubstr("migration 0009_kpi_rollups was applied with checksum "
+                                         "000000000000"));
+  EXPECT_THAT(halld->output(), HasSubstr("refusing to start"));
+  const auto migrating = halld_command({"migrate", "--config", config.string()});
+  EXPECT_EQ(migrating.exit_code, 3);
+  EXPECT_THAT(migrating.output, HasSubstr("made by another build"));
+}
+
 TEST_F(HalldTest, OldSchemaIsRefusedWhenConfiguredSo) {
   auto config = write_config("on_old_schema = \"refuse\"");
   halld = std::make_unique<Process>(

@@ -64,6 +64,34 @@ TEST(Migrations, FreshThenRepeatedThenNewerSchemaRefused) {
   EXPECT_EQ(inspect_schema(c, known).current, 999);
 }
 
+TEST(Migrations, ADatabaseWhoseMigrationsDifferIsRefused) {
+  testing::TestDatabase db;
+  pqxx::connection c(db.conninfo());
+  const auto known = known_migrations();
+  migrate(c, known);
+  EXPECT_TRUE(inspect_schema(c, known).differing.empty());
+  EXPECT_EQ(db.query_value("SELECT count(*) FROM schema_migrations WHERE checksum IS NULL"), "0");
+
+  // Recorded by a halld from before checksums: given this binary's, then held to them.
+  db.exec("UPDATE schema_migrations SET checksum = NULL");
+  EXPECT_TRUE(migrate(c, known).empty());
+  EXPECT_EQ(db.query_value("SELECT checksum FROM schema_migrations WHERE version = 3"),
+            known[2].checksum());
+
+  // Another build's migration 3 (a changed file), then another migration under number 5.
+  auto other = known;
+  const std::string changed = std::string(known[2].sql) + "\n-- edited";
+  other[2].sql = changed;
+  auto state = inspect_schema(c, other);
+  ASSERT_EQ(state.differing.size(), 1u);
+  EXPECT_THAT(state.differing[0], ::testing::HasSubstr("migration 0003_event_log"));
+  EXPECT_THROW(migrate(c, other), SchemaDiffers);
+  other = known;
+  other[4].name = "something_else";
+  EXPECT_THAT(inspect_schema(c, other).differing.at(0), ::testing::HasSubstr("'something_else'"));
+  EXPECT_THROW(migrate(c, other), SchemaDiffers);
+}
+
 TEST(Migrations, AFailingMigrationLeavesNothingBehind) {
   testing::TestDatabase db;
   pqxx::connection c(db.conninfo());
