@@ -357,6 +357,12 @@ int history(const std::string& conninfo, int halls, int history_days, int querie
           .as<std::string>();
     };
     const auto rollup_columns = columns("kpi_rollup", "bucket");
+    tx.exec(fmt::format(
+        "SELECT halld_month_partition('kpi_rollup', m) FROM generate_series(timestamptz "
+        "'2026-11-02T00:00:00+08:00' - interval '{} days', timestamptz "
+        "'2026-11-09T00:00:00+08:00', "
+        "interval '1 day') m",
+        history_days + simulated_days));
     const auto daily_columns = columns("kpi_daily", "day");
     for (int week = 1; week * simulated_days < history_days + simulated_days; ++week) {
       tx.exec(fmt::format(

@@ -22,6 +22,7 @@
 #include "halld/marketing/sync.hpp"
 #include "halld/notice/publisher.hpp"
 #include "halld/notify/notifier.hpp"
+#include "halld/retention/housekeeper.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/migrations.hpp"
 #include "setup.hpp"
@@ -133,6 +134,9 @@ class Daemon {
       spdlog::error("cannot start acquisition: {}", e.what());
       return exit_failure;
     }
+    housekeeper_ = std::make_unique<retention::Housekeeper>(
+        io_.get_executor(), *database_, metrics_, config_.retention, system_clock());
+    start_service(*housekeeper_);
     halld::spawn(io_.get_executor(), "signals", handle_signals());
     spdlog::info("halld {} started (pid {})", version(), ::getpid());
 
@@ -412,6 +416,7 @@ class Daemon {
     set_log_level(config_.log.level);
     server_->update_limits(config_.http);
     guard_->update(config_.auth);
+    housekeeper_->update(config_.retention);
     if (report.applied.empty() && report.need_restart.empty()) {
       spdlog::info("SIGHUP: configuration reloaded, nothing changed");
       return;
@@ -442,6 +447,7 @@ class Daemon {
   std::unique_ptr<facility::Facility> facility_;
   std::unique_ptr<acq::Ingest> ingest_;
   std::unique_ptr<Acquisition> acquisition_;
+  std::unique_ptr<retention::Housekeeper> housekeeper_;
   std::atomic<std::uint64_t> channel_generation_{0};
   std::mutex protocols_dir_mutex_;
   std::filesystem::path protocols_dir_;  // as the configuration last said

@@ -48,6 +48,12 @@ struct RecomputeRequest {
 // applied to the past this way).
 int run_recompute(const Config& config, const RecomputeRequest& request);
 
+// One housekeeping run now (retention/housekeeper), or with `dry_run` what it would remove;
+// prints it.
+int run_housekeeping(const Config& config, bool dry_run);
+// Loads a partition archive written by housekeeping back into the database.
+int run_archive_load(const Config& config, const std::filesystem::path& archive);
+
 // Checks a protocol description and, when `vectors` names a file, holds it to those vectors;
 // prints what it found. Needs no configuration and no database.
 int run_check_protocol(const std::string& description, const std::string& vectors);

@@ -41,6 +41,17 @@ constexpr const char* usage_text =
     "(inclusive,\n"
     "                                          yyyy-mm-dd) from the event log, for every hall or "
     "one\n"
+    "  halld housekeeping --config FILE [--dry-run]\n"
+    "                                          remove what retention says is due now (old monthly\n"
+    "                                          partitions, archived first when "
+    "retention.archive_dir "
+    "is set;\n"
+    "                                          old rows of the small tables); --dry-run only says "
+    "what would go\n"
+    "  halld archive-load --config FILE ARCHIVE\n"
+    "                                          load a partition archived by housekeeping back "
+    "into its month,\n"
+    "                                          for a recomputation (kept a week, then due again)\n"
     "  halld first-admin --config FILE [--username NAME]\n"
     "                                          create the first province administrator (default "
     "'admin')\n"
@@ -145,7 +156,8 @@ int main(std::span<const std::string_view> args) {
     }
     const bool subcommand = command == "migrate" || command == "import" || command == "command" ||
                             command == "recompute" || command == "first-admin" ||
-                            command == "token" || command == "protocols";
+                            command == "token" || command == "protocols" ||
+                            command == "housekeeping" || command == "archive-load";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
@@ -154,6 +166,19 @@ int main(std::span<const std::string_view> args) {
       if (options->positional.size() != 1)
         return usage("import takes one .json file or CSV folder");
       return run_import(load_config(options->config), options->positional[0], options->dry_run);
+    }
+    if (command == "housekeeping" || command == "archive-load") {
+      if (!options->values.empty())
+        return usage(
+            fmt::format("'{}' is not an option of {}", options->values.begin()->first, command));
+      if (command == "housekeeping") {
+        if (!options->positional.empty())
+          return usage(fmt::format("unexpected argument '{}'", options->positional[0]));
+        return run_housekeeping(load_config(options->config), options->dry_run);
+      }
+      if (options->positional.size() != 1 || options->dry_run)
+        return usage("archive-load takes one archive file");
+      return run_archive_load(load_config(options->config), options->positional[0]);
     }
     if (command == "first-admin") {
       if (!options->positional.empty())

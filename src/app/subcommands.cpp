@@ -18,6 +18,7 @@
 #include "halld/proto/commands.hpp"
 #include "halld/proto/described/vectors.hpp"
 #include "halld/proto/modbus/device_model.hpp"
+#include "halld/retention/housekeeper.hpp"
 #include "halld/store/archive_store.hpp"
 #include "halld/store/command_store.hpp"
 #include "halld/store/kpi_store.hpp"
@@ -268,6 +269,34 @@ int run_recompute(const Config& config, const RecomputeRequest& request) {
   }
   std::printf("recomputed %zu hall-days in %.1f s\n", halls.size() * static_cast<std::size_t>(days),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  return exit_ok;
+}
+
+int run_housekeeping(const Config& config, bool dry_run) {
+  init_logging(config.log, LogDestination::console);
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto report = database->run_blocking(
+      [&](pqxx::connection& c) { return retention::housekeep(c, config.retention, now, dry_run); });
+  std::printf("%s%s", dry_run ? "dry run, nothing removed:\n" : "",
+              retention::describe(report).c_str());
+  return exit_ok;
+}
+
+int run_archive_load(const Config& config, const std::filesystem::path& archive) {
+  init_logging(config.log, LogDestination::console);
+  MetricsRegistry metrics;
+  auto database = open_database(config, metrics, 1);
+  if (int code = prepare_schema(*database, config); code != exit_ok) return code;
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto loaded = database->run_blocking(
+      [&](pqxx::connection& c) { return retention::load_archive(c, archive, now); });
+  std::printf(
+      "loaded %lld rows into %s; recompute its days now (halld recompute), it is kept a "
+      "week\n",
+      loaded.rows, loaded.partition.c_str());
   return exit_ok;
 }
 

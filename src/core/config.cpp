@@ -276,6 +276,30 @@ Schema make_schema() {
   s["marketing.link_tolerance_s"] = seconds_key(
       0, 3600, [](Config & c) -> auto& { return c.marketing.link_tolerance; });
 
+  // Events may arrive up to acquisition.clock_behind (31 days) late: a month's partition is
+  // dropped only once no late event can still belong to it.
+  s["retention.event_months"] = integer_key(
+      2, 1200, [](Config & c) -> auto& { return c.retention.event_months; }, true);
+  s["retention.rollup_months"] = integer_key(
+      2, 1200, [](Config & c) -> auto& { return c.retention.rollup_months; }, true);
+  s["retention.facility_months"] = integer_key(
+      1, 1200, [](Config & c) -> auto& { return c.retention.facility_months; }, true);
+  s["retention.alarm_days"] = integer_key(
+      30, 36'500, [](Config & c) -> auto& { return c.retention.alarm_days; }, true);
+  s["retention.sms_days"] = integer_key(
+      30, 36'500, [](Config & c) -> auto& { return c.retention.sms_days; }, true);
+  s["retention.audit_days"] = integer_key(
+      180, 36'500, [](Config & c) -> auto& { return c.retention.audit_days; }, true);
+  s["retention.command_days"] = integer_key(
+      30, 36'500, [](Config & c) -> auto& { return c.retention.command_days; }, true);
+  s["retention.comm_log_days"] = integer_key(
+      30, 36'500, [](Config & c) -> auto& { return c.retention.comm_log_days; }, true);
+  s["retention.archive_dir"] = string_key(
+      "a directory path (empty: partitions are dropped without an archive)",
+      [](Config & c) -> auto& { return c.retention.archive_dir; }, any_string, true);
+  s["retention.interval_s"] = seconds_key(
+      60, 604'800, [](Config & c) -> auto& { return c.retention.interval; }, true);
+
   s["kpi.flush_interval_s"] = seconds_key(
       1, 3600, [](Config & c) -> auto& { return c.kpi.flush_interval; });
 
@@ -387,8 +411,9 @@ std::string describe_type(const toml::node& node) {
 }
 
 // The [tables] of a configuration file, in the order error messages list them.
-constexpr std::array<std::string_view, 9> sections{
-    "acquisition", "auth", "database", "dtu", "http", "kpi", "log", "marketing", "sms"};
+constexpr std::array<std::string_view, 10> sections{"acquisition", "auth", "database", "dtu",
+                                                    "http",        "kpi",  "log",      "marketing",
+                                                    "retention",   "sms"};
 
 // Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
 std::string keys_in_section(std::string_view section) {
@@ -488,7 +513,8 @@ Config load_config(const std::filesystem::path& file) {
   }
   if (!config.log.file.empty() && config.log.file.is_relative())
     config.log.file = base / config.log.file;
-  for (auto* path : {&config.acquisition.spool_file, &config.acquisition.protocols_dir}) {
+  for (auto* path : {&config.acquisition.spool_file, &config.acquisition.protocols_dir,
+                     &config.retention.archive_dir}) {
     if (!path->empty() && path->is_relative()) *path = base / *path;
   }
   return config;

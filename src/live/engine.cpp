@@ -563,6 +563,8 @@ void Engine::recompute_day(pqxx::connection& connection, const store::KpiHall& h
   std::vector<records::Event> before, events;
   {
     store::ReadTransaction tx(connection);
+    // Rollups rebuilt from a month whose events are gone would be empty: refused instead.
+    if (auto removed = store::events_removed(tx, from, day_end)) throw std::runtime_error(*removed);
     before = read_context(tx, hall.id, calendar, from);
     events = store::read_hall_events(tx, hall.id, from, day_end);
   }

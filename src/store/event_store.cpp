@@ -339,6 +339,24 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 
 namespace halld::store {
 
+std::optional<std::string> events_removed(pqxx::transaction_base& tx, Timestamp from,
+                                          Timestamp until) {
+  const auto rows = tx.exec_params(
+      "SELECT DISTINCT ON (relation) relation, action, to_char(at AT TIME ZONE 'UTC', "
+      "'YYYY-MM-DD') FROM retention_log WHERE action IN ('dropped', 'loaded') AND relation LIKE "
+      "'hall\\_event\\_%' AND range_from < $2::timestamptz AND range_to > $1::timestamptz "
+      "ORDER BY relation, id DESC",
+      iso8601(from), iso8601(until));
+  for (const auto& row : rows) {
+    if (std::string_view(row[1].c_str()) == "dropped")
+      return fmt::format(
+          "the events of {} were removed by retention on {}: load its archive back first "
+          "(halld archive-load)",
+          row[0].c_str(), row[2].c_str());
+  }
+  return std::nullopt;
+}
+
 std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id,
                                              Timestamp from, Timestamp until) {
   std::vector<records::Event> events;

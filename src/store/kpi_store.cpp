@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <charconv>
+#include <set>
 #include <stdexcept>
 
 #include "halld/records/event_json.hpp"
@@ -145,6 +146,7 @@ const std::vector<Statement> statements = {
      "SELECT w.hall_id, w.number, b.business_code FROM counter_window w "
      "JOIN window_business_type b ON b.window_id = w.id"},
     {"kpi_source_sequences", "SELECT id, last_sequence, epoch FROM acquisition_source"},
+    {"kpi_month_partition", "SELECT halld_month_partition('kpi_rollup', $1::timestamptz)"},
     {"kpi_delete_buckets",
      "DELETE FROM kpi_rollup WHERE hall_id = $1 AND bucket = ANY(SELECT to_timestamp(b) FROM "
      "unnest($2::double precision[]) b)"},
@@ -279,13 +281,24 @@ void write_rollups(pqxx::connection& connection, std::span<const HallRollup> hal
       tx.exec_prepared("kpi_delete_days", h.hall_id, fmt::format("{{{}}}", fmt::join(days, ",")));
     }
   }
+  const auto written = [](const HallRollup& h, const kpi::TallyKey& key, const Tally& tally) {
+    return h.buckets.contains(key.bucket) && !tally.empty();
+  };
+  std::set<std::int64_t> months;  // each month's partition made before its rows go in
+  for (const auto& h : halls) {
+    for (const auto& [key, tally] : h.rollups) {
+      const std::chrono::year_month_day date{std::chrono::floor<std::chrono::days>(key.bucket)};
+      if (written(h, key, tally) &&
+          months.insert(int(date.year()) * 12 + unsigned(date.month())).second)
+        tx.exec_prepared("kpi_month_partition", records::iso8601(key.bucket));
+    }
+  }
   {
     pqxx::stream_to stream(tx, "kpi_rollup", stored_columns("bucket"));
     for (const auto& h : halls) {
       for (const auto& [key, tally] : h.rollups) {
-        if (h.buckets.contains(key.bucket) && !tally.empty()) {
+        if (written(h, key, tally))
           stream << row_values(h.hall_id, records::iso8601(key.bucket), key, tally);
-        }
       }
     }
     stream.complete();

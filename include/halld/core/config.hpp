@@ -133,6 +133,21 @@ struct MarketingConfig {
   std::chrono::seconds link_tolerance{120};
 };
 
+// How long each kind of data is kept (docs/operations.md, "Retention"); what is older is removed
+// by the housekeeping job, the big tables a whole month's partition at a time.
+struct RetentionConfig {
+  std::size_t event_months = 13;        // raw hall events, whole UTC months before the current one
+  std::size_t rollup_months = 60;       // 15-minute KPI rollups (daily rollups are kept)
+  std::size_t facility_months = 13;     // facility device readings
+  std::size_t alarm_days = 1095;        // ended alarms and their history
+  std::size_t sms_days = 400;           // texts and their delivery reports
+  std::size_t audit_days = 1095;        // never below 180 (the Cybersecurity Law's six months)
+  std::size_t command_days = 400;       // finished hall commands
+  std::size_t comm_log_days = 400;      // link up/down records of channels and the marketing feed
+  std::filesystem::path archive_dir;    // empty: partitions are dropped without an archive
+  std::chrono::seconds interval{3600};  // between housekeeping runs
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -152,6 +167,7 @@ struct Config {
   SmsConfig sms;
   AuthConfig auth;
   MarketingConfig marketing;
+  RetentionConfig retention;
   LogConfig log;
 };
 

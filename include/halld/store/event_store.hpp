@@ -65,6 +65,10 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 // Both read inside the caller's transaction, so that several reads can share one snapshot.
 std::vector<records::Event> read_hall_events(pqxx::transaction_base& tx, int hall_id,
                                              records::Timestamp from, records::Timestamp until);
+// Why [from, until) cannot be read back whole: its month's events were dropped by retention
+// (and not loaded back from their archive); nullopt when they are all there.
+std::optional<std::string> events_removed(pqxx::transaction_base& tx, records::Timestamp from,
+                                          records::Timestamp until);
 // The last reported state of each window, terminal and terminal part of the hall in the
 // `lookback` before `at`, oldest first: what a model starting at `at` must know.
 std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id,

@@ -70,11 +70,10 @@ TEST(Config, MisspeltKeyIsNamedWithPositionAndAlternatives) {
 }
 
 TEST(Config, UnknownSectionAndTopLevelKey) {
-  EXPECT_THAT(
-      error_of(std::string(minimal) + "[htpp]\nport = 1\n"),
-      HasSubstr(
-          "unknown key 'htpp'; expected one of: io_threads, shutdown_grace_s, "
-          "[acquisition], [auth], [database], [dtu], [http], [kpi], [log], [marketing], [sms]"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[htpp]\nport = 1\n"),
+              HasSubstr("unknown key 'htpp'; expected one of: io_threads, shutdown_grace_s, "
+                        "[acquisition], [auth], [database], [dtu], [http], [kpi], [log], "
+                        "[marketing], [retention], [sms]"));
   EXPECT_THAT(error_of(std::string("threads = 2\n") + minimal),
               HasSubstr("unknown key 'threads'; expected one of: io_threads"));
 }
@@ -93,6 +92,11 @@ on_old_schema = "maybe"
 )"),
               HasSubstr("\"migrate\" or \"refuse\""));
   EXPECT_THAT(error_of("http = 3\n"), HasSubstr("must be a table"));
+  // The audit log is kept at least six months; raw events at least two (late events' month).
+  EXPECT_THAT(error_of(std::string(minimal) + "[retention]\naudit_days = 90\n"),
+              HasSubstr("key 'retention.audit_days' expects an integer from 180"));
+  EXPECT_THAT(error_of(std::string(minimal) + "[retention]\nevent_months = 1\n"),
+              HasSubstr("key 'retention.event_months' expects an integer from 2"));
 }
 
 TEST(Config, MissingRequiredKeyAndBrokenToml) {
