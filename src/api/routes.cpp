@@ -49,27 +49,35 @@ std::string_view openapi_document() {
   return {};
 }
 
-void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics) {
+void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics,
+                       StandbyState standby) {
   router.add(http::verb::get, "/healthz", [](RequestContext&) -> asio::awaitable<Response> {
     co_return json_response(http::status::ok, R"({"status":"ok"})");
   });
 
-  router.add(http::verb::get, "/readyz", [&database](RequestContext&) -> asio::awaitable<Response> {
-    nlohmann::json body;
-    try {
-      auto pending = database.run(
-          [](pqxx::connection& c) { return store::inspect_schema(c, store::known_migrations()); });
-      auto state = co_await std::move(pending);
-      body = {{"schema_version", state.current}, {"schema_expected", state.latest_known}};
-      bool ready = state.current == state.latest_known;
-      body["status"] = ready ? "ready" : "schema_mismatch";
-      co_return json_response(ready ? http::status::ok : http::status::service_unavailable,
-                              body.dump());
-    } catch (const std::exception& e) {
-      body = {{"status", "database_unreachable"}, {"detail", e.what()}};
-    }
-    co_return json_response(http::status::service_unavailable, body.dump());
-  });
+  router.add(
+      http::verb::get, "/readyz",
+      [&database, standby](RequestContext&) -> asio::awaitable<Response> {
+        if (standby) {
+          if (auto state = standby())
+            co_return json_response(http::status::service_unavailable, state->dump());
+        }
+        nlohmann::json body;
+        try {
+          auto pending = database.run([](pqxx::connection& c) {
+            return store::inspect_schema(c, store::known_migrations());
+          });
+          auto state = co_await std::move(pending);
+          body = {{"schema_version", state.current}, {"schema_expected", state.latest_known}};
+          bool ready = state.current == state.latest_known;
+          body["status"] = ready ? "ready" : "schema_mismatch";
+          co_return json_response(ready ? http::status::ok : http::status::service_unavailable,
+                                  body.dump());
+        } catch (const std::exception& e) {
+          body = {{"status", "database_unreachable"}, {"detail", e.what()}};
+        }
+        co_return json_response(http::status::service_unavailable, body.dump());
+      });
 
   router.add(http::verb::get, "/metrics", [&metrics](RequestContext&) -> asio::awaitable<Response> {
     co_return text_response(http::status::ok, metrics.render(),

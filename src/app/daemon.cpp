@@ -18,6 +18,7 @@
 #include "halld/core/service.hpp"
 #include "halld/core/version.hpp"
 #include "halld/facility/facility.hpp"
+#include "halld/ha/lease.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/marketing/sync.hpp"
 #include "halld/notice/publisher.hpp"
@@ -29,6 +30,8 @@
 
 namespace halld::app {
 namespace {
+
+static_assert(exit_lease_lost == ha::lease_lost_exit);
 
 // Owns the running server's parts in the order they must be torn down (reverse of members).
 class Daemon {
@@ -51,7 +54,8 @@ class Daemon {
     database_ = open_database(config_, metrics_, config_.database.pool_size);
     bool unreachable = false;
     if (int code = prepare_schema(*database_, config_, &unreachable); code != exit_ok) {
-      if (!unreachable) return code;
+      // A node of several acquires only while it holds the lease, which lives in the database.
+      if (!unreachable || !config_.ha.node.empty()) return code;
       switch (acquire_while_database_away(config_, *database_)) {
         case Outage::cannot_acquire:
           return code;
@@ -64,6 +68,10 @@ class Daemon {
     const auto known = store::known_migrations();
     metrics_.gauge_callback("halld_schema_version", "Schema version this halld runs against.",
                             [v = known.back().version] { return static_cast<double>(v); });
+    guard_ = std::make_unique<api::Guard>(*database_, config_.auth, metrics_);
+    if (!config_.ha.node.empty()) {
+      if (auto code = stand_by()) return *code;
+    }
 
     try {
       start_model();
@@ -71,7 +79,6 @@ class Daemon {
       spdlog::error("cannot start the real-time model, alarms and notification: {}", e.what());
       return exit_failure;
     }
-    guard_ = std::make_unique<api::Guard>(*database_, config_.auth, metrics_);
     api::add_system_routes(router_, *database_, metrics_);
     api::add_auth_routes(router_, *database_, *guard_, config_.auth,
                          !config_.http.tls_certificate.empty());
@@ -145,6 +152,7 @@ class Daemon {
       threads.emplace_back([this] { io_.run(); });
     io_.run();
     for (auto& t : threads) t.join();
+    if (lease_) lease_->release();  // every service has stopped: a standby may take over now
 
     try {  // the sources registered since the start, for a start without the database
       write_snapshot(config_, database_->run_blocking(store::acquisition_snapshot));
@@ -158,6 +166,61 @@ class Daemon {
   }
 
  private:
+  // A node of several (ha.node set) waits as a standby until it holds the lease, answering
+  // /healthz, /readyz (503: who is active, and where) and /metrics meanwhile; nothing else runs.
+  // Returns the exit code when it stops before it is active, nullopt once it is.
+  std::optional<int> stand_by() {
+    lease_ = std::make_unique<ha::Lease>(
+        ha::LeaseOptions{config_.database.conninfo, config_.ha.node, config_.ha.address,
+                         config_.ha.failover_delay, std::string(version())});
+    auto& active = metrics_.gauge(
+        "halld_ha_active", "1 while this node holds the lease and acts, 0 while it stands by.",
+        {{"node", config_.ha.node}});
+    metrics_.gauge_callback("halld_ha_term", "The lease's term this node took (0 while standby).",
+                            [lease = lease_.get()] { return static_cast<double>(lease->term()); });
+    std::mutex mutex;
+    nlohmann::json active_node;
+    asio::io_context standby_io(1);
+    api::Router standby_router;
+    api::add_system_routes(
+        standby_router, *database_, metrics_, [&]() -> std::optional<nlohmann::json> {
+          std::lock_guard lock(mutex);
+          return nlohmann::json{
+              {"status", "standby"}, {"node", config_.ha.node}, {"active", active_node}};
+        });
+    api::HttpServer server(standby_io, config_.http, standby_router, files_, *guard_, metrics_);
+    try {
+      server.start();
+    } catch (const std::system_error& e) {
+      spdlog::error("cannot serve HTTP on {}:{}: {}", config_.http.listen_address,
+                    config_.http.port, e.what());
+      return exit_failure;
+    }
+    std::atomic<bool> stopping{false};
+    asio::signal_set signals(standby_io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (!ec) stopping = true;
+    });
+    std::thread serving([&] { standby_io.run(); });
+    const bool took = lease_->wait_until_active([&] { return stopping.load(); },
+                                                [&](const nlohmann::json& node) {
+                                                  std::lock_guard lock(mutex);
+                                                  active_node = node;
+                                                });
+    asio::post(standby_io, [&] {
+      signals.cancel();
+      server.stop([&] { standby_io.stop(); });
+    });
+    serving.join();
+    if (!took) {
+      spdlog::info("halld stopped (standby)");
+      return exit_ok;
+    }
+    lease_->keep();
+    active.set(1);
+    return std::nullopt;
+  }
+
   asio::awaitable<void> handle_signals() {
     for (;;) {
       int signal = co_await signals_.async_wait(asio::use_awaitable);
@@ -436,6 +499,7 @@ class Daemon {
   api::Router router_;
   api::StaticFiles files_;
   std::unique_ptr<store::Database> database_;
+  std::unique_ptr<ha::Lease> lease_;  // when ha.node is set
   std::unique_ptr<api::Guard> guard_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<live::Engine> engine_;

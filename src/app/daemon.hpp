@@ -54,6 +54,9 @@ int run_housekeeping(const Config& config, bool dry_run);
 // Loads a partition archive written by housekeeping back into the database.
 int run_archive_load(const Config& config, const std::filesystem::path& archive);
 
+// The active/standby nodes on the configured database and the lease, as JSON.
+int run_ha_status(const Config& config);
+
 // Checks a protocol description and, when `vectors` names a file, holds it to those vectors;
 // prints what it found. Needs no configuration and no database.
 int run_check_protocol(const std::string& description, const std::string& vectors);

@@ -52,6 +52,8 @@ constexpr const char* usage_text =
     "                                          load a partition archived by housekeeping back "
     "into its month,\n"
     "                                          for a recomputation (kept a week, then due again)\n"
+    "  halld ha status --config FILE           the nodes on this database, which is active, "
+    "the lease\n"
     "  halld first-admin --config FILE [--username NAME]\n"
     "                                          create the first province administrator (default "
     "'admin')\n"
@@ -157,7 +159,8 @@ int main(std::span<const std::string_view> args) {
     const bool subcommand = command == "migrate" || command == "import" || command == "command" ||
                             command == "recompute" || command == "first-admin" ||
                             command == "token" || command == "protocols" ||
-                            command == "housekeeping" || command == "archive-load";
+                            command == "housekeeping" || command == "archive-load" ||
+                            command == "ha";
     std::string problem;
     auto options = parse_options(subcommand ? args.subspan(1) : args, problem);
     if (!options) return usage(problem);
@@ -179,6 +182,12 @@ int main(std::span<const std::string_view> args) {
       if (options->positional.size() != 1 || options->dry_run)
         return usage("archive-load takes one archive file");
       return run_archive_load(load_config(options->config), options->positional[0]);
+    }
+    if (command == "ha") {
+      if (options->positional != std::vector<std::string>{"status"} || options->dry_run ||
+          !options->values.empty())
+        return usage("ha takes 'status'");
+      return run_ha_status(load_config(options->config));
     }
     if (command == "first-admin") {
       if (!options->positional.empty())

@@ -14,6 +14,7 @@
 #include "halld/auth/secrets.hpp"
 #include "halld/auth/user_store.hpp"
 #include "halld/core/log.hpp"
+#include "halld/ha/lease.hpp"
 #include "halld/live/engine.hpp"
 #include "halld/proto/commands.hpp"
 #include "halld/proto/described/vectors.hpp"
@@ -297,6 +298,13 @@ int run_archive_load(const Config& config, const std::filesystem::path& archive)
       "loaded %lld rows into %s; recompute its days now (halld recompute), it is kept a "
       "week\n",
       loaded.rows, loaded.partition.c_str());
+  return exit_ok;
+}
+
+int run_ha_status(const Config& config) {
+  init_logging(config.log, LogDestination::console);
+  pqxx::connection connection(config.database.conninfo);
+  std::printf("%s\n", ha::ha_status(connection).dump(2).c_str());
   return exit_ok;
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -234,6 +235,24 @@ Schema make_schema() {
   s["dtu.max_unregistered"] = integer_key(
       1, 1'000'000, [](Config & c) -> auto& { return c.dtu.max_unregistered; });
 
+  s["ha.node"] = string_key(
+      "a node name of letters, digits, '.', '_' or '-' (empty: no standby, always active)",
+      [](Config & c) -> auto& { return c.ha.node; },
+      [](const std::string& v) {
+        return v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
+                 return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ||
+                        ch == '-';
+               });
+      });
+  s["ha.address"] = string_key(
+      "an http:// or https:// URL where clients reach this node",
+      [](Config & c) -> auto& { return c.ha.address; },
+      [](const std::string& v) {
+        return v.empty() || v.starts_with("http://") || v.starts_with("https://");
+      });
+  s["ha.failover_delay_s"] = seconds_key(
+      2, 600, [](Config & c) -> auto& { return c.ha.failover_delay; });
+
   s["marketing.url"] = string_key(
       "an http:// URL of the WebService (empty: no marketing sync)",
       [](Config & c) -> auto& { return c.marketing.url; },
@@ -411,9 +430,9 @@ std::string describe_type(const toml::node& node) {
 }
 
 // The [tables] of a configuration file, in the order error messages list them.
-constexpr std::array<std::string_view, 10> sections{"acquisition", "auth", "database", "dtu",
-                                                    "http",        "kpi",  "log",      "marketing",
-                                                    "retention",   "sms"};
+constexpr std::array<std::string_view, 11> sections{"acquisition", "auth",      "database", "dtu",
+                                                    "ha",          "http",      "kpi",      "log",
+                                                    "marketing",   "retention", "sms"};
 
 // Keys directly inside `section` ("" for the top level): what we offer when a key is unknown.
 std::string keys_in_section(std::string_view section) {

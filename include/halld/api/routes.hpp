@@ -17,8 +17,12 @@
 
 namespace halld::api {
 
-// /healthz, /readyz, /metrics and /api/v1/openapi.json.
-void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics);
+// /healthz, /readyz, /metrics and /api/v1/openapi.json. `standby`, when given, says whether
+// this node stands by (ha/lease): then /readyz answers 503 with what it returns (who is active
+// and where), so that a load balancer or virtual-IP check sends clients to the active node.
+using StandbyState = std::function<std::optional<nlohmann::json>()>;
+void add_system_routes(Router& router, store::Database& database, MetricsRegistry& metrics,
+                       StandbyState standby = {});
 // Archive endpoints under /api/v1: reads, and an import in the documented JSON format
 // (docs/archives.md) that applies all or nothing, as `halld import` does; `archives_changed`
 // runs after an import was applied.

@@ -148,6 +148,14 @@ struct RetentionConfig {
   std::chrono::seconds interval{3600};  // between housekeeping runs
 };
 
+// Active/standby nodes on one database (docs/operations.md, "A standby halld"); no node name:
+// this halld is the only one and always active.
+struct HaConfig {
+  std::string node;     // this node's name, unique among the nodes
+  std::string address;  // the URL clients are given for it, e.g. https://10.41.0.11:8443
+  std::chrono::seconds failover_delay{10};
+};
+
 struct LogConfig {
   std::string level = "info";
   std::filesystem::path file;  // empty: console only
@@ -168,6 +176,7 @@ struct Config {
   AuthConfig auth;
   MarketingConfig marketing;
   RetentionConfig retention;
+  HaConfig ha;
   LogConfig log;
 };
 

@@ -72,7 +72,7 @@ TEST(Config, MisspeltKeyIsNamedWithPositionAndAlternatives) {
 TEST(Config, UnknownSectionAndTopLevelKey) {
   EXPECT_THAT(error_of(std::string(minimal) + "[htpp]\nport = 1\n"),
               HasSubstr("unknown key 'htpp'; expected one of: io_threads, shutdown_grace_s, "
-                        "[acquisition], [auth], [database], [dtu], [http], [kpi], [log], "
+                        "[acquisition], [auth], [database], [dtu], [ha], [http], [kpi], [log], "
                         "[marketing], [retention], [sms]"));
   EXPECT_THAT(error_of(std::string("threads = 2\n") + minimal),
               HasSubstr("unknown key 'threads'; expected one of: io_threads"));
