@@ -71,3 +71,42 @@ pg_running() {
   local bin; bin=$(pg_bindir) || return 1
   pg_as_owner "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1
 }
+
+# pg_archive_wal DATADIR ARCHIVE: continuous WAL archiving of the cluster into ARCHIVE (each
+# completed segment copied once, never overwritten); takes effect at the cluster's next start.
+pg_archive_wal() {
+  local data=$1 archive=$2
+  mkdir -p "$archive"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$archive"
+  pg_as_owner tee -a "$data/postgresql.conf" >/dev/null <<CONF
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f $archive/%f && cp %p $archive/%f'
+archive_timeout = 60
+CONF
+}
+
+# pg_base_backup PORT DEST [FORMAT]: a base backup of the cluster on 127.0.0.1:PORT into DEST,
+# taken while it runs, with the WAL it needs streamed alongside (FORMAT plain, or tar: gzipped).
+pg_base_backup() {
+  local port=$1 dest=$2 format=${3:-plain}
+  local bin; bin=$(pg_bindir) || return 1
+  mkdir -p "$(dirname "$dest")"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$(dirname "$dest")"
+  local args=(-h 127.0.0.1 -p "$port" -U postgres -D "$dest" -X stream -c fast)
+  [ "$format" = tar ] && args+=(-F tar -z)
+  pg_as_owner env PGPASSWORD="${PGPASSWORD:-}" "$bin/pg_basebackup" "${args[@]}"
+}
+
+# pg_restore_pitr BASE ARCHIVE DATADIR: a new cluster in DATADIR from a plain base backup, set to
+# replay the archived WAL to its end (point-in-time recovery to the latest point) at its start.
+pg_restore_pitr() {
+  local base=$1 archive=$2 data=$3
+  [ -e "$data" ] && { echo "pg_restore_pitr: $data exists" >&2; return 1; }
+  pg_as_owner cp -a "$base" "$data"
+  pg_as_owner tee -a "$data/postgresql.conf" >/dev/null <<CONF
+restore_command = 'cp $archive/%f %p'
+recovery_target_timeline = 'latest'
+CONF
+  pg_as_owner touch "$data/recovery.signal"
+}

@@ -189,10 +189,12 @@ asio::awaitable<Response> sign_in(store::Database& database, Guard& guard, bool 
   context.principal = candidate->principal;
   auto opened = guard.sessions().open(candidate->principal);
   auto text = session_answer(candidate->principal, opened);
-  auto recording = database.run(
-      [id = candidate->principal.id, audit = context.audit, text](pqxx::connection& c) {
+  auto recording =
+      database.run([id = candidate->principal.id, audit = context.audit, text,
+                    cookie = opened.cookie, csrf = opened.session.csrf_token](pqxx::connection& c) {
         pqxx::work tx(c);
         auth::record_sign_in(tx, id);
+        auth::store_session(tx, cookie, id, csrf);
         audit->write(tx, 200, text);
         tx.commit();
       });
@@ -279,7 +281,7 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard,
                const auto cookie = cookie_value(to_std(context.request[http::field::cookie]),
                                                 Guard::session_cookie);
                if (!cookie.empty()) {
-                 if (auto session = guard.sessions().use(cookie)) {
+                 if (auto session = guard.sessions().use(std::string(cookie))) {
                    answer["csrf_token"] = session->csrf_token;
                    answer["expires_at"] = iso(session->expires_at);
                  }
@@ -289,10 +291,18 @@ void add_session_routes(Router& router, store::Database& database, Guard& guard,
 
   router.add(
       http::verb::delete_, "/api/v1/session",
-      [&guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
-        const auto cookie =
-            cookie_value(to_std(context.request[http::field::cookie]), Guard::session_cookie);
-        if (!cookie.empty()) guard.sessions().close(cookie);
+      [&database, &guard, secure_cookie](RequestContext& context) -> asio::awaitable<Response> {
+        const auto cookie = std::string(
+            cookie_value(to_std(context.request[http::field::cookie]), Guard::session_cookie));
+        if (!cookie.empty()) {
+          guard.sessions().close(cookie);
+          auto ending = database.run([cookie](pqxx::connection& c) {
+            pqxx::work tx(c);
+            auth::delete_session(tx, cookie);
+            tx.commit();
+          });
+          co_await std::move(ending);
+        }
         auto response = json_response(http::status::ok, R"({"signed_out":true})");
         response.set(http::field::set_cookie, session_cookie_header("", true, secure_cookie));
         co_return response;

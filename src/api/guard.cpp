@@ -196,7 +196,11 @@ asio::awaitable<Guard::Caller> Guard::identify(const RequestContext& context, co
     co_return Caller{grant->principal, {}};
   }
   const auto cookie = cookie_value(to_std(request[http::field::cookie]), session_cookie);
-  auto session = cookie.empty() ? std::nullopt : sessions_.use(cookie);
+  std::optional<auth::Session> session;
+  if (!cookie.empty()) {
+    auto finding = session_of(std::string(cookie));
+    session = co_await std::move(finding);
+  }
   if (!session) {
     refused_unauthenticated_.inc();
     co_return Caller{{},
@@ -224,6 +228,37 @@ asio::awaitable<Guard::Caller> Guard::identify(const RequestContext& context, co
     }
   }
   co_return Caller{std::move(session->principal), {}};
+}
+
+asio::awaitable<std::optional<auth::Session>> Guard::session_of(std::string cookie) {
+  constexpr auto store_every = std::chrono::minutes(1);
+  auto session = sessions_.use(cookie);
+  try {
+    if (!session) {
+      const auto [idle, absolute] = sessions_.timeouts();
+      auto finding = database_.run([cookie, idle, absolute](pqxx::connection& c) {
+        store::ReadTransaction tx(c);
+        return auth::find_session(tx, cookie, idle, absolute);
+      });
+      auto stored = co_await std::move(finding);
+      if (!stored) co_return std::nullopt;
+      sessions_.adopt(cookie, std::move(stored->principal), std::move(stored->csrf_token),
+                      stored->age, stored->idle);
+      session = sessions_.use(cookie);
+    } else if (std::chrono::steady_clock::now() - session->stored >= store_every) {
+      sessions_.stored(cookie);
+      auto touching = database_.run([cookie](pqxx::connection& c) {
+        pqxx::work tx(c);
+        auth::touch_session(tx, cookie);
+        tx.commit();
+      });
+      co_await std::move(touching);
+    }
+  } catch (const std::exception& e) {
+    // The database away: this node's own sessions go on; others wait for it.
+    spdlog::debug("sessions: the database could not be asked: {}", e.what());
+  }
+  co_return session;
 }
 
 asio::awaitable<std::optional<Response>> Guard::admit(RequestContext& context, const Route& route) {

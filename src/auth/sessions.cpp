@@ -23,7 +23,7 @@ std::chrono::system_clock::time_point Sessions::expiry(
 
 Sessions::Opened Sessions::open(Principal principal) {
   const auto now = now_();
-  Opened opened{random_hex(32), Session{std::move(principal), random_hex(16), now, now, {}}};
+  Opened opened{random_hex(32), Session{std::move(principal), random_hex(16), now, now, {}, now}};
   std::lock_guard lock(mutex_);
   opened.session.expires_at = expiry(opened.session, now);
   std::erase_if(sessions_, [&](const auto& entry) { return expired(entry.second, now); });
@@ -55,6 +55,22 @@ std::optional<Session> Sessions::use(std::string_view cookie) {
   return found->second;
 }
 
+void Sessions::adopt(std::string_view cookie, Principal principal, std::string csrf_token,
+                     std::chrono::seconds age, std::chrono::seconds idle) {
+  const auto now = now_();
+  Session session{std::move(principal), std::move(csrf_token), now - age, now - idle, {}, now};
+  std::lock_guard lock(mutex_);
+  if (sessions_.size() >= max_sessions) evict_one();
+  sessions_.insert_or_assign(sha256(cookie), std::move(session));
+}
+
+void Sessions::stored(std::string_view cookie) {
+  const auto key = sha256(cookie);
+  const auto now = now_();
+  std::lock_guard lock(mutex_);
+  if (auto found = sessions_.find(key); found != sessions_.end()) found->second.stored = now;
+}
+
 void Sessions::close(std::string_view cookie) {
   const auto key = sha256(cookie);
   std::lock_guard lock(mutex_);
@@ -73,6 +89,11 @@ void Sessions::set_timeouts(std::chrono::seconds idle, std::chrono::seconds abso
   std::lock_guard lock(mutex_);
   idle_ = idle;
   absolute_ = absolute;
+}
+
+std::pair<std::chrono::seconds, std::chrono::seconds> Sessions::timeouts() const {
+  std::lock_guard lock(mutex_);
+  return {idle_, absolute_};
 }
 
 std::size_t Sessions::size() const {

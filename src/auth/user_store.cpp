@@ -89,6 +89,40 @@ int create_user(pqxx::transaction_base& tx, const UserFields& fields) {
       .as<int>();
 }
 
+void store_session(pqxx::transaction_base& tx, std::string_view cookie, int user_id,
+                   const std::string& csrf_token) {
+  tx.exec_params("INSERT INTO app_session (cookie_sha256, user_id, csrf_token) VALUES ($1, $2, $3)",
+                 pqxx::binarystring(sha256(cookie)), user_id, csrf_token);
+}
+
+void touch_session(pqxx::transaction_base& tx, std::string_view cookie) {
+  tx.exec_params("UPDATE app_session SET last_used_at = now() WHERE cookie_sha256 = $1",
+                 pqxx::binarystring(sha256(cookie)));
+}
+
+void delete_session(pqxx::transaction_base& tx, std::string_view cookie) {
+  tx.exec_params("DELETE FROM app_session WHERE cookie_sha256 = $1",
+                 pqxx::binarystring(sha256(cookie)));
+}
+
+std::optional<StoredSession> find_session(pqxx::transaction_base& tx, std::string_view cookie,
+                                          std::chrono::seconds idle,
+                                          std::chrono::seconds absolute) {
+  if (cookie.size() != 64) return std::nullopt;
+  auto rows = tx.exec_params(
+      "SELECT u.id, u.username, u.role, u.scope_level, u.scope_code, s.csrf_token, "
+      "extract(epoch FROM now() - s.started_at)::bigint, extract(epoch FROM now() - "
+      "s.last_used_at)::bigint FROM app_session s JOIN app_user u ON u.id = s.user_id WHERE "
+      "s.cookie_sha256 = $1 AND NOT u.disabled AND s.last_used_at > now() - $2 * interval '1 "
+      "second' AND s.started_at > now() - $3 * interval '1 second'",
+      pqxx::binarystring(sha256(cookie)), static_cast<long long>(idle.count()),
+      static_cast<long long>(absolute.count()));
+  if (rows.empty()) return std::nullopt;
+  return StoredSession{principal_of(rows[0], Principal::Kind::user), rows[0][5].as<std::string>(),
+                       std::chrono::seconds(rows[0][6].as<long long>()),
+                       std::chrono::seconds(rows[0][7].as<long long>())};
+}
+
 bool update_user(pqxx::transaction_base& tx, int id, const UserFields& fields) {
   // An empty hash keeps the stored one.
   const std::string& hash = fields.password_hash;
@@ -100,6 +134,7 @@ bool update_user(pqxx::transaction_base& tx, int id, const UserFields& fields) {
       "WHERE id = $1 RETURNING id",
       id, fields.display_name, std::string(to_string(fields.role)),
       std::string(to_string(fields.scope.level)), fields.scope.code, fields.disabled, hash);
+  tx.exec_params("DELETE FROM app_session WHERE user_id = $1", id);
   return !rows.empty();
 }
 
@@ -122,11 +157,14 @@ std::optional<std::string> password_hash_of(pqxx::transaction_base& tx, int id) 
 
 bool replace_password_hash(pqxx::transaction_base& tx, int id, const std::string& current_hash,
                            const std::string& next_hash) {
-  return !tx.exec_params(
-                "UPDATE app_user SET password_hash = $3, password_changed_at = now() "
-                "WHERE id = $1 AND password_hash = $2 AND NOT disabled RETURNING id",
-                id, current_hash, next_hash)
-              .empty();
+  const bool replaced =
+      !tx.exec_params(
+             "UPDATE app_user SET password_hash = $3, password_changed_at = now() "
+             "WHERE id = $1 AND password_hash = $2 AND NOT disabled RETURNING id",
+             id, current_hash, next_hash)
+           .empty();
+  if (replaced) tx.exec_params("DELETE FROM app_session WHERE user_id = $1", id);
+  return replaced;
 }
 
 std::size_t count_users(pqxx::transaction_base& tx) {

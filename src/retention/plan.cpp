@@ -106,6 +106,8 @@ std::vector<RowRule> row_rules(const RetentionConfig& retention) {
        "hall_notice_delivery d WHERE d.command_id = hall_command.id)"},
       {"channel_comm_event", retention.comm_log_days, "at < $1"},
       {"marketing_comm_event", retention.comm_log_days, "at < $1"},
+      // No session outlives auth.session_absolute_s (at most 7 days): what is older has ended.
+      {"app_session", 8, "last_used_at < $1"},
   };
 }
 

@@ -106,6 +106,20 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
   EXPECT_EQ(http_get(port_of(*a), "/readyz").status, 200);
   EXPECT_EQ(count("SELECT count(*) FROM ha_node WHERE state = 'standby'"), 1);
 
+  // A manager signed in through node a, as a browser.
+  const auto admin = halld_command({"first-admin", "--config", config_a.string()});
+  const std::string shown = "password (shown this once): ";
+  ASSERT_NE(admin.output.find(shown), std::string::npos) << admin.output;
+  const auto password = admin.output.substr(admin.output.find(shown) + shown.size(), 16);
+  auto signed_in = http_request(
+      port_of(*a), "POST", "/api/v1/session",
+      {{"Authorization", ""}, {"Origin", "http://127.0.0.1"}, {"Content-Type", "application/json"}},
+      json{{"username", "admin"}, {"password", password}}.dump());
+  ASSERT_EQ(signed_in.status, 200) << signed_in.body;
+  const auto cookie =
+      signed_in.headers["set-cookie"].substr(0, signed_in.headers["set-cookie"].find(';'));
+  const auto csrf = json::parse(signed_in.body)["csrf_token"].get<std::string>();
+
   // Killed mid-stream.
   ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM hall_event") > 2000; }, 30s));
   a->signal(SIGKILL);
@@ -140,6 +154,19 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
   const auto port_b = port_of(*b);
   EXPECT_EQ(http_get(port_b, "/readyz").status, 200);
   EXPECT_THAT(http_get(port_b, "/metrics").body, HasSubstr("halld_ha_active{node=\"b\"} 1"));
+  // The manager is still signed in on node b, with the same CSRF token; signing out there ends
+  // the session for every node.
+  const std::map<std::string, std::string> browser{
+      {"Authorization", ""}, {"Cookie", cookie}, {"Origin", "http://127.0.0.1"}};
+  auto session = http_get(port_b, "/api/v1/session", browser);
+  ASSERT_EQ(session.status, 200) << session.body;
+  EXPECT_EQ(json::parse(session.body)["csrf_token"], csrf);
+  EXPECT_EQ(json::parse(session.body)["principal"]["name"], "admin") << session.body;
+  auto with_csrf = browser;
+  with_csrf["X-CSRF-Token"] = csrf;
+  EXPECT_EQ(http_request(port_b, "DELETE", "/api/v1/session", with_csrf).status, 200);
+  EXPECT_EQ(http_get(port_b, "/api/v1/session", browser).status, 401);
+  EXPECT_EQ(count("SELECT count(*) FROM app_session"), 0);
 
   // A clean stop gives the lease up: a node started afterwards is active at once.
   b->signal(SIGTERM);

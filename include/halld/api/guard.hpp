@@ -128,6 +128,9 @@ class Guard {
     std::optional<Response> refusal;
   };
   asio::awaitable<Caller> identify(const RequestContext& context, const Route& route);
+  // The live session a cookie names: this node's, or one adopted from the database; its use
+  // written to the database at most once a minute.
+  asio::awaitable<std::optional<auth::Session>> session_of(std::string cookie);
   asio::awaitable<std::optional<Response>> confine(RequestContext& context, const Access& access);
   // The city of a hall, from a map of the archives reloaded when a code is not in it.
   asio::awaitable<std::optional<std::string>> city_of_hall(std::string hall);

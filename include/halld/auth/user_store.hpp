@@ -1,6 +1,6 @@
-// auth/user_store: the SQL of people (app_user), intranet API tokens (api_token) and the audit
-// log. Owns: those tables and token lifetimes. Blocking: runs on the
-// database pool. Must not touch: HTTP, sessions.
+// auth/user_store: the SQL of people (app_user), their browser sessions (app_session), intranet
+// API tokens (api_token) and the audit log. Owns: those tables and token lifetimes. Blocking: runs
+// on the database pool. Must not touch: HTTP, sessions.
 #pragma once
 
 #include <chrono>
@@ -22,6 +22,23 @@ struct SignInCandidate {
 std::optional<SignInCandidate> find_sign_in(pqxx::transaction_base& tx,
                                             const std::string& username);
 void record_sign_in(pqxx::transaction_base& tx, int id);
+
+// Browser sessions as stored, so that another node or a restart takes them over (auth/sessions
+// holds them in memory). The cookie is hashed here; only its SHA-256 is stored. A change of a
+// user (update_user, replace_password_hash, delete_user) ends that user's stored sessions.
+void store_session(pqxx::transaction_base& tx, std::string_view cookie, int user_id,
+                   const std::string& csrf_token);
+void touch_session(pqxx::transaction_base& tx, std::string_view cookie);
+void delete_session(pqxx::transaction_base& tx, std::string_view cookie);
+struct StoredSession {
+  Principal principal;
+  std::string csrf_token;
+  std::chrono::seconds age{0};   // since sign-in
+  std::chrono::seconds idle{0};  // since last stored use
+};
+// The session a cookie names, unless unknown, its user disabled, or past `idle` or `absolute`.
+std::optional<StoredSession> find_session(pqxx::transaction_base& tx, std::string_view cookie,
+                                          std::chrono::seconds idle, std::chrono::seconds absolute);
 
 // A user as the administration needs it, or for creating one. An empty password leaves it.
 struct UserFields {

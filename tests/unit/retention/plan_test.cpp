@@ -114,8 +114,9 @@ TEST(RetentionPlan, SmallTablesKeepOpenThingsWhateverTheirAge) {
   const auto rules = row_rules(RetentionConfig{});
   std::set<std::string> tables;
   for (const auto& r : rules) tables.insert(r.table);
-  EXPECT_EQ(tables, (std::set<std::string>{"alarm", "sms_message", "audit_log", "hall_command",
-                                           "channel_comm_event", "marketing_comm_event"}));
+  EXPECT_EQ(tables,
+            (std::set<std::string>{"alarm", "sms_message", "audit_log", "hall_command",
+                                   "channel_comm_event", "marketing_comm_event", "app_session"}));
   for (const auto& r : rules) {
     if (r.table == "alarm") {
       EXPECT_THAT(r.condition, HasSubstr("state IN ('cleared', 'closed')"));
