@@ -8,6 +8,10 @@
 //   kpi_bench apply --conninfo C [--halls 200]
 //       One simulated day of that many halls through the live engine (its strand, model,
 //       tallies and recent facts); baseline: the bare hall models applying the same events.
+//   kpi_bench rebuild --conninfo C [--halls 2000]
+//       A busy day of that many halls stored as ingest stores it, then the live engine's rebuild
+//       from the log — the part of a start after kill -9 that grows with the day. Baseline:
+//       reading the same rows raw (COPY, discarded).
 //   kpi_bench history --conninfo C [--halls 200] [--days 90] [--queries 40]
 //       That many days of rollups for that many halls (seven simulated days per hall, repeated),
 //       then 90-day queries for a hall, a city and the province at daily granularity.
@@ -240,12 +244,10 @@ int windows_of(int hall) {
 
 // --- apply ----------------------------------------------------------------------------------
 
-int apply_events(const std::string& conninfo, int halls) {
-  MetricsRegistry metrics;
-  asio::io_context io;  // outlives the pool, as store/database.hpp requires
-  store::Database database(conninfo, 2, statements(), metrics);
-  const auto ids =
-      database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
+// One simulated day of `halls` halls (created here) as ingest hands it over, in arrival order.
+std::vector<store::IngestRecord> day_of_halls(store::Database& database, int halls,
+                                              std::vector<int>& ids) {
+  ids = database.run_blocking([&](pqxx::connection& c) { return create_halls(c, halls); });
   std::vector<store::IngestRecord> records;
   for (int h = 1; h <= halls; ++h) {
     const auto source = database.run_blocking([&](pqxx::connection& c) {
@@ -267,6 +269,15 @@ int apply_events(const std::string& conninfo, int halls) {
   }
   std::stable_sort(records.begin(), records.end(),
                    [](const auto& a, const auto& b) { return a.event.at < b.event.at; });
+  return records;
+}
+
+int apply_events(const std::string& conninfo, int halls) {
+  MetricsRegistry metrics;
+  asio::io_context io;  // outlives the pool, as store/database.hpp requires
+  store::Database database(conninfo, 2, statements(), metrics);
+  std::vector<int> ids;
+  const auto records = day_of_halls(database, halls, ids);
 
   // Baseline: the bare models, one per hall, applying the same events.
   struct Discard final : model::FactSink {
@@ -305,6 +316,60 @@ int apply_events(const std::string& conninfo, int halls) {
                               {"bare_model_ns_per_event", bare_s / n * 1e9},
                               {"ratio_to_bare_model", engine_s / bare_s},
                               {"engine_events_per_s", n / engine_s}}
+                   .dump()
+            << std::endl;
+  return 0;
+}
+
+// --- rebuild --------------------------------------------------------------------------------
+
+// What a start after a crash costs the live model: a busy day of `halls` halls stored as ingest
+// stores it, then the engine's rebuild from the log at the day's closing time (what halld does
+// before it acquires). Baseline: reading the same rows raw (COPY to the client, discarded).
+int rebuild(const std::string& conninfo, int halls) {
+  MetricsRegistry metrics;
+  asio::io_context io;
+  store::Database database(conninfo, 2, statements(), metrics);
+  std::vector<int> ids;
+  const auto records = day_of_halls(database, halls, ids);
+  store::PartitionCache partitions;
+  for (std::size_t i = 0; i < records.size(); i += 5000) {
+    database.run_blocking([&](pqxx::connection& c) {
+      return store::write_events(
+          c, std::span(records).subspan(i, std::min<std::size_t>(5000, records.size() - i)),
+          partitions);
+    });
+  }
+  database.run_blocking([](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    tx.exec("VACUUM ANALYZE hall_event");
+  });
+  auto started = SteadyClock::now();
+  const auto rows = database.run_blocking([](pqxx::connection& c) {
+    store::ReadTransaction tx(c);
+    std::size_t n = 0;
+    // COPY reads a partition, not the partitioned parent (libpqxx 6's stream_from takes a table).
+    for (const auto& partition : tx.exec("SELECT inhrelid::regclass::text FROM pg_inherits WHERE "
+                                         "inhparent = 'hall_event'::regclass")) {
+      pqxx::stream_from stream(tx, partition[0].c_str(), std::vector<std::string>{});
+      for (std::string line; stream.get_raw_line(line);) ++n;
+      stream.complete();
+    }
+    return n;
+  });
+  const double raw_s = seconds_since(started);
+  const ManualClock closing(first_instant + std::chrono::hours(17) + std::chrono::minutes(30));
+  live::Engine engine(io.get_executor(), database, metrics, live::EngineOptions{}, closing);
+  started = SteadyClock::now();
+  engine.rebuild();
+  const double rebuild_s = seconds_since(started);
+  std::cout << nlohmann::json{{"bench", "rebuild"},
+                              {"halls", halls},
+                              {"events", rows},
+                              {"rebuild_s", rebuild_s},
+                              {"raw_read_s", raw_s},
+                              {"ratio_to_raw_read", rebuild_s / raw_s},
+                              {"rebuild_events_per_s", static_cast<double>(rows) / rebuild_s}}
                    .dump()
             << std::endl;
   return 0;
@@ -447,6 +512,8 @@ int main(int argc, char** argv) {
     if (mode == "prediction") return prediction(std::stoi(option("--days", "5")));
     if (mode == "apply")
       return apply_events(option("--conninfo", ""), std::stoi(option("--halls", "200")));
+    if (mode == "rebuild")
+      return rebuild(option("--conninfo", ""), std::stoi(option("--halls", "2000")));
     if (mode == "history") {
       return history(option("--conninfo", ""), std::stoi(option("--halls", "200")),
                      std::stoi(option("--days", "90")), std::stoi(option("--queries", "40")));
@@ -456,6 +523,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "usage: kpi_bench (prediction [--days N] | apply --conninfo C [--halls N] | "
-               "history --conninfo C [--halls N] [--days N] [--queries N])\n";
+               "rebuild --conninfo C [--halls N] | history --conninfo C [--halls N] [--days N] "
+               "[--queries N])\n";
   return 2;
 }
