@@ -8,10 +8,11 @@
 //   kpi_bench apply --conninfo C [--halls 200]
 //       One simulated day of that many halls through the live engine (its strand, model,
 //       tallies and recent facts); baseline: the bare hall models applying the same events.
-//   kpi_bench rebuild --conninfo C [--halls 2000]
-//       A busy day of that many halls stored as ingest stores it, then the live engine's rebuild
-//       from the log — the part of a start after kill -9 that grows with the day. Baseline:
-//       reading the same rows raw (COPY, discarded).
+//   kpi_bench rebuild --conninfo C [--halls 2000] [--after-minutes 5]
+//       A busy day of that many halls stored as ingest stores it; the engine's snapshot that
+//       many minutes before closing, the rest of the day stored after it; then a start at
+//       closing restoring from the snapshot — the part of a start after kill -9 that grows with
+//       the day. Baselines: the same start replaying the log, and reading the rows raw (COPY).
 //   kpi_bench history --conninfo C [--halls 200] [--days 90] [--queries 40]
 //       That many days of rollups for that many halls (seven simulated days per hall, repeated),
 //       then 90-day queries for a hall, a city and the province at daily granularity.
@@ -323,28 +324,91 @@ int apply_events(const std::string& conninfo, int halls) {
 
 // --- rebuild --------------------------------------------------------------------------------
 
-// What a start after a crash costs the live model: a busy day of `halls` halls stored as ingest
-// stores it, then the engine's rebuild from the log at the day's closing time (what halld does
-// before it acquires). Baseline: reading the same rows raw (COPY to the client, discarded).
-int rebuild(const std::string& conninfo, int halls) {
+// What a start after a crash costs the live model. A busy day of `halls` halls stored as ingest
+// stores it up to `after_minutes` before closing; a node rebuilds from it, writes its snapshot at
+// its first flush and goes on acquiring the rest of the day (stored, received after the
+// snapshot); it dies. Measured: the next start restoring from the snapshot and the events after
+// it. Baselines, same run: the same start with the snapshot gone (every hall replayed from the
+// log, what a start did before snapshots) and a raw read of the day's rows (COPY, discarded).
+int rebuild(const std::string& conninfo, int halls, int after_minutes) {
   MetricsRegistry metrics;
   asio::io_context io;
   store::Database database(conninfo, 2, statements(), metrics);
   std::vector<int> ids;
-  const auto records = day_of_halls(database, halls, ids);
+  auto records = day_of_halls(database, halls, ids);
+  const auto closing = first_instant + std::chrono::hours(17) + std::chrono::minutes(30);
+  const auto snapshot_at = closing - std::chrono::minutes(after_minutes);
+  const auto split = std::partition_point(records.begin(), records.end(),
+                                          [&](const auto& r) { return r.event.at < snapshot_at; });
+  const auto end = std::partition_point(records.begin(), records.end(),
+                                        [&](const auto& r) { return r.event.at < closing; });
+  // Reception times as channels give them: rising, on the wall clock (snapshots go by them).
+  auto stamp = [](auto from, auto to, std::chrono::system_clock::time_point at) {
+    for (auto r = from; r != to; ++r, at += std::chrono::microseconds(1)) r->received_at = at;
+  };
+  auto wall = [] {
+    return std::chrono::system_clock::time_point(
+        std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
+  };
+  stamp(records.begin(), split, wall() - std::chrono::hours(2));
   store::PartitionCache partitions;
-  for (std::size_t i = 0; i < records.size(); i += 5000) {
-    database.run_blocking([&](pqxx::connection& c) {
-      return store::write_events(
-          c, std::span(records).subspan(i, std::min<std::size_t>(5000, records.size() - i)),
-          partitions);
-    });
+  auto store_events = [&](auto from, auto to) {
+    for (auto i = from; i < to; i += std::min<std::ptrdiff_t>(5000, to - i)) {
+      const std::span batch(&*i, static_cast<std::size_t>(std::min<std::ptrdiff_t>(5000, to - i)));
+      database.run_blocking(
+          [&](pqxx::connection& c) { return store::write_events(c, batch, partitions); });
+    }
+  };
+  store_events(records.begin(), split);
+
+  // The node that dies: rebuilt from the log, its snapshot written by its first flush.
+  auto& snapshots = metrics.counter("halld_model_snapshots_total", "");
+  auto& snapshot_bytes = metrics.counter("halld_model_snapshot_bytes_total", "");
+  double snapshot_flush_s = 0;
+  {
+    ManualClock clock(snapshot_at);
+    const live::EngineOptions options{};
+    live::Engine engine(io.get_executor(), database, metrics, options, clock);
+    engine.rebuild();
+    auto work = asio::make_work_guard(io);
+    std::thread runner([&] { io.run(); });
+    engine.start();
+    while (clock.waiting() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const auto started = SteadyClock::now();
+    clock.advance(options.flush_every);
+    while (snapshots.value() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    snapshot_flush_s = seconds_since(started);
+    std::atomic<bool> stopped{false};
+    engine.stop([&] { stopped = true; });
+    while (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    work.reset();
+    io.stop();
+    runner.join();
   }
+  stamp(split, end, wall());
+  store_events(split, end);
   database.run_blocking([](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     tx.exec("VACUUM ANALYZE hall_event");
   });
+
+  const ManualClock at_closing(closing);
   auto started = SteadyClock::now();
+  const auto restored =
+      live::Engine(io.get_executor(), database, metrics, {}, at_closing).rebuild();
+  const double restore_s = seconds_since(started);
+  database.run_blocking([](pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec(
+        "DELETE FROM model_snapshot; DELETE FROM model_hall_bucket; DELETE FROM model_hall_state");
+    tx.commit();
+  });
+  started = SteadyClock::now();
+  const auto replayed =
+      live::Engine(io.get_executor(), database, metrics, {}, at_closing).rebuild();
+  const double replay_s = seconds_since(started);
+
+  started = SteadyClock::now();
   const auto rows = database.run_blocking([](pqxx::connection& c) {
     store::ReadTransaction tx(c);
     std::size_t n = 0;
@@ -358,18 +422,19 @@ int rebuild(const std::string& conninfo, int halls) {
     return n;
   });
   const double raw_s = seconds_since(started);
-  const ManualClock closing(first_instant + std::chrono::hours(17) + std::chrono::minutes(30));
-  live::Engine engine(io.get_executor(), database, metrics, live::EngineOptions{}, closing);
-  started = SteadyClock::now();
-  engine.rebuild();
-  const double rebuild_s = seconds_since(started);
   std::cout << nlohmann::json{{"bench", "rebuild"},
                               {"halls", halls},
                               {"events", rows},
-                              {"rebuild_s", rebuild_s},
+                              {"events_after_snapshot", restored.events_replayed},
+                              {"halls_restored", restored.halls_restored},
+                              {"restore_s", restore_s},
+                              {"replay_s", replay_s},
                               {"raw_read_s", raw_s},
-                              {"ratio_to_raw_read", rebuild_s / raw_s},
-                              {"rebuild_events_per_s", static_cast<double>(rows) / rebuild_s}}
+                              {"ratio_restore_to_replay", restore_s / replay_s},
+                              {"ratio_restore_to_raw_read", restore_s / raw_s},
+                              {"replayed_events", replayed.events_loaded},
+                              {"snapshot_flush_s", snapshot_flush_s},
+                              {"snapshot_mb", static_cast<double>(snapshot_bytes.value()) / 1e6}}
                    .dump()
             << std::endl;
   return 0;
@@ -513,7 +578,8 @@ int main(int argc, char** argv) {
     if (mode == "apply")
       return apply_events(option("--conninfo", ""), std::stoi(option("--halls", "200")));
     if (mode == "rebuild")
-      return rebuild(option("--conninfo", ""), std::stoi(option("--halls", "2000")));
+      return rebuild(option("--conninfo", ""), std::stoi(option("--halls", "2000")),
+                     std::stoi(option("--after-minutes", "5")));
     if (mode == "history") {
       return history(option("--conninfo", ""), std::stoi(option("--halls", "200")),
                      std::stoi(option("--days", "90")), std::stoi(option("--queries", "40")));
@@ -523,7 +589,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "usage: kpi_bench (prediction [--days N] | apply --conninfo C [--halls N] | "
-               "rebuild --conninfo C [--halls N] | history --conninfo C [--halls N] [--days N] "
+               "rebuild --conninfo C [--halls N] [--after-minutes N] | history --conninfo C "
+               "[--halls N] [--days N] "
                "[--queries N])\n";
   return 2;
 }

@@ -458,7 +458,10 @@ void Channel::submit(int source_id, std::vector<proto::Session::Deliver> deliver
   std::vector<std::pair<std::uint32_t, std::uint32_t>> to_ack;  // (address, sequence)
   records.reserve(delivered.size());
   to_ack.reserve(delivered.size());
-  const auto received = std::chrono::system_clock::now();
+  constexpr std::chrono::microseconds tick{1};
+  const std::chrono::system_clock::time_point wall =
+      std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+  auto received = std::max(wall, last_received_ + tick);
   const auto epoch = sources_[delivered.front().source].epoch;
   std::optional<std::chrono::seconds> furthest;  // of the skewed events, off halld's clock
   std::size_t skewed_events = 0;
@@ -475,6 +478,8 @@ void Channel::submit(int source_id, std::vector<proto::Session::Deliver> deliver
     }
     records.push_back(
         {source_id, d.sequence, hall.value_or(0), std::move(d.event), received, epoch, skewed});
+    last_received_ = received;
+    received += tick;
   }
   if (furthest) note_clock_skew(delivered.front().source, *furthest, skewed_events);
   auto on_durable = [self = shared_from_this(), connection = connection_,

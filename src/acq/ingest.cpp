@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace halld::acq {
 
 Ingest::Ingest(asio::any_io_executor executor, store::Database& database, IngestLimits limits,
@@ -54,13 +56,28 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
 void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable) {
   if (group.empty()) return;
   pending_ += group.size();
-  asio::post(strand_, [this, group = Group{std::move(group), 0, std::move(on_durable)}]() mutable {
-    const bool was_empty = queued_rows_ == 0;
-    queued_rows_ += group.records.size();
-    queue_.push_back(std::move(group));
-    // The first events start the batch's delay; a full batch goes at once.
-    if (was_empty || queued_rows_ >= limits_.max_batch_rows) wake_.cancel();
-  });
+  const auto earliest =
+      std::min_element(group.begin(), group.end(), [](const auto& a, const auto& b) {
+        return a.received_at < b.received_at;
+      })->received_at;
+  {
+    std::lock_guard lock(unobserved_mutex_);
+    unobserved_.insert(earliest);
+  }
+  asio::post(strand_,
+             [this, group = Group{std::move(group), 0, std::move(on_durable), earliest}]() mutable {
+               const bool was_empty = queued_rows_ == 0;
+               queued_rows_ += group.records.size();
+               queue_.push_back(std::move(group));
+               // The first events start the batch's delay; a full batch goes at once.
+               if (was_empty || queued_rows_ >= limits_.max_batch_rows) wake_.cancel();
+             });
+}
+
+std::optional<std::chrono::system_clock::time_point> Ingest::oldest_unobserved() const {
+  std::lock_guard lock(unobserved_mutex_);
+  if (unobserved_.empty()) return std::nullopt;
+  return *unobserved_.begin();
 }
 
 void Ingest::start() {
@@ -97,6 +114,10 @@ void Ingest::release(std::size_t rows) {
     rows -= taken;
     if (group.written < group.records.size()) break;
     group.on_durable();
+    {
+      std::lock_guard lock(unobserved_mutex_);
+      unobserved_.erase(unobserved_.find(group.earliest));
+    }
     queue_.pop_front();
   }
 }

@@ -240,6 +240,7 @@ class Daemon {
   void start_model() {
     live::EngineOptions options;
     options.flush_every = config_.kpi.flush_interval;
+    options.snapshot_every = config_.kpi.snapshot_interval;
     engine_ = std::make_unique<live::Engine>(io_.get_executor(), *database_, metrics_, options,
                                              system_clock());
     engine_->rebuild();
@@ -360,6 +361,7 @@ class Daemon {
       engine->apply(batch);
     });
     engine_->set_log_complete([ingest = ingest_.get()] { return ingest->spool_bytes() == 0; });
+    engine_->set_unapplied_since([ingest = ingest_.get()] { return ingest->oldest_unobserved(); });
     start_service(*ingest_);
     acquisition_ = std::make_unique<Acquisition>(config_, io_, *database_, *ingest_, metrics_,
                                                  channel_hooks(), true);

@@ -321,6 +321,8 @@ Schema make_schema() {
 
   s["kpi.flush_interval_s"] = seconds_key(
       1, 3600, [](Config & c) -> auto& { return c.kpi.flush_interval; });
+  s["kpi.snapshot_interval_s"] = seconds_key(
+      0, 86400, [](Config & c) -> auto& { return c.kpi.snapshot_interval; });
 
   s["auth.session_idle_s"] = seconds_key(
       5, 86400, [](Config & c) -> auto& { return c.auth.session_idle; }, true);

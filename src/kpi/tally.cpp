@@ -363,3 +363,113 @@ Tally sum_hall(const Tallies& tallies, Timestamp from, Timestamp until) {
 }
 
 }  // namespace halld::kpi
+
+namespace halld::kpi {
+namespace {
+
+// The scalar fields in their order in the mask (the evaluations and the histogram follow).
+constexpr std::int64_t Tally::*scalar_fields[] = {
+    &Tally::arrivals,
+    &Tally::calls,
+    &Tally::wait_sum_s,
+    &Tally::wait_max_s,
+    &Tally::calls_within_target,
+    &Tally::abandoned,
+    &Tally::abandoned_wait_sum_s,
+    &Tally::called_no_shows,
+    &Tally::served,
+    &Tally::handled,
+    &Tally::handling_sum_s,
+    &Tally::handled_over_target,
+    &Tally::weighted_served_milli,
+    &Tally::weighted_evaluated_milli,
+    &Tally::weighted_score_milli,
+    &Tally::serving_s,
+    &Tally::idle_s,
+    &Tally::paused_s,
+    &Tally::available_s,
+    &Tally::observed_s,
+    &Tally::transactions,
+    &Tally::transactions_ok,
+    &Tally::transactions_failed,
+    &Tally::amount_fen,
+    &Tally::faults,
+};
+constexpr std::size_t scalar_count = std::size(scalar_fields);
+constexpr std::size_t evaluation_count = std::tuple_size_v<decltype(Tally::evaluations)>;
+static_assert(scalar_count + evaluation_count + 1 <= 64);
+
+void save_tally(ByteWriter& out, const Tally& t) {
+  std::uint64_t mask = 0;
+  for (std::size_t i = 0; i < scalar_count; ++i)
+    if (t.*scalar_fields[i] != 0) mask |= std::uint64_t{1} << i;
+  for (std::size_t i = 0; i < evaluation_count; ++i)
+    if (t.evaluations[i] != 0) mask |= std::uint64_t{1} << (scalar_count + i);
+  const bool histogram =
+      std::any_of(t.wait_histogram.begin(), t.wait_histogram.end(), [](auto v) { return v != 0; });
+  if (histogram) mask |= std::uint64_t{1} << (scalar_count + evaluation_count);
+  out.unsigned_(mask);
+  for (std::size_t i = 0; i < scalar_count; ++i)
+    if (t.*scalar_fields[i] != 0) out.signed_(t.*scalar_fields[i]);
+  for (auto v : t.evaluations)
+    if (v != 0) out.signed_(v);
+  if (!histogram) return;
+  std::size_t bins = 0;
+  for (auto v : t.wait_histogram) bins += v != 0 ? 1 : 0;
+  out.unsigned_(bins);
+  std::size_t last = 0;
+  for (std::size_t bin = 0; bin < wait_bins; ++bin) {
+    if (t.wait_histogram[bin] == 0) continue;
+    out.unsigned_(bin - last);  // ascending: each bin as its distance from the one before
+    out.signed_(t.wait_histogram[bin]);
+    last = bin;
+  }
+}
+
+Tally load_tally(ByteReader& in) {
+  Tally t;
+  const auto mask = in.unsigned_();
+  if (mask >> (scalar_count + evaluation_count + 1)) in.fail();
+  for (std::size_t i = 0; i < scalar_count; ++i)
+    if (mask & (std::uint64_t{1} << i)) t.*scalar_fields[i] = in.signed_();
+  for (std::size_t i = 0; i < evaluation_count; ++i)
+    if (mask & (std::uint64_t{1} << (scalar_count + i))) t.evaluations[i] = in.signed_();
+  if (!(mask & (std::uint64_t{1} << (scalar_count + evaluation_count)))) return t;
+  std::size_t bin = 0;
+  for (auto n = in.count(2); n > 0 && !in.failed(); --n) {
+    bin += in.unsigned_();
+    const auto v = in.signed_();
+    if (bin >= wait_bins || v < INT32_MIN || v > INT32_MAX) {
+      in.fail();
+      break;
+    }
+    t.wait_histogram[bin] = static_cast<std::int32_t>(v);
+  }
+  return t;
+}
+
+}  // namespace
+
+void save_tallies(ByteWriter& out, const Tallies& tallies) {
+  out.unsigned_(tallies.size());
+  Timestamp last{};
+  for (const auto& [key, tally] : tallies) {
+    out.signed_((key.bucket - last).count());  // ascending buckets: mostly 0 or one bucket
+    last = key.bucket;
+    out.code(key.dimension);
+    out.text(key.key);
+    save_tally(out, tally);
+  }
+}
+
+void load_tallies(ByteReader& in, Tallies& into) {
+  Timestamp bucket{};
+  for (auto n = in.count(4); n > 0 && !in.failed(); --n) {
+    bucket += std::chrono::seconds(in.signed_());
+    TallyKey key{bucket, in.code(Dimension::hall, Dimension::part), in.text()};
+    auto tally = load_tally(in);
+    if (!in.failed()) into[std::move(key)] += tally;
+  }
+}
+
+}  // namespace halld::kpi

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 
+#include "halld/live/snapshot.hpp"
+#include "halld/records/event_json.hpp"
 #include "halld/store/event_store.hpp"
+#include "halld/store/model_store.hpp"
 
 namespace halld::live {
 
@@ -16,6 +19,11 @@ using std::chrono::sys_days;
 namespace {
 
 constexpr days state_lookback{30};  // how far back a rebuild looks for window and terminal states
+// A snapshot reads the log again from somewhat before the earliest event it may lack: a channel
+// stamps an event a moment before ingest queues it. Events it holds are told apart by source.
+constexpr std::chrono::seconds replay_margin{10};
+// An older snapshot is not used: replaying what came after it would cost what a rebuild does.
+constexpr std::chrono::hours snapshot_useful_for{24};
 
 // What a model needs to stand at `from` as the live one would: the last window, terminal and
 // part states known before the day before, then that day's events (its tickets can still be
@@ -54,6 +62,35 @@ struct Engine::Hall {
   std::map<std::pair<std::string, std::string>, records::FacilityReading> facility;
   bool changed = true;  // since the last publication
   std::chrono::steady_clock::time_point published_at{};
+  // What the last snapshot written holds of the hall: it is written again when any of it moved.
+  bool snapshot_whole = true;     // none of it is in the snapshot (its rows are rewritten whole)
+  std::set<Timestamp> unsnapped;  // buckets changed since
+  std::uint64_t snapped_version = 0;
+  sys_days snapped_day{};
+  Timestamp snapped_horizon{};
+  bool snapshot_due() const {
+    return snapshot_whole || !unsnapped.empty() || model.version() != snapped_version ||
+           day != snapped_day || horizon != snapped_horizon;
+  }
+  void snapped() {
+    snapshot_whole = false;
+    snapped_version = model.version();
+    snapped_day = day;
+    snapped_horizon = horizon;
+  }
+};
+
+struct Engine::Snapshot {
+  store::ModelSnapshot stored;  // the blobs encoded, packed outside the strand
+  struct Taken {
+    int hall_id;
+    const Hall* hall;  // the object written (a reload may replace it meanwhile)
+    std::uint64_t version;
+    sys_days day;
+    Timestamp horizon;
+    std::set<Timestamp> buckets;
+  };
+  std::vector<Taken> taken;
 };
 
 // Counts each fact into the hall's tallies and keeps the queue facts of the last hour.
@@ -67,6 +104,7 @@ class Engine::HallSink final : public model::FactSink {
   ~HallSink() {
     auto touched = hall_.tally_sink.take_touched();
     hall_.dirty.insert(touched.begin(), touched.end());
+    hall_.unsnapped.merge(touched);
   }
 
  private:
@@ -104,7 +142,12 @@ Engine::Engine(asio::any_io_executor executor, store::Database& database, Metric
                                       "Rollup flushes the database refused.")),
       flush_seconds_(metrics.histogram("halld_kpi_flush_seconds",
                                        "Time to write one flush of rollups.",
-                                       {0.01, 0.05, 0.1, 0.5, 1, 5, 30})) {
+                                       {0.01, 0.05, 0.1, 0.5, 1, 5, 30})),
+      snapshots_(metrics.counter("halld_model_snapshots_total",
+                                 "Snapshots of the real-time model written.")),
+      snapshot_bytes_(metrics.counter(
+          "halld_model_snapshot_bytes_total",
+          "Compressed bytes of hall states and bucket tallies written with snapshots.")) {
   metrics.gauge_callback("halld_model_halls", "Halls in the real-time model.", [this] {
     std::lock_guard lock(published_mutex_);
     return static_cast<double>(codes_.size());
@@ -131,24 +174,121 @@ std::unique_ptr<Engine::Hall> Engine::load_hall(pqxx::transaction_base& tx, stor
   return h;
 }
 
-void Engine::rebuild() {
+Rebuilt Engine::rebuild() {
   auto halls = database_.run_blocking(store::load_kpi_halls);
-  auto sequences =
-      database_.run_blocking([](pqxx::connection& c) { return store::source_sequences(c); });
-  sequences_.insert(sequences.begin(), sequences.end());
+  database_.run_blocking([this](pqxx::connection& c) {
+    store::ReadTransaction tx(c);
+    for (auto& [source, mark] : store::source_sequences(tx)) sequences_[source] = mark;
+    // Every event stored is in the model once it is rebuilt, whether from the snapshot or not.
+    for (auto& [source, received] : store::sources_received(tx)) received_[source] = received;
+  });
   const auto now = clock_.now_seconds();
-  std::size_t events = 0;
+  Rebuilt rebuilt;
+  auto restored = restore(halls, now, rebuilt);
   for (auto& info : halls) {
     const int id = info.id;
+    if (auto it = restored.find(id); it != restored.end()) {
+      halls_.emplace(id, std::move(it->second));
+      continue;
+    }
     halls_.emplace(id, database_.run_blocking([&](pqxx::connection& c) {
       store::ReadTransaction tx(c);
-      return load_hall(tx, std::move(info), now, events);
+      return load_hall(tx, std::move(info), now, rebuilt.events_loaded);
     }));
+    ++rebuilt.halls_loaded;
   }
   halls_loaded_ = clock_.elapsed();
   publish_changed(now);
-  spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(),
-               events);
+  if (rebuilt.snapshot_taken_at) {
+    spdlog::info(
+        "model: restored {} halls from the snapshot of {} and {} events received after it; "
+        "rebuilt {} from {} events of yesterday and today",
+        rebuilt.halls_restored, records::iso8601_micros(*rebuilt.snapshot_taken_at),
+        rebuilt.events_replayed, rebuilt.halls_loaded, rebuilt.events_loaded);
+  } else {
+    spdlog::info("model: rebuilt {} halls from {} events of yesterday and today", halls_.size(),
+                 rebuilt.events_loaded);
+  }
+  return rebuilt;
+}
+
+std::map<int, std::unique_ptr<Engine::Hall>> Engine::restore(
+    const std::vector<store::KpiHall>& halls, Timestamp now, Rebuilt& rebuilt) {
+  struct Read {
+    std::optional<store::ModelSnapshot> snapshot;
+    std::vector<store::LoggedEvent> events;
+  };
+  const auto wall = std::chrono::system_clock::now();
+  auto read = database_.run_blocking([wall](pqxx::connection& c) {
+    store::ReadTransaction tx(c);
+    Read r;
+    r.snapshot = store::load_model_snapshot(tx);
+    if (!r.snapshot) return r;
+    const auto& s = *r.snapshot;
+    if (s.format != snapshot_format || s.taken_at > wall ||
+        wall - s.taken_at > snapshot_useful_for) {
+      spdlog::info("model: the snapshot of {} is not used ({})",
+                   records::iso8601_micros(s.taken_at),
+                   s.format != snapshot_format ? "another format"
+                   : s.taken_at > wall         ? "taken after this clock's now"
+                                               : "over a day old");
+      r.snapshot.reset();
+      return r;
+    }
+    r.events = store::read_events_received_since(tx, s.replay_from);
+    return r;
+  });
+  std::map<int, std::unique_ptr<Hall>> restored;
+  if (!read.snapshot) return restored;
+  rebuilt.snapshot_taken_at = read.snapshot->taken_at;
+  std::unordered_map<int, const store::KpiHall*> known;
+  for (const auto& info : halls) known.emplace(info.id, &info);
+  std::size_t unreadable = 0;
+  for (const auto& stored : read.snapshot->halls) {
+    auto info = known.find(stored.hall_id);
+    if (info == known.end()) continue;
+    auto state = unpack_hall_state(stored.hall_id, stored.state);
+    kpi::Tallies tallies;
+    bool whole = state.has_value();
+    for (const auto& [bucket, blob] : stored.buckets)
+      whole = whole && unpack_tallies(blob, tallies);
+    if (!whole) {
+      ++unreadable;
+      continue;
+    }
+    auto h = std::make_unique<Hall>(*info->second, state->horizon);
+    h->model = std::move(state->model);
+    h->tallies = std::move(tallies);
+    h->recent = std::move(state->recent);
+    h->day = state->day;
+    h->snapped();
+    restored.emplace(stored.hall_id, std::move(h));
+  }
+  if (unreadable > 0)
+    spdlog::warn("model: {} hall(s) of the snapshot could not be read; rebuilt from the log",
+                 unreadable);
+  for (const auto& e : read.events) {
+    // Each source's events were applied in the order received: the snapshot holds those up to
+    // the last it names.
+    if (auto held = read.snapshot->sources.find(e.source_id);
+        held != read.snapshot->sources.end() && e.received_at <= held->second)
+      continue;
+    auto it = restored.find(e.hall_id);
+    if (it == restored.end()) continue;
+    ++rebuilt.events_replayed;
+    if (e.event.at < it->second->horizon) {
+      note_late(*it->second, e.event.at);
+    } else {
+      apply_event(*it->second, e.event);
+    }
+  }
+  for (auto& [id, h] : restored) {
+    roll_day(*h, h->info->terms.calendar.local_day(now));
+    HallSink sink(*h);
+    h->model.cut_intervals(now, sink);
+  }
+  rebuilt.halls_restored = restored.size();
+  return restored;
 }
 
 void Engine::start() {
@@ -165,25 +305,38 @@ void Engine::stop(std::function<void()> done) {
 }
 
 void Engine::apply(std::span<const store::IngestRecord> batch) {
-  asio::post(strand_,
-             [this, records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
-               // Halls quiet for a publish period publish their change at once (alarms ride on it),
-               // all of this batch's together: a commit that wakes a thousand halls is one
-               // publication, not a thousand (each a message to every dashboard). The busy ones
-               // wait for the publisher.
-               std::vector<Hall*> woken;
-               const auto quiet_since = clock_.elapsed() - options_.publish_every;
-               for (const auto& r : records) {
-                 Hall* h = apply_on_strand(r);
-                 if (h && h->published_at <= quiet_since) woken.push_back(h);
-               }
-               std::sort(woken.begin(), woken.end());
-               woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
-               publish(woken, clock_.now_seconds());
-             });
+  if (batch.empty()) return;
+  const auto earliest =
+      std::min_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+        return a.received_at < b.received_at;
+      })->received_at;
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    in_flight_.insert(earliest);
+  }
+  asio::post(strand_, [this, earliest,
+                       records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
+    // Halls quiet for a publish period publish their change at once (alarms ride on it),
+    // all of this batch's together: a commit that wakes a thousand halls is one
+    // publication, not a thousand (each a message to every dashboard). The busy ones
+    // wait for the publisher.
+    std::vector<Hall*> woken;
+    const auto quiet_since = clock_.elapsed() - options_.publish_every;
+    for (const auto& r : records) {
+      Hall* h = apply_on_strand(r);
+      if (h && h->published_at <= quiet_since) woken.push_back(h);
+    }
+    std::sort(woken.begin(), woken.end());
+    woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
+    publish(woken, clock_.now_seconds());
+    std::lock_guard lock(in_flight_mutex_);
+    in_flight_.erase(in_flight_.find(earliest));
+  });
 }
 
 Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
+  auto& received = received_[r.source_id];
+  received = std::max(received, r.received_at);
   // The store's rule over the same order of records, so the model drops exactly what it dropped.
   if (store::arrive(sequences_[r.source_id], r.epoch, r.sequence) == store::Arrival::resend) {
     resends_dropped_.inc();
@@ -199,15 +352,7 @@ Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
     return nullptr;
   }
   if (r.event.at < h->horizon) {
-    // Its day and every day to the horizon are rebuilt from the log (a window it opened stays
-    // open after midnight); the days the model holds are reloaded from there as well.
-    late_events_.inc();
-    const auto& calendar = h->info->terms.calendar;
-    const auto first_held = calendar.local_day(h->horizon);
-    for (auto day = calendar.local_day(r.event.at); day < first_held; day += days(1))
-      stale_[h->info->id].insert(day);
-    h->reload_due = true;
-    if (!h->reload_from || first_held < *h->reload_from) h->reload_from = first_held;
+    note_late(*h, r.event.at);
     return nullptr;
   }
   if (h->reloading) h->since_reload.push_back(r);
@@ -215,6 +360,18 @@ Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
   h->changed = true;
   events_applied_.inc();
   return h;
+}
+
+void Engine::note_late(Hall& h, Timestamp at) {
+  // Its day and every day to the horizon are rebuilt from the log (a window it opened stays
+  // open after midnight); the days the model holds are reloaded from there as well.
+  late_events_.inc();
+  const auto& calendar = h.info->terms.calendar;
+  const auto first_held = calendar.local_day(h.horizon);
+  for (auto day = calendar.local_day(at); day < first_held; day += days(1))
+    stale_[h.info->id].insert(day);
+  h.reload_due = true;
+  if (!h.reload_from || first_held < *h.reload_from) h.reload_from = first_held;
 }
 
 void Engine::apply_event(Hall& h, const records::Event& event) {
@@ -407,21 +564,44 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
     batch.push_back(std::move(r));
   }
   std::map<int, std::set<sys_days>> stale = std::exchange(stale_, {});
+  // Taken at the same instant as the rollups and written in their transaction: the rollups of
+  // every bucket the snapshot holds are in the database as soon as it is.
+  auto snapshot = take_snapshot();
   bool written = true;
-  if (!batch.empty() || !stale.empty()) {
+  if (!batch.empty() || !stale.empty() || snapshot) {
     try {
-      auto writing = database_.run([&batch, &stale](pqxx::connection& c) {
-        store::write_rollups(c, batch);
+      auto writing = database_.run([&batch, &stale, &snapshot](pqxx::connection& c) {
+        std::uint64_t packed_bytes = 0;
+        if (snapshot) {
+          for (auto& h : snapshot->stored.halls) {
+            h.state = pack(h.state);
+            packed_bytes += h.state.size();
+            for (auto& [bucket, blob] : h.buckets) {
+              blob = pack(blob);
+              packed_bytes += blob.size();
+            }
+          }
+        }
+        pqxx::work tx(c);
+        store::write_rollups(tx, batch);
+        if (snapshot) store::write_model_snapshot(tx, snapshot->stored);
+        tx.commit();
         for (const auto& [hall_id, days] : stale) store::note_stale_days(c, hall_id, days);
+        return packed_bytes;
       });
-      co_await std::move(writing);
+      const auto snapshot_bytes = co_await std::move(writing);
       flush_seconds_.observe(std::chrono::duration<double>(clock_.elapsed() - started).count());
+      if (snapshot) {
+        snapshots_.inc();
+        snapshot_bytes_.inc(snapshot_bytes);
+      }
     } catch (const std::exception& e) {
       written = false;
       flushes_failed_.inc();
       spdlog::warn("kpi: writing {} halls' rollups failed, will retry: {}", batch.size(), e.what());
     }
   }
+  if (snapshot) snapshot_done(*snapshot, written);
   if (!written) {  // (no co_await in a catch handler) put the work back for the next flush
     for (auto& r : batch) halls_.at(r.hall_id)->dirty.merge(r.buckets);
     for (auto& [hall_id, days] : stale) stale_[hall_id].merge(days);
@@ -443,6 +623,77 @@ asio::awaitable<void> Engine::flush(Timestamp now) {
     co_await std::move(reloading);
   }
   flushes_.inc();
+}
+
+std::optional<Engine::Snapshot> Engine::take_snapshot() {
+  if (options_.snapshot_every <= std::chrono::seconds::zero() ||
+      (snapshot_at_ && clock_.elapsed() - *snapshot_at_ < options_.snapshot_every))
+    return std::nullopt;
+  // Spooled events are applied and not in the log yet: a snapshot holding them would have a
+  // start apply them twice, once from it and once from the spool.
+  if (log_complete_ && !log_complete_()) return std::nullopt;
+  snapshot_at_ = clock_.elapsed();
+  const WallTime wall =
+      std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+  auto replay_from = wall;
+  if (unapplied_since_) {
+    if (auto queued = unapplied_since_()) replay_from = std::min(replay_from, *queued);
+  }
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    if (!in_flight_.empty()) replay_from = std::min(replay_from, *in_flight_.begin());
+  }
+  Snapshot out;
+  out.stored.format = snapshot_format;
+  out.stored.taken_at = wall;
+  out.stored.replay_from = replay_from - replay_margin;
+  out.stored.sources.insert(received_.begin(), received_.end());
+  for (auto& [id, h] : halls_) {
+    if (h->reload_due || h->reloading) {
+      // Late events changed what its held days start from: a start loads it from the log, as
+      // the reload will.
+      out.stored.dropped.push_back(id);
+      h->snapshot_whole = true;
+      continue;
+    }
+    if (!h->snapshot_due()) continue;
+    store::SnapshotHall stored;
+    stored.hall_id = id;
+    stored.horizon = h->horizon;
+    stored.whole = h->snapshot_whole;
+    stored.state = encode_hall_state(h->model, h->recent, h->horizon, h->day);
+    auto buckets = std::exchange(h->unsnapped, {});
+    if (h->snapshot_whole) {
+      for (const auto& [key, tally] : h->tallies) buckets.insert(key.bucket);
+    }
+    for (auto bucket : buckets) {
+      if (bucket < h->horizon) continue;
+      kpi::Tallies of_bucket(
+          h->tallies.lower_bound(kpi::TallyKey{bucket, kpi::Dimension::hall, {}}),
+          h->tallies.lower_bound(
+              kpi::TallyKey{bucket + std::chrono::seconds(1), kpi::Dimension::hall, {}}));
+      stored.buckets.emplace(bucket, encode_tallies(of_bucket));
+    }
+    out.taken.push_back({id, h.get(), h->model.version(), h->day, h->horizon, std::move(buckets)});
+    out.stored.halls.push_back(std::move(stored));
+  }
+  return out;
+}
+
+void Engine::snapshot_done(const Snapshot& snapshot, bool written) {
+  for (const auto& taken : snapshot.taken) {
+    auto it = halls_.find(taken.hall_id);
+    if (it == halls_.end() || it->second.get() != taken.hall) continue;  // reloaded: written whole
+    Hall& h = *it->second;
+    if (!written) {
+      h.unsnapped.insert(taken.buckets.begin(), taken.buckets.end());
+      continue;
+    }
+    h.snapshot_whole = false;
+    h.snapped_version = taken.version;
+    h.snapped_day = taken.day;
+    h.snapped_horizon = taken.horizon;
+  }
 }
 
 asio::awaitable<void> Engine::rebuild_stale_days(Timestamp now) {

@@ -231,3 +231,37 @@ std::vector<WaitPrediction> RecentFacts::predict(
 }
 
 }  // namespace halld::live
+
+namespace halld::live {
+
+void RecentFacts::save(ByteWriter& out) const {
+  out.unsigned_(facts_.size());
+  for (const auto& f : facts_) {
+    out.signed_(f.at.time_since_epoch().count());
+    out.code(f.kind);
+    out.signed_(f.seconds);
+    out.code(f.evaluation);
+    out.code(f.customer_class);
+    out.text(f.business);
+  }
+}
+
+void RecentFacts::load(ByteReader& in) {
+  facts_.clear();
+  for (auto n = in.count(6); n > 0 && !in.failed(); --n) {
+    Recent f;
+    f.at = Timestamp(std::chrono::seconds(in.signed_()));
+    f.kind = in.code(model::FactKind::arrival, model::FactKind::part_fault);
+    const auto seconds = in.signed_();
+    if (seconds < INT32_MIN || seconds > INT32_MAX) in.fail();
+    f.seconds = static_cast<std::int32_t>(seconds);
+    f.evaluation =
+        in.code(records::EvaluationResult::not_evaluated, records::EvaluationResult::dissatisfied);
+    f.customer_class =
+        in.code(records::CustomerClassCode::unknown, records::CustomerClassCode::potential);
+    f.business = in.text();
+    facts_.push_back(std::move(f));
+  }
+}
+
+}  // namespace halld::live

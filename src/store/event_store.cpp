@@ -225,6 +225,13 @@ const std::string read_states_sql =
     "part, occurred_at DESC, source_id DESC, "
     "sequence DESC) AS last ORDER BY 1";
 
+// µs since 1970 both ways, exactly (timestamptz holds microseconds).
+const std::string received_since_sql =
+    "SELECT " + read_columns +
+    ", hall_id, source_id, (extract(epoch FROM received_at) * 1000000)::bigint FROM hall_event "
+    "WHERE received_at >= timestamptz 'epoch' + $1::bigint * interval '1 microsecond' AND hall_id "
+    "IS NOT NULL AND kind <> 14 AND device_at IS NULL ORDER BY received_at, source_id, sequence";
+
 std::int64_t epoch(Timestamp t) {
   return t.time_since_epoch().count();
 }
@@ -239,13 +246,16 @@ const std::vector<Statement> statements = {
      "SELECT id, last_sequence, epoch FROM acquisition_source WHERE id = ANY($1::integer[]) ORDER "
      "BY id FOR UPDATE"},
     {"advance_source",
-     "UPDATE acquisition_source SET last_sequence = $2, epoch = $3 WHERE id = $1"},
+     "UPDATE acquisition_source SET last_sequence = $2, epoch = $3, last_received_at = "
+     "greatest(last_received_at, timestamptz 'epoch' + $4::bigint * interval '1 microsecond') "
+     "WHERE id = $1"},
     {"restart_source",
      "UPDATE acquisition_source SET restarts = restarts + $2, last_restart_at = now() WHERE id = "
      "$1"},
     {"event_partition", "SELECT halld_event_partition($1::timestamptz)"},
     {"read_hall_events", read_events_sql.c_str()},
     {"read_states_before", read_states_sql.c_str()},
+    {"read_events_received_since", received_since_sql.c_str()},
 };
 
 }  // namespace
@@ -286,7 +296,8 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
 
   std::vector<const IngestRecord*> fresh;
   std::set<int> advanced;
-  std::map<int, int> restarts;  // source → restarts in this batch
+  std::map<int, int> restarts;                // source → restarts in this batch
+  std::map<int, std::int64_t> last_received;  // source → its latest fresh event's reception, µs
   for (const auto& r : batch) {
     auto& mark = marks[r.source_id];
     const auto before = mark;
@@ -304,6 +315,10 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
     }
     advanced.insert(r.source_id);
     fresh.push_back(&r);
+    auto& received = last_received[r.source_id];
+    received = std::max(received, std::chrono::duration_cast<std::chrono::microseconds>(
+                                      r.received_at.time_since_epoch())
+                                      .count());
   }
 
   std::set<std::int64_t> new_months;
@@ -323,10 +338,12 @@ BatchOutcome write_events(pqxx::connection& connection, std::span<const IngestRe
   for (int source : advanced) {
     const auto& mark = marks[source];
     const auto last = static_cast<std::int64_t>(mark.last);
-    if (mark.epoch)
-      tx.exec_prepared("advance_source", source, last, static_cast<std::int64_t>(*mark.epoch));
-    else
-      tx.exec_prepared("advance_source", source, last, nullptr);
+    // Either may be NULL; a null const char* is one (greatest() passes over it).
+    const auto epoch = mark.epoch ? std::to_string(*mark.epoch) : std::string();
+    const auto received =
+        last_received.contains(source) ? std::to_string(last_received[source]) : std::string();
+    tx.exec_prepared("advance_source", source, last, mark.epoch ? epoch.c_str() : nullptr,
+                     last_received.contains(source) ? received.c_str() : nullptr);
   }
   for (const auto& [source, count] : restarts) tx.exec_prepared("restart_source", source, count);
   tx.commit();
@@ -372,6 +389,20 @@ std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int h
   for (const auto& row :
        tx.exec_prepared("read_states_before", hall_id, epoch(at - lookback), epoch(at))) {
     events.push_back(event_of(row));
+  }
+  return events;
+}
+
+std::vector<LoggedEvent> read_events_received_since(pqxx::transaction_base& tx,
+                                                    std::chrono::system_clock::time_point from) {
+  const auto from_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(from.time_since_epoch()).count();
+  std::vector<LoggedEvent> events;
+  for (const auto& row : tx.exec_prepared("read_events_received_since", from_us)) {
+    events.push_back({row[24].as<int>(), row[25].as<int>(),
+                      std::chrono::system_clock::time_point(
+                          std::chrono::microseconds(row[26].as<std::int64_t>())),
+                      event_of(row)});
   }
   return events;
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "halld/records/event_json.hpp"
+#include "halld/store/model_store.hpp"
 
 namespace halld::store {
 namespace {
@@ -195,7 +196,10 @@ std::optional<records::CustomerClassCode> class_code(std::string_view code) {
 }  // namespace
 
 std::vector<Statement> kpi_statements() {
-  return statements;
+  auto all = statements;  // the engine's snapshots are the KPI engine's too
+  auto snapshots = model_statements();
+  all.insert(all.end(), snapshots.begin(), snapshots.end());
+  return all;
 }
 
 std::vector<KpiHall> load_kpi_halls(pqxx::connection& connection) {
@@ -268,6 +272,11 @@ std::map<int, SequenceMark> source_sequences(pqxx::transaction_base& tx) {
 
 void write_rollups(pqxx::connection& connection, std::span<const HallRollup> halls) {
   pqxx::work tx(connection);
+  write_rollups(tx, halls);
+  tx.commit();
+}
+
+void write_rollups(pqxx::transaction_base& tx, std::span<const HallRollup> halls) {
   for (const auto& h : halls) {
     if (!h.buckets.empty()) {
       std::vector<std::int64_t> buckets;
@@ -314,7 +323,6 @@ void write_rollups(pqxx::connection& connection, std::span<const HallRollup> hal
     }
     stream.complete();
   }
-  tx.commit();
 }
 
 void note_stale_days(pqxx::connection& connection, int hall_id, const std::set<sys_days>& days) {

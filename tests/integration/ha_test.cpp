@@ -120,8 +120,13 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
       signed_in.headers["set-cookie"].substr(0, signed_in.headers["set-cookie"].find(';'));
   const auto csrf = json::parse(signed_in.body)["csrf_token"].get<std::string>();
 
-  // Killed mid-stream.
-  ASSERT_TRUE(eventually([&] { return count("SELECT count(*) FROM hall_event") > 2000; }, 30s));
+  // Killed mid-stream, with a snapshot of the model written meanwhile.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return count("SELECT count(*) FROM hall_event") > 2000 &&
+               count("SELECT count(*) FROM model_hall_state") >= halls;
+      },
+      30s));
   a->signal(SIGKILL);
   const auto killed = std::chrono::steady_clock::now();
   EXPECT_EQ(a->wait(10s), 128 + SIGKILL);
@@ -135,6 +140,13 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
   std::cout << fmt::format("failover: the standby acted {:.2f} s after the kill (delay 3 s)\n",
                            took);
   EXPECT_LT(took, 3.0 + 1.5);
+
+  // b restored the model from a's snapshot and the events stored after it.
+  EXPECT_TRUE(eventually([&] {
+    return ::testing::Matches(::testing::ContainsRegex(
+        "model: restored [0-9]+ halls from the snapshot of .* after it; rebuilt 0 from"))(
+        b->output());
+  })) << b->output();
 
   // Every hall is dialled by b and every event ends stored once.
   for (auto& simulator : simulators) EXPECT_EQ(simulator->wait(120s), 0) << simulator->output();

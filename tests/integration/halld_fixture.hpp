@@ -50,6 +50,7 @@ clock_ahead_s = 86400
 {}
 [kpi]
 flush_interval_s = 1
+snapshot_interval_s = 1
 [log]
 level = "{}"
 file = "halld.log"

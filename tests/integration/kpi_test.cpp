@@ -142,9 +142,13 @@ TEST_F(KpiTest, LiveViewRollupsRecomputationAndRestartAgree) {
   ASSERT_EQ(recomputed.exit_code, 0) << recomputed.output;
   EXPECT_EQ(rollups_before(today), live_rollups);
 
-  // A restart rebuilds the model from the log: the same queue, the same rollups.
+  // A restart restores the model from the snapshot its stop wrote: the same queue, the same
+  // rollups.
   port = start(config);
   ASSERT_NE(port, 0);
+  EXPECT_THAT(halld->output(),
+              ::testing::ContainsRegex(
+                  "model: restored [0-9]+ halls from the snapshot of .*; rebuilt 0 from"));
   auto rebuilt = json::parse(http_get(port, "/api/v1/halls/4101001/live").body);
   EXPECT_EQ(tickets_of(rebuilt), tickets_of(live));
   ASSERT_EQ(rebuilt["windows"].size(), live["windows"].size());

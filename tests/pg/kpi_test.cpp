@@ -373,5 +373,135 @@ TEST_F(KpiWeekTest, TheLiveEngineRecomputationAndPlainSqlAgreeOnAWeekOfTwentyHal
             fmt::format("{0} rows here, {0} there; no difference", daily));
 }
 
+// A start after a crash restores every hall from the model's last snapshot and the events
+// received after it, and stands exactly where a start replaying the whole log stands: the same
+// live state and figures, the same tallies in every bucket — a hall whose snapshot is damaged
+// is rebuilt from the log instead.
+TEST_F(KpiWeekTest, AStartRestoresTheModelFromItsSnapshotAndTheEventsAfterIt) {
+  const auto noon = week_start + days(1) + std::chrono::hours(12);
+  const auto closing = week_start + days(1) + std::chrono::hours(17);
+  // Arrival order as above; what arrives by Tuesday noon comes before the snapshot, what arrives
+  // by 17:00 after it. Reception times as a channel gives them: rising, on halld's clock.
+  auto arrives_by = [&](Timestamp t) {
+    return std::find_if(records.begin(), records.end(), [&](const auto& r) {
+      const bool late = r.source_id == backlog_source && r.event.at >= backlog_from &&
+                        r.event.at < backlog_delivered;
+      return (late ? backlog_delivered : r.event.at) >= t;
+    });
+  };
+  const auto split = arrives_by(noon);
+  const auto end = arrives_by(closing);
+  const std::span before(&*records.begin(), static_cast<std::size_t>(split - records.begin()));
+  const std::span after(&*split, static_cast<std::size_t>(end - split));
+  auto stamp = [](std::span<store::IngestRecord> part, std::chrono::system_clock::time_point from) {
+    for (auto& r : part) {
+      r.received_at = from;
+      from += std::chrono::microseconds(1);
+    }
+  };
+  const auto wall = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+  stamp({&*records.begin(), before.size()}, wall - std::chrono::hours(1));
+
+  auto work = asio::make_work_guard(io);
+  IoRunner runner{io};
+  auto& flushes = metrics.counter("halld_kpi_flushes_total", "");
+  auto& snapshots = metrics.counter("halld_model_snapshots_total", "");
+  auto& applied = metrics.counter("halld_model_events_applied_total", "");
+  auto& resends = metrics.counter("halld_model_resends_dropped_total", "");
+  auto flush_once = [&](halld::ManualClock& clock, std::chrono::seconds by) {
+    const auto passes = flushes.value();
+    ASSERT_TRUE(halld::testing::eventually([&] { return clock.waiting() == 2; }));
+    clock.advance(by);
+    ASSERT_TRUE(halld::testing::eventually([&] { return flushes.value() >= passes + 1; }));
+  };
+  auto stop = [](Engine& engine) {
+    std::atomic<bool> stopped{false};
+    engine.stop([&] { stopped = true; });
+    ASSERT_TRUE(halld::testing::eventually([&] { return stopped.load(); }, 5s));
+  };
+  const EngineOptions options{100ms, 1s, 20, std::chrono::hours(24)};
+
+  // The node that crashes: its snapshot at noon, then the afternoon stored and applied, flushed
+  // but not snapshotted.
+  {
+    halld::ManualClock clock(noon);
+    Engine engine(io.get_executor(), database, metrics, options, clock);
+    engine.rebuild();
+    engine.start();
+    store(before);
+    const auto applied_before = applied.value() + resends.value();
+    engine.apply(before);
+    ASSERT_TRUE(halld::testing::eventually(
+        [&] { return applied.value() + resends.value() == applied_before + before.size(); }));
+    flush_once(clock, 1s);
+    ASSERT_EQ(snapshots.value(), 1u);
+    stamp({&*split, after.size()},
+          std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
+    store(after);
+    engine.apply(after);
+    ASSERT_TRUE(halld::testing::eventually([&] {
+      return applied.value() + resends.value() == applied_before + before.size() + after.size();
+    }));
+    flush_once(clock, closing - clock.now_seconds());
+    stop(engine);
+    ASSERT_EQ(snapshots.value(), 1u) << "the afternoon is not in the snapshot";
+  }
+  const auto damaged_hall = db.query_value("SELECT id FROM hall WHERE code = 'H07'");
+  db.exec("UPDATE model_hall_state SET state = substring(state FROM 1 FOR 12) WHERE hall_id = " +
+          damaged_hall);
+
+  // Restored and rebuilt, each at 17:00, each then writing a snapshot of what it holds.
+  auto start_at_closing = [&](Rebuilt& rebuilt) {
+    std::vector<std::shared_ptr<const HallView>> views;
+    halld::ManualClock clock(closing);
+    Engine engine(io.get_executor(), database, metrics, options, clock);
+    rebuilt = engine.rebuild();
+    engine.start();
+    flush_once(clock, 1s);
+    views = engine.views();
+    stop(engine);
+    return views;
+  };
+  Rebuilt restored;
+  const auto restored_views = start_at_closing(restored);
+  db.exec("CREATE TABLE restored_bucket AS SELECT hall_id, bucket, tallies FROM model_hall_bucket");
+  db.exec(
+      "DELETE FROM model_snapshot; DELETE FROM model_hall_bucket; DELETE FROM model_hall_state");
+  Rebuilt replayed;
+  const auto replayed_views = start_at_closing(replayed);
+
+  const auto not_settlements =
+      static_cast<std::size_t>(std::count_if(after.begin(), after.end(), [&](const auto& r) {
+        return !std::holds_alternative<Settlement>(r.event.body) &&
+               std::to_string(r.hall_id) != damaged_hall;
+      }));
+  EXPECT_EQ(restored.halls_restored, static_cast<std::size_t>(hall_count - 1));
+  EXPECT_EQ(restored.halls_loaded, 1u) << "the damaged hall, from the log";
+  EXPECT_EQ(restored.events_replayed, not_settlements);
+  EXPECT_EQ(replayed.halls_restored, 0u);
+  EXPECT_EQ(replayed.halls_loaded, static_cast<std::size_t>(hall_count));
+  // Monday and Tuesday to 17:00 replayed, against Tuesday afternoon.
+  EXPECT_GT(replayed.events_loaded, 3 * restored.events_replayed);
+
+  ASSERT_EQ(restored_views.size(), replayed_views.size());
+  for (std::size_t i = 0; i < restored_views.size(); ++i) {
+    const auto& a = *restored_views[i];
+    const auto& b = *replayed_views[i];
+    auto state_a = a.state, state_b = b.state;
+    state_a.version = state_b.version = 0;  // counts every change, the replay's own included
+    EXPECT_EQ(state_a, state_b) << a.code;
+    EXPECT_EQ(a.today, b.today) << a.code;
+    EXPECT_EQ(a.last_15_min, b.last_15_min) << a.code;
+    EXPECT_EQ(a.last_60_min, b.last_60_min) << a.code;
+    EXPECT_EQ(a.predictions, b.predictions) << a.code;
+  }
+  EXPECT_GT(restored_views.front()->today.arrivals, 0);
+  // Every bucket's tallies, as each start's snapshot holds them (the replayed start writes all).
+  EXPECT_GT(std::stoi(db.query_value("SELECT count(*) FROM model_hall_bucket")), 20 * 50);
+  const auto buckets = db.query_value("SELECT count(*) FROM model_hall_bucket");
+  EXPECT_EQ(difference("model_hall_bucket", "restored_bucket"),
+            fmt::format("{0} rows here, {0} there; no difference", buckets));
+}
+
 }  // namespace
 }  // namespace halld::live

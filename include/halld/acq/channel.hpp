@@ -164,6 +164,10 @@ class Channel : public std::enable_shared_from_this<Channel> {
   std::uint64_t connection_ = 0;  // which connection the session belongs to
   std::array<std::uint64_t, proto::session_error_kinds> errors_seen_{};
   std::map<std::uint32_t, Source> sources_;  // by device address; ids outlive connections
+  // The last reception time given to an event: each one is later, to the microsecond the log
+  // keeps, so that a source's events are in reception order as they are stored and applied
+  // (the model's snapshots name the last event of each source they hold by it).
+  std::chrono::system_clock::time_point last_received_{};
   struct Outstanding {
     std::int64_t command_id;
     CommandAnswer answered;

@@ -16,6 +16,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <set>
 
 #include "halld/acq/spool.hpp"
 #include "halld/core/asio.hpp"
@@ -50,6 +52,9 @@ class Ingest final : public Service {
     return pending_.load() > limits_.high_water || spool_bytes_.load() > limits_.spool_max_bytes;
   }
   std::uint64_t spool_bytes() const { return spool_bytes_.load(); }
+  // Thread-safe. When the earliest event submitted and not yet handed to the observer was
+  // received; nullopt when there is none (the model's snapshots read the log from there).
+  std::optional<std::chrono::system_clock::time_point> oldest_unobserved() const;
   const IngestLimits& limits() const { return limits_; }
 
   // Set before start(): called on the ingest's strand with each batch that has become durable
@@ -73,6 +78,7 @@ class Ingest final : public Service {
     std::vector<store::IngestRecord> records;
     std::size_t written = 0;  // records already in a committed batch
     OnDurable on_durable;
+    std::chrono::system_clock::time_point earliest;  // of its records' reception times
   };
   asio::awaitable<void> writer();
   std::vector<store::IngestRecord> next_batch() const;
@@ -94,6 +100,8 @@ class Ingest final : public Service {
   std::deque<Group> queue_;
   std::size_t queued_rows_ = 0;  // records in queue_ not yet written
   std::atomic<std::size_t> pending_{0};
+  mutable std::mutex unobserved_mutex_;
+  std::multiset<std::chrono::system_clock::time_point> unobserved_;  // each queued group's earliest
   std::unique_ptr<Spool> spool_;
   std::atomic<std::uint64_t> spool_bytes_{0};
   Observer observer_;

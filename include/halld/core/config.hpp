@@ -71,6 +71,8 @@ struct DtuConfig {
 // The real-time model and KPI rollups.
 struct KpiConfig {
   std::chrono::seconds flush_interval{30};  // changed rollups go to PostgreSQL this often
+  // A flush writes a snapshot of the model this often at most (0: never), for a fast start.
+  std::chrono::seconds snapshot_interval{60};
 };
 
 // Alarm texts: who hears of alarms is in the database (contacts); how they are sent is here.

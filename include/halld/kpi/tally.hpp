@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "halld/core/bytes.hpp"
 #include "halld/model/calendar.hpp"
 #include "halld/model/hall_model.hpp"
 
@@ -84,6 +85,13 @@ struct TallyKey {
   auto operator<=>(const TallyKey&) const = default;
 };
 using Tallies = std::map<TallyKey, Tally>;
+
+// A hall's tallies as bytes (core/bytes) and back, for the live model's snapshots: per entry its
+// bucket, dimension and key, then a mask of the fields that are not zero and those fields alone
+// (most are zero in a 15-minute bucket of one clerk). load_tallies adds what it reads to `into`
+// and fails the reader on anything that is not tallies whole.
+void save_tallies(ByteWriter& out, const Tallies& tallies);
+void load_tallies(ByteReader& in, Tallies& into);
 
 // What the tallying of a hall's facts needs to know of the hall and the catalogues.
 struct HallTerms {

@@ -9,12 +9,16 @@
 // buckets and days go to PostgreSQL whole (idempotent); an event older than what the engine holds
 // marks its hall-day and the days after it stale, the engine rebuilds those from the event log and
 // loads the hall's held days again from it, so that live and recomputed figures agree. Events
-// outside the clock bounds are left out. Must not touch: links, sessions, HTTP.
+// outside the clock bounds are left out. With each snapshot period's flush it writes a snapshot
+// (live/snapshot: each changed hall's state and changed buckets, and where every source stood),
+// and a start restores the halls from it and the events received after it. Must not touch:
+// links, sessions, HTTP.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <unordered_map>
 
@@ -55,6 +59,18 @@ struct EngineOptions {
   std::chrono::milliseconds publish_every{1000};
   std::chrono::seconds flush_every{30};
   std::size_t stale_days_per_flush = 20;
+  // How often a flush also writes a snapshot of the model; zero: never (a start then replays
+  // the log).
+  std::chrono::seconds snapshot_every{60};
+};
+
+// What a start rebuilt the model from.
+struct Rebuilt {
+  std::size_t halls_restored = 0;   // from the snapshot
+  std::size_t events_replayed = 0;  // received after it
+  std::size_t halls_loaded = 0;     // from the log (no usable snapshot of them)
+  std::size_t events_loaded = 0;
+  std::optional<std::chrono::system_clock::time_point> snapshot_taken_at;
 };
 
 // The views published together, shared by every subscriber.
@@ -74,10 +90,17 @@ class Engine final : public Service {
   void set_log_complete(std::function<bool()> log_complete) {
     log_complete_ = std::move(log_complete);
   }
+  // Set before the executor runs: when the earliest event not yet handed to the engine was
+  // received (ingest's queue), so that a snapshot knows from where the log holds what it lacks.
+  using WallTime = std::chrono::system_clock::time_point;
+  void set_unapplied_since(std::function<std::optional<WallTime>()> unapplied_since) {
+    unapplied_since_ = std::move(unapplied_since);
+  }
 
-  // Blocking, before start(): loads the halls and rebuilds their state and tallies from
-  // yesterday's and today's events in the log.
-  void rebuild();
+  // Blocking, before start(): loads the halls and restores each from the last snapshot and the
+  // events received after it, or, without a usable snapshot of it, rebuilds its state and
+  // tallies from yesterday's and today's events in the log.
+  Rebuilt rebuild();
   void start() override;
   // Flushes what changed, then ends the engine's loops; `done` runs on the strand.
   void stop(std::function<void()> done) override;
@@ -119,11 +142,21 @@ class Engine final : public Service {
  private:
   struct Hall;
   class HallSink;
+  struct Snapshot;
 
   // A hall's model and tallies of yesterday and today, from the log (outside the strand: the
   // hall is not shared yet).
   static std::unique_ptr<Hall> load_hall(pqxx::transaction_base& tx, store::KpiHall info,
                                          Timestamp now, std::size_t& events);
+  // The halls the stored snapshot holds, with the events received after it applied; none when
+  // there is no snapshot, or it is of another format, or from the future, or over a day old.
+  std::map<int, std::unique_ptr<Hall>> restore(const std::vector<store::KpiHall>& halls,
+                                               Timestamp now, Rebuilt& rebuilt);
+  // An event older than the hall's tallies: its days are rebuilt and the hall reloaded.
+  void note_late(Hall& h, Timestamp at);
+  // On the strand, when one is due: what changed since the last snapshot, encoded.
+  std::optional<Snapshot> take_snapshot();
+  void snapshot_done(const Snapshot& snapshot, bool written);
   // Halls whose held days a late event changed, loaded again from the log.
   asio::awaitable<void> reload_late_halls(Timestamp now);
   // The hall the record changed, or null when it changed none.
@@ -158,6 +191,11 @@ class Engine final : public Service {
   Timer publish_timer_;
   Timer flush_timer_;
   std::function<bool()> log_complete_;
+  std::function<std::optional<WallTime>()> unapplied_since_;
+  std::unordered_map<int, WallTime> received_;  // source → its last event applied, received when
+  std::optional<std::chrono::steady_clock::time_point> snapshot_at_;  // none yet: the next flush
+  std::mutex in_flight_mutex_;                                        // apply() → strand
+  std::multiset<WallTime> in_flight_;  // each batch posted and not yet applied: its earliest
 
   mutable std::mutex published_mutex_;  // readers' side: views and codes
   std::unordered_map<int, std::shared_ptr<const HallView>> published_;
@@ -173,6 +211,8 @@ class Engine final : public Service {
   Counter& flushes_;
   Counter& flushes_failed_;
   Histogram& flush_seconds_;
+  Counter& snapshots_;
+  Counter& snapshot_bytes_;
 };
 
 }  // namespace halld::live

@@ -55,6 +55,11 @@ class RecentFacts {
   // hall opened today when that is shorter (never under ten minutes).
   static std::chrono::minutes rate_span(Timestamp now, const model::HallCalendar& calendar);
 
+  // The facts as bytes (core/bytes) and back, for the engine's snapshots; load fails the reader
+  // on anything that is not facts whole.
+  void save(ByteWriter& out) const;
+  void load(ByteReader& in);
+
  private:
   struct Recent {
     Timestamp at;

@@ -3,8 +3,9 @@
 // the hall's channels — and the facts its events establish (a wait became known when a ticket
 // was called, a service ended after so long, a window served from 09:00 to 09:12 …), which
 // the KPI engine counts. Owns: applying events in order, pairing a call with its ticket, the
-// snapshot. Pure and single-threaded: whoever owns a HallModel is its one writer. Must not
-// touch: I/O, clocks (time comes from the events and the caller), KPI arithmetic.
+// snapshot, the model's bytes for the engine's snapshots. Pure and single-threaded: whoever owns a
+// HallModel is its one writer. Must not touch: I/O, clocks (time comes from the events and the
+// caller), KPI arithmetic.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "halld/core/bytes.hpp"
 #include "halld/model/calendar.hpp"
 #include "halld/records/events.hpp"
 
@@ -70,6 +72,7 @@ struct WaitingTicket {
   std::string business;
   records::CustomerClassCode customer_class = records::CustomerClassCode::unknown;
   Timestamp since{};  // issued, or transferred to this business
+  bool operator==(const WaitingTicket&) const = default;
 };
 
 struct WindowLive {
@@ -82,6 +85,7 @@ struct WindowLive {
   Timestamp state_since{};    // open, paused or closed since
   Timestamp counted_until{};  // its activity before this is already reported as facts
   std::uint32_t served_today = 0;
+  bool operator==(const WindowLive&) const = default;
 };
 
 struct TerminalLive {
@@ -93,6 +97,7 @@ struct TerminalLive {
   bool door_open = false;
   std::optional<Timestamp> last_transaction;
   std::uint32_t transactions_today = 0;
+  bool operator==(const TerminalLive&) const = default;
 };
 
 struct ChannelLive {
@@ -102,6 +107,7 @@ struct ChannelLive {
   // The last event found outside the clock bounds: when it arrived, and how far off it was.
   std::optional<Timestamp> skewed_at;
   std::int64_t clock_skew_s = 0;
+  bool operator==(const ChannelLive&) const = default;
 };
 
 struct HallSnapshot {
@@ -116,6 +122,7 @@ struct HallSnapshot {
   std::vector<records::QueueLength> reported_queues;
   std::optional<Timestamp> reported_at;
   std::uint64_t unpaired_events = 0;  // calls, services, evaluations of tickets never seen issued
+  bool operator==(const HallSnapshot&) const = default;
 };
 
 class HallModel {
@@ -144,6 +151,11 @@ class HallModel {
   void note_clock_skew(const std::string& code, std::chrono::seconds skew, Timestamp at);
 
   HallSnapshot snapshot() const;
+  // The model as bytes (core/bytes) and back, for the live model's snapshots: everything its
+  // events made, not the channels (their links are not in the log, and a process starting anew
+  // learns them from its own links). load gives nullopt for bytes that are not one model whole.
+  void save(ByteWriter& out) const;
+  static std::optional<HallModel> load(int hall_id, ByteReader& in);
   std::uint64_t version() const { return version_; }
   int hall_id() const { return hall_id_; }
   const std::vector<WaitingTicket>& waiting() const { return waiting_; }

@@ -74,4 +74,17 @@ std::optional<std::string> events_removed(pqxx::transaction_base& tx, records::T
 std::vector<records::Event> read_states_before(pqxx::transaction_base& tx, int hall_id,
                                                records::Timestamp at, std::chrono::days lookback);
 
+// An event of a hall as the log holds it, with where it came from.
+struct LoggedEvent {
+  int hall_id = 0;
+  int source_id = 0;
+  std::chrono::system_clock::time_point received_at{};
+  records::Event event;
+};
+// The events of halls received at or after `from`, in the order they were received (each
+// source's in its own order); settlements and events outside the clock bounds are left out, as
+// the model leaves them out.
+std::vector<LoggedEvent> read_events_received_since(pqxx::transaction_base& tx,
+                                                    std::chrono::system_clock::time_point from);
+
 }  // namespace halld::store

@@ -18,6 +18,7 @@
 
 namespace halld::store {
 
+// The KPI engine's statements, its snapshots' (store/model_store) among them.
 std::vector<Statement> kpi_statements();
 
 struct KpiHall {
@@ -48,6 +49,8 @@ struct HallRollup {
 };
 // One transaction for all of them; idempotent.
 void write_rollups(pqxx::connection& connection, std::span<const HallRollup> halls);
+// The same inside the caller's transaction.
+void write_rollups(pqxx::transaction_base& tx, std::span<const HallRollup> halls);
 
 void note_stale_days(pqxx::connection& connection, int hall_id,
                      const std::set<std::chrono::sys_days>& days);
