@@ -56,14 +56,7 @@ Ingest::Ingest(asio::any_io_executor executor, store::Database& database, Ingest
 void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable) {
   if (group.empty()) return;
   pending_ += group.size();
-  const auto earliest =
-      std::min_element(group.begin(), group.end(), [](const auto& a, const auto& b) {
-        return a.received_at < b.received_at;
-      })->received_at;
-  {
-    std::lock_guard lock(unobserved_mutex_);
-    unobserved_.insert(earliest);
-  }
+  const auto earliest = unobserved_.note(group);
   asio::post(strand_,
              [this, group = Group{std::move(group), 0, std::move(on_durable), earliest}]() mutable {
                const bool was_empty = queued_rows_ == 0;
@@ -75,9 +68,7 @@ void Ingest::submit(std::vector<store::IngestRecord> group, OnDurable on_durable
 }
 
 std::optional<std::chrono::system_clock::time_point> Ingest::oldest_unobserved() const {
-  std::lock_guard lock(unobserved_mutex_);
-  if (unobserved_.empty()) return std::nullopt;
-  return *unobserved_.begin();
+  return unobserved_.earliest();
 }
 
 void Ingest::start() {
@@ -114,10 +105,7 @@ void Ingest::release(std::size_t rows) {
     rows -= taken;
     if (group.written < group.records.size()) break;
     group.on_durable();
-    {
-      std::lock_guard lock(unobserved_mutex_);
-      unobserved_.erase(unobserved_.find(group.earliest));
-    }
+    unobserved_.forget(group.earliest);
     queue_.pop_front();
   }
 }

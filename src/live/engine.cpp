@@ -306,14 +306,7 @@ void Engine::stop(std::function<void()> done) {
 
 void Engine::apply(std::span<const store::IngestRecord> batch) {
   if (batch.empty()) return;
-  const auto earliest =
-      std::min_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
-        return a.received_at < b.received_at;
-      })->received_at;
-  {
-    std::lock_guard lock(in_flight_mutex_);
-    in_flight_.insert(earliest);
-  }
+  const auto earliest = in_flight_.note(batch);
   asio::post(strand_, [this, earliest,
                        records = std::vector<store::IngestRecord>(batch.begin(), batch.end())] {
     // Halls quiet for a publish period publish their change at once (alarms ride on it),
@@ -329,14 +322,15 @@ void Engine::apply(std::span<const store::IngestRecord> batch) {
     std::sort(woken.begin(), woken.end());
     woken.erase(std::unique(woken.begin(), woken.end()), woken.end());
     publish(woken, clock_.now_seconds());
-    std::lock_guard lock(in_flight_mutex_);
-    in_flight_.erase(in_flight_.find(earliest));
+    in_flight_.forget(earliest);
   });
 }
 
 Engine::Hall* Engine::apply_on_strand(const store::IngestRecord& r) {
-  auto& received = received_[r.source_id];
-  received = std::max(received, r.received_at);
+  if (auto& received = received_[r.source_id]; received < r.received_at) {
+    received = r.received_at;
+    sources_moved_ = true;
+  }
   // The store's rule over the same order of records, so the model drops exactly what it dropped.
   if (store::arrive(sequences_[r.source_id], r.epoch, r.sequence) == store::Arrival::resend) {
     resends_dropped_.inc();
@@ -639,10 +633,7 @@ std::optional<Engine::Snapshot> Engine::take_snapshot() {
   if (unapplied_since_) {
     if (auto queued = unapplied_since_()) replay_from = std::min(replay_from, *queued);
   }
-  {
-    std::lock_guard lock(in_flight_mutex_);
-    if (!in_flight_.empty()) replay_from = std::min(replay_from, *in_flight_.begin());
-  }
+  if (auto posted = in_flight_.earliest()) replay_from = std::min(replay_from, *posted);
   Snapshot out;
   out.stored.format = snapshot_format;
   out.stored.taken_at = wall;
@@ -677,10 +668,15 @@ std::optional<Engine::Snapshot> Engine::take_snapshot() {
     out.taken.push_back({id, h.get(), h->model.version(), h->day, h->horizon, std::move(buckets)});
     out.stored.halls.push_back(std::move(stored));
   }
+  // Nothing moved since the last one (a quiet night): nothing to write.
+  if (out.stored.halls.empty() && out.stored.dropped.empty() && !sources_moved_)
+    return std::nullopt;
+  sources_moved_ = false;
   return out;
 }
 
 void Engine::snapshot_done(const Snapshot& snapshot, bool written) {
+  if (!written) sources_moved_ = true;
   for (const auto& taken : snapshot.taken) {
     auto it = halls_.find(taken.hall_id);
     if (it == halls_.end() || it->second.get() != taken.hall) continue;  // reloaded: written whole

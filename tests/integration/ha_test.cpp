@@ -21,8 +21,9 @@ class HaTest : public HalldTest {
     const auto text = read_text(write_config(
         "", "", "info",
         fmt::format("[ha]\nnode = \"{0}\"\naddress = \"http://halld-{0}.example:8080\"\n"
-                    "failover_delay_s = 3\n",
-                    node)));
+                    "failover_delay_s = 3\n[sms]\nchannels = [\"log\"]\nlog_file = \"{1}\"\n"
+                    "group_window_s = 0\n",
+                    node, (dir.path() / "sms.jsonl").string())));
     return dir.write(node + "/halld.toml", text);
   }
 
@@ -87,6 +88,12 @@ class HaTest : public HalldTest {
 
 TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLostOrDoubled) {
   ASSERT_EQ(halld_command({"migrate", "--config", config_a.string()}).exit_code, 0);
+  // Whoever is on duty hears of every alarm, and the halls' queues soon stand over a limit.
+  db.exec(
+      "INSERT INTO contact (name, phone, level) VALUES ('值班员', '13800138000', 1);"
+      "INSERT INTO alarm_rule (name, kind, indicator, warning, critical, clear_at, hold_s, "
+      "clear_hold_s, schedule) VALUES ('测试排队', 'limit', 'queue_length', 3, 100000, 0, 0, 0, "
+      "'always')");
   start_halls();
   auto a = start_node(config_a);
   ASSERT_TRUE(eventually([&] {
@@ -120,6 +127,16 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
       signed_in.headers["set-cookie"].substr(0, signed_in.headers["set-cookie"].find(';'));
   const auto csrf = json::parse(signed_in.body)["csrf_token"].get<std::string>();
 
+  ASSERT_TRUE(eventually(
+      [&] {
+        return count("SELECT count(*) FROM alarm WHERE state = 'raised'") > 0 &&
+               count("SELECT count(*) FROM sms_message WHERE state IN ('sent', 'delivered')") > 0;
+      },
+      60s))
+      << count("SELECT count(*) FROM alarm") << " alarms, "
+      << count("SELECT count(*) FROM sms_message") << " texts\n"
+      << a->output().substr(0, 6000);
+
   // Killed mid-stream, with a snapshot of the model written meanwhile.
   ASSERT_TRUE(eventually(
       [&] {
@@ -130,6 +147,10 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
   a->signal(SIGKILL);
   const auto killed = std::chrono::steady_clock::now();
   EXPECT_EQ(a->wait(10s), 128 + SIGKILL);
+  const auto standing_at_kill = db.query_value(
+      "SELECT coalesce(string_agg(id::text, ','), '') FROM alarm WHERE state IN ('raised', "
+      "'acknowledged')");
+  ASSERT_FALSE(standing_at_kill.empty());
   const auto stored_at_kill = count("SELECT count(*) FROM hall_event");
   EXPECT_LT(stored_at_kill, halls * events_per_hall) << "killed mid-stream";
   ASSERT_TRUE(eventually(
@@ -158,6 +179,18 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
   EXPECT_EQ(count("SELECT count(*) FROM hall_event"), halls * events_per_hall);
   EXPECT_EQ(count("SELECT count(*) FROM (SELECT DISTINCT source_id, sequence FROM hall_event) d"),
             halls * events_per_hall);
+  // No alarm standing at the kill was raised again by b while it stood, and nobody was told the
+  // same thing twice.
+  EXPECT_EQ(count(fmt::format(
+                "SELECT count(*) FROM alarm s JOIN alarm n ON n.rule_id = s.rule_id AND n.hall_id "
+                "= s.hall_id AND n.object = s.object AND n.id <> s.id WHERE s.id IN ({}) AND "
+                "n.raised_at >= s.raised_at AND n.raised_at < coalesce(s.cleared_at, 'infinity')",
+                standing_at_kill)),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM (SELECT phone, body FROM sms_message GROUP BY 1, 2 "
+                  "HAVING count(*) > 1) d"),
+            0)
+      << db.query_value("SELECT string_agg(body, E'\\n') FROM sms_message");
   const auto status =
       json::parse(halld_command({"ha", "status", "--config", config_b.string()}).output);
   EXPECT_EQ(status["holder"], "b");

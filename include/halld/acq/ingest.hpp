@@ -16,8 +16,6 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <set>
 
 #include "halld/acq/spool.hpp"
 #include "halld/core/asio.hpp"
@@ -100,8 +98,7 @@ class Ingest final : public Service {
   std::deque<Group> queue_;
   std::size_t queued_rows_ = 0;  // records in queue_ not yet written
   std::atomic<std::size_t> pending_{0};
-  mutable std::mutex unobserved_mutex_;
-  std::multiset<std::chrono::system_clock::time_point> unobserved_;  // each queued group's earliest
+  store::ReceptionsInFlight unobserved_;  // the groups queued
   std::unique_ptr<Spool> spool_;
   std::atomic<std::uint64_t> spool_bytes_{0};
   Observer observer_;

@@ -193,9 +193,9 @@ class Engine final : public Service {
   std::function<bool()> log_complete_;
   std::function<std::optional<WallTime>()> unapplied_since_;
   std::unordered_map<int, WallTime> received_;  // source → its last event applied, received when
+  bool sources_moved_ = true;                   // since the last snapshot
   std::optional<std::chrono::steady_clock::time_point> snapshot_at_;  // none yet: the next flush
-  std::mutex in_flight_mutex_;                                        // apply() → strand
-  std::multiset<WallTime> in_flight_;  // each batch posted and not yet applied: its earliest
+  store::ReceptionsInFlight in_flight_;  // batches apply() posted, not yet applied
 
   mutable std::mutex published_mutex_;  // readers' side: views and codes
   std::unordered_map<int, std::shared_ptr<const HallView>> published_;

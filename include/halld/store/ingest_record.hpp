@@ -4,9 +4,13 @@
 // real-time model) can use both.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <set>
+#include <span>
 
 #include "halld/records/events.hpp"
 
@@ -64,5 +68,36 @@ inline Arrival arrive(SequenceMark& mark, std::optional<std::uint32_t> epoch,
   mark.last = sequence;
   return Arrival::restart;
 }
+
+// Thread-safe: the earliest reception time among batches of records on their way somewhere (in
+// ingest's queue, posted to the model's strand) — from where a snapshot of the model must read
+// the log again to find what it does not hold.
+class ReceptionsInFlight {
+ public:
+  using Time = std::chrono::system_clock::time_point;
+  // Notes a batch (not empty); returns what forget() takes once it has arrived.
+  Time note(std::span<const IngestRecord> batch) {
+    const auto earliest =
+        std::min_element(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+          return a.received_at < b.received_at;
+        })->received_at;
+    std::lock_guard lock(mutex_);
+    times_.insert(earliest);
+    return earliest;
+  }
+  void forget(Time noted) {
+    std::lock_guard lock(mutex_);
+    times_.erase(times_.find(noted));
+  }
+  std::optional<Time> earliest() const {
+    std::lock_guard lock(mutex_);
+    if (times_.empty()) return std::nullopt;
+    return *times_.begin();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::multiset<Time> times_;
+};
 
 }  // namespace halld::store
