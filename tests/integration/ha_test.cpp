@@ -13,7 +13,7 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr int halls = 8;
-constexpr int events_per_hall = 1500;
+constexpr int events_per_hall = 3000;  // at 100/s: the kill comes mid-stream even on a busy machine
 
 class HaTest : public HalldTest {
  protected:
@@ -39,7 +39,7 @@ class HaTest : public HalldTest {
       simulators.push_back(std::make_unique<Process>(
           HALL_SIM_BINARY,
           std::vector<std::string>{"--listen", "127.0.0.1:0", "--site", code, "--source", "3",
-                                   "--events", std::to_string(events_per_hall), "--rate", "250",
+                                   "--events", std::to_string(events_per_hall), "--rate", "100",
                                    "--hours", "24h", "--seed", std::to_string(h + 1),
                                    "--exit-when-acked", "--port-file", (files / "port").string(),
                                    "--stats-file", (files / "stats.json").string()},
