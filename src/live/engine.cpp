@@ -72,11 +72,12 @@ struct Engine::Hall {
     return snapshot_whole || !unsnapped.empty() || model.version() != snapped_version ||
            day != snapped_day || horizon != snapped_horizon;
   }
-  void snapped() {
+  // The snapshot written holds the hall as it stood at `version`, in `in_day` from `from`.
+  void snapped(std::uint64_t version, sys_days in_day, Timestamp from) {
     snapshot_whole = false;
-    snapped_version = model.version();
-    snapped_day = day;
-    snapped_horizon = horizon;
+    snapped_version = version;
+    snapped_day = in_day;
+    snapped_horizon = from;
   }
 };
 
@@ -261,7 +262,7 @@ std::map<int, std::unique_ptr<Engine::Hall>> Engine::restore(
     h->tallies = std::move(tallies);
     h->recent = std::move(state->recent);
     h->day = state->day;
-    h->snapped();
+    h->snapped(h->model.version(), h->day, h->horizon);
     restored.emplace(stored.hall_id, std::move(h));
   }
   if (unreadable > 0)
@@ -685,10 +686,7 @@ void Engine::snapshot_done(const Snapshot& snapshot, bool written) {
       h.unsnapped.insert(taken.buckets.begin(), taken.buckets.end());
       continue;
     }
-    h.snapshot_whole = false;
-    h.snapped_version = taken.version;
-    h.snapped_day = taken.day;
-    h.snapped_horizon = taken.horizon;
+    h.snapped(taken.version, taken.day, taken.horizon);
   }
 }
 

@@ -118,7 +118,6 @@ std::optional<ModelSnapshot> load_model_snapshot(pqxx::transaction_base& tx) {
     h.hall_id = row[0].as<int>();
     h.horizon = records::Timestamp(std::chrono::seconds(row[1].as<std::int64_t>()));
     h.state = bytes_of(row[2]);
-    h.whole = true;
   }
   for (const auto& row : tx.exec_prepared("model_hall_buckets_read")) {
     halls[row[0].as<int>()].buckets.emplace(

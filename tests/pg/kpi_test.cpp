@@ -400,7 +400,7 @@ TEST_F(KpiWeekTest, AStartRestoresTheModelFromItsSnapshotAndTheEventsAfterIt) {
     }
   };
   const auto wall = std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
-  stamp({&*records.begin(), before.size()}, wall - std::chrono::hours(1));
+  stamp(before, wall - std::chrono::hours(1));
 
   auto work = asio::make_work_guard(io);
   IoRunner runner{io};
@@ -435,8 +435,7 @@ TEST_F(KpiWeekTest, AStartRestoresTheModelFromItsSnapshotAndTheEventsAfterIt) {
         [&] { return applied.value() + resends.value() == applied_before + before.size(); }));
     flush_once(clock, 1s);
     ASSERT_EQ(snapshots.value(), 1u);
-    stamp({&*split, after.size()},
-          std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
+    stamp(after, std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now()));
     store(after);
     engine.apply(after);
     ASSERT_TRUE(halld::testing::eventually([&] {
