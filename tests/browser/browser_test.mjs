@@ -236,6 +236,7 @@ link_give_up_s = 600
   await page.click('[data-testid=plan-step-2] .el-checkbox');
   await page.screenshot({ path: join(artifacts, '10-plan-editor-phone.png'), fullPage: true });
   await page.click('[data-testid=plan-save]');
+  await page.waitForSelector('input[data-testid=plan-name]', { state: 'hidden' });
   let written;
   await until('the plan to be saved', async () => {
     written = (await setup('GET', '/api/v1/emergency-plans')).items.find((p) => p.name === '暴雨应急预案');
@@ -246,11 +247,13 @@ link_give_up_s = 600
   assert.equal(written.steps[1].executes, true);
   assert.equal(written.steps[1].text, '暴雨天气，请注意地面湿滑');
   // Edited: a new version (its item opened, unless it is open already).
-  if (!(await page.isVisible(`[data-testid=plan-edit-${written.id}]`)))
-    await page.click('.el-collapse-item__header:has-text("暴雨应急预案")');
+  const planHeader = page.locator('.el-collapse-item__header', { hasText: '暴雨应急预案' });
+  await planHeader.waitFor();
+  if (!(await page.isVisible(`[data-testid=plan-edit-${written.id}]`))) await planHeader.click();
   await page.click(`[data-testid=plan-edit-${written.id}]`);
   await page.fill('input[data-testid=plan-name]', '暴雨内涝应急预案');
   await page.click('[data-testid=plan-save]');
+  await page.waitForSelector('input[data-testid=plan-name]', { state: 'hidden' });
   await until('the plan to be saved again', async () =>
     (await setup('GET', '/api/v1/emergency-plans')).items.some((p) => p.id === written.id && p.version === 2 && p.name === '暴雨内涝应急预案'));
 

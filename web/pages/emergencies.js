@@ -2,7 +2,7 @@
 // and under way, each plan's checklist (halld's own steps with the hall's answers, people's steps
 // to confirm), closing with the outcome; work orders to answer or review; the record and its
 // export; the plans and how often they worked.
-import { ref, reactive, computed, onMounted, onBeforeUnmount, ElMessage, ElMessageBox, fixed } from './shared.js';
+import { ref, reactive, computed, onMounted, onBeforeUnmount, nextTick, ElMessage, ElMessageBox, fixed } from './shared.js';
 import PlanEditor from './plan_editor.js';
 
 const stepTag = { pending: 'info', running: 'warning', done: 'success', failed: 'danger', skipped: 'info' };
@@ -114,7 +114,13 @@ const EmergenciesPage = {
     const overdueSteps = (e) => (records[e.id] ? records[e.id].steps.filter((s) => s.overdue).length : 0);
     const exportUrl = (format) => '/api/v1/emergencies?format=' + format + '&limit=1000';
     const figure = (indicators, name) => (indicators ? fixed(indicators[name], 0) : '—');
-    function editPlan(plan) { Object.assign(editing, { visible: true, plan }); }
+    // The editor is one dialog for every plan: a click that lands while it is still closing from
+    // the last save must open it again with this plan, not leave it half shown.
+    async function editPlan(plan) {
+      editing.visible = false;
+      await nextTick();
+      Object.assign(editing, { visible: true, plan });
+    }
     function onTab(name) {
       if (name === 'orders') loadOrders();
       if (name === 'history') loadHistory();
