@@ -45,6 +45,15 @@ std::int64_t ByteReader::signed_() {
   return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
 
+std::int64_t ByteReader::signed_within(std::int64_t lo, std::int64_t hi) {
+  const auto v = signed_();
+  if (v < lo || v > hi) {
+    fail();
+    return lo;
+  }
+  return v;
+}
+
 std::size_t ByteReader::count(std::size_t min_item_bytes) {
   const std::uint64_t n = unsigned_();
   const std::size_t left = bytes_.size() - position_;

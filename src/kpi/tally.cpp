@@ -431,15 +431,16 @@ Tally load_tally(ByteReader& in) {
   const auto mask = in.unsigned_();
   if (mask >> (scalar_count + evaluation_count + 1)) in.fail();
   for (std::size_t i = 0; i < scalar_count; ++i)
-    if (mask & (std::uint64_t{1} << i)) t.*scalar_fields[i] = in.signed_();
+    if (mask & (std::uint64_t{1} << i)) t.*scalar_fields[i] = in.quantity();
   for (std::size_t i = 0; i < evaluation_count; ++i)
-    if (mask & (std::uint64_t{1} << (scalar_count + i))) t.evaluations[i] = in.signed_();
+    if (mask & (std::uint64_t{1} << (scalar_count + i))) t.evaluations[i] = in.quantity();
   if (!(mask & (std::uint64_t{1} << (scalar_count + evaluation_count)))) return t;
   std::size_t bin = 0;
   for (auto n = in.count(2); n > 0 && !in.failed(); --n) {
     bin += in.unsigned_();
-    const auto v = in.signed_();
-    if (bin >= wait_bins || v < INT32_MIN || v > INT32_MAX) {
+    // A bin is a 32-bit count that sums of buckets add to: one bucket's stays far below that.
+    const auto v = in.signed_within(-(1 << 20), 1 << 20);
+    if (bin >= wait_bins) {
       in.fail();
       break;
     }
@@ -465,10 +466,15 @@ void save_tallies(ByteWriter& out, const Tallies& tallies) {
 void load_tallies(ByteReader& in, Tallies& into) {
   Timestamp bucket{};
   for (auto n = in.count(4); n > 0 && !in.failed(); --n) {
-    bucket += std::chrono::seconds(in.signed_());
+    bucket += std::chrono::seconds(
+        in.signed_within(-ByteReader::max_epoch_seconds, ByteReader::max_epoch_seconds));
+    if (bucket.time_since_epoch().count() < 0 ||
+        bucket.time_since_epoch().count() > ByteReader::max_epoch_seconds)
+      in.fail();
     TallyKey key{bucket, in.code(Dimension::hall, Dimension::part), in.text()};
     auto tally = load_tally(in);
-    if (!in.failed()) into[std::move(key)] += tally;
+    // Saved in order: each entry goes at the end, without a search.
+    if (!in.failed()) into.try_emplace(into.end(), std::move(key))->second += tally;
   }
 }
 

@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "halld/live/snapshot.hpp"
 #include "halld/records/event_json.hpp"
@@ -36,6 +40,32 @@ std::vector<records::Event> read_context(pqxx::transaction_base& tx, int hall_id
   context.insert(context.end(), std::make_move_iterator(events.begin()),
                  std::make_move_iterator(events.end()));
   return context;
+}
+
+// Calls work(0) … work(count - 1), each once, spread over the machine's cores; returns when all
+// have returned and rethrows the first exception any of them threw.
+template <typename Work>
+void on_every_core(std::size_t count, Work&& work) {
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1,
+                                                      std::max<std::size_t>(count, 1));
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failed;
+  std::mutex failed_mutex;
+  auto worker = [&] {
+    try {
+      for (std::size_t i; (i = next++) < count;) work(i);
+    } catch (...) {
+      std::lock_guard lock(failed_mutex);
+      if (!failed) failed = std::current_exception();
+      next = count;
+    }
+  };
+  {
+    std::vector<std::jthread> helpers;
+    for (std::size_t t = 1; t < threads; ++t) helpers.emplace_back(worker);
+    worker();
+  }
+  if (failed) std::rethrow_exception(failed);
 }
 
 }  // namespace
@@ -244,10 +274,15 @@ std::map<int, std::unique_ptr<Engine::Hall>> Engine::restore(
   rebuilt.snapshot_taken_at = read.snapshot->taken_at;
   std::unordered_map<int, const store::KpiHall*> known;
   for (const auto& info : halls) known.emplace(info.id, &info);
-  std::size_t unreadable = 0;
-  for (const auto& stored : read.snapshot->halls) {
+  const auto& stored_halls = read.snapshot->halls;
+  std::vector<std::unique_ptr<Hall>> decoded(stored_halls.size());
+  std::atomic<std::size_t> unreadable{0};
+  // Decoding is most of a restore (a province's tallies are a gigabyte of small maps, allocated
+  // anew), and halls are independent of each other: every core takes its share.
+  on_every_core(stored_halls.size(), [&](std::size_t i) {
+    const auto& stored = stored_halls[i];
     auto info = known.find(stored.hall_id);
-    if (info == known.end()) continue;
+    if (info == known.end()) return;
     auto state = unpack_hall_state(stored.hall_id, stored.state);
     kpi::Tallies tallies;
     bool whole = state.has_value();
@@ -255,7 +290,7 @@ std::map<int, std::unique_ptr<Engine::Hall>> Engine::restore(
       whole = whole && unpack_tallies(blob, tallies);
     if (!whole) {
       ++unreadable;
-      continue;
+      return;
     }
     auto h = std::make_unique<Hall>(*info->second, state->horizon);
     h->model = std::move(state->model);
@@ -263,11 +298,14 @@ std::map<int, std::unique_ptr<Engine::Hall>> Engine::restore(
     h->recent = std::move(state->recent);
     h->day = state->day;
     h->snapped(h->model.version(), h->day, h->horizon);
-    restored.emplace(stored.hall_id, std::move(h));
+    decoded[i] = std::move(h);
+  });
+  for (auto& h : decoded) {
+    if (h) restored.emplace(h->info->id, std::move(h));
   }
   if (unreadable > 0)
     spdlog::warn("model: {} hall(s) of the snapshot could not be read; rebuilt from the log",
-                 unreadable);
+                 unreadable.load());
   for (const auto& e : read.events) {
     // Each source's events were applied in the order received: the snapshot holds those up to
     // the last it names.

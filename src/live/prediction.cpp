@@ -250,7 +250,7 @@ void RecentFacts::load(ByteReader& in) {
   facts_.clear();
   for (auto n = in.count(6); n > 0 && !in.failed(); --n) {
     Recent f;
-    f.at = Timestamp(std::chrono::seconds(in.signed_()));
+    f.at = Timestamp(std::chrono::seconds(in.epoch_seconds()));
     f.kind = in.code(model::FactKind::arrival, model::FactKind::part_fault);
     const auto seconds = in.signed_();
     if (seconds < INT32_MIN || seconds > INT32_MAX) in.fail();

@@ -73,8 +73,9 @@ std::optional<HallState> unpack_hall_state(int hall_id, std::span<const std::uin
   const auto bytes = unpack(packed);
   if (!bytes) return std::nullopt;
   ByteReader in(*bytes);
-  const auto horizon = Timestamp(std::chrono::seconds(in.signed_()));
-  const auto day = std::chrono::sys_days(std::chrono::days(in.signed_()));
+  const auto horizon = Timestamp(std::chrono::seconds(in.epoch_seconds()));
+  const auto day = std::chrono::sys_days(
+      std::chrono::days(in.signed_within(0, ByteReader::max_epoch_seconds / 86'400)));
   auto model = model::HallModel::load(hall_id, in);
   if (!model) return std::nullopt;
   HallState state{std::move(*model), {}, horizon, day};
@@ -90,6 +91,9 @@ bool unpack_tallies(std::span<const std::uint8_t> packed, kpi::Tallies& into) {
   kpi::Tallies read;
   kpi::load_tallies(in, read);
   if (!in.complete()) return false;
+  // A bucket's blob is read into halls' tallies that rarely hold its keys yet: its entries move
+  // over whole, and only the keys held already are added up.
+  into.merge(read);
   for (auto& [key, tally] : read) into[key] += tally;
   return true;
 }

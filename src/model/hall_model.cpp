@@ -12,6 +12,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Clang before 17 deduces no aggregate's template arguments (the fuzz targets build with clang).
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 bool counts_as_available(TerminalState state) {
   return state == TerminalState::in_service || state == TerminalState::idle ||

@@ -12,7 +12,7 @@ void put_time(ByteWriter& out, Timestamp t) {
   out.signed_(t.time_since_epoch().count());
 }
 Timestamp get_time(ByteReader& in) {
-  return Timestamp(std::chrono::seconds(in.signed_()));
+  return Timestamp(std::chrono::seconds(in.epoch_seconds()));
 }
 void put_time(ByteWriter& out, const std::optional<Timestamp>& t) {
   out.unsigned_(t ? 1 : 0);
@@ -103,7 +103,7 @@ std::optional<HallModel> HallModel::load(int hall_id, ByteReader& in) {
     info.customer_class = in.code(CustomerClassCode::unknown, CustomerClassCode::potential);
     info.issued = get_time(in);
     info.called = get_optional_time(in);
-    info.waited_s = in.signed_();
+    info.waited_s = in.quantity();
     info.done = get_flag(in);
     m.tickets_.insert_or_assign(std::move(ticket), std::move(info));
   }

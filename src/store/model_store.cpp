@@ -109,7 +109,8 @@ std::optional<ModelSnapshot> load_model_snapshot(pqxx::transaction_base& tx) {
   int source = 0;
   for (auto n = sources.count(2); n > 0 && !sources.failed(); --n) {
     source += static_cast<int>(sources.unsigned_());
-    snapshot.sources[source] = wall_time(sources.signed_());
+    snapshot.sources[source] =
+        wall_time(sources.signed_within(0, ByteReader::max_epoch_seconds * 1'000'000));
   }
   if (!sources.complete()) throw std::runtime_error("model_snapshot: its sources are damaged");
   std::map<int, SnapshotHall> halls;

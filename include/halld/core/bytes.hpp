@@ -35,6 +35,15 @@ class ByteReader {
   explicit ByteReader(std::span<const std::uint8_t> bytes) : bytes_(bytes) {}
   std::uint64_t unsigned_();
   std::int64_t signed_();
+  // A signed value within [lo, hi]; outside fails. Whatever is read that takes part in arithmetic
+  // is read with bounds, so that nothing done with it afterwards can overflow.
+  std::int64_t signed_within(std::int64_t lo, std::int64_t hi);
+  // Seconds since the epoch of a time from 1970 to 2200.
+  static constexpr std::int64_t max_epoch_seconds = 7'258'118'400;
+  std::int64_t epoch_seconds() { return signed_within(0, max_epoch_seconds); }
+  // A count or a sum of seconds, far beyond what a hall accrues in years: sums of millions of
+  // them stay far from overflowing.
+  std::int64_t quantity() { return signed_within(-(std::int64_t{1} << 36), std::int64_t{1} << 36); }
   std::string text();
   // A count of items each at least `min_item_bytes` long: more than the bytes left can hold fails.
   std::size_t count(std::size_t min_item_bytes = 1);

@@ -42,6 +42,30 @@ TEST(Bytes, SmallValuesTakeOneByte) {
   EXPECT_EQ(out.size(), 3u);
 }
 
+TEST(Bytes, ValuesOutsideTheirBoundsFailTheReader) {
+  // A time of 2200 and a wait of two thousand years read; a time before 1970 or after 2200, or an
+  // absurd quantity, fails (a damaged snapshot must not bring in what overflows later).
+  auto reads = [](std::int64_t v, auto read) {
+    ByteWriter out;
+    out.signed_(v);
+    const auto bytes = out.take();
+    ByteReader in(bytes);
+    const auto got = read(in);
+    return in.complete() && got == v;
+  };
+  auto time = [](ByteReader& in) { return in.epoch_seconds(); };
+  auto quantity = [](ByteReader& in) { return in.quantity(); };
+  EXPECT_TRUE(reads(0, time));
+  EXPECT_TRUE(reads(ByteReader::max_epoch_seconds, time));
+  EXPECT_FALSE(reads(-1, time));
+  EXPECT_FALSE(reads(ByteReader::max_epoch_seconds + 1, time));
+  EXPECT_FALSE(reads(std::numeric_limits<std::int64_t>::max(), time));
+  EXPECT_TRUE(reads(2000LL * 365 * 86'400, quantity));
+  EXPECT_TRUE(reads(-1, quantity));
+  EXPECT_FALSE(reads(std::numeric_limits<std::int64_t>::min(), quantity));
+  EXPECT_FALSE(reads(std::int64_t{1} << 40, quantity));
+}
+
 TEST(Bytes, MalformedBytesFailTheReader) {
   auto fails = [](std::vector<std::uint8_t> bytes, auto read) {
     ByteReader in(bytes);

@@ -103,6 +103,28 @@ TEST(Snapshot, ARestoredHallStandsWhereItStoodAndGoesOnAsTheOriginal) {
             original.recent.figures(at(1, 55), original.terms).last_60_min);
 }
 
+TEST(Snapshot, BucketBlobsReadIntoOneHallsTalliesAddUp) {
+  Hall h;
+  h.apply(morning);
+  h.apply(afternoon);
+  // One blob per bucket, as a snapshot writes them, read back in any order.
+  std::map<Timestamp, kpi::Tallies> by_bucket;
+  for (const auto& [key, tally] : h.tallies) by_bucket[key.bucket].emplace(key, tally);
+  ASSERT_GT(by_bucket.size(), 2u);
+  kpi::Tallies read;
+  for (auto bucket = by_bucket.rbegin(); bucket != by_bucket.rend(); ++bucket)
+    ASSERT_TRUE(unpack_tallies(pack(encode_tallies(bucket->second)), read));
+  EXPECT_EQ(read, h.tallies);
+  // Read into tallies that hold its keys already, a blob adds to them.
+  ASSERT_TRUE(unpack_tallies(pack(encode_tallies(h.tallies)), read));
+  ASSERT_EQ(read.size(), h.tallies.size());
+  for (const auto& [key, tally] : h.tallies) {
+    auto twice = tally;
+    twice += tally;
+    EXPECT_EQ(read.at(key), twice);
+  }
+}
+
 TEST(Snapshot, BytesThatAreNotOneWholeSnapshotOfThisFormatReadAsNothing) {
   Hall h;
   h.apply(morning);
