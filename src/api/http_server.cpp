@@ -509,6 +509,21 @@ asio::awaitable<Response> HttpServer::handle(RequestContext& context, const Rout
   co_return response;
 }
 
+// A standby's answer to what it does not serve itself (HttpServer::send_to_active).
+static Response to_active_node(const Request& request, std::string address) {
+  if (address.empty()) {
+    return error_response(http::status::service_unavailable, "standby",
+                          "this node is a standby and the active node's address is not known; "
+                          "try again shortly");
+  }
+  while (address.ends_with('/')) address.pop_back();
+  auto response = error_response(http::status::temporary_redirect, "standby",
+                                 "this node is a standby; the active node answers at " + address);
+  response.set(http::field::location, address + std::string(to_std(request.target())));
+  response.set(http::field::cache_control, "no-store");
+  return response;
+}
+
 asio::awaitable<Response> HttpServer::respond(const Request& request, const std::string& remote) {
   const auto started = std::chrono::steady_clock::now();
   std::string route_label = "static";
@@ -534,6 +549,9 @@ asio::awaitable<Response> HttpServer::respond(const Request& request, const std:
       response = error_response(http::status::internal_server_error, "internal_error",
                                 "the request failed; the server log has details");
     }
+  } else if (active_address_) {
+    route_label = "standby";
+    response = to_active_node(request, active_address_());
   } else if (match.path_known) {
     route_label = "method_not_allowed";
     response = error_response(

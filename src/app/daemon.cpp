@@ -167,7 +167,8 @@ class Daemon {
 
  private:
   // A node of several (ha.node set) waits as a standby until it holds the lease, answering
-  // /healthz, /readyz (503: who is active, and where) and /metrics meanwhile; nothing else runs.
+  // /healthz, /readyz (503: who is active, and where) and /metrics meanwhile, and sending every
+  // other request to the active node (307); nothing else runs.
   // Returns the exit code when it stops before it is active, nullopt once it is.
   std::optional<int> stand_by() {
     lease_ = std::make_unique<ha::Lease>(
@@ -189,6 +190,10 @@ class Daemon {
               {"status", "standby"}, {"node", config_.ha.node}, {"active", active_node}};
         });
     api::HttpServer server(standby_io, config_.http, standby_router, files_, *guard_, metrics_);
+    server.send_to_active([&] {
+      std::lock_guard lock(mutex);
+      return active_node.is_object() ? active_node.value("address", std::string()) : std::string();
+    });
     try {
       server.start();
     } catch (const std::system_error& e) {

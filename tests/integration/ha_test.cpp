@@ -112,6 +112,16 @@ TEST_F(HaTest, TheStandbyTakesOverAKilledActiveNodeWithinTheDelayAndNothingIsLos
   EXPECT_THAT(http_get(port_of(*b), "/metrics").body, HasSubstr("halld_ha_active{node=\"b\"} 0"));
   EXPECT_EQ(http_get(port_of(*a), "/readyz").status, 200);
   EXPECT_EQ(count("SELECT count(*) FROM ha_node WHERE state = 'standby'"), 1);
+  // Everything else the standby sends to the active node, path, query and method kept.
+  auto sent = http_get(port_of(*b), "/api/v1/halls?city=4101&limit=5");
+  EXPECT_EQ(sent.status, 307) << sent.body;
+  EXPECT_EQ(sent.headers["location"], "http://halld-a.example:8080/api/v1/halls?city=4101&limit=5");
+  EXPECT_EQ(json::parse(sent.body)["error"]["code"], "standby");
+  sent = http_request(port_of(*b), "POST", "/api/v1/session",
+                      {{"content-type", "application/json"}}, R"({"username":"x","password":"y"})");
+  EXPECT_EQ(sent.status, 307);
+  EXPECT_EQ(sent.headers["location"], "http://halld-a.example:8080/api/v1/session");
+  EXPECT_EQ(http_get(port_of(*b), "/").headers["location"], "http://halld-a.example:8080/");
 
   // A manager signed in through node a, as a browser.
   const auto admin = halld_command({"first-admin", "--config", config_a.string()});

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -43,6 +44,14 @@ class HttpServer final : public Service {
   // `done` runs when the last has closed.
   void stop(std::function<void()> done) override;
   std::size_t active_connections() const { return active_.load(); }
+
+  // On a standby node (app): what no route answers is sent to the active node — 307 to its
+  // address (`active_address()`) with the same path and query, so that a browser or a city
+  // system that reached the standby carries on there — or 503 while that address is not known.
+  // Before start().
+  void send_to_active(std::function<std::string()> active_address) {
+    active_address_ = std::move(active_address);
+  }
 
   // Limits and timeouts that SIGHUP may change (config from reload_config, whose bind address
   // and web root are the running ones); applies to requests read from now on.
@@ -83,6 +92,7 @@ class HttpServer final : public Service {
   void release_address(const std::string& address);
 
   asio::io_context& io_;
+  std::function<std::string()> active_address_;  // set on a standby
   const Router& router_;
   const StaticFiles& files_;
   Guard& guard_;
