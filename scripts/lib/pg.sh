@@ -14,9 +14,39 @@ pg_as_owner() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-# A free TCP port on 127.0.0.1.
+# free_port_block N: the first of N consecutive TCP ports free on 127.0.0.1, drawn at random from
+# below the kernel's ephemeral range: a port in that range can be handed to an outgoing connection
+# (a client of PostgreSQL, a simulator dialling) between the choice and the bind.
+free_port_block() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+count = int(sys.argv[1])
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+top = low if low - 10000 > count * 20 else 65535
+bottom = 10000 if top == low else 1024
+def free(base):
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for i, s in enumerate(socks):
+            s.bind(("127.0.0.1", base + i))
+        return True
+    except OSError:
+        return False
+    finally:
+        for s in socks:
+            s.close()
+for _ in range(200):
+    base = random.randrange(bottom, top - count)
+    if free(base):
+        print(base)
+        sys.exit(0)
+sys.exit("no block of %d free ports below %d" % (count, top))
+PY
+}
+
+# A free TCP port on 127.0.0.1 (see free_port_block).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  free_port_block 1
 }
 
 # pg_data_dir WANTED: WANTED itself when the cluster owner can reach it, else a directory the
@@ -57,6 +87,23 @@ pg_start() {
   local bin; bin=$(pg_bindir) || return 1
   pg_as_owner "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
     -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=${PG_FSYNC:-on}" start >/dev/null
+}
+
+# pg_start_free DATADIR: starts the cluster on a free port and prints it, trying another port
+# when the one chosen was taken meanwhile.
+pg_start_free() {
+  local data=$1 port try
+  for try in 1 2 3 4 5; do
+    port=$(free_port) || return 1
+    if pg_start "$data" "$port" 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+    grep -q "could not bind\|Address already in use" "$data/server.log" 2>/dev/null || break
+  done
+  pg_start "$data" "$(free_port)" && return 0
+  tail -n 20 "$data/server.log" >&2
+  return 1
 }
 
 pg_stop() {
