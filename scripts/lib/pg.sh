@@ -101,7 +101,6 @@ pg_start_free() {
     fi
     grep -q "could not bind\|Address already in use" "$data/server.log" 2>/dev/null || break
   done
-  pg_start "$data" "$(free_port)" && return 0
   tail -n 20 "$data/server.log" >&2
   return 1
 }
